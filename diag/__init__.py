@@ -1,0 +1,35 @@
+"""diag: find out why Genesys Cloud Platform API calls fail, and hand a clean record to a support ticket.
+
+The public surface is small and imported lazily, so `import diag` stays fast:
+
+    check(body) / check_text(text)   the payload doctor for POST /api/v2/conversations/calls
+    fix(body)                        the corrected body and what changed
+    parse_body(text)                 read pasted JSON, repairing copy-paste damage
+    check_operation("POST /path")    is this a real Platform API operation?
+
+Findings carry a severity, a JSON path, a stable code and a message naming the real field.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "check": "diag.doctor", "check_text": "diag.doctor", "fix": "diag.doctor", "parse_body": "diag.doctor",
+    "Finding": "diag.doctor", "Report": "diag.doctor",
+    "check_operation": "diag.endpoints", "EndpointCheck": "diag.endpoints", "Operation": "diag.endpoints",
+}
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'diag' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

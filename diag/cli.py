@@ -1,0 +1,132 @@
+"""`python -m diag ...` / `diag ...`: the toolkit from a terminal.
+
+Exit codes: 0 fine, 1 the check found an error (or the operation is unknown), 2 the input could not be read.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+_MAX_INPUT = 16 * 1024 * 1024
+
+
+def _read_input(name: str) -> str:
+    if name == "-":
+        raw = sys.stdin.buffer.read(_MAX_INPUT + 1)
+    else:
+        with open(name, "rb") as fh:
+            raw = fh.read(_MAX_INPUT + 1)
+    if len(raw) > _MAX_INPUT:
+        raise ValueError(f"the input is larger than {_MAX_INPUT // (1024 * 1024)} MB; a call body is a few hundred bytes")
+    if b"\x00" in raw:
+        raise ValueError("the input is binary, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the input is not UTF-8 text (byte {exc.start})") from None
+
+
+def _fail(message: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"valid": False, "error": message, "findings": [], "fixed": None, "notes": []}))
+    else:
+        print(f"diag: {message}", file=sys.stderr)
+    return EXIT_UNREADABLE
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .doctor import check_text
+
+    try:
+        text = _read_input(args.file)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
+    report = check_text(text, region=args.region)
+    parsed = report.parsed
+    if parsed is not None and not parsed.ok:
+        if args.json:
+            print(json.dumps({"valid": False, "error": parsed.describe_error(), "line": parsed.line,
+                              "column": parsed.column, "findings": [f.to_dict() for f in report.findings],
+                              "fixed": None, "notes": []}))
+        else:
+            print(f"diag: {args.file}: {parsed.describe_error()}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        print(format_report(report, args.file))
+    return EXIT_OK if report.valid else EXIT_FINDINGS
+
+
+def format_report(report, source: str = "body") -> str:
+    from .doctor import ERROR, WARNING
+
+    errors = sum(f.severity == ERROR for f in report.findings)
+    warnings = sum(f.severity == WARNING for f in report.findings)
+    head = "OK" if report.valid else "NOT SENDABLE AS IS"
+    lines = [f"{head}: {errors} error(s), {warnings} warning(s) in {source}"]
+    for f in report.findings:
+        lines.append(f"  {f.severity:<7} {f.path:<28} {f.code}")
+        lines.append(f"          {f.message}")
+    if report.fixed is not None:
+        lines.append("Corrected body:")
+        lines.append(json.dumps(report.fixed, indent=2, ensure_ascii=False))
+    if report.notes:
+        lines.append("What changed / notes:")
+        lines += [f"  - {n}" for n in report.notes]
+    return "\n".join(lines)
+
+
+def cmd_endpoint(args: argparse.Namespace) -> int:
+    from .endpoints import check_operation
+
+    result = check_operation(" ".join(args.operation))
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    elif result.known:
+        op = result.operation
+        params = ", ".join(f"{k}={v}" for k, v in result.params.items())
+        print(f"OK: {result.method} {result.path} is {op} ({op.summary})" + (f" [{params}]" if params else ""))
+        if op.body:
+            print(f"  body model: {op.body}")
+    else:
+        print(f"UNKNOWN: {result.method} {result.path} is not an operation of the Platform API.")
+        if result.note:
+            print(f"  {result.note}")
+        if result.suggestions:
+            print("  Real operations that come closest:")
+            for s in result.suggestions:
+                print(f"    {s}  ({s.summary})")
+    return EXIT_OK if result.known else EXIT_FINDINGS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="diag", description="Diagnose Genesys Cloud Platform API calls.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check a POST /api/v2/conversations/calls body")
+    p.add_argument("file", help="a JSON file, or - for standard input")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--region", help="country (ISO code, e.g. US) for numbers written without +")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("endpoint", help="check that METHOD PATH is a real Platform API operation")
+    p.add_argument("operation", nargs="+", help='e.g. "POST /api/v2/conversations/calls"')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_endpoint)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

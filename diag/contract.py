@@ -1,0 +1,31 @@
+"""The API contract diag checks against, loaded from data/contract/ (generated from the official SDK)."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CONTRACT_DIR = DATA_DIR / "contract"
+
+
+@lru_cache(maxsize=None)
+def call_schema() -> dict:
+    """JSON Schema document whose $defs hold CreateCallRequest, Destination, CreateCallResponse, ErrorBody."""
+    return json.loads((CONTRACT_DIR / "create-call.schema.json").read_text())
+
+
+def sdk_version() -> str:
+    return call_schema()["x-sdk"]["version"]
+
+
+@lru_cache(maxsize=None)
+def model_fields(model: str) -> dict[str, dict]:
+    """Wire name -> JSON Schema of each field of a call model, in the SDK's order."""
+    return call_schema()["$defs"][model]["properties"]
+
+
+@lru_cache(maxsize=None)
+def operations() -> tuple[dict, ...]:
+    """Every Platform API operation of the SDK: method, path template, operationId, summary, body model."""
+    return tuple(json.loads((CONTRACT_DIR / "operations.json").read_text())["operations"])

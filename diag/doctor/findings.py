@@ -1,0 +1,65 @@
+"""What the doctor says about a body: findings, and the report that gathers them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+# How sure diag is of a rule: read in the SDK/spec, documented by Genesys but with details inferred,
+# or inferred from behaviour and naming (the facts file marks these [GUESS]).
+SCHEMA, DOCUMENTED, INFERRED = "schema", "documented", "inferred"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    path: str          # JSON path into the body, "$" for the whole body
+    code: str          # stable, for scripts and tests
+    message: str       # plain words, naming the real field to use
+    evidence: str = SCHEMA
+    field: str | None = None   # the real field that the author probably meant
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"severity": self.severity, "path": self.path, "code": self.code,
+             "message": self.message, "evidence": self.evidence}
+        if self.field:
+            d["field"] = self.field
+        return d
+
+
+@dataclass
+class Report:
+    """The doctor's verdict on one body: findings, the corrected body (if one can be inferred) and notes."""
+    body: Any
+    findings: list[Finding]
+    fixed: dict | None = None
+    notes: list[str] = field(default_factory=list)
+    repaired_from_text: bool = False
+    parsed: Any = None   # the ParsedBody, when the body came from text
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def blocked(self) -> bool:
+        """True when the body must never be sent (an emergency or service number)."""
+        return any(f.code in BLOCKING_CODES for f in self.findings)
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"valid": self.valid,
+                "findings": [f.to_dict() for f in self.findings],
+                "fixed": self.fixed,
+                "notes": list(self.notes)}
+
+
+BLOCKING_CODES = frozenset({"emergency-number", "short-service-number"})

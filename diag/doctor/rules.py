@@ -1,0 +1,311 @@
+"""The doctor's rules: small functions `rule(ctx) -> findings`, each with its own codes, in one registry.
+
+Evidence levels follow ../shared/reference/genesys-api-facts.md: `schema` (the SDK model),
+`documented` (a Genesys error code or statement), `inferred` (marked [GUESS] there, or diag's reading).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator
+
+from jsonschema import Draft202012Validator
+
+from ..contract import call_schema, model_fields
+from . import names, phones
+from .findings import DOCUMENTED, ERROR, INFERRED, INFO, SCHEMA, WARNING, Finding
+
+DESTINATION_FIELDS = ("phoneNumber", "callUserId", "callQueueId", "participants", "conversationIds")
+QUEUE_ONLY_FIELDS = ("priority", "languageId", "routingSkillsIds", "routingSkillExpression")
+DESTINATION_TARGETS = ("address", "userId", "queueId")
+_PHONEISH = re.compile(r"^\s*(tel:)?\s*\+?[\d\s\-().]{2,}$", re.IGNORECASE)
+
+
+@dataclass
+class Context:
+    body: dict
+    region_hint: str | None   # the caller id's country, used to read numbers without '+'
+
+
+Rule = Callable[[Context], Iterable[Finding]]
+RULES: list[Rule] = []
+
+
+def rule(fn: Rule) -> Rule:
+    RULES.append(fn)
+    return fn
+
+
+def path_of(*parts: Any) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def present(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def participants_of(body: dict) -> list:
+    p = body.get("participants")
+    return p if isinstance(p, list) else []
+
+
+# ---- unknown fields -------------------------------------------------------------------------------
+
+def _unknown_message(key: str, model: str, real: str | None) -> str:
+    where = "CreateCallRequest" if model == "CreateCallRequest" else "a participant (Destination)"
+    sq = names.squash(key)
+    if sq in names.NO_FIELD:
+        return f"`{key}` is not a field of {where}. {names.NO_FIELD[sq]}"
+    if sq in names.AS_OTHER_USER:
+        return (f"`{key}` is not a field of {where}: the call is always placed as the token's user "
+                f"(see call-as-other-user).")
+    if model == "CreateCallRequest" and sq == "queueid":
+        return ("`queueId` is not a field of CreateCallRequest: use `callFromQueueId` to call a number on "
+                "behalf of a queue, or `callQueueId` to call the queue itself.")
+    if model == "CreateCallRequest" and sq == "from":
+        return ("`from` is not a field of CreateCallRequest: the call is placed as the token's user; the "
+                "number the far end sees goes in `callerId`, the name in `callerIdName`.")
+    if real:
+        return f"`{key}` is not a field of {where}; the real field is `{real}`."
+    return f"`{key}` is not a field of {where}; no similar field exists."
+
+
+@rule
+def unknown_fields(ctx: Context) -> Iterator[Finding]:
+    """Keys the SDK model does not have. The schema allows them, so only diag can catch them."""
+    known = model_fields("CreateCallRequest")
+    for key in ctx.body:
+        if key not in known:
+            real = names.nearest(key, "CreateCallRequest")
+            yield Finding(ERROR, path_of(key), "unknown-field",
+                          _unknown_message(key, "CreateCallRequest", real), SCHEMA, real)
+    dest_known = model_fields("Destination")
+    for i, item in enumerate(participants_of(ctx.body)):
+        if isinstance(item, dict):
+            for key in item:
+                if key not in dest_known:
+                    real = names.nearest(key, "Destination")
+                    yield Finding(ERROR, path_of("participants", i, key), "unknown-field",
+                                  _unknown_message(key, "Destination", real), SCHEMA, real)
+
+
+# ---- types ----------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _validator() -> Draft202012Validator:
+    schema = dict(call_schema())
+    schema["$ref"] = "#/$defs/CreateCallRequest"
+    return Draft202012Validator(schema)
+
+
+_JSON_TYPE = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+              list: "a list", dict: "an object", type(None): "null"}
+_EXPECTED = {"string": "a string", "integer": "an integer", "array": "a list", "object": "an object",
+             "boolean": "a boolean", "number": "a number"}
+
+
+@rule
+def wrong_types(ctx: Context) -> Iterator[Finding]:
+    """Values whose JSON type differs from the SDK model (priority: "high", attribute values not strings)."""
+    for err in _validator().iter_errors(ctx.body):
+        if err.validator != "type":
+            continue
+        parts = list(err.absolute_path)
+        where = ".".join(str(p) for p in parts) or "body"
+        got = _JSON_TYPE.get(type(err.instance), type(err.instance).__name__)
+        expected = _EXPECTED.get(err.validator_value, str(err.validator_value))
+        extra = ""
+        if parts and parts[0] == "attributes" and len(parts) == 2:
+            extra = " `attributes` is a map of string to string: send every value as a string."
+        elif parts == ["priority"]:
+            extra = " Priority is a whole number (it only matters when calling a queue)."
+        yield Finding(ERROR, path_of(*parts), "invalid-type",
+                      f"`{where}` must be {expected}, not {got} ({_short(err.instance)}).{extra} "
+                      f"Genesys answers 400 invalid.value for values of the wrong type.",
+                      SCHEMA)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# ---- destinations ---------------------------------------------------------------------------------
+
+@rule
+def destination_count(ctx: Context) -> Iterator[Finding]:
+    given = [f for f in DESTINATION_FIELDS if present(ctx.body.get(f))]
+    fields = ", ".join(f"`{f}`" for f in DESTINATION_FIELDS)
+    if not given:
+        yield Finding(ERROR, "$", "no-destination",
+                      f"No destination: give exactly one of {fields}. A plain outbound call is "
+                      '{"phoneNumber": "+13175550100"}.', INFERRED)
+    elif len(given) > 1:
+        yield Finding(ERROR, "$", "too-many-destinations",
+                      f"More than one destination ({', '.join(given)}): Genesys answers 400 "
+                      "too.many.create.conversation.parameters (\"Only a single destination can be supplied "
+                      f"in a create conversation request\"). Keep one of {fields}. The error code is "
+                      "documented; which fields count as destinations is inferred from the model.",
+                      DOCUMENTED)
+
+
+@rule
+def participants_shape(ctx: Context) -> Iterator[Finding]:
+    items = participants_of(ctx.body)
+    if not items:
+        return
+    others = [f for f in DESTINATION_FIELDS if f != "participants" and present(ctx.body.get(f))]
+    if len(items) == 1 and not others:
+        yield Finding(WARNING, "$.participants", "participants-for-plain-call",
+                      "`participants` creates an ad-hoc conference. To call one number, send "
+                      '{"phoneNumber": "..."} instead.', SCHEMA, "phoneNumber")
+    elif len(items) > 1:
+        yield Finding(INFO, "$.participants", "participants-conference",
+                      f"`participants` with {len(items)} entries creates an ad-hoc conference calling each "
+                      "of them; for a plain call use `phoneNumber`.", SCHEMA)
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and not any(present(item.get(k)) for k in DESTINATION_TARGETS):
+            yield Finding(ERROR, path_of("participants", i), "participant-without-target",
+                          "This participant has no `address`, `userId` or `queueId`, so there is nobody to "
+                          "call. Give one of them (a number or SIP address goes in `address`).", SCHEMA)
+
+
+@rule
+def queue_fields_without_queue(ctx: Context) -> Iterator[Finding]:
+    if present(ctx.body.get("callQueueId")):
+        return
+    for f in QUEUE_ONLY_FIELDS:
+        if present(ctx.body.get(f)):
+            yield Finding(WARNING, path_of(f), "queue-field-without-queue",
+                          f"`{f}` only applies when calling a queue (`callQueueId`); here it has no effect."
+                          + (" To call a number on behalf of a queue, use `callFromQueueId`."
+                             if f == "priority" else ""), SCHEMA)
+
+
+@rule
+def call_as_other_user(ctx: Context) -> Iterator[Finding]:
+    """Placing the call as another user cannot be expressed in the body."""
+    body = ctx.body
+    hits = [k for k in body if names.squash(k) in names.AS_OTHER_USER]
+    src = body.get("from")
+    if isinstance(src, dict):
+        hits += [f"from.{k}" for k in src if names.squash(k) in ("userid", "id", "agentid", "user")]
+    # A top-level `userId` beside a number means "call as this user", not "call this user".
+    user_id = next((k for k in body if names.squash(k) == "userid"), None)
+    if user_id and any((f in DESTINATION_FIELDS and present(body[f]))
+                       or names.TOP_LEVEL.get(names.squash(f)) == "phoneNumber"
+                       for f in body if f != user_id):
+        hits.append(user_id)
+    for key in hits:
+        yield Finding(ERROR, path_of(*key.split(".")), "call-as-other-user",
+                      "The call is always placed as the user the token belongs to; the body cannot name "
+                      f"another caller. To place it for another user, use {names.CALLS_USER_ROUTE} "
+                      "(permission conversation:agentlessCall:add or conversation:call:add) or that user's "
+                      "own token. Whether that route accepts client-credentials tokens is not documented.",
+                      DOCUMENTED)
+
+
+# ---- numbers --------------------------------------------------------------------------------------
+
+def number_fields(body: dict) -> Iterator[tuple[str, str, str]]:
+    """(path, value, role) of every string that is, or looks like, a number to dial.
+
+    role: "destination" (phoneNumber, participants[].address), "caller" (callerId), "other" (a number under
+    an unknown key, such as `to`; only the safety checks apply to those).
+    """
+    if isinstance(body.get("phoneNumber"), str):
+        yield "$.phoneNumber", body["phoneNumber"], "destination"
+    if isinstance(body.get("callerId"), str):
+        yield "$.callerId", body["callerId"], "caller"
+    for i, item in enumerate(participants_of(body)):
+        if isinstance(item, dict) and isinstance(item.get("address"), str):
+            yield path_of("participants", i, "address"), item["address"], "destination"
+    known = model_fields("CreateCallRequest")
+    yield from _phoneish_under_unknown(body, "$", known)
+
+
+def _phoneish_under_unknown(value: Any, path: str, known: dict | None, depth: int = 0) -> Iterator:
+    if depth > 6:
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if known is not None and k in known:
+                continue
+            yield from _phoneish_under_unknown(v, f"{path}.{k}", None, depth + 1)
+    elif isinstance(value, list) and known is None:
+        for i, v in enumerate(value):
+            yield from _phoneish_under_unknown(v, f"{path}[{i}]", None, depth + 1)
+    elif isinstance(value, str) and known is None and _PHONEISH.match(value):
+        yield path, value, "other"
+    elif isinstance(value, str) and known is None and value.lower().startswith("tel:"):
+        yield path, value, "other"
+
+
+@rule
+def numbers(ctx: Context) -> Iterator[Finding]:
+    for path, value, role in number_fields(ctx.body):
+        check = phones.analyse(value, ctx.region_hint)
+        if check.emergency_in:
+            yield Finding(ERROR, path, "emergency-number",
+                          f"{value!r} is an emergency number ({_regions(check.emergency_in)}). diag never sends "
+                          "a call to an emergency number; test with a number you own.", INFERRED)
+            continue
+        if check.service_in:
+            yield Finding(ERROR, path, "short-service-number",
+                          f"{value!r} is a short service number in {_regions(check.service_in)}; it is not a "
+                          "test destination and diag will not send it.", INFERRED)
+            continue
+        if role == "destination":
+            yield from _destination_number(path, value, check)
+        elif role == "caller" and check.kind != "e164":
+            better = f" Send {check.e164!r}." if check.e164 and check.e164 != value else ""
+            yield Finding(WARNING, path, "caller-id-not-e164",
+                          f"Caller id {value!r} is not a valid E.164 number (+ country code and number, no "
+                          f"spaces).{better} Use a number the org may present as caller id.", INFERRED)
+
+
+def _destination_number(path: str, value: str, check: phones.PhoneCheck) -> Iterator[Finding]:
+    if check.kind == "address":
+        yield Finding(INFO, path, "sip-address",
+                      f"{value!r} is a SIP or flow address, not a phone number; Genesys accepts these in "
+                      "`phoneNumber` (its own example dials 'ForceDisconnect@localhost').", DOCUMENTED)
+        return
+    offer = f" Send {check.e164!r}." if check.e164 and check.e164 != value else ""
+    for code, _detail in check.problems:
+        message = {
+            "phone-tel-prefix": f"{value!r} starts with 'tel:'; send the bare number.{offer}",
+            "phone-formatting": f"{value!r} contains spaces or punctuation; send E.164 digits only.{offer}",
+            "phone-missing-plus": f"{value!r} has no '+' and country code.{offer}",
+            "phone-not-e164": f"{value!r} is not an E.164 number and no country could be inferred; write it "
+                              "as + country code and number (a short internal extension may still work).",
+            "phone-invalid": f"{value!r} is not a valid number in any region. Check the digits (SIP and flow "
+                             "addresses are allowed, so this is a warning, not an error).",
+        }[code]
+        yield Finding(WARNING, path, code, message, INFERRED, "phoneNumber")
+
+
+_LIKELY_FIRST = ("US", "CA", "GB", "AU", "NZ", "IE", "DE", "FR", "IN", "JP", "BR", "MX")
+
+
+def _regions(regions: tuple[str, ...]) -> str:
+    ordered = sorted(regions, key=lambda r: (_LIKELY_FIRST.index(r) if r in _LIKELY_FIRST else 99, r))
+    head = ", ".join(ordered[:5])
+    return head + (f" and {len(regions) - 5} more regions" if len(regions) > 5 else "")
+
+
+@rule
+def empty_values(ctx: Context) -> Iterator[Finding]:
+    for key, value in ctx.body.items():
+        if value in ("", [], {}) and key in model_fields("CreateCallRequest"):
+            yield Finding(WARNING, path_of(key), "empty-value",
+                          f"`{key}` is empty; leave it out rather than sending an empty value.", SCHEMA)
+
+
+def run_rules(body: dict, region_hint: str | None = None) -> list[Finding]:
+    ctx = Context(body, region_hint)
+    findings = [f for r in RULES for f in r(ctx)]
+    return findings

@@ -1,0 +1,149 @@
+"""Is `METHOD /path` a real Platform API operation? Checked against every operation of the official SDK."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from .contract import operations
+
+# Endpoints that public answers invent, with what exists instead (facts file §6.3).
+USAGE_INSTEAD = ("POST /api/v2/usage/query", "GET /api/v2/usage/query/{executionId}/results",
+                 "GET /api/v2/oauth/clients/{clientId}/usage/summary",
+                 "POST /api/v2/analytics/ratelimits/aggregates/query",
+                 "POST /api/v2/analytics/conversations/aggregates/query")
+INVENTED = {
+    "/api/v2/analytics/interactions/summary": (
+        "This endpoint does not exist (it is not among the SDK's operations). Counts of API responses by "
+        "status class come from the API Usage query: POST /api/v2/usage/query, then "
+        "GET /api/v2/usage/query/{executionId}/results (or GET /api/v2/oauth/clients/{clientId}/usage/summary "
+        "for one OAuth client); rate-limit hits from POST /api/v2/analytics/ratelimits/aggregates/query; "
+        "call outcomes from POST /api/v2/analytics/conversations/aggregates/query."),
+}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_PARAM = re.compile(r"^\{[^}]+\}$")
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    body: str | None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class EndpointCheck:
+    method: str
+    path: str
+    operation: Operation | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    suggestions: list[Operation] = field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.operation is not None
+
+    def to_dict(self) -> dict:
+        op = self.operation
+        return {"known": self.known, "method": self.method, "path": self.path,
+                "operation": _op_dict(op) if op else None, "params": self.params,
+                "suggestions": [_op_dict(s) for s in self.suggestions], "note": self.note}
+
+
+def _op_dict(op: Operation) -> dict:
+    return {"method": op.method, "path": op.path, "operationId": op.operation_id,
+            "summary": op.summary, "body": op.body}
+
+
+@lru_cache(maxsize=None)
+def _index() -> dict[tuple[str, int], list[tuple[tuple[str, ...], Operation]]]:
+    index: dict = {}
+    for o in operations():
+        op = Operation(o["method"], o["path"], o["operationId"], o["summary"], o["body"])
+        segs = tuple(op.path.strip("/").split("/"))
+        index.setdefault((op.method, len(segs)), []).append((segs, op))
+    return index
+
+
+@lru_cache(maxsize=None)
+def all_operations() -> tuple[Operation, ...]:
+    return tuple(op for group in _index().values() for _, op in group)
+
+
+def normalise_path(path: str) -> str:
+    """Full URLs, query strings, usage templateUris without a leading slash, trailing slashes."""
+    p = path.strip()
+    if "://" in p:
+        p = urlsplit(p).path
+    p = p.split("?", 1)[0].split("#", 1)[0]
+    p = "/" + p.strip("/")
+    return p
+
+
+def parse_operation(text: str) -> tuple[str, str]:
+    """'POST /api/v2/x' -> ('POST', '/api/v2/x'); a bare path is taken as GET."""
+    parts = text.strip().split(None, 1)
+    if len(parts) == 2 and parts[0].upper() in METHODS:
+        return parts[0].upper(), normalise_path(parts[1])
+    return "GET", normalise_path(text)
+
+
+def _match(method: str, segs: tuple[str, ...]) -> tuple[Operation, dict] | None:
+    best = None
+    for tmpl, op in _index().get((method, len(segs)), ()):
+        params, literal = {}, 0
+        for t, s in zip(tmpl, segs):
+            if _PARAM.match(t):
+                params[t[1:-1]] = s
+            elif t == s:
+                literal += 1
+            else:
+                break
+        else:
+            if best is None or literal > best[0]:
+                best = (literal, op, params)
+    return (best[1], best[2]) if best else None
+
+
+def check_operation(method: str, path: str | None = None, *, limit: int = 5) -> EndpointCheck:
+    """Check `check_operation("POST /api/v2/...")` or `check_operation("POST", "/api/v2/...")`."""
+    if path is None:
+        method, path = parse_operation(method)
+    method, path = method.upper(), normalise_path(path)
+    result = EndpointCheck(method, path)
+    segs = tuple(path.strip("/").split("/"))
+    hit = _match(method, segs)
+    if hit:
+        result.operation, result.params = hit
+        return result
+    result.note = INVENTED.get(path)
+    other_methods = [m for m in METHODS if m != method and _match(m, segs)]
+    if other_methods:
+        result.suggestions = [_match(m, segs)[0] for m in other_methods]
+        result.note = result.note or (f"{path} exists, but not with {method}: it takes "
+                                      f"{', '.join(other_methods)}.")
+        return result
+    if path in INVENTED:
+        result.suggestions = [check_operation(op).operation for op in USAGE_INSTEAD]
+    else:
+        result.suggestions = nearest_operations(method, path, limit)
+    return result
+
+
+def nearest_operations(method: str, path: str, limit: int = 5) -> list[Operation]:
+    """The real operations whose path reads most like `path`, same method first."""
+    ops = all_operations()
+    shape = re.sub(r"/[0-9a-f-]{8,}(?=/|$)", "/{id}", path)  # ids look like params
+    templates = {op.path for op in ops}
+    close = difflib.get_close_matches(shape, list(templates), n=limit * 4, cutoff=0.5)
+    ranked = [op for p in close for op in ops if op.path == p]
+    ranked.sort(key=lambda op: (op.method != method, close.index(op.path)))
+    return ranked[:limit]

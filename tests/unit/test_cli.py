@@ -1,0 +1,67 @@
+"""The command line as a person runs it: output, --json and exit codes."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, stdin=None):
+    proc = subprocess.run([sys.executable, "-m", "diag", *args], input=stdin, capture_output=True)
+    return proc.returncode, proc.stdout.decode(), proc.stderr.decode()
+
+
+def test_validate_valid_body(tmp_path):
+    f = tmp_path / "body.json"
+    f.write_text('{"phoneNumber": "+13175550100"}')
+    code, out, _ = run("validate", str(f))
+    assert code == 0 and out.startswith("OK")
+
+
+def test_validate_wrong_body_prints_findings_and_fix():
+    code, out, _ = run("validate", "-", stdin=b'{"to": {"phoneNumber": "+13175550100"}, "type": "external"}')
+    assert code == 1
+    assert "unknown-field" in out and "Corrected body" in out and '"phoneNumber": "+13175550100"' in out
+
+
+def test_validate_json_output_shape():
+    code, out, _ = run("validate", "--json", "-", stdin=b'{"from": "+13175550199", "to": "+13175550100"}')
+    data = json.loads(out)
+    assert code == 1
+    assert set(data) == {"valid", "findings", "fixed", "notes"}
+    assert data["valid"] is False
+    assert data["fixed"] == {"phoneNumber": "+13175550100", "callerId": "+13175550199"}
+    assert {"severity", "path", "code", "message"} <= set(data["findings"][0])
+
+
+def test_validate_warnings_only_exit_zero():
+    code, out, _ = run("validate", "--json", "-", stdin=b'{"phoneNumber": "tel:+13175550100"}')
+    assert code == 0 and json.loads(out)["valid"] is True
+
+
+@pytest.mark.parametrize("stdin,needle", [
+    (b'{"phoneNumber": "+1"\n "x": 1}', "line 2, column 2"),
+    (b"", "empty"),
+    (b"\x00\x01\x02", "binary"),
+    (b"\xff\xfe{", "UTF-8"),
+])
+def test_unreadable_input_exits_2_with_a_message(stdin, needle):
+    code, out, err = run("validate", "-", stdin=stdin)
+    assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_missing_file_exits_2(tmp_path):
+    code, _, err = run("validate", str(tmp_path / "nope.json"))
+    assert code == 2 and "cannot read" in err and "Traceback" not in err
+
+
+def test_endpoint_known_and_unknown():
+    assert run("endpoint", "POST /api/v2/conversations/calls")[0] == 0
+    code, out, _ = run("endpoint", "POST", "/api/v2/analytics/interactions/summary")
+    assert code == 1 and "does not exist" in out and "/api/v2/usage/query" in out
+
+
+def test_endpoint_json():
+    code, out, _ = run("endpoint", "--json", "GET /api/v2/conversations/calls/c-1")
+    data = json.loads(out)
+    assert code == 0 and data["known"] and data["params"] == {"conversationId": "c-1"}

@@ -1,0 +1,181 @@
+"""Each doctor rule on the bodies support staff actually paste."""
+import pytest
+
+from diag.doctor import check
+
+VALID = {
+    "plain number": {"phoneNumber": "+13175550100"},
+    "queue on behalf, caller id and name": {"phoneNumber": "+13175550100", "callFromQueueId": "q-1",
+                                             "callerId": "+13175550199", "callerIdName": "Acme Support"},
+    "call a user": {"callUserId": "u-1"},
+    "call a queue with routing": {"callQueueId": "q-1", "priority": 5, "languageId": "lang-1",
+                                  "routingSkillsIds": ["skill-1"], "routingSkillExpression": "x"},
+    "conference": {"participants": [{"address": "+13175550100"}, {"userId": "u-1"}]},
+    "merge conversations": {"conversationIds": ["c-1", "c-2"]},
+    "sip address": {"phoneNumber": "sip:1000@example.com"},
+    "flow address (Genesys blog example)": {"phoneNumber": "ForceDisconnect@localhost"},
+    "every extra field": {"phoneNumber": "+442079460958", "attributes": {"ticket": "42"}, "uuiData": "abc",
+                          "externalContactId": "ec-1", "label": "support"},
+}
+
+
+@pytest.mark.parametrize("body", VALID.values(), ids=VALID.keys())
+def test_valid_bodies_have_no_error(body):
+    report = check(body)
+    assert report.valid, [f.to_dict() for f in report.findings]
+    assert report.fixed is None
+
+
+def test_plain_number_is_spotless():
+    assert check({"phoneNumber": "+13175550100"}).findings == []
+
+
+@pytest.mark.parametrize("key,real", [
+    ("to", "phoneNumber"), ("from", "callerId"), ("type", None), ("mediaType", None), ("addressType", None),
+    ("queueId", "callFromQueueId"), ("wrapUpCode", None), ("callType", None), ("provider", None),
+    ("metadata", "attributes"), ("routing", None), ("phone_number", "phoneNumber"), ("CallerID", "callerId"),
+])
+def test_unknown_fields_name_the_real_field(key, real):
+    report = check({"phoneNumber": "+13175550100", key: "x"})
+    hit = [f for f in report.findings if f.code == "unknown-field"]
+    assert len(hit) == 1 and hit[0].path == f"$.{key}" and hit[0].severity == "error"
+    assert hit[0].field == real
+    if real:
+        assert f"`{real}`" in hit[0].message
+
+
+def test_from_and_queue_messages_explain_the_real_fields():
+    report = check({"phoneNumber": "+13175550100", "from": "+13175550199", "queueId": "q"})
+    text = " ".join(f.message for f in report.findings)
+    assert "callerId" in text and "callerIdName" in text
+    assert "callFromQueueId" in text and "callQueueId" in text
+
+
+def test_unknown_field_inside_a_participant():
+    report = check({"participants": [{"to": "+13175550100"}, {"userId": "u"}]})
+    hit = next(f for f in report.findings if f.code == "unknown-field")
+    assert hit.path == "$.participants[0].to" and hit.field == "address"
+
+
+@pytest.mark.parametrize("body,path", [
+    ({"callQueueId": "q", "priority": "high"}, "$.priority"),
+    ({"phoneNumber": "+13175550100", "attributes": {"n": 5}}, "$.attributes.n"),
+    ({"callQueueId": "q", "routingSkillsIds": "s1"}, "$.routingSkillsIds"),
+    ({"phoneNumber": 13175550100}, "$.phoneNumber"),
+    ({"participants": [{"address": 5}, {"userId": "u"}]}, "$.participants[0].address"),
+])
+def test_wrong_types(body, path):
+    hits = [f for f in check(body).findings if f.code == "invalid-type"]
+    assert [f.path for f in hits] == [path]
+    assert "invalid.value" in hits[0].message
+
+
+def test_no_destination():
+    report = check({"callerId": "+13175550199"})
+    assert "no-destination" in report.codes() and not report.valid
+
+
+def test_more_than_one_destination_names_the_documented_code_and_evidence():
+    report = check({"phoneNumber": "+13175550100", "callUserId": "u"})
+    hit = next(f for f in report.findings if f.code == "too-many-destinations")
+    assert "too.many.create.conversation.parameters" in hit.message
+    assert "phoneNumber" in hit.message and "callUserId" in hit.message
+    assert hit.evidence == "documented" and "inferred" in hit.message
+
+
+def test_empty_destination_does_not_count():
+    assert "too-many-destinations" not in check({"phoneNumber": "+13175550100", "callUserId": ""}).codes()
+
+
+def test_single_participant_is_a_plain_call_in_disguise():
+    report = check({"participants": [{"address": "+13175550100"}]})
+    hit = next(f for f in report.findings if f.code == "participants-for-plain-call")
+    assert hit.severity == "warning" and "conference" in hit.message
+    assert report.fixed == {"phoneNumber": "+13175550100"}
+
+
+def test_participant_without_target():
+    report = check({"participants": [{"name": "Bob"}, {"address": "+13175550100"}]})
+    hit = next(f for f in report.findings if f.code == "participant-without-target")
+    assert hit.path == "$.participants[0]" and hit.severity == "error"
+
+
+@pytest.mark.parametrize("number,code", [
+    ("tel:+13175550100", "phone-tel-prefix"), ("+1 317 555 0100", "phone-formatting"),
+    ("13175550100", "phone-missing-plus"), ("+99912345", "phone-invalid"), ("12345", "phone-not-e164"),
+])
+def test_number_format_warnings_offer_e164(number, code):
+    report = check({"phoneNumber": number})
+    hit = next(f for f in report.findings if f.code == code)
+    assert hit.severity == "warning" and report.valid
+    if code in ("phone-tel-prefix", "phone-formatting", "phone-missing-plus"):
+        assert "'+13175550100'" in hit.message
+
+
+def test_region_hint_reads_national_numbers():
+    report = check({"phoneNumber": "(317) 555-0100", "callerId": "+13175550199"})
+    assert report.fixed["phoneNumber"] == "+13175550100"
+
+
+def test_caller_id_not_e164():
+    hit = next(f for f in check({"phoneNumber": "+13175550100", "callerId": "555-0199"}).findings
+               if f.code == "caller-id-not-e164")
+    assert hit.severity == "warning"
+
+
+@pytest.mark.parametrize("number", ["911", "112", "999", "000", "+1 911", "+44 999", "tel:112", "sip:911@edge"])
+def test_emergency_numbers_are_always_errors(number):
+    report = check({"phoneNumber": number})
+    assert "emergency-number" in report.codes() and report.blocked and not report.valid
+
+
+def test_emergency_number_hidden_under_a_wrong_field_is_still_caught():
+    report = check({"to": {"phoneNumber": "911"}})
+    assert "emergency-number" in report.codes()
+    assert report.blocked
+
+
+def test_emergency_number_in_conference_participant():
+    assert "emergency-number" in check({"participants": [{"address": "000"}, {"userId": "u"}]}).codes()
+
+
+def test_short_service_number_for_the_region():
+    report = check({"phoneNumber": "411"}, region="US")
+    assert "short-service-number" in report.codes() and report.blocked
+
+
+@pytest.mark.parametrize("field,value", [("priority", 3), ("languageId", "l"), ("routingSkillsIds", ["s"]),
+                                          ("routingSkillExpression", "x")])
+def test_queue_fields_without_queue(field, value):
+    hit = next(f for f in check({"phoneNumber": "+13175550100", field: value}).findings
+               if f.code == "queue-field-without-queue")
+    assert hit.severity == "warning" and hit.path == f"$.{field}"
+
+
+@pytest.mark.parametrize("body", [
+    {"phoneNumber": "+13175550100", "agentId": "a"},
+    {"to": "+13175550100", "from": {"userId": "a"}},
+    {"phoneNumber": "+13175550100", "userId": "a"},
+])
+def test_calling_as_another_user_names_the_right_route(body):
+    hit = next(f for f in check(body).findings if f.code == "call-as-other-user")
+    assert "POST /api/v2/conversations/calls/user/{userId}" in hit.message
+    assert "conversation:agentlessCall:add" in hit.message
+
+
+def test_user_id_alone_means_call_that_user():
+    report = check({"userId": "u-1"})
+    assert "call-as-other-user" not in report.codes()
+    assert report.fixed == {"callUserId": "u-1"}
+
+
+@pytest.mark.parametrize("body", [[{"phoneNumber": "+1"}], "text", 5, None])
+def test_body_that_is_not_an_object(body):
+    report = check(body)
+    assert report.codes() == ["body-not-object"] and not report.valid
+
+
+def test_report_json_shape():
+    d = check({"to": "+13175550100"}).to_dict()
+    assert set(d) == {"valid", "findings", "fixed", "notes"}
+    assert set(d["findings"][0]) >= {"severity", "path", "code", "message"}
