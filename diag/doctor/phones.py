@@ -79,8 +79,9 @@ def _as_e164(num) -> str:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=8192)
 def analyse(value: str, region_hint: str | None = None) -> PhoneCheck:
-    """Everything the doctor needs to know about one number-bearing string."""
+    """Everything the doctor needs to know about one number-bearing string (cached: treat as read-only)."""
     cleaned, had_tel = strip_tel(value)
     if not cleaned:
         return PhoneCheck(value, cleaned, "empty")
@@ -117,10 +118,11 @@ def _analyse_international(check: PhoneCheck, cleaned: str) -> None:
     except phonenumbers.NumberParseException:
         return
     national = str(num.national_number)
-    regions = tuple(phonenumbers.region_codes_for_country_code(num.country_code))
-    check.emergency_in = tuple(r for r in regions if shortnumberinfo.is_emergency_number(national, r))
-    if not check.emergency_in:
-        check.service_in = service_regions(national, regions)
+    if len(national) <= _SHORT_MAX_DIGITS:  # only short numbers can be service codes
+        regions = tuple(phonenumbers.region_codes_for_country_code(num.country_code))
+        check.emergency_in = tuple(r for r in regions if shortnumberinfo.is_emergency_number(national, r))
+        if not check.emergency_in:
+            check.service_in = service_regions(national, regions)
     if check.blocked:
         return
     check.e164 = _as_e164(num)

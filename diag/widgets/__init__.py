@@ -1,0 +1,1 @@
+"""Notebook panels: each a plain view-model (state and logic, tested directly) plus an ipywidgets view."""
