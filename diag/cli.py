@@ -103,6 +103,34 @@ def cmd_endpoint(args: argparse.Namespace) -> int:
     return EXIT_OK if result.known else EXIT_FINDINGS
 
 
+def cmd_sim(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from .sim import Simulator
+
+    sim = Simulator(seed=args.seed, port=args.port, host="127.0.0.1").start()
+    print(f"diag simulator of Genesys Cloud (seed {args.seed})")
+    print(f"  base URL (API and login host): {sim.base_url}")
+    for c in sim.org.clients.values():
+        if c.grant == "client_credentials" and c.secret:
+            print(f"  demo OAuth client  {c.name}: client id {c.id}  secret {c.secret}")
+    for u in sim.org.users.values():
+        print(f"  demo user token    {u.name}: {sim.user_token(u.id)}")
+    print(f"  try: curl -s -X POST {sim.base_url}/api/v2/conversations/calls -H 'Authorization: Bearer "
+          f"{sim.user_token()}' -H 'Content-Type: application/json' -d '{{\"phoneNumber\": \"+13175550100\"}}'")
+    print("ready", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    sim.stop()
+    print("simulator stopped", flush=True)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diag", description="Diagnose Genesys Cloud Platform API calls.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("operation", nargs="+", help='e.g. "POST /api/v2/conversations/calls"')
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_endpoint)
+
+    p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--seed", type=int, default=1)
+    p.set_defaults(func=cmd_sim)
     return parser
 
 

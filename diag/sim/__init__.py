@@ -1,0 +1,86 @@
+"""diag's built-in Genesys Cloud simulator: a real HTTP server on 127.0.0.1 (API and login host on one port).
+
+    with Simulator(seed=1) as sim:
+        requests.get(sim.base_url + "/api/v2/users/me", headers={"Authorization": "Bearer " + sim.user_token()})
+
+Any HTTP client, the official SDK included, talks to it as to a region: only the base URL differs.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from .org import SimOrg, load_org
+from .server import SimServer
+from .state import SimState
+
+__all__ = ["Simulator", "load_org"]
+
+
+class Simulator:
+    def __init__(self, seed: int = 1, port: int = 0, host: str = "127.0.0.1", region: str = "simulator",
+                 overrides: dict[str, Any] | None = None, clock=time.time):
+        self.org: SimOrg = load_org(overrides)
+        self.state = SimState(self.org, seed, clock)
+        self.region = region
+        self._address = (host, port)
+        self._server: SimServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --
+    def start(self) -> "Simulator":
+        if self._server is None:
+            self._server = SimServer(self._address, self.state, self.region)
+            self._thread = threading.Thread(target=self._server.serve_forever, name="diag-sim", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "Simulator":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = self.base_url if self._server else "stopped"
+        return f"<Simulator {self.region} {state}>"
+
+    # -- what callers need --
+    @property
+    def server(self) -> SimServer:
+        if self._server is None:
+            raise RuntimeError("the simulator is not running; call start() first")
+        return self._server
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def faults(self):
+        return self.server.faults
+
+    def user_token(self, user: str = "avery") -> str:
+        """A ready user token: 'avery' (can call), 'sam' (no station), 'riley' (no call permission), or an id."""
+        return self.state.demo_user_token(self.user_id(user))
+
+    def user_id(self, user: str) -> str:
+        for u in self.org.users.values():
+            if user in (u.id, u.name.split()[0].lower()):
+                return u.id
+        raise KeyError(f"no simulated user {user!r}; users: {', '.join(u.name for u in self.org.users.values())}")
+
+    def client(self, name: str = "CRM click-to-dial"):
+        return next(c for c in self.org.clients.values() if name in (c.id, c.name))
+
+    @property
+    def calls_placed(self) -> int:
+        return self.state.calls_placed

@@ -1,0 +1,260 @@
+"""The simulator's data answers: call progress, usage rows, rate-limit and conversation aggregates."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+
+from . import history
+from .server_errors import ApiError
+
+UTC = dt.timezone.utc
+USAGE_GRANULARITIES = ("Day", "Week", "Month")
+USAGE_METRICS = {"Status200": "status200", "Status300": "status300", "Status400": "status400",
+                 "Status500": "status500", "Status429": "status429", "Requests": "requests"}
+USAGE_GROUP_BY = {"OAuthClientId": "clientId", "OrganizationId": "organizationId", "UserId": "userId",
+                  "TemplateUri": "templateUri", "HttpMethod": "httpMethod"}
+CONVERSATION_METRICS = ("nOutbound", "nOutboundAttempted", "nOutboundConnected", "nError")
+CONVERSATION_DIMENSIONS = ("direction", "disconnectType", "queueId", "mediaType")
+RATELIMIT_DIMENSIONS = ("limitName", "namespace", "entityId", "userId")
+
+# How each simulated outcome ends (modelled; Genesys does not document per-outcome disconnect data).
+# (participant disconnectType, analytics disconnectType, errorInfo code, connects, end as share of timeline)
+OUTCOME_MODEL = {
+    "answered": ("peer", "peer", None, True, 0.9),
+    "busy": ("peer", "peer", "diag.sim.busy", False, 0.4),
+    "no_answer": ("other", "timeout", "diag.sim.no-answer", False, 0.9),
+    "invalid_number": ("error", "error", "diag.sim.invalid-number", False, 0.15),
+}
+ERROR_MESSAGES = {"diag.sim.busy": "The far end was busy.",
+                  "diag.sim.no-answer": "Nobody answered before the call timed out.",
+                  "diag.sim.invalid-number": "The number is not reachable."}
+
+
+# ---- intervals ------------------------------------------------------------------------------------
+
+def parse_instant(text: str) -> dt.datetime:
+    t = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+        return dt.datetime.fromisoformat(t).replace(tzinfo=UTC)
+    value = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_interval(value) -> tuple[dt.datetime, dt.datetime]:
+    if not isinstance(value, str) or value.count("/") != 1:
+        raise ApiError(400, "bad.request", f"interval must be an ISO-8601 interval 'start/end', got {value!r}")
+    a, b = value.split("/")
+    try:
+        start, end = parse_instant(a), parse_instant(b)
+    except ValueError:
+        raise ApiError(400, "bad.request", f"interval {value!r} is not ISO-8601 (e.g. 2026-01-01/2026-01-31)") from None
+    if end <= start:
+        raise ApiError(400, "bad.request", f"interval {value!r} ends before it starts")
+    return start, end
+
+
+_DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")
+
+
+def parse_duration(value: str) -> dt.timedelta:
+    m = _DURATION.match(value or "")
+    if not m or not any(m.groups()):
+        raise ApiError(400, "invalid.value", f"granularity {value!r} is not an ISO-8601 period such as PT1H or P1D")
+    w, d, h, mi = (int(x or 0) for x in m.groups())
+    return dt.timedelta(weeks=w, days=d, hours=h, minutes=mi)
+
+
+def _check_list(query: dict, key: str, allowed, required=False) -> list:
+    values = query.get(key)
+    if values is None:
+        if required:
+            raise ApiError(400, "bad.request", f"{key} is required")
+        return []
+    if not isinstance(values, list):
+        raise ApiError(400, "invalid.value", f"{key} must be a list")
+    for v in values:
+        if allowed is not None and v not in allowed:
+            raise ApiError(400, "invalid.value",
+                           f"Value [{v}] is not valid for field type [{key}]. Allowable values are: "
+                           f"{', '.join(allowed)}", {"value": str(v), "field": key})
+    return values
+
+
+def _query_dict(query) -> dict:
+    if not isinstance(query, dict):
+        raise ApiError(400, "bad.request", "The query must be a JSON object.")
+    return query
+
+
+# ---- usage ----------------------------------------------------------------------------------------
+
+def build_usage_history(state, end: dt.date) -> list[dict]:
+    org = state.org
+    clients = {c.name: c.id for c in org.clients.values()}
+    users = [u.id for u in org.users.values() if u.station]
+    rows = history.usage_history(state.seed, end, int(org.raw["history_days"]), clients, users)
+    for r in rows:
+        r["organizationId"] = org.id
+        r["day"] = dt.date.fromisoformat(r["date"][:10])
+    return rows
+
+
+def _bucket(day: dt.date, granularity: str) -> dt.date:
+    if granularity == "Week":
+        return day - dt.timedelta(days=day.weekday())
+    if granularity == "Month":
+        return day.replace(day=1)
+    return day
+
+
+def usage_rows(history_rows: list[dict], query, client_id: str | None, allow_user: bool = True) -> list[dict]:
+    q = _query_dict(query)
+    start, end = parse_interval(q.get("interval"))
+    granularity = q.get("granularity") or "Day"
+    if granularity not in USAGE_GRANULARITIES:
+        raise ApiError(400, "invalid.value", f"Value [{granularity}] is not valid for field type [granularity]. "
+                                             f"Allowable values are: {', '.join(USAGE_GRANULARITIES)}")
+    allowed_groups = [g for g in USAGE_GROUP_BY if allow_user or g != "UserId"]
+    group_by = _check_list(q, "groupBy", allowed_groups)
+    metrics = _check_list(q, "metrics", list(USAGE_METRICS)) or list(USAGE_METRICS)
+    fields = [USAGE_GROUP_BY[g] for g in group_by]
+    sums: dict[tuple, dict] = {}
+    for r in history_rows:
+        if not (start.date() <= r["day"] < end.date() or (start.date() == r["day"] and start.date() == end.date())):
+            continue
+        if client_id and r["clientId"] != client_id:
+            continue
+        key = (_bucket(r["day"], granularity),) + tuple(r[f] for f in fields)
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = {USAGE_METRICS[m]: 0 for m in metrics}
+            if "clientId" in fields:
+                acc["clientName"] = r["clientName"]
+        for m in metrics:
+            acc[USAGE_METRICS[m]] += r[USAGE_METRICS[m]]
+    out = []
+    for key, acc in sorted(sums.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
+        row = {f: v for f, v in zip(fields, key[1:]) if v is not None}
+        row.update(acc)
+        row["date"] = key[0].isoformat() + "T00:00:00.000Z"
+        out.append(row)
+    return out
+
+
+# ---- rate limits ----------------------------------------------------------------------------------
+
+def history_rate_events(usage: list[dict]) -> list[dict]:
+    events = []
+    for r in usage:
+        if r["status429"]:
+            kind = "token.rate.per.minute" if r["userId"] else "client.credentials.token.rate.per.minute"
+            noon = dt.datetime.combine(r["day"], dt.time(12), UTC).timestamp()
+            events.append({"time": noon, "limitName": kind, "namespace": "platform.api", "entityId": r["clientId"],
+                           "userId": r["userId"], "count": max(1, r["status429"] // 10)})
+    return events
+
+
+def _buckets(start: dt.datetime, end: dt.datetime, granularity: str | None):
+    step = parse_duration(granularity) if granularity else end - start
+    if step <= dt.timedelta(0) or (end - start) / step > 20000:
+        raise ApiError(400, "bad.request", "granularity is too fine for this interval")
+    return step
+
+
+def _aggregate(rows, q: dict, dimensions, metrics_allowed, time_of) -> dict:
+    start, end = parse_interval(q.get("interval"))
+    group_by = _check_list(q, "groupBy", dimensions)
+    metrics = _check_list(q, "metrics", None, required=True)
+    if not metrics:
+        raise ApiError(400, "bad.request", "metrics must name at least one metric")
+    step = _buckets(start, end, q.get("granularity"))
+    sums: dict = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        t = time_of(r)
+        if not start <= t < end:
+            continue
+        bucket = start + step * int((t - start) / step)
+        group = tuple(r.get(d) for d in group_by)
+        for m in metrics:
+            if m in metrics_allowed and r.get(m):
+                sums[group][(bucket, m)] += r[m]
+    results = []
+    for group, cells in sorted(sums.items(), key=lambda kv: str(kv[0])):
+        data = defaultdict(list)
+        for (bucket, m), n in sorted(cells.items()):
+            data[bucket].append({"metric": m, "stats": {"count": n}})
+        results.append({"group": {d: v for d, v in zip(group_by, group) if v is not None},
+                        "data": [{"interval": f"{_iso(b)}/{_iso(min(b + step, end))}", "metrics": ms}
+                                 for b, ms in sorted(data.items())]})
+    return {"results": results}
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def ratelimit_aggregates(events: list[dict], query) -> dict:
+    rows = [dict(e, oRateLimitRecorded=e["count"]) for e in events]
+    return _aggregate(rows, _query_dict(query), RATELIMIT_DIMENSIONS, ("oRateLimitRecorded",),
+                      lambda r: dt.datetime.fromtimestamp(r["time"], UTC))
+
+
+# ---- conversations --------------------------------------------------------------------------------
+
+def build_outbound_history(state, end: dt.date) -> list[dict]:
+    queues = [q["id"] for q in state.org.raw["queues"]]
+    rows = history.outbound_history(state.seed, end, int(state.org.raw["history_days"]), queues)
+    for r in rows:
+        r["time"] = dt.datetime.combine(dt.date.fromisoformat(r["date"]), dt.time(12), UTC)
+        r["mediaType"] = "voice"
+    return rows
+
+
+def live_outbound_rows(calls) -> list[dict]:
+    rows = []
+    for c in calls:
+        _, analytics_type, error_code, connects, _ = OUTCOME_MODEL[c.outcome]
+        rows.append({"time": dt.datetime.fromtimestamp(c.created, UTC), "queueId": c.queue_id,
+                     "direction": "outbound", "mediaType": "voice", "disconnectType": analytics_type,
+                     "nOutbound": 1, "nOutboundAttempted": 1, "nOutboundConnected": int(connects),
+                     "nError": int(c.outcome == "invalid_number")})
+    return rows
+
+
+def conversation_aggregates(rows: list[dict], query) -> dict:
+    return _aggregate(rows, _query_dict(query), CONVERSATION_DIMENSIONS, CONVERSATION_METRICS, lambda r: r["time"])
+
+
+def call_conversation(call, elapsed: float, timeline: float, org) -> dict:
+    """A CallConversation whose participants move through dialing, contacting, connected, disconnected."""
+    disconnect_type, _, error_code, connects, end_share = OUTCOME_MODEL[call.outcome]
+    created = dt.datetime.fromtimestamp(call.created, UTC)
+    at = lambda share: _iso(created + dt.timedelta(seconds=timeline * share))  # noqa: E731
+    share = elapsed / timeline if timeline > 0 else 1.0
+    ended = share >= end_share
+    if ended:
+        state = "disconnected"
+    elif share < 0.15:
+        state = "dialing"
+    elif connects and share >= 0.4:
+        state = "connected"
+    else:
+        state = "contacting"
+    external = {"id": call.id[:8] + "-e", "purpose": "external", "address": call.number or "",
+                "state": state, "direction": "outbound", "startTime": _iso(created)}
+    if connects and share >= 0.4:
+        external["connectedTime"] = at(0.4)
+    if ended:
+        external["endTime"] = at(end_share)
+        external["disconnectType"] = disconnect_type
+        if error_code:
+            external["errorInfo"] = {"code": error_code, "message": ERROR_MESSAGES[error_code]}
+    user = org.users[call.user_id]
+    agent = {"id": call.id[:8] + "-u", "purpose": "user", "name": user.name, "user": {"id": user.id},
+             "address": "", "state": "disconnected" if ended else ("connected" if share >= 0.05 else "dialing"),
+             "direction": "outbound", "startTime": _iso(created)}
+    if ended:
+        agent["endTime"] = at(end_share)
+        agent["disconnectType"] = "client" if call.outcome == "answered" else "peer"
+    return {"id": call.id, "participants": [agent, external], "selfUri": f"/api/v2/conversations/calls/{call.id}"}
