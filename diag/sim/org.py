@@ -32,6 +32,7 @@ class SimClient:
     permissions: list[str] = field(default_factory=list)
     redirect_uris: list[str] = field(default_factory=list)
     user: str | None = None
+    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -71,7 +72,7 @@ def load_org(overrides: dict[str, Any] | None = None, path: Path = ORG_FILE) -> 
     users = {u["id"]: SimUser(u["id"], u["name"], u["email"], u.get("station"), list(u["permissions"]))
              for u in raw["users"]}
     clients = {c["id"]: SimClient(c["id"], c.get("secret"), c["name"], c["grant"], list(c.get("permissions", [])),
-                                  list(c.get("redirect_uris", [])), c.get("user"))
+                                  list(c.get("redirect_uris", [])), c.get("user"), list(c.get("scopes", [])))
                for c in raw["clients"]}
     raw["outcomes"] = {k: v for k, v in raw.get("outcomes", {}).items() if not k.startswith("$")}
     for number, outcome in raw["outcomes"].items():

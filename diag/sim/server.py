@@ -251,7 +251,8 @@ def tokens_me(sim: "SimServer", req: Request):
     client = sim.org.clients[tok.client_id]
     body = {"organization": {"id": sim.org.id, "name": sim.org.name},
             "homeOrganization": {"id": sim.org.id, "name": sim.org.name},
-            "authorizedScope": tok.scopes or ["*"] if tok.kind == "user" else [],
+            # Scopes apply to user grants; a client-credentials token's rights come from roles (facts §2).
+            "authorizedScope": list(client.scopes) if tok.kind == "user" else [],
             "OAuthClient": {"id": client.id, "name": client.name,
                             "organization": {"id": sim.org.id}}}
     return 200, body, {}

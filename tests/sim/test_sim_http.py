@@ -102,6 +102,7 @@ def test_tokens_me_tells_user_from_client(sim):
     assert client["OAuthClient"]["name"] == "CRM click-to-dial" and client["organization"]["id"]
     user = get(sim, "/api/v2/tokens/me", sim.user_token()).json()
     assert user["OAuthClient"]["name"] == "Agent desktop (PKCE)"
+    assert "conversations" in user["authorizedScope"] and client["authorizedScope"] == []
 
 
 def test_users_me_expands_authorization_and_station(sim):
