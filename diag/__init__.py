@@ -6,6 +6,9 @@ The public surface is small and imported lazily, so `import diag` stays fast:
     fix(body)                        the corrected body and what changed
     parse_body(text)                 read pasted JSON, repairing copy-paste damage
     check_operation("POST /path")    is this a real Platform API operation?
+    connect(...) -> Session          the simulator by default, or a real region; send(), call(), preflight()
+    run_batch(session, body, count)  paced test calls under the rate limit
+    Simulator                        the built-in Genesys Cloud simulator (a real HTTP server on 127.0.0.1)
 
 Findings carry a severity, a JSON path, a stable code and a message naming the real field.
 """
@@ -19,6 +22,14 @@ _EXPORTS = {
     "check": "diag.doctor", "check_text": "diag.doctor", "fix": "diag.doctor", "parse_body": "diag.doctor",
     "Finding": "diag.doctor", "Report": "diag.doctor",
     "check_operation": "diag.endpoints", "EndpointCheck": "diag.endpoints", "Operation": "diag.endpoints",
+    "connect": "diag.session", "Session": "diag.session", "locate_region": "diag.session",
+    "Exchange": "diag.exchange", "ExchangeLog": "diag.exchange",
+    "run_batch": "diag.pacing", "BatchResult": "diag.pacing",
+    "REGIONS": "diag.regions", "find_region": "diag.regions", "Region": "diag.regions",
+    "explain": "diag.errors", "DiagError": "diag.errors", "ConfigError": "diag.errors", "AuthError": "diag.errors",
+    "SafetyError": "diag.errors", "ConfirmationRequired": "diag.errors", "BlockedNumber": "diag.errors",
+    "NumberNotAllowed": "diag.errors", "TransportError": "diag.errors",
+    "Simulator": "diag.sim",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

@@ -131,6 +131,74 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _session(args: argparse.Namespace):
+    from .session import connect
+
+    if getattr(args, "region", None):
+        return connect(args.region)
+    return connect()
+
+
+def cmd_preflight(args: argparse.Namespace) -> int:
+    from .errors import DiagError
+
+    try:
+        report = _session(args).preflight()
+    except DiagError as exc:
+        return _fail(str(exc), args.json)
+    print(json.dumps({"target": report.target, "ok": report.ok, "checks": [c.to_dict() for c in report.checks]})
+          if args.json else report.text())
+    return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    from .errors import ConfirmationRequired, DiagError, SafetyError
+
+    try:
+        text = _read_input(args.file)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
+    from .doctor import parse_body
+
+    parsed = parse_body(text)
+    if not parsed.ok:
+        return _fail(f"{args.file}: {parsed.describe_error()}", args.json)
+    try:
+        session = _session(args)
+        confirm = (lambda prompt: True) if args.yes else _ask
+        ex = session.call(parsed.value, confirm=confirm)
+    except ConfirmationRequired as exc:
+        return _fail(f"not sent: {exc.prompt} (answer yes, or pass --yes)", args.json)
+    except SafetyError as exc:
+        return _fail(f"not sent: {exc}", args.json)
+    except DiagError as exc:
+        return _fail(str(exc), args.json)
+    if args.log:
+        session.log.save(args.log, append=True)
+    if args.json:
+        print(json.dumps({"status": ex.status, "correlationId": ex.correlation_id, "errorCode": ex.error_code,
+                          "explanation": ex.explanation, "findings": ex.findings, "rateLimit": ex.rate_limit,
+                          "target": session.label, "notes": ex.notes, "transportError": ex.transport_error,
+                          "conversationId": (ex.response_body or {}).get("id") if ex.ok else None}))
+    else:
+        print(f"{session.label}: POST {ex.path} -> {ex.status or 'no answer'}  correlation id {ex.correlation_id}")
+        if ex.rate_limit:
+            print("  rate limit: " + ", ".join(f"{k}={v}" for k, v in ex.rate_limit.items()))
+        if ex.ok:
+            print(f"  created conversation {ex.response_body.get('id')}")
+        if ex.explanation:
+            print(f"  {ex.error_code or ''} {ex.explanation}")
+        for n in ex.notes:
+            print(f"  note: {n}")
+    return EXIT_OK if ex.ok else EXIT_FINDINGS
+
+
+def _ask(prompt: str) -> bool:
+    if not sys.stdin or not sys.stdin.isatty():
+        return False
+    return input(prompt + " Type yes to call: ").strip().lower() == "yes"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diag", description="Diagnose Genesys Cloud Platform API calls.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +213,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("operation", nargs="+", help='e.g. "POST /api/v2/conversations/calls"')
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_endpoint)
+
+    p = sub.add_parser("preflight", help="can this token place a call here? (simulator unless --region)")
+    p.add_argument("--region", help="a real region (credentials from GENESYS_CLOUD_* variables or .env)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_preflight)
+
+    p = sub.add_parser("call", help="fire one test call with a body from FILE (simulator unless --region)")
+    p.add_argument("file", help="a JSON body, or - for standard input (sent as given)")
+    p.add_argument("--region", help="a real region (credentials from GENESYS_CLOUD_* variables or .env)")
+    p.add_argument("--yes", action="store_true", help="confirm a real call without asking")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--log", help="append the exchanges to this saved log (JSON lines)")
+    p.set_defaults(func=cmd_call)
 
     p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

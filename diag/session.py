@@ -141,7 +141,7 @@ class Session:
         req_body = body if not isinstance(body, bytes) else body.decode("utf-8", "replace")
         ex = Exchange(seq=self.log.next_seq(), started=started.isoformat(timespec="milliseconds"), method=method,
                       url=red.text(url + (("?" + requests.compat.urlencode(params)) if params else "")),
-                      path=path, template=template_of(method, path.split("?")[0]),
+                      path=red.text(path), template=template_of(method, path.split("?")[0]),
                       request_headers=red.headers(headers), request_body=red.value(req_body),
                       region=self.region, simulated=self.simulated, attempt=attempt)
         if CALL_PATHS.match(path) and method == "POST":
@@ -232,6 +232,13 @@ class Session:
                 raise ConfirmationRequired(prompt)
         path = f"{CALLS_PATH}/user/{user_id}" if user_id else CALLS_PATH
         return self.send("POST", path, body)
+
+    def resend(self, exchange: Exchange, *, confirm: Callable[[str], bool] | str | None = None) -> Exchange:
+        """Send a recorded exchange again (a call goes through the same safety rules as call())."""
+        if exchange.method == "POST" and CALL_PATHS.match(exchange.path):
+            user = exchange.path.rsplit("/", 1)[1] if "/user/" in exchange.path else None
+            return self.call(exchange.request_body, confirm=confirm, user_id=user)
+        return self.send(exchange.method, exchange.path, exchange.request_body)
 
     # ---- after the call ----
     def follow_call(self, conversation_id: str, *, timeout: float = 30, interval: float = 0.5) -> "CallTrace":

@@ -84,3 +84,9 @@ class Simulator:
     @property
     def calls_placed(self) -> int:
         return self.state.calls_placed
+
+    def requests_received(self, method: str, path: str) -> int:
+        """How many requests reached the server for this method and path (answered or faulted)."""
+        return sum(n for (m, p, _), n in list(self.state.requests.items())
+                   if m == method and (p == path or self.server.router.match(m, path)[0] is not None
+                                       and p == self.server.router.match(m, path)[0].template))

@@ -53,7 +53,9 @@ def usage_history(seed: int, end: dt.date, days: int, clients: dict[str, str], u
         weekday = day.weekday() < 5
         growth = 1 + 0.3 * (days - back) / days
         for client, uri, method, base, share_4xx in TRAFFIC:
-            client_id = clients[client]
+            client_id = clients.get(client)
+            if client_id is None:   # an org configured without this integration has no such traffic
+                continue
             owners = users if client == "Agent desktop (PKCE)" else [None]
             for user in owners:
                 volume = base * growth * (1.0 if weekday else 0.25) / len(owners)

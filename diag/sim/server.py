@@ -102,6 +102,7 @@ class Handler(BaseHTTPRequestHandler):
         template = req.path
         try:
             if fault:
+                sim.state.requests[(method, req.path, f"fault:{fault.kind}")] += 1
                 return self.send_fault(fault, req, headers)
             route, params = sim.router.match(method, req.path)
             if route is None:
@@ -460,7 +461,7 @@ def sim_state(sim: "SimServer", req: Request):
     s = sim.state
     return 200, {"region": sim.region, "callsPlaced": s.calls_placed, "callAttempts": s.call_attempts,
                  "requests": [{"method": m, "path": p, "status": st, "count": n}
-                              for (m, p, st), n in sorted(s.requests.items())],
+                              for (m, p, st), n in sorted(s.requests.items(), key=str)],
                  "faults": sim.faults.list()}, {}
 
 

@@ -1,0 +1,124 @@
+"""The paced batch runner: N test calls at a pace that stays under the rate limit.
+
+The pace is the configured limit, else the one the server states in inin-ratelimit-allowed, else the documented
+default of 300 requests a minute; calls are spread evenly at 95 % of it so that no sliding window overflows.
+A 429 that still happens is handled by Session.send (wait Retry-After, send again), never shown unhandled.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from .errors import SafetyError
+from .exchange import Exchange
+
+DEFAULT_LIMIT_PER_MINUTE = 300
+HEADROOM = 0.95
+
+
+@dataclass
+class BatchResult:
+    exchanges: list[Exchange] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    stopped: bool = False
+    elapsed_s: float = 0.0
+    limit: tuple[int, float] | None = None   # (requests, window seconds) the pace was set for
+
+    @property
+    def rate_per_minute(self) -> float:
+        return 60 * len(self.exchanges) / self.elapsed_s if self.elapsed_s else 0.0
+
+    def summary(self):
+        """Outcomes: one row per (status, error code) with counts."""
+        import pandas as pd
+
+        rows = [{"status": e.status if e.status is not None else "no answer", "error_code": e.error_code or "",
+                 "retried_429": any("429" in n for n in e.notes)} for e in self.final_exchanges()]
+        frame = pd.DataFrame(rows, columns=["status", "error_code", "retried_429"])
+        if frame.empty:
+            return pd.DataFrame(columns=["status", "error_code", "calls"])
+        return frame.groupby(["status", "error_code"], dropna=False).size().reset_index(name="calls")
+
+    def final_exchanges(self) -> list[Exchange]:
+        """The last attempt of each call (a 429 followed by success counts once, as the success)."""
+        out = []
+        for e in self.exchanges:
+            if e.status == 429 and any("sent again" in n for n in e.notes):
+                continue
+            out.append(e)
+        return out
+
+
+def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = None,
+              limit: int | None = None, window_seconds: float = 60.0, confirm: Callable[[str], bool] | str | None = None,
+              stop: threading.Event | None = None, progress: bool = True,
+              on_result: Callable[[Exchange], Any] | None = None) -> BatchResult:
+    items = [bodies] * (count or 1) if isinstance(bodies, dict) else list(bodies)
+    stop = stop or threading.Event()
+    result = BatchResult()
+    confirmed = _confirm_once(confirm)
+    bar = _progress(len(items), session.label) if progress else None
+    start = time.monotonic()
+    next_at = start
+    limit_pair = (limit, window_seconds) if limit else None
+    try:
+        for body in items:
+            if stop.is_set():
+                result.stopped = True
+                break
+            if limit_pair is None:
+                limit_pair = _learned(session, window_seconds)
+            interval = limit_pair[1] / (limit_pair[0] * HEADROOM)
+            now = time.monotonic()
+            if next_at > now:
+                if stop.wait(next_at - now):
+                    result.stopped = True
+                    break
+            next_at = max(next_at, time.monotonic()) + interval
+            before = len(session.log)
+            try:
+                session.call(body, confirm=confirmed)
+            except SafetyError as exc:
+                result.refused.append(str(exc))
+                continue
+            new = session.log[before:]
+            result.exchanges.extend(new)
+            if on_result and new:
+                on_result(new[-1])
+            if bar:
+                bar.update(1)
+                bar.set_postfix_str(f"last {new[-1].status if new else '-'}")
+    finally:
+        if bar:
+            bar.close()
+    result.elapsed_s = time.monotonic() - start
+    result.limit = limit_pair
+    return result
+
+
+def _learned(session, window_seconds: float) -> tuple[int, float]:
+    allowed = session.last_rate_limit.get("inin-ratelimit-allowed")
+    if allowed and allowed.isdigit():
+        return int(allowed), window_seconds
+    return DEFAULT_LIMIT_PER_MINUTE * window_seconds / 60, window_seconds
+
+
+def _confirm_once(confirm):
+    """A batch asks for confirmation once, not once per call."""
+    if not callable(confirm):
+        return confirm
+    answer: dict = {}
+
+    def once(prompt: str) -> bool:
+        if "ok" not in answer:
+            answer["ok"] = bool(confirm(prompt))
+        return answer["ok"]
+    return once
+
+
+def _progress(total: int, label: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"calls on {label}", unit="call")
