@@ -1,7 +1,7 @@
 """The paced batch runner: N test calls at a pace that stays under the rate limit.
 
 The pace is the configured limit, else the one the server states in inin-ratelimit-allowed, else the documented
-default of 300 requests a minute; calls are spread evenly at 95 % of it so that no sliding window overflows.
+default of 300 requests a minute; calls are spread evenly at 98 % of it so that no sliding window overflows.
 A 429 that still happens is handled by Session.send (wait Retry-After, send again), never shown unhandled.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from .errors import SafetyError
 from .exchange import Exchange
 
 DEFAULT_LIMIT_PER_MINUTE = 300
-HEADROOM = 0.95
+HEADROOM = 0.98
 
 
 @dataclass

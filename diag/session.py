@@ -62,7 +62,7 @@ class Session:
         self.sleep = sleep
         self.log = ExchangeLog()
         self.redactor = Redactor(token_source.secrets())
-        self.http = requests.Session()
+        self.http = _http_for(self.api_base)
         self._lock = threading.Lock()
         self.last_rate_limit: dict[str, str] = {}
 
@@ -85,12 +85,12 @@ class Session:
 
     # ---- the one way out ----
     def send(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
-             headers: dict | None = None) -> Exchange:
+             headers: dict | None = None, _findings: list[dict] | None = None) -> Exchange:
         method = method.upper()
         attempt = 1
         refreshed = False
         while True:
-            ex = self._send_once(method, path, body, params, headers, attempt)
+            ex = self._send_once(method, path, body, params, headers, attempt, _findings)
             if ex.status == 401 and self.tokens.can_refresh and not refreshed:
                 refreshed = True        # a 401 was not processed: safe to resend with a fresh token
                 ex.notes.append("token refused: fetched a new one and sent again")
@@ -126,7 +126,7 @@ class Session:
         for s in self.tokens.secrets():
             self.redactor.add(s)
 
-    def _send_once(self, method, path, body, params, extra_headers, attempt) -> Exchange:
+    def _send_once(self, method, path, body, params, extra_headers, attempt, findings=None) -> Exchange:
         url = self.api_base + path
         token = self.tokens.token()
         self._register_secrets()
@@ -145,7 +145,7 @@ class Session:
                       request_headers=red.headers(headers), request_body=red.value(req_body),
                       region=self.region, simulated=self.simulated, attempt=attempt)
         if CALL_PATHS.match(path) and method == "POST":
-            ex.findings = self._findings(body)
+            ex.findings = findings if findings is not None else self._findings(body)
         t0 = time.perf_counter()
         try:
             r = self.http.request(method, url, params=params, data=data, headers=headers, timeout=self.timeout)
@@ -231,7 +231,7 @@ class Session:
             if not ok:
                 raise ConfirmationRequired(prompt)
         path = f"{CALLS_PATH}/user/{user_id}" if user_id else CALLS_PATH
-        return self.send("POST", path, body)
+        return self.send("POST", path, body, _findings=[f.to_dict() for f in report.findings])
 
     def resend(self, exchange: Exchange, *, confirm: Callable[[str], bool] | str | None = None) -> Exchange:
         """Send a recorded exchange again (a call goes through the same safety rules as call())."""
@@ -364,6 +364,15 @@ class CallTrace:
         if self.problem:
             lines.append(f"  {self.problem}")
         return "\n".join(lines)
+
+
+def _http_for(base_url: str) -> requests.Session:
+    """Proxy and CA settings from the environment, read once: requests re-reads them on every call otherwise."""
+    http = requests.Session()
+    http.proxies = requests.utils.get_environ_proxies(base_url)
+    http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    http.trust_env = False
+    return http
 
 
 def _retry_after(ex: Exchange) -> float | None:

@@ -1,0 +1,92 @@
+"""Calls per second through a diag Session (full exchange logging, doctor findings, redaction) against the
+official SDK's ConversationsApi.post_conversations_calls (which logs and checks nothing), both against the
+simulator in the same run; and a paced batch's share of the org's limit.
+
+Targets: diag >= 500 calls/s; diag's per-call time within 1.5x of the SDK's; a paced batch reaches >= 95 % of
+the limit with no 429.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+N = 1000
+BODY = {"phoneNumber": "+13175550100"}
+
+
+def diag_rate(sim) -> float:
+    from diag.session import connect
+
+    s = connect(simulator=sim)
+    for _ in range(50):
+        s.call(BODY)
+    t = time.perf_counter()
+    for _ in range(N):
+        assert s.call(BODY).status == 200
+    return N / (time.perf_counter() - t)
+
+
+def sdk_rate(sim) -> float:
+    import PureCloudPlatformClientV2 as sdk
+
+    client = sdk.api_client.ApiClient()
+    client.host = sim.base_url
+    client.access_token = sim.user_token()
+    api = sdk.ConversationsApi(client)
+    req = sdk.CreateCallRequest()
+    req.phone_number = BODY["phoneNumber"]
+    for _ in range(50):
+        api.post_conversations_calls(req)
+    t = time.perf_counter()
+    for _ in range(N):
+        api.post_conversations_calls(req)
+    return N / (time.perf_counter() - t)
+
+
+def paced_share(limit: int = 100, window: float = 5.0, calls: int = 300) -> dict:
+    from diag.pacing import run_batch
+    from diag.session import connect
+    from diag.sim import Simulator
+
+    with Simulator(overrides={"rate_limit": {"requests": limit, "window_seconds": window}}) as sim:
+        s = connect(simulator=sim)
+        result = run_batch(s, BODY, count=calls, limit=limit, window_seconds=window, progress=False)
+        got_429 = sum(1 for e in result.exchanges if e.status == 429)
+    rate = len(result.final_exchanges()) / result.elapsed_s
+    return {"limit": f"{limit} per {window:g} s", "calls": calls, "achieved_share": round(rate / (limit / window), 3),
+            "429s": got_429}
+
+
+def run(rounds: int = 3) -> dict:
+    from diag.sim import Simulator
+
+    with Simulator(overrides={"rate_limit": {"requests": 10**9, "window_seconds": 60}}) as sim:
+        diag_rates, sdk_rates = [], []
+        for _ in range(rounds):
+            diag_rates.append(diag_rate(sim))
+            sdk_rates.append(sdk_rate(sim))
+    d, k = statistics.median(diag_rates), statistics.median(sdk_rates)
+    paced = paced_share()
+    return {"name": "calls through a diag Session vs the official SDK, against the simulator",
+            "calls": N, "rounds": rounds, "diag_calls_per_s": round(d), "sdk_calls_per_s": round(k),
+            "baseline": "PureCloudPlatformClientV2 ConversationsApi.post_conversations_calls",
+            "per_call_ratio": round(k / d, 2), "paced_batch": paced,
+            "target": "diag >= 500/s; per-call <= 1.5x SDK; paced >= 95% of limit, no 429",
+            "met": d >= 500 and k / d <= 1.5 and paced["achieved_share"] >= 0.95 and paced["429s"] == 0}
+
+
+if __name__ == "__main__":
+    r = run()
+    print(r["name"])
+    print(f"  diag session  {r['diag_calls_per_s']:5d} calls/s   (full logging, doctor, redaction)")
+    print(f"  official SDK  {r['sdk_calls_per_s']:5d} calls/s")
+    print(f"  per-call time ratio diag/SDK {r['per_call_ratio']}")
+    p = r["paced_batch"]
+    print(f"  paced batch: {p['achieved_share']:.1%} of {p['limit']} over {p['calls']} calls, {p['429s']} x 429")
+    print(f"  target {r['target']}: {'met' if r['met'] else 'NOT met'}")
+    print(json.dumps(r))
