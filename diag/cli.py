@@ -199,6 +199,40 @@ def _ask(prompt: str) -> bool:
     return input(prompt + " Type yes to call: ").strip().lower() == "yes"
 
 
+def cmd_usage(args: argparse.Namespace) -> int:
+    from .errors import DiagError
+    from .usage import FRESHNESS_NOTE, UsageQuery, query_usage, save_csv
+
+    try:
+        query = UsageQuery.build(days=args.days if args.interval is None else None, interval=args.interval,
+                                 granularity=args.granularity, group_by=args.group_by)
+        session = _session(args)
+        frame = query_usage(session, query, poll_interval=args.poll_interval, progress=sys.stderr.isatty())
+    except DiagError as exc:
+        return _fail(str(exc), False)
+    if args.csv:
+        save_csv(frame, args.csv)
+    if args.png:
+        from . import charts
+        fig = charts.status_classes_over_time(frame, session.label, query.label)
+        fig.savefig(args.png, dpi=charts.DPI)
+        charts.close(fig)
+    totals = frame[["requests", "status200", "status300", "status400", "status429", "status500"]].sum()
+    print(f"API usage on {session.label}, {query.label}, by {', '.join(query.group_by) or 'date'}")
+    print(f"  requests {totals['requests']:,}  2xx {totals['status200']:,}  3xx {totals['status300']:,}  "
+          f"4xx {totals['status400']:,} (of which 429: {totals['status429']:,})  5xx {totals['status500']:,}")
+    keys = [c for c in ("templateUri", "httpMethod", "clientName") if c in frame.columns]
+    if keys and not frame.empty:
+        g = frame.groupby(keys)[["requests", "status400", "status500"]].sum()
+        g["errors"] = g["status400"] + g["status500"]
+        print("  top by errors:")
+        for key, row in g.sort_values("errors", ascending=False).head(5).iterrows():
+            label = " ".join(key) if isinstance(key, tuple) else key
+            print(f"    {row['errors']:>7,} errors / {row['requests']:>9,} requests  {label}")
+    print(f"  {FRESHNESS_NOTE}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diag", description="Diagnose Genesys Cloud Platform API calls.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -226,6 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--log", help="append the exchanges to this saved log (JSON lines)")
     p.set_defaults(func=cmd_call)
+
+    p = sub.add_parser("usage", help="API usage (responses by status class) as a table, CSV and PNG")
+    span = p.add_mutually_exclusive_group()
+    span.add_argument("--days", type=int, default=30, help="the last N days (default 30)")
+    span.add_argument("--interval", help="ISO-8601 start/end, e.g. 2026-01-01/2026-01-31")
+    p.add_argument("--granularity", default="Day", help="Day, Week or Month")
+    p.add_argument("--group-by", default="TemplateUri,HttpMethod",
+                   help="comma-separated: OAuthClientId, OrganizationId, UserId, TemplateUri, HttpMethod")
+    p.add_argument("--csv", help="write the tidy frame here")
+    p.add_argument("--png", help="write the status-class chart here")
+    p.add_argument("--region", help="a real region (credentials from GENESYS_CLOUD_* variables or .env)")
+    p.add_argument("--poll-interval", type=float, default=5.0, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_usage)
 
     p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

@@ -1,0 +1,220 @@
+"""matplotlib figures worth pasting into a ticket: one small function per chart, one style for all.
+
+Every figure names its source (org/region or "simulator") and interval in the title, labels its axes with units,
+carries the usage freshness note where usage data is shown, and says so plainly when there is no data.
+Colours are the Okabe-Ito palette (safe for the common forms of colour blindness).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442", "blue": "#0072B2",
+             "vermillion": "#D55E00", "purple": "#CC79A7", "grey": "#999999", "black": "#000000"}
+CLASS_COLOURS = {"2xx": OKABE_ITO["green"], "3xx": OKABE_ITO["sky"], "4xx (not 429)": OKABE_ITO["orange"],
+                 "429": OKABE_ITO["purple"], "5xx": OKABE_ITO["vermillion"]}
+CLASS_COLUMNS = {"2xx": "status200", "3xx": "status300", "4xx (not 429)": "status4xx_other", "429": "status429",
+                 "5xx": "status500"}
+FIGSIZE = (10, 5.2)   # 1000 x 520 px at 100 dpi: readable when a ticket shrinks it
+DPI = 100
+USAGE_NOTE = "Usage data is refreshed once a day and can be up to 24 h old."
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg", force=False) if matplotlib.get_backend().lower() == "agg" else None
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _figure(title: str, source: str, interval: str, note: str | None = None):
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    fig.suptitle(f"{title}\n{source} · {interval}", fontsize=12, x=0.01, ha="left")
+    if note:
+        fig.text(0.99, 0.995, note, ha="right", va="top", fontsize=8, color="#555555")
+    ax.grid(axis="y", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def _empty(ax, what: str) -> None:
+    ax.text(0.5, 0.5, f"No {what} in this interval", ha="center", va="center", fontsize=14, color="#555555",
+            transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _date_axis(ax, dates) -> None:
+    import matplotlib.dates as mdates
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def status_classes_over_time(usage, source: str, interval: str):
+    """Stacked daily counts: 2xx, 3xx, 4xx without 429, 429, 5xx; incidents stand out as spikes of colour."""
+    fig, ax = _figure("API responses by status class", source, interval, USAGE_NOTE)
+    if usage is None or usage.empty or usage["requests"].sum() == 0:
+        _empty(ax, "API usage")
+        return fig
+    daily = usage.groupby("date")[list(CLASS_COLUMNS.values())].sum().sort_index()
+    bottom = None
+    width = _bar_width(daily.index)
+    for label, col in CLASS_COLUMNS.items():
+        ax.bar(daily.index, daily[col], width=width, bottom=bottom, label=label, color=CLASS_COLOURS[label])
+        bottom = daily[col] if bottom is None else bottom + daily[col]
+    ax.set_ylabel("responses per period (count)")
+    ax.set_xlabel("date (UTC)")
+    _date_axis(ax, daily.index)
+    ax.legend(ncols=5, loc="upper left", fontsize=9, frameon=False)
+    return fig
+
+
+def _bar_width(index) -> float:
+    if len(index) < 2:
+        return 0.8
+    step = (index[1:] - index[:-1]).min().total_seconds() / 86400
+    return max(0.05, step * 0.85)
+
+
+def top_endpoints(usage, source: str, interval: str, n: int = 10):
+    """Endpoints by 4xx+5xx count, with request volume and error rate shown, so ten failing requests don't
+    look like an outage."""
+    fig, ax = _figure(f"Top {n} endpoints by errors (4xx + 5xx)", source, interval, USAGE_NOTE)
+    if usage is None or usage.empty or "templateUri" not in usage.columns or usage["requests"].sum() == 0:
+        _empty(ax, "API usage by endpoint")
+        return fig
+    keys = ["templateUri"] + (["httpMethod"] if "httpMethod" in usage.columns else [])
+    g = usage.groupby(keys)[["status400", "status500", "status429", "requests"]].sum()
+    g["errors"] = g["status400"] + g["status500"]
+    g = g[g["errors"] > 0].sort_values("errors").tail(n)
+    if g.empty:
+        _empty(ax, "errors")
+        return fig
+    labels = [" ".join(reversed(k)) if isinstance(k, tuple) else k for k in g.index]
+    y = range(len(g))
+    ax.barh(y, g["status400"] - g["status429"], color=CLASS_COLOURS["4xx (not 429)"], label="4xx (not 429)")
+    ax.barh(y, g["status429"], left=g["status400"] - g["status429"], color=CLASS_COLOURS["429"], label="429")
+    ax.barh(y, g["status500"], left=g["status400"], color=CLASS_COLOURS["5xx"], label="5xx")
+    ax.set_yticks(list(y), labels, fontsize=8)
+    for i, (_, row) in enumerate(g.iterrows()):
+        ax.text(row["errors"], i, f"  {row['errors'] / row['requests']:.1%} of {row['requests']:,} requests",
+                va="center", fontsize=8)
+    ax.set_xlabel("error responses (count)")
+    ax.grid(axis="x", color="#dddddd")
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    ax.margins(x=0.3)
+    return fig
+
+
+def clients_comparison(usage, source: str, interval: str):
+    """Which integration produces the errors: per OAuth client, error responses and error rate."""
+    fig, ax = _figure("Errors per OAuth client", source, interval, USAGE_NOTE)
+    name = "clientName" if "clientName" in (usage.columns if usage is not None else []) else "clientId"
+    if usage is None or usage.empty or name not in usage.columns or usage["requests"].sum() == 0:
+        _empty(ax, "API usage by client")
+        return fig
+    g = usage.groupby(name)[["status4xx_other", "status429", "status500", "requests"]].sum().sort_values("requests")
+    y = range(len(g))
+    left = 0
+    for label, col in (("4xx (not 429)", "status4xx_other"), ("429", "status429"), ("5xx", "status500")):
+        ax.barh(y, g[col], left=left, color=CLASS_COLOURS[label], label=label)
+        left = left + g[col]
+    ax.set_yticks(list(y), [str(i) for i in g.index], fontsize=9)
+    for i, (_, row) in enumerate(g.iterrows()):
+        errors = row["status4xx_other"] + row["status429"] + row["status500"]
+        ax.text(errors, i, f"  {errors / row['requests']:.1%} of {row['requests']:,}", va="center", fontsize=8)
+    ax.set_xlabel("error responses (count)")
+    ax.grid(axis="x", color="#dddddd")
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    ax.margins(x=0.3)
+    return fig
+
+
+_CODE_COLOURS = {200: OKABE_ITO["green"], 400: OKABE_ITO["orange"], 401: OKABE_ITO["yellow"],
+                 403: OKABE_ITO["blue"], 404: OKABE_ITO["sky"], 415: OKABE_ITO["grey"], 429: OKABE_ITO["purple"],
+                 500: OKABE_ITO["vermillion"], 502: OKABE_ITO["black"], 503: "#8c3a00", 504: "#5a2500"}
+
+
+def exact_status_codes(exchanges, source: str, interval: str):
+    """The session's own calls over time, coloured by exact status code (the usage API only has classes)."""
+    fig, ax = _figure("This session's calls by exact status code", source, interval)
+    if exchanges is None or exchanges.empty:
+        _empty(ax, "calls from this session")
+        return fig
+    pivot = exchanges.pivot_table(index="date", columns="status", values="count", aggfunc="sum", fill_value=0)
+    bottom = None
+    width = _bar_width(pivot.index) if len(pivot.index) > 1 else 0.0005
+    for code in pivot.columns:
+        colour = _CODE_COLOURS.get(int(code), OKABE_ITO["grey"])
+        ax.bar(pivot.index, pivot[code], bottom=bottom, width=width, label=str(code), color=colour)
+        bottom = pivot[code] if bottom is None else bottom + pivot[code]
+    ax.set_ylabel("requests (count)")
+    ax.set_xlabel("time (UTC)")
+    _date_axis(ax, pivot.index)
+    ax.legend(title="HTTP status", ncols=min(6, len(pivot.columns)), fontsize=9, frameon=False, loc="upper left")
+    return fig
+
+
+def outbound_outcomes(outbound, source: str, interval: str):
+    """Outbound calls attempted, connected and in error over time (call outcomes, not HTTP status codes)."""
+    fig, ax = _figure("Outbound call outcomes", source, interval)
+    if outbound is None or outbound.empty or outbound["nOutboundAttempted"].sum() == 0:
+        _empty(ax, "outbound calls")
+        return fig
+    daily = outbound.groupby("date")[["nOutboundAttempted", "nOutboundConnected", "nError"]].sum().sort_index()
+    ax.plot(daily.index, daily["nOutboundAttempted"], color=OKABE_ITO["blue"], label="attempted", linewidth=2)
+    ax.plot(daily.index, daily["nOutboundConnected"], color=OKABE_ITO["green"], label="connected", linewidth=2)
+    ax.bar(daily.index, daily["nError"], color=OKABE_ITO["vermillion"], label="error", width=_bar_width(daily.index))
+    ax.set_ylabel("calls per period (count)")
+    ax.set_xlabel("date (UTC)")
+    _date_axis(ax, daily.index)
+    ax.legend(fontsize=9, frameon=False, loc="upper left", ncols=3)
+    return fig
+
+
+def ratelimit_pressure(ratelimits, usage, source: str, interval: str):
+    """Limits recorded near their maximum, beside the 429 counts, on one time axis."""
+    fig, ax = _figure("Rate-limit pressure and 429 responses", source, interval, USAGE_NOTE)
+    has_rl = ratelimits is not None and not ratelimits.empty
+    has_429 = usage is not None and not usage.empty and usage["status429"].sum() > 0
+    if not has_rl and not has_429:
+        _empty(ax, "rate-limit pressure or 429s")
+        return fig
+    if has_429:
+        daily = usage.groupby("date")["status429"].sum().sort_index()
+        ax.bar(daily.index, daily, color=CLASS_COLOURS["429"], label="429 responses", width=_bar_width(daily.index))
+        _date_axis(ax, daily.index)
+    ax.set_ylabel("429 responses (count)")
+    ax.set_xlabel("date (UTC)")
+    ax2 = ax.twinx()
+    if has_rl:
+        for i, (name, g) in enumerate(ratelimits.groupby("limitName")):
+            g = g.groupby("date")["recorded"].sum().sort_index()
+            ax2.plot(g.index, g, marker="o", linestyle="-", label=f"{name} near max",
+                     color=[OKABE_ITO["black"], OKABE_ITO["blue"], OKABE_ITO["orange"]][i % 3])
+    ax2.set_ylabel("limit recorded at >= 90 % (count)")
+    ax2.set_ylim(bottom=0)
+    ax2.spines["top"].set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    ax.legend(handles, labels, fontsize=9, frameon=False, loc="upper left")
+    return fig
+
+
+def save_figure(fig, stem: str | Path, formats=("png", "svg")) -> list[Path]:
+    """Write the figure as PNG and SVG beside each other; returns the paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    for fmt in formats:
+        path = stem.with_suffix(f".{fmt}")
+        fig.savefig(path, format=fmt, dpi=DPI)
+        out.append(path)
+    return out
+
+
+def close(fig) -> None:
+    _plt().close(fig)

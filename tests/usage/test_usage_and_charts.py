@@ -1,0 +1,190 @@
+"""From usage queries to tidy frames and charts, against the simulator's history."""
+import datetime as dt
+import json
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from diag import charts, cli
+from diag.session import connect
+from diag.sim import Simulator
+from diag.usage import (UsageQuery, UsageQueryError, client_usage_summary, exchange_frame, load_csv, outbound_frame,
+                        poll_results, query_usage, ratelimit_frame, save_csv, usage_frame)
+
+POLL = {"poll_interval": 0.01, "progress": False}
+
+
+@pytest.fixture
+def session(sim):
+    return connect(simulator=sim)
+
+
+def known_totals(sim, start, end, client=None):
+    rows = [r for r in sim.server.usage_history if start <= r["day"] < end and (client is None or r["clientId"] == client)]
+    return {k: sum(r[k] for r in rows) for k in ("requests", "status400", "status429", "status500", "status200")}
+
+
+def test_frame_columns_types_and_sums(sim, session):
+    end = sim.server.history_end + dt.timedelta(days=1)
+    q = UsageQuery.build(interval=f"{end - dt.timedelta(days=30)}/{end}", group_by=["OAuthClientId", "TemplateUri"])
+    frame = query_usage(session, q, **POLL)
+    assert str(frame["date"].dtype).startswith("datetime64") and str(frame["date"].dt.tz) == "UTC"
+    for col in ("status200", "status300", "status400", "status429", "status500", "requests", "status4xx_other"):
+        assert frame[col].dtype == "int64"
+    expected = known_totals(sim, end - dt.timedelta(days=30), end)
+    for key, value in expected.items():
+        assert frame[key].sum() == value
+    assert frame["date"].nunique() == 30
+
+
+def test_429_is_never_counted_twice(sim, session):
+    q = UsageQuery.build(days=120, group_by=["OAuthClientId"], now=dt.datetime.now(dt.timezone.utc))
+    frame = query_usage(session, q, **POLL)
+    assert (frame["status4xx_other"] + frame["status429"] == frame["status400"]).all()
+    classes = frame["status200"] + frame["status300"] + frame["status4xx_other"] + frame["status429"] + frame["status500"]
+    assert (classes == frame["requests"]).all()
+    burst = frame.loc[frame["share_429"].idxmax()]
+    assert burst["clientName"] == "Wallboard sync" and burst["share_429"] > 0.2
+
+
+def test_long_windows_are_split_into_90_day_queries(sim, session):
+    q = UsageQuery.build(days=120, group_by=[])
+    assert [round((w.end - w.start).days) for w in q.windows()] == [90, 30]
+    before = len(session.log)
+    frame = query_usage(session, q, **POLL)
+    posts = [e for e in session.log[before:] if e.method == "POST"]
+    assert len(posts) == 2 and frame["date"].nunique() == 120
+
+
+def test_polling_until_complete_with_backoff(session):
+    slept = []
+    s = session
+    s.sleep = slept.append
+    q = UsageQuery.build(days=3)
+    query_usage(s, q, poll_interval=1.0, progress=False)
+    gets = [e for e in s.log if e.method == "GET"]
+    assert [e.response_body["queryStatus"] for e in gets] == ["Running", "Complete"]
+    assert slept == [1.0]
+
+
+def test_polling_gives_up_within_its_bound():
+    with Simulator(overrides={"usage_running_polls": 1000}) as sim:
+        s = connect(simulator=sim, sleep=lambda t: None)
+        with pytest.raises(UsageQueryError, match="still Running"):
+            query_usage(s, UsageQuery.build(days=3), poll_interval=0.01, timeout=0.05, progress=False)
+
+
+@pytest.mark.parametrize("kwargs,field", [
+    ({"days": 0}, "days"), ({"interval": "last week"}, "interval"), ({"interval": "2026-02-01/2026-01-01"}, "interval"),
+    ({"days": 7, "granularity": "Hour"}, "granularity"), ({"days": 7, "group_by": ["Endpoint"]}, "groupBy"),
+    ({"days": 7, "metrics": ["Status404"]}, "metrics"), ({}, "interval"),
+])
+def test_bad_parameters_are_rejected_before_sending(kwargs, field):
+    with pytest.raises(UsageQueryError) as info:
+        UsageQuery.build(**kwargs)
+    assert info.value.field == field and str(info.value)
+
+
+def test_client_query_rejects_user_id():
+    with pytest.raises(UsageQueryError, match="groupBy"):
+        UsageQuery.build(days=7, group_by=["UserId"], allow_user=False)
+
+
+def test_client_usage_summary(sim, session):
+    frame = client_usage_summary(session, sim.client().id, days=7, **POLL)
+    assert frame["date"].nunique() == 7 and set(frame["templateUri"]) >= {"api/v2/conversations/calls"}
+
+
+def test_ratelimit_and_outbound_frames(sim, session):
+    q = UsageQuery.build(days=90)
+    rl = ratelimit_frame(session, q.interval)
+    assert set(rl.columns) == {"date", "limitName", "namespace", "entityId", "recorded"}
+    assert rl["recorded"].sum() > 0 and (rl["entityId"] == sim.client("Wallboard sync").id).any()
+    ob = outbound_frame(session, q.interval)
+    assert ob["nOutboundAttempted"].sum() > ob["nOutboundConnected"].sum() > 0
+    assert set(ob["disconnectType"]) == {"peer", "timeout", "error"}
+
+
+def test_exchange_frame_has_exact_codes(session):
+    session.call({"phoneNumber": "+13175550100"})
+    session.send("POST", "/api/v2/conversations/calls", {"to": "x"})
+    session.send("GET", "/api/v2/conversations/calls/nope")
+    frame = exchange_frame(session.log)
+    assert sorted(frame["status"]) == [200, 400, 404] and frame["count"].dtype == "int64"
+
+
+def test_csv_round_trip(sim, session, tmp_path):
+    frame = query_usage(session, UsageQuery.build(days=10, group_by=["UserId", "TemplateUri"]), **POLL)
+    loaded = load_csv(save_csv(frame, tmp_path / "usage.csv"))
+    assert list(loaded.columns) == list(frame.columns)
+    assert loaded["requests"].sum() == frame["requests"].sum() and loaded["status429"].dtype == "int64"
+    assert str(loaded["date"].dt.tz) == "UTC" and (loaded["date"] == frame["date"]).all()
+
+
+# ---- charts ----
+
+def all_charts(frames, source="simulator", interval="test"):
+    usage, rl, ob, ex = frames
+    return {"classes": charts.status_classes_over_time(usage, source, interval),
+            "top": charts.top_endpoints(usage, source, interval),
+            "clients": charts.clients_comparison(usage, source, interval),
+            "codes": charts.exact_status_codes(ex, source, interval),
+            "outbound": charts.outbound_outcomes(ob, source, interval),
+            "pressure": charts.ratelimit_pressure(rl, usage, source, interval)}
+
+
+def frames_for(session, days):
+    q = UsageQuery.build(days=days, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
+    session.call({"phoneNumber": "+13175550100"})
+    return (query_usage(session, q, **POLL), ratelimit_frame(session, q.interval),
+            outbound_frame(session, q.interval), exchange_frame(session.log))
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+@pytest.mark.parametrize("days", [90, 1])
+def test_every_chart_renders_to_png_and_svg(session, tmp_path, days):
+    for name, fig in all_charts(frames_for(session, days), "simulator", f"{days} days").items():
+        png, svg = charts.save_figure(fig, tmp_path / name)
+        assert png_size(png) == (1000, 520) and png.stat().st_size > 5000
+        assert "<svg" in svg.read_text()[:500]
+        assert fig.texts or fig._suptitle is not None
+        assert "simulator" in fig._suptitle.get_text()
+        charts.close(fig)
+
+
+def test_charts_with_no_data_say_so(tmp_path):
+    empty_usage = usage_frame([], group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
+    from diag.exchange import ExchangeLog
+    empties = (empty_usage, None, None, exchange_frame(ExchangeLog()))
+    for name, fig in all_charts(empties).items():
+        texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+        assert any(t.startswith("No ") for t in texts), name
+        png, _ = charts.save_figure(fig, tmp_path / name)
+        assert png_size(png) == (1000, 520)
+        charts.close(fig)
+
+
+def test_usage_charts_carry_the_freshness_note(session):
+    fig = charts.status_classes_over_time(frames_for(session, 7)[0], "simulator", "7 days")
+    assert any("24 h" in t.get_text() for t in fig.texts)
+
+
+def test_cli_usage_writes_csv_and_png(tmp_path, capsys):
+    code = cli.main(["usage", "--days", "14", "--group-by", "TemplateUri,HttpMethod", "--csv",
+                     str(tmp_path / "u.csv"), "--png", str(tmp_path / "u.png"), "--poll-interval", "0.01"])
+    out = capsys.readouterr().out
+    assert code == 0 and "top by errors" in out and "24 h" in out
+    assert load_csv(tmp_path / "u.csv")["date"].nunique() == 14
+    assert png_size(tmp_path / "u.png") == (1000, 520)
+
+
+def test_cli_usage_bad_parameter(capsys):
+    assert cli.main(["usage", "--days", "7", "--granularity", "Hour"]) == 2
+    assert "granularity" in capsys.readouterr().err
