@@ -11,7 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-BENCHES = ["bench_doctor", "bench_simulator", "bench_calls", "bench_usage_frame"]
+BENCHES = ["bench_doctor", "bench_simulator", "bench_calls", "bench_usage_frame", "bench_bundle"]
 
 
 def main() -> int:

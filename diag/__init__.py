@@ -9,6 +9,7 @@ The public surface is small and imported lazily, so `import diag` stays fast:
     connect(...) -> Session          the simulator by default, or a real region; send(), call(), preflight()
     run_batch(session, body, count)  paced test calls under the rate limit
     Simulator                        the built-in Genesys Cloud simulator (a real HTTP server on 127.0.0.1)
+    bundle_from_session(zip, s)      the support-ticket zip: summary, HAR, repro scripts, charts, redacted
 
 Findings carry a severity, a JSON path, a stable code and a message naming the real field.
 """
@@ -30,6 +31,7 @@ _EXPORTS = {
     "SafetyError": "diag.errors", "ConfirmationRequired": "diag.errors", "BlockedNumber": "diag.errors",
     "NumberNotAllowed": "diag.errors", "TransportError": "diag.errors",
     "Simulator": "diag.sim",
+    "build_bundle": "diag.bundle", "bundle_from_session": "diag.bundle", "RedactionError": "diag.bundle",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

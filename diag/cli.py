@@ -233,6 +233,28 @@ def cmd_usage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from .bundle import bundle_from_session
+    from .errors import DiagError
+    from .exchange import ExchangeLog
+
+    try:
+        session = _session(args)
+        exchanges = list(ExchangeLog.load(args.log)) if args.log else []
+        if not exchanges and not args.usage_days:
+            return _fail("nothing to bundle: give --log SAVED_LOG (from `diag call --log`) and/or --usage-days N",
+                         False)
+        bundle = bundle_from_session(args.out, session, exchanges=exchanges, usage_days=args.usage_days,
+                                     keep_numbers=args.keep_numbers, newrelic=args.newrelic)
+    except (OSError, ValueError, DiagError) as exc:
+        return _fail(str(exc), False)
+    print(f"wrote {bundle.path} ({len(bundle.files)} files); redacted: "
+          + (", ".join(f"{k} x{v}" for k, v in bundle.redaction_report["redacted"].items()) or "nothing"))
+    print()
+    print(bundle.summary)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diag", description="Diagnose Genesys Cloud Platform API calls.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -273,6 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="a real region (credentials from GENESYS_CLOUD_* variables or .env)")
     p.add_argument("--poll-interval", type=float, default=5.0, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_usage)
+
+    p = sub.add_parser("bundle", help="export a support-ticket zip (redacted; numbers pseudonymised)")
+    p.add_argument("--out", required=True, help="the zip to write")
+    p.add_argument("--log", help="a saved exchange log (JSON lines, from `diag call --log`)")
+    p.add_argument("--usage-days", type=int, help="add usage charts and data for the last N days")
+    p.add_argument("--keep-numbers", action="store_true", help="keep phone numbers instead of pseudonyms")
+    p.add_argument("--newrelic", action="store_true", help="also write newrelic-events.json")
+    p.add_argument("--region", help="a real region for --usage-days (credentials from the environment)")
+    p.set_defaults(func=cmd_bundle)
 
     p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")
     p.add_argument("--port", type=int, default=8765)

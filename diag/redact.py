@@ -20,7 +20,7 @@ SECRET_KEY = re.compile(r"(secret|password|passwd|token|authorization|api[_-]?ke
 BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}")
 BASIC = re.compile(r"(?i)\bbasic\s+[A-Za-z0-9+/=]{8,}")
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
-URL_SECRET = re.compile(r"(?i)([?&#](?:access_token|token|code|client_secret|code_verifier)=)[^&#\s]+")
+URL_SECRET = re.compile(r"(?i)([?&#](?:access_token|token|code|client_secret|code_verifier)=)[^&#\s\"'<>]+")
 
 
 class Redactor:
@@ -130,5 +130,13 @@ class Pseudonymiser:
 
 
 def _looks_like_phone(s: str) -> bool:
+    """Free text holds dates, ids and counts too: only a digit run that is a valid number is a phone number."""
     digits = re.sub(r"\D", "", s)
-    return 7 <= len(digits) <= 15 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", s.strip())
+    if not 7 <= len(digits) <= 15 or re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", s.strip()):
+        return False
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse("+" + digits))
+    except phonenumbers.NumberParseException:
+        return False

@@ -1,0 +1,482 @@
+"""The support-ticket bundle: one zip with everything support needs and nothing that must not leave.
+
+    summary.md              paste-ready: what was tried, when, where, statuses, error codes, correlation ids,
+                            the doctor's findings and corrected body, explanations, charts by name
+    exchanges.jsonl         the selected exchanges, redacted
+    session.har             the same as HAR 1.2
+    repro.sh / repro.py     replay with $GENESYS_CLOUD_ACCESS_TOKEN and each pseudonymised number as a variable
+    charts/*.png, *.svg     figures;  data/*.csv  the frames behind them
+    newrelic-events.json    (when asked) one New Relic custom event per exchange
+    manifest.json           versions, creation time, contract version, files with checksums, the policy applied
+    redaction-report.json   what was redacted, by kind and count (never the values)
+
+Every file is built in memory, redacted, then checked for leaks; only then is the zip written (atomically). A
+redaction failure stops the export and writes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import secrets as _secrets
+import shlex
+import tempfile
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+from . import __version__
+from .errors import DiagError
+from .exchange import Exchange
+from .redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
+
+NR_EVENT_TYPE = "DiagApiExchange"
+NOT_COVERED = ("Redaction does not cover free text that people typed: caller id names (`callerIdName`), participant "
+               "names, `attributes` values, `uuiData`, labels and error messages may still hold personal data. "
+               "Read them before you attach the bundle.")
+POLICY = {
+    "always_removed": ["Authorization and cookie headers", "access and refresh tokens", "client secrets",
+                       "the token endpoint's form body", "bearer tokens and JWTs in any header, URL or body",
+                       "values under secret-looking keys", "every secret the session registered"],
+    "phone_numbers": "replaced by a keyed-hash pseudonym per bundle (same number -> same pseudonym, country code "
+                     "kept) unless keep_numbers",
+    "not_covered": NOT_COVERED,
+}
+
+
+class RedactionError(DiagError):
+    """Something that must not leave was still found after redaction: nothing was written."""
+
+    def __init__(self, message: str, *, file: str, kind: str):
+        super().__init__(message)
+        self.file, self.kind = file, kind
+
+
+@dataclass
+class Bundle:
+    path: Path
+    files: dict[str, int]                 # name -> size
+    manifest: dict
+    redaction_report: dict
+    summary: str
+    pseudonyms: dict[str, str] = field(default_factory=dict, repr=False)   # never written to the bundle
+
+
+def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str = "simulator",
+                 figures: dict[str, Any] | None = None, frames: dict[str, Any] | None = None,
+                 keep_numbers: bool = False, newrelic: bool = False, secrets: Iterable[str] = (),
+                 notes: Iterable[str] = (), now: dt.datetime | None = None) -> Bundle:
+    """Build the zip at `out`. `figures` are matplotlib figures by name, `frames` DataFrames by name."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    bundle_id = _secrets.token_hex(6)
+    exchanges = list(exchanges)
+    redactor = Redactor(list(secrets))
+    pseudo = None if keep_numbers else Pseudonymiser(_secrets.token_bytes(32))
+    raw_numbers = _numbers_in(exchanges)
+    if pseudo:
+        for n in raw_numbers:
+            pseudo.pseudonym(n)
+
+    # one alternation, longest first, instead of a substring search per number per string
+    known = re.compile("|".join(re.escape(n) for n in raw_numbers)) if raw_numbers else None
+
+    def swap(m: re.Match) -> str:
+        redactor.counts["phone number"] += 1
+        return pseudo.pseudonym(m.group(0))
+
+    def clean_text(text: str) -> str:
+        text = redactor.text(text)
+        if pseudo:
+            if known is not None:
+                text = known.sub(swap, text)
+            before = len(pseudo.mapping)
+            text = pseudo.text(text)
+            redactor.counts["phone number (found in text)"] += len(pseudo.mapping) - before
+        return text
+
+    records = [_clean_exchange(e, redactor, clean_text) for e in exchanges]
+    files: dict[str, bytes] = {}
+    files["exchanges.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    files["session.har"] = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
+    mapping = dict(pseudo.mapping) if pseudo else {}
+    variables = _number_variables(raw_numbers, mapping, keep_numbers)
+    files["repro.sh"] = repro_sh(records, variables).encode()
+    files["repro.py"] = repro_py(records, variables).encode()
+    for name, frame in (frames or {}).items():
+        files[f"data/{name}.csv"] = clean_text(frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z")).encode()
+    for name, fig in (figures or {}).items():
+        for fmt in ("png", "svg"):
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=100)
+            data = buf.getvalue()
+            files[f"charts/{name}.{fmt}"] = data   # figures draw frames, never raw request bodies
+    if newrelic:
+        files["newrelic-events.json"] = json.dumps(newrelic_events(records, bundle_id), indent=1).encode()
+    summary = clean_text(summary_md(records, exchanges, source=source, now=now, figures=list(figures or {}),
+                                    frames=list(frames or {}), newrelic=newrelic, bundle_id=bundle_id,
+                                    keep_numbers=keep_numbers, notes=list(notes), clean=clean_text))
+    files["summary.md"] = summary.encode()
+    report = {"bundle": bundle_id, "redacted": redactor.report(), "phone_numbers_pseudonymised": len(mapping),
+              "numbers_kept": keep_numbers, "not_covered": NOT_COVERED}
+    files["redaction-report.json"] = json.dumps(report, indent=1).encode()
+    _verify(files, redactor, raw_numbers if pseudo else [], list(secrets))
+    manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
+    files["manifest.json"] = json.dumps(manifest, indent=1).encode()
+    path = _write_zip(Path(out), files)
+    return Bundle(path, {k: len(v) for k, v in files.items()}, manifest, report, summary, mapping)
+
+
+# ---- redaction ------------------------------------------------------------------------------------
+
+def _numbers_in(exchanges: list[Exchange]) -> list[str]:
+    """Every number that the requests dialled or that answers echoed, as written and as E.164."""
+    from .doctor import phones, rules
+
+    found: set[str] = set()
+    for e in exchanges:
+        bodies = [e.request_body, e.response_body]
+        for body in bodies:
+            if isinstance(body, dict):
+                for _, value, _ in rules.number_fields(body):
+                    found.add(value)
+                for p in body.get("participants") or []:
+                    if isinstance(p, dict) and isinstance(p.get("address"), str):
+                        found.add(p["address"])
+    out = set()
+    for n in found:
+        if phones.is_address(n) or not re.search(r"\d{5,}", re.sub(r"\D", "", n) or ""):
+            continue
+        out.add(n)
+        out.add(phones.normalise(n))
+    return sorted(out, key=len, reverse=True)
+
+
+def _clean_exchange(e: Exchange, redactor: Redactor, clean_text) -> dict:
+    data = e.to_dict()
+    data["request_headers"] = redactor.headers(data["request_headers"])
+    data["response_headers"] = redactor.headers(data["response_headers"])
+    if "/oauth/token" in data["url"]:
+        data["request_body"] = redactor.form_body(data["request_body"])
+    for key in ("request_body", "response_body", "error"):
+        data[key] = redactor.value(data[key])
+    return _map_strings(data, clean_text)
+
+
+def _map_strings(value: Any, fn) -> Any:
+    if isinstance(value, dict):
+        return {k: _map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(v, fn) for v in value]
+    return fn(value) if isinstance(value, str) else value
+
+
+def _verify(files: dict[str, bytes], redactor: Redactor, raw_numbers: list[str], secrets: list[str]) -> None:
+    from .doctor import phones
+
+    digits = {re.sub(r"\D", "", n) for n in raw_numbers if len(re.sub(r"\D", "", n)) >= 7}
+    for name, data in files.items():
+        if name.endswith(".png"):
+            continue
+        text = data.decode("utf-8", "replace")
+        for s in secrets:
+            if s and s in text:
+                raise RedactionError(f"A registered secret survived redaction in {name}; nothing was written.",
+                                     file=name, kind="secret")
+        for pattern, kind in ((JWT, "JWT"), (BEARER, "bearer token"), (BASIC, "basic credentials")):
+            if pattern.search(text) and not _placeholder_only(pattern, text):
+                raise RedactionError(f"A {kind} survived redaction in {name}; nothing was written.", file=name,
+                                     kind=kind)
+        if digits and not name.startswith("charts/"):   # SVG path data is digits all the way down
+            flat = re.sub(r"[\s().-]", "", text)
+            for d in digits:
+                if d in flat:
+                    raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
+                                         "written.", file=name, kind="phone number")
+
+
+def _placeholder_only(pattern, text: str) -> bool:
+    return all("GENESYS_CLOUD_ACCESS_TOKEN" in m.group(0) or "REDACTED" in m.group(0) for m in pattern.finditer(text))
+
+
+# ---- formats --------------------------------------------------------------------------------------
+
+def to_har(records: list[dict]) -> dict:
+    entries = []
+    for r in records:
+        req_text = None if r["request_body"] is None else (
+            r["request_body"] if isinstance(r["request_body"], str) else json.dumps(r["request_body"]))
+        res_text = "" if r["response_body"] is None else (
+            r["response_body"] if isinstance(r["response_body"], str) else json.dumps(r["response_body"]))
+        parts = urlsplit(r["url"])
+        request = {"method": r["method"], "url": r["url"], "httpVersion": "HTTP/1.1", "cookies": [],
+                   "headers": [{"name": k, "value": v} for k, v in r["request_headers"].items()],
+                   "queryString": [{"name": k, "value": v} for k, _, v in
+                                   (p.partition("=") for p in parts.query.split("&") if p)],
+                   "headersSize": -1, "bodySize": len(req_text.encode()) if req_text else 0}
+        if req_text is not None:
+            request["postData"] = {"mimeType": r["request_headers"].get("Content-Type", "application/json"),
+                                   "text": req_text}
+        status = r["status"] or 0
+        response = {"status": status, "statusText": "" if status else "no answer: " + (r["transport_error"] or ""),
+                    "httpVersion": "HTTP/1.1", "cookies": [],
+                    "headers": [{"name": k, "value": v} for k, v in r["response_headers"].items()],
+                    "content": {"size": len(res_text.encode()), "mimeType":
+                                r["response_headers"].get("Content-Type", "application/json"), "text": res_text},
+                    "redirectURL": "", "headersSize": -1, "bodySize": len(res_text.encode())}
+        wait = float(r["duration_ms"] or 0)
+        entries.append({"startedDateTime": r["started"], "time": wait, "request": request, "response": response,
+                        "cache": {}, "timings": {"send": 0, "wait": wait, "receive": 0},
+                        "comment": "; ".join(filter(None, [f"correlation id {r['correlation_id']}"
+                                                           if r["correlation_id"] else "", *r["notes"]]))})
+    return {"log": {"version": "1.2", "creator": {"name": "diag", "version": __version__}, "entries": entries}}
+
+
+def newrelic_events(records: list[dict], bundle_id: str) -> list[dict]:
+    """New Relic Event API format: a JSON array of flat objects, each with eventType."""
+    out = []
+    for r in records:
+        started = dt.datetime.fromisoformat(r["started"])
+        out.append({"eventType": NR_EVENT_TYPE, "timestamp": int(started.timestamp()), "bundleId": bundle_id,
+                    "correlationId": r["correlation_id"] or "", "endpoint": r["template"] or r["path"],
+                    "method": r["method"], "status": r["status"] or 0, "errorCode": r["error_code"] or "",
+                    "durationMs": r["duration_ms"] or 0, "region": r["region"], "simulated": r["simulated"]})
+    return out
+
+
+def nrql(bundle_id: str) -> str:
+    return (f"SELECT count(*), average(durationMs) FROM {NR_EVENT_TYPE} WHERE bundleId = '{bundle_id}' "
+            "FACET endpoint, status, errorCode SINCE 30 days ago")
+
+
+def _final(records: list[dict]) -> list[dict]:
+    """Each request once: attempts that were sent again (429, refreshed token, GET retry) are left out."""
+    return [r for r in records if not any(k in n for n in r["notes"] for k in ("sent again", "retrying"))]
+
+
+def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: bool) -> list[tuple[str, str, str]]:
+    """(variable, pseudonym or number as it appears in the records, default value) for the repro scripts."""
+    from .doctor import phones
+
+    seen: dict[str, tuple[str, str, str]] = {}
+    for raw in raw_numbers:
+        e164 = phones.normalise(raw)
+        if e164 in seen:
+            continue
+        shown = mapping.get(e164, e164)
+        seen[e164] = (f"NUMBER_{len(seen) + 1}", shown, e164 if keep else "")
+    return list(seen.values())
+
+
+def _base_and_path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}", parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
+    final = _final(records)
+    base = _base_and_path(final[0]["url"])[0] if final else "https://api.mypurecloud.com"
+    lines = ["#!/usr/bin/env bash",
+             "# Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.",
+             "# Needs: GENESYS_CLOUD_ACCESS_TOKEN (a user token); GENESYS_CLOUD_API to change the API base URL.",
+             "set -u",
+             f'API="${{GENESYS_CLOUD_API:-{base}}}"',
+             ': "${GENESYS_CLOUD_ACCESS_TOKEN:?set GENESYS_CLOUD_ACCESS_TOKEN to a valid token}"']
+    for var, shown, default in variables:
+        if default:
+            lines.append(f'{var}="${{{var}:-{default}}}"')
+        else:
+            lines.append(f': "${{{var}:?set {var} to the real number behind {shown}}}"')
+    for i, r in enumerate(final, 1):
+        _, path = _base_and_path(r["url"])
+        lines.append("")
+        lines.append(f"# {i}. {r['method']} {r['template'] or r['path']} -> recorded status {r['status']}"
+                     + (f", correlation id {r['correlation_id']}" if r["correlation_id"] else ""))
+        cmd = f'curl -sS -o /dev/null -w "STATUS {i} %{{http_code}}\\n" -X {r["method"]} "$API"{shlex.quote(path)} ' \
+              f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"'
+        if r["request_body"] is not None and not isinstance(r["request_body"], str):
+            body = json.dumps(r["request_body"], ensure_ascii=False)
+            body = body.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`").replace('"', '\\"')
+            for var, shown, _ in variables:
+                body = body.replace(shown, f"${{{var}}}")
+            cmd += f' -H "Content-Type: application/json" --data "{body}"'
+        lines.append(cmd)
+    return "\n".join(lines) + "\n"
+
+
+def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
+    final = _final(records)
+    base = _base_and_path(final[0]["url"])[0] if final else "https://api.mypurecloud.com"
+    lines = ['"""Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.',
+             "", "Needs GENESYS_CLOUD_ACCESS_TOKEN; GENESYS_CLOUD_API changes the API base URL.", '"""',
+             "import json", "import os", "import sys", "", "import requests", "",
+             f'API = os.environ.get("GENESYS_CLOUD_API", {base!r})',
+             'HEADERS = {"Authorization": "Bearer " + os.environ["GENESYS_CLOUD_ACCESS_TOKEN"], '
+             '"Accept": "application/json"}', "NUMBERS = {"]
+    for var, shown, default in variables:
+        lines.append(f"    {var!r}: os.environ.get({var!r}, {default!r}),  # {shown}")
+    lines += ["}", "missing = [k for k, v in NUMBERS.items() if not v]", "if missing:",
+              '    sys.exit("set the real numbers first: " + ", ".join(missing))', "",
+              "def body(text):", "    for var, value in NUMBERS.items():",
+              '        text = text.replace("${" + var + "}", value)', "    return json.loads(text)", "",
+              "REQUESTS = ["]
+    for r in final:
+        _, path = _base_and_path(r["url"])
+        text = None
+        if r["request_body"] is not None and not isinstance(r["request_body"], str):
+            text = json.dumps(r["request_body"], ensure_ascii=False)
+            for var, shown, _ in variables:
+                text = text.replace(shown, f"${{{var}}}")
+        lines.append(f"    ({r['method']!r}, {path!r}, {text!r}, {r['status']!r}),")
+    lines += ["]", "", "for i, (method, path, text, recorded) in enumerate(REQUESTS, 1):",
+              "    kwargs = {\"json\": body(text)} if text is not None else {}",
+              "    r = requests.request(method, API + path, headers=HEADERS, timeout=30, **kwargs)",
+              '    print(f"STATUS {i} {r.status_code} (recorded {recorded}) correlation id "',
+              '          f"{r.headers.get(\'ININ-Correlation-Id\')}")', ""]
+    return "\n".join(lines)
+
+
+def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, now: dt.datetime,
+               figures: list[str], frames: list[str], newrelic: bool, bundle_id: str, keep_numbers: bool,
+               notes: list[str], clean) -> str:
+    from .doctor import check
+
+    final = _final(records)
+    times = [r["started"] for r in records]
+    statuses = Counter(str(r["status"] or "no answer") for r in final)
+    codes = Counter(r["error_code"] for r in final if r["error_code"])
+    endpoints = Counter(f"{r['method']} {r['template'] or r['path']}" for r in final)
+    lines = [f"# Genesys Cloud API diagnosis ({source})", "",
+             f"- Bundle `{bundle_id}`, made {now.strftime('%Y-%m-%d %H:%M:%S')} UTC by diag {__version__}",
+             f"- Where: {source}",
+             f"- When: {min(times)} to {max(times)} (UTC)" if times else "- When: no requests recorded",
+             f"- Requests: {len(final)} (plus {len(records) - len(final)} attempts that were retried)",
+             "- Endpoints: " + (", ".join(f"`{k}` x{v}" for k, v in endpoints.most_common()) or "none"),
+             "- Status codes: " + (", ".join(f"{k} x{v}" for k, v in sorted(statuses.items())) or "none"),
+             "- Error codes: " + (", ".join(f"`{k}` x{v}" for k, v in codes.most_common()) or "none"), ""]
+    lines += ["## Requests", "", "| # | time (UTC) | request | status | error code | correlation id |",
+              "|---|---|---|---|---|---|"]
+    for i, r in enumerate(final, 1):
+        lines.append(f"| {i} | {r['started']} | `{r['method']} {r['template'] or r['path']}` | {r['status'] or '-'} | "
+                     f"{r['error_code'] or ''} | `{r['correlation_id'] or '-'}` |")
+    lines.append("")
+    failures = [(r, e) for r, e in zip(records, exchanges)
+                if r in final and ((r["status"] or 0) >= 400 or r["transport_error"])]
+    if failures:
+        lines += ["## What went wrong", ""]
+        for r, e in failures:
+            lines.append(f"### `{r['method']} {r['template'] or r['path']}` -> {r['status'] or 'no answer'} "
+                         f"{r['error_code'] or ''}")
+            lines.append(f"Correlation id: `{r['correlation_id'] or '-'}`  ")
+            if r["explanation"]:
+                lines.append(f"Explanation: {r['explanation']}")
+            if r["findings"]:
+                lines.append("")
+                lines.append("Doctor's findings for the body that was sent:")
+                lines += [f"- **{f['severity']}** `{f['path']}` `{f['code']}`: {f['message']}" for f in r["findings"]]
+            if isinstance(e.request_body, dict) and r["findings"]:
+                fixed = check(e.request_body).fixed
+                if fixed is not None:
+                    lines += ["", "Corrected body:", "```json", clean(json.dumps(fixed, indent=2)), "```"]
+            lines.append("")
+    if figures or frames:
+        lines += ["## Charts and data", ""]
+        lines += [f"- `charts/{n}.png` (and `.svg`)" for n in figures]
+        lines += [f"- `data/{n}.csv`" for n in frames]
+        lines += ["- Usage data is refreshed once a day and can be up to 24 h old.", ""]
+    if newrelic:
+        lines += ["## New Relic", "", f"`newrelic-events.json` holds one `{NR_EVENT_TYPE}` event per request (Event API "
+                  "format). After sending them to your account's Event API, this NRQL finds them:", "",
+                  "```", nrql(bundle_id), "```", ""]
+    if notes:
+        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    lines += ["## About this bundle", "",
+              "- Removed before anything was written: Authorization and cookie headers, tokens, client secrets, the "
+              "token endpoint's form body, bearer tokens and JWTs anywhere, values under secret-looking keys.",
+              "- Phone numbers: " + ("kept as they were (the bundle was made with keep numbers)." if keep_numbers else
+                                     "replaced by pseudonyms (`+<country>-PN<hash>`), the same pseudonym for the same "
+                                     "number in every file; `repro.sh`/`repro.py` take the real numbers as variables."),
+              f"- {NOT_COVERED}", ""]
+    return "\n".join(lines)
+
+
+def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_numbers: bool, n: int) -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .contract import sdk_version
+
+    libs = {}
+    for lib in ("requests", "pandas", "matplotlib", "phonenumbers", "jsonschema", "ipywidgets"):
+        try:
+            libs[lib] = version(lib)
+        except PackageNotFoundError:
+            libs[lib] = None
+    return {"bundle": bundle_id, "tool": {"name": "diag", "version": __version__}, "python": platform.python_version(),
+            "libraries": libs, "created": now.isoformat(timespec="seconds"),
+            "contract": {"sdk": "PureCloudPlatformClientV2", "version": sdk_version()},
+            "exchanges": n, "redaction_policy": POLICY, "numbers_kept": keep_numbers,
+            "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                      for name, data in sorted(files.items())}}
+
+
+def _write_zip(out: Path, files: dict[str, bytes]) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in files.items():
+                zf.writestr(name, data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchange] | None = None,
+                        usage_days: int | None = None, **kwargs) -> Bundle:
+    """The usual call: the session's exchanges (or a selection), its secrets, and optionally usage charts."""
+    figures, frames = dict(kwargs.pop("figures", {}) or {}), dict(kwargs.pop("frames", {}) or {})
+    chosen = list(exchanges if exchanges is not None else session.log)
+    if usage_days:
+        f, d = usage_charts(session, usage_days)
+        figures.update(f)
+        frames.update(d)
+    if chosen:
+        from . import charts
+        from .exchange import ExchangeLog
+        from .usage import exchange_frame
+        ex_frame = exchange_frame(ExchangeLog(chosen))
+        figures.setdefault("exact_status_codes", charts.exact_status_codes(ex_frame, session.label, "this session"))
+        frames.setdefault("exchanges", ExchangeLog(chosen).to_frame())
+    try:
+        secrets = list(session.tokens.secrets()) + list(kwargs.pop("secrets", []) or [])
+        return build_bundle(out, chosen, source=session.label, figures=figures, frames=frames, secrets=secrets,
+                            **kwargs)
+    finally:
+        from . import charts
+        for fig in figures.values():
+            charts.close(fig)
+
+
+def usage_charts(session, days: int) -> tuple[dict, dict]:
+    from . import charts
+    from .usage import UsageQuery, outbound_frame, query_usage, ratelimit_frame
+
+    q = UsageQuery.build(days=days, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
+    poll = {"poll_interval": 0.2 if session.simulated else 5.0, "progress": False}
+    usage = query_usage(session, q, **poll)
+    rl = ratelimit_frame(session, q.interval)
+    ob = outbound_frame(session, q.interval)
+    figures = {"status_classes": charts.status_classes_over_time(usage, session.label, q.label),
+               "top_endpoints": charts.top_endpoints(usage, session.label, q.label),
+               "clients": charts.clients_comparison(usage, session.label, q.label),
+               "rate_limit_pressure": charts.ratelimit_pressure(rl, usage, session.label, q.label),
+               "outbound_outcomes": charts.outbound_outcomes(ob, session.label, q.label)}
+    return figures, {"usage": usage, "rate_limits": rl, "outbound": ob}

@@ -1,0 +1,215 @@
+"""The ticket bundle: complete, valid, replayable, and free of secrets and raw numbers."""
+import json
+import os
+import re
+import subprocess
+import zipfile
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from diag import cli
+from diag.bundle import RedactionError, build_bundle, bundle_from_session
+from diag.exchange import ExchangeLog
+from diag.session import connect
+from diag.sim import Simulator
+
+CANARY_SECRET = "CANARY-secret-bundle-44d1"
+CANARY_NUMBERS = ["+13175550142", "+13175550143", "+442079460958"]
+
+
+@pytest.fixture
+def canary_sim():
+    clients = [{"id": "c1000000-0000-4000-8000-00000000cafe", "secret": CANARY_SECRET, "name": "Canary",
+                "grant": "client_credentials", "permissions": ["usage:organization:view", "oauth:client:view",
+                                                            "analytics:rateLimitAggregate:view",
+                                                            "analytics:conversationAggregate:view"]},
+               {"id": "c1000000-0000-4000-8000-0000000000c2", "secret": None, "name": "Agent desktop (PKCE)",
+                "grant": "authorization_code", "redirect_uris": ["http://127.0.0.1/callback"],
+                "user": "0a000000-0000-4000-8000-0000000000a1"}]
+    with Simulator(seed=4, overrides={"clients": clients, "call_timeline_seconds": 0.3}) as sim:
+        yield sim
+
+
+def canary_session(sim):
+    """A whole simulated session: calls that work and fail, follow-up, and a client-credentials part."""
+    s = connect(simulator=sim)
+    s.call({"phoneNumber": CANARY_NUMBERS[0], "callerId": "+13175550199"})
+    s.send("POST", "/api/v2/conversations/calls", {"to": {"phoneNumber": CANARY_NUMBERS[1]}, "type": "external"})
+    ex = s.call({"phoneNumber": "+44 20 7946 0958"})
+    s.follow_call(ex.response_body["id"], timeout=3, interval=0.1)
+    s.send("GET", f"/api/v2/usage/query/nope/results?access_token={s.tokens.token()}")
+    return s
+
+
+def unzip_texts(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_no_canary_leaves_in_any_file(canary_sim, tmp_path):
+    s = canary_session(canary_sim)
+    cc = connect("us_east_1", client_id="c1000000-0000-4000-8000-00000000cafe", client_secret=CANARY_SECRET,
+                 regions={"us_east_1": __import__("diag").Region("us_east_1", canary_sim.base_url,
+                                                                 canary_sim.base_url)}, environ={}, dotenv=None)
+    cc.send("GET", "/api/v2/tokens/me")
+    token = s.tokens.token()
+    bundle = bundle_from_session(tmp_path / "ticket.zip", s, exchanges=list(s.log) + list(cc.log), usage_days=14,
+                                 newrelic=True, secrets=cc.tokens.secrets())
+    files = unzip_texts(bundle.path)
+    assert {"summary.md", "exchanges.jsonl", "session.har", "repro.sh", "repro.py", "manifest.json",
+            "redaction-report.json", "newrelic-events.json"} <= set(files)
+    assert sum(n.startswith("charts/") and n.endswith(".png") for n in files) >= 5
+    assert any(n.startswith("data/") for n in files)
+    digits = [re.sub(r"\D", "", n) for n in CANARY_NUMBERS]
+    for name, data in files.items():
+        text = data.decode("utf-8", "replace")
+        assert CANARY_SECRET not in text and token not in text, name
+        for tok in cc.tokens.secrets():
+            assert tok not in text, name
+        if not name.startswith("charts/"):
+            flat = re.sub(r"[\s().-]", "", text)
+            for d in digits:
+                assert d not in flat, (name, d)
+    # the same number has the same pseudonym everywhere
+    pseudo = bundle.pseudonyms["+13175550142"]
+    assert pseudo.startswith("+1-PN")
+    for name in ("summary.md", "exchanges.jsonl", "session.har"):
+        assert pseudo in files[name].decode() or name == "summary.md"
+    assert bundle.pseudonyms["+442079460958"].startswith("+44-PN")
+    report = json.loads(files["redaction-report.json"])
+    assert report["redacted"] and report["phone_numbers_pseudonymised"] >= 3
+    assert not any(CANARY_SECRET in json.dumps(v) for v in report.values())
+
+
+def test_summary_is_paste_ready(canary_sim, tmp_path):
+    s = canary_session(canary_sim)
+    files = unzip_texts(bundle_from_session(tmp_path / "t.zip", s, newrelic=True).path)
+    summary = files["summary.md"].decode()
+    for needle in ("simulator", "POST /api/v2/conversations/calls", "bad.request", "Correlation id",
+                   "unknown-field", "Corrected body", "charts/exact_status_codes.png", "NRQL" if False else "SELECT",
+                   "free text", "UTC"):
+        assert needle in summary, needle
+    for ex in s.log:
+        if ex.correlation_id:
+            assert ex.correlation_id in summary
+
+
+def har_problems(har):
+    """HAR 1.2 structure check (the required fields of the spec)."""
+    problems = []
+    log = har.get("log", {})
+    if log.get("version") != "1.2" or "creator" not in log or not isinstance(log.get("entries"), list):
+        problems.append("log")
+    for i, e in enumerate(log.get("entries", [])):
+        for key in ("startedDateTime", "time", "request", "response", "cache", "timings"):
+            if key not in e:
+                problems.append(f"entry {i} {key}")
+        req, res = e.get("request", {}), e.get("response", {})
+        for key in ("method", "url", "httpVersion", "cookies", "headers", "queryString", "headersSize", "bodySize"):
+            if key not in req:
+                problems.append(f"entry {i} request.{key}")
+        for key in ("status", "statusText", "httpVersion", "cookies", "headers", "content", "redirectURL",
+                    "headersSize", "bodySize"):
+            if key not in res:
+                problems.append(f"entry {i} response.{key}")
+        if "mimeType" not in res.get("content", {}) or "size" not in res.get("content", {}):
+            problems.append(f"entry {i} content")
+        if not all(k in e.get("timings", {}) for k in ("send", "wait", "receive")):
+            problems.append(f"entry {i} timings")
+        if "postData" in req and not {"mimeType", "text"} <= set(req["postData"]):
+            problems.append(f"entry {i} postData")
+    return problems
+
+
+def test_har_is_valid_1_2(canary_sim, tmp_path):
+    s = canary_session(canary_sim)
+    har = json.loads(unzip_texts(bundle_from_session(tmp_path / "t.zip", s).path)["session.har"])
+    assert har_problems(har) == []
+    assert len(har["log"]["entries"]) == len(s.log)
+    assert har["log"]["entries"][0]["request"]["method"] == "POST"
+    assert all(h["value"] == "[REDACTED]" for e in har["log"]["entries"] for h in e["request"]["headers"]
+               if h["name"] == "Authorization")
+
+
+def test_manifest_lists_files_with_checksums(canary_sim, tmp_path):
+    import hashlib
+    s = canary_session(canary_sim)
+    files = unzip_texts(bundle_from_session(tmp_path / "t.zip", s).path)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["contract"]["version"] and manifest["tool"]["name"] == "diag"
+    for name, meta in manifest["files"].items():
+        assert hashlib.sha256(files[name]).hexdigest() == meta["sha256"]
+    assert manifest["redaction_policy"]["not_covered"]
+
+
+def test_newrelic_events_only_when_asked(canary_sim, tmp_path):
+    s = canary_session(canary_sim)
+    assert "newrelic-events.json" not in unzip_texts(bundle_from_session(tmp_path / "a.zip", s).path)
+    events = json.loads(unzip_texts(bundle_from_session(tmp_path / "b.zip", s, newrelic=True).path)
+                        ["newrelic-events.json"])
+    assert len(events) == len(s.log)
+    assert all(e["eventType"] == "DiagApiExchange" and {"correlationId", "endpoint", "status", "errorCode",
+                                                        "durationMs", "timestamp"} <= set(e) for e in events)
+
+
+def test_repro_with_kept_numbers_reproduces_the_statuses(tmp_path):
+    with Simulator(seed=5) as sim:
+        s = connect(simulator=sim)
+        s.call({"phoneNumber": "+13175550142"})
+        s.send("POST", "/api/v2/conversations/calls", {"to": "+13175550142"})
+        s.send("POST", "/api/v2/conversations/calls", {"phoneNumber": "+13175550142", "callUserId": "u"})
+        s.call({"phoneNumber": "+13175550143", "attributes": {"case": "it's $HOME `x`"}})
+        recorded = [e.status for e in s.log]
+        bundle = bundle_from_session(tmp_path / "t.zip", s, keep_numbers=True)
+    with Simulator(seed=6) as fresh:
+        env = {**os.environ, "GENESYS_CLOUD_API": fresh.base_url, "GENESYS_CLOUD_ACCESS_TOKEN": fresh.user_token()}
+        with zipfile.ZipFile(bundle.path) as z:
+            z.extractall(tmp_path / "x")
+        out = subprocess.run(["bash", str(tmp_path / "x" / "repro.sh")], env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        statuses = [int(line.split()[2]) for line in out.stdout.splitlines() if line.startswith("STATUS")]
+        assert statuses == recorded
+        py = subprocess.run([os.sys.executable, str(tmp_path / "x" / "repro.py")], env=env, capture_output=True,
+                            text=True, timeout=60)
+        assert py.returncode == 0, py.stderr
+        assert [int(line.split()[2]) for line in py.stdout.splitlines()] == recorded
+
+
+def test_repro_with_pseudonyms_asks_for_the_numbers(canary_sim, tmp_path):
+    s = canary_session(canary_sim)
+    bundle = bundle_from_session(tmp_path / "t.zip", s)
+    with zipfile.ZipFile(bundle.path) as z:
+        z.extractall(tmp_path / "x")
+    env = {**os.environ, "GENESYS_CLOUD_ACCESS_TOKEN": "t", "GENESYS_CLOUD_API": "http://127.0.0.1:9"}
+    out = subprocess.run(["bash", str(tmp_path / "x" / "repro.sh")], env=env, capture_output=True, text=True)
+    assert out.returncode != 0 and "NUMBER_1" in out.stderr and "PN" in out.stderr
+
+
+def test_redaction_failure_writes_nothing(canary_sim, tmp_path, monkeypatch):
+    s = canary_session(canary_sim)
+    leaky = ExchangeLog.load(s.log.save(tmp_path.parent / "leaky.jsonl"))   # a log from elsewhere, not redacted
+    leaky[0].request_headers["X-Debug"] = "token " + s.tokens.token()
+    monkeypatch.setattr("diag.bundle.Redactor.text", lambda self, text, kind="text": text)   # a broken policy
+    monkeypatch.setattr("diag.bundle.Redactor.headers", lambda self, h: h)
+    target = tmp_path / "t.zip"
+    with pytest.raises(RedactionError) as info:
+        build_bundle(target, leaky, secrets=s.tokens.secrets())
+    assert s.tokens.token() not in str(info.value)
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_cli_bundle_from_a_saved_log(tmp_path, capsys):
+    body = tmp_path / "b.json"
+    body.write_text('{"phoneNumber": "+13175550142"}')
+    log = tmp_path / "calls.jsonl"
+    assert cli.main(["call", "--log", str(log), str(body)]) == 0
+    capsys.readouterr()
+    assert cli.main(["bundle", "--out", str(tmp_path / "t.zip"), "--log", str(log)]) == 0
+    out = capsys.readouterr().out
+    assert "wrote" in out and "+13175550142" not in out and "PN" in out
+    assert zipfile.ZipFile(tmp_path / "t.zip").testzip() is None
+    assert cli.main(["bundle", "--out", str(tmp_path / "u.zip")]) == 2
