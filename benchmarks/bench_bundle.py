@@ -40,7 +40,6 @@ def figures(s):
 def run(rounds: int = 3) -> dict:
     import matplotlib
     matplotlib.use("Agg")
-    from diag import charts
     from diag.bundle import build_bundle
 
     sim, s = make_session()
@@ -62,8 +61,6 @@ def run(rounds: int = 3) -> dict:
                     z.writestr(f"{name}.png", buf.getvalue())
             base_t.append(time.perf_counter() - t)
         size = b.path.stat().st_size
-    for fig in figs.values():
-        charts.close(fig)
     sim.stop()
     d, k = statistics.median(diag_t), statistics.median(base_t)
     return {"name": "bundle export: 1,000 exchanges and 5 charts", "exchanges": len(s.log), "charts": len(figs),

@@ -455,14 +455,8 @@ def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchang
         ex_frame = exchange_frame(ExchangeLog(chosen))
         figures.setdefault("exact_status_codes", charts.exact_status_codes(ex_frame, session.label, "this session"))
         frames.setdefault("exchanges", ExchangeLog(chosen).to_frame())
-    try:
-        secrets = list(session.tokens.secrets()) + list(kwargs.pop("secrets", []) or [])
-        return build_bundle(out, chosen, source=session.label, figures=figures, frames=frames, secrets=secrets,
-                            **kwargs)
-    finally:
-        from . import charts
-        for fig in figures.values():
-            charts.close(fig)
+    secrets = list(session.tokens.secrets()) + list(kwargs.pop("secrets", []) or [])
+    return build_bundle(out, chosen, source=session.label, figures=figures, frames=frames, secrets=secrets, **kwargs)
 
 
 def usage_charts(session, days: int) -> tuple[dict, dict]:

@@ -20,16 +20,12 @@ BARS_UP_TO = 120      # periods; beyond that the status-class chart draws stacke
 USAGE_NOTE = "Usage data is refreshed once a day and can be up to 24 h old."
 
 
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg", force=False) if matplotlib.get_backend().lower() == "agg" else None
-    import matplotlib.pyplot as plt
-    return plt
-
-
 def _figure(title: str, source: str, interval: str, note: str | None = None):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    # A bare Figure, not pyplot: no global state to close, nothing shown twice in a notebook, safe in threads.
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+    ax = fig.subplots()
     fig.suptitle(f"{title}\n{source} · {interval}", fontsize=12, x=0.01, ha="left")
     if note:
         fig.text(0.99, 0.995, note, ha="right", va="top", fontsize=8, color="#555555")
@@ -220,6 +216,3 @@ def save_figure(fig, stem: str | Path, formats=("png", "svg")) -> list[Path]:
         out.append(path)
     return out
 
-
-def close(fig) -> None:
-    _plt().close(fig)

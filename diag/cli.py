@@ -216,7 +216,6 @@ def cmd_usage(args: argparse.Namespace) -> int:
         from . import charts
         fig = charts.status_classes_over_time(frame, session.label, query.label)
         fig.savefig(args.png, dpi=charts.DPI)
-        charts.close(fig)
     totals = frame[["requests", "status200", "status300", "status400", "status429", "status500"]].sum()
     print(f"API usage on {session.label}, {query.label}, by {', '.join(query.group_by) or 'date'}")
     print(f"  requests {totals['requests']:,}  2xx {totals['status200']:,}  3xx {totals['status300']:,}  "

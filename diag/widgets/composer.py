@@ -1,33 +1,172 @@
-"""The call composer: paste or edit a body, see the doctor's findings and the corrected body.
+"""The call composer: a form for every CreateCallRequest field and the raw JSON, kept in sync; the doctor's
+findings as you type; Fix it; Send (with a confirmation on real orgs); the result and the session's history.
 
-`ComposerModel` holds the state (text, report, errors) and is what tests drive; `ComposerView` only binds
-ipywidgets to it. The text the user typed is never replaced unless they ask for the fix.
+`ComposerModel` holds the state and logic and is what tests drive; `ComposerView` only binds ipywidgets to it.
+The text the user typed is never replaced unless they ask (Fix it, or an edit in the form).
 """
 from __future__ import annotations
 
 import html
 import json
+from typing import Any
 
 from ..doctor import Report, check_text
+from ..errors import DiagError
 
 SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#2166ac"}  # colour-blind-safe trio
-EXAMPLE = '{\n  "to": {"phoneNumber": "+1 317 555 0100"},\n  "from": {"phoneNumber": "+13175550199"},\n  "type": "external"\n}'
+EXAMPLE = ('{\n  "to": {"phoneNumber": "+1 317 555 0100"},\n  "from": {"phoneNumber": "+13175550199"},\n'
+           '  "type": "external"\n}')
+
+DESTINATIONS = {"phone number": "phoneNumber", "user": "callUserId", "queue": "callQueueId",
+                "conference": "participants", "merge conversations": "conversationIds"}
+# (group, wire name, label, kind); kinds: text, int, list (comma-separated), map (key=value lines)
+FORM = [
+    ("Caller", "callerId", "Caller id (E.164)", "text"),
+    ("Caller", "callerIdName", "Caller id name", "text"),
+    ("Caller", "callFromQueueId", "On behalf of queue", "text"),
+    ("Queue routing (when calling a queue)", "priority", "Priority", "int"),
+    ("Queue routing (when calling a queue)", "languageId", "Language skill id", "text"),
+    ("Queue routing (when calling a queue)", "routingSkillsIds", "Skill ids (comma-separated)", "list"),
+    ("Queue routing (when calling a queue)", "routingSkillExpression", "Skill expression", "text"),
+    ("Extras", "attributes", "Attributes (key=value per line)", "map"),
+    ("Extras", "uuiData", "UUI data", "text"),
+    ("Extras", "externalContactId", "External contact id", "text"),
+    ("Extras", "label", "Label", "text"),
+]
+KINDS = {name: kind for _, name, _, kind in FORM}
+
+
+def to_form_value(field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if field == "participants" and isinstance(value, list):
+        lines = []
+        for p in value:
+            if isinstance(p, dict):
+                lines.append(p.get("address") or (f"user:{p['userId']}" if p.get("userId") else
+                                                  f"queue:{p['queueId']}" if p.get("queueId") else json.dumps(p)))
+            else:
+                lines.append(str(p))
+        return "\n".join(lines)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def from_form_value(field: str, text: str) -> Any:
+    """Form text -> JSON value; a value that does not fit is kept as typed so the doctor can say why."""
+    text = text.strip()
+    if not text:
+        return None
+    if field == "participants":
+        out = []
+        for line in filter(None, (l.strip() for l in text.splitlines())):
+            if line.startswith("user:"):
+                out.append({"userId": line[5:].strip()})
+            elif line.startswith("queue:"):
+                out.append({"queueId": line[6:].strip()})
+            else:
+                out.append({"address": line})
+        return out
+    kind = "list" if field == "conversationIds" else KINDS.get(field, "text")
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if kind == "list":
+        return [v.strip() for v in text.split(",") if v.strip()]
+    if kind == "map":
+        pairs = (line.split("=", 1) for line in text.splitlines() if line.strip())
+        return {k.strip(): (v[0].strip() if v else "") for k, *v in pairs}
+    return text
 
 
 class ComposerModel:
-    def __init__(self, text: str = EXAMPLE, region: str | None = None):
+    def __init__(self, text: str = EXAMPLE, region: str | None = None, session=None):
         self.region = region
+        self.session = session
         self.text = ""
         self.report: Report | None = None
+        self.form: dict[str, str] = {name: "" for _, name, _, _ in FORM}
+        self.mode = "phone number"
+        self.destination = ""
         self.last_error: str | None = None
         self.applied_notes: list[str] = []
+        self.last_exchange = None
+        self.confirmed = False
+        self.selected: list[int] = []
         self.set_text(text)
 
+    # ---- the raw side ----
     def set_text(self, text: str) -> Report:
         self.text = text
+        self.applied_notes = []
         self.report = check_text(text, region=self.region)
+        body = self.body
+        if isinstance(body, dict):
+            self._form_from(body)
         return self.report
 
+    @property
+    def body(self) -> Any:
+        parsed = self.report.parsed if self.report else None
+        return parsed.value if parsed is not None and parsed.ok else None
+
+    def _form_from(self, body: dict) -> None:
+        for name in self.form:
+            self.form[name] = to_form_value(name, body.get(name))
+        present = [m for m, f in DESTINATIONS.items() if body.get(f) not in (None, "", [], {})]
+        if present:
+            self.mode = present[0]
+        self.destination = to_form_value(DESTINATIONS[self.mode], body.get(DESTINATIONS[self.mode]))
+
+    # ---- the form side ----
+    def _base(self) -> dict:
+        return dict(self.body) if isinstance(self.body, dict) else {}
+
+    def _write(self, body: dict) -> None:
+        self.set_text(json.dumps(body, indent=2, ensure_ascii=False))
+
+    def set_field(self, name: str, value: str) -> None:
+        if name not in self.form:
+            raise KeyError(f"no form field {name!r}")
+        body = self._base()
+        parsed = from_form_value(name, value)
+        if parsed is None:
+            body.pop(name, None)
+        else:
+            body[name] = parsed
+        self._write(body)
+        self.form[name] = value
+
+    def set_destination(self, value: str) -> None:
+        body = self._base()
+        field = DESTINATIONS[self.mode]
+        parsed = from_form_value(field, value)
+        if parsed is None:
+            body.pop(field, None)
+        else:
+            body[field] = parsed
+        self._write(body)
+        self.destination = value
+
+    def set_mode(self, mode: str) -> None:
+        """Switch the destination kind; the value moves to the new field when it still makes sense."""
+        if mode not in DESTINATIONS:
+            raise KeyError(f"no destination kind {mode!r}; one of {', '.join(DESTINATIONS)}")
+        body = self._base()
+        old_field, new_field = DESTINATIONS[self.mode], DESTINATIONS[mode]
+        old_value = body.pop(old_field, None)
+        self.mode = mode
+        if old_value not in (None, "", [], {}):
+            body[new_field] = from_form_value(new_field, to_form_value(old_field, old_value))
+        self._write(body)
+        self.mode = mode
+
+    # ---- findings and the fix ----
     @property
     def findings(self):
         return self.report.findings if self.report else []
@@ -41,11 +180,11 @@ class ComposerModel:
         return json.dumps(self.report.fixed, indent=2, ensure_ascii=False) if self.can_fix else ""
 
     def apply_fix(self) -> bool:
-        """Replace the text with the corrected body; remember what moved so the panel can show it."""
         if not self.can_fix:
             return False
-        self.applied_notes = list(self.report.notes)
+        notes = list(self.report.notes)
         self.set_text(self.fixed_text)
+        self.applied_notes = notes
         return True
 
     def findings_html(self) -> str:
@@ -56,49 +195,176 @@ class ComposerModel:
         rows = []
         for f in self.findings:
             colour = SEVERITY_COLOURS.get(f.severity, "#333")
-            rows.append(f"<li><b style='color:{colour}'>{f.severity}</b> <code>{html.escape(f.path)}</code> "
-                        f"<code>{html.escape(f.code)}</code>: {html.escape(f.message)}</li>")
+            rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
+                        f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
+                        f"{html.escape(f.message)}</li>")
         verdict = "Not sendable as is" if not self.report.valid else "Sendable, with warnings"
         return f"<b>{verdict}</b><ul class='diag-findings'>{''.join(rows)}</ul>"
 
+    # ---- sending ----
+    @property
+    def target_label(self) -> str:
+        return self.session.label if self.session is not None else "not connected"
+
+    def send(self):
+        """Fire the call as the text says (sent as given; only the safety rules stop it)."""
+        if self.session is None:
+            raise DiagError("Not connected: run the connection cell first.")
+        confirm = (lambda prompt: self.confirmed) if not self.session.simulated else None
+        body = self.body if self.body is not None else self.text
+        self.last_exchange = self.session.call(body, confirm=confirm)
+        return self.last_exchange
+
+    def resend(self, seq: int):
+        ex = next(e for e in self.session.log if e.seq == seq)
+        confirm = (lambda prompt: self.confirmed) if not self.session.simulated else None
+        self.last_exchange = self.session.resend(ex, confirm=confirm)
+        return self.last_exchange
+
+    def result_html(self) -> str:
+        ex = self.last_exchange
+        if ex is None:
+            return ""
+        colour = "#1a9850" if ex.ok else "#b2182b"
+        parts = [f"<div class='diag-result'><b style='color:{colour}' class='diag-status'>HTTP "
+                 f"{ex.status or 'no answer'}</b> on {html.escape(self.target_label)}",
+                 f"<br>Correlation id: <code class='diag-correlation' style='user-select:all'>"
+                 f"{html.escape(ex.correlation_id or '-')}</code>"]
+        if ex.rate_limit:
+            parts.append("<br>Rate limit: " + ", ".join(f"{html.escape(k)}={html.escape(v)}"
+                                                          for k, v in ex.rate_limit.items()))
+        if ex.ok and isinstance(ex.response_body, dict):
+            parts.append(f"<br>Conversation <code>{html.escape(str(ex.response_body.get('id')))}</code> created.")
+        if ex.explanation:
+            parts.append(f"<br><b>{html.escape(ex.error_code or '')}</b> {html.escape(ex.explanation)}")
+        parts += [f"<br><i>{html.escape(n)}</i>" for n in ex.notes]
+        return "".join(parts) + "</div>"
+
+    def history_rows(self) -> list[tuple[str, int]]:
+        if self.session is None:
+            return []
+        return [(f"#{e.seq} {e.started[11:19]} {e.method} {e.template or e.path} -> {e.status or 'no answer'} "
+                 f"{e.error_code or ''}".strip(), e.seq) for e in self.session.log]
+
+
+def run_safely(model, fn, *args) -> bool:
+    """Callback errors are never silent: they land on the model (and so in the panel)."""
+    try:
+        fn(*args)
+        model.last_error = None
+        return True
+    except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
+        model.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DiagError) else str(exc)
+        return False
+
 
 class ComposerView:
-    """ipywidgets bound to a ComposerModel. Build it with `ComposerView().widget` in a notebook."""
+    """ipywidgets bound to a ComposerModel. Display `ComposerView(model).widget` in a notebook."""
 
     def __init__(self, model: ComposerModel | None = None):
         import ipywidgets as w
 
         self.model = model or ComposerModel()
-        self.raw = w.Textarea(value=self.model.text, description="Raw JSON",
-                              layout=w.Layout(width="100%", height="180px"))
+        self._syncing = False
+        m = self.model
+        self.header = w.HTML()
+        self.raw = w.Textarea(value=m.text, placeholder="Paste a body here (any JSON, even from a forum)",
+                              layout=w.Layout(width="100%", height="260px"))
+        self.raw.add_class("diag-raw")
+        self.mode = w.ToggleButtons(options=list(DESTINATIONS), value=m.mode, description="Call")
+        self.destination = w.Textarea(description="Destination", placeholder="+13175550100 (conference: one per "
+                                      "line; user:ID, queue:ID)", layout=w.Layout(width="95%", height="60px"))
+        self.fields = {}
+        groups: dict[str, list] = {}
+        for group, name, label, kind in FORM:
+            cls = w.Textarea if kind == "map" else w.Text
+            widget = cls(description=label, style={"description_width": "190px"}, layout=w.Layout(width="95%"))
+            widget.observe(lambda change, n=name: self._on_field(n, change["new"]), names="value")
+            self.fields[name] = widget
+            groups.setdefault(group, []).append(widget)
+        form = w.Accordion(children=[w.VBox(ws) for ws in groups.values()], titles=tuple(groups))
         self.findings = w.HTML()
-        self.fixed = w.Textarea(description="Corrected", disabled=True,
-                                layout=w.Layout(width="100%", height="120px"))
         self.fix_button = w.Button(description="Fix it", button_style="warning", icon="wrench")
         self.changes = w.HTML()
+        self.confirm = w.Checkbox(description="I confirm a REAL call", indent=False)
+        self.send_button = w.Button(description="Send", button_style="primary", icon="phone")
+        self.result = w.HTML()
+        self.error = w.HTML()
+        self.history = w.SelectMultiple(options=[], rows=6, layout=w.Layout(width="100%"),
+                                        description="History")
+        self.resend_button = w.Button(description="Re-send selected", icon="repeat")
         self.raw.observe(self._on_text, names="value")
+        self.mode.observe(self._on_mode, names="value")
+        self.destination.observe(self._on_destination, names="value")
         self.fix_button.on_click(self._on_fix)
-        self.widget = w.VBox([self.raw, self.findings, self.fix_button, self.fixed, self.changes])
+        self.send_button.on_click(self._on_send)
+        self.resend_button.on_click(self._on_resend)
+        self.confirm.observe(lambda c: setattr(self.model, "confirmed", bool(c["new"])), names="value")
+        self.history.observe(lambda c: setattr(self.model, "selected", list(c["new"])), names="value")
+        left = w.VBox([self.mode, self.destination, form], layout=w.Layout(width="50%"))
+        right = w.VBox([w.HTML("<b>Raw JSON</b> (kept in sync with the form)"), self.raw],
+                       layout=w.Layout(width="50%"))
+        actions = w.HBox([self.fix_button, self.send_button] +
+                         ([self.confirm] if m.session is not None and not m.session.simulated else []))
+        self.widget = w.VBox([self.header, w.HBox([left, right]), self.findings, self.changes, actions, self.error,
+                              self.result, self.history, self.resend_button])
+        self.widget.add_class("diag-composer")
+        self.refresh()
+
+    # ---- callbacks ----
+    def _guarded(self, fn, *args) -> None:
+        if self._syncing:
+            return
+        run_safely(self.model, fn, *args)
         self.refresh()
 
     def _on_text(self, change) -> None:
-        try:
-            self.model.set_text(change["new"])
-            self.model.last_error = None
-        except Exception as exc:  # shown in the panel, never silent
-            self.model.last_error = f"{type(exc).__name__}: {exc}"
-        self.refresh()
+        self._guarded(self.model.set_text, change["new"])
+
+    def _on_field(self, name: str, value: str) -> None:
+        self._guarded(self.model.set_field, name, value)
+
+    def _on_mode(self, change) -> None:
+        self._guarded(self.model.set_mode, change["new"])
+
+    def _on_destination(self, change) -> None:
+        self._guarded(self.model.set_destination, change["new"])
 
     def _on_fix(self, _button=None) -> None:
-        if self.model.apply_fix():
-            self.raw.value = self.model.text
-        self.refresh()
+        self._guarded(self.model.apply_fix)
 
+    def _on_send(self, _button=None) -> None:
+        self._guarded(self.model.send)
+
+    def _on_resend(self, _button=None) -> None:
+        for seq in list(self.model.selected):
+            self._guarded(self.model.resend, seq)
+
+    # ---- model -> widgets ----
     def refresh(self) -> None:
         m = self.model
-        error = f"<p style='color:#b2182b'>{html.escape(m.last_error)}</p>" if m.last_error else ""
-        self.findings.value = error + m.findings_html()
-        self.fixed.value = m.fixed_text
+        self._syncing = True
+        try:
+            if self.raw.value != m.text:
+                self.raw.value = m.text
+            if isinstance(m.body, dict):
+                for name, widget in self.fields.items():
+                    if widget.value != m.form[name]:
+                        widget.value = m.form[name]
+                if self.mode.value != m.mode:
+                    self.mode.value = m.mode
+                if self.destination.value != m.destination:
+                    self.destination.value = m.destination
+            self.history.options = m.history_rows()
+        finally:
+            self._syncing = False
+        where = html.escape(m.target_label)
+        style = "color:#b2182b;font-weight:bold" if m.session is not None and not m.session.simulated else ""
+        self.header.value = f"<div class='diag-target' style='{style}'>Target: {where}</div>"
+        self.findings.value = m.findings_html()
         self.fix_button.disabled = not m.can_fix
-        notes = m.report.notes if m.report and not m.applied_notes else m.applied_notes
+        notes = m.applied_notes or (m.report.notes if m.report else [])
         self.changes.value = ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>") if notes else ""
+        self.error.value = (f"<p class='diag-error' style='color:#b2182b'>{html.escape(m.last_error)}</p>"
+                            if m.last_error else "")
+        self.result.value = m.result_html()

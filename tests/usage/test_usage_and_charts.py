@@ -156,7 +156,6 @@ def test_every_chart_renders_to_png_and_svg(session, tmp_path, days):
         assert "<svg" in svg.read_text()[:500]
         assert fig.texts or fig._suptitle is not None
         assert "simulator" in fig._suptitle.get_text()
-        charts.close(fig)
 
 
 def test_charts_with_no_data_say_so(tmp_path):
@@ -168,7 +167,6 @@ def test_charts_with_no_data_say_so(tmp_path):
         assert any(t.startswith("No ") for t in texts), name
         png, _ = charts.save_figure(fig, tmp_path / name)
         assert png_size(png) == (1000, 520)
-        charts.close(fig)
 
 
 def test_usage_charts_carry_the_freshness_note(session):

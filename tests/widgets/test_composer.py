@@ -1,20 +1,29 @@
-"""Drive the composer panel from Python as a person would: type, read findings, click Fix it."""
+"""Drive the composer panel from Python as a person would: type, paste, edit the form, Fix it, Send."""
 import json
 
 import pytest
 
+from diag.session import connect
 from diag.widgets.composer import ComposerModel, ComposerView
 
 CLASSIC_WRONG = {
     "to/from": '{"to": {"phoneNumber": "+13175550100"}, "from": {"phoneNumber": "+13175550199"}}',
     "forum curly quotes": '{\u201cto\u201d: \u201c+13175550100\u201d, \u201ctype\u201d: \u201cexternal\u201d}',
     "participants type external": '{"participants": [{"type": "external", "to": "+13175550100"}]}',
+    "to as a list with tel:": '{"to": ["tel:+1-317-555-0100"]}',
+    "address + addressType": '{"to": {"address": "+13175550100", "addressType": "PHONE"}}',
+    "single quotes and trailing comma": "{'to': '+13175550100', 'mediaType': 'voice',}",
+    "metadata and queueId": '{"to": "+13175550100", "queueId": "q-1", "metadata": {"case": 7}}',
 }
 
 
+@pytest.fixture
+def view(sim):
+    return ComposerView(ComposerModel("", session=connect(simulator=sim)))
+
+
 @pytest.mark.parametrize("text", CLASSIC_WRONG.values(), ids=CLASSIC_WRONG.keys())
-def test_paste_wrong_body_see_findings_then_fix(text):
-    view = ComposerView(ComposerModel(""))
+def test_paste_each_classic_wrong_body_see_findings_then_fix(view, text):
     view.raw.value = text
     assert "unknown-field" in view.findings.value
     assert not view.fix_button.disabled
@@ -23,16 +32,90 @@ def test_paste_wrong_body_see_findings_then_fix(text):
     assert body["phoneNumber"] == "+13175550100"
     assert view.model.report.valid
     assert "moved" in view.changes.value
+    assert view.mode.value == "phone number" and view.destination.value == "+13175550100"
 
 
-def test_invalid_json_keeps_the_text_and_shows_where():
-    view = ComposerView(ComposerModel(""))
-    view.raw.value = '{"phoneNumber": "+13175550100"\n "x": 1}'
-    assert view.raw.value == '{"phoneNumber": "+13175550100"\n "x": 1}'
-    assert "line 2, column 2" in view.findings.value
-    assert view.fix_button.disabled
+def test_form_and_raw_json_stay_in_sync(view):
+    view.raw.value = '{"phoneNumber": "+13175550100"}'
+    view.fields["callerId"].value = "+13175550199"
+    view.fields["priority"].value = "5"
+    view.fields["attributes"].value = "case=42\nvip=yes"
+    body = json.loads(view.raw.value)
+    assert body == {"phoneNumber": "+13175550100", "callerId": "+13175550199", "priority": 5,
+                    "attributes": {"case": "42", "vip": "yes"}}
+    assert "queue-field-without-queue" in view.findings.value
+    view.raw.value = '{"callQueueId": "q-1", "routingSkillsIds": ["a", "b"], "callerIdName": "Acme"}'
+    assert view.mode.value == "queue" and view.destination.value == "q-1"
+    assert view.fields["routingSkillsIds"].value == "a, b" and view.fields["callerIdName"].value == "Acme"
+    assert view.fields["callerId"].value == ""
 
 
-def test_valid_body_says_so():
-    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}'))
-    assert "No findings" in view.findings.value and view.fix_button.disabled
+def test_switching_destination_kind_moves_the_value(view):
+    view.raw.value = '{"phoneNumber": "+13175550100"}'
+    view.mode.value = "conference"
+    assert json.loads(view.raw.value) == {"participants": [{"address": "+13175550100"}]}
+    view.destination.value = "+13175550100\nuser:u-1"
+    assert json.loads(view.raw.value)["participants"] == [{"address": "+13175550100"}, {"userId": "u-1"}]
+
+
+def test_form_value_of_the_wrong_type_is_kept_and_flagged(view):
+    view.raw.value = '{"callQueueId": "q"}'
+    view.fields["priority"].value = "high"
+    assert json.loads(view.raw.value)["priority"] == "high"
+    assert "invalid-type" in view.findings.value
+
+
+def test_invalid_json_keeps_the_text_and_shows_where(view):
+    text = '{"phoneNumber": "+13175550100"\n "x": 1}'
+    view.raw.value = text
+    assert view.raw.value == text
+    assert "line 2, column 2" in view.findings.value and view.fix_button.disabled
+
+
+def test_send_shows_status_correlation_id_and_rate_limit(view, sim):
+    view.raw.value = '{"phoneNumber": "+13175550100"}'
+    view.send_button.click()
+    ex = view.model.last_exchange
+    assert ex.status == 200
+    assert "HTTP 200" in view.result.value and ex.correlation_id in view.result.value
+    assert "inin-ratelimit-allowed=300" in view.result.value
+    assert view.history.options and view.history.options[0][1] == ex.seq
+    assert "simulator" in view.header.value
+
+
+def test_send_wrong_body_shows_the_server_error_explained(view):
+    view.raw.value = '{"to": "+13175550100"}'
+    view.send_button.click()
+    assert "HTTP 400" in view.result.value and "bad.request" in view.result.value
+
+
+def test_emergency_number_is_refused_in_the_panel(view, sim):
+    view.raw.value = '{"phoneNumber": "911"}'
+    view.send_button.click()
+    assert "emergency" in view.error.value and sim.calls_placed == 0
+    assert view.model.last_error
+
+
+def test_resend_selected(view, sim):
+    view.raw.value = '{"phoneNumber": "+13175550100"}'
+    view.send_button.click()
+    view.history.value = (view.history.options[0][1],)
+    view.resend_button.click()
+    assert sim.calls_placed == 2 and len(view.history.options) == 2
+
+
+def test_real_org_needs_the_confirm_box(real_org_session, sim):
+    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}', session=real_org_session))
+    assert "REAL ORG" in view.header.value and view.confirm in view.widget.children[4].children
+    view.send_button.click()
+    assert "Confirmation required" in view.error.value and sim.calls_placed == 0
+    view.confirm.value = True
+    view.send_button.click()
+    assert "HTTP 200" in view.result.value and sim.calls_placed == 1
+
+
+def test_callback_errors_are_shown_not_silent(view):
+    view.model.session = None
+    view.raw.value = '{"phoneNumber": "+13175550100"}'
+    view.send_button.click()
+    assert "Not connected" in view.error.value and view.model.last_error

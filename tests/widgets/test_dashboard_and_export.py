@@ -1,0 +1,84 @@
+"""The dashboard and the ticket export panels, driven from Python."""
+import datetime as dt
+import zipfile
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from diag.session import connect
+from diag.widgets.dashboard import ALL, DashboardModel, DashboardView
+from diag.widgets.export import ExportModel, ExportView
+
+
+@pytest.fixture
+def session(sim):
+    s = connect(simulator=sim)
+    s.call({"phoneNumber": "+13175550142"})
+    s.send("POST", "/api/v2/conversations/calls", {"to": "+13175550142"})
+    return s
+
+
+@pytest.fixture
+def dashboard(session):
+    model = DashboardModel(session, days=30)
+    model.progress = False
+    model.poll_interval = 0.01
+    return DashboardView(model)
+
+
+def test_dashboard_runs_the_query_and_shows_charts_and_offenders(dashboard):
+    dashboard.granularity.value = "Week"
+    dashboard.run_button.click()
+    m = dashboard.model
+    assert m.last_error is None and m.usage is not None and m.query.granularity == "Week"
+    assert set(m.figures) == {"status_classes", "top_endpoints", "clients", "rate_limit_pressure",
+                              "exact_status_codes"}
+    assert m.outbound_figure is not None
+    assert len(dashboard.charts.outputs) == 5 and "image/png" in dashboard.charts.outputs[0]["data"]
+    assert "Top offenders" in dashboard.table.value and "api/v2/conversations/calls" in dashboard.table.value
+    assert "CRM click-to-dial" in dashboard.client.options
+
+
+def test_dashboard_filters(dashboard):
+    dashboard.run_button.click()
+    total = dashboard.model.filtered()["requests"].sum()
+    dashboard.endpoint.value = "usage/query"
+    assert dashboard.model.filtered()["templateUri"].str.contains("usage/query").all()
+    dashboard.endpoint.value = ""
+    dashboard.client.value = "Wallboard sync"
+    f = dashboard.model.filtered()
+    assert set(f["clientName"]) == {"Wallboard sync"} and f["requests"].sum() < total
+    assert list(dashboard.model.top_offenders()["endpoint"]) == [
+        "POST api/v2/analytics/conversations/aggregates/query"]
+
+
+def test_dashboard_bad_range_is_shown(dashboard):
+    dashboard.start.value = dt.date(2026, 2, 1)
+    dashboard.end.value = dt.date(2026, 1, 1)
+    dashboard.run_button.click()
+    assert "ends before it starts" in dashboard.error.value
+
+
+def test_export_preview_and_zip(dashboard, session, tmp_path):
+    dashboard.run_button.click()
+    view = ExportView(ExportModel(session, dashboard.model, out_dir=tmp_path))
+    view.refresh_button.click()
+    assert len(view.exchanges.options) == len(session.log) and "status_classes" in view.charts.options
+    view.charts.value = ("status_classes", "top_endpoints")
+    view.preview_button.click()
+    assert "Genesys Cloud API diagnosis" in view.summary.value and "+13175550142" not in view.summary.value
+    assert "Redacted" in view.report.value
+    view.export_button.click()
+    path = view.model.last_path
+    names = zipfile.ZipFile(path).namelist()
+    assert "charts/status_classes.png" in names and "charts/clients.png" not in names
+    assert str(path) in view.report.value
+
+
+def test_export_with_nothing_chosen_says_so(session, tmp_path):
+    view = ExportView(ExportModel(session, None, out_dir=tmp_path))
+    view.exchanges.value = ()
+    view.export_button.click()
+    assert "Choose at least one" in view.error.value and not list(tmp_path.iterdir())
