@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PORT    ?= 8888
 
-.PHONY: setup lab test bench contract clean
+.PHONY: setup lab app test bench contract clean
 
 setup: $(STAMP)
 
@@ -32,3 +32,8 @@ contract: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# The three notebooks as a code-free web app (widgets and charts only), on the simulator unless configured.
+APP_PORT ?= 8866
+app: setup
+	$(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --ServerApp.allow_root=True

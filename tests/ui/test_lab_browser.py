@@ -1,0 +1,117 @@
+"""One real-browser test: JupyterLab on 127.0.0.1, Debian chromium driven by Playwright.
+
+Opens notebook 01, runs it, pastes a wrong body into the raw JSON field, sees the finding for `to`, clicks Fix it
+and Send, and sees status 200 and a correlation id. Keeps a screenshot and the time to an interactive composer
+under tests/artifacts/. Skips only outside CI when no browser is installed.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+WRONG = '{"to": {"phoneNumber": "+13175550100"}, "type": "external"}'
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the browser test: install Debian's chromium (.ci/run does)")
+    pytest.skip("no chromium installed (apt-get install chromium)", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(ROOT / "notebooks" / "01_build_and_test_a_call.ipynb", work)
+    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    port, token = free_port(), "diag-ui-test"
+    env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
+    for var in ("GENESYS_CLOUD_REGION", "GENESYS_CLOUD_CLIENT_ID", "GENESYS_CLOUD_CLIENT_SECRET",
+                "GENESYS_CLOUD_ACCESS_TOKEN"):
+        env.pop(var, None)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    proc = subprocess.Popen([str(jupyter), "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+                             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                             f"--ServerApp.root_dir={work}", f"--IdentityProvider.token={token}"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if requests.get(f"{base}/api/status?token={token}", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError("JupyterLab exited: " + proc.stderr.read().decode()[-2000:])
+        time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("JupyterLab did not start in 60 s")
+    yield base, token
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_composer_in_jupyterlab(lab):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            t0 = time.perf_counter()
+            page.goto(f"{base}/lab/tree/01_build_and_test_a_call.ipynb?token={token}")
+            page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(state="visible", timeout=60000)
+            expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60000)
+            page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+            page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
+            raw = page.locator(".diag-raw textarea")
+            raw.wait_for(state="visible", timeout=60000)
+            expect(page.locator(".diag-composer")).to_contain_text("unknown-field", timeout=30000)
+            interactive_s = time.perf_counter() - t0
+
+            raw.fill(WRONG)
+            findings = page.locator(".diag-findings")
+            expect(findings).to_contain_text("$.to", timeout=15000)
+            expect(findings).to_contain_text("phoneNumber", timeout=15000)
+            page.locator("button.jupyter-button:has-text('Fix it')").click()
+            expect(raw).to_have_value('{\n  "phoneNumber": "+13175550100"\n}', timeout=15000)
+            page.locator("button.jupyter-button[title='Send']").click()
+            expect(page.locator(".diag-status")).to_contain_text("HTTP 200", timeout=20000)
+            correlation = page.locator(".diag-correlation").inner_text()
+            assert len(correlation) == 36 and correlation.count("-") == 4
+            expect(page.locator(".diag-target").first).to_contain_text("simulator")
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "lab-composer.png"), full_page=False)
+            browser.close()
+    (ARTIFACTS / "lab-timing.json").write_text(json.dumps({"open_to_interactive_s": round(interactive_s, 2)}))
+    print(f"\nnotebook 01: open -> composer interactive in {interactive_s:.1f} s")
