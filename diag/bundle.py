@@ -443,20 +443,39 @@ def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchang
                         usage_days: int | None = None, **kwargs) -> Bundle:
     """The usual call: the session's exchanges (or a selection), its secrets, and optionally usage charts."""
     figures, frames = dict(kwargs.pop("figures", {}) or {}), dict(kwargs.pop("frames", {}) or {})
-    chosen = list(exchanges if exchanges is not None else session.log)
     if usage_days:
         f, d = usage_charts(session, usage_days)
         figures.update(f)
         frames.update(d)
-    if chosen:
-        from . import charts
-        from .exchange import ExchangeLog
-        from .usage import exchange_frame
-        ex_frame = exchange_frame(ExchangeLog(chosen))
-        figures.setdefault("exact_status_codes", charts.exact_status_codes(ex_frame, session.label, "this session"))
-        frames.setdefault("exchanges", ExchangeLog(chosen).to_frame())
     secrets = list(session.tokens.secrets()) + list(kwargs.pop("secrets", []) or [])
-    return build_bundle(out, chosen, source=session.label, figures=figures, frames=frames, secrets=secrets, **kwargs)
+    return bundle_from_log(out, list(exchanges if exchanges is not None else session.log), source=session.label,
+                           figures=figures, frames=frames, secrets=secrets, **kwargs)
+
+
+def bundle_from_log(out: str | Path, exchanges: Iterable[Exchange], *, source: str | None = None,
+                    figures: dict | None = None, frames: dict | None = None, **kwargs) -> Bundle:
+    """A bundle from recorded exchanges (a saved log): adds the exact-status chart and the exchanges' frame."""
+    from . import charts
+    from .exchange import ExchangeLog
+    from .usage import exchange_frame
+
+    chosen = list(exchanges)
+    figures, frames = dict(figures or {}), dict(frames or {})
+    source = source or source_of(chosen)
+    if chosen:
+        log = ExchangeLog(chosen)
+        figures.setdefault("exact_status_codes", charts.exact_status_codes(exchange_frame(log), source, "these calls"))
+        frames.setdefault("exchanges", log.to_frame())
+    return build_bundle(out, chosen, source=source, figures=figures, frames=frames, **kwargs)
+
+
+def source_of(exchanges: list[Exchange]) -> str:
+    regions = sorted({e.region for e in exchanges})
+    if not regions:
+        return "no requests"
+    if all(e.simulated for e in exchanges):
+        return "simulator (no real calls)"
+    return "REAL ORG in " + ", ".join(regions)
 
 
 def usage_charts(session, days: int) -> tuple[dict, dict]:

@@ -237,14 +237,19 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from .errors import DiagError
     from .exchange import ExchangeLog
 
+    from .bundle import bundle_from_log
+
     try:
-        session = _session(args)
         exchanges = list(ExchangeLog.load(args.log)) if args.log else []
         if not exchanges and not args.usage_days:
             return _fail("nothing to bundle: give --log SAVED_LOG (from `diag call --log`) and/or --usage-days N",
                          False)
-        bundle = bundle_from_session(args.out, session, exchanges=exchanges, usage_days=args.usage_days,
-                                     keep_numbers=args.keep_numbers, newrelic=args.newrelic)
+        options = {"keep_numbers": args.keep_numbers, "newrelic": args.newrelic}
+        if args.usage_days:   # usage needs a connection; a saved log alone does not
+            bundle = bundle_from_session(args.out, _session(args), exchanges=exchanges, usage_days=args.usage_days,
+                                         **options)
+        else:
+            bundle = bundle_from_log(args.out, exchanges, **options)
     except (OSError, ValueError, DiagError) as exc:
         return _fail(str(exc), False)
     print(f"wrote {bundle.path} ({len(bundle.files)} files); redacted: "

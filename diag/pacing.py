@@ -68,7 +68,7 @@ def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = Non
             if stop.is_set():
                 result.stopped = True
                 break
-            if limit_pair is None:
+            if not limit:   # follow what the server says, call by call (the first call has nothing to go on)
                 limit_pair = _learned(session, window_seconds)
             interval = limit_pair[1] / (limit_pair[0] * HEADROOM)
             now = time.monotonic()

@@ -25,6 +25,23 @@ def _region_hint(body: dict, region: str | None) -> str | None:
     return phones.region_of(phones.normalise(caller)) if isinstance(caller, str) else None
 
 
+MAX_DEPTH = 64
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Iterative, so that a hostile body cannot exhaust the stack while being measured."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
 def check(body: Any, *, region: str | None = None) -> Report:
     """Findings for a parsed body, plus the corrected body when one can be inferred.
 
@@ -34,6 +51,10 @@ def check(body: Any, *, region: str | None = None) -> Report:
         kind = "a list" if isinstance(body, list) else type(body).__name__
         return Report(body, [Finding(ERROR, "$", "body-not-object",
                                      f"The body must be a JSON object ({{...}}), not {kind}.")])
+    if _deeper_than(body, MAX_DEPTH):
+        return Report(body, [Finding(ERROR, "$", "body-too-deep",
+                                     f"The body is nested more than {MAX_DEPTH} levels deep; a CreateCallRequest is "
+                                     "at most 4 levels deep. Check that the right text was pasted.")])
     findings = run_rules(body, _region_hint(body, region))
     fixed, notes = fix(body)
     report = Report(body, findings, fixed, notes)

@@ -13,7 +13,7 @@ from typing import Any
 CURLY_DOUBLE = "\u201c\u201d\u201e\u201f\u2033"
 CURLY_SINGLE = "\u2018\u2019\u201a\u201b\u2032"
 _PY_LITERALS = {"True": "true", "False": "false", "None": "null"}
-_WORD = re.compile(r"[A-Za-z_]+")
+_WORD = re.compile(r"\w+")
 
 
 @dataclass

@@ -1,0 +1,71 @@
+"""The doctor and the JSON repair never raise, whatever they are given."""
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from diag.doctor import check, check_text, fix, parse_body
+
+json_scalars = st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False) | st.text()
+json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=5) |
+                           st.dictionaries(st.text(max_size=20), inner, max_size=6), max_leaves=40)
+real_keys = st.sampled_from(["phoneNumber", "callerId", "callerIdName", "callFromQueueId", "callQueueId",
+                             "callUserId", "priority", "attributes", "languageId", "routingSkillsIds",
+                             "routingSkillExpression", "conversationIds", "participants", "uuiData",
+                             "externalContactId", "label", "to", "from", "type", "queueId", "metadata", "userId"])
+call_like = st.dictionaries(real_keys, json_values, max_size=8)
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(json_values)
+def test_any_json_value_gets_a_report(value):
+    report = check(value)
+    assert isinstance(report.findings, list)
+    json.dumps(report.to_dict())
+
+
+@FUZZ
+@given(call_like)
+def test_call_shaped_bodies_with_wrong_values(body):
+    report = check(body)
+    json.dumps(report.to_dict())
+    if report.fixed is not None:
+        check(report.fixed)
+
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_any_text_is_read_or_reported_with_a_place(text):
+    parsed = parse_body(text)
+    assert parsed.ok or parsed.error
+    report = check_text(text)
+    assert report.findings or report.valid
+
+
+@FUZZ
+@given(st.text(alphabet="{}[]\"':,\u201c\u201d\u2018\u2019 \n\tab1TrueFalseNone=>", max_size=200))
+def test_repair_of_punctuation_soup_never_raises(text):
+    parse_body(text)
+
+
+def test_deep_nesting_and_huge_strings():
+    deep = {"phoneNumber": "+13175550100", "attributes": {}}
+    node = deep["attributes"]
+    for _ in range(2000):
+        node["x"] = {}
+        node = node["x"]
+    assert check(deep).codes() == ["body-too-deep"]
+    assert check_text("[" * 100000 + "]" * 100000).findings
+    huge = {"phoneNumber": "+1" + "3" * 1_000_000, "callerIdName": "\U0001F600" * 100000}
+    assert check(huge).findings
+    assert fix({"to": "\u0663\u0661\u0667\u0665\u0665\u0665\u0660\u0661\u0660\u0660"}) is not None
+
+
+@given(st.dictionaries(real_keys, st.integers() | st.floats(allow_nan=False) | st.booleans(), min_size=1, max_size=6))
+@FUZZ
+def test_numbers_where_strings_belong_are_findings(body):
+    report = check(body)
+    wrong = [k for k, v in body.items() if k in ("phoneNumber", "callerId", "label") and not isinstance(v, str)]
+    for k in wrong:
+        assert any(f.path == f"$.{k}" and f.code == "invalid-type" for f in report.findings)
