@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
-from jsonschema import Draft202012Validator
-
 from ..contract import call_schema, model_fields
 from . import names, phones
 from .findings import DOCUMENTED, ERROR, INFERRED, INFO, SCHEMA, WARNING, Finding
@@ -96,7 +94,9 @@ def unknown_fields(ctx: Context) -> Iterator[Finding]:
 # ---- types ----------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def _validator() -> Draft202012Validator:
+def _validator():
+    from jsonschema import Draft202012Validator   # only needed once a type is wrong: kept off the start-up path
+
     schema = dict(call_schema())
     schema["$ref"] = "#/$defs/CreateCallRequest"
     return Draft202012Validator(schema)

@@ -1,0 +1,43 @@
+"""Cold import time: `import diag` (target < 0.3 s) and the first check (the doctor's libraries loaded), against
+`import PureCloudPlatformClientV2`, each in a fresh interpreter; medians of several runs after a warm-up."""
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+
+SNIPPETS = {
+    "import diag": "import diag",
+    "import diag + first check": "import diag; diag.check({'phoneNumber': '+13175550100'})",
+    "import PureCloudPlatformClientV2": "import PureCloudPlatformClientV2",
+}
+
+
+def cold(snippet: str, runs: int = 5) -> float:
+    code = ("import time; t = time.perf_counter(); " + snippet +
+            "; print(time.perf_counter() - t)")
+    subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)   # warm the file cache
+    times = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        times.append(float(out.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
+def run() -> dict:
+    t = {name: cold(snippet) for name, snippet in SNIPPETS.items()}
+    sdk = t["import PureCloudPlatformClientV2"]
+    return {"name": "cold import", "import_diag_s": round(t["import diag"], 3),
+            "import_diag_and_check_s": round(t["import diag + first check"], 3),
+            "baseline": "import PureCloudPlatformClientV2", "baseline_s": round(sdk, 3),
+            "ratio": round(t["import diag"] / sdk, 3), "target": "import diag < 0.3 s",
+            "met": t["import diag"] < 0.3}
+
+
+if __name__ == "__main__":
+    r = run()
+    print(f"cold import diag {r['import_diag_s']:.3f} s; with the first check {r['import_diag_and_check_s']:.3f} s; "
+          f"import PureCloudPlatformClientV2 {r['baseline_s']:.3f} s; ratio {r['ratio']}; target {r['target']}: "
+          f"{'met' if r['met'] else 'NOT met'}")
+    print(json.dumps(r))
