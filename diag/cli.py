@@ -44,7 +44,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         text = _read_input(args.file)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
-    report = check_text(text, region=args.region)
+    from .doctor import UnknownOperation
+
+    try:
+        report = check_text(text, region=args.region, operation=args.endpoint)
+    except UnknownOperation as exc:
+        return _fail(str(exc), args.json)
     parsed = report.parsed
     if parsed is not None and not parsed.ok:
         if args.json:
@@ -263,8 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diag", description="Diagnose Genesys Cloud Platform API calls.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="check a POST /api/v2/conversations/calls body")
+    p = sub.add_parser("validate", help="check a request body (POST /api/v2/conversations/calls by default)")
     p.add_argument("file", help="a JSON file, or - for standard input")
+    p.add_argument("--endpoint", help='the operation the body is for, e.g. "POST /api/v2/usage/query" '
+                                      "(concrete paths resolve to their template)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--region", help="country (ISO code, e.g. US) for numbers written without +")
     p.set_defaults(func=cmd_validate)

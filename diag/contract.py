@@ -29,3 +29,23 @@ def model_fields(model: str) -> dict[str, dict]:
 def operations() -> tuple[dict, ...]:
     """Every Platform API operation of the SDK: method, path template, operationId, summary, body model."""
     return tuple(json.loads((CONTRACT_DIR / "operations.json").read_text())["operations"])
+
+
+@lru_cache(maxsize=None)
+def _model_index() -> dict[str, list[int]]:
+    return json.loads((CONTRACT_DIR / "models.index.json").read_text())["models"]
+
+
+def model_names() -> list[str]:
+    return list(_model_index())
+
+
+@lru_cache(maxsize=None)
+def model(name: str) -> dict | None:
+    """One SDK model from models.jsonl, read by its byte offset: {"name", "fields": {wire: {t, e?, ie?, r?}}}."""
+    where = _model_index().get(name)
+    if where is None:
+        return None
+    with (CONTRACT_DIR / "models.jsonl").open("rb") as fh:
+        fh.seek(where[0])
+        return json.loads(fh.read(where[1]))

@@ -38,6 +38,10 @@ NOTEBOOKS = {
              "    print(\"Send a call with the panel above, then run this cell again.\")"),
         md("## The same from Python\n\n`diag.check(body)` gives the findings and the corrected body; "
            "`diag.check_operation(...)` says whether an endpoint exists (forum answers invent some)."),
+        md("## Any endpoint\n\n400s happen on every endpoint. Pick or type an operation (concrete paths work too) and "
+           "paste its body: it is checked against the SDK's model for that operation (unknown fields with the nearest "
+           "real name, wrong types, values outside an enum, missing required fields, nested models)."),
+        code("from diag.widgets.any_endpoint import AnyEndpointView\n\nAnyEndpointView().widget"),
         code("report = diag.check({\"to\": {\"phoneNumber\": \"+13175550100\"}, \"type\": \"external\"})\n"
              "for f in report.findings:\n    print(f.severity, f.path, f.code, '-', f.message)\n"
              "print(\"corrected:\", report.fixed)\n\n"

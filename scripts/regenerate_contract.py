@@ -116,6 +116,91 @@ def build_operations(version: str) -> dict:
     return {"x-sdk": {"package": "PureCloudPlatformClientV2", "version": version}, "operations": ops}
 
 
+# The Python SDK keeps no enum for list items. Where another SDK model lists the same values, borrow it
+# (marked in the contract with its source; the doctor treats borrowed enums as warnings, not errors).
+BORROWED_ITEM_ENUMS = {
+    ("ConversationAggregationQuery", "metrics"): [("ConversationAggregationView", "target"),
+                                                   ("ConversationAggregationSort", "name")],
+    ("ConversationAggregationQuery", "groupBy"): [("ConversationAggregateQueryPredicate", "dimension")],
+}
+# Facts the installed SDK does not carry (required fields, list-item enums), from the reference subset that was
+# rebuilt from the SDK docs and the Java SDK (../shared/reference/genesys-openapi-subset.json).
+REFERENCE = ROOT.parent / "shared" / "reference" / "genesys-openapi-subset.json"
+_SETTER = re.compile(r"    @(\w+)\.setter\n    def \1\(self, \1.*?(?=\n    @|\n    def to_dict|\Z)", re.S)
+_ALLOWED = re.compile(r"allowed_values = (\[.*?\])", re.S)
+
+
+def setter_enums(source: str) -> dict[str, list[str]]:
+    out = {}
+    for m in _SETTER.finditer(source):
+        a = _ALLOWED.search(m.group(0))
+        if a:
+            out[m.group(1)] = ast.literal_eval(a.group(1))
+    return out
+
+
+def build_models(version: str) -> tuple[list[dict], dict]:
+    """Every SDK model: wire name -> SDK type, enum (own or borrowed), required (from the reference subset)."""
+    models_dir = Path(importlib.import_module("PureCloudPlatformClientV2.models").__file__).parent
+    sdk = importlib.import_module("PureCloudPlatformClientV2")
+    reference = json.loads(REFERENCE.read_text())["definitions"] if REFERENCE.exists() else {}
+    models = {}
+    for source_file in sorted(models_dir.glob("*.py")):
+        if source_file.name == "__init__.py":
+            continue
+        text = source_file.read_text()
+        cls_name = re.search(r"^class (\w+)\(", text, re.M)
+        if not cls_name or not hasattr(sdk, cls_name.group(1)):
+            continue
+        name = cls_name.group(1)
+        try:
+            instance = getattr(sdk, name)()
+        except Exception:
+            continue
+        enums = setter_enums(text)
+        ref = reference.get(name, {})
+        required = set(ref.get("required", []))
+        fields = {}
+        for attr, wire in instance.attribute_map.items():
+            spec = {"t": instance.swagger_types[attr]}
+            if attr in enums:
+                spec["e"] = enums[attr]
+            item_enum = ((ref.get("properties") or {}).get(wire) or {}).get("items", {}).get("enum")
+            if item_enum:
+                spec["ie"] = item_enum
+                spec["src"] = "reference subset (Java SDK enum)"
+            if wire in required:
+                spec["r"] = True
+            fields[wire] = spec
+        models[name] = {"name": name, "fields": fields}
+    for (model, wire), sources in BORROWED_ITEM_ENUMS.items():
+        values, names = [], []
+        for other, other_wire in sources:
+            other_spec = models.get(other, {}).get("fields", {}).get(other_wire, {})
+            values += [v for v in other_spec.get("e", []) if v not in values]
+            names.append(f"{other}.{other_wire}")
+        if values and model in models and wire in models[model]["fields"]:
+            spec = models[model]["fields"][wire]
+            spec.setdefault("ie", values)
+            spec.setdefault("src", " + ".join(names))
+            spec["borrowed"] = True
+    lines = [json.dumps(m, separators=(",", ":")) for m in models.values()]
+    return lines, {"x-sdk": {"package": "PureCloudPlatformClientV2", "version": version}}
+
+
+def write_models(lines: list[str], meta: dict) -> None:
+    """models.jsonl (one model a line) + models.index.json (name -> [byte offset, length]): a check reads only
+    the lines it needs."""
+    index, offset = {}, 0
+    with (CONTRACT / "models.jsonl").open("wb") as fh:
+        for line in lines:
+            data = (line + "\n").encode()
+            index[json.loads(line)["name"]] = [offset, len(data)]
+            fh.write(data)
+            offset += len(data)
+    (CONTRACT / "models.index.json").write_text(json.dumps({**meta, "models": index}, separators=(",", ":")) + "\n")
+
+
 def main() -> int:
     from importlib.metadata import version as dist_version
 
@@ -125,7 +210,10 @@ def main() -> int:
     (CONTRACT / "create-call.schema.json").write_text(json.dumps(schema, indent=2) + "\n")
     ops = build_operations(version)
     (CONTRACT / "operations.json").write_text(json.dumps(ops, separators=(",", ":")) + "\n")
-    print(f"SDK {version}: {len(schema['$defs'])} call models, {len(ops['operations'])} operations -> {CONTRACT}")
+    lines, meta = build_models(version)
+    write_models(lines, meta)
+    print(f"SDK {version}: {len(schema['$defs'])} call models, {len(ops['operations'])} operations, "
+          f"{len(lines)} models -> {CONTRACT}")
     return 0
 
 

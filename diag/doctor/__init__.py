@@ -8,17 +8,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import phones
 from .findings import BLOCKING_CODES, ERROR, INFO, WARNING, Finding, Report
-from .fix import fix
 from .jsonrepair import ParsedBody, parse_body
-from .rules import DESTINATION_FIELDS, RULES, run_rules
 
-__all__ = ["check", "check_text", "fix", "parse_body", "Finding", "Report", "ParsedBody",
+# The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use.
+_LAZY = {"fix": ("fixer", "fix"), "RULES": ("rules", "RULES"), "DESTINATION_FIELDS": ("rules", "DESTINATION_FIELDS"),
+         "run_rules": ("rules", "run_rules"), "phones": ("phones", None)}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module_name, attr = _LAZY[name]
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        return module if attr is None else getattr(module, attr)
+    raise AttributeError(name)
+
+__all__ = ["check", "check_text", "check_for_operation", "UnknownOperation", "fix", "parse_body", "Finding", "Report", "ParsedBody",
            "ERROR", "WARNING", "INFO", "RULES", "DESTINATION_FIELDS", "BLOCKING_CODES"]
 
 
 def _region_hint(body: dict, region: str | None) -> str | None:
+    from . import phones
+
     if region:
         return region.upper()
     caller = body.get("callerId")
@@ -55,6 +68,9 @@ def check(body: Any, *, region: str | None = None) -> Report:
         return Report(body, [Finding(ERROR, "$", "body-too-deep",
                                      f"The body is nested more than {MAX_DEPTH} levels deep; a CreateCallRequest is "
                                      "at most 4 levels deep. Check that the right text was pasted.")])
+    from .fixer import fix
+    from .rules import run_rules
+
     findings = run_rules(body, _region_hint(body, region))
     fixed, notes = fix(body)
     report = Report(body, findings, fixed, notes)
@@ -66,14 +82,50 @@ def check(body: Any, *, region: str | None = None) -> Report:
     return report
 
 
-def check_text(text: str, *, region: str | None = None) -> Report:
+CALL_OPERATIONS = {("POST", "/api/v2/conversations/calls"), ("POST", "/api/v2/conversations/calls/user/{userId}")}
+
+
+class UnknownOperation(ValueError):
+    """METHOD PATH is not an operation of the SDK; carries the nearest real ones."""
+
+    def __init__(self, check):
+        names = ", ".join(str(s) for s in check.suggestions[:5])
+        super().__init__(f"{check.method} {check.path} is not a Platform API operation."
+                         + (f" {check.note}" if check.note else "") + (f" Nearest: {names}." if names else ""))
+        self.check = check
+
+
+def check_for_operation(operation: str, body: Any, *, region: str | None = None) -> Report:
+    """Check the body of any operation ("POST /api/v2/analytics/conversations/aggregates/query") against its SDK
+    model; the call endpoints also get the call rules."""
+    from ..endpoints import check_operation
+    from .structure import check_model
+
+    op_check = check_operation(operation)
+    if not op_check.known:
+        raise UnknownOperation(op_check)
+    op = op_check.operation
+    if (op.method, op.path) in CALL_OPERATIONS:
+        report = check(body, region=region)
+        report.notes.append(f"Checked as {op.body} for {op} (with the call rules).")
+        return report
+    if not op.body:
+        return Report(body, [Finding(ERROR, "$", "body-not-expected", f"{op} takes no request body.")])
+    if _deeper_than(body, MAX_DEPTH):
+        return Report(body, [Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels "
+                                     "deep.")])
+    return Report(body, check_model(body, op.body), None, [f"Checked as {op.body} for {op}."])
+
+
+def check_text(text: str, *, region: str | None = None, operation: str | None = None) -> Report:
     """Read pasted text (repairing copy-paste damage when unambiguous), then check it."""
     parsed = parse_body(text)
     if not parsed.ok:
         report = Report(None, [Finding(ERROR, "$", "invalid-json", parsed.describe_error())])
         report.parsed = parsed
         return report
-    report = check(parsed.value, region=region)
+    report = (check_for_operation(operation, parsed.value, region=region) if operation
+              else check(parsed.value, region=region))
     report.parsed = parsed
     if parsed.repairs:
         report.repaired_from_text = True

@@ -188,18 +188,7 @@ class ComposerModel:
         return True
 
     def findings_html(self) -> str:
-        if not self.report:
-            return ""
-        if not self.findings:
-            return "<b style='color:#1a9850'>No findings: this body is right.</b>"
-        rows = []
-        for f in self.findings:
-            colour = SEVERITY_COLOURS.get(f.severity, "#333")
-            rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
-                        f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
-                        f"{html.escape(f.message)}</li>")
-        verdict = "Not sendable as is" if not self.report.valid else "Sendable, with warnings"
-        return f"<b>{verdict}</b><ul class='diag-findings'>{''.join(rows)}</ul>"
+        return findings_html(self.report)
 
     # ---- sending ----
     @property
@@ -245,6 +234,22 @@ class ComposerModel:
             return []
         return [(f"#{e.seq} {e.started[11:19]} {e.method} {e.template or e.path} -> {e.status or 'no answer'} "
                  f"{e.error_code or ''}".strip(), e.seq) for e in self.session.log]
+
+
+def findings_html(report: Report | None) -> str:
+    """Findings as severity-coloured HTML, each naming its path and code."""
+    if not report:
+        return ""
+    if not report.findings:
+        return "<b style='color:#1a9850'>No findings: this body is right.</b>"
+    rows = []
+    for f in report.findings:
+        colour = SEVERITY_COLOURS.get(f.severity, "#333")
+        rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
+                    f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
+                    f"{html.escape(f.message)}</li>")
+    verdict = "Not sendable as is" if not report.valid else "Sendable, with warnings"
+    return f"<b>{verdict}</b><ul class='diag-findings'>{''.join(rows)}</ul>"
 
 
 def run_safely(model, fn, *args) -> bool:
