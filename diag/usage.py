@@ -264,20 +264,23 @@ def ratelimit_frame(session, interval: str, granularity: str = "P1D") -> "pd.Dat
     start, end = parse_interval(interval)
     body = {"interval": f"{_iso(start)}/{_iso(end)}", "granularity": granularity, "metrics": ["oRateLimitRecorded"],
             "groupBy": ["limitName", "namespace", "entityId"]}
-    ex = session.send("POST", "/api/v2/analytics/ratelimits/aggregates/query", body)
-    if not ex.ok:
-        raise UsageQueryError(f"The rate-limit query was refused ({ex.status} {ex.error_code or ''}): "
-                              f"{ex.explanation}")
-    rows = []
-    for group in ex.response_body.get("results") or []:
-        for point in group.get("data") or []:
-            for m in point.get("metrics") or []:
-                rows.append({"date": point["interval"].split("/")[0], **group.get("group", {}),
-                             "recorded": (m.get("stats") or {}).get("count", 0)})
+    rows = [{"date": date, **group, "recorded": counts.get("oRateLimitRecorded", 0)} for date, group, counts in
+            _aggregate_points(session, "/api/v2/analytics/ratelimits/aggregates/query", body, "rate-limit query")]
     frame = pd.DataFrame(rows, columns=["date", "limitName", "namespace", "entityId", "recorded"])
     frame["date"] = pd.to_datetime(frame["date"], utc=True)
     frame["recorded"] = frame["recorded"].astype("int64")
     return frame.sort_values("date").reset_index(drop=True)
+
+
+def _aggregate_points(session, path: str, body: dict, what: str):
+    """POST an analytics aggregates query; yield (interval start, group, {metric: count}) per data point."""
+    ex = session.send("POST", path, body)
+    if not ex.ok:
+        raise UsageQueryError(f"The {what} was refused ({ex.status} {ex.error_code or ''}): {ex.explanation}")
+    for group in ex.response_body.get("results") or []:
+        for point in group.get("data") or []:
+            counts = {m["metric"]: (m.get("stats") or {}).get("count", 0) for m in point.get("metrics") or []}
+            yield point["interval"].split("/")[0], group.get("group", {}), counts
 
 
 OUTBOUND_METRICS = ("nOutboundAttempted", "nOutboundConnected", "nError")
@@ -294,17 +297,9 @@ def outbound_frame(session, interval: str, granularity: str = "P1D",
             "metrics": list(OUTBOUND_METRICS),
             "filter": {"type": "and", "predicates": [{"type": "dimension", "dimension": "direction",
                                                        "operator": "matches", "value": "outbound"}]}}
-    ex = session.send("POST", "/api/v2/analytics/conversations/aggregates/query", body)
-    if not ex.ok:
-        raise UsageQueryError(f"The conversation aggregates query was refused ({ex.status} "
-                              f"{ex.error_code or ''}): {ex.explanation}")
-    rows = []
-    for group in ex.response_body.get("results") or []:
-        for point in group.get("data") or []:
-            row = {"date": point["interval"].split("/")[0], **{g: group.get("group", {}).get(g) for g in groups}}
-            for m in point.get("metrics") or []:
-                row[m["metric"]] = (m.get("stats") or {}).get("count", 0)
-            rows.append(row)
+    rows = [{"date": date, **{g: group.get(g) for g in groups}, **counts} for date, group, counts in
+            _aggregate_points(session, "/api/v2/analytics/conversations/aggregates/query", body,
+                              "conversation aggregates query")]
     frame = pd.DataFrame(rows, columns=["date", *groups, *OUTBOUND_METRICS])
     frame["date"] = pd.to_datetime(frame["date"], utc=True)
     for m in OUTBOUND_METRICS:

@@ -393,6 +393,12 @@ def _token_permissions(sim: "SimServer", tok) -> list[str]:
     return sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
 
 
+def _known_client(sim: "SimServer", req: Request, client_id: str) -> None:
+    _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
+    if client_id not in sim.org.clients:
+        raise ApiError(404, "not.found", f"OAuth client {client_id} was not found.")
+
+
 @router.add("POST", "/api/v2/usage/query")
 def usage_query(sim: "SimServer", req: Request):
     _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
@@ -408,9 +414,7 @@ def usage_results(sim: "SimServer", req: Request, executionId: str):
 
 @router.add("POST", "/api/v2/oauth/clients/{clientId}/usage/query")
 def client_usage_query(sim: "SimServer", req: Request, clientId: str):
-    _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
-    if clientId not in sim.org.clients:
-        raise ApiError(404, "not.found", f"OAuth client {clientId} was not found.")
+    _known_client(sim, req, clientId)
     rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=clientId, allow_user=False)
     return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
 
@@ -423,9 +427,7 @@ def client_usage_results(sim: "SimServer", req: Request, clientId: str, executio
 
 @router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/summary")
 def client_usage_summary(sim: "SimServer", req: Request, clientId: str):
-    _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
-    if clientId not in sim.org.clients:
-        raise ApiError(404, "not.found", f"OAuth client {clientId} was not found.")
+    _known_client(sim, req, clientId)
     try:
         days = int(req.query.get("days", "7"))
     except ValueError:

@@ -130,27 +130,24 @@ class ComposerModel:
     def _write(self, body: dict) -> None:
         self.set_text(json.dumps(body, indent=2, ensure_ascii=False))
 
-    def set_field(self, name: str, value: str) -> None:
-        if name not in self.form:
-            raise KeyError(f"no form field {name!r}")
+    def _put(self, field: str, value: str) -> None:
+        """One form value into the body (an empty value removes the field), then the text follows."""
         body = self._base()
-        parsed = from_form_value(name, value)
-        if parsed is None:
-            body.pop(name, None)
-        else:
-            body[name] = parsed
-        self._write(body)
-        self.form[name] = value
-
-    def set_destination(self, value: str) -> None:
-        body = self._base()
-        field = DESTINATIONS[self.mode]
         parsed = from_form_value(field, value)
         if parsed is None:
             body.pop(field, None)
         else:
             body[field] = parsed
         self._write(body)
+
+    def set_field(self, name: str, value: str) -> None:
+        if name not in self.form:
+            raise KeyError(f"no form field {name!r}")
+        self._put(name, value)
+        self.form[name] = value
+
+    def set_destination(self, value: str) -> None:
+        self._put(DESTINATIONS[self.mode], value)
         self.destination = value
 
     def set_mode(self, mode: str) -> None:
