@@ -100,7 +100,7 @@ def test_composer_in_jupyterlab(lab):
             interactive_s = time.perf_counter() - t0
 
             raw.fill(WRONG)
-            findings = page.locator(".diag-findings")
+            findings = page.locator(".diag-composer .diag-findings")
             expect(findings).to_contain_text("$.to", timeout=15000)
             expect(findings).to_contain_text("phoneNumber", timeout=15000)
             page.locator("button.jupyter-button:has-text('Fix it')").click()
