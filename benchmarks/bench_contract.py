@@ -7,14 +7,15 @@ Baseline, same run: building the same body as the SDK's ConversationAggregationQ
 from __future__ import annotations
 
 import json
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import cold_seconds  # noqa: E402
 OP = "POST /api/v2/analytics/conversations/aggregates/query"
 BODY = {"interval": "2026-11-01T00:00:00Z/2026-11-08T00:00:00Z", "granularity": "P1D", "groupBy": ["queueId"],
         "metrics": ["nOutboundAttempted", "nOutboundConnected", "nError"],
@@ -24,10 +25,8 @@ COLD = ("import time, json; t = time.perf_counter(); from diag.doctor import che
         f"check_for_operation({OP!r}, json.loads({json.dumps(json.dumps(BODY))})); print(time.perf_counter() - t)")
 
 
-def cold(code: str, runs: int = 5) -> float:
-    subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, cwd=ROOT)
-    return statistics.median(float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                                  check=True, cwd=ROOT).stdout.split()[-1]) for _ in range(runs))
+def cold(code: str) -> float:
+    return cold_seconds(code, cwd=ROOT)
 
 
 def run() -> dict:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
-import statistics
-import subprocess
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import cold_seconds  # noqa: E402
 
 SNIPPETS = {
     "import diag": "import diag",
@@ -14,15 +17,8 @@ SNIPPETS = {
 }
 
 
-def cold(snippet: str, runs: int = 5) -> float:
-    code = ("import time; t = time.perf_counter(); " + snippet +
-            "; print(time.perf_counter() - t)")
-    subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)   # warm the file cache
-    times = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-        times.append(float(out.strip().splitlines()[-1]))
-    return statistics.median(times)
+def cold(snippet: str) -> float:
+    return cold_seconds("import time; t = time.perf_counter(); " + snippet + "; print(time.perf_counter() - t)")
 
 
 def run() -> dict:

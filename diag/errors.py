@@ -94,7 +94,7 @@ CATALOGUE: dict[str, Explanation] = {
         "test it)."),
     "conversation.error.no.user.station": Explanation(
         "A station is required to place a call: the user behind the token has no phone associated.",
-        "the user is not associated with a station (softphone, desk phone or WebRTC phone).",
+        "the user behind the token has no station (phone) associated.",
         "associate a station with the user, or use a token of a user who has one; preflight checks this."),
     "too.many.create.conversation.parameters": Explanation(
         "Only a single destination can be supplied in a create conversation request.",
@@ -141,11 +141,12 @@ CATALOGUE: dict[str, Explanation] = {
         "a fault on Genesys' side; the call may or may not have been placed.",
         "do not resend blindly: check the user's conversations first; give Genesys support the correlation id."),
     "providerapi.error.station.no.active.edge": Explanation(
-        "The user's station is not connected to an active Edge.",
-        "the station's phone or Edge is offline.", "bring the station's phone online, or use another station."),
+        "Genesys found no active Edge for the user's station (meaning read from the code's name; not documented "
+        "further).", "the station or its Edge is not available.", "check the user's station, or use another one; "
+        "give Genesys support the correlation id."),
     "providerapi.error.no.station.for.edge": Explanation(
-        "No station is usable on the Edge for this call.", "station or Edge configuration.",
-        "check the user's station and its Edge assignment."),
+        "Genesys found no station for the Edge (meaning read from the code's name; not documented further).",
+        "station configuration.", "check the user's station; give Genesys support the correlation id."),
     "service.unavailable": Explanation(
         "Genesys is temporarily unavailable.", "maintenance or overload; the call may or may not have been placed.",
         "wait and check before resending; give Genesys support the correlation id."),

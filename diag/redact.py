@@ -116,8 +116,11 @@ class Pseudonymiser:
         return alias
 
     def text(self, value: str) -> str:
-        return self.NUMBER.sub(lambda m: self.pseudonym(m.group(0)) if _looks_like_phone(m.group(0)) else m.group(0),
-                               value)
+        def swap(m: re.Match) -> str:
+            if _inside_identifier(value, m.start(), m.end()) or not _looks_like_phone(m.group(0)):
+                return m.group(0)
+            return self.pseudonym(m.group(0))
+        return self.NUMBER.sub(swap, value)
 
     def value(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -127,6 +130,19 @@ class Pseudonymiser:
         if isinstance(value, str):
             return self.text(value)
         return value
+
+
+_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def _inside_identifier(text: str, start: int, end: int) -> bool:
+    """Digits inside a UUID or another id with letters ('f3af2a85-4c12-4930-9941-624d8a31a80e') are not a number."""
+    i, j = start, end
+    while i > 0 and text[i - 1] in _ID_CHARS:
+        i -= 1
+    while j < len(text) and text[j] in _ID_CHARS:
+        j += 1
+    return any(c.isalpha() for c in text[i:j])
 
 
 def _looks_like_phone(s: str) -> bool:

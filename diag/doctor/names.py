@@ -21,12 +21,11 @@ NO_FIELD = {
     "media": "There is no media field: this endpoint always creates a voice call.",
     "direction": "There is no `direction`: a call created here is outbound from the token's user.",
     "addresstype": "There is no `addressType`: `phoneNumber` takes numbers and SIP/flow addresses alike.",
-    "provider": "There is no `provider`: how the call leaves the org is set in the org's telephony "
-                "configuration, not in the request.",
+    "provider": "There is no `provider` in CreateCallRequest.",
     "wrapupcode": "CreateCallRequest has no wrap-up field.",
     "routing": "There is no `routing` object: to call a queue use `callQueueId` with `priority`, "
                "`languageId`, `routingSkillsIds` or `routingSkillExpression` at the top level.",
-    "purpose": "There is no `purpose`: Genesys sets each participant's purpose itself.",
+    "purpose": "A Destination has no `purpose` (its fields are address, name, userId and queueId).",
 }
 
 # Names that try to place the call as somebody else: not expressible in the body.

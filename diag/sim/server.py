@@ -274,7 +274,7 @@ def users_me(sim: "SimServer", req: Request):
                                  "permissions": list(user.permissions)}
     if "station" in expand:
         station = ({"id": hashlib.md5(user.station.encode()).hexdigest()[:8] + "-0000-4000-8000-000000000000",
-                    "name": user.station, "type": "inin_webrtc_softphone"} if user.station else None)
+                    "name": user.station} if user.station else None)
         body["station"] = {"associatedStation": station, "effectiveStation": station}
     return 200, body, {}
 

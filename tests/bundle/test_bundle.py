@@ -213,3 +213,13 @@ def test_cli_bundle_from_a_saved_log(tmp_path, capsys):
     assert "wrote" in out and "+13175550142" not in out and "PN" in out
     assert zipfile.ZipFile(tmp_path / "t.zip").testzip() is None
     assert cli.main(["bundle", "--out", str(tmp_path / "u.zip")]) == 2
+
+
+def test_ids_with_digit_runs_are_not_mistaken_for_numbers():
+    from diag.redact import Pseudonymiser
+
+    p = Pseudonymiser(b"k")
+    text = "correlation id f3af2a85-4c12-4930-9941-624d8a31a80e; called +49 30 9941624 and tel:+1-317-555-0100"
+    out = p.text(text)
+    assert "f3af2a85-4c12-4930-9941-624d8a31a80e" in out
+    assert "9941624" not in out and "555-0100" not in out and out.count("-PN") == 2
