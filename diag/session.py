@@ -233,6 +233,20 @@ class Session:
         path = f"{CALLS_PATH}/user/{user_id}" if user_id else CALLS_PATH
         return self.send("POST", path, body, _findings=[f.to_dict() for f in report.findings])
 
+    def identity(self) -> str:
+        """Who the token is, in words ("Avery Agent (user token, OAuth client ...)"); asked once, then cached."""
+        if getattr(self, "_identity", None) is None:
+            me = self.send("GET", "/api/v2/tokens/me")
+            client = ((me.response_body or {}).get("OAuthClient") or {}).get("name", "?") if me.ok else None
+            if client is None:
+                self._identity = f"token refused ({me.status or me.transport_error})"
+            else:
+                user = self.send("GET", "/api/v2/users/me")
+                self._identity = (f"{user.response_body.get('name')} (user token, OAuth client {client})" if user.ok
+                                  else f"OAuth client {client} (client credentials: cannot place calls on "
+                                       "/api/v2/conversations/calls)")
+        return self._identity
+
     def resend(self, exchange: Exchange, *, confirm: Callable[[str], bool] | str | None = None) -> Exchange:
         """Send a recorded exchange again (a call goes through the same safety rules as call())."""
         if exchange.method == "POST" and CALL_PATHS.match(exchange.path):

@@ -25,15 +25,21 @@ NOTEBOOKS = {
            "lists what moved, **Send** fires the call and shows the status, correlation id, rate-limit state and a "
            "plain explanation."),
         CONNECT_MD,
-        code("import diag\nfrom diag.widgets.composer import ComposerModel, ComposerView\n\n"
+        code("import diag\nfrom diag.widgets.composer import ComposerModel, ComposerView\n"
+             "from diag.widgets.connect import ConnectModel, ConnectView\n\n"
              "session = diag.connect()   # REAL ORG: diag.connect(\"eu_west_1\")\n"
              "print(session.preflight().text())"),
-        code("composer = ComposerView(ComposerModel(session=session))\ncomposer.widget"),
+        md("Or connect here: choose a region and type the credentials (they go to the session and the fields are "
+           "cleared; nothing is stored in the notebook)."),
+        code("connection = ConnectView(ConnectModel(session))\nconnection.widget"),
+        code("composer = ComposerView(ComposerModel(session=session))\n"
+             "connection.model.listeners.append(composer.set_session)   # a new connection re-targets the composer\n"
+             "composer.widget"),
         md("## How did the call end?\n\nA 200 only means the call was created. After **Send**, run this cell to follow "
            "the conversation until it ends."),
         code("last = composer.model.last_exchange\n"
              "if last is not None and last.ok:\n"
-             "    print(session.follow_call(last.response_body[\"id\"], timeout=30).text())\n"
+             "    print(composer.model.session.follow_call(last.response_body[\"id\"], timeout=30).text())\n"
              "else:\n"
              "    print(\"Send a call with the panel above, then run this cell again.\")"),
         md("## The same from Python\n\n`diag.check(body)` gives the findings and the corrected body; "

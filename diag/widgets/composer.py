@@ -192,6 +192,10 @@ class ComposerModel:
     def target_label(self) -> str:
         return self.session.label if self.session is not None else "not connected"
 
+    @property
+    def identity(self) -> str:
+        return self.session.identity() if self.session is not None else ""
+
     def send(self):
         """Fire the call as the text says (sent as given; only the safety rules stop it)."""
         if self.session is None:
@@ -313,6 +317,14 @@ class ComposerView:
         self.widget.add_class("diag-composer")
         self.refresh()
 
+    def set_session(self, session) -> None:
+        """Point the composer at another session (after the connection panel connects)."""
+        self.model.session = session
+        actions = self.widget.children[4]
+        actions.children = tuple(c for c in actions.children if c is not self.confirm) + (
+            (self.confirm,) if session is not None and not session.simulated else ())
+        self.refresh()
+
     # ---- callbacks ----
     def _guarded(self, fn, *args) -> None:
         if self._syncing:
@@ -362,7 +374,13 @@ class ComposerView:
             self._syncing = False
         where = html.escape(m.target_label)
         style = "color:#b2182b;font-weight:bold" if m.session is not None and not m.session.simulated else ""
-        self.header.value = f"<div class='diag-target' style='{style}'>Target: {where}</div>"
+        who = ""
+        if m.session is not None:
+            try:
+                who = f" · {html.escape(m.identity)}"
+            except Exception as exc:  # noqa: BLE001 - an unreachable org shows as such, never silently
+                who = f" · identity unknown ({html.escape(str(exc))})"
+        self.header.value = f"<div class='diag-target' style='{style}'>Target: {where}{who}</div>"
         self.findings.value = m.findings_html()
         self.fix_button.disabled = not m.can_fix
         notes = m.applied_notes or (m.report.notes if m.report else [])

@@ -1,0 +1,79 @@
+"""The connection panel: simulator or a real region; credentials typed into password fields, never kept.
+
+Typed secrets go straight into the session's token source and the fields are cleared, so that no secret stays in
+widget state (which a notebook could save).
+"""
+from __future__ import annotations
+
+import html
+from typing import Callable
+
+from ..regions import REGIONS
+from ..session import connect
+from .composer import run_safely
+
+SIMULATOR = "simulator (no credentials)"
+
+
+class ConnectModel:
+    def __init__(self, session=None, connector: Callable = connect):
+        self.connector = connector
+        self.session = session
+        self.last_error: str | None = None
+        self.listeners: list[Callable] = []
+
+    @staticmethod
+    def regions() -> list[str]:
+        return [SIMULATOR] + list(REGIONS)
+
+    def connect(self, region: str, client_id: str = "", client_secret: str = "", token: str = "") -> None:
+        if region == SIMULATOR:
+            session = self.connector()
+        else:
+            session = self.connector(region, client_id=client_id or None, client_secret=client_secret or None,
+                                     token=token or None)
+            session.identity()   # ask now: a wrong secret or region shows here, not at the first call
+        self.session = session
+        for listener in self.listeners:
+            listener(session)
+
+    def status_html(self) -> str:
+        if self.session is None:
+            return "Not connected."
+        colour = "#1a9850" if self.session.simulated else "#b2182b"
+        return (f"<span class='diag-connection' style='color:{colour}'>{html.escape(self.session.label)}</span>: "
+                f"{html.escape(self.session.identity())}")
+
+
+class ConnectView:
+    def __init__(self, model: ConnectModel | None = None):
+        import ipywidgets as w
+
+        self.model = m = model or ConnectModel()
+        self.region = w.Dropdown(description="Region", options=m.regions(), value=SIMULATOR)
+        self.client_id = w.Text(description="Client id", placeholder="OAuth client id (client credentials)")
+        self.client_secret = w.Password(description="Secret", placeholder="never stored")
+        self.token = w.Password(description="Token", placeholder="or paste a user access token")
+        self.button = w.Button(description="Connect", button_style="info", icon="plug")
+        self.status = w.HTML()
+        self.error = w.HTML()
+        self.button.on_click(self._on_connect)
+        self.widget = w.VBox([w.HBox([self.region, self.button]), w.HBox([self.client_id, self.client_secret]),
+                              self.token, self.error, self.status])
+        self.widget.add_class("diag-connect")
+        self.refresh()
+
+    def _on_connect(self, _button=None) -> None:
+        secret, token = self.client_secret.value, self.token.value
+        self.client_secret.value = self.token.value = ""   # gone from widget state before anything else happens
+        run_safely(self.model, self.model.connect, self.region.value, self.client_id.value.strip(), secret, token)
+        self.refresh()
+
+    def refresh(self) -> None:
+        m = self.model
+        self.error.value = (f"<p class='diag-error' style='color:#b2182b'>{html.escape(m.last_error)}</p>"
+                            if m.last_error else "")
+        try:
+            self.status.value = m.status_html()
+        except Exception as exc:  # noqa: BLE001 - shown, not swallowed
+            self.status.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"

@@ -1,0 +1,66 @@
+"""The connection panel: simulator by default, a real region with typed credentials that are never kept."""
+import functools
+
+from diag.regions import Region
+from diag.session import connect
+from diag.sim import Simulator
+from diag.widgets.composer import ComposerModel, ComposerView
+from diag.widgets.connect import SIMULATOR, ConnectModel, ConnectView
+
+
+def loopback_connector(*sims):
+    """connect() with the region table pointing at simulators on 127.0.0.1 (the real-org path, no internet)."""
+    table = {s.region: Region(s.region, s.base_url, s.base_url) for s in sims}
+
+    def connector(region=None, **kw):
+        if region is None:
+            return connect(simulator=sims[0])
+        return connect(region, regions=table, environ={}, dotenv=None, **kw)
+    return connector
+
+
+def test_simulator_by_default_with_identity(sim):
+    view = ConnectView(ConnectModel(connector=loopback_connector(sim)))
+    assert view.region.value == SIMULATOR and "Not connected" in view.status.value
+    view.button.click()
+    assert "simulator" in view.status.value and "Avery Agent (user token" in view.status.value
+
+
+def test_real_region_with_typed_secret_that_is_not_kept(sim):
+    with Simulator(seed=2, region="eu_west_1") as real:
+        c = real.client()
+        model = ConnectModel(connector=loopback_connector(sim, real))
+        composer = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}', session=connect(simulator=sim)))
+        model.listeners.append(composer.set_session)
+        view = ConnectView(model)
+        view.region.value = "eu_west_1"
+        view.client_id.value = c.id
+        view.client_secret.value = c.secret
+        view.button.click()
+        assert view.client_secret.value == "" and view.token.value == ""
+        assert "REAL ORG" in view.status.value and "client credentials: cannot place calls" in view.status.value
+        assert "REAL ORG" in composer.header.value and "cannot place calls" in composer.header.value
+        assert composer.confirm in composer.widget.children[4].children
+        assert c.secret not in view.status.value + composer.header.value + repr(model.session)
+
+
+def test_wrong_secret_is_explained_and_cleared(sim):
+    with Simulator(seed=2, region="eu_west_1") as real:
+        c = real.client()
+        view = ConnectView(ConnectModel(connector=loopback_connector(sim, real)))
+        view.region.value = "eu_west_1"
+        view.client_id.value = c.id
+        view.client_secret.value = "wrong-" + c.secret
+        view.button.click()
+        assert "client id or secret was refused" in view.error.value
+        assert view.client_secret.value == "" and c.secret not in view.error.value
+        assert view.model.session is None
+
+
+def test_pasted_user_token(sim):
+    with Simulator(seed=2, region="eu_west_1") as real:
+        view = ConnectView(ConnectModel(connector=loopback_connector(sim, real)))
+        view.region.value = "eu_west_1"
+        view.token.value = real.user_token("sam")
+        view.button.click()
+        assert "Sam NoStation (user token" in view.status.value and view.token.value == ""
