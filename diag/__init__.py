@@ -4,6 +4,7 @@ The public surface is small and imported lazily, so `import diag` stays fast:
 
     check(body) / check_text(text)   the payload doctor for POST /api/v2/conversations/calls
     fix(body)                        the corrected body and what changed
+    check_for_operation(op, body)    any operation's body against its SDK model
     parse_body(text)                 read pasted JSON, repairing copy-paste damage
     check_operation("POST /path")    is this a real Platform API operation?
     connect(...) -> Session          the simulator by default, or a real region; send(), call(), preflight()
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "check": "diag.doctor", "check_text": "diag.doctor", "fix": "diag.doctor", "parse_body": "diag.doctor",
+    "check_for_operation": "diag.doctor", "UnknownOperation": "diag.doctor",
     "Finding": "diag.doctor", "Report": "diag.doctor",
     "check_operation": "diag.endpoints", "EndpointCheck": "diag.endpoints", "Operation": "diag.endpoints",
     "connect": "diag.session", "Session": "diag.session", "locate_region": "diag.session",
