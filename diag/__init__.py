@@ -31,7 +31,7 @@ _EXPORTS = {
     "REGIONS": "diag.regions", "find_region": "diag.regions", "Region": "diag.regions",
     "explain": "diag.errors", "DiagError": "diag.errors", "ConfigError": "diag.errors", "AuthError": "diag.errors",
     "SafetyError": "diag.errors", "ConfirmationRequired": "diag.errors", "BlockedNumber": "diag.errors",
-    "NumberNotAllowed": "diag.errors", "TransportError": "diag.errors",
+    "NumberNotAllowed": "diag.errors", "UsageQueryError": "diag.usage",
     "Simulator": "diag.sim",
     "build_bundle": "diag.bundle", "bundle_from_session": "diag.bundle", "RedactionError": "diag.bundle",
 }

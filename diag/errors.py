@@ -9,7 +9,10 @@ Exception tree (every message is safe to show: no token or secret is ever put in
     │   ├── ConfirmationRequired   a real org needs an explicit confirmation naming org, region and number
     │   ├── BlockedNumber          an emergency or service number: never sent
     │   └── NumberNotAllowed       not on the allow-list of test numbers
-    └── TransportError         no HTTP answer (connection reset, timeout); carries whether a POST may have run
+    └── UsageQueryError        (diag.usage) a usage query wrong before sending, failed, or not done in time
+
+A request that gets no HTTP answer is not an exception: its Exchange carries `transport_error` and says whether a
+POST may already have taken effect.
 
 Explanations name only codes, permissions and fields from ../shared/reference/genesys-api-facts.md.
 """
@@ -54,12 +57,6 @@ class NumberNotAllowed(SafetyError):
         super().__init__(f"Refused to call {number!r}: it is not on the allow-list of test numbers "
                          f"({len(allowed)} number(s); set DIAG_ALLOWED_NUMBERS or allowed_numbers=...).")
         self.number = number
-
-
-class TransportError(DiagError):
-    def __init__(self, message: str, *, method: str, url: str, may_have_run: bool):
-        super().__init__(message)
-        self.method, self.url, self.may_have_run = method, url, may_have_run
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ class BatchResult:
         """Outcomes: one row per (status, error code) with counts."""
         import pandas as pd
 
-        rows = [{"status": e.status if e.status is not None else "no answer", "error_code": e.error_code or "",
-                 "retried_429": any("429" in n for n in e.notes)} for e in self.final_exchanges()]
-        frame = pd.DataFrame(rows, columns=["status", "error_code", "retried_429"])
+        rows = [{"status": e.status if e.status is not None else "no answer", "error_code": e.error_code or ""}
+                for e in self.final_exchanges()]
+        frame = pd.DataFrame(rows, columns=["status", "error_code"])
         if frame.empty:
             return pd.DataFrame(columns=["status", "error_code", "calls"])
         return frame.groupby(["status", "error_code"], dropna=False).size().reset_index(name="calls")

@@ -63,7 +63,6 @@ class Session:
         self.log = ExchangeLog()
         self.redactor = Redactor(token_source.secrets())
         self.http = _http_for(self.api_base)
-        self._lock = threading.Lock()
         self.last_rate_limit: dict[str, str] = {}
 
     def __repr__(self) -> str:

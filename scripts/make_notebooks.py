@@ -69,7 +69,7 @@ NOTEBOOKS = {
         code("import diag\nfrom diag.widgets.dashboard import DashboardModel, DashboardView\n\n"
              "session = diag.connect()   # REAL ORG: diag.connect(\"eu_west_1\")\nsession.label"),
         md("Choose the dates, granularity, grouping and filters, then **Run usage query**. The first run happens now."),
-        code("dashboard = DashboardView(DashboardModel(session, days=90))\ndashboard._on_run()\ndashboard.widget"),
+        code("dashboard = DashboardView(DashboardModel(session, days=90))\ndashboard.run()\ndashboard.widget"),
         md("One integration's usage summary (the OAuth client with the most requests):"),
         code("from diag.usage import client_usage_summary\n\n"
              "usage = dashboard.model.usage\n"

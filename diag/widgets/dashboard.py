@@ -114,6 +114,10 @@ class DashboardView:
                               self.run_button, self.error, tabs])
         self.widget.add_class("diag-dashboard")
 
+    def run(self) -> None:
+        """Run the query now (what the button does)."""
+        self._on_run()
+
     def _on_run(self, _button=None) -> None:
         self.run_button.disabled = True
         try:
