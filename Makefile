@@ -21,6 +21,7 @@ lab: setup
 	    --ServerApp.root_dir=notebooks
 
 test: setup
+	$(PY) -m pyflakes diag scripts benchmarks tests
 	$(PY) -m pytest
 
 bench: setup

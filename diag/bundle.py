@@ -178,8 +178,6 @@ def _map_strings(value: Any, fn) -> Any:
 
 
 def _verify(files: dict[str, bytes], redactor: Redactor, raw_numbers: list[str], secrets: list[str]) -> None:
-    from .doctor import phones
-
     digits = {re.sub(r"\D", "", n) for n in raw_numbers if len(re.sub(r"\D", "", n)) >= 7}
     for name, data in files.items():
         if name.endswith(".png"):

@@ -22,7 +22,7 @@ import requests
 from . import errors
 from .auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
 from .endpoints import check_operation
-from .errors import AuthError, BlockedNumber, ConfigError, ConfirmationRequired, NumberNotAllowed
+from .errors import BlockedNumber, ConfigError, ConfirmationRequired, NumberNotAllowed
 from .exchange import RATE_HEADERS, Exchange, ExchangeLog
 from .redact import Redactor
 from .regions import REGIONS, Region, find_region

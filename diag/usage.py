@@ -11,9 +11,12 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .errors import DiagError
+
+if TYPE_CHECKING:   # pandas loads on first use, not with diag
+    import pandas as pd
 
 GRANULARITIES = ("Day", "Week", "Month")
 GROUP_BY = ("OAuthClientId", "OrganizationId", "UserId", "TemplateUri", "HttpMethod")

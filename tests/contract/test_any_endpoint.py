@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from diag.contract import model, model_names
-from diag.doctor import UnknownOperation, check_for_operation, check_text
+from diag.doctor import UnknownOperation, check_for_operation
 from diag.widgets.any_endpoint import AnyEndpointModel, AnyEndpointView
 
 sdk = pytest.importorskip("PureCloudPlatformClientV2")

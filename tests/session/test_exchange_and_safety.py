@@ -3,7 +3,6 @@ import io
 import json
 import threading
 import time
-from contextlib import redirect_stdout
 
 import pytest
 

@@ -2,7 +2,6 @@
 import datetime as dt
 
 import pytest
-import requests
 
 from diag.sim import Simulator
 from diag.sim.history import incidents_for

@@ -1,6 +1,5 @@
 """The official SDK, pointed at the simulator's base URL, works unchanged: proof of the wire format."""
 import datetime as dt
-import time
 
 import pytest
 

@@ -1,5 +1,4 @@
 """data/contract/ must agree with the installed official SDK, field for field and type for type."""
-import importlib
 import json
 
 import pytest
@@ -50,7 +49,6 @@ def test_contract_was_made_from_the_installed_sdk_version():
 def test_operations_match_sdk_methods():
     ops = operations()
     by_id = {o["operationId"]: o for o in ops}
-    api = sdk.ConversationsApi
     assert by_id["post_conversations_calls"]["path"] == "/api/v2/conversations/calls"
     assert by_id["post_conversations_calls_user_user_id"]["body"] == "CreateCallRequest"
     # every operation names a method that the SDK really has

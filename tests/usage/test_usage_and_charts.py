@@ -1,6 +1,5 @@
 """From usage queries to tidy frames and charts, against the simulator's history."""
 import datetime as dt
-import json
 
 import matplotlib
 import pytest
@@ -11,7 +10,7 @@ from diag import charts, cli
 from diag.session import connect
 from diag.sim import Simulator
 from diag.usage import (UsageQuery, UsageQueryError, client_usage_summary, exchange_frame, load_csv, outbound_frame,
-                        poll_results, query_usage, ratelimit_frame, save_csv, usage_frame)
+                        query_usage, ratelimit_frame, save_csv, usage_frame)
 
 POLL = {"poll_interval": 0.01, "progress": False}
 

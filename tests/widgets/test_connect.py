@@ -1,6 +1,4 @@
 """The connection panel: simulator by default, a real region with typed credentials that are never kept."""
-import functools
-
 from diag.regions import Region
 from diag.session import connect
 from diag.sim import Simulator

@@ -8,7 +8,7 @@ import pytest
 matplotlib.use("Agg")
 
 from diag.session import connect
-from diag.widgets.dashboard import ALL, DashboardModel, DashboardView
+from diag.widgets.dashboard import DashboardModel, DashboardView
 from diag.widgets.export import ExportModel, ExportView
 
 
