@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
+from urllib.parse import urlencode
 
 import requests
 
@@ -26,6 +27,7 @@ from .errors import BlockedNumber, ConfigError, ConfirmationRequired, NumberNotA
 from .exchange import RATE_HEADERS, Exchange, ExchangeLog
 from .redact import Redactor
 from .regions import REGIONS, Region, find_region
+from .transport import Response, Transport, TransportFailure
 
 CALLS_PATH = "/api/v2/conversations/calls"
 CALL_PATHS = re.compile(r"^/api/v2/conversations/calls(/user/[^/]+)?$")
@@ -62,7 +64,7 @@ class Session:
         self.sleep = sleep
         self.log = ExchangeLog()
         self.redactor = Redactor(token_source.secrets())
-        self.http = _http_for(self.api_base)
+        self.http = Transport(self.api_base)
         self.last_rate_limit: dict[str, str] = {}
 
     def __repr__(self) -> str:
@@ -139,7 +141,7 @@ class Session:
         started = dt.datetime.now(dt.timezone.utc)
         req_body = body if not isinstance(body, bytes) else body.decode("utf-8", "replace")
         ex = Exchange(seq=self.log.next_seq(), started=started.isoformat(timespec="milliseconds"), method=method,
-                      url=red.text(url + (("?" + requests.compat.urlencode(params)) if params else "")),
+                      url=red.text(url + (("?" + urlencode(params)) if params else "")),
                       path=red.text(path), template=template_of(method, path.split("?")[0]),
                       request_headers=red.headers(headers), request_body=red.value(req_body),
                       region=self.region, simulated=self.simulated, attempt=attempt)
@@ -147,11 +149,11 @@ class Session:
             ex.findings = findings if findings is not None else self._findings(body)
         t0 = time.perf_counter()
         try:
-            r = self.http.request(method, url, params=params, data=data, headers=headers, timeout=self.timeout)
+            r = self.http.request(method, url, params=params, body=data, headers=headers, timeout=self.timeout)
             raw = r.content
-        except requests.RequestException as exc:
+        except TransportFailure as exc:
             ex.duration_ms = round((time.perf_counter() - t0) * 1000, 2)
-            ex.transport_error = _describe_transport(exc)
+            ex.transport_error = exc.reason
             ex.explanation = (f"No HTTP answer: {ex.transport_error}." + (
                 " The request may have reached Genesys: a call may have been placed." if method == "POST" else ""))
             return self.log.append(ex)
@@ -159,9 +161,9 @@ class Session:
         self._record_response(ex, r, raw)
         return self.log.append(ex)
 
-    def _record_response(self, ex: Exchange, r: requests.Response, raw: bytes) -> None:
+    def _record_response(self, ex: Exchange, r: Response, raw: bytes) -> None:
         red = self.redactor
-        ex.status = r.status_code
+        ex.status = r.status
         ex.response_headers = red.headers(dict(r.headers))
         ex.correlation_id = r.headers.get("ININ-Correlation-Id")
         ex.rate_limit = {h: r.headers[h] for h in RATE_HEADERS if h in r.headers}
@@ -176,16 +178,16 @@ class Session:
                 ex.notes.append("the answer said JSON but could not be read as JSON")
         else:
             ex.response_body = red.text(raw.decode("utf-8", "replace")[:20000])
-            if raw and r.status_code >= 400:
+            if raw and r.status >= 400:
                 ex.notes.append(f"the answer was {ctype or 'not JSON'}, not a Genesys error body: a proxy or load "
                                 "balancer may have answered")
-        if r.status_code >= 400:
+        if r.status >= 400:
             body = ex.response_body if isinstance(ex.response_body, dict) else {}
             ex.error = body or None
             ex.error_code = body.get("code") or body.get("error")
             ex.explanation = errors.explain(ex.error_code, body.get("message") or body.get("error_description"),
-                                            r.status_code)
-            if r.status_code == 400 and ex.findings:
+                                            r.status)
+            if r.status == 400 and ex.findings:
                 wrong = [f for f in ex.findings if f["severity"] == "error"]
                 if wrong:
                     ex.explanation += " The doctor found in the body that was sent: " + "; ".join(
@@ -379,32 +381,12 @@ class CallTrace:
         return "\n".join(lines)
 
 
-def _http_for(base_url: str) -> requests.Session:
-    """Proxy and CA settings from the environment, read once: requests re-reads them on every call otherwise."""
-    http = requests.Session()
-    http.proxies = requests.utils.get_environ_proxies(base_url)
-    http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    http.trust_env = False
-    return http
-
-
 def _retry_after(ex: Exchange) -> float | None:
     value = ex.rate_limit.get("retry-after") or ex.response_headers.get("Retry-After")
     try:
         return float(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _describe_transport(exc: Exception) -> str:
-    name = type(exc).__name__
-    if isinstance(exc, requests.Timeout):
-        return "timed out waiting for the answer"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "the answer was cut short (truncated body)"
-    if isinstance(exc, requests.ConnectionError):
-        return "the connection was reset or refused"
-    return name
 
 
 def _value_at(body: dict, path: str):
