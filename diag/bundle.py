@@ -126,7 +126,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     report = {"bundle": bundle_id, "redacted": redactor.report(), "phone_numbers_pseudonymised": len(mapping),
               "numbers_kept": keep_numbers, "not_covered": NOT_COVERED}
     files["redaction-report.json"] = json.dumps(report, indent=1).encode()
-    _verify(files, redactor, raw_numbers if pseudo else [], list(secrets))
+    _verify(files, raw_numbers if pseudo else [], list(secrets))
     manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
     files["manifest.json"] = json.dumps(manifest, indent=1).encode()
     path = _write_zip(Path(out), files)
@@ -177,7 +177,7 @@ def _map_strings(value: Any, fn) -> Any:
     return fn(value) if isinstance(value, str) else value
 
 
-def _verify(files: dict[str, bytes], redactor: Redactor, raw_numbers: list[str], secrets: list[str]) -> None:
+def _verify(files: dict[str, bytes], raw_numbers: list[str], secrets: list[str]) -> None:
     digits = {re.sub(r"\D", "", n) for n in raw_numbers if len(re.sub(r"\D", "", n)) >= 7}
     for name, data in files.items():
         if name.endswith(".png"):
@@ -254,8 +254,8 @@ def nrql(bundle_id: str) -> str:
 
 
 def _final(records: list[dict]) -> list[dict]:
-    """Each request once: attempts that were sent again (429, refreshed token, GET retry) are left out."""
-    return [r for r in records if not any(k in n for n in r["notes"] for k in ("sent again", "retrying"))]
+    """Each request once: attempts that the session sent again (429, refreshed token, GET retry) are left out."""
+    return [r for r in records if not r.get("superseded")]
 
 
 def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: bool) -> list[tuple[str, str, str]]:

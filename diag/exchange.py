@@ -37,6 +37,7 @@ class Exchange:
     region: str = "simulator"
     simulated: bool = True
     attempt: int = 1
+    superseded: bool = False         # the session sent this request again (429, refreshed token, GET retry)
 
     @property
     def ok(self) -> bool:

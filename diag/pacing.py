@@ -43,13 +43,7 @@ class BatchResult:
 
     def final_exchanges(self) -> list[Exchange]:
         """The last attempt of each call (a 429 followed by success counts once, as the success)."""
-        out = []
-        for e in self.exchanges:
-            if e.status == 429 and any("sent again" in n for n in e.notes):
-                continue
-            out.append(e)
-        return out
-
+        return [e for e in self.exchanges if not e.superseded]
 
 def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = None,
               limit: int | None = None, window_seconds: float = 60.0, confirm: Callable[[str], bool] | str | None = None,

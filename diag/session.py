@@ -97,6 +97,7 @@ class Session:
                 ex.notes.append("token refused: fetched a new one and sent again")
                 self.tokens.refresh()
                 self._register_secrets()
+                ex.superseded = True
                 attempt += 1
                 continue
             if ex.status == 401 and not self.tokens.can_refresh and isinstance(self.tokens, StaticToken):
@@ -107,6 +108,7 @@ class Session:
                     ex.notes.append(f"429: waited Retry-After {wait:g} s and sent again (safe: a 429 was not "
                                     "processed)")
                     self.sleep(wait)
+                    ex.superseded = True
                     attempt += 1
                     continue
                 ex.notes.append(f"429 with Retry-After {wait} s, over the {self.retry_after_cap:g} s cap: not retried")
@@ -115,6 +117,7 @@ class Session:
             if failed and method in IDEMPOTENT and attempt <= self.get_retries:
                 ex.notes.append(f"{method} is idempotent: retrying after {0.2 * 2 ** (attempt - 1):.1f} s")
                 self.sleep(0.2 * 2 ** (attempt - 1))
+                ex.superseded = True
                 attempt += 1
                 continue
             if failed and method not in IDEMPOTENT:

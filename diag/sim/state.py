@@ -7,7 +7,7 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .org import SimOrg
 
@@ -19,7 +19,6 @@ class Token:
     client_id: str
     user_id: str | None
     expires_at: float
-    scopes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -5,7 +5,7 @@ import html
 
 from ..doctor import UnknownOperation, check_text
 from ..endpoints import all_operations
-from .composer import findings_html, run_safely
+from .composer import error_html, findings_html, run_safely
 
 DEFAULT_OPERATION = "POST /api/v2/analytics/conversations/aggregates/query"
 EXAMPLE = ('{\n  "interval": "2026-11-01T00:00:00Z/2026-11-08T00:00:00Z",\n  "groupings": ["queueId"],\n'
@@ -75,7 +75,5 @@ class AnyEndpointView:
 
     def refresh(self) -> None:
         m = self.model
-        problem = m.operation_error or m.last_error
-        self.error.value = (f"<p class='diag-error' style='color:#b2182b'>{html.escape(problem)}</p>"
-                            if problem else "")
+        self.error.value = error_html(m.operation_error or m.last_error)
         self.findings.value = m.findings_html()

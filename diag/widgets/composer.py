@@ -253,6 +253,11 @@ def findings_html(report: Report | None) -> str:
     return f"<b>{verdict}</b><ul class='diag-findings'>{''.join(rows)}</ul>"
 
 
+def error_html(message: str | None) -> str:
+    """A panel's error line (empty when there is none)."""
+    return f"<p class='diag-error' style='color:#b2182b'>{html.escape(message)}</p>" if message else ""
+
+
 def run_safely(model, fn, *args) -> bool:
     """Callback errors are never silent: they land on the model (and so in the panel)."""
     try:
@@ -385,6 +390,5 @@ class ComposerView:
         self.fix_button.disabled = not m.can_fix
         notes = m.applied_notes or (m.report.notes if m.report else [])
         self.changes.value = ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>") if notes else ""
-        self.error.value = (f"<p class='diag-error' style='color:#b2182b'>{html.escape(m.last_error)}</p>"
-                            if m.last_error else "")
+        self.error.value = error_html(m.last_error)
         self.result.value = m.result_html()

@@ -10,7 +10,7 @@ from typing import Callable
 
 from ..regions import REGIONS
 from ..session import connect
-from .composer import run_safely
+from .composer import error_html, run_safely
 
 SIMULATOR = "simulator (no credentials)"
 
@@ -71,8 +71,7 @@ class ConnectView:
 
     def refresh(self) -> None:
         m = self.model
-        self.error.value = (f"<p class='diag-error' style='color:#b2182b'>{html.escape(m.last_error)}</p>"
-                            if m.last_error else "")
+        self.error.value = error_html(m.last_error)
         try:
             self.status.value = m.status_html()
         except Exception as exc:  # noqa: BLE001 - shown, not swallowed

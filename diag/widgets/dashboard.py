@@ -6,7 +6,7 @@ import datetime as dt
 import html
 
 from ..usage import GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, query_usage, ratelimit_frame
-from .composer import run_safely
+from .composer import error_html, run_safely
 
 ALL = "(all)"
 
@@ -136,8 +136,7 @@ class DashboardView:
 
     def refresh(self) -> None:
         m = self.model
-        self.error.value = (f"<p class='diag-error' style='color:#b2182b'>{html.escape(m.last_error)}</p>"
-                            if m.last_error else "")
+        self.error.value = error_html(m.last_error)
         if m.usage is None:
             return
         f = m.filtered()

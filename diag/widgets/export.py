@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from ..bundle import build_bundle
-from .composer import run_safely
+from .composer import error_html, run_safely
 
 
 class ExportModel:
@@ -101,8 +101,7 @@ class ExportView:
 
     def refresh(self) -> None:
         m = self.model
-        self.error.value = (f"<p class='diag-error' style='color:#b2182b'>{html.escape(m.last_error)}</p>"
-                            if m.last_error else "")
+        self.error.value = error_html(m.last_error)
         if m.redaction_report:
             counts = m.redaction_report.get("redacted", {})
             where = f"Wrote <code>{html.escape(str(m.last_path))}</code>. " if m.last_path else ""

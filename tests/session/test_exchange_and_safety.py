@@ -90,6 +90,7 @@ def test_429_then_success_after_retry_after():
         results = [s.call({"phoneNumber": "+13175550100"}) for _ in range(3)]
         assert [r.status for r in results] == [200, 200, 200]
         assert [e.status for e in s.log] == [200, 200, 429, 200]
+        assert [e.superseded for e in s.log] == [False, False, True, False]
         assert slept and 1 <= slept[0] <= 2
         assert sim.calls_placed == 3
 
