@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import secrets
 import threading
@@ -16,9 +17,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import requests
-
 from .errors import OAUTH_ERRORS, AuthError, ConfigError
+from .transport import Request, Response, TransportFailure
 
 ENV_REGION, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN = (
     "GENESYS_CLOUD_REGION", "GENESYS_CLOUD_CLIENT_ID", "GENESYS_CLOUD_CLIENT_SECRET", "GENESYS_CLOUD_ACCESS_TOKEN")
@@ -62,10 +62,41 @@ class Credentials:
                 f"access_token={'***' if self.access_token else None})")
 
 
+def _own_transport(login_base: str):
+    """For a token source used before any session: the network, behind a gate that knows only its login host."""
+    from .gate import GatedTransport, GatePolicy, SafetyGate
+    from .transport import HTTPTransport
+
+    return GatedTransport(HTTPTransport(), SafetyGate(GatePolicy(login_base, login_base, "login", real=True)))
+
+
+def _post_form(transport, url: str, form: dict, headers: dict | None = None) -> Response:
+    content = urlencode(form).encode()
+    try:
+        return transport.send(Request("POST", url, {"Content-Type": "application/x-www-form-urlencoded",
+                                                    "Accept": "application/json", **(headers or {})}, content))
+    except TransportFailure as exc:
+        raise AuthError(f"Could not reach the login host {url.rsplit('/oauth', 1)[0]}: {exc.reason}") from None
+
+
+def _json(r: Response) -> dict:
+    try:
+        body = json.loads(r.content or b"null")
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 class TokenSource:
-    """Gives the session a bearer token, and a fresh one when it can."""
+    """Gives the session a bearer token, and a fresh one when it can. Token requests go through the session's
+    transport (bind()), so that the gate sees them too."""
     kind = "token"
     can_refresh = False
+    _transport = None
+
+    def bind(self, transport) -> None:
+        if self._transport is None:
+            self._transport = transport
 
     def token(self) -> str:
         raise NotImplementedError
@@ -105,8 +136,8 @@ class ClientCredentialsGrant(TokenSource):
     kind = "client credentials"
     can_refresh = True
 
-    def __init__(self, login_base: str, client_id: str, client_secret: str, http: requests.Session | None = None,
-                 on_refused: Callable[[], str | None] | None = None):
+    def __init__(self, login_base: str, client_id: str, client_secret: str, transport=None,
+                 regions_hint: str | None = None):
         if not client_id or not client_secret:
             raise ConfigError(f"Client credentials need both {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET}.")
         self.login_base = login_base.rstrip("/")
@@ -114,9 +145,9 @@ class ClientCredentialsGrant(TokenSource):
         self._secret = client_secret
         self._token: str | None = None
         self._expires = 0.0
-        self._http = http or requests.Session()
+        self._transport = transport
         self._lock = threading.Lock()
-        self.on_refused = on_refused   # asks other regions who knows this client; returns a region name
+        self.regions_hint = regions_hint   # the regions that exist, named in the message when the client is refused
 
     def token(self) -> str:
         with self._lock:
@@ -130,19 +161,23 @@ class ClientCredentialsGrant(TokenSource):
             return self._token
 
     def _fetch(self) -> None:
-        try:
-            r = self._http.post(self.login_base + "/oauth/token", data={"grant_type": "client_credentials"},
-                                auth=(self.client_id, self._secret), timeout=30)
-        except requests.RequestException as exc:
-            raise AuthError(f"Could not reach the login host {self.login_base}: {type(exc).__name__}") from None
-        if r.status_code != 200:
-            code = _oauth_code(r)
-            message = OAUTH_ERRORS.get(code, f"The login host answered HTTP {r.status_code}.")
-            region = self.on_refused() if self.on_refused and code == "invalid_client" else None
-            if region:
-                message += f" This client id is known in region {region}: connect to that region."
-            raise AuthError(message, status=r.status_code, code=code, region=region)
-        data = r.json()
+        if self._transport is None:
+            self._transport = _own_transport(self.login_base)
+        basic = base64.b64encode(f"{self.client_id}:{self._secret}".encode()).decode()
+        r = _post_form(self._transport, self.login_base + "/oauth/token", {"grant_type": "client_credentials"},
+                       {"Authorization": f"Basic {basic}"})
+        if r.status != 200:
+            code = _json(r).get("error") or _json(r).get("code")
+            message = OAUTH_ERRORS.get(code, f"The login host answered HTTP {r.status}.")
+            if code == "invalid_client":
+                # The secret goes to this region's login host only: never sprayed at the others to find out.
+                message += (f" If the client belongs to another region, connect to that one: the OAuth client's page "
+                            f"in the Genesys Cloud admin UI (Admin > Integrations > OAuth) is in its region's org. "
+                            f"Regions: {self.regions_hint or 'see diag.REGIONS'}.")
+            raise AuthError(message, status=r.status, code=code)
+        data = _json(r)
+        if not data.get("access_token"):
+            raise AuthError("The login host answered 200 without an access_token.", status=r.status)
         self._token = data["access_token"]
         self._expires = time.time() + float(data.get("expires_in", 3600))
 
@@ -151,14 +186,6 @@ class ClientCredentialsGrant(TokenSource):
 
     def __repr__(self) -> str:
         return f"<ClientCredentialsGrant client_id={self.client_id!r} secret=***>"
-
-
-def _oauth_code(r: requests.Response) -> str | None:
-    try:
-        body = r.json()
-    except ValueError:
-        return None
-    return body.get("error") or body.get("code")
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -176,12 +203,12 @@ class PkceLogin(TokenSource):
     kind = "authorization code (PKCE)"
 
     def __init__(self, login_base: str, client_id: str, opener: Callable[[str], object] | None = None,
-                 timeout: float = 300, http: requests.Session | None = None):
+                 timeout: float = 300, transport=None):
         self.login_base = login_base.rstrip("/")
         self.client_id = client_id
         self.opener = opener
         self.timeout = timeout
-        self._http = http or requests.Session()
+        self._transport = transport
         self._token: str | None = None
 
     def token(self) -> str:
@@ -226,14 +253,16 @@ class PkceLogin(TokenSource):
         server.server_close()
         if got.get("state") != state or "code" not in got:
             raise AuthError(f"The login was refused: {got.get('error_description') or got.get('error') or 'no code'}.")
-        r = self._http.post(self.login_base + "/oauth/token", data={
+        if self._transport is None:
+            self._transport = _own_transport(self.login_base)
+        r = _post_form(self._transport, self.login_base + "/oauth/token", {
             "grant_type": "authorization_code", "code": got["code"], "client_id": self.client_id,
-            "redirect_uri": redirect, "code_verifier": verifier}, timeout=30)
-        if r.status_code != 200:
-            code = _oauth_code(r)
-            raise AuthError(OAUTH_ERRORS.get(code, f"Token exchange failed with HTTP {r.status_code}."),
-                            status=r.status_code, code=code)
-        return r.json()["access_token"]
+            "redirect_uri": redirect, "code_verifier": verifier})
+        if r.status != 200:
+            code = _json(r).get("error") or _json(r).get("code")
+            raise AuthError(OAUTH_ERRORS.get(code, f"Token exchange failed with HTTP {r.status}."),
+                            status=r.status, code=code)
+        return _json(r)["access_token"]
 
     def secrets(self) -> list[str]:
         return [self._token] if self._token else []

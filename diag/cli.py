@@ -1,6 +1,10 @@
 """`python -m diag ...` / `diag ...`: the toolkit from a terminal.
 
-Exit codes: 0 fine, 1 the check found an error (or the operation is unknown), 2 the input could not be read.
+Exit codes: 0 fine, 1 the check found an error (or the operation is unknown, or the server answered an error),
+2 the input or the settings could not be used, 3 the safety gate refused to send (nothing left the machine).
+
+A real org is reached only with an explicit --region; without it every command uses the built-in simulator
+(`--sim URL` a running `python -m diag sim` on this machine instead).
 """
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import json
 import sys
 from typing import Sequence
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
 _MAX_INPUT = 16 * 1024 * 1024
 
 
@@ -137,18 +141,36 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 
 def _session(args: argparse.Namespace):
+    """The session a command talks to: a real org only with --region; --sim URL; else the simulator."""
     from .session import connect
 
-    if getattr(args, "region", None):
-        return connect(args.region)
-    return connect()
+    region, sim_url, token = getattr(args, "region", None), getattr(args, "sim", None), getattr(args, "token", None)
+    if region and sim_url:
+        from .errors import ConfigError
+        raise ConfigError("give --region (a real org) or --sim (a running simulator), not both")
+    if sim_url:
+        return connect(sim_url=sim_url, token=token)
+    session = connect(region, token=token) if region else connect(token=token)
+    if session.hint:
+        print(f"diag: {session.hint}", file=sys.stderr)
+    return session
+
+
+def _refused(message: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"sent": False, "refused": message}))
+    else:
+        print(f"diag: not sent: {message}", file=sys.stderr)
+    return EXIT_REFUSED
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from .errors import DiagError
+    from .errors import DiagError, SafetyError
 
     try:
         report = _session(args).preflight()
+    except SafetyError as exc:
+        return _refused(str(exc), args.json)
     except DiagError as exc:
         return _fail(str(exc), args.json)
     print(json.dumps({"target": report.target, "ok": report.ok, "checks": [c.to_dict() for c in report.checks]})
@@ -170,12 +192,15 @@ def cmd_call(args: argparse.Namespace) -> int:
         return _fail(f"{args.file}: {parsed.describe_error()}", args.json)
     try:
         session = _session(args)
+    except DiagError as exc:
+        return _fail(str(exc), args.json)
+    try:
         confirm = (lambda prompt: True) if args.yes else _ask
         ex = session.call(parsed.value, confirm=confirm)
     except ConfirmationRequired as exc:
-        return _fail(f"not sent: {exc.prompt} (answer yes, or pass --yes)", args.json)
+        return _refused(f"{exc.prompt} (not confirmed: answer yes, or pass --yes)", args.json)
     except SafetyError as exc:
-        return _fail(f"not sent: {exc}", args.json)
+        return _refused(str(exc), args.json)
     except DiagError as exc:
         return _fail(str(exc), args.json)
     if args.log:
@@ -201,7 +226,8 @@ def cmd_call(args: argparse.Namespace) -> int:
 def _ask(prompt: str) -> bool:
     if not sys.stdin or not sys.stdin.isatty():
         return False
-    return input(prompt + " Type yes to call: ").strip().lower() == "yes"
+    print(prompt, file=sys.stderr)
+    return input("Type yes to send: ").strip().lower() == "yes"
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
@@ -264,6 +290,14 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--region", help="a REAL org's region (e.g. eu_west_1; credentials from GENESYS_CLOUD_* variables "
+                                    "or .env); `simulator` for the built-in one. Without it: the simulator")
+    p.add_argument("--sim", metavar="URL", help="a running `python -m diag sim` on this machine, e.g. "
+                                                 "http://127.0.0.1:8765")
+    p.add_argument("--token", help="a user access token (default: from the environment, or the simulator's demo user)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="diag", description="Diagnose Genesys Cloud Platform API calls.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -282,13 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_endpoint)
 
     p = sub.add_parser("preflight", help="can this token place a call here? (simulator unless --region)")
-    p.add_argument("--region", help="a real region (credentials from GENESYS_CLOUD_* variables or .env)")
+    _target_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_preflight)
 
     p = sub.add_parser("call", help="fire one test call with a body from FILE (simulator unless --region)")
     p.add_argument("file", help="a JSON body, or - for standard input (sent as given)")
-    p.add_argument("--region", help="a real region (credentials from GENESYS_CLOUD_* variables or .env)")
+    _target_options(p)
     p.add_argument("--yes", action="store_true", help="confirm a real call without asking")
     p.add_argument("--json", action="store_true")
     p.add_argument("--log", help="append the exchanges to this saved log (JSON lines)")
@@ -303,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated: OAuthClientId, OrganizationId, UserId, TemplateUri, HttpMethod")
     p.add_argument("--csv", help="write the tidy frame here")
     p.add_argument("--png", help="write the status-class chart here")
-    p.add_argument("--region", help="a real region (credentials from GENESYS_CLOUD_* variables or .env)")
+    _target_options(p)
     p.add_argument("--poll-interval", type=float, default=5.0, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_usage)
 
@@ -313,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--usage-days", type=int, help="add usage charts and data for the last N days")
     p.add_argument("--keep-numbers", action="store_true", help="keep phone numbers instead of pseudonyms")
     p.add_argument("--newrelic", action="store_true", help="also write newrelic-events.json")
-    p.add_argument("--region", help="a real region for --usage-days (credentials from the environment)")
+    _target_options(p)
     p.set_defaults(func=cmd_bundle)
 
     p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")

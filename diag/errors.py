@@ -5,10 +5,14 @@ Exception tree (every message is safe to show: no token or secret is ever put in
     DiagError
     ├── ConfigError            bad settings: unknown region, missing credentials
     ├── AuthError              a token could not be had or was refused (wrong secret, wrong region, expired)
-    ├── SafetyError            diag refused to send
-    │   ├── ConfirmationRequired   a real org needs an explicit confirmation naming org, region and number
-    │   ├── BlockedNumber          an emergency or service number: never sent
-    │   └── NumberNotAllowed       not on the allow-list of test numbers
+    ├── SafetyError            diag refused to send (the safety gate, diag.gate); nothing left the machine
+    │   ├── ConfirmationRequired   a write to a real org needs a yes bound to org, region, destinations and body
+    │   │   └── ConfirmationDeclined   the person (or the confirm callback) said no
+    │   ├── BlockedNumber          an emergency, short service or feature-code number: never sent
+    │   ├── NumberNotAllowed       a destination not on the allow-list (numbers, users, queues)
+    │   ├── UnreadableBody         a write to a real org whose bytes are not exactly one JSON object
+    │   └── UnsafeRequest          another host, user information in the URL, a secret going elsewhere, a path
+    │                              that is not a Platform API path, a redacted value to re-send
     └── UsageQueryError        (diag.usage) a usage query wrong before sending, failed, or not done in time
 
 A request that gets no HTTP answer is not an exception: its Exchange carries `transport_error` and says whether a
@@ -41,22 +45,42 @@ class SafetyError(DiagError):
 
 
 class ConfirmationRequired(SafetyError):
-    def __init__(self, prompt: str):
+    """`prompt` names the org, the region and every destination; `intent` is what a Confirmation must cover."""
+
+    def __init__(self, prompt: str, intent=None):
         super().__init__(f"Confirmation required: {prompt}")
-        self.prompt = prompt
+        self.prompt, self.intent = prompt, intent
+
+
+class ConfirmationDeclined(ConfirmationRequired):
+    def __init__(self, prompt: str, intent=None):
+        super().__init__(prompt, intent)
+        self.args = (f"Not confirmed, nothing sent: {prompt}",)
 
 
 class BlockedNumber(SafetyError):
-    def __init__(self, number: str, reason: str):
-        super().__init__(f"Refused to call {number!r}: {reason}")
-        self.number, self.reason = number, reason
+    """`number` is a service number as dialled (911), or a longer value masked; `code` the rule; `path` where."""
+
+    def __init__(self, number: str, reason: str, code: str = "emergency-number", path: str | None = None):
+        super().__init__(f"Refused to send {number!r}: {reason}")
+        self.number, self.reason, self.code, self.path = number, reason, code, path
 
 
 class NumberNotAllowed(SafetyError):
-    def __init__(self, number: str, allowed: list[str]):
-        super().__init__(f"Refused to call {number!r}: it is not on the allow-list of test numbers "
-                         f"({len(allowed)} number(s); set DIAG_ALLOWED_NUMBERS or allowed_numbers=...).")
-        self.number = number
+    _ENV = {"number": "DIAG_ALLOWED_NUMBERS", "user": "DIAG_ALLOWED_USERS", "queue": "DIAG_ALLOWED_QUEUES"}
+
+    def __init__(self, value: str, allowed: int, path: str | None = None, kind: str = "number"):
+        super().__init__(f"Refused to call {value!r}{f' (at {path})' if path else ''}: this {kind} is not on the "
+                         f"allow-list ({allowed} {kind}(s); exact match after normalisation; set {self._ENV[kind]}).")
+        self.number, self.path, self.kind = value, path, kind
+
+
+class UnreadableBody(SafetyError):
+    pass
+
+
+class UnsafeRequest(SafetyError):
+    pass
 
 
 @dataclass(frozen=True)

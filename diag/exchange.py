@@ -85,13 +85,13 @@ class ExchangeLog:
     def __init__(self, exchanges: Iterable[Exchange] = ()):
         self._items: list[Exchange] = list(exchanges)
         self._lock = threading.Lock()
-
-    def next_seq(self) -> int:
-        with self._lock:
-            return (self._items[-1].seq + 1) if self._items else 1
+        self._last_seq = max((e.seq for e in self._items), default=0)
 
     def append(self, ex: Exchange) -> Exchange:
+        """Add `ex` and give it its number: assigned here, under the lock, so that numbers are unique."""
         with self._lock:
+            self._last_seq += 1
+            ex.seq = self._last_seq
             self._items.append(ex)
         return ex
 

@@ -3,6 +3,9 @@
 The pace is the configured limit, else the one the server states in inin-ratelimit-allowed, else the documented
 default of 300 requests a minute; calls are spread evenly at 98 % of it so that no sliding window overflows.
 A 429 that still happens is handled by Session.send (wait Retry-After, send again), never shown unhandled.
+
+Before the first call every body passes the safety gate: one refused body stops the batch before anything is
+sent, and on a real org one prompt lists every distinct destination; the yes covers exactly those bodies.
 """
 from __future__ import annotations
 
@@ -11,8 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .errors import SafetyError
+from .errors import ConfirmationDeclined, ConfirmationRequired
 from .exchange import Exchange
+from .gate import Confirmation
 
 DEFAULT_LIMIT_PER_MINUTE = 300
 HEADROOM = 0.98
@@ -52,7 +56,7 @@ def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = Non
     items = [bodies] * (count or 1) if isinstance(bodies, dict) else list(bodies)
     stop = stop or threading.Event()
     result = BatchResult()
-    confirmed = _confirm_once(confirm)
+    confirmed = confirm_batch(session, items, confirm)
     bar = _progress(len(items), session.label) if progress else None
     start = time.monotonic()
     next_at = start
@@ -72,11 +76,7 @@ def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = Non
                     break
             next_at = max(next_at, time.monotonic()) + interval
             before = len(session.log)
-            try:
-                session.call(body, confirm=confirmed)
-            except SafetyError as exc:
-                result.refused.append(str(exc))
-                continue
+            session.call(body, confirm=confirmed)
             new = session.log[before:]
             result.exchanges.extend(new)
             if on_result and new:
@@ -99,17 +99,35 @@ def _learned(session, window_seconds: float) -> tuple[int, float]:
     return DEFAULT_LIMIT_PER_MINUTE * window_seconds / 60, window_seconds
 
 
-def _confirm_once(confirm):
-    """A batch asks for confirmation once, not once per call."""
-    if not callable(confirm):
-        return confirm
-    answer: dict = {}
+def confirm_batch(session, items: list, confirm) -> Confirmation | None:
+    """Every body through the gate first (a refusal raises before anything is sent); on a real org, one prompt
+    naming every distinct destination, and a Confirmation that covers exactly these bodies."""
+    from .session import CALLS_PATH
 
-    def once(prompt: str) -> bool:
-        if "ok" not in answer:
-            answer["ok"] = bool(confirm(prompt))
-        return answer["ok"]
-    return once
+    intents, seen = [], set()
+    for body in items:
+        key = body if isinstance(body, (str, bytes)) else repr(body)
+        if key in seen:
+            continue
+        seen.add(key)
+        intent = session.confirm_for("POST", CALLS_PATH, body)
+        if intent is not None:
+            intents.append(intent)
+    if not intents:
+        return None
+    if isinstance(confirm, Confirmation):
+        return confirm
+    first = intents[0]
+    destinations = sorted({d for i in intents for d in i.destinations})
+    prompt = (f"Place {len(items)} REAL call(s) from org {first.org.name!r} (id {first.org.id}) in region "
+              f"{first.region} ({first.host}) to {len(destinations)} destination(s): {', '.join(destinations)}? "
+              "Real phones will ring.")
+    if callable(confirm):
+        answer = confirm(prompt)
+        if answer is True or (isinstance(answer, str) and answer.strip().lower() in ("yes", "y", "true")):
+            return Confirmation.of(*intents)
+        raise ConfirmationDeclined(prompt)
+    raise ConfirmationRequired(prompt)
 
 
 def _progress(total: int, label: str):

@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 REDACTED = "[REDACTED]"
+PSEUDONYM = re.compile(r"(?<![0-9A-Za-z])PN[0-9A-F]{8}(?![0-9A-Za-z])")   # what Pseudonymiser writes
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 SECRET_KEY = re.compile(r"(secret|password|passwd|token|authorization|api[_-]?key|code_verifier|assertion|"
                         r"credential)", re.IGNORECASE)

@@ -9,6 +9,8 @@ import difflib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .errors import ConfigError
+
 
 @dataclass(frozen=True)
 class Region:
@@ -48,7 +50,7 @@ REGIONS: dict[str, Region] = {r.name: r for r in [
 ]}
 
 
-class UnknownRegion(ValueError):
+class UnknownRegion(ConfigError, ValueError):
     """A region name or host that is not in the table; the message lists the valid ones."""
 
     def __init__(self, given: str, table: dict[str, Region]):

@@ -1,38 +1,49 @@
-"""connect() and Session: one seam (the base URL) between diag and a region or the built-in simulator.
+"""connect() and Session: every request of diag leaves through the session's one transport, behind the safety gate.
 
-Every request goes through Session.send(), which records a redacted Exchange. Retry policy:
-  - 429: retried after Retry-After (capped at 180 s, as the official SDKs cap it), for any method;
-  - any other failure of a POST (5xx, timeout, reset) is never retried: it may have placed a call;
-  - idempotent GETs retry 5xx and connection errors with backoff.
+    Session.send() -> GatedTransport (diag.gate: the exact bytes, every attempt) -> HTTPTransport | AppTransport
+
+Retry policy (diag decides every resend; nothing below it resends):
+  - 429: sent again after Retry-After, at most `max_429_resends` times; waits clamped to [1 s, 180 s]; a missing,
+    zero, negative or unreadable Retry-After waits DEFAULT_RETRY_AFTER; over 180 s is not retried (as the SDKs);
+  - a POST (any non-idempotent method) is never sent again for any other answer or failure: it may have placed a
+    call. A 401 refreshes a client-credentials token for the next request;
+  - idempotent GETs retry 5xx and connection errors with backoff, and once after a refreshed token.
 """
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
-from urllib.parse import urlencode
-
-import requests
+from urllib.parse import urlencode, urlsplit
 
 from . import errors
 from .auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
 from .endpoints import check_operation
-from .errors import BlockedNumber, ConfigError, ConfirmationRequired, NumberNotAllowed
+from .errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from .exchange import RATE_HEADERS, Exchange, ExchangeLog
-from .redact import Redactor
+from .gate import (Confirmation, GatedTransport, GatePolicy, Org, SafetyGate, allowed_ids_from,
+                   allowed_numbers_from)
+from .redact import REDACTED, Redactor
 from .regions import REGIONS, Region, find_region
-from .transport import Response, Transport, TransportFailure
+from .transport import HTTPTransport, Request, Response, TransportFailure
 
 CALLS_PATH = "/api/v2/conversations/calls"
 CALL_PATHS = re.compile(r"^/api/v2/conversations/calls(/user/[^/]+)?$")
 RETRY_AFTER_CAP = 180
+RETRY_AFTER_MIN = 1.0
+DEFAULT_RETRY_AFTER = 3.0     # diag's own choice when a 429 carries no usable Retry-After
+MAX_429_RESENDS = 3
 IDEMPOTENT = {"GET", "HEAD", "OPTIONS"}
+YES = {"yes", "y", "true"}
+_PLATFORM_PATH = re.compile(r"^/api/v2/[A-Za-z0-9._~!$&'()*+,;=:%/-]*(\?[^\s#]*)?$")
 
 
 @lru_cache(maxsize=4096)
@@ -41,78 +52,144 @@ def template_of(method: str, path: str) -> str | None:
     return check.operation.path if check.operation else None
 
 
-def allowed_numbers_from_env(environ=None) -> list[str]:
-    raw = (environ if environ is not None else os.environ).get("DIAG_ALLOWED_NUMBERS", "")
+def _env_list(name: str, environ=None) -> list[str]:
+    raw = (environ if environ is not None else os.environ).get(name, "")
     return [n.strip() for n in raw.split(",") if n.strip()]
+
+
+def allowed_numbers_from_env(environ=None) -> list[str]:
+    return _env_list("DIAG_ALLOWED_NUMBERS", environ)
+
+
+def platform_path(path: str) -> str:
+    """`path` if it is a Platform API path for this session's own host, else UnsafeRequest (no scheme, host,
+    user information, backslash, dot segment or whitespace)."""
+    if not isinstance(path, str) or not _PLATFORM_PATH.match(path) or "//" in path or "/../" in path \
+            or "/./" in path or path.endswith("/..") or "@" in path.split("?", 1)[0]:
+        raise UnsafeRequest(f"{str(path)[:80]!r} is not a Platform API path (/api/v2/...) on this session's host: "
+                            "refused")
+    return path
 
 
 class Session:
     def __init__(self, api_base: str, token_source: TokenSource, *, region: str = "simulator",
                  simulated: bool = True, org_name: str | None = None, allowed_numbers: list[str] | None = None,
-                 retry_after_cap: float = RETRY_AFTER_CAP, get_retries: int = 3, timeout: float = 30,
-                 simulator=None, sleep: Callable[[float], None] = time.sleep):
+                 allowed_users: list[str] | None = None, allowed_queues: list[str] | None = None,
+                 retry_after_cap: float = RETRY_AFTER_CAP, max_429_resends: int = MAX_429_RESENDS,
+                 get_retries: int = 3, timeout: float = 30, simulator=None, login_base: str | None = None,
+                 transport=None, probe_hosts: frozenset[str] = frozenset(), hint: str | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
         self.api_base = api_base.rstrip("/")
+        self.login_base = (login_base or self.api_base.replace("//api.", "//login.", 1)).rstrip("/")
         self.tokens = token_source
         self.region = region
         self.simulated = simulated
+        self.simulator = simulator
+        self.hint = hint            # one line on how to reach a real org, when credentials were found unused
+        self._org: Org | None = Org("simulator", org_name) if simulated and org_name else None
         self._org_name = org_name
-        self.allowed_numbers = [self._e164(n) for n in (allowed_numbers or [])]
         self.retry_after_cap = retry_after_cap
+        self.max_429_resends = max_429_resends
         self.get_retries = get_retries
         self.timeout = timeout
-        self.simulator = simulator
         self.sleep = sleep
         self.log = ExchangeLog()
         self.redactor = Redactor(token_source.secrets())
-        self.http = Transport(self.api_base)
+        self.gate = SafetyGate(GatePolicy(
+            self.api_base, self.login_base, region, real=not simulated,
+            allowed_numbers=allowed_numbers_from(allowed_numbers), allowed_users=allowed_ids_from(allowed_users),
+            allowed_queues=allowed_ids_from(allowed_queues), probe_hosts=probe_hosts), org=self.org)
+        self.transport = GatedTransport(transport if transport is not None else HTTPTransport(), self.gate)
+        self.tokens.bind(self.transport)
         self.last_rate_limit: dict[str, str] = {}
+        self.regions: dict[str, Region] = REGIONS
+        self._sent: OrderedDict[int, tuple[Exchange, str, str, bytes | None]] = OrderedDict()
+        self._sent_lock = threading.Lock()
 
     def __repr__(self) -> str:
         where = "SIMULATOR" if self.simulated else f"REAL ORG in {self.region}"
         return f"<diag.Session {where} {self.api_base} auth={self.tokens.kind} exchanges={len(self.log)}>"
 
     @property
+    def allowed_numbers(self) -> list[str]:
+        return sorted(self.gate.policy.allowed_numbers)
+
+    @property
     def label(self) -> str:
         """How the session is named wherever it shows: never ambiguous about a real org."""
         return "simulator (no real calls)" if self.simulated else f"REAL ORG {self.org_name} in {self.region}"
 
+    def locate_token_region(self) -> str | None:
+        """After a 401 on a pasted token: which other region knows it (GET /api/v2/tokens/me there)."""
+        if not isinstance(self.tokens, StaticToken) or self.simulated:
+            return None
+        return locate_region(self.tokens.token(), self.regions, skip=self.region, transport=self.transport)
+
+    def org(self) -> Org:
+        """The org behind the token (GET /api/v2/tokens/me, asked once)."""
+        if self._org is None:
+            ex = self.send("GET", "/api/v2/tokens/me")
+            body = ex.response_body if isinstance(ex.response_body, dict) else {}
+            org = body.get("organization") or {}
+            if not ex.ok or not org.get("id"):
+                raise ConfirmationRequired(f"diag could not tell which org this token belongs to (GET "
+                                           f"/api/v2/tokens/me answered {ex.status or ex.transport_error}), so "
+                                           "nothing that changes it can be confirmed.")
+            self._org = Org(org["id"], org.get("name") or "(unnamed org)")
+            self._org_name = self._org_name or self._org.name
+        return self._org
+
     @property
     def org_name(self) -> str:
         if self._org_name is None:
-            ex = self.send("GET", "/api/v2/tokens/me")
-            org = (ex.response_body or {}).get("organization") if isinstance(ex.response_body, dict) else None
-            self._org_name = (org or {}).get("name") or "(unknown org)"
+            try:
+                self._org_name = self.org().name
+            except ConfirmationRequired:
+                return "(unknown org)"
         return self._org_name
 
     # ---- the one way out ----
     def send(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
-             headers: dict | None = None, _findings: list[dict] | None = None) -> Exchange:
+             headers: dict | None = None, confirm: Callable[[str], Any] | str | Confirmation | None = None,
+             _findings: list[dict] | None = None) -> Exchange:
+        """Send one request through the gate. Writes to a real org need `confirm` (see confirm_for)."""
         method = method.upper()
-        attempt = 1
-        refreshed = False
+        platform_path(path)
+        content = _encode(body)
+        url = self.api_base + path + ((("&" if "?" in path else "?") + urlencode(params)) if params else "")
+        confirmation = self._confirmation(method, url, content, headers, confirm)
+        attempt, resends_429, refreshed = 1, 0, False
         while True:
-            ex = self._send_once(method, path, body, params, headers, attempt, _findings)
+            ex = self._send_once(method, path, url, body, content, headers, attempt, confirmation, _findings)
             if ex.status == 401 and self.tokens.can_refresh and not refreshed:
-                refreshed = True        # a 401 was not processed: safe to resend with a fresh token
-                ex.notes.append("token refused: fetched a new one and sent again")
+                refreshed = True
                 self.tokens.refresh()
                 self._register_secrets()
-                ex.superseded = True
-                attempt += 1
-                continue
-            if ex.status == 401 and not self.tokens.can_refresh and isinstance(self.tokens, StaticToken):
-                ex.notes.append("the pasted token was refused: it may have expired or belong to another region")
-            if ex.status == 429:
-                wait = _retry_after(ex)
-                if wait is not None and wait <= self.retry_after_cap:
-                    ex.notes.append(f"429: waited Retry-After {wait:g} s and sent again (safe: a 429 was not "
-                                    "processed)")
-                    self.sleep(wait)
+                if method in IDEMPOTENT:    # a 401 was not processed: a read is safe to send again
+                    ex.notes.append("token refused: fetched a new one and sent again")
                     ex.superseded = True
                     attempt += 1
                     continue
-                ex.notes.append(f"429 with Retry-After {wait} s, over the {self.retry_after_cap:g} s cap: not retried")
-                return ex
+                ex.notes.append(f"token refused: diag fetched a new one, but never resends a {method} unless the "
+                                "answer was a 429. Send it again.")
+            if ex.status == 401 and isinstance(self.tokens, StaticToken):
+                ex.notes.append("the pasted token was refused: it may have expired or belong to another region")
+            if ex.status == 429:
+                wait, why = retry_wait(ex, self.retry_after_cap)
+                if wait is None:
+                    ex.notes.append(f"429 with Retry-After {why}, over the {self.retry_after_cap:g} s cap: not retried")
+                    return ex
+                if resends_429 >= self.max_429_resends:
+                    ex.notes.append(f"429 again after {resends_429} resend(s): diag stops here (at most "
+                                    f"{self.max_429_resends}). Wait for the limit to reset, then send again.")
+                    return ex
+                resends_429 += 1
+                ex.notes.append(f"429: waited {wait:g} s ({why}) and sent again, resend {resends_429} of at most "
+                                f"{self.max_429_resends} (safe: a 429 was not processed)")
+                self.sleep(wait)
+                ex.superseded = True
+                attempt += 1
+                continue
             failed = ex.transport_error is not None or (ex.status or 0) >= 500
             if failed and method in IDEMPOTENT and attempt <= self.get_retries:
                 ex.notes.append(f"{method} is idempotent: retrying after {0.2 * 2 ** (attempt - 1):.1f} s")
@@ -126,44 +203,76 @@ class Session:
                                 + (f"; correlation id {ex.correlation_id}" if ex.correlation_id else "") + ".")
             return ex
 
+    def confirm_for(self, method: str, path: str, body: Any = None, *, params: dict | None = None):
+        """The Intent a write would need confirmed (None when it needs none); raises if it may never be sent."""
+        platform_path(path)
+        url = self.api_base + path + (("?" + urlencode(params)) if params else "")
+        found = self.gate.assess(Request(method.upper(), url, {}, _encode(body)))
+        return found.intent if found.needs_confirmation else None
+
+    def _confirmation(self, method, url, content, headers, confirm):
+        if isinstance(confirm, Confirmation):
+            return confirm
+        found = self.gate.assess(Request(method, url, dict(headers or {}), content))
+        if not found.needs_confirmation:
+            return None
+        intent = found.intent
+        prompt = intent.prompt()
+        if callable(confirm):
+            answer = confirm(prompt)
+            if answer is True or (isinstance(answer, str) and answer.strip().lower() in YES):
+                return Confirmation.of(intent)
+            raise ConfirmationDeclined(prompt, intent)
+        if isinstance(confirm, str) and confirm.strip():
+            from .numbers import e164_key
+            typed = e164_key(confirm.strip())
+            dialled = [d for d in intent.destinations if d[:1] in "+0123456789"]
+            if typed and dialled == [typed] and len(intent.destinations) == 1:
+                return Confirmation.of(intent)
+        raise ConfirmationRequired(prompt, intent)
+
     def _register_secrets(self) -> None:
         for s in self.tokens.secrets():
             self.redactor.add(s)
 
-    def _send_once(self, method, path, body, params, extra_headers, attempt, findings=None) -> Exchange:
-        url = self.api_base + path
+    def _send_once(self, method, path, url, body, content, extra_headers, attempt, confirmation,
+                   findings=None) -> Exchange:
         token = self.tokens.token()
         self._register_secrets()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        data = None
-        if body is not None:
+        if content is not None:
             headers["Content-Type"] = "application/json"
-            data = body if isinstance(body, (str, bytes)) else json.dumps(body)
         headers.update(extra_headers or {})
         red = self.redactor
         started = dt.datetime.now(dt.timezone.utc)
-        req_body = body if not isinstance(body, bytes) else body.decode("utf-8", "replace")
-        ex = Exchange(seq=self.log.next_seq(), started=started.isoformat(timespec="milliseconds"), method=method,
-                      url=red.text(url + (("?" + urlencode(params)) if params else "")),
-                      path=red.text(path), template=template_of(method, path.split("?")[0]),
-                      request_headers=red.headers(headers), request_body=red.value(req_body),
+        shown = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else body
+        ex = Exchange(seq=0, started=started.isoformat(timespec="milliseconds"), method=method,
+                      url=red.text(url), path=red.text(path), template=template_of(method, path.split("?")[0]),
+                      request_headers=red.headers(headers), request_body=red.value(shown),
                       region=self.region, simulated=self.simulated, attempt=attempt)
         if CALL_PATHS.match(path) and method == "POST":
-            ex.findings = findings if findings is not None else self._findings(body)
+            ex.findings = findings if findings is not None else self._findings(shown)
+        request = Request(method, url, headers, content, self.timeout, confirmation)
         t0 = time.perf_counter()
         try:
-            r = self.http.request(method, url, params=params, body=data, headers=headers, timeout=self.timeout)
-            raw = r.content
+            r = self.transport.send(request)
         except TransportFailure as exc:
             ex.duration_ms = round((time.perf_counter() - t0) * 1000, 2)
             ex.transport_error = exc.reason
             ex.explanation = (f"No HTTP answer: {ex.transport_error}." + (
                 " The request may have reached Genesys: a call may have been placed." if method == "POST" else ""))
-            return self.log.append(ex)
+            return self._record(ex, method, path, content)
         ex.duration_ms = round((time.perf_counter() - t0) * 1000, 2)
-        self._record_response(ex, r, raw)
-        return self.log.append(ex)
+        self._record_response(ex, r, r.content)
+        return self._record(ex, method, path, content)
 
+    def _record(self, ex: Exchange, method: str, path: str, content: bytes | None) -> Exchange:
+        self.log.append(ex)
+        with self._sent_lock:   # the exact bytes, in memory only, for an in-session re-send
+            self._sent[id(ex)] = (ex, method, path, content)
+            while len(self._sent) > 10_000:
+                self._sent.popitem(last=False)
+        return ex
     def _record_response(self, ex: Exchange, r: Response, raw: bytes) -> None:
         red = self.redactor
         ex.status = r.status
@@ -203,39 +312,13 @@ class Session:
         report = check_text(body) if isinstance(body, str) else check(body)
         return [f.to_dict() for f in report.findings]
 
-    # ---- placing calls safely ----
-    @staticmethod
-    def _e164(number: str) -> str:
-        from .doctor import phones
-        return phones.normalise(number)
-
-    def call(self, body: Any, *, confirm: Callable[[str], bool] | str | None = None,
+    # ---- placing calls ----
+    def call(self, body: Any, *, confirm: Callable[[str], Any] | str | Confirmation | None = None,
              user_id: str | None = None) -> Exchange:
-        """Place a test call. The body is sent as given; only the safety rules stop a send."""
-        from .doctor import check, check_text, rules
-
-        report = check_text(body) if isinstance(body, str) else check(body)
-        parsed = report.body if isinstance(report.body, dict) else {}
-        if report.blocked:
-            hit = next(f for f in report.findings if f.code in ("emergency-number", "short-service-number"))
-            raise BlockedNumber(_value_at(parsed, hit.path) or "?", hit.message)
-        numbers = [v for p, v, role in rules.number_fields(parsed) if role != "caller"]
-        if self.allowed_numbers:
-            for n in numbers:
-                if self._e164(n) not in self.allowed_numbers:
-                    raise NumberNotAllowed(n, self.allowed_numbers)
-        if not self.simulated:
-            target = ", ".join(numbers) or (parsed.get("callUserId") or parsed.get("callQueueId") or "(no number)")
-            prompt = (f"Place a REAL call to {target} from org {self.org_name!r} in region {self.region}? "
-                      "A real phone will ring.")
-            if callable(confirm):
-                ok = bool(confirm(prompt))
-            else:
-                ok = isinstance(confirm, str) and bool(numbers) and self._e164(confirm) in map(self._e164, numbers)
-            if not ok:
-                raise ConfirmationRequired(prompt)
+        """Place a test call. The body is sent exactly as given; only the safety gate stops a send."""
         path = f"{CALLS_PATH}/user/{user_id}" if user_id else CALLS_PATH
-        return self.send("POST", path, body, _findings=[f.to_dict() for f in report.findings])
+        findings = self._findings(body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
+        return self.send("POST", path, body, confirm=confirm, _findings=findings)
 
     def identity(self) -> str:
         """Who the token is, in words ("Avery Agent (user token, OAuth client ...)"); asked once, then cached."""
@@ -251,12 +334,21 @@ class Session:
                                        "/api/v2/conversations/calls)")
         return self._identity
 
-    def resend(self, exchange: Exchange, *, confirm: Callable[[str], bool] | str | None = None) -> Exchange:
-        """Send a recorded exchange again (a call goes through the same safety rules as call())."""
-        if exchange.method == "POST" and CALL_PATHS.match(exchange.path):
-            user = exchange.path.rsplit("/", 1)[1] if "/user/" in exchange.path else None
-            return self.call(exchange.request_body, confirm=confirm, user_id=user)
-        return self.send(exchange.method, exchange.path, exchange.request_body)
+    def resend(self, exchange: Exchange, *, confirm: Callable[[str], Any] | str | Confirmation | None = None
+               ) -> Exchange:
+        """Send an exchange again: this session's own with the exact bytes it sent (held in memory); one from a
+        loaded log only when its path is a Platform API path and its body holds no redacted value."""
+        with self._sent_lock:
+            mine = self._sent.get(id(exchange))
+        if mine is not None and mine[0] is exchange:
+            _, method, path, content = mine
+            return self.send(method, path, content, confirm=confirm)
+        path = platform_path(exchange.path)
+        holes = redacted_paths(exchange.request_body)
+        if holes:
+            raise UnsafeRequest(f"Not sent: the saved body holds redacted values at {', '.join(holes[:6])}. "
+                                "Put the real values back (build the body again in the composer), then send it.")
+        return self.send(exchange.method, path, exchange.request_body, confirm=confirm)
 
     # ---- after the call ----
     def follow_call(self, conversation_id: str, *, timeout: float = 30, interval: float = 0.5) -> "CallTrace":
@@ -384,23 +476,58 @@ class CallTrace:
         return "\n".join(lines)
 
 
-def _retry_after(ex: Exchange) -> float | None:
-    value = ex.rate_limit.get("retry-after") or ex.response_headers.get("Retry-After")
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+def retry_wait(ex: Exchange, cap: float = RETRY_AFTER_CAP) -> tuple[float | None, str]:
+    """How long to wait before resending after a 429, and why; (None, value) when it is over `cap`.
 
-
-def _value_at(body: dict, path: str):
-    cur: Any = body
-    for part in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
-        key = part[0] or int(part[1])
+    Retry-After in seconds or as an HTTP date; missing, zero, negative or unreadable: DEFAULT_RETRY_AFTER.
+    Never under RETRY_AFTER_MIN, so that no answer can make diag loop tightly."""
+    raw = ex.rate_limit.get("retry-after")
+    if raw is None:
+        raw = next((v for k, v in ex.response_headers.items() if k.lower() == "retry-after"), None)
+    seconds = None
+    if raw is not None:
+        text = str(raw).strip()[:64]
         try:
-            cur = cur[key]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return cur if isinstance(cur, str) else None
+            seconds = float(text)
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(text)
+                seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
+            except (TypeError, ValueError, IndexError, OverflowError):
+                seconds = None
+    if seconds is not None and seconds != seconds:   # NaN
+        seconds = None
+    if seconds is None or seconds <= 0:
+        shown = "missing" if raw is None else f"{str(raw)[:20]!r} unusable"
+        return DEFAULT_RETRY_AFTER, f"Retry-After {shown}: diag's default {DEFAULT_RETRY_AFTER:g} s"
+    if seconds > cap:
+        return None, f"{seconds:g} s"
+    wait = max(RETRY_AFTER_MIN, seconds)
+    return wait, f"Retry-After {seconds:g} s" + (" (raised to the 1 s floor)" if wait != seconds else "")
+
+
+def _encode(body: Any) -> bytes | None:
+    """The exact bytes to send: bytes as they are, text as UTF-8, anything else as JSON."""
+    if body is None:
+        return None
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    return json.dumps(body).encode()
+
+
+def redacted_paths(value: Any, path: str = "$") -> list[str]:
+    """JSON paths of values that redaction or pseudonymisation replaced (they cannot be sent again)."""
+    from .redact import PSEUDONYM
+
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in redacted_paths(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in redacted_paths(v, f"{path}[{i}]")]
+    if isinstance(value, str) and (REDACTED in value or PSEUDONYM.search(value)):
+        return [path]
+    return []
 
 
 # ---- connect ----
@@ -410,65 +537,109 @@ _shared_lock = threading.Lock()
 
 
 def shared_simulator():
-    """One simulator per process, started on first use (what connect() uses with no credentials)."""
+    """One in-process simulator per process, made on first use (what connect() uses by default)."""
     global _shared_sim
     with _shared_lock:
         if _shared_sim is None:
             from .sim import Simulator
-            _shared_sim = Simulator(seed=1).start()
+            _shared_sim = Simulator(seed=1)
         return _shared_sim
 
 
-def locate_region(credentials: Credentials, regions: dict[str, Region] | None = None,
-                  skip: str | None = None) -> str | None:
-    """Ask each region which one knows this token or client (only used after a refusal)."""
+def locate_region(token: str, regions: dict[str, Region] | None = None, skip: str | None = None,
+                  transport=None) -> str | None:
+    """Which region knows this user token: GET /api/v2/tokens/me on each region's API host (a token is what those
+    hosts would see anyway). Client secrets are never sent anywhere but the chosen login host."""
     table = regions if regions is not None else REGIONS
-    http = requests.Session()
+    if transport is None:
+        first = next(iter(table.values()))
+        transport = GatedTransport(HTTPTransport(), SafetyGate(GatePolicy(
+            first.api_base, first.login_base, first.name, real=True,
+            probe_hosts=frozenset(urlsplit(r.api_base).netloc.lower() for r in table.values()))))
     for region in table.values():
         if region.name == skip:
             continue
         try:
-            if credentials.access_token:
-                r = http.get(region.api_base + "/api/v2/tokens/me", timeout=5,
-                             headers={"Authorization": f"Bearer {credentials.access_token}"})
-            else:
-                r = http.post(region.login_base + "/oauth/token", data={"grant_type": "client_credentials"},
-                              auth=(credentials.client_id or "", credentials.client_secret or ""), timeout=5)
-        except requests.RequestException:
+            r = transport.send(Request("GET", region.api_base + "/api/v2/tokens/me",
+                                       {"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                                       timeout=5))
+        except (TransportFailure, SafetyError):
             continue
-        if r.status_code == 200:
+        if r.status == 200:
             return region.name
     return None
 
 
+def _is_loopback(url: str) -> bool:
+    import ipaddress
+
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _sim_session(base: str, transport, token: str | None, region: str, org_name: str, simulator, allowed,
+                 hint, **options) -> Session:
+    source = StaticToken(token) if token else None
+    if source is None:
+        r = transport.send(Request("GET", base + "/__sim/token", {"Accept": "application/json"}, timeout=10))
+        if r.status != 200:
+            raise ConfigError(f"{base} did not answer as a diag simulator (GET /__sim/token: HTTP {r.status}).")
+        source = StaticToken(json.loads(r.content)["access_token"])
+    return Session(base, source, region=region, simulated=True, org_name=org_name, simulator=simulator,
+                   transport=transport, login_base=base, hint=hint, **allowed, **options)
+
+
 def connect(region: str | None = None, *, client_id: str | None = None, client_secret: str | None = None,
             token: str | None = None, environ: dict | None = None, dotenv: str | None = ".env",
-            regions: dict[str, Region] | None = None, simulator=None, allowed_numbers: list[str] | None = None,
-            **session_options) -> Session:
-    """A session on the simulator (the default when nothing is configured) or on a real region."""
+            regions: dict[str, Region] | None = None, simulator=None, sim_url: str | None = None,
+            allowed_numbers: list[str] | None = None, allowed_users: list[str] | None = None,
+            allowed_queues: list[str] | None = None, **session_options) -> Session:
+    """A session on the built-in simulator, or on a real region only when `region` names one.
+
+    region=None or "simulator": the in-process simulator (or `simulator=`); sim_url: a running `diag sim` on
+    loopback; a region name or host: that real region, with credentials passed here or from GENESYS_CLOUD_*
+    variables / .env. Credentials alone never select a real org."""
     env_creds = Credentials.from_env(environ, dotenv)
-    creds = Credentials(region or env_creds.region, client_id or env_creds.client_id,
-                        client_secret or env_creds.client_secret, token or env_creds.access_token)
-    allowed = allowed_numbers if allowed_numbers is not None else allowed_numbers_from_env(environ)
-    if simulator is not None or (creds.region is None and creds.empty):
+    allowed = {"allowed_numbers": allowed_numbers if allowed_numbers is not None else allowed_numbers_from_env(environ),
+               "allowed_users": allowed_users if allowed_users is not None else _env_list("DIAG_ALLOWED_USERS", environ),
+               "allowed_queues": allowed_queues if allowed_queues is not None else
+               _env_list("DIAG_ALLOWED_QUEUES", environ)}
+    if sim_url is not None:
+        if not _is_loopback(sim_url):
+            raise ConfigError(f"--sim must be a diag simulator on this machine (127.0.0.1, localhost or ::1), not "
+                              f"{urlsplit(sim_url).hostname!r}: a real region is reached only with --region.")
+        base = sim_url.rstrip("/")
+        return _sim_session(base, HTTPTransport(), token, "simulator", "diag simulator (HTTP)", None, allowed, None,
+                            **session_options)
+    if simulator is not None or region is None or region == "simulator":
+        if region is None and simulator is None and not (env_creds.empty and not (client_id or client_secret or token)):
+            hint = ("Credentials were found but no region was given, so this is the simulator. To use the real org, "
+                    "pass region=... (command line: --region REGION).")
+        else:
+            hint = None
         sim = simulator or shared_simulator()
-        source = StaticToken(token) if token else StaticToken(sim.user_token())
-        return Session(sim.base_url, source, region=sim.region, simulated=True, org_name=sim.org.name,
-                       allowed_numbers=allowed, simulator=sim, **session_options)
-    if creds.region is None:
-        raise ConfigError("Credentials are set but no region: set GENESYS_CLOUD_REGION (e.g. us_east_1) or pass "
-                          "region=...")
+        from .sim import IN_PROCESS_BASE
+        return _sim_session(IN_PROCESS_BASE, sim.transport(), token or sim.user_token(), sim.region, sim.org.name,
+                            sim, allowed, hint, **session_options)
     table = regions if regions is not None else REGIONS
-    reg = find_region(creds.region, table)
+    reg = find_region(region, table)
+    creds = Credentials(reg.name, client_id or env_creds.client_id, client_secret or env_creds.client_secret,
+                        token or env_creds.access_token)
+    probe = frozenset(urlsplit(r.api_base).netloc.lower() for r in table.values())
     if creds.access_token:
         source: TokenSource = StaticToken(creds.access_token)
     elif creds.client_id and creds.client_secret:
         source = ClientCredentialsGrant(reg.login_base, creds.client_id, creds.client_secret,
-                                        on_refused=lambda: locate_region(creds, table, skip=reg.name))
+                                        regions_hint=", ".join(f"{r.name} ({r.host})" for r in table.values()))
     else:
         raise ConfigError("No credentials: set GENESYS_CLOUD_ACCESS_TOKEN (a user token), or "
                           "GENESYS_CLOUD_CLIENT_ID and GENESYS_CLOUD_CLIENT_SECRET, or pass them to connect().")
-    session = Session(reg.api_base, source, region=reg.name, simulated=False, allowed_numbers=allowed,
-                      **session_options)
-    session.credentials_hint = lambda: locate_region(creds, table, skip=reg.name)
+    session = Session(reg.api_base, source, region=reg.name, simulated=False, login_base=reg.login_base,
+                      probe_hosts=probe, **allowed, **session_options)
+    session.regions = table
     return session

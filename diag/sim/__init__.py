@@ -1,9 +1,11 @@
-"""diag's built-in Genesys Cloud simulator: a real HTTP server on 127.0.0.1 (API and login host on one port).
+"""diag's built-in Genesys Cloud simulator: one application, reachable in-process or over HTTP on 127.0.0.1.
 
-    with Simulator(seed=1) as sim:
+    sim = Simulator(seed=1)
+    sim.transport()                         # in-process, no socket: what diag.connect() uses
+    with sim:                               # or start() / stop(): the HTTP wrapper, as `python -m diag sim` runs it
         requests.get(sim.base_url + "/api/v2/users/me", headers={"Authorization": "Bearer " + sim.user_token()})
 
-Any HTTP client, the official SDK included, talks to it as to a region: only the base URL differs.
+Any HTTP client, the official SDK included, talks to the HTTP wrapper as to a region: only the base URL differs.
 """
 from __future__ import annotations
 
@@ -12,10 +14,13 @@ import time
 from typing import Any
 
 from .org import SimOrg, load_org
-from .server import SimServer
+from .server import SimApp, SimServer
 from .state import SimState
 
-__all__ = ["Simulator", "load_org"]
+__all__ = ["Simulator", "load_org", "IN_PROCESS_BASE"]
+
+# The base URL of an in-process simulator: a reserved name (RFC 2606) that no DNS resolves.
+IN_PROCESS_BASE = "https://api.simulator.invalid"
 
 
 class Simulator:
@@ -24,15 +29,17 @@ class Simulator:
         self.org: SimOrg = load_org(overrides)
         self.state = SimState(self.org, seed, clock)
         self.region = region
+        self.app = SimApp(self.state, region)
         self._address = (host, port)
         self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle --
+    # -- the HTTP wrapper's lifecycle --
     def start(self) -> "Simulator":
         if self._server is None:
-            self._server = SimServer(self._address, self.state, self.region)
-            self._thread = threading.Thread(target=self._server.serve_forever, name="diag-sim", daemon=True)
+            self._server = SimServer(self._address, self.app)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="diag-sim", daemon=True)
             self._thread.start()
         return self
 
@@ -49,24 +56,31 @@ class Simulator:
         self.stop()
 
     def __repr__(self) -> str:
-        state = self.base_url if self._server else "stopped"
+        state = self.base_url if self._server else "in-process"
         return f"<Simulator {self.region} {state}>"
 
     # -- what callers need --
+    def transport(self):
+        """The in-process transport: the same application, no socket."""
+        from ..transport import AppTransport
+        return AppTransport(self.app)
+
     @property
-    def server(self) -> SimServer:
-        if self._server is None:
-            raise RuntimeError("the simulator is not running; call start() first")
-        return self._server
+    def running(self) -> bool:
+        return self._server is not None
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
+        """The HTTP wrapper's URL (start() first)."""
+        if self._server is None:
+            raise RuntimeError("the simulator's HTTP wrapper is not running; call start() first "
+                               "(or use transport() in-process)")
+        host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
     @property
     def faults(self):
-        return self.server.faults
+        return self.app.faults
 
     def user_token(self, user: str = "avery") -> str:
         """A ready user token: 'avery' (can call), 'sam' (no station), 'riley' (no call permission), or an id."""
@@ -87,6 +101,6 @@ class Simulator:
 
     def requests_received(self, method: str, path: str) -> int:
         """How many requests reached the server for this method and path (answered or faulted)."""
+        route = self.app.router.match(method, path)[0]
         return sum(n for (m, p, _), n in list(self.state.requests.items())
-                   if m == method and (p == path or self.server.router.match(m, path)[0] is not None
-                                       and p == self.server.router.match(m, path)[0].template))
+                   if m == method and (p == path or (route is not None and p == route.template)))

@@ -1,4 +1,5 @@
-"""A real HTTP server that answers like a Genesys Cloud region (API and login host on one port).
+"""The simulated Genesys Cloud region: SimApp (the application, called in-process) and SimServer (its HTTP wrapper
+on 127.0.0.1, API and login host on one port).
 
 Documented behaviour (codes, headers, bodies) follows ../shared/reference/genesys-api-facts.md; what Genesys
 does not document is modelled and listed in the README's simulator section.
@@ -17,6 +18,10 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from urllib3 import HTTPHeaderDict
+
+from ..transport import Request as TransportRequest
+from ..transport import Response, TransportFailure
 from . import analytics
 from .faults import FaultTable
 from .server_errors import ApiError
@@ -33,14 +38,15 @@ FAULT_CODES = {500: "internal.server.error", 503: "service.unavailable", 504: "r
 
 
 class Request:
-    def __init__(self, handler: "Handler", method: str):
-        parts = urlsplit(handler.path)
+    """A request as the simulated server reads it (from a socket or from the in-process transport)."""
+
+    def __init__(self, method: str, target: str, headers, raw: bytes):
+        parts = urlsplit(target)
         self.method = method
         self.path = parts.path
         self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        self.headers = handler.headers
-        length = int(handler.headers.get("Content-Length") or 0)
-        self.raw = handler.rfile.read(length) if length else b""
+        self.headers = headers          # case-insensitive .get()
+        self.raw = raw
         self.correlation_id = str(uuid.uuid4())
         self.token = None
 
@@ -61,436 +67,27 @@ def error_body(status: int, code: str, message: str, correlation_id: str, params
             "contextId": correlation_id, "details": [], "errors": []}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "diag-sim"
-    sys_version = ""
-    sim: "SimServer"
+class SimulatedFault(TransportFailure):
+    """A reset or a cut-short answer: the in-process transport passes it up as the failure it is; the HTTP
+    wrapper acts it out on the socket (`partial` is what is written before the cut)."""
 
-    def setup(self):
-        super().setup()
-        # One write per response plus no Nagle delay: keep-alive stays fast on loopback.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(self, reason: str, kind: str, partial: bytes = b""):
+        super().__init__(reason, kind)
+        self.partial = partial
 
-    def log_message(self, *args):
-        pass
 
-    def do_GET(self):
-        self.dispatch("GET")
+def _payload(body) -> bytes:
+    if isinstance(body, (dict, list)):
+        return json.dumps(body, separators=(",", ":")).encode()
+    if isinstance(body, str):
+        return body.encode()
+    return body or b""
 
-    def do_POST(self):
-        self.dispatch("POST")
 
-    def do_PUT(self):
-        self.dispatch("PUT")
+class SimApp:
+    """The simulated region as an application: `app(Request) -> Response`, no socket involved."""
 
-    def do_DELETE(self):
-        self.dispatch("DELETE")
-
-    def do_PATCH(self):
-        self.dispatch("PATCH")
-
-    # -- plumbing --
-    def dispatch(self, method: str) -> None:
-        req = Request(self, method)
-        sim = self.sim
-        fault = None if req.path.startswith("/__sim/") else sim.faults.take(method, req.path)
-        if fault and fault.kind == "latency":
-            time.sleep(fault.delay_ms / 1000)
-            fault = None
-        headers = {"ININ-Correlation-Id": req.correlation_id}
-        template = req.path
-        try:
-            if fault:
-                sim.state.requests[(method, req.path, f"fault:{fault.kind}")] += 1
-                return self.send_fault(fault, req, headers)
-            route, params = sim.router.match(method, req.path)
-            if route is None:
-                raise ApiError(404, "not.found", f"No resource found for {method} {req.path}.")
-            template = route.template
-            if route.auth:
-                req.token = sim.authenticate(req)
-                headers.update(sim.rate_headers_or_raise(req))
-            status, body, extra = route.fn(sim, req, **params)
-            headers.update(extra or {})
-        except ApiError as exc:
-            status = exc.status
-            headers.update(exc.headers)
-            body = error_body(exc.status, exc.code, exc.message, req.correlation_id, exc.params)
-            if exc.status == 429:
-                sim.record_429(req)
-        sim.state.requests[(method, template, status)] += 1
-        self.send(status, body, headers)
-
-    def send(self, status: int, body, headers: dict, content_type="application/json") -> None:
-        if isinstance(body, (dict, list)):
-            payload = json.dumps(body, separators=(",", ":")).encode()
-        elif isinstance(body, str):
-            payload = body.encode()
-        else:
-            payload = body or b""
-        head = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}", f"Content-Type: {content_type}",
-                f"Content-Length: {len(payload)}"]
-        head += [f"{k}: {v}" for k, v in headers.items()]
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + payload)
-
-    def send_fault(self, fault, req: Request, headers: dict) -> None:
-        if fault.kind == "status":
-            code = FAULT_CODES.get(fault.status, "internal.server.error")
-            self.send(fault.status, error_body(fault.status, code, "The simulator injected this failure.",
-                                               req.correlation_id), headers)
-        elif fault.kind == "reset":
-            # Cut the connection with an RST and no answer, as a dropped proxy does.
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            self.close_connection = True
-            self.connection.close()
-        elif fault.kind == "truncated":
-            payload = b'{"id":"' + req.correlation_id.encode()
-            self.wfile.write(f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n"
-                             f"ININ-Correlation-Id: {req.correlation_id}\r\nConnection: close\r\n\r\n".encode()
-                             + payload)
-            self.close_connection = True
-        elif fault.kind == "not_json":
-            self.send(200, "OK but not JSON", headers, content_type="text/plain")
-        elif fault.kind == "html":
-            self.send(502, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
-                           "</body></html>", {}, content_type="text/html")
-
-
-class Route:
-    def __init__(self, method, template, fn, auth=True):
-        self.method, self.template, self.fn, self.auth = method, template, fn, auth
-        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-        self.regex = re.compile(f"^{pattern}$")
-
-
-class Router:
-    def __init__(self):
-        self.routes: list[Route] = []
-
-    def add(self, method, template, auth=True):
-        def deco(fn):
-            self.routes.append(Route(method, template, fn, auth))
-            return fn
-        return deco
-
-    def match(self, method: str, path: str):
-        for r in self.routes:
-            if r.method == method:
-                m = r.regex.match(path)
-                if m:
-                    return r, m.groupdict()
-        return None, {}
-
-
-router = Router()
-
-
-# ---- OAuth (login host) ------------------------------------------------------------------------
-
-def oauth_error(status: int, error: str, description: str) -> tuple:
-    # Modelled on RFC 6749 section 5.2; Genesys' own token error body is not documented in our sources.
-    return status, {"error": error, "error_description": description}, {}
-
-
-@router.add("POST", "/oauth/token", auth=False)
-def token(sim: "SimServer", req: Request):
-    form = {k: v[-1] for k, v in parse_qs(req.raw.decode("utf-8", "replace")).items()}
-    grant = form.get("grant_type")
-    if grant == "client_credentials":
-        auth = req.headers.get("Authorization") or ""
-        try:
-            client_id, secret = base64.b64decode(auth.split(" ", 1)[1]).decode().split(":", 1)
-        except Exception:
-            return oauth_error(401, "invalid_client", "HTTP Basic authentication with client id and secret is required")
-        client = sim.org.clients.get(client_id)
-        if not client or client.grant != "client_credentials" or client.secret != secret:
-            return oauth_error(401, "invalid_client", "client not found or wrong secret")
-        tok = sim.state.mint("client", client.id, None)
-    elif grant == "authorization_code":
-        code = sim.state.codes.pop(form.get("code", ""), None)
-        if not code or code["client_id"] != form.get("client_id") or code["redirect_uri"] != form.get("redirect_uri"):
-            return oauth_error(400, "invalid_grant", "authorization code is invalid, expired or already used")
-        verifier = form.get("code_verifier", "")
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        if challenge != code["challenge"]:
-            return oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge")
-        client = sim.org.clients[code["client_id"]]
-        tok = sim.state.mint("user", client.id, client.user)
-    else:
-        return oauth_error(400, "unsupported_grant_type", f"grant_type {grant!r} is not supported")
-    return 200, {"access_token": tok.value, "token_type": "bearer",
-                 "expires_in": int(tok.expires_at - sim.state.clock())}, {}
-
-
-@router.add("GET", "/oauth/authorize", auth=False)
-def authorize(sim: "SimServer", req: Request):
-    q = req.query
-    client = sim.org.clients.get(q.get("client_id", ""))
-    if not client or client.grant != "authorization_code":
-        return oauth_error(400, "invalid_client", "unknown client for the authorization code grant")
-    redirect = q.get("redirect_uri", "")
-    base = re.sub(r":\d+(?=/)", "", redirect.split("?", 1)[0])  # loopback redirects may use any port
-    if base not in client.redirect_uris:
-        return oauth_error(400, "invalid_request", "redirect_uri is not registered for this client")
-    if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
-        return oauth_error(400, "invalid_request", "response_type=code with an S256 code_challenge is required")
-    code = sim.state.new_id()
-    sim.state.codes[code] = {"client_id": client.id, "redirect_uri": redirect, "challenge": q["code_challenge"]}
-    params = {"code": code}
-    if "state" in q:
-        params["state"] = q["state"]
-    sep = "&" if "?" in redirect else "?"
-    return 302, b"", {"Location": f"{redirect}{sep}{urlencode(params)}"}
-
-
-# ---- identity -------------------------------------------------------------------------------------
-
-@router.add("GET", "/api/v2/tokens/me")
-def tokens_me(sim: "SimServer", req: Request):
-    tok = req.token
-    client = sim.org.clients[tok.client_id]
-    body = {"organization": {"id": sim.org.id, "name": sim.org.name},
-            "homeOrganization": {"id": sim.org.id, "name": sim.org.name},
-            # Scopes apply to user grants; a client-credentials token's rights come from roles (facts §2).
-            "authorizedScope": list(client.scopes) if tok.kind == "user" else [],
-            "OAuthClient": {"id": client.id, "name": client.name,
-                            "organization": {"id": sim.org.id}}}
-    return 200, body, {}
-
-
-@router.add("GET", "/api/v2/users/me")
-def users_me(sim: "SimServer", req: Request):
-    tok = req.token
-    if tok.kind != "user":
-        raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
-                                          "for requests to this resource.")
-    user = sim.org.users[tok.user_id]
-    expand = set((req.query.get("expand") or "").split(","))
-    body = {"id": user.id, "name": user.name, "email": user.email, "state": "active", "username": user.email,
-            "selfUri": f"/api/v2/users/{user.id}"}
-    if "authorization" in expand:
-        body["authorization"] = {"roles": [{"id": "r-1", "name": "simulated role"}],
-                                 "permissions": list(user.permissions)}
-    if "station" in expand:
-        station = ({"id": hashlib.md5(user.station.encode()).hexdigest()[:8] + "-0000-4000-8000-000000000000",
-                    "name": user.station} if user.station else None)
-        body["station"] = {"associatedStation": station, "effectiveStation": station}
-    return 200, body, {}
-
-
-# ---- calls ----------------------------------------------------------------------------------------
-
-def _check_call_body(sim: "SimServer", body) -> None:
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad.request", "The request body must be a CreateCallRequest object.")
-    from ..contract import model_fields
-
-    for name, schema in model_fields("CreateCallRequest").items():
-        if name in body and body[name] is not None and not _type_ok(body[name], schema):
-            raise ApiError(400, "invalid.value",
-                           f"Value [{body[name]}] is not valid for field type [{name}].",
-                           {"value": str(body[name]), "field": name})
-    given = [f for f in ("phoneNumber", "callUserId", "callQueueId", "participants", "conversationIds")
-             if body.get(f) not in (None, "", [], {})]
-    if len(given) > 1:
-        raise ApiError(400, "too.many.create.conversation.parameters",
-                       "Only a single destination can be supplied in a create conversation request.")
-    if not given:
-        raise ApiError(400, "bad.request", "A destination is required: phoneNumber, callUserId, callQueueId, "
-                                           "participants or conversationIds.")
-    for p in body.get("participants") or []:
-        if not any(p.get(k) for k in ("address", "userId", "queueId")):
-            raise ApiError(400, "bad.request", "Each participant needs an address, userId or queueId.")
-
-
-def _type_ok(value, schema: dict) -> bool:
-    kind = schema.get("type")
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "array":
-        return isinstance(value, list) and all(_type_ok(v, schema["items"]) if "type" in schema["items"]
-                                               else isinstance(v, dict) for v in value)
-    if kind == "object":
-        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    return True
-
-
-def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
-    if not any(p in permissions for p in needed):
-        listed = ", ".join(needed)
-        raise ApiError(403, "missing.any.permissions",
-                       f"Unable to perform the requested action. You must have at least one of the following "
-                       f"permissions assigned: [{listed}]", {"permissions": listed})
-
-
-def _place(sim: "SimServer", req: Request, body: dict, user) -> tuple:
-    if not user.station:
-        raise ApiError(400, "conversation.error.no.user.station", "A station is required to place a call.")
-    call_id = sim.state.new_id()
-    number = body.get("phoneNumber")
-    if not number and body.get("participants"):
-        number = next((p.get("address") for p in body["participants"] if p.get("address")), None)
-    call = Call(call_id, sim.state.clock(), number, sim.org.outcome_for(number or ""), user.id,
-                body.get("callFromQueueId") or body.get("callQueueId"), body)
-    with sim.state.lock:
-        sim.state.calls[call_id] = call
-        sim.state.calls_placed += 1
-    return 200, {"id": call_id, "selfUri": f"/api/v2/conversations/calls/{call_id}"}, {}
-
-
-@router.add("POST", "/api/v2/conversations/calls")
-def create_call(sim: "SimServer", req: Request):
-    with sim.state.lock:
-        sim.state.call_attempts += 1
-    body = req.json()
-    tok = req.token
-    if tok.kind != "user":
-        raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
-                                          "for requests to this resource.")
-    user = sim.org.users[tok.user_id]
-    _require_any(user.permissions, (CALL_PERMISSION,))
-    _check_call_body(sim, body)
-    return _place(sim, req, body, user)
-
-
-@router.add("POST", "/api/v2/conversations/calls/user/{userId}")
-def create_call_for_user(sim: "SimServer", req: Request, userId: str):
-    with sim.state.lock:
-        sim.state.call_attempts += 1
-    body = req.json()
-    tok = req.token
-    perms = sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
-    _require_any(perms, CALL_AS_USER_PERMISSIONS)
-    user = sim.org.users.get(userId)
-    if not user:
-        raise ApiError(404, "not.found", f"User {userId} was not found.")
-    _check_call_body(sim, body)
-    return _place(sim, req, body, user)
-
-
-@router.add("GET", "/api/v2/conversations/calls/{conversationId}")
-def get_call(sim: "SimServer", req: Request, conversationId: str):
-    call = sim.state.calls.get(conversationId)
-    if not call:
-        raise ApiError(404, "not.found", f"Conversation {conversationId} was not found.")
-    timeline = float(sim.org.raw["call_timeline_seconds"])
-    return 200, analytics.call_conversation(call, sim.state.clock() - call.created, timeline, sim.org), {}
-
-
-# ---- usage ----------------------------------------------------------------------------------------
-
-def _start_execution(sim: "SimServer", rows: list[dict], results_uri: str) -> tuple:
-    exec_id = sim.state.new_id()
-    with sim.state.lock:
-        sim.state.executions[exec_id] = Execution(exec_id, rows)
-    return 200, {"executionId": exec_id, "resultsUri": results_uri.format(executionId=exec_id)}, {}
-
-
-def _token_permissions(sim: "SimServer", tok) -> list[str]:
-    return sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
-
-
-def _known_client(sim: "SimServer", req: Request, client_id: str) -> None:
-    _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
-    if client_id not in sim.org.clients:
-        raise ApiError(404, "not.found", f"OAuth client {client_id} was not found.")
-
-
-@router.add("POST", "/api/v2/usage/query")
-def usage_query(sim: "SimServer", req: Request):
-    _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
-    rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=None)
-    return _start_execution(sim, rows, "/api/v2/usage/query/{executionId}/results")
-
-
-@router.add("GET", "/api/v2/usage/query/{executionId}/results")
-def usage_results(sim: "SimServer", req: Request, executionId: str):
-    _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
-    return 200, sim.poll(executionId), {}
-
-
-@router.add("POST", "/api/v2/oauth/clients/{clientId}/usage/query")
-def client_usage_query(sim: "SimServer", req: Request, clientId: str):
-    _known_client(sim, req, clientId)
-    rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=clientId, allow_user=False)
-    return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
-
-
-@router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/query/results/{executionId}")
-def client_usage_results(sim: "SimServer", req: Request, clientId: str, executionId: str):
-    _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
-    return 200, sim.poll(executionId), {}
-
-
-@router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/summary")
-def client_usage_summary(sim: "SimServer", req: Request, clientId: str):
-    _known_client(sim, req, clientId)
-    try:
-        days = int(req.query.get("days", "7"))
-    except ValueError:
-        raise ApiError(400, "invalid.value", "days must be a whole number") from None
-    if not 1 <= days <= 30:  # modelled bound
-        raise ApiError(400, "invalid.value", "days must be between 1 and 30")
-    end = sim.history_end + dt.timedelta(days=1)
-    query = {"interval": f"{(end - dt.timedelta(days=days)).isoformat()}/{end.isoformat()}", "granularity": "Day",
-             "groupBy": ["TemplateUri", "HttpMethod"]}
-    rows = analytics.usage_rows(sim.usage_history, query, client_id=clientId, allow_user=False)
-    return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
-
-
-# ---- analytics ------------------------------------------------------------------------------------
-
-@router.add("POST", "/api/v2/analytics/ratelimits/aggregates/query")
-def ratelimit_aggregates(sim: "SimServer", req: Request):
-    _require_any(_token_permissions(sim, req.token), ("analytics:rateLimitAggregate:view",))
-    return 200, analytics.ratelimit_aggregates(sim.ratelimit_events(), req.json()), {}
-
-
-@router.add("POST", "/api/v2/analytics/conversations/aggregates/query")
-def conversation_aggregates(sim: "SimServer", req: Request):
-    _require_any(_token_permissions(sim, req.token), ("analytics:conversationAggregate:view",))
-    live = analytics.live_outbound_rows(list(sim.state.calls.values()))
-    return 200, analytics.conversation_aggregates(sim.outbound_history + live, req.json()), {}
-
-
-# ---- simulator control (not Genesys: diag's own, for tests and demos) ------------------------------
-
-@router.add("GET", "/__sim/state", auth=False)
-def sim_state(sim: "SimServer", req: Request):
-    s = sim.state
-    return 200, {"region": sim.region, "callsPlaced": s.calls_placed, "callAttempts": s.call_attempts,
-                 "requests": [{"method": m, "path": p, "status": st, "count": n}
-                              for (m, p, st), n in sorted(s.requests.items(), key=str)],
-                 "faults": sim.faults.list()}, {}
-
-
-@router.add("POST", "/__sim/faults", auth=False)
-def sim_add_fault(sim: "SimServer", req: Request):
-    spec = req.json()
-    try:
-        sim.faults.add(**spec)
-    except (TypeError, ValueError) as exc:
-        raise ApiError(400, "bad.request", str(exc)) from None
-    return 200, {"faults": sim.faults.list()}, {}
-
-
-@router.add("DELETE", "/__sim/faults", auth=False)
-def sim_clear_faults(sim: "SimServer", req: Request):
-    sim.faults.clear()
-    return 200, {"faults": []}, {}
-
-
-class SimServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address, state: SimState, region: str):
-        handler = type("BoundHandler", (Handler,), {"sim": self})
-        super().__init__(address, handler)
+    def __init__(self, state: SimState, region: str):
         self.state = state
         self.org = state.org
         self.region = region
@@ -501,6 +98,63 @@ class SimServer(ThreadingHTTPServer):
         self.outbound_history = analytics.build_outbound_history(state, self.history_end)
         self._history_rate_events = analytics.history_rate_events(self.usage_history)
 
+    def __call__(self, request: TransportRequest) -> Response:
+        parts = urlsplit(request.url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = HTTPHeaderDict(dict(request.headers))
+        return self.handle(Request(request.method.upper(), target, headers, request.content or b""))
+
+    def __repr__(self) -> str:
+        return f"<SimApp {self.region}>"
+
+    def handle(self, req: Request) -> Response:
+        method = req.method
+        fault = None if req.path.startswith("/__sim/") else self.faults.take(method, req.path)
+        if fault and fault.kind == "latency":
+            time.sleep(fault.delay_ms / 1000)
+            fault = None
+        headers = {"ININ-Correlation-Id": req.correlation_id}
+        template = req.path
+        try:
+            if fault:
+                self.state.requests[(method, req.path, f"fault:{fault.kind}")] += 1
+                return self.fault_response(fault, req, headers)
+            route, params = self.router.match(method, req.path)
+            if route is None:
+                raise ApiError(404, "not.found", f"No resource found for {method} {req.path}.")
+            template = route.template
+            if route.auth:
+                req.token = self.authenticate(req)
+                headers.update(self.rate_headers_or_raise(req))
+            status, body, extra = route.fn(self, req, **params)
+            headers.update(extra or {})
+        except ApiError as exc:
+            status = exc.status
+            headers.update(exc.headers)
+            body = error_body(exc.status, exc.code, exc.message, req.correlation_id, exc.params)
+            if exc.status == 429:
+                self.record_429(req)
+        self.state.requests[(method, template, status)] += 1
+        return Response.build(status, {"Content-Type": "application/json", **headers}, _payload(body))
+
+    def fault_response(self, fault, req: Request, headers: dict) -> Response:
+        if fault.kind == "status":
+            code = FAULT_CODES.get(fault.status, "internal.server.error")
+            body = error_body(fault.status, code, "The simulator injected this failure.", req.correlation_id)
+            return Response.build(fault.status, {"Content-Type": "application/json", **headers}, _payload(body))
+        if fault.kind == "reset":
+            raise SimulatedFault("the connection was reset or refused", "reset")
+        if fault.kind == "truncated":
+            raise SimulatedFault("the answer was cut short (truncated body)", "truncated",
+                                 b'{"id":"' + req.correlation_id.encode())
+        if fault.kind == "not_json":
+            return Response.build(200, {"Content-Type": "text/plain", **headers}, b"OK but not JSON")
+        return Response.build(502, {"Content-Type": "text/html"},
+                              b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1>"
+                              b"</body></html>")
+
+
+    # ---- the server's own machinery ----
     def authenticate(self, req: Request):
         header = req.headers.get("Authorization") or ""
         if not header.lower().startswith("bearer ") or not header[7:].strip():
@@ -547,3 +201,403 @@ class SimServer(ThreadingHTTPServer):
         if running:
             return {"queryStatus": "Running", "results": []}
         return {"queryStatus": "Complete", "results": ex.rows}
+
+
+class Handler(BaseHTTPRequestHandler):
+    """The socket side of `python -m diag sim`: read the request, ask the app, write its answer."""
+    protocol_version = "HTTP/1.1"
+    server_version = "diag-sim"
+    sys_version = ""
+    app: SimApp
+
+    def setup(self):
+        super().setup()
+        # One write per response plus no Nagle delay: keep-alive stays fast on loopback.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.dispatch("GET")
+
+    def do_POST(self):
+        self.dispatch("POST")
+
+    def do_PUT(self):
+        self.dispatch("PUT")
+
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
+    def do_PATCH(self):
+        self.dispatch("PATCH")
+
+    def dispatch(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            r = self.app.handle(Request(method, self.path, self.headers, raw))
+        except SimulatedFault as fault:
+            return self.act_out(fault)
+        head = [f"HTTP/1.1 {r.status} {REASONS.get(r.status, 'Status')}", f"Content-Length: {len(r.content)}"]
+        head += [f"{k}: {v}" for k, v in r.headers.items()]
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + r.content)
+
+    def act_out(self, fault: SimulatedFault) -> None:
+        if fault.kind == "reset":
+            # Cut the connection with an RST and no answer, as a dropped proxy does.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n"
+                         b"Connection: close\r\n\r\n" + fault.partial)
+        self.close_connection = True
+
+
+class Route:
+    def __init__(self, method, template, fn, auth=True):
+        self.method, self.template, self.fn, self.auth = method, template, fn, auth
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+        self.regex = re.compile(f"^{pattern}$")
+
+
+class Router:
+    def __init__(self):
+        self.routes: list[Route] = []
+
+    def add(self, method, template, auth=True):
+        def deco(fn):
+            self.routes.append(Route(method, template, fn, auth))
+            return fn
+        return deco
+
+    def match(self, method: str, path: str):
+        for r in self.routes:
+            if r.method == method:
+                m = r.regex.match(path)
+                if m:
+                    return r, m.groupdict()
+        return None, {}
+
+
+router = Router()
+
+
+# ---- OAuth (login host) ------------------------------------------------------------------------
+
+def oauth_error(status: int, error: str, description: str) -> tuple:
+    # Modelled on RFC 6749 section 5.2; Genesys' own token error body is not documented in our sources.
+    return status, {"error": error, "error_description": description}, {}
+
+
+@router.add("POST", "/oauth/token", auth=False)
+def token(sim: "SimApp", req: Request):
+    form = {k: v[-1] for k, v in parse_qs(req.raw.decode("utf-8", "replace")).items()}
+    grant = form.get("grant_type")
+    if grant == "client_credentials":
+        auth = req.headers.get("Authorization") or ""
+        try:
+            client_id, secret = base64.b64decode(auth.split(" ", 1)[1]).decode().split(":", 1)
+        except Exception:
+            return oauth_error(401, "invalid_client", "HTTP Basic authentication with client id and secret is required")
+        client = sim.org.clients.get(client_id)
+        if not client or client.grant != "client_credentials" or client.secret != secret:
+            return oauth_error(401, "invalid_client", "client not found or wrong secret")
+        tok = sim.state.mint("client", client.id, None)
+    elif grant == "authorization_code":
+        code = sim.state.codes.pop(form.get("code", ""), None)
+        if not code or code["client_id"] != form.get("client_id") or code["redirect_uri"] != form.get("redirect_uri"):
+            return oauth_error(400, "invalid_grant", "authorization code is invalid, expired or already used")
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if challenge != code["challenge"]:
+            return oauth_error(400, "invalid_grant", "code_verifier does not match the code_challenge")
+        client = sim.org.clients[code["client_id"]]
+        tok = sim.state.mint("user", client.id, client.user)
+    else:
+        return oauth_error(400, "unsupported_grant_type", f"grant_type {grant!r} is not supported")
+    return 200, {"access_token": tok.value, "token_type": "bearer",
+                 "expires_in": int(tok.expires_at - sim.state.clock())}, {}
+
+
+@router.add("GET", "/oauth/authorize", auth=False)
+def authorize(sim: "SimApp", req: Request):
+    q = req.query
+    client = sim.org.clients.get(q.get("client_id", ""))
+    if not client or client.grant != "authorization_code":
+        return oauth_error(400, "invalid_client", "unknown client for the authorization code grant")
+    redirect = q.get("redirect_uri", "")
+    base = re.sub(r":\d+(?=/)", "", redirect.split("?", 1)[0])  # loopback redirects may use any port
+    if base not in client.redirect_uris:
+        return oauth_error(400, "invalid_request", "redirect_uri is not registered for this client")
+    if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
+        return oauth_error(400, "invalid_request", "response_type=code with an S256 code_challenge is required")
+    code = sim.state.new_id()
+    sim.state.codes[code] = {"client_id": client.id, "redirect_uri": redirect, "challenge": q["code_challenge"]}
+    params = {"code": code}
+    if "state" in q:
+        params["state"] = q["state"]
+    sep = "&" if "?" in redirect else "?"
+    return 302, b"", {"Location": f"{redirect}{sep}{urlencode(params)}"}
+
+
+# ---- identity -------------------------------------------------------------------------------------
+
+@router.add("GET", "/api/v2/tokens/me")
+def tokens_me(sim: "SimApp", req: Request):
+    tok = req.token
+    client = sim.org.clients[tok.client_id]
+    body = {"organization": {"id": sim.org.id, "name": sim.org.name},
+            "homeOrganization": {"id": sim.org.id, "name": sim.org.name},
+            # Scopes apply to user grants; a client-credentials token's rights come from roles (facts §2).
+            "authorizedScope": list(client.scopes) if tok.kind == "user" else [],
+            "OAuthClient": {"id": client.id, "name": client.name,
+                            "organization": {"id": sim.org.id}}}
+    return 200, body, {}
+
+
+@router.add("GET", "/api/v2/users/me")
+def users_me(sim: "SimApp", req: Request):
+    tok = req.token
+    if tok.kind != "user":
+        raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
+                                          "for requests to this resource.")
+    user = sim.org.users[tok.user_id]
+    expand = set((req.query.get("expand") or "").split(","))
+    body = {"id": user.id, "name": user.name, "email": user.email, "state": "active", "username": user.email,
+            "selfUri": f"/api/v2/users/{user.id}"}
+    if "authorization" in expand:
+        body["authorization"] = {"roles": [{"id": "r-1", "name": "simulated role"}],
+                                 "permissions": list(user.permissions)}
+    if "station" in expand:
+        station = ({"id": hashlib.md5(user.station.encode()).hexdigest()[:8] + "-0000-4000-8000-000000000000",
+                    "name": user.station} if user.station else None)
+        body["station"] = {"associatedStation": station, "effectiveStation": station}
+    return 200, body, {}
+
+
+# ---- calls ----------------------------------------------------------------------------------------
+
+def _check_call_body(sim: "SimApp", body) -> None:
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad.request", "The request body must be a CreateCallRequest object.")
+    from ..contract import model_fields
+
+    for name, schema in model_fields("CreateCallRequest").items():
+        if name in body and body[name] is not None and not _type_ok(body[name], schema):
+            raise ApiError(400, "invalid.value",
+                           f"Value [{body[name]}] is not valid for field type [{name}].",
+                           {"value": str(body[name]), "field": name})
+    given = [f for f in ("phoneNumber", "callUserId", "callQueueId", "participants", "conversationIds")
+             if body.get(f) not in (None, "", [], {})]
+    if len(given) > 1:
+        raise ApiError(400, "too.many.create.conversation.parameters",
+                       "Only a single destination can be supplied in a create conversation request.")
+    if not given:
+        raise ApiError(400, "bad.request", "A destination is required: phoneNumber, callUserId, callQueueId, "
+                                           "participants or conversationIds.")
+    for p in body.get("participants") or []:
+        if not any(p.get(k) for k in ("address", "userId", "queueId")):
+            raise ApiError(400, "bad.request", "Each participant needs an address, userId or queueId.")
+
+
+def _type_ok(value, schema: dict) -> bool:
+    kind = schema.get("type")
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "array":
+        return isinstance(value, list) and all(_type_ok(v, schema["items"]) if "type" in schema["items"]
+                                               else isinstance(v, dict) for v in value)
+    if kind == "object":
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    return True
+
+
+def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
+    if not any(p in permissions for p in needed):
+        listed = ", ".join(needed)
+        raise ApiError(403, "missing.any.permissions",
+                       f"Unable to perform the requested action. You must have at least one of the following "
+                       f"permissions assigned: [{listed}]", {"permissions": listed})
+
+
+def _place(sim: "SimApp", req: Request, body: dict, user) -> tuple:
+    if not user.station:
+        raise ApiError(400, "conversation.error.no.user.station", "A station is required to place a call.")
+    call_id = sim.state.new_id()
+    number = body.get("phoneNumber")
+    if not number and body.get("participants"):
+        number = next((p.get("address") for p in body["participants"] if p.get("address")), None)
+    call = Call(call_id, sim.state.clock(), number, sim.org.outcome_for(number or ""), user.id,
+                body.get("callFromQueueId") or body.get("callQueueId"), body)
+    with sim.state.lock:
+        sim.state.calls[call_id] = call
+        sim.state.calls_placed += 1
+    return 200, {"id": call_id, "selfUri": f"/api/v2/conversations/calls/{call_id}"}, {}
+
+
+@router.add("POST", "/api/v2/conversations/calls")
+def create_call(sim: "SimApp", req: Request):
+    with sim.state.lock:
+        sim.state.call_attempts += 1
+    body = req.json()
+    tok = req.token
+    if tok.kind != "user":
+        raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
+                                          "for requests to this resource.")
+    user = sim.org.users[tok.user_id]
+    _require_any(user.permissions, (CALL_PERMISSION,))
+    _check_call_body(sim, body)
+    return _place(sim, req, body, user)
+
+
+@router.add("POST", "/api/v2/conversations/calls/user/{userId}")
+def create_call_for_user(sim: "SimApp", req: Request, userId: str):
+    with sim.state.lock:
+        sim.state.call_attempts += 1
+    body = req.json()
+    tok = req.token
+    perms = sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
+    _require_any(perms, CALL_AS_USER_PERMISSIONS)
+    user = sim.org.users.get(userId)
+    if not user:
+        raise ApiError(404, "not.found", f"User {userId} was not found.")
+    _check_call_body(sim, body)
+    return _place(sim, req, body, user)
+
+
+@router.add("GET", "/api/v2/conversations/calls/{conversationId}")
+def get_call(sim: "SimApp", req: Request, conversationId: str):
+    call = sim.state.calls.get(conversationId)
+    if not call:
+        raise ApiError(404, "not.found", f"Conversation {conversationId} was not found.")
+    timeline = float(sim.org.raw["call_timeline_seconds"])
+    return 200, analytics.call_conversation(call, sim.state.clock() - call.created, timeline, sim.org), {}
+
+
+# ---- usage ----------------------------------------------------------------------------------------
+
+def _start_execution(sim: "SimApp", rows: list[dict], results_uri: str) -> tuple:
+    exec_id = sim.state.new_id()
+    with sim.state.lock:
+        sim.state.executions[exec_id] = Execution(exec_id, rows)
+    return 200, {"executionId": exec_id, "resultsUri": results_uri.format(executionId=exec_id)}, {}
+
+
+def _token_permissions(sim: "SimApp", tok) -> list[str]:
+    return sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
+
+
+def _known_client(sim: "SimApp", req: Request, client_id: str) -> None:
+    _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
+    if client_id not in sim.org.clients:
+        raise ApiError(404, "not.found", f"OAuth client {client_id} was not found.")
+
+
+@router.add("POST", "/api/v2/usage/query")
+def usage_query(sim: "SimApp", req: Request):
+    _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
+    rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=None)
+    return _start_execution(sim, rows, "/api/v2/usage/query/{executionId}/results")
+
+
+@router.add("GET", "/api/v2/usage/query/{executionId}/results")
+def usage_results(sim: "SimApp", req: Request, executionId: str):
+    _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
+    return 200, sim.poll(executionId), {}
+
+
+@router.add("POST", "/api/v2/oauth/clients/{clientId}/usage/query")
+def client_usage_query(sim: "SimApp", req: Request, clientId: str):
+    _known_client(sim, req, clientId)
+    rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=clientId, allow_user=False)
+    return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
+
+
+@router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/query/results/{executionId}")
+def client_usage_results(sim: "SimApp", req: Request, clientId: str, executionId: str):
+    _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
+    return 200, sim.poll(executionId), {}
+
+
+@router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/summary")
+def client_usage_summary(sim: "SimApp", req: Request, clientId: str):
+    _known_client(sim, req, clientId)
+    try:
+        days = int(req.query.get("days", "7"))
+    except ValueError:
+        raise ApiError(400, "invalid.value", "days must be a whole number") from None
+    if not 1 <= days <= 30:  # modelled bound
+        raise ApiError(400, "invalid.value", "days must be between 1 and 30")
+    end = sim.history_end + dt.timedelta(days=1)
+    query = {"interval": f"{(end - dt.timedelta(days=days)).isoformat()}/{end.isoformat()}", "granularity": "Day",
+             "groupBy": ["TemplateUri", "HttpMethod"]}
+    rows = analytics.usage_rows(sim.usage_history, query, client_id=clientId, allow_user=False)
+    return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
+
+
+# ---- analytics ------------------------------------------------------------------------------------
+
+@router.add("POST", "/api/v2/analytics/ratelimits/aggregates/query")
+def ratelimit_aggregates(sim: "SimApp", req: Request):
+    _require_any(_token_permissions(sim, req.token), ("analytics:rateLimitAggregate:view",))
+    return 200, analytics.ratelimit_aggregates(sim.ratelimit_events(), req.json()), {}
+
+
+@router.add("POST", "/api/v2/analytics/conversations/aggregates/query")
+def conversation_aggregates(sim: "SimApp", req: Request):
+    _require_any(_token_permissions(sim, req.token), ("analytics:conversationAggregate:view",))
+    live = analytics.live_outbound_rows(list(sim.state.calls.values()))
+    return 200, analytics.conversation_aggregates(sim.outbound_history + live, req.json()), {}
+
+
+# ---- simulator control (not Genesys: diag's own, for tests and demos) ------------------------------
+
+@router.add("GET", "/__sim/state", auth=False)
+def sim_state(sim: "SimApp", req: Request):
+    s = sim.state
+    return 200, {"region": sim.region, "callsPlaced": s.calls_placed, "callAttempts": s.call_attempts,
+                 "requests": [{"method": m, "path": p, "status": st, "count": n}
+                              for (m, p, st), n in sorted(s.requests.items(), key=str)],
+                 "faults": sim.faults.list()}, {}
+
+
+@router.add("GET", "/__sim/token", auth=False)
+def sim_token(sim: "SimApp", req: Request):
+    """The default user's demo token (what `diag --sim URL` uses when no --token is given)."""
+    user = req.query.get("user") or next(iter(sim.org.users))
+    if user not in sim.org.users:
+        raise ApiError(404, "not.found", f"No simulated user {user}.")
+    return 200, {"access_token": sim.state.demo_user_token(user), "token_type": "bearer"}, {}
+
+
+@router.add("POST", "/__sim/faults", auth=False)
+def sim_add_fault(sim: "SimApp", req: Request):
+    spec = req.json()
+    try:
+        sim.faults.add(**spec)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, "bad.request", str(exc)) from None
+    return 200, {"faults": sim.faults.list()}, {}
+
+
+@router.add("DELETE", "/__sim/faults", auth=False)
+def sim_clear_faults(sim: "SimApp", req: Request):
+    sim.faults.clear()
+    return 200, {"faults": []}, {}
+
+
+class SimServer(ThreadingHTTPServer):
+    """The HTTP wrapper: a real socket on 127.0.0.1 in front of a SimApp."""
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, app: SimApp):
+        handler = type("BoundHandler", (Handler,), {"app": app})
+        super().__init__(address, handler)
+        self.app = app

@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 from ..doctor import Report, check_text
-from ..errors import DiagError
+from ..errors import ConfirmationRequired, DiagError
+from ..gate import Confirmation
 
 SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#2166ac"}  # colour-blind-safe trio
 EXAMPLE = ('{\n  "to": {"phoneNumber": "+1 317 555 0100"},\n  "from": {"phoneNumber": "+13175550199"},\n'
@@ -96,13 +97,15 @@ class ComposerModel:
         self.last_error: str | None = None
         self.applied_notes: list[str] = []
         self.last_exchange = None
-        self.confirmed = False
+        self.pending = None            # the Intent awaiting a yes (org, region, destinations, body digest)
+        self.pending_action: tuple = ()
         self.selected: list[int] = []
         self.set_text(text)
 
     # ---- the raw side ----
     def set_text(self, text: str) -> Report:
         self.text = text
+        self.pending = None      # a changed body is a new question
         self.applied_notes = []
         self.report = check_text(text, region=self.region)
         body = self.body
@@ -197,19 +200,47 @@ class ComposerModel:
         return self.session.identity() if self.session is not None else ""
 
     def send(self):
-        """Fire the call as the text says (sent as given; only the safety rules stop it)."""
+        """Fire the call as the text says. On a real org this first asks (see `pending`): nothing is sticky."""
         if self.session is None:
             raise DiagError("Not connected: run the connection cell first.")
-        confirm = (lambda prompt: self.confirmed) if not self.session.simulated else None
         body = self.body if self.body is not None else self.text
-        self.last_exchange = self.session.call(body, confirm=confirm)
-        return self.last_exchange
+        return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm))
 
     def resend(self, seq: int):
         ex = next(e for e in self.session.log if e.seq == seq)
-        confirm = (lambda prompt: self.confirmed) if not self.session.simulated else None
-        self.last_exchange = self.session.resend(ex, confirm=confirm)
+        return self._attempt(("resend", seq), lambda confirm: self.session.resend(ex, confirm=confirm))
+
+    def _attempt(self, action: tuple, run, confirmation=None):
+        self.pending = None
+        try:
+            self.last_exchange = run(confirmation)
+        except ConfirmationRequired as exc:
+            if exc.intent is None:
+                raise
+            self.pending, self.pending_action = exc.intent, action   # shown with Yes / Cancel; nothing sent
+            return None
         return self.last_exchange
+
+    def confirm_pending(self):
+        """The person said yes to exactly the pending prompt: that org, region, destinations and body. If any of
+        them changed since, the gate asks again instead of sending."""
+        if self.pending is None:
+            raise DiagError("Nothing is waiting for confirmation.")
+        intent, action = self.pending, self.pending_action
+        if action[0] == "send":
+            body = self.body if self.body is not None else self.text
+            return self._attempt(action, lambda c: self.session.call(body, confirm=c), Confirmation.of(intent))
+        ex = next(e for e in self.session.log if e.seq == action[1])
+        return self._attempt(action, lambda c: self.session.resend(ex, confirm=c), Confirmation.of(intent))
+
+    def cancel_pending(self) -> None:
+        self.pending, self.pending_action = None, ()
+
+    def pending_html(self) -> str:
+        if self.pending is None:
+            return ""
+        return (f"<div class='diag-confirm' style='border:2px solid #b2182b;padding:6px'><b style='color:#b2182b'>"
+                f"Confirm</b>: {html.escape(self.pending.prompt())}</div>")
 
     def result_html(self) -> str:
         ex = self.last_exchange
@@ -297,7 +328,11 @@ class ComposerView:
         self.findings = w.HTML()
         self.fix_button = w.Button(description="Fix it", button_style="warning", icon="wrench")
         self.changes = w.HTML()
-        self.confirm = w.Checkbox(description="I confirm a REAL call", indent=False)
+        self.confirm_text = w.HTML()
+        self.confirm_yes = w.Button(description="Yes, send it", button_style="danger", icon="check")
+        self.confirm_no = w.Button(description="Cancel", icon="times")
+        self.confirm = w.VBox([self.confirm_text, w.HBox([self.confirm_yes, self.confirm_no])])
+        self.confirm.add_class("diag-confirm-box")
         self.send_button = w.Button(description="Send", button_style="primary", icon="phone")
         self.result = w.HTML()
         self.error = w.HTML()
@@ -310,24 +345,22 @@ class ComposerView:
         self.fix_button.on_click(self._on_fix)
         self.send_button.on_click(self._on_send)
         self.resend_button.on_click(self._on_resend)
-        self.confirm.observe(lambda c: setattr(self.model, "confirmed", bool(c["new"])), names="value")
+        self.confirm_yes.on_click(lambda _b: self._guarded(self.model.confirm_pending))
+        self.confirm_no.on_click(lambda _b: self._guarded(self.model.cancel_pending))
         self.history.observe(lambda c: setattr(self.model, "selected", list(c["new"])), names="value")
         left = w.VBox([self.mode, self.destination, form], layout=w.Layout(width="50%"))
         right = w.VBox([w.HTML("<b>Raw JSON</b> (kept in sync with the form)"), self.raw],
                        layout=w.Layout(width="50%"))
-        actions = w.HBox([self.fix_button, self.send_button] +
-                         ([self.confirm] if m.session is not None and not m.session.simulated else []))
-        self.widget = w.VBox([self.header, w.HBox([left, right]), self.findings, self.changes, actions, self.error,
-                              self.result, self.history, self.resend_button])
+        actions = w.HBox([self.fix_button, self.send_button])
+        self.widget = w.VBox([self.header, w.HBox([left, right]), self.findings, self.changes, actions, self.confirm,
+                              self.error, self.result, self.history, self.resend_button])
         self.widget.add_class("diag-composer")
         self.refresh()
 
     def set_session(self, session) -> None:
         """Point the composer at another session (after the connection panel connects)."""
         self.model.session = session
-        actions = self.widget.children[4]
-        actions.children = tuple(c for c in actions.children if c is not self.confirm) + (
-            (self.confirm,) if session is not None and not session.simulated else ())
+        self.model.cancel_pending()     # another org is a new question
         self.refresh()
 
     # ---- callbacks ----
@@ -392,3 +425,5 @@ class ComposerView:
         self.changes.value = ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>") if notes else ""
         self.error.value = error_html(m.last_error)
         self.result.value = m.result_html()
+        self.confirm_text.value = m.pending_html()
+        self.confirm.layout.display = "flex" if m.pending is not None else "none"

@@ -44,9 +44,14 @@ def test_credentials_from_environment_and_dotenv(tmp_path):
     assert "s3cret-value" not in repr(creds) and "***" in repr(creds)
 
 
-def test_credentials_without_region_is_a_clear_error(tmp_path):
-    with pytest.raises(ConfigError, match="GENESYS_CLOUD_REGION"):
-        connect(environ={"GENESYS_CLOUD_ACCESS_TOKEN": "t"}, dotenv=None)
+def test_credentials_without_region_mean_the_simulator_with_a_hint(tmp_path):
+    s = connect(environ={"GENESYS_CLOUD_ACCESS_TOKEN": "t", "GENESYS_CLOUD_REGION": "eu_west_1"}, dotenv=None)
+    assert s.simulated and "region=" in s.hint
+
+
+def test_real_region_without_credentials_is_a_clear_error():
+    with pytest.raises(ConfigError, match="GENESYS_CLOUD_ACCESS_TOKEN"):
+        connect("eu_west_1", environ={}, dotenv=None)
 
 
 def test_client_credentials_token_cannot_place_a_call_and_says_why(real_org):
@@ -67,8 +72,10 @@ def test_wrong_region_client_is_found_in_its_region(real_org):
         s = connect("us_east_1", client_id=c.id, client_secret=c.secret, regions=table, environ={}, dotenv=None)
         with pytest.raises(AuthError) as info:
             s.send("GET", "/api/v2/tokens/me")
-        assert info.value.code == "invalid_client" and info.value.region == "eu_west_1"
+        assert info.value.code == "invalid_client" and "admin UI" in str(info.value)
         assert "eu_west_1" in str(info.value) and c.secret not in str(info.value)
+        # the secret went to the chosen region's login host only, never to the others to "find" its region
+        assert other.requests_received("POST", "/oauth/token") == 0
 
 
 def test_wrong_region_token_is_found_in_its_region(real_org):
@@ -80,8 +87,8 @@ def test_wrong_region_token_is_found_in_its_region(real_org):
         ex = s.send("GET", "/api/v2/tokens/me")
         assert ex.status == 401 and ex.error_code == "bad.credentials"
         assert "another region" in ex.explanation
-        assert s.credentials_hint() == "eu_west_1"
-        assert locate_region(Credentials(access_token=token), table) == "eu_west_1"
+        assert s.locate_token_region() == "eu_west_1"
+        assert locate_region(token, table) == "eu_west_1"
 
 
 def test_pkce_login_end_to_end_against_the_simulator(real_org):

@@ -274,7 +274,7 @@ def test_cli_call_on_a_real_org_asks_and_refuses_without_yes(real_org, tmp_path,
     body = tmp_path / "b.json"
     body.write_text('{"phoneNumber": "+13175550100"}')
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    assert cli.main(["call", "--region", "us_east_1", str(body)]) == 2
+    assert cli.main(["call", "--region", "us_east_1", str(body)]) == 3
     assert "not sent" in capsys.readouterr().err and sim.calls_placed == 0
     assert cli.main(["call", "--region", "us_east_1", "--yes", "--json", str(body)]) == 0
     out = capsys.readouterr().out

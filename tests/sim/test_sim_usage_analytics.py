@@ -23,7 +23,7 @@ def run_usage(sim, token, query, path="/api/v2/usage/query"):
 
 
 def window(sim, days=90):
-    end = sim.server.history_end + dt.timedelta(days=1)
+    end = sim.app.history_end + dt.timedelta(days=1)
     return f"{(end - dt.timedelta(days=days)).isoformat()}/{end.isoformat()}"
 
 
@@ -51,7 +51,7 @@ def test_usage_is_deterministic_from_the_seed():
 def test_incidents_are_in_the_history(sim):
     rows = run_usage(sim, client_token(sim), {"interval": window(sim, 120), "groupBy": ["OAuthClientId"]})
     inc = incidents_for(1, 120)
-    end = sim.server.history_end
+    end = sim.app.history_end
     burst = (end - dt.timedelta(days=inc.burst_429_day)).isoformat()
     wall = [r for r in rows if r["clientName"] == "Wallboard sync"]
     peak = max(wall, key=lambda r: r["status429"])
@@ -63,7 +63,7 @@ def test_incidents_are_in_the_history(sim):
 
 @pytest.mark.parametrize("granularity,expected", [("Day", 28), ("Week", 5), ("Month", 2)])
 def test_granularity_buckets(sim, granularity, expected):
-    end = sim.server.history_end.replace(day=1)
+    end = sim.app.history_end.replace(day=1)
     start = end - dt.timedelta(days=28)
     rows = run_usage(sim, client_token(sim), {"interval": f"{start}/{end}", "granularity": granularity})
     assert expected - 1 <= len({r["date"] for r in rows}) <= expected
@@ -141,7 +141,7 @@ def test_conversation_aggregates_include_history_and_live_calls(sim):
               for g in body["results"]}
     assert counts == {"peer": {"nOutboundAttempted": 1, "nOutboundConnected": 1},
                       "error": {"nOutboundAttempted": 1, "nError": 1}}
-    end = sim.server.history_end
+    end = sim.app.history_end
     hist = {"interval": f"{end - dt.timedelta(days=30)}/{end}", "metrics": ["nOutboundAttempted"],
             "groupBy": ["queueId"], "granularity": "P7D"}
     body = post(sim, "/api/v2/analytics/conversations/aggregates/query", hist, tok).json()

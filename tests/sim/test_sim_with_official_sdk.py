@@ -16,7 +16,7 @@ def test_sdk_client_credentials_then_usage_query(sim):
     c = sim.client()
     client = api_client(sim).get_client_credentials_token(c.id, c.secret)
     usage = sdk.UsageApi(client)
-    end = sim.server.history_end
+    end = sim.app.history_end
     query = sdk.ApiUsageOrganizationQuery()
     query.interval = f"{end - dt.timedelta(days=7)}/{end}"
     query.granularity = "Day"

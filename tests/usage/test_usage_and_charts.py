@@ -21,12 +21,12 @@ def session(sim):
 
 
 def known_totals(sim, start, end, client=None):
-    rows = [r for r in sim.server.usage_history if start <= r["day"] < end and (client is None or r["clientId"] == client)]
+    rows = [r for r in sim.app.usage_history if start <= r["day"] < end and (client is None or r["clientId"] == client)]
     return {k: sum(r[k] for r in rows) for k in ("requests", "status400", "status429", "status500", "status200")}
 
 
 def test_frame_columns_types_and_sums(sim, session):
-    end = sim.server.history_end + dt.timedelta(days=1)
+    end = sim.app.history_end + dt.timedelta(days=1)
     q = UsageQuery.build(interval=f"{end - dt.timedelta(days=30)}/{end}", group_by=["OAuthClientId", "TemplateUri"])
     frame = query_usage(session, q, **POLL)
     assert str(frame["date"].dtype).startswith("datetime64") and str(frame["date"].dt.tz) == "UTC"

@@ -105,14 +105,43 @@ def test_resend_selected(view, sim):
     assert sim.calls_placed == 2 and len(calls) == 2
 
 
-def test_real_org_needs_the_confirm_box(real_org_session, sim):
+def test_real_org_asks_with_org_region_and_number_then_sends_once(real_org_session, sim):
     view = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}', session=real_org_session))
-    assert "REAL ORG" in view.header.value and view.confirm in view.widget.children[4].children
+    assert "REAL ORG" in view.header.value and view.confirm.layout.display == "none"
     view.send_button.click()
-    assert "Confirmation required" in view.error.value and sim.calls_placed == 0
-    view.confirm.value = True
-    view.send_button.click()
+    assert sim.calls_placed == 0 and view.confirm.layout.display == "flex"
+    prompt = view.confirm_text.value
+    assert "+13175550100" in prompt and "us_east_1" in prompt and "Simulated Org" in prompt
+    view.confirm_yes.click()
     assert "HTTP 200" in view.result.value and sim.calls_placed == 1
+    assert view.confirm.layout.display == "none"
+
+
+def test_a_yes_is_never_sticky(real_org_session, sim):
+    """The old checkbox stayed ticked: later numbers, re-sends and other orgs went out unconfirmed."""
+    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}', session=real_org_session))
+    view.send_button.click()
+    view.confirm_yes.click()
+    assert sim.calls_placed == 1
+    view.raw.value = '{"phoneNumber": "+13175550104"}'      # another number: asks again
+    view.send_button.click()
+    assert sim.calls_placed == 1 and "+13175550104" in view.confirm_text.value
+    view.confirm_no.click()
+    assert sim.calls_placed == 1 and view.model.pending is None
+    view.history.value = (view.model.last_exchange.seq,)   # a re-send asks again too
+    view.resend_button.click()
+    assert sim.calls_placed == 1 and view.model.pending is not None
+
+
+def test_a_body_changed_after_the_prompt_is_asked_again(real_org_session, sim):
+    model = ComposerModel('{"phoneNumber": "+13175550100"}', session=real_org_session)
+    model.send()
+    intent = model.pending
+    model.text = '{"phoneNumber": "+13175550104"}'          # changed behind the prompt's back
+    model.report = model.set_text(model.text)
+    model.pending, model.pending_action = intent, ("send",)
+    model.confirm_pending()
+    assert sim.calls_placed == 0 and model.pending is not None and "+13175550104" in model.pending.prompt()
 
 
 def test_callback_errors_are_shown_not_silent(view):

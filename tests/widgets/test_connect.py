@@ -38,7 +38,8 @@ def test_real_region_with_typed_secret_that_is_not_kept(sim):
         assert view.client_secret.value == "" and view.token.value == ""
         assert "REAL ORG" in view.status.value and "client credentials: cannot place calls" in view.status.value
         assert "REAL ORG" in composer.header.value and "cannot place calls" in composer.header.value
-        assert composer.confirm in composer.widget.children[4].children
+        composer.send_button.click()     # a real org: the panel asks, naming org, region and number
+        assert "eu_west_1" in composer.confirm_text.value and composer.confirm.layout.display == "flex"
         assert c.secret not in view.status.value + composer.header.value + repr(model.session)
 
 

@@ -1,0 +1,423 @@
+"""The safety gate: the one place every request passes on its way out, reading the exact bytes about to be sent.
+
+`GatedTransport(inner, gate)` is the only transport a Session holds; `SafetyGate.check(request)` runs before every
+attempt (a 429 resend included) and raises a SafetyError instead of sending. In order:
+
+1. Where: the URL's host is the session's API or login host (no userinfo, no other host); the one exception is
+   `GET /api/v2/tokens/me` on another region's API host (the wrong-region probe, a bearer token only). Client
+   credentials (Basic auth, `client_secret`) only ever go to the session's login host.
+2. Reads (GET, HEAD, OPTIONS), the token request, and writes that only query (usage and analytics queries)
+   pass. Every other write is read as a Java/Jackson server would read it (UTF-8/16/32 with or without a BOM,
+   comments, the first JSON value of trailing data, every duplicate key, numbers where strings are expected).
+   On a real org bytes that are not exactly one JSON object are refused.
+3. Every value that could be dialled, anywhere in the body or query, is checked by diag.numbers: emergency numbers
+   are refused everywhere, on the simulator too; on a real org every position that may be dialled also refuses
+   short numbers, feature codes and emergency prefixes.
+4. Allow-lists (numbers, users, queues; exact after normalisation) when configured.
+5. On a real org, a confirmation bound to (org, region, method, path, destinations, body digest).
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+from urllib.parse import parse_qsl, urlsplit
+
+from . import numbers
+from .errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
+from .transport.base import Request, Response
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+CALL_CREATE = re.compile(r"^/api/v2/conversations/calls(?:/user/([^/]+))?$")
+CONVERSATION_WRITE = re.compile(r"^/api/v2/conversations/")
+# Writes that dial nothing and change nothing: they run a query (facts §6).
+QUERY_WRITES = tuple(re.compile(p) for p in (
+    r"^/api/v2/usage/query$", r"^/api/v2/oauth/clients/[^/]+/usage/query$",
+    r"^/api/v2/analytics/(?:conversations|ratelimits)/aggregates/query$"))
+TOKEN_PATH = "/oauth/token"
+PROBE_PATH = "/api/v2/tokens/me"
+# CreateCallRequest / Destination fields (facts §1.1) that are never dialled: checked for emergency numbers only.
+KNOWN_CALL_FIELDS = frozenset({"phoneNumber", "callerId", "callerIdName", "callFromQueueId", "callQueueId",
+                               "callUserId", "priority", "attributes", "languageId", "routingSkillsIds",
+                               "routingSkillExpression", "conversationIds", "participants", "uuiData",
+                               "externalContactId", "label"})
+KNOWN_DESTINATION_FIELDS = frozenset({"address", "name", "userId", "queueId"})
+DIALLED = frozenset({"phoneNumber"})
+
+
+@dataclass(frozen=True)
+class Org:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a write would do, as a person confirms it."""
+    method: str
+    path: str
+    org: Org
+    region: str
+    host: str
+    destinations: tuple[str, ...]     # "+13175550100", "user 5f3…", "queue 9a1…", "merge 77c…"
+    digest: str                       # sha256 of the exact bytes
+    real: bool
+
+    @property
+    def key(self) -> str:
+        parts = [self.method, self.path, self.org.id, self.region, self.host, "|".join(self.destinations), self.digest]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    @property
+    def is_call(self) -> bool:
+        return CALL_CREATE.match(self.path) is not None
+
+    def prompt(self) -> str:
+        where = f"org {self.org.name!r} (id {self.org.id}) in region {self.region} ({self.host})"
+        if self.is_call:
+            to = ", ".join(self.destinations) or "(no destination found in the body)"
+            return (f"Place a REAL call from {where} to {to}? A real phone will ring. "
+                    f"(body sha256 {self.digest[:12]})")
+        return f"Send {self.method} {self.path} to {where}? It changes the real org. (body sha256 {self.digest[:12]})"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """A person's yes, for exactly these intents (a new number, body, org or region is not covered)."""
+    keys: frozenset[str]
+
+    @classmethod
+    def of(cls, *intents: Intent) -> "Confirmation":
+        return cls(frozenset(i.key for i in intents))
+
+    def covers(self, intent: Intent) -> bool:
+        return intent.key in self.keys
+
+    def __repr__(self) -> str:
+        return f"<Confirmation of {len(self.keys)} request(s)>"
+
+
+# ---- reading the bytes as a lenient server would ----
+
+@dataclass
+class ReadBody:
+    value: Any = None                  # the first JSON value, objects as lists of (key, value) pairs
+    text: str | None = None
+    problem: str | None = None         # why this is not exactly one JSON object
+
+
+class _Pairs(list):
+    """A JSON object with every key kept, duplicates included (Jackson reads the last; a check reads all)."""
+
+
+def _decode(content: bytes) -> str:
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if content.startswith(bom):
+            return content.decode(codec)
+    head = content[:4]
+    if len(head) == 4 and head[:3] == b"\0\0\0":
+        return content.decode("utf-32-be")
+    if len(head) == 4 and head[1:] == b"\0\0\0":
+        return content.decode("utf-32-le")
+    if len(head) >= 2 and head[0] == 0:
+        return content.decode("utf-16-be")
+    if len(head) >= 2 and head[1] == 0:
+        return content.decode("utf-16-le")
+    return content.decode("utf-8")
+
+
+_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|#[^\n]*', re.S)
+
+
+def read_body(content: bytes | None) -> ReadBody:
+    if not content:
+        return ReadBody(problem="the body is empty")
+    try:
+        text = _decode(content)
+    except UnicodeDecodeError as exc:
+        return ReadBody(problem=f"the body is not UTF-8, UTF-16 or UTF-32 text (byte {exc.start})")
+    stripped = _COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text.lstrip("\ufeff \t\r\n"))
+    stripped = stripped.lstrip("\ufeff \t\r\n")
+    try:
+        value, end = json.JSONDecoder(object_pairs_hook=_Pairs, strict=False).raw_decode(stripped)
+    except (ValueError, RecursionError) as exc:
+        return ReadBody(text=text, problem=f"the body is not JSON ({str(exc).split(':')[0]})")
+    rest = stripped[end:].strip()
+    problem = None
+    if rest:
+        problem = "the body has data after the JSON object (a lenient server reads only the first value)"
+    elif not isinstance(value, _Pairs):
+        problem = "the body is not a JSON object"
+    return ReadBody(value, text, problem)
+
+
+# ---- finding what could be dialled ----
+
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')
+_NUMBER = re.compile(r"(?<![\w.\"'])-?\d[\d.eE+]*")
+
+
+def _text_tokens(text: str) -> Iterator[str]:
+    """Every string and number literal in the text, parseable or not (the backstop behind the structured walk)."""
+    for m in _STRING.finditer(text):
+        raw = m.group(1) if m.group(1) is not None else m.group(2)
+        try:
+            yield json.loads(f'"{raw}"')
+        except ValueError:
+            yield raw
+    for m in _NUMBER.finditer(_STRING.sub(" ", text)):
+        yield m.group(0)
+
+
+def _walk(value, path: str, strict: bool, depth: int = 0) -> Iterator[tuple[str, Any, bool]]:
+    """(path, scalar, strict) for every scalar under `value`."""
+    if depth > 64:
+        raise UnreadableBody("the body is nested more than 64 levels deep")
+    if isinstance(value, _Pairs):
+        for k, v in value:
+            yield from _walk(v, f"{path}.{k}", strict, depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}[{i}]", strict, depth + 1)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield path, value, strict
+
+
+def _call_positions(body: _Pairs) -> Iterator[tuple[str, Any, bool, str | None]]:
+    """(path, scalar, strict, role) of a CreateCallRequest; role names a destination kind, or None."""
+    for key, value in body:
+        path = f"$.{key}"
+        if key in DIALLED:
+            for p, v, _ in _walk(value, path, True):
+                yield p, v, True, "number"
+        elif key == "participants" and isinstance(value, list):
+            for i, item in enumerate(value):
+                ipath = f"{path}[{i}]"
+                if not isinstance(item, _Pairs):
+                    for p, v, _ in _walk(item, ipath, True):
+                        yield p, v, True, "number"
+                    continue
+                for k, v in item:
+                    role = {"address": "number", "userId": "user", "queueId": "queue"}.get(k)
+                    known = k in KNOWN_DESTINATION_FIELDS
+                    for p, s, _ in _walk(v, f"{ipath}.{k}", not known or k == "address"):
+                        yield p, s, not known or k == "address", role if known else "number"
+        elif key in ("callUserId", "callQueueId"):
+            for p, v, _ in _walk(value, path, False):
+                yield p, v, False, "user" if key == "callUserId" else "queue"
+        elif key == "conversationIds":
+            for p, v, _ in _walk(value, path, False):
+                yield p, v, False, "merge"
+        elif key in KNOWN_CALL_FIELDS:
+            for p, v, _ in _walk(value, path, False):
+                yield p, v, False, None
+        else:   # unknown key: how Genesys treats it is not documented, so it may be dialled
+            for p, v, _ in _walk(value, path, True):
+                yield p, v, True, "number"
+
+
+# ---- the gate ----
+
+@dataclass
+class GatePolicy:
+    api_base: str
+    login_base: str
+    region: str
+    real: bool                                         # a real org: confirmations, strict reading
+    allowed_numbers: frozenset[str] = frozenset()
+    allowed_users: frozenset[str] = frozenset()
+    allowed_queues: frozenset[str] = frozenset()
+    probe_hosts: frozenset[str] = frozenset()          # other regions' API hosts, for GET /api/v2/tokens/me
+
+    @property
+    def api_host(self) -> str:
+        return (urlsplit(self.api_base).netloc or "").lower()
+
+    @property
+    def login_host(self) -> str:
+        return (urlsplit(self.login_base).netloc or "").lower()
+
+    @property
+    def allow_list_on(self) -> bool:
+        return bool(self.allowed_numbers or self.allowed_users or self.allowed_queues)
+
+
+@dataclass
+class Assessment:
+    kind: str                                # read | token | query | write
+    intent: Intent | None = None
+    findings: list[str] = field(default_factory=list)
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.intent is not None and self.intent.real
+
+
+class SafetyGate:
+    def __init__(self, policy: GatePolicy, org: Callable[[], Org] | None = None):
+        self.policy = policy
+        self._org_source = org
+        self._org: Org | None = None
+
+    def __repr__(self) -> str:
+        p = self.policy
+        return (f"<SafetyGate {'REAL' if p.real else 'simulator'} {p.region} allow-list "
+                f"{'on' if p.allow_list_on else 'off'}>")
+
+    @property
+    def confirms_writes(self) -> bool:
+        return self.policy.real
+
+    def org(self) -> Org:
+        if self._org is None:
+            self._org = self._org_source() if self._org_source else Org("?", "(unknown org)")
+        return self._org
+
+    def check(self, request: Request) -> Assessment:
+        """Raise a SafetyError unless `request` may be sent exactly as it is."""
+        found = self.assess(request)
+        if found.needs_confirmation:
+            conf = request.confirmation
+            if not (hasattr(conf, "covers") and conf.covers(found.intent)):
+                raise ConfirmationRequired(found.intent.prompt(), found.intent)
+        return found
+
+    def assess(self, request: Request) -> Assessment:
+        """What `request` is and what it would do; raises for anything that may never be sent."""
+        p = self.policy
+        method = request.method.upper()
+        parts = urlsplit(request.url)
+        host = (parts.netloc or "").lower()
+        if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+            raise UnsafeRequest(f"the URL carries user information ({parts.scheme}://…@…): refused")
+        if parts.scheme not in ("https", "http") or (parts.scheme == "http" and p.real and not _loopback(host)):
+            raise UnsafeRequest(f"the URL scheme {parts.scheme!r} is not allowed here")
+        sends_secret = _carries_client_secret(request)
+        if sends_secret and not (host == p.login_host and parts.path == TOKEN_PATH):
+            raise UnsafeRequest(f"client credentials are only ever sent to {p.login_host}{TOKEN_PATH}; "
+                                f"refused to send them to {host}{parts.path}")
+        if host not in (p.api_host, p.login_host):
+            if method == "GET" and parts.path == PROBE_PATH and host in p.probe_hosts and not sends_secret:
+                return Assessment("read")
+            raise UnsafeRequest(f"{host or '(no host)'} is not this session's API or login host "
+                                f"({p.api_host}): refused")
+        if method in READS:
+            return Assessment("read")
+        if host == p.login_host and parts.path == TOKEN_PATH and method == "POST":
+            return Assessment("token")
+        if any(q.match(parts.path) for q in QUERY_WRITES):
+            return Assessment("query")
+        return Assessment("write", self._intent(method, parts, request.content))
+
+    def _intent(self, method: str, parts, content: bytes | None) -> Intent:
+        p = self.policy
+        body = read_body(content) if content else ReadBody()
+        if p.real and content and body.problem:
+            raise UnreadableBody(f"Not sent: {body.problem}. A server may still read it, so diag sends only bodies "
+                                 "that read as exactly one JSON object.")
+        call = CALL_CREATE.match(parts.path)
+        strict_everywhere = CONVERSATION_WRITE.match(parts.path) is not None and not call
+        positions: list[tuple[str, Any, bool, str | None]] = []
+        if isinstance(body.value, _Pairs) and call:
+            positions = list(_call_positions(body.value))
+        elif body.value is not None:
+            positions = [(path, v, strict_everywhere, "number" if strict_everywhere else None)
+                         for path, v, _ in _walk(body.value, "$", strict_everywhere)]
+        positions += [(f"query {k}", v, strict_everywhere or bool(call), None)
+                      for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+        if body.text is not None:
+            positions += [("(text)", t, False, None) for t in _text_tokens(body.text)]
+        destinations: list[str] = []
+        for path, value, strict, role in positions:
+            refusal = numbers.refusal(value, strict=strict and p.real)
+            if refusal is None and not p.real:
+                refusal = numbers.refusal(value, strict=False)
+            if refusal is not None:
+                raise BlockedNumber(refusal.shown, f"{refusal.reason} (at {path}; rule {refusal.code})", refusal.code,
+                                    path)
+            dest = _destination(value, role)
+            if dest and dest not in destinations:
+                destinations.append(dest)
+        if call and call.group(1):
+            destinations.append(f"as user {call.group(1)}")
+        if p.allow_list_on:
+            self._check_allowed(positions)
+        digest = hashlib.sha256(content or b"").hexdigest()
+        return Intent(method, parts.path, self.org() if p.real else Org("simulator", "simulator"), p.region,
+                      p.api_host, tuple(destinations), digest, p.real)
+
+    def _check_allowed(self, positions) -> None:
+        p = self.policy
+        for path, value, strict, role in positions:
+            if role == "number" and numbers.dial_of(value) is not None:
+                key = numbers.e164_key(value)
+                if key is None or key not in p.allowed_numbers:
+                    raise NumberNotAllowed(numbers.masked(str(value)), len(p.allowed_numbers), path)
+            elif role == "user" and isinstance(value, str) and value not in p.allowed_users:
+                raise NumberNotAllowed(value, len(p.allowed_users), path, kind="user")
+            elif role == "queue" and isinstance(value, str) and value not in p.allowed_queues:
+                raise NumberNotAllowed(value, len(p.allowed_queues), path, kind="queue")
+
+
+def _destination(value, role: str | None) -> str | None:
+    if role == "number":
+        return numbers.e164_key(value) or (str(value) if numbers.dial_of(value) else None)
+    if role in ("user", "queue", "merge") and isinstance(value, str):
+        return f"{role} {value}"
+    return None
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _carries_client_secret(request: Request) -> bool:
+    auth = next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
+    if auth.lower().startswith("basic "):
+        return True
+    content = request.content or b""
+    return b"client_secret" in content or b"client_assertion" in content
+
+
+class GatedTransport:
+    """The transport a Session holds: the gate, then the transport behind it."""
+
+    def __init__(self, inner, gate: SafetyGate):
+        self.inner = inner
+        self.gate = gate
+
+    def send(self, request: Request) -> Response:
+        self.gate.check(request)
+        return self.inner.send(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __repr__(self) -> str:
+        return f"<GatedTransport {self.gate!r} -> {self.inner!r}>"
+
+
+def allowed_numbers_from(values) -> frozenset[str]:
+    """Allow-listed numbers in their exact comparison form: '+' and digits, or a lower-case SIP/flow address."""
+    out = set()
+    for v in values or ():
+        key = numbers.e164_key(v) if isinstance(v, str) else None
+        if key:
+            out.add(key)
+    return frozenset(out)
+
+
+def allowed_ids_from(values) -> frozenset[str]:
+    return frozenset(v.strip() for v in values or () if isinstance(v, str) and v.strip())

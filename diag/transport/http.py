@@ -1,0 +1,62 @@
+"""The network transport: urllib3 directly, as the official SDK does, with retries and redirects switched off.
+
+urllib3 must never resend a request on its own, since a resent POST may place a second call. One pool serves the
+API and login hosts alike. Proxies (the rules requests applies) and the CA bundle come from the environment.
+"""
+from __future__ import annotations
+
+import os
+
+import urllib3
+
+from .base import Request, Response, TransportFailure
+
+
+def _ca_bundle() -> str | None:
+    found = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if found:
+        return found
+    try:
+        import certifi
+        return certifi.where()
+    except ImportError:  # pragma: no cover - certifi comes with requests
+        return None
+
+
+class HTTPTransport:
+    def __init__(self, maxsize: int = 8):
+        self._options = {"cert_reqs": "CERT_REQUIRED", "ca_certs": _ca_bundle(), "retries": False, "maxsize": maxsize}
+        self._pools: dict[str | None, urllib3.PoolManager] = {}
+
+    def _pool(self, url: str) -> urllib3.PoolManager:
+        import requests.utils   # only for its reading of *_proxy / no_proxy
+
+        scheme_host = url.split("/", 3)[:3]
+        key = "/".join(scheme_host)
+        if key not in self._pools:
+            proxy = requests.utils.get_environ_proxies(url).get(url.split(":", 1)[0])
+            self._pools[key] = (urllib3.ProxyManager(proxy, **self._options) if proxy
+                                else urllib3.PoolManager(**self._options))
+        return self._pools[key]
+
+    def send(self, request: Request) -> Response:
+        try:
+            r = self._pool(request.url).request(
+                request.method, request.url, body=request.content, headers=request.headers,
+                timeout=urllib3.Timeout(request.timeout), retries=False, redirect=False, preload_content=True)
+        except urllib3.exceptions.TimeoutError:
+            raise TransportFailure("timed out waiting for the answer", "timeout") from None
+        except urllib3.exceptions.ProtocolError as exc:
+            cut = "IncompleteRead" in str(exc) or "incomplete" in str(exc).lower()
+            raise TransportFailure("the answer was cut short (truncated body)" if cut else
+                                   "the connection was reset or refused", "truncated" if cut else "reset") from None
+        except urllib3.exceptions.HTTPError:
+            raise TransportFailure("the connection was reset or refused", "refused") from None
+        return Response(r.status, r.headers, r.data)
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.clear()
+
+    def __repr__(self) -> str:
+        return f"<HTTPTransport hosts={len(self._pools)}>"
