@@ -107,8 +107,9 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     files["session.har"] = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
     mapping = dict(pseudo.mapping) if pseudo else {}
     variables = _number_variables(raw_numbers, mapping, keep_numbers)
-    files["repro.sh"] = repro_sh(records, variables).encode()
-    files["repro.py"] = repro_py(records, variables).encode()
+    replayable = [dict(r, refused=_replay_refusal(e)) for r, e in zip(records, exchanges)]
+    files["repro.sh"] = repro_sh(replayable, variables).encode()
+    files["repro.py"] = repro_py(replayable, variables).encode()
     for name, frame in (frames or {}).items():
         files[f"data/{name}.csv"] = clean_text(frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z")).encode()
     for name, fig in (figures or {}).items():
@@ -272,6 +273,26 @@ def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: boo
     return list(seen.values())
 
 
+def _replay_refusal(ex: Exchange) -> str | None:
+    """The safety gate's word on a recorded write, as if sent to a real org: the scripts leave refused ones out."""
+    from .gate import READS, refusal_for
+
+    if ex.method.upper() in READS or ex.request_body is None or isinstance(ex.request_body, str):
+        return None
+    found = refusal_for(ex.method, urlsplit(ex.url).path or ex.path, json.dumps(ex.request_body).encode())
+    return found.split(":", 1)[0] + ": " + found.split("(at ", 1)[-1].rstrip(")") if found else None
+
+
+def _comment(text: str) -> str:
+    return re.sub(r"[^\w .,:;+$'()\[\]-]", " ", text)[:200]
+
+
+def _script_table() -> str:
+    from .numbers import emergency_by_country_code
+
+    return json.dumps({str(k): v for k, v in emergency_by_country_code().items()}, separators=(",", ":"))
+
+
 def _base_and_path(url: str) -> tuple[str, str]:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}", parts.path + (f"?{parts.query}" if parts.query else "")
@@ -280,20 +301,52 @@ def _base_and_path(url: str) -> tuple[str, str]:
 def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
     final = _final(records)
     base = _base_and_path(final[0]["url"])[0] if final else "https://api.mypurecloud.com"
+    table = json.loads(_script_table())
     lines = ["#!/usr/bin/env bash",
              "# Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.",
              "# Needs: GENESYS_CLOUD_ACCESS_TOKEN (a user token); GENESYS_CLOUD_API to change the API base URL.",
+             "# Every NUMBER_n must be a full E.164 number; emergency and short numbers are refused (exit 3), from",
+             "# libphonenumber's emergency patterns per country calling code (EMERGENCY below).",
              "set -u",
              f'API="${{GENESYS_CLOUD_API:-{base}}}"',
-             ': "${GENESYS_CLOUD_ACCESS_TOKEN:?set GENESYS_CLOUD_ACCESS_TOKEN to a valid token}"']
+             ': "${GENESYS_CLOUD_ACCESS_TOKEN:?set GENESYS_CLOUD_ACCESS_TOKEN to a valid token}"',
+             "declare -A EMERGENCY=(" + " ".join(
+                 f"[{cc}]='{pat.replace('(?:', '(').replace(chr(92) + 'd', '[0-9]')}'" for cc, pat in table.items())
+             + ")",
+             "check_number() {   # $1: variable name, $2: its value",
+             '    local v="${2//[[:space:]().\/-]/}" d cc n rest',
+             '    if ! [[ "$v" =~ ^\+[1-9][0-9]{7,14}$ ]]; then',
+             '        echo "refused: $1 must be a full number in E.164 (+ country code and number): diag never replays '
+             'short, national or service numbers" >&2; exit 3',
+             "    fi",
+             '    d="${v#+}"',
+             "    for n in 1 2 3; do",
+             '        cc="${d:0:n}"',
+             '        if [[ -n "${EMERGENCY[$cc]+set}" ]]; then',
+             '            rest="${d:n}"',
+             '            if (( ${#rest} < 7 )); then echo "refused: $1 has only ${#rest} digits after +$cc: a short '
+             'service number" >&2; exit 3; fi',
+             '            if [[ -n "${EMERGENCY[$cc]}" && "$rest" =~ ^(${EMERGENCY[$cc]}) ]]; then',
+             '                echo "refused: $1 begins with an emergency number of +$cc (${BASH_REMATCH[0]})" >&2; exit 3',
+             "            fi",
+             "            return 0",
+             "        fi",
+             "    done",
+             '    echo "refused: $1 has no known country code" >&2; exit 3',
+             "}"]
     for var, shown, default in variables:
         if default:
             lines.append(f'{var}="${{{var}:-{default}}}"')
         else:
             lines.append(f': "${{{var}:?set {var} to the real number behind {shown}}}"')
+        lines.append(f'check_number {var} "${{{var}}}"')
     for i, r in enumerate(final, 1):
         _, path = _base_and_path(r["url"])
         lines.append("")
+        if r.get("refused"):
+            lines.append(f"# {i}. {r['method']} {r['template'] or r['path']}: left out, diag's safety gate refuses it "
+                         f"({_comment(r['refused'])})")
+            continue
         lines.append(f"# {i}. {r['method']} {r['template'] or r['path']} -> recorded status {r['status']}"
                      + (f", correlation id {r['correlation_id']}" if r["correlation_id"] else ""))
         cmd = f'curl -sS -o /dev/null -w "STATUS {i} %{{http_code}}\\n" -X {r["method"]} "$API"{shlex.quote(path)} ' \
@@ -314,17 +367,51 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
     lines = ['"""Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.',
              "", "Needs GENESYS_CLOUD_ACCESS_TOKEN; GENESYS_CLOUD_API changes the API base URL.", '"""',
              "import json", "import os", "import sys", "", "import requests", "",
+             "import re", "",
              f'API = os.environ.get("GENESYS_CLOUD_API", {base!r})',
              'HEADERS = {"Authorization": "Bearer " + os.environ["GENESYS_CLOUD_ACCESS_TOKEN"], '
-             '"Accept": "application/json"}', "NUMBERS = {"]
+             '"Accept": "application/json"}',
+             "# libphonenumber's emergency-number patterns by country calling code: emergency and short numbers are",
+             "# refused (exit 3). With diag installed its own safety rules (diag.numbers) are used instead.",
+             f"EMERGENCY = json.loads({_script_table()!r})", "",
+             "def refusal(name, value):",
+             "    try:",
+             "        from diag.numbers import refusal as diag_refusal",
+             "        found = diag_refusal(value, strict=True)",
+             "        return found and found.reason",
+             "    except ImportError:",
+             "        pass",
+             '    v = re.sub(r"[\\s().\\/-]", "", value)',
+             '    if not re.fullmatch(r"\\+[1-9]\\d{7,14}", v):',
+             '        return "must be a full number in E.164 (+ country code and number)"',
+             "    d = v[1:]",
+             "    for n in (1, 2, 3):",
+             "        if d[:n] in EMERGENCY:",
+             "            rest, pattern = d[n:], EMERGENCY[d[:n]]",
+             "            if len(rest) < 7:",
+             '                return f"has only {len(rest)} digits after +{d[:n]}: a short service number"',
+             "            if pattern and re.match(f\"(?:{pattern})\", rest):",
+             '                return f"begins with an emergency number of +{d[:n]}"',
+             "            return None",
+             '    return "has no known country code"', "",
+             "NUMBERS = {"]
     for var, shown, default in variables:
         lines.append(f"    {var!r}: os.environ.get({var!r}, {default!r}),  # {shown}")
     lines += ["}", "missing = [k for k, v in NUMBERS.items() if not v]", "if missing:",
-              '    sys.exit("set the real numbers first: " + ", ".join(missing))', "",
+              '    sys.exit("set the real numbers first: " + ", ".join(missing))',
+              "for name, value in NUMBERS.items():",
+              "    why = refusal(name, value)",
+              "    if why:",
+              '        print(f"refused: {name} {why}", file=sys.stderr)',
+              "        sys.exit(3)", "",
               "def body(text):", "    for var, value in NUMBERS.items():",
               '        text = text.replace("${" + var + "}", value)', "    return json.loads(text)", "",
               "REQUESTS = ["]
     for r in final:
+        if r.get("refused"):
+            lines.append(f"    # {r['method']} {r['template'] or r['path']}: left out, diag's safety gate refuses it "
+                         f"({_comment(r['refused'])})")
+            continue
         _, path = _base_and_path(r["url"])
         text = None
         if r["request_body"] is not None and not isinstance(r["request_body"], str):

@@ -409,6 +409,20 @@ class GatedTransport:
         return f"<GatedTransport {self.gate!r} -> {self.inner!r}>"
 
 
+def refusal_for(method: str, path: str, content: bytes | None, *, real: bool = True) -> str | None:
+    """Why the gate would refuse this write on a real org (None: it would not). For recorded requests, such as
+    a bundle's repro scripts, which replay them outside diag."""
+    from .errors import SafetyError
+
+    base = "https://replay.invalid"
+    gate = SafetyGate(GatePolicy(base, base, "replay", real=real), org=lambda: Org("replay", "replay"))
+    try:
+        gate.assess(Request(method.upper(), base + path, {}, content))
+    except SafetyError as exc:
+        return str(exc)
+    return None
+
+
 def allowed_numbers_from(values) -> frozenset[str]:
     """Allow-listed numbers in their exact comparison form: '+' and digits, or a lower-case SIP/flow address."""
     out = set()

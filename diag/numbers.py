@@ -42,6 +42,7 @@ class Dial:
     feature: bool       # contains * or #
     vanity: bool        # letters read as keypad digits
     address: bool       # came from a SIP/tel URI or a name@host address
+    pause: bool = False  # a pause or extension marker follows the number (even with nothing after it)
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,12 @@ def dial_of(value) -> Dial | None:
     head = m.group(0) if m else ""
     rest = text[len(head):]
     tail = ""
-    vanity = False
+    vanity = paused = False
     if rest:
         pause = PAUSE.match(rest)
         if head and pause:
             tail = re.sub(r"\D", "", rest[pause.end():])
+            paused = True
         elif re.fullmatch(r"[0-9a-z]+", rest):
             head = (head + rest).translate(_KEYPAD)   # 1-800-FLOWERS, or "www"
             vanity = True
@@ -136,7 +138,7 @@ def dial_of(value) -> Dial | None:
             return None
     if not head:
         return None
-    return Dial(plus, head, tail, feature, vanity, address)
+    return Dial(plus, head, tail, feature, vanity, address, paused)
 
 
 # ---- emergency metadata ----
@@ -297,4 +299,15 @@ def e164_key(value) -> str | None:
         if not d.plus and d.digits.startswith(idd):
             key = "+" + d.digits[len(idd):]
             break
-    return key + ("," + d.tail if d.tail else "")   # extra digits never match an allow-listed number
+    return key + ("," + d.tail if d.pause else "")   # a pause or extension never matches an allow-listed number
+
+
+def emergency_by_country_code() -> dict[int, str]:
+    """Every country calling code with the union of its regions' emergency-number patterns ('' when none):
+    the table the bundle's repro scripts carry so that they refuse emergency numbers without diag installed."""
+    table = _emergency_patterns()
+    out = {}
+    for cc, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
+        pats = sorted({table[r].pattern for r in regions if r in table})
+        out[cc] = "|".join(pats)
+    return out
