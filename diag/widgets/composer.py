@@ -44,8 +44,10 @@ def to_form_value(field: str, value: Any) -> str:
         lines = []
         for p in value:
             if isinstance(p, dict):
-                lines.append(p.get("address") or (f"user:{p['userId']}" if p.get("userId") else
-                                                  f"queue:{p['queueId']}" if p.get("queueId") else json.dumps(p)))
+                address = p.get("address")   # any JSON type: the form shows what was pasted, the doctor says why
+                lines.append((address if isinstance(address, str) else json.dumps(address)) if address else (
+                    f"user:{p['userId']}" if p.get("userId") else
+                    f"queue:{p['queueId']}" if p.get("queueId") else json.dumps(p)))
             else:
                 lines.append(str(p))
         return "\n".join(lines)
