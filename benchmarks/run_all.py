@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-BENCHES = ["bench_startup", "bench_doctor", "bench_contract", "bench_simulator", "bench_calls", "bench_usage_frame", "bench_bundle",
+BENCHES = ["bench_startup", "bench_doctor", "bench_contract", "bench_simulator", "bench_calls", "bench_gate", "bench_usage_frame", "bench_bundle",
            "bench_notebooks"]
 
 
@@ -45,6 +45,12 @@ def rows(name: str, r: dict) -> list[tuple]:
                  ">= 500/s; per-call <= 1.5x SDK", r["diag_calls_per_s"] >= 500 and r["per_call_ratio"] <= 1.5),
                 ("paced batch, share of the limit", f"{p['achieved_share']:.1%} of {p['limit']}, {p['429s']} x 429",
                  "the limit", p["achieved_share"], ">= 95 %, no 429", p["achieved_share"] >= 0.95 and not p["429s"])]
+    if name == "bench_gate":
+        return [(f"safety gate per call, {w}", f"{v['gated_calls_per_s']} calls/s",
+                 f"{v['ungated_calls_per_s']} calls/s (same Session, gate taken out)", round(1 + v["per_call_cost"], 3),
+                 "<= 1.10", v["per_call_cost"] <= 0.10)
+                for w, v in r["workloads"].items() if isinstance(v, dict)] + [
+                ("safety gate alone (assess one call body)", f"{r['workloads']['gate_alone_us']} us", "-", "-", "-", "-")]
     if name == "bench_usage_frame":
         return [("1M usage rows -> frame -> PNG", f"{r['diag_total_s']} s, {r['diag_peak_mb']} MB",
                  f"{r['baseline_total_s']} s, {r['baseline_peak_mb']} MB (json_normalize)", r["frame_ratio"],

@@ -7,7 +7,8 @@ The public surface is small and imported lazily, so `import diag` stays fast:
     check_for_operation(op, body)    any operation's body against its SDK model
     parse_body(text)                 read pasted JSON, repairing copy-paste damage
     check_operation("POST /path")    is this a real Platform API operation?
-    connect(...) -> Session          the simulator by default, or a real region; send(), call(), preflight()
+    connect(...) -> Session          the simulator by default, a real region only when named; send(), call()
+    Confirmation                     a person's yes for exactly one org, destination set and body (diag.gate)
     run_batch(session, body, count)  paced test calls under the rate limit
     Simulator                        the built-in Genesys Cloud simulator (a real HTTP server on 127.0.0.1)
     bundle_from_session(zip, s)      the support-ticket zip: summary, HAR, repro scripts, charts, redacted
@@ -31,7 +32,9 @@ _EXPORTS = {
     "REGIONS": "diag.regions", "find_region": "diag.regions", "Region": "diag.regions",
     "explain": "diag.errors", "DiagError": "diag.errors", "ConfigError": "diag.errors", "AuthError": "diag.errors",
     "SafetyError": "diag.errors", "ConfirmationRequired": "diag.errors", "BlockedNumber": "diag.errors",
-    "NumberNotAllowed": "diag.errors", "UsageQueryError": "diag.usage",
+    "NumberNotAllowed": "diag.errors", "ConfirmationDeclined": "diag.errors", "UnreadableBody": "diag.errors",
+    "UnsafeRequest": "diag.errors", "UsageQueryError": "diag.usage",
+    "Confirmation": "diag.gate", "SafetyGate": "diag.gate",
     "Simulator": "diag.sim",
     "build_bundle": "diag.bundle", "bundle_from_session": "diag.bundle", "RedactionError": "diag.bundle",
 }

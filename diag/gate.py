@@ -22,6 +22,8 @@ import codecs
 import hashlib
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlsplit
@@ -140,15 +142,18 @@ def read_body(content: bytes | None) -> ReadBody:
         text = _decode(content)
     except UnicodeDecodeError as exc:
         return ReadBody(problem=f"the body is not UTF-8, UTF-16 or UTF-32 text (byte {exc.start})")
-    stripped = _COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", text.lstrip("\ufeff \t\r\n"))
-    stripped = stripped.lstrip("\ufeff \t\r\n")
+    start = text.lstrip("\ufeff \t\r\n")
+    stripped = start if "/" not in start and "#" not in start else \
+        _COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", start).lstrip()
     try:
         value, end = json.JSONDecoder(object_pairs_hook=_Pairs, strict=False).raw_decode(stripped)
     except (ValueError, RecursionError) as exc:
         return ReadBody(text=text, problem=f"the body is not JSON ({str(exc).split(':')[0]})")
     rest = stripped[end:].strip()
     problem = None
-    if rest:
+    if stripped.strip() != start.strip():
+        problem = "the body has comments (a server may refuse them or skip them)"
+    elif rest:
         problem = "the body has data after the JSON object (a lenient server reads only the first value)"
     elif not isinstance(value, _Pairs):
         problem = "the body is not a JSON object"
@@ -262,6 +267,8 @@ class SafetyGate:
         self.policy = policy
         self._org_source = org
         self._org: Org | None = None
+        self._seen: OrderedDict[tuple, Assessment] = OrderedDict()   # the same bytes are read once per send
+        self._seen_lock = threading.Lock()
 
     def __repr__(self) -> str:
         p = self.policy
@@ -288,6 +295,18 @@ class SafetyGate:
 
     def assess(self, request: Request) -> Assessment:
         """What `request` is and what it would do; raises for anything that may never be sent."""
+        key = (request.method, request.url, request.content, tuple(sorted(request.headers.items())))
+        with self._seen_lock:
+            found = self._seen.get(key)
+        if found is None:
+            found = self._assess(request)      # a refusal raises and is never remembered
+            with self._seen_lock:
+                self._seen[key] = found
+                if len(self._seen) > 64:
+                    self._seen.popitem(last=False)
+        return found
+
+    def _assess(self, request: Request) -> Assessment:
         p = self.policy
         method = request.method.upper()
         parts = urlsplit(request.url)
@@ -329,7 +348,7 @@ class SafetyGate:
                          for path, v, _ in _walk(body.value, "$", strict_everywhere)]
         positions += [(f"query {k}", v, strict_everywhere or bool(call), None)
                       for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-        if body.text is not None:
+        if body.text is not None and body.problem:   # the backstop: what a more lenient reader might find
             positions += [("(text)", t, False, None) for t in _text_tokens(body.text)]
         destinations: list[str] = []
         for path, value, strict, role in positions:

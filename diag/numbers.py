@@ -70,8 +70,13 @@ def masked(value: str, keep: int = 0) -> str:
 
 # ---- reading a value ----
 
+_ASCII_SEPARATORS = str.maketrans("", "", " \t\n\r\x0b\x0c-" + "".join(_SEPARATORS))
+
+
 def _canonical(text: str) -> str:
     """NFKC (full-width digits and plus), other Unicode digits to ASCII, separators and invisibles removed."""
+    if text.isascii() and text.isprintable():     # the common case, without the per-character walk
+        return text.translate(_ASCII_SEPARATORS).lower()
     out = []
     for ch in unicodedata.normalize("NFKC", text):
         if ch.isascii():
@@ -207,7 +212,11 @@ def refusal(value, *, strict: bool) -> Refusal | None:
     dial = dial_of(value)
     if dial is None:
         return None
-    return _refusal(dial, strict, masked(value if isinstance(value, str) else str(value), keep=4))
+    found = _refusal(dial, strict, "{shown}")
+    if found is None:
+        return None
+    shown = masked(value if isinstance(value, str) else str(value), keep=4)   # only when there is something to say
+    return Refusal(found.code, shown, found.reason.replace("'{shown}'", repr(shown)), found.regions)
 
 
 _PRIORITY = ("emergency-number", "emergency-extension", "emergency-prefix", "short-number", "unknown-country",

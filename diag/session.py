@@ -121,7 +121,7 @@ class Session:
 
     def locate_token_region(self) -> str | None:
         """After a 401 on a pasted token: which other region knows it (GET /api/v2/tokens/me there)."""
-        if not isinstance(self.tokens, StaticToken) or self.simulated:
+        if not isinstance(self.tokens, StaticToken):
             return None
         return locate_region(self.tokens.token(), self.regions, skip=self.region, transport=self.transport)
 
