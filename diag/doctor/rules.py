@@ -242,15 +242,22 @@ def number_fields(body: dict) -> Iterator[tuple[str, str, str]]:
     role: "destination" (phoneNumber, participants[].address), "caller" (callerId), "other" (a number under
     an unknown key, such as `to`; only the safety checks apply to those).
     """
-    if isinstance(body.get("phoneNumber"), str):
-        yield "$.phoneNumber", body["phoneNumber"], "destination"
-    if isinstance(body.get("callerId"), str):
-        yield "$.callerId", body["callerId"], "caller"
+    def dialable(v) -> bool:   # a JSON number where a string belongs is still dialled (Jackson coerces it)
+        return isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+    if dialable(body.get("phoneNumber")):
+        yield "$.phoneNumber", _as_text(body["phoneNumber"]), "destination"
+    if dialable(body.get("callerId")):
+        yield "$.callerId", _as_text(body["callerId"]), "caller"
     for i, item in enumerate(participants_of(body)):
-        if isinstance(item, dict) and isinstance(item.get("address"), str):
-            yield path_of("participants", i, "address"), item["address"], "destination"
+        if isinstance(item, dict) and dialable(item.get("address")):
+            yield path_of("participants", i, "address"), _as_text(item["address"]), "destination"
     known = model_fields("CreateCallRequest")
     yield from _phoneish_under_unknown(body, "$", known)
+
+
+def _as_text(value) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _phoneish_under_unknown(value: Any, path: str, known: dict | None, depth: int = 0) -> Iterator:
@@ -272,18 +279,24 @@ def _phoneish_under_unknown(value: Any, path: str, known: dict | None, depth: in
 
 @rule
 def numbers(ctx: Context) -> Iterator[Finding]:
+    from .. import numbers as dialling   # the safety gate's own reading: the doctor and the gate agree
+
     for path, value, role in number_fields(ctx.body):
-        check = phones.analyse(value, ctx.region_hint)
-        if check.emergency_in:
+        hard = dialling.refusal(value, strict=False)
+        if hard is not None:
             yield Finding(ERROR, path, "emergency-number",
-                          f"{value!r} is an emergency number ({_regions(check.emergency_in)}). diag never sends "
-                          "a call to an emergency number; test with a number you own.", INFERRED)
+                          f"{hard.reason} Test with a number you own.", INFERRED)
             continue
+        check = phones.analyse(value, ctx.region_hint)
         if check.service_in:
             yield Finding(ERROR, path, "short-service-number",
                           f"{value!r} is a short service number in {_regions(check.service_in)}; it is not a "
                           "test destination and diag will not send it.", INFERRED)
             continue
+        strict = dialling.refusal(value, strict=True) if role != "caller" else None
+        if strict is not None:
+            yield Finding(WARNING, path, "refused-on-real-org",
+                          f"diag's safety gate will not send this to a real org: {strict.reason}", INFERRED)
         if role == "destination":
             yield from _destination_number(path, value, check)
         elif role == "caller" and check.kind != "e164":

@@ -177,3 +177,16 @@ def test_every_spelling_reads_as_the_number():
         value = str(make("911", 1, "\u00a0", 0xFF10))
         digits = "".join(str(unicodedata.decimal(c)) for c in value if unicodedata.category(c) == "Nd")
         assert "911" in digits or re.search(r"%39%31%31|3[9]", value), spelling
+
+
+@SETTINGS
+@given(st.sampled_from(emergency_numbers()), st.sampled_from(sorted(SPELLINGS)), st.sampled_from(SEPARATORS),
+       st.sampled_from(DIGIT_SETS), st.sampled_from(["phoneNumber", "participant"]))
+def test_the_doctor_says_so_before_the_gate_refuses(number, spelling, sep, base, position):
+    """What the composer shows as you type agrees with what the gate does on Send."""
+    from diag.doctor import check
+
+    region, cc, n = number
+    body = POSITIONS[position](SPELLINGS[spelling](n, cc, sep, base))
+    report = check(body)
+    assert report.blocked and "emergency-number" in report.codes(), (body, report.codes())
