@@ -107,6 +107,10 @@ class TokenSource:
     def secrets(self) -> list[str]:
         return []
 
+    def client_secrets(self) -> list[str]:
+        """Secrets that may only ever go to the login host (a client secret; never a bearer token)."""
+        return []
+
 
 class StaticToken(TokenSource):
     """A token pasted by the user (a user token, typically). Expiry is detected on the first 401."""
@@ -183,6 +187,9 @@ class ClientCredentialsGrant(TokenSource):
 
     def secrets(self) -> list[str]:
         return [s for s in (self._secret, self._token) if s]
+
+    def client_secrets(self) -> list[str]:
+        return [self._secret]
 
     def __repr__(self) -> str:
         return f"<ClientCredentialsGrant client_id={self.client_id!r} secret=***>"

@@ -274,17 +274,48 @@ def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: boo
 
 
 def _replay_refusal(ex: Exchange) -> str | None:
-    """The safety gate's word on a recorded write, as if sent to a real org: the scripts leave refused ones out."""
+    """Why a recorded request must not be replayed (the scripts leave it out): a method or path that is not a plain
+    Platform API one (a saved log can be edited), or what the safety gate says of it as if sent to a real org."""
+    from .errors import SafetyError
     from .gate import READS, refusal_for
+    from .session import platform_path
 
-    if ex.method.upper() in READS or ex.request_body is None or isinstance(ex.request_body, str):
+    if not isinstance(ex.method, str) or not re.fullmatch(r"[A-Z]{3,7}", ex.method):
+        return "not a plain HTTP method"
+    try:
+        platform_path(_base_and_path(str(ex.url))[1])
+    except SafetyError:
+        return "not a Platform API path"
+    if ex.method in READS or ex.request_body is None or isinstance(ex.request_body, str):
         return None
-    found = refusal_for(ex.method, urlsplit(ex.url).path or ex.path, json.dumps(ex.request_body).encode())
+    found = refusal_for(ex.method, urlsplit(ex.url).path, json.dumps(ex.request_body).encode())
     return found.split(":", 1)[0] + ": " + found.split("(at ", 1)[-1].rstrip(")") if found else None
 
 
+def _replay_base(final: list[dict]) -> str | None:
+    """The recorded API base when it is a Genesys region's (or the in-process simulator's); else None, and the
+    scripts ask for GENESYS_CLOUD_API (a saved log could point the token at any host)."""
+    from .regions import REGIONS
+    from .sim import IN_PROCESS_BASE
+
+    if not final:
+        return None
+    base = _base_and_path(str(final[0]["url"]))[0]
+    known = {r.api_base for r in REGIONS.values()} | {IN_PROCESS_BASE}
+    return base if base in known else None
+
+
+def _label(r: dict) -> str:
+    """'METHOD /path/template' when both are plain; else a neutral label (a saved log can carry anything)."""
+    method, where = r.get("method"), r.get("template") or r.get("path")
+    plain_method = isinstance(method, str) and re.fullmatch(r"[A-Z]{3,7}", method)
+    plain_path = isinstance(where, str) and re.fullmatch(r"/[A-Za-z0-9/{}._~-]{0,200}", where)
+    return f"{method} {where}" if plain_method and plain_path else "a recorded request (label not shown)"
+
+
 def _comment(text: str) -> str:
-    return re.sub(r"[^\w .,:;+$'()\[\]-]", " ", text)[:200]
+    """Text safe inside a script comment: one line, no quotes, no shell or Python syntax that could end it."""
+    return re.sub(r"[^A-Za-z0-9 .,:;+#/{}_-]", " ", str(text))[:200]
 
 
 def _script_table() -> str:
@@ -300,7 +331,7 @@ def _base_and_path(url: str) -> tuple[str, str]:
 
 def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
     final = _final(records)
-    base = _base_and_path(final[0]["url"])[0] if final else "https://api.mypurecloud.com"
+    base = _replay_base(final)
     table = json.loads(_script_table())
     lines = ["#!/usr/bin/env bash",
              "# Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.",
@@ -308,7 +339,9 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
              "# Every NUMBER_n must be a full E.164 number; emergency and short numbers are refused (exit 3), from",
              "# libphonenumber's emergency patterns per country calling code (EMERGENCY below).",
              "set -u",
-             f'API="${{GENESYS_CLOUD_API:-{base}}}"',
+             f'API="${{GENESYS_CLOUD_API:-{base}}}"' if base else
+             ': "${GENESYS_CLOUD_API:?set GENESYS_CLOUD_API to your region API base URL (the log named no Genesys '
+             'region)}"; API="$GENESYS_CLOUD_API"',
              ': "${GENESYS_CLOUD_ACCESS_TOKEN:?set GENESYS_CLOUD_ACCESS_TOKEN to a valid token}"',
              "declare -A EMERGENCY=(" + " ".join(
                  f"[{cc}]='{pat.replace('(?:', '(').replace(chr(92) + 'd', '[0-9]')}'" for cc, pat in table.items())
@@ -344,11 +377,11 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
         _, path = _base_and_path(r["url"])
         lines.append("")
         if r.get("refused"):
-            lines.append(f"# {i}. {r['method']} {r['template'] or r['path']}: left out, diag's safety gate refuses it "
-                         f"({_comment(r['refused'])})")
+            lines.append(f"# {i}. {_label(r)}: left out, diag refuses to replay it ({_comment(r['refused'])})")
             continue
-        lines.append(f"# {i}. {r['method']} {r['template'] or r['path']} -> recorded status {r['status']}"
-                     + (f", correlation id {r['correlation_id']}" if r["correlation_id"] else ""))
+        cid = r["correlation_id"] if isinstance(r["correlation_id"], str) else ""
+        lines.append("# " + _comment(f"{i}. {_label(r)} -> recorded status {r['status']}"
+                                     + (f", correlation id {cid}" if cid else "")))
         cmd = f'curl -sS -o /dev/null -w "STATUS {i} %{{http_code}}\\n" -X {r["method"]} "$API"{shlex.quote(path)} ' \
               f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"'
         if r["request_body"] is not None and not isinstance(r["request_body"], str):
@@ -363,12 +396,14 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
 
 def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
     final = _final(records)
-    base = _base_and_path(final[0]["url"])[0] if final else "https://api.mypurecloud.com"
+    base = _replay_base(final)
     lines = ['"""Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.',
              "", "Needs GENESYS_CLOUD_ACCESS_TOKEN; GENESYS_CLOUD_API changes the API base URL.", '"""',
              "import json", "import os", "import sys", "", "import requests", "",
              "import re", "",
-             f'API = os.environ.get("GENESYS_CLOUD_API", {base!r})',
+             f'API = os.environ.get("GENESYS_CLOUD_API", {base!r})' if base else
+             'API = os.environ.get("GENESYS_CLOUD_API") or sys.exit("set GENESYS_CLOUD_API to your region API base '
+             'URL (the log named no Genesys region)")',
              'HEADERS = {"Authorization": "Bearer " + os.environ["GENESYS_CLOUD_ACCESS_TOKEN"], '
              '"Accept": "application/json"}',
              "# libphonenumber's emergency-number patterns by country calling code: emergency and short numbers are",
@@ -409,8 +444,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
               "REQUESTS = ["]
     for r in final:
         if r.get("refused"):
-            lines.append(f"    # {r['method']} {r['template'] or r['path']}: left out, diag's safety gate refuses it "
-                         f"({_comment(r['refused'])})")
+            lines.append(f"    # {_label(r)}: left out, diag refuses to replay it ({_comment(r['refused'])})")
             continue
         _, path = _base_and_path(r["url"])
         text = None
@@ -418,7 +452,8 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
             text = json.dumps(r["request_body"], ensure_ascii=False)
             for var, shown, _ in variables:
                 text = text.replace(shown, f"${{{var}}}")
-        lines.append(f"    ({r['method']!r}, {path!r}, {text!r}, {r['status']!r}),")
+        status = r["status"] if isinstance(r["status"], int) else None
+        lines.append(f"    ({r['method']!r}, {path!r}, {text!r}, {status!r}),")
     lines += ["]", "", "for i, (method, path, text, recorded) in enumerate(REQUESTS, 1):",
               "    kwargs = {\"json\": body(text)} if text is not None else {}",
               "    r = requests.request(method, API + path, headers=HEADERS, timeout=30, **kwargs)",

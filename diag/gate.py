@@ -25,8 +25,9 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterator
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from . import numbers
 from .errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
@@ -41,6 +42,7 @@ QUERY_WRITES = tuple(re.compile(p) for p in (
     r"^/api/v2/analytics/(?:conversations|ratelimits)/aggregates/query$"))
 TOKEN_PATH = "/oauth/token"
 PROBE_PATH = "/api/v2/tokens/me"
+METHOD_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
 # CreateCallRequest / Destination fields (facts §1.1) that are never dialled: checked for emergency numbers only.
 KNOWN_CALL_FIELDS = frozenset({"phoneNumber", "callerId", "callerIdName", "callFromQueueId", "callQueueId",
                                "callUserId", "priority", "attributes", "languageId", "routingSkillsIds",
@@ -75,7 +77,7 @@ class Intent:
 
     @property
     def is_call(self) -> bool:
-        return CALL_CREATE.match(self.path) is not None
+        return CALL_CREATE.match(normal_path(self.path.split("?", 1)[0])) is not None
 
     def prompt(self) -> str:
         where = f"org {self.org.name!r} (id {self.org.id}) in region {self.region} ({self.host})"
@@ -86,20 +88,42 @@ class Intent:
         return f"Send {self.method} {self.path} to {where}? It changes the real org. (body sha256 {self.digest[:12]})"
 
 
-@dataclass(frozen=True)
 class Confirmation:
-    """A person's yes, for exactly these intents (a new number, body, org or region is not covered)."""
-    keys: frozenset[str]
+    """A person's yes for exactly these intents, each as many times as it was confirmed (a batch of 3 identical
+    calls: 3). A new number, body, query, org or region is not covered; a used-up yes covers nothing."""
+
+    def __init__(self, counts: dict[str, int]):
+        self._counts = dict(counts)
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, *intents: Intent) -> "Confirmation":
-        return cls(frozenset(i.key for i in intents))
+        counts: dict[str, int] = {}
+        for i in intents:
+            counts[i.key] = counts.get(i.key, 0) + 1
+        return cls(counts)
 
     def covers(self, intent: Intent) -> bool:
-        return intent.key in self.keys
+        with self._lock:
+            return self._counts.get(intent.key, 0) > 0
+
+    def take(self, intent: Intent) -> "Grant | None":
+        """Use one yes for one send (its 429 resends included); None when none is left for this intent."""
+        with self._lock:
+            left = self._counts.get(intent.key, 0)
+            if left <= 0:
+                return None
+            self._counts[intent.key] = left - 1
+        return Grant(intent.key)
 
     def __repr__(self) -> str:
-        return f"<Confirmation of {len(self.keys)} request(s)>"
+        return f"<Confirmation of {sum(self._counts.values())} send(s) left>"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a Request carries to the gate: one use of a Confirmation, for one intent."""
+    key: str
 
 
 # ---- reading the bytes as a lenient server would ----
@@ -141,7 +165,10 @@ def read_body(content: bytes | None) -> ReadBody:
     try:
         text = _decode(content)
     except UnicodeDecodeError as exc:
-        return ReadBody(problem=f"the body is not UTF-8, UTF-16 or UTF-32 text (byte {exc.start})")
+        # Undecodable bytes: a lenient server may still read the rest (Python's own json does with surrogatepass),
+        # so the text is kept, with the bad bytes replaced, for the token-by-token backstop.
+        return ReadBody(text=content.decode("utf-8", "replace"),
+                        problem=f"the body is not UTF-8, UTF-16 or UTF-32 text (byte {exc.start})")
     start = text.lstrip("\ufeff \t\r\n")
     stripped = start if "/" not in start and "#" not in start else \
         _COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", start).lstrip()
@@ -263,8 +290,10 @@ class Assessment:
 
 
 class SafetyGate:
-    def __init__(self, policy: GatePolicy, org: Callable[[], Org] | None = None):
+    def __init__(self, policy: GatePolicy, org: Callable[[], Org] | None = None,
+                 secrets: Callable[[], list[str]] | None = None):
         self.policy = policy
+        self._secrets = secrets     # the client secrets the session holds: they go to the login host only
         self._org_source = org
         self._org: Org | None = None
         self._seen: OrderedDict[tuple, Assessment] = OrderedDict()   # the same bytes are read once per send
@@ -274,6 +303,25 @@ class SafetyGate:
         p = self.policy
         return (f"<SafetyGate {'REAL' if p.real else 'simulator'} {p.region} allow-list "
                 f"{'on' if p.allow_list_on else 'off'}>")
+
+    def _carries_client_secret(self, request: Request) -> bool:
+        """Basic credentials, a secret-named field, or any secret the session knows, anywhere in the request."""
+        for k, v in request.headers.items():
+            if k.strip().lower() in ("authorization", "proxy-authorization") and v.strip().lower().startswith("basic"):
+                return True
+        blob = (request.url.encode() + b"\n" + b"\n".join(f"{k}: {v}".encode("utf-8", "replace")
+                                                          for k, v in request.headers.items())
+                + b"\n" + (request.content or b""))
+        text = blob.decode("utf-8", "replace")
+        # a JSON-escaped key or value reads the same to the server
+        unescaped = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+        low = unescaped.lower()
+        if any(word.decode() in low for word in _SECRET_WORDS):
+            return True
+        for secret in self._secrets() if self._secrets else ():
+            if secret and (secret in text or secret in unescaped or secret.encode() in blob):
+                return True
+        return False
 
     @property
     def confirms_writes(self) -> bool:
@@ -288,14 +336,16 @@ class SafetyGate:
         """Raise a SafetyError unless `request` may be sent exactly as it is."""
         found = self.assess(request)
         if found.needs_confirmation:
-            conf = request.confirmation
-            if not (hasattr(conf, "covers") and conf.covers(found.intent)):
+            grant = request.confirmation
+            if not (isinstance(grant, Grant) and grant.key == found.intent.key):
                 raise ConfirmationRequired(found.intent.prompt(), found.intent)
         return found
 
     def assess(self, request: Request) -> Assessment:
         """What `request` is and what it would do; raises for anything that may never be sent."""
-        key = (request.method, request.url, request.content, tuple(sorted(request.headers.items())))
+        # The same request is assessed when the session asks for its confirmation and again at the transport
+        # (and before each 429 resend): everything the verdict depends on is in the key.
+        key = (request.method, request.url, request.content, tuple(request.headers.items()))
         with self._seen_lock:
             found = self._seen.get(key)
         if found is None:
@@ -309,13 +359,17 @@ class SafetyGate:
     def _assess(self, request: Request) -> Assessment:
         p = self.policy
         method = request.method.upper()
+        override = next((v for k, v in request.headers.items() if k.lower() in METHOD_OVERRIDES), None)
+        if override is not None:
+            raise UnsafeRequest(f"a method override header ({override.strip()[:10]!r}) would hide what the request "
+                                "does: refused")
         parts = urlsplit(request.url)
         host = (parts.netloc or "").lower()
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             raise UnsafeRequest(f"the URL carries user information ({parts.scheme}://…@…): refused")
         if parts.scheme not in ("https", "http") or (parts.scheme == "http" and p.real and not _loopback(host)):
             raise UnsafeRequest(f"the URL scheme {parts.scheme!r} is not allowed here")
-        sends_secret = _carries_client_secret(request)
+        sends_secret = self._carries_client_secret(request)
         if sends_secret and not (host == p.login_host and parts.path == TOKEN_PATH):
             raise UnsafeRequest(f"client credentials are only ever sent to {p.login_host}{TOKEN_PATH}; "
                                 f"refused to send them to {host}{parts.path}")
@@ -328,33 +382,32 @@ class SafetyGate:
             return Assessment("read")
         if host == p.login_host and parts.path == TOKEN_PATH and method == "POST":
             return Assessment("token")
-        if any(q.match(parts.path) for q in QUERY_WRITES):
+        route = normal_path(parts.path)
+        if any(q.match(route) for q in QUERY_WRITES) and route == parts.path.lower():
             return Assessment("query")
-        return Assessment("write", self._intent(method, parts, request.content))
+        return Assessment("write", self._intent(method, parts, route, request.content))
 
-    def _intent(self, method: str, parts, content: bytes | None) -> Intent:
+    def _intent(self, method: str, parts, route: str, content: bytes | None) -> Intent:
         p = self.policy
         body = read_body(content) if content else ReadBody()
         if p.real and content and body.problem:
             raise UnreadableBody(f"Not sent: {body.problem}. A server may still read it, so diag sends only bodies "
                                  "that read as exactly one JSON object.")
-        call = CALL_CREATE.match(parts.path)
-        strict_everywhere = CONVERSATION_WRITE.match(parts.path) is not None and not call
+        call = CALL_CREATE.match(route)
+        strict_everywhere = CONVERSATION_WRITE.match(route) is not None and not call
         positions: list[tuple[str, Any, bool, str | None]] = []
         if isinstance(body.value, _Pairs) and call:
             positions = list(_call_positions(body.value))
         elif body.value is not None:
             positions = [(path, v, strict_everywhere, "number" if strict_everywhere else None)
                          for path, v, _ in _walk(body.value, "$", strict_everywhere)]
-        positions += [(f"query {k}", v, strict_everywhere or bool(call), None)
+        positions += [(f"query {k}", v, strict_everywhere or bool(call), "number" if call else None)
                       for k, v in parse_qsl(parts.query, keep_blank_values=True)]
         if body.text is not None and body.problem:   # the backstop: what a more lenient reader might find
             positions += [("(text)", t, False, None) for t in _text_tokens(body.text)]
         destinations: list[str] = []
-        for path, value, strict, role in positions:
-            refusal = numbers.refusal(value, strict=strict and p.real)
-            if refusal is None and not p.real:
-                refusal = numbers.refusal(value, strict=False)
+        for path, value, dialled, role in positions:
+            refusal = numbers.refusal(value, strict=dialled and p.real, dialled=dialled)
             if refusal is not None:
                 raise BlockedNumber(refusal.shown, f"{refusal.reason} (at {path}; rule {refusal.code})", refusal.code,
                                     path)
@@ -366,13 +419,14 @@ class SafetyGate:
         if p.allow_list_on:
             self._check_allowed(positions)
         digest = hashlib.sha256(content or b"").hexdigest()
-        return Intent(method, parts.path, self.org() if p.real else Org("simulator", "simulator"), p.region,
+        target = parts.path + (f"?{parts.query}" if parts.query else "")   # the query is part of what is confirmed
+        return Intent(method, target, self.org() if p.real else Org("simulator", "simulator"), p.region,
                       p.api_host, tuple(destinations), digest, p.real)
 
     def _check_allowed(self, positions) -> None:
         p = self.policy
         for path, value, strict, role in positions:
-            if role == "number" and numbers.dial_of(value) is not None:
+            if role == "number" and (numbers.dial_of(value) is not None or numbers.digit_runs(value)):
                 key = numbers.e164_key(value)
                 if key is None or key not in p.allowed_numbers:
                     raise NumberNotAllowed(numbers.masked(str(value)), len(p.allowed_numbers), path)
@@ -390,6 +444,7 @@ def _destination(value, role: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=64)
 def _loopback(host: str) -> bool:
     import ipaddress
 
@@ -402,12 +457,24 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _carries_client_secret(request: Request) -> bool:
-    auth = next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
-    if auth.lower().startswith("basic "):
-        return True
-    content = request.content or b""
-    return b"client_secret" in content or b"client_assertion" in content
+def normal_path(path: str) -> str:
+    """The route a lenient server may resolve: percent-escapes decoded, path parameters (;x) and dot segments
+    removed, slashes collapsed, lower case. Used to classify a request, never to send it."""
+    decoded = unquote(unquote(path))
+    segments: list[str] = []
+    for seg in decoded.replace("\\", "/").split("/"):
+        seg = seg.split(";", 1)[0]
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(seg)
+    return ("/" + "/".join(segments)).lower()
+
+
+_SECRET_WORDS = (b"client_secret", b"client_assertion")
 
 
 class GatedTransport:

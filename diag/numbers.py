@@ -1,16 +1,20 @@
 """What a value would dial, and whether diag may ever send it: the one numbers module of the safety gate.
 
-`dial_of(value)` reads a string or a JSON number the way a lenient phone system would: Unicode and full-width
-digits, any separator (spaces of every kind, tabs, dashes, dots, brackets, invisible characters), `tel:` and
-`sip:`/`sips:` URIs (user part, percent-escapes), `name@host` addresses, `00`/`011` international prefixes,
-pauses and extensions (`,` `;` `p` `w` `x` `ext`), feature codes (`*`, `#`) and keypad letters.
+`dial_of(value)` reads a string or a JSON number the way a lenient phone system would: Unicode, full-width and
+other scripts' digits, any separator (spaces of every kind, tabs, dashes, dots, brackets, invisible, control and
+combining characters), `tel:` and `sip:`/`sips:` URIs anywhere in the value (display names, `<...>`, percent-escapes),
+`name@host` addresses, `00`/`011` international prefixes, pauses and extensions (`,` `;` `p` `w` `x` `ext`),
+feature codes (`*`, `#`) and keypad letters. `digit_runs(value)` finds every number written inside free text
+("Phone: 911", "9·1·1").
 
-`refusal(value, strict=...)` says why a value must never be sent, or None:
-  - strict (a position that may be dialled: `phoneNumber`, `participants[].address`, an unknown key):
-    emergency numbers of any region, every short number (at most 6 national digits: service codes are never test
-    destinations), feature codes, emergency numbers in an extension, and long numbers that begin with an
-    emergency number where they are not valid numbers (`9115550100`);
-  - not strict (any other value of a write): emergency numbers of any region.
+`refusal(value, strict=..., dialled=...)` says why a value must never be sent, or None:
+  - everywhere: emergency numbers of any region, in any reading (the + dropped, a feature code in front, inside
+    free text when the digits stand on their own);
+  - dialled positions (`phoneNumber`, `participants[].address`, unknown keys), simulator included: also an emergency
+    number after a pause or as an extension, and after a short access or dialling prefix (`9911`, `0011 61 000`);
+  - strict (dialled positions on a real org): also every short number (at most 6 national digits: service codes
+    are never test destinations), feature codes, values with no readable number, and long numbers that begin with
+    an emergency number where they are not valid numbers (`9115550100`).
 Which numbers are emergency numbers comes from libphonenumber's short-number metadata, never from a hand list.
 """
 from __future__ import annotations
@@ -43,6 +47,7 @@ class Dial:
     vanity: bool        # letters read as keypad digits
     address: bool       # came from a SIP/tel URI or a name@host address
     pause: bool = False  # a pause or extension marker follows the number (even with nothing after it)
+    junk: bool = False   # something else follows the number
 
 
 @dataclass(frozen=True)
@@ -71,54 +76,79 @@ def masked(value: str, keep: int = 0) -> str:
 # ---- reading a value ----
 
 _ASCII_SEPARATORS = str.maketrans("", "", " \t\n\r\x0b\x0c-" + "".join(_SEPARATORS))
+_DROPPED = {"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"}   # format, control, combining, surrogate, private, unassigned
+_SCHEME = re.compile(r"(?i)(?:sips?|tel):")
+_RUN = re.compile(r"\+?\d(?:[^\w,;+]*\d)*")
 
 
-def _canonical(text: str) -> str:
-    """NFKC (full-width digits and plus), other Unicode digits to ASCII, separators and invisibles removed."""
-    if text.isascii() and text.isprintable():     # the common case, without the per-character walk
-        return text.translate(_ASCII_SEPARATORS).lower()
+@lru_cache(maxsize=16384)
+def _clean(text: str) -> str:
+    """NFKC; every script's digits to ASCII; plus-like signs to '+'; invisible, control and combining characters
+    dropped; other spaces to ' '."""
+    if text.isascii() and text.isprintable():
+        return text
     out = []
     for ch in unicodedata.normalize("NFKC", text):
-        if ch.isascii():
-            if ch.isspace() or ch in _SEPARATORS or ch == "-":
-                continue
-            out.append(ch.lower())
-        elif ch in _PLUS_LIKE:
+        cat = unicodedata.category(ch)
+        if ch in _PLUS_LIKE:
             out.append("+")
-        elif unicodedata.category(ch) == "Nd":
+        elif cat == "Nd":
             out.append(str(unicodedata.decimal(ch)))
-        elif unicodedata.category(ch) in _INVISIBLE:
+        elif cat in _DROPPED:
             continue
+        elif cat in ("Zs", "Zl", "Zp"):
+            out.append(" ")
         else:
-            out.append(ch.lower())
+            out.append(ch)
     return "".join(out)
 
 
+_ASCII_PUNCTUATION = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()
+                                                  and chr(c) not in "+,;*#"))
+
+
+def _canonical(text: str) -> str:
+    """Separators, punctuation and symbols removed (a pause, extension or feature mark kept), lower case."""
+    if text.isascii():
+        return text.translate(_ASCII_PUNCTUATION).lower()
+    out = text.translate(_ASCII_SEPARATORS).lower()
+    return "".join(ch for ch in out if ch in "+,;*#" or not unicodedata.category(ch).startswith(("P", "S", "Z")))
+
+
 def _user_part(text: str) -> tuple[str, bool]:
-    """The part of a tel:/sip: URI or name@host address that is dialled."""
-    low = text.strip().lower()
-    for scheme in ("tel:", "sips:", "sip:"):
-        if low.startswith(scheme):
-            rest = text.strip()[len(scheme):]
-            user = rest.split("@", 1)[0]
-            return unquote(user), True
+    """The part of a tel:/sip: URI (anywhere in the value: display names, <...>) or name@host that is dialled."""
+    m = _SCHEME.search(text)
+    if m:
+        rest = text[m.end():]
+        user = re.split(r"[@>\s]", rest, maxsplit=1)[0]
+        return unquote(user), True
     if "@" in text:
-        return unquote(text.split("@", 1)[0]), True
+        before = text.split("@", 1)[0]
+        return unquote(re.split(r"[\s<\"']", before)[-1]), True
     return text, False
+
+
+def _as_text(value) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10 ** 40 else None
+    return value if isinstance(value, str) else None
 
 
 @lru_cache(maxsize=16384)
 def dial_of(value) -> Dial | None:
-    """How `value` would be dialled, or None when it is not a dial string at all (an id, a date, a word)."""
-    if isinstance(value, bool) or value is None:
+    """How `value` would be dialled when read as one phone number, or None when it does not read as one (an id, a
+    date, free text: digit_runs() covers those)."""
+    text = _as_text(value)
+    if text is None:
         return None
-    if isinstance(value, float):
-        value = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-    elif isinstance(value, int):
-        value = str(value)
-    if not isinstance(value, str) or len(value) > 200:
-        return None
-    user, address = _user_part(value)
+    text = _clean(text[:400])
+    user, address = _user_part(text.strip())
     text = _canonical(user)
     feature = "*" in text or "#" in text
     text = text.replace("*", "").replace("#", "")
@@ -128,7 +158,7 @@ def dial_of(value) -> Dial | None:
     head = m.group(0) if m else ""
     rest = text[len(head):]
     tail = ""
-    vanity = paused = False
+    vanity = paused = junk = False
     if rest:
         pause = PAUSE.match(rest)
         if head and pause:
@@ -138,12 +168,31 @@ def dial_of(value) -> Dial | None:
             head = (head + rest).translate(_KEYPAD)   # 1-800-FLOWERS, or "www"
             vanity = True
         elif head:
-            tail = ""   # trailing punctuation or text after a number: what is dialled is the head
+            junk = True   # something after the number that is no pause: what is dialled first is the head
         else:
             return None
     if not head:
         return None
-    return Dial(plus, head, tail, feature, vanity, address, paused)
+    return Dial(plus, head, tail, feature, vanity, address, paused, junk)
+
+
+@lru_cache(maxsize=16384)
+def digit_runs(value, bounded: bool = True) -> tuple[tuple[bool, str], ...]:
+    """Every number written in `value` as (plus, digits): digits joined across separators (9·1·1, 9:1:1).
+    bounded: only runs that stand on their own (not glued to letters, as in an id like 3ad15e)."""
+    text = _as_text(value)
+    if text is None:
+        return ()
+    text = _clean(text[:2000])
+    out = []
+    for m in _RUN.finditer(text):
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if bounded and ((before and (before.isalnum() or before == "_")) or (after and after.isalpha())):
+            continue
+        run = m.group(0)
+        out.append((run.startswith("+"), re.sub(r"\D", "", run)))
+    return tuple(out)
 
 
 # ---- emergency metadata ----
@@ -207,24 +256,49 @@ def _named(regions: tuple[str, ...]) -> str:
 # ---- the verdict ----
 
 @lru_cache(maxsize=16384)
-def refusal(value, *, strict: bool) -> Refusal | None:
-    """Why `value` must never be sent (None: nothing against it). See the module docstring."""
-    dial = dial_of(value)
-    if dial is None:
+def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | None:
+    """Why `value` must never be sent (None: nothing against it). See the module docstring.
+
+    strict: a dialled position on a real org (every rule); dialled (default: strict): a position that may be
+    dialled, on any target."""
+    dialled = strict if dialled is None else dialled
+    text = _as_text(value)
+    if text is None:
         return None
-    found = _refusal(dial, strict, "{shown}")
-    if found is None:
-        return None
-    shown = masked(value if isinstance(value, str) else str(value), keep=4)   # only when there is something to say
-    return Refusal(found.code, shown, found.reason.replace("'{shown}'", repr(shown)), found.regions)
-
-
-_PRIORITY = ("emergency-number", "emergency-extension", "emergency-prefix", "short-number", "unknown-country",
-             "feature-code")
-
-
-def _refusal(d: Dial, strict: bool, shown: str) -> Refusal | None:
     found: list[Refusal] = []
+    d = dial_of(value)
+    if d is not None:
+        found += _refusals(d, strict, dialled)
+    runs = digit_runs(value)
+    for plus, digits in runs:
+        found += [f for f in _refusals(Dial(plus, digits, "", False, False, False), False, dialled)
+                  if f.code in ("emergency-number", "emergency-access")]
+    if strict and d is None:
+        if runs:   # free text around a number: what a lenient system would dial is the first number in it
+            plus, digits = runs[0]
+            found += _refusals(Dial(plus, digits, "", False, False, False, junk=True), True, True)
+        elif any(ch.isdigit() for ch in _clean(text)):
+            found.append(Refusal("unreadable-number", "{shown}", "'{shown}' holds digits but reads as no number "
+                                                                  "diag can check, so it is not sent."))
+    found = [f for f in found if f.code in _ALLOWED[(strict, dialled)]]
+    if not found:
+        return None
+    best = min(found, key=lambda f: _PRIORITY.index(f.code))
+    shown = masked(text, keep=4)   # only when there is something to say
+    return Refusal(best.code, shown, best.reason.replace("'{shown}'", repr(shown)), best.regions)
+
+
+_PRIORITY = ("emergency-number", "emergency-extension", "emergency-access", "emergency-prefix", "short-number",
+             "unknown-country", "feature-code", "unreadable-number")
+_ALLOWED = {(False, False): {"emergency-number"},
+            (False, True): {"emergency-number", "emergency-extension", "emergency-access"},
+            (True, True): set(_PRIORITY), (True, False): set(_PRIORITY)}
+_ACCESS_MAX_DIGITS = 9   # an access or dialling prefix in front of an emergency number: short strings only
+
+
+def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
+    shown = "{shown}"
+    found: list[Refusal | None] = []
     readings = [(d.plus, d.digits)]
     if not d.plus:
         readings += [(True, d.digits[len(idd):]) for idd in ("00", "011")
@@ -240,15 +314,33 @@ def _refusal(d: Dial, strict: bool, shown: str) -> Refusal | None:
         if regions:
             found.append(Refusal("emergency-number", shown, f"{shown!r} can dial {digits}, an emergency number in "
                                                             f"{_named(regions)}. diag never sends it.", regions))
-    if d.tail and emergency_in(d.tail):
+    if dialled and d.tail and emergency_in(d.tail):
         regions = emergency_in(d.tail)
         found.append(Refusal("emergency-extension", shown, f"{shown!r} sends {d.tail} after the number, an "
                                                            f"emergency number in {_named(regions)}.", regions))
+    if dialled and len(d.digits) <= _ACCESS_MAX_DIGITS and not (d.junk or d.vanity):
+        found.append(_access_refusal(d.digits, shown))
     if strict and d.feature:
         found.append(Refusal("feature-code", shown, f"{shown!r} contains * or #: feature codes can change what is "
                                                     "dialled, so diag never sends them."))
-    found = [f for f in found if f is not None and (strict or f.code == "emergency-number")]
-    return min(found, key=lambda f: _PRIORITY.index(f.code)) if found else None
+    return [f for f in found if f is not None]
+
+
+def _access_refusal(digits: str, shown: str) -> Refusal | None:
+    """An emergency number behind a short prefix: a PBX's outside-line digit (9911), a carrier or dialling prefix
+    (0011 61 000, 010 81 110)."""
+    for k in range(1, len(digits) - 1):
+        rest = digits[k:]
+        regions = emergency_in(rest)
+        split = _split_country(rest) if not regions else None
+        if split and emergency_in(split[1], tuple(phonenumbers.region_codes_for_country_code(split[0]))):
+            regions = emergency_in(split[1], tuple(phonenumbers.region_codes_for_country_code(split[0])))
+            rest = split[1]
+        if regions:
+            return Refusal("emergency-access", shown, f"{shown!r} ends in {rest}, an emergency number in "
+                                                      f"{_named(regions)}, behind a short prefix that a phone system "
+                                                      "may read as an access or dialling code.", regions)
+    return None
 
 
 def _national_refusal(digits: str, strict: bool, shown: str) -> Refusal | None:
@@ -297,9 +389,10 @@ def _international_refusal(digits: str, strict: bool, shown: str) -> Refusal | N
 
 
 def e164_key(value) -> str | None:
-    """The exact form used by allow-lists: '+' and digits for numbers, the lower-cased address otherwise."""
+    """The exact form used by allow-lists: '+' and digits for numbers, the lower-cased address otherwise; None when
+    the value holds anything more than one number (text, a feature code), so that it can match nothing."""
     d = dial_of(value)
-    if d is None or d.feature:
+    if d is None or d.feature or d.junk:
         return None
     if d.vanity:   # a flow or SIP name (ForceDisconnect@localhost): the address itself is the key
         return value.strip().lower() if d.address and isinstance(value, str) else None

@@ -104,15 +104,13 @@ def confirm_batch(session, items: list, confirm) -> Confirmation | None:
     naming every distinct destination, and a Confirmation that covers exactly these bodies."""
     from .session import CALLS_PATH
 
-    intents, seen = [], set()
+    intents, by_body = [], {}
     for body in items:
         key = body if isinstance(body, (str, bytes)) else repr(body)
-        if key in seen:
-            continue
-        seen.add(key)
-        intent = session.confirm_for("POST", CALLS_PATH, body)
-        if intent is not None:
-            intents.append(intent)
+        if key not in by_body:
+            by_body[key] = session.confirm_for("POST", CALLS_PATH, body)
+        if by_body[key] is not None:
+            intents.append(by_body[key])     # once per call: a yes for 3 identical calls covers 3 sends
     if not intents:
         return None
     if isinstance(confirm, Confirmation):

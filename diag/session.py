@@ -22,14 +22,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from . import errors
 from .auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
 from .endpoints import check_operation
 from .errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from .exchange import RATE_HEADERS, Exchange, ExchangeLog
-from .gate import (Confirmation, GatedTransport, GatePolicy, Org, SafetyGate, allowed_ids_from,
+from .gate import (Confirmation, GatedTransport, GatePolicy, Grant, Org, SafetyGate, allowed_ids_from,
                    allowed_numbers_from)
 from .redact import REDACTED, Redactor
 from .regions import REGIONS, Region, find_region
@@ -61,11 +61,21 @@ def allowed_numbers_from_env(environ=None) -> list[str]:
     return _env_list("DIAG_ALLOWED_NUMBERS", environ)
 
 
+def _needless_escape(hex2: str) -> bool:
+    """An escaped letter, digit or path character (%63 for c, %2e for .): nothing needs it, a confused route does."""
+    ch = chr(int(hex2, 16))
+    return ch.isalnum() or ch in "-._~/\\;@" or ord(ch) < 0x20 or ord(ch) == 0x7F
+
+
 def platform_path(path: str) -> str:
     """`path` if it is a Platform API path for this session's own host, else UnsafeRequest (no scheme, host,
     user information, backslash, dot segment or whitespace)."""
-    if not isinstance(path, str) or not _PLATFORM_PATH.match(path) or "//" in path or "/../" in path \
-            or "/./" in path or path.endswith("/..") or "@" in path.split("?", 1)[0]:
+    route = path.split("?", 1)[0] if isinstance(path, str) else ""
+    decoded = unquote(unquote(route))
+    if not isinstance(path, str) or not _PLATFORM_PATH.match(path) or "@" in route or ";" in route \
+            or any(_needless_escape(m) for m in re.findall(r"%([0-9A-Fa-f]{2})", route)) \
+            or "//" in decoded or "\\" in decoded \
+            or any(seg in (".", "..") for seg in decoded.split("/")):
         raise UnsafeRequest(f"{str(path)[:80]!r} is not a Platform API path (/api/v2/...) on this session's host: "
                             "refused")
     return path
@@ -88,8 +98,9 @@ class Session:
         self.hint = hint            # one line on how to reach a real org, when credentials were found unused
         self._org: Org | None = Org("simulator", org_name) if simulated and org_name else None
         self._org_name = org_name
-        self.retry_after_cap = retry_after_cap
-        self.max_429_resends = max_429_resends
+        # hard limits: a setting can lower them, never raise them
+        self.retry_after_cap = min(float(retry_after_cap), RETRY_AFTER_CAP)
+        self.max_429_resends = max(0, min(int(max_429_resends), MAX_429_RESENDS))
         self.get_retries = get_retries
         self.timeout = timeout
         self.sleep = sleep
@@ -98,7 +109,8 @@ class Session:
         self.gate = SafetyGate(GatePolicy(
             self.api_base, self.login_base, region, real=not simulated,
             allowed_numbers=allowed_numbers_from(allowed_numbers), allowed_users=allowed_ids_from(allowed_users),
-            allowed_queues=allowed_ids_from(allowed_queues), probe_hosts=probe_hosts), org=self.org)
+            allowed_queues=allowed_ids_from(allowed_queues), probe_hosts=probe_hosts), org=self.org,
+            secrets=self.tokens.client_secrets)
         self.transport = GatedTransport(transport if transport is not None else HTTPTransport(), self.gate)
         self.tokens.bind(self.transport)
         self.last_rate_limit: dict[str, str] = {}
@@ -157,7 +169,7 @@ class Session:
         platform_path(path)
         content = _encode(body)
         url = self.api_base + path + ((("&" if "?" in path else "?") + urlencode(params)) if params else "")
-        confirmation = self._confirmation(method, url, content, headers, confirm)
+        confirmation = self._confirmation(method, url, content, self._headers(content, headers), confirm)
         attempt, resends_429, refreshed = 1, 0, False
         while True:
             ex = self._send_once(method, path, url, body, content, headers, attempt, confirmation, _findings)
@@ -210,39 +222,47 @@ class Session:
         found = self.gate.assess(Request(method.upper(), url, {}, _encode(body)))
         return found.intent if found.needs_confirmation else None
 
-    def _confirmation(self, method, url, content, headers, confirm):
-        if isinstance(confirm, Confirmation):
-            return confirm
-        found = self.gate.assess(Request(method, url, dict(headers or {}), content))
+    def _confirmation(self, method, url, content, headers, confirm) -> Grant | None:
+        """One use of a yes for this one send (its 429 resends included), or None when none is needed."""
+        found = self.gate.assess(Request(method, url, headers, content))   # the very request the gate will see
         if not found.needs_confirmation:
             return None
         intent = found.intent
+        if isinstance(confirm, Confirmation):
+            grant = confirm.take(intent)
+            if grant is None:
+                raise ConfirmationRequired(intent.prompt(), intent)
+            return grant
         prompt = intent.prompt()
         if callable(confirm):
             answer = confirm(prompt)
             if answer is True or (isinstance(answer, str) and answer.strip().lower() in YES):
-                return Confirmation.of(intent)
+                return Grant(intent.key)
             raise ConfirmationDeclined(prompt, intent)
         if isinstance(confirm, str) and confirm.strip():
             from .numbers import e164_key
             typed = e164_key(confirm.strip())
             dialled = [d for d in intent.destinations if d[:1] in "+0123456789"]
             if typed and dialled == [typed] and len(intent.destinations) == 1:
-                return Confirmation.of(intent)
+                return Grant(intent.key)
         raise ConfirmationRequired(prompt, intent)
 
     def _register_secrets(self) -> None:
         for s in self.tokens.secrets():
             self.redactor.add(s)
 
-    def _send_once(self, method, path, url, body, content, extra_headers, attempt, confirmation,
-                   findings=None) -> Exchange:
+    def _headers(self, content: bytes | None, extra: dict | None) -> dict[str, str]:
         token = self.tokens.token()
         self._register_secrets()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = "application/json"
-        headers.update(extra_headers or {})
+        headers.update(extra or {})
+        return headers
+
+    def _send_once(self, method, path, url, body, content, extra_headers, attempt, confirmation,
+                   findings=None) -> Exchange:
+        headers = self._headers(content, extra_headers)
         red = self.redactor
         started = dt.datetime.now(dt.timezone.utc)
         shown = body.decode("utf-8", "replace") if isinstance(body, (bytes, bytearray)) else body
@@ -344,7 +364,8 @@ class Session:
             _, method, path, content = mine
             return self.send(method, path, content, confirm=confirm)
         path = platform_path(exchange.path)
-        holes = redacted_paths(exchange.request_body)
+        holes = (["the URL"] if REDACTED in path or REDACTED.replace("[", "%5B") in path else []) + \
+            redacted_paths(exchange.request_body)
         if holes:
             raise UnsafeRequest(f"Not sent: the saved body holds redacted values at {', '.join(holes[:6])}. "
                                 "Put the real values back (build the body again in the composer), then send it.")
