@@ -5,7 +5,8 @@ attempt (a 429 resend included) and raises a SafetyError instead of sending. In 
 
 1. Where: the URL's host is the session's API or login host (no userinfo, no other host); the one exception is
    `GET /api/v2/tokens/me` on another region's API host (the wrong-region probe, a bearer token only). Client
-   credentials (Basic auth, `client_secret`) only ever go to the session's login host.
+   credentials (Basic auth in any header, `client_secret`/`client_assertion`, the session's client secret anywhere)
+   only ever go to the session's login host. Method override headers are refused.
 2. Reads (GET, HEAD, OPTIONS), the token request, and writes that only query (usage and analytics queries)
    pass. Every other write is read as a Java/Jackson server would read it (UTF-8/16/32 with or without a BOM,
    comments, the first JSON value of trailing data, every duplicate key, numbers where strings are expected).
@@ -14,7 +15,9 @@ attempt (a 429 resend included) and raises a SafetyError instead of sending. In 
    are refused everywhere, on the simulator too; on a real org every position that may be dialled also refuses
    short numbers, feature codes and emergency prefixes.
 4. Allow-lists (numbers, users, queues; exact after normalisation) when configured.
-5. On a real org, a confirmation bound to (org, region, method, path, destinations, body digest).
+5. On a real org, a one-shot Grant from a Confirmation bound to (org, region, host, method, path and query,
+   destinations, body digest).
+A request is classified by the route a lenient server could resolve (normal_path), never by its spelling.
 """
 from __future__ import annotations
 
