@@ -370,7 +370,7 @@ class SafetyGate:
         host = (parts.netloc or "").lower()
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             raise UnsafeRequest(f"the URL carries user information ({parts.scheme}://…@…): refused")
-        if parts.scheme not in ("https", "http") or (parts.scheme == "http" and p.real and not _loopback(host)):
+        if parts.scheme not in ("https", "http") or (parts.scheme == "http" and p.real and not is_loopback(parts.hostname)):
             raise UnsafeRequest(f"the URL scheme {parts.scheme!r} is not allowed here")
         sends_secret = self._carries_client_secret(request)
         if sends_secret and not (host == p.login_host and parts.path == TOKEN_PATH):
@@ -448,10 +448,11 @@ def _destination(value, role: str | None) -> str | None:
 
 
 @lru_cache(maxsize=64)
-def _loopback(host: str) -> bool:
+def is_loopback(hostname: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: this machine, where the simulator runs."""
     import ipaddress
 
-    name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
+    name = (hostname or "").strip("[]").lower()
     if name == "localhost":
         return True
     try:

@@ -312,8 +312,7 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
     for digits in others:
         regions = emergency_in(digits)
         if regions:
-            found.append(Refusal("emergency-number", shown, f"{shown!r} can dial {digits}, an emergency number in "
-                                                            f"{_named(regions)}. diag never sends it.", regions))
+            found.append(_emergency(shown, digits, regions, verb="can dial"))
     if dialled and d.tail and emergency_in(d.tail):
         regions = emergency_in(d.tail)
         found.append(Refusal("emergency-extension", shown, f"{shown!r} sends {d.tail} after the number, an "
@@ -343,11 +342,15 @@ def _access_refusal(digits: str, shown: str) -> Refusal | None:
     return None
 
 
+def _emergency(shown: str, digits: str, regions: tuple[str, ...], verb: str = "dials") -> Refusal:
+    return Refusal("emergency-number", shown, f"{shown!r} {verb} {digits}, an emergency number in "
+                                              f"{_named(regions)}. diag never sends it.", regions)
+
+
 def _national_refusal(digits: str, strict: bool, shown: str) -> Refusal | None:
     regions = emergency_in(digits)
     if regions:
-        return Refusal("emergency-number", shown, f"{shown!r} dials {digits}, an emergency number in "
-                                                  f"{_named(regions)}. diag never sends it.", regions)
+        return _emergency(shown, digits, regions)
     if not strict:
         return None
     if len(digits) <= SHORT_MAX_DIGITS:
@@ -374,8 +377,7 @@ def _international_refusal(digits: str, strict: bool, shown: str) -> Refusal | N
     regions = tuple(phonenumbers.region_codes_for_country_code(cc))
     found = emergency_in(national, regions) or (emergency_in(national) if len(national) <= 3 else ())
     if found:
-        return Refusal("emergency-number", shown, f"{shown!r} dials {national}, an emergency number in "
-                                                  f"{_named(found)}. diag never sends it.", found)
+        return _emergency(shown, national, found)
     if not strict:
         return None
     if len(national) <= SHORT_MAX_DIGITS:

@@ -30,7 +30,7 @@ from .endpoints import check_operation
 from .errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from .exchange import RATE_HEADERS, Exchange, ExchangeLog
 from .gate import (Confirmation, GatedTransport, GatePolicy, Grant, Org, SafetyGate, allowed_ids_from,
-                   allowed_numbers_from)
+                   allowed_numbers_from, is_loopback)
 from .redact import REDACTED, Redactor
 from .regions import REGIONS, Region, find_region
 from .transport import HTTPTransport, Request, Response, TransportFailure
@@ -591,18 +591,6 @@ def locate_region(token: str, regions: dict[str, Region] | None = None, skip: st
     return None
 
 
-def _is_loopback(url: str) -> bool:
-    import ipaddress
-
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _sim_session(base: str, transport, token: str | None, region: str, org_name: str, simulator, allowed,
                  hint, **options) -> Session:
     source = StaticToken(token) if token else None
@@ -631,7 +619,7 @@ def connect(region: str | None = None, *, client_id: str | None = None, client_s
                "allowed_queues": allowed_queues if allowed_queues is not None else
                _env_list("DIAG_ALLOWED_QUEUES", environ)}
     if sim_url is not None:
-        if not _is_loopback(sim_url):
+        if not is_loopback(urlsplit(sim_url).hostname):
             raise ConfigError(f"--sim must be a diag simulator on this machine (127.0.0.1, localhost or ::1), not "
                               f"{urlsplit(sim_url).hostname!r}: a real region is reached only with --region.")
         base = sim_url.rstrip("/")
