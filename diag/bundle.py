@@ -269,7 +269,10 @@ def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: boo
         if e164 in seen:
             continue
         shown = mapping.get(e164, e164)
-        seen[e164] = (f"NUMBER_{len(seen) + 1}", shown, e164 if keep else "")
+        # A default only when it is a plain E.164 number: a recorded value can hold anything, and it is written
+        # into the scripts.
+        plain = keep and re.fullmatch(r"\+[1-9][0-9]{7,14}", e164, re.ASCII) is not None
+        seen[e164] = (f"NUMBER_{len(seen) + 1}", shown, e164 if plain else "")
     return list(seen.values())
 
 
@@ -371,7 +374,7 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
         if default:
             lines.append(f'{var}="${{{var}:-{default}}}"')
         else:
-            lines.append(f': "${{{var}:?set {var} to the real number behind {shown}}}"')
+            lines.append(f': "${{{var}:?set {var} to the real number behind {_comment(shown)}}}"')
         lines.append(f'check_number {var} "${{{var}}}"')
     for i, r in enumerate(final, 1):
         _, path = _base_and_path(r["url"])
@@ -411,7 +414,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
              f"EMERGENCY = json.loads({_script_table()!r})", "",
              "def refusal(name, value):",
              '    v = re.sub(r"[\\s().\\/-]", "", value)',
-             '    if not re.fullmatch(r"\\+[1-9]\\d{7,14}", v):',
+             '    if not re.fullmatch(r"\\+[1-9][0-9]{7,14}", v):   # ASCII digits only: others fool the table',
              '        return "must be a full number in E.164 (+ country code and number)"',
              "    try:",
              "        from diag.numbers import refusal as diag_refusal",
@@ -431,7 +434,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
              '    return "has no known country code"', "",
              "NUMBERS = {"]
     for var, shown, default in variables:
-        lines.append(f"    {var!r}: os.environ.get({var!r}, {default!r}),  # {shown}")
+        lines.append(f"    {var!r}: os.environ.get({var!r}, {default!r}),  # {_comment(shown)}")
     lines += ["}", "missing = [k for k, v in NUMBERS.items() if not v]", "if missing:",
               '    sys.exit("set the real numbers first: " + ", ".join(missing))',
               "for name, value in NUMBERS.items():",

@@ -21,6 +21,7 @@ A request is classified by the route a lenient server could resolve (normal_path
 """
 from __future__ import annotations
 
+import base64
 import codecs
 import hashlib
 import json
@@ -30,7 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterator
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from . import numbers
 from .errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
@@ -38,7 +39,15 @@ from .transport.base import Request, Response
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 CALL_CREATE = re.compile(r"^/api/v2/conversations/calls(?:/user/([^/]+))?$")
-CONVERSATION_WRITE = re.compile(r"^/api/v2/conversations/")
+# Other writes that can make a phone ring: conversations (consult, transfer, callbacks...), call forwarding,
+# outbound contact lists and campaigns, telephony. Values under address-like keys there are dialled positions.
+DIALLING_WRITE = re.compile(r"^/api/v2/(?:conversations/|outbound/|telephony/|users/[^/]+/callforwarding)")
+ADDRESS_KEYS = frozenset({"address", "phonenumber", "phonenumbers", "number", "numbers", "callbacknumbers",
+                          "callbacknumber", "destination", "destinations", "target", "targets", "targetaddress",
+                          "value", "dnis", "ani", "to", "phone", "extension", "calleraddress", "e164"})
+_NOT_DIALLED_KEY = re.compile(r"(?i)(?:id|ids|type|name|kind|uri)$")
+HEADERS_OF_THE_SESSION = frozenset({"host", "content-length", "transfer-encoding", "connection", "upgrade", "te",
+                                    "trailer", "expect", "keep-alive", "proxy-connection"})
 # Writes that dial nothing and change nothing: they run a query (facts §6).
 QUERY_WRITES = tuple(re.compile(p) for p in (
     r"^/api/v2/usage/query$", r"^/api/v2/oauth/clients/[^/]+/usage/query$",
@@ -255,6 +264,24 @@ def _call_positions(body: _Pairs) -> Iterator[tuple[str, Any, bool, str | None]]
                 yield p, v, True, "number"
 
 
+def _keyed_positions(value, path: str = "$", key: str = "", inherited: bool = False, depth: int = 0
+                     ) -> Iterator[tuple[str, Any, bool, str | None]]:
+    """(path, scalar, dialled, role) for any other dialling write: a value is dialled when its key names an address
+    or a number (callforwarding targets, callback numbers...), or it sits under such a key and is no id, type or
+    name (destination.address is dialled, destination.queueId is not)."""
+    if depth > 64:
+        raise UnreadableBody("the body is nested more than 64 levels deep")
+    dialled = key.lower() in ADDRESS_KEYS or (inherited and not _NOT_DIALLED_KEY.search(key))
+    if isinstance(value, _Pairs):
+        for k, v in value:
+            yield from _keyed_positions(v, f"{path}.{k}", k, dialled, depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _keyed_positions(v, f"{path}[{i}]", key, inherited, depth + 1)
+    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield path, value, dialled, "number" if dialled else None
+
+
 # ---- the gate ----
 
 @dataclass
@@ -308,23 +335,33 @@ class SafetyGate:
                 f"{'on' if p.allow_list_on else 'off'}>")
 
     def _carries_client_secret(self, request: Request) -> bool:
-        """Basic credentials, a secret-named field, or any secret the session knows, anywhere in the request."""
+        """Basic credentials, a secret-named field, or any secret the session knows, anywhere in the request, in
+        any encoding a server would undo (percent-escapes, JSON escapes, UTF-16/32, base64 in a header)."""
         for k, v in request.headers.items():
             if k.strip().lower() in ("authorization", "proxy-authorization") and v.strip().lower().startswith("basic"):
                 return True
-        blob = (request.url.encode() + b"\n" + b"\n".join(f"{k}: {v}".encode("utf-8", "replace")
-                                                          for k, v in request.headers.items())
-                + b"\n" + (request.content or b""))
-        text = blob.decode("utf-8", "replace")
-        # a JSON-escaped key or value reads the same to the server
-        unescaped = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
-        low = unescaped.lower()
-        if any(word.decode() in low for word in _SECRET_WORDS):
+        views = [request.url, unquote_plus(request.url)]
+        for k, v in request.headers.items():
+            views.append(f"{k}: {v}")
+            for token in re.findall(r"[A-Za-z0-9+/=_-]{12,}", str(v)):
+                try:
+                    views.append(base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_"
+                                                  if "-" in token or "_" in token else None).decode("utf-8", "replace"))
+                except ValueError:
+                    pass
+        content = request.content or b""
+        if content:
+            try:
+                decoded = _decode(content)
+            except UnicodeDecodeError:
+                decoded = content.decode("utf-8", "replace")
+            views += [decoded, unquote_plus(decoded)]
+        text = "\n".join(views)
+        text += "\n" + re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+        low = text.lower()
+        if any(word in low for word in _SECRET_WORDS):
             return True
-        for secret in self._secrets() if self._secrets else ():
-            if secret and (secret in text or secret in unescaped or secret.encode() in blob):
-                return True
-        return False
+        return any(secret and secret in text for secret in (self._secrets() if self._secrets else ()))
 
     @property
     def confirms_writes(self) -> bool:
@@ -368,6 +405,7 @@ class SafetyGate:
                                 "does: refused")
         parts = urlsplit(request.url)
         host = (parts.netloc or "").lower()
+        _check_headers(request, host)
         if parts.username is not None or parts.password is not None or "@" in parts.netloc:
             raise UnsafeRequest(f"the URL carries user information ({parts.scheme}://…@…): refused")
         if parts.scheme not in ("https", "http") or (parts.scheme == "http" and p.real and not is_loopback(parts.hostname)):
@@ -393,30 +431,37 @@ class SafetyGate:
     def _intent(self, method: str, parts, route: str, content: bytes | None) -> Intent:
         p = self.policy
         body = read_body(content) if content else ReadBody()
-        if p.real and content and body.problem:
-            raise UnreadableBody(f"Not sent: {body.problem}. A server may still read it, so diag sends only bodies "
-                                 "that read as exactly one JSON object.")
         call = CALL_CREATE.match(route)
-        strict_everywhere = CONVERSATION_WRITE.match(route) is not None and not call
+        problem = body.problem
+        if problem == "the body is not a JSON object" and not call and isinstance(body.value, list):
+            problem = None     # other endpoints take arrays (bulk writes); a call body is one object
+        if p.real and content and problem:
+            raise UnreadableBody(f"Not sent: {problem}. A server may still read it, so diag sends only bodies "
+                                 "that read as exactly one JSON value (one object, for a call).")
+        dialling = DIALLING_WRITE.match(route) is not None and not call
         positions: list[tuple[str, Any, bool, str | None]] = []
         if isinstance(body.value, _Pairs) and call:
             positions = list(_call_positions(body.value))
+        elif body.value is not None and dialling:
+            positions = list(_keyed_positions(body.value))
         elif body.value is not None:
-            positions = [(path, v, strict_everywhere, "number" if strict_everywhere else None)
-                         for path, v, _ in _walk(body.value, "$", strict_everywhere)]
-        positions += [(f"query {k}", v, strict_everywhere or bool(call), "number" if call else None)
+            positions = [(path, v, False, None) for path, v, _ in _walk(body.value, "$", False)]
+        positions += [(f"query {k}", v, bool(call) or (dialling and k.lower() in ADDRESS_KEYS),
+                       "number" if call or (dialling and k.lower() in ADDRESS_KEYS) else None)
                       for k, v in parse_qsl(parts.query, keep_blank_values=True)]
         if body.text is not None and body.problem:   # the backstop: what a more lenient reader might find
             positions += [("(text)", t, False, None) for t in _text_tokens(body.text)]
         destinations: list[str] = []
         for path, value, dialled, role in positions:
+            if path == "$.priority" and isinstance(value, int):   # an integer field, never dialled (facts §1.1)
+                continue
             refusal = numbers.refusal(value, strict=dialled and p.real, dialled=dialled)
             if refusal is not None:
                 raise BlockedNumber(refusal.shown, f"{refusal.reason} (at {path}; rule {refusal.code})", refusal.code,
                                     path)
-            dest = _destination(value, role)
-            if dest and dest not in destinations:
-                destinations.append(dest)
+            for dest in _destinations(value, role):
+                if dest not in destinations:
+                    destinations.append(dest)
         if call and call.group(1):
             destinations.append(f"as user {call.group(1)}")
         if p.allow_list_on:
@@ -429,7 +474,7 @@ class SafetyGate:
     def _check_allowed(self, positions) -> None:
         p = self.policy
         for path, value, strict, role in positions:
-            if role == "number" and (numbers.dial_of(value) is not None or numbers.digit_runs(value)):
+            if role == "number" and str(value).strip():    # anything in a dialled position must be on the list
                 key = numbers.e164_key(value)
                 if key is None or key not in p.allowed_numbers:
                     raise NumberNotAllowed(numbers.masked(str(value)), len(p.allowed_numbers), path)
@@ -439,12 +484,36 @@ class SafetyGate:
                 raise NumberNotAllowed(value, len(p.allowed_queues), path, kind="queue")
 
 
-def _destination(value, role: str | None) -> str | None:
+def _check_headers(request: Request, host: str) -> None:
+    """Headers decide what the server reads: framing, host and connection headers are the transport's, never a
+    caller's (a Content-Length shorter than the body smuggles a second request past the gate)."""
+    names = [str(k).strip().lower() for k in request.headers]
+    if len(set(names)) != len(names):
+        raise UnsafeRequest("a header is given twice (in different spellings): refused")
+    for (k, v), name in zip(request.headers.items(), names):
+        if any(ch in f"{k}{v}" for ch in "\r\n\0"):
+            raise UnsafeRequest(f"the header {name!r} holds a line break or NUL: refused")
+        if name == "content-length" and str(v).strip() == str(len(request.content or b"")):
+            continue
+        if name == "host" and str(v).strip().lower() == host:
+            continue
+        if name in HEADERS_OF_THE_SESSION:
+            raise UnsafeRequest(f"the header {name!r} is set by the transport, never by a caller: refused")
+
+
+def _destinations(value, role: str | None) -> list[str]:
+    """What the prompt names for a value: its number, every number written in it, or the user/queue it calls."""
     if role == "number":
-        return numbers.e164_key(value) or (str(value) if numbers.dial_of(value) else None)
+        key = numbers.e164_key(value)
+        found = [key] if key else []
+        found += [("+" if plus else "") + digits for plus, digits in numbers.digit_runs(value)
+                  if ("+" if plus else "") + digits != key]
+        if not found and str(value).strip():
+            found = [numbers.masked(str(value).strip()[:40], keep=4)]
+        return found
     if role in ("user", "queue", "merge") and isinstance(value, str):
-        return f"{role} {value}"
-    return None
+        return [f"{role} {value}"]
+    return []
 
 
 @lru_cache(maxsize=64)
@@ -478,7 +547,7 @@ def normal_path(path: str) -> str:
     return ("/" + "/".join(segments)).lower()
 
 
-_SECRET_WORDS = (b"client_secret", b"client_assertion")
+_SECRET_WORDS = ("client_secret", "client_assertion")
 
 
 class GatedTransport:

@@ -48,6 +48,8 @@ class Dial:
     address: bool       # came from a SIP/tel URI or a name@host address
     pause: bool = False  # a pause or extension marker follows the number (even with nothing after it)
     junk: bool = False   # something else follows the number
+    lead: str = ""       # the digits before any letter (what a system that ignores letters dials first)
+    segments: tuple[str, ...] = ()   # the digits between feature marks (*67*911, +1...#911)
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,11 @@ def _user_part(text: str) -> tuple[str, bool]:
     m = _SCHEME.search(text)
     if m:
         rest = text[m.end():]
-        user = re.split(r"[@>\s]", rest, maxsplit=1)[0]
+        user = re.split(r"[@>]", rest, maxsplit=1)[0]
         return unquote(user), True
     if "@" in text:
         before = text.split("@", 1)[0]
-        return unquote(re.split(r"[\s<\"']", before)[-1]), True
+        return unquote(re.split(r"[<\"']", before)[-1]), True
     return text, False
 
 
@@ -140,22 +142,37 @@ def _as_text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@lru_cache(maxsize=16384)
+_UUID = re.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")   # Genesys ids
+_CACHED_UP_TO = 256
+
+
 def dial_of(value) -> Dial | None:
     """How `value` would be dialled when read as one phone number, or None when it does not read as one (an id, a
-    date, free text: digit_runs() covers those)."""
+    word, free text: digit_runs() covers those)."""
     text = _as_text(value)
     if text is None:
         return None
-    text = _clean(text[:400])
-    user, address = _user_part(text.strip())
+    return _dial_of_cached(text) if len(text) <= _CACHED_UP_TO else _dial_of(text)
+
+
+@lru_cache(maxsize=16384)
+def _dial_of_cached(text: str) -> Dial | None:
+    return _dial_of(text)
+
+
+def _dial_of(text: str) -> Dial | None:
+    text = _clean(text).strip()
+    if _UUID.match(text):
+        return None
+    user, address = _user_part(text)
     text = _canonical(user)
     feature = "*" in text or "#" in text
+    segments = tuple(re.sub(r"\D", "", seg) for seg in re.split(r"[*#]", text) if re.search(r"\d", seg))
     text = text.replace("*", "").replace("#", "")
     plus = text.startswith("+")
     text = text.lstrip("+")
     m = re.match(r"\d+", text)
-    head = m.group(0) if m else ""
+    head = lead = m.group(0) if m else ""
     rest = text[len(head):]
     tail = ""
     vanity = paused = junk = False
@@ -164,31 +181,41 @@ def dial_of(value) -> Dial | None:
         if head and pause:
             tail = re.sub(r"\D", "", rest[pause.end():])
             paused = True
-        elif re.fullmatch(r"[0-9a-z]+", rest):
+        elif re.fullmatch(r"[0-9a-z]+", rest) and not address:
             head = (head + rest).translate(_KEYPAD)   # 1-800-FLOWERS, or "www"
             vanity = True
         elif head:
             junk = True   # something after the number that is no pause: what is dialled first is the head
         else:
-            return None
+            return None   # a SIP or flow name (alice@example.com), or a word with symbols
     if not head:
         return None
-    return Dial(plus, head, tail, feature, vanity, address, paused, junk)
+    return Dial(plus, head, tail, feature, vanity, address, paused, junk, lead, segments)
 
 
-@lru_cache(maxsize=16384)
-def digit_runs(value, bounded: bool = True) -> tuple[tuple[bool, str], ...]:
-    """Every number written in `value` as (plus, digits): digits joined across separators (9·1·1, 9:1:1).
-    bounded: only runs that stand on their own (not glued to letters, as in an id like 3ad15e)."""
+def digit_runs(value) -> tuple[tuple[bool, str], ...]:
+    """Every number written inside `value` as (plus, digits), digits joined across separators (9·1·1, 9:1:1), and
+    only where it stands on its own (not glued to letters, as the digits of an id like 3ad15e are)."""
     text = _as_text(value)
     if text is None:
         return ()
-    text = _clean(text[:2000])
+    return _digit_runs_cached(text) if len(text) <= _CACHED_UP_TO else _digit_runs(text)
+
+
+@lru_cache(maxsize=16384)
+def _digit_runs_cached(text: str) -> tuple[tuple[bool, str], ...]:
+    return _digit_runs(text)
+
+
+def _digit_runs(text: str) -> tuple[tuple[bool, str], ...]:
+    text = _clean(text)
+    if _UUID.match(text.strip()):
+        return ()
     out = []
     for m in _RUN.finditer(text):
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
-        if bounded and ((before and (before.isalnum() or before == "_")) or (after and after.isalpha())):
+        if (before and (before.isalnum() or before == "_")) or (after and after.isalpha()):
             continue
         run = m.group(0)
         out.append((run.startswith("+"), re.sub(r"\D", "", run)))
@@ -269,15 +296,17 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     d = dial_of(value)
     if d is not None:
         found += _refusals(d, strict, dialled)
-    runs = digit_runs(value)
+    # numbers inside free text matter where a value is dialled (in an address, only its user part is dialled)
+    dialled_part = _user_part(_clean(text).strip())[0] if dialled else ""
+    runs = digit_runs(dialled_part) if dialled else ()
     for plus, digits in runs:
-        found += [f for f in _refusals(Dial(plus, digits, "", False, False, False), False, dialled)
-                  if f.code in ("emergency-number", "emergency-access")]
+        found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
+                  if f.code == "emergency-number"]
     if strict and d is None:
         if runs:   # free text around a number: what a lenient system would dial is the first number in it
             plus, digits = runs[0]
             found += _refusals(Dial(plus, digits, "", False, False, False, junk=True), True, True)
-        elif any(ch.isdigit() for ch in _clean(text)):
+        elif any(ch.isdigit() for ch in dialled_part) and not _UUID.match(dialled_part.strip()):
             found.append(Refusal("unreadable-number", "{shown}", "'{shown}' holds digits but reads as no number "
                                                                   "diag can check, so it is not sent."))
     found = [f for f in found if f.code in _ALLOWED[(strict, dialled)]]
@@ -305,10 +334,17 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
                      if d.digits.startswith(idd) and len(d.digits) > len(idd)]
     for plus, digits in readings:
         found.append(_international_refusal(digits, strict, shown) if plus else _national_refusal(digits, strict, shown))
-    # Readings a lenient system might make: the + dropped, or a feature code (*67) in front.
+    # Readings a lenient system might make: the + dropped, a feature code (*67) in front, the digits between
+    # feature marks, the digits before any letter.
     others = [d.digits] if d.plus else []
     if d.feature:
-        others += [d.digits[2:], d.digits[3:]]
+        others += [d.digits[2:], d.digits[3:], *d.segments]
+    if d.lead and d.lead != d.digits:
+        others.append(d.lead)
+        if d.plus:
+            split = _split_country(d.lead)
+            if split:
+                found.append(_international_refusal(d.lead, False, shown))
     for digits in others:
         regions = emergency_in(digits)
         if regions:
@@ -317,8 +353,10 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
         regions = emergency_in(d.tail)
         found.append(Refusal("emergency-extension", shown, f"{shown!r} sends {d.tail} after the number, an "
                                                            f"emergency number in {_named(regions)}.", regions))
-    if dialled and len(d.digits) <= _ACCESS_MAX_DIGITS and not (d.junk or d.vanity):
+    if dialled and len(d.digits) <= _ACCESS_MAX_DIGITS and not (d.plus or d.junk or d.vanity):
         found.append(_access_refusal(d.digits, shown))
+    if dialled and d.lead and d.lead != d.digits and len(d.lead) <= _ACCESS_MAX_DIGITS and not d.plus:
+        found.append(_access_refusal(d.lead, shown))
     if strict and d.feature:
         found.append(Refusal("feature-code", shown, f"{shown!r} contains * or #: feature codes can change what is "
                                                     "dialled, so diag never sends them."))
@@ -380,7 +418,7 @@ def _international_refusal(digits: str, strict: bool, shown: str) -> Refusal | N
         return _emergency(shown, national, found)
     if not strict:
         return None
-    if len(national) <= SHORT_MAX_DIGITS:
+    if len(national) <= SHORT_MAX_DIGITS and not _valid("+" + digits, None):   # some countries have 5-6 digits
         return Refusal("short-number", shown, f"{shown!r} is +{cc} with only {len(national)} digits after the country "
                                               "code: a short service code, never a test phone.")
     prefixed = emergency_prefix_in(national, regions)
@@ -391,13 +429,16 @@ def _international_refusal(digits: str, strict: bool, shown: str) -> Refusal | N
 
 
 def e164_key(value) -> str | None:
-    """The exact form used by allow-lists: '+' and digits for numbers, the lower-cased address otherwise; None when
-    the value holds anything more than one number (text, a feature code), so that it can match nothing."""
+    """The exact form used by allow-lists: '+' and digits for numbers, the lower-cased address for a SIP or flow
+    name; None when the value holds anything more than one number (text, a feature code), so it matches nothing."""
     d = dial_of(value)
-    if d is None or d.feature or d.junk:
+    text = _as_text(value)
+    if d is None:   # a flow or SIP name (ForceDisconnect@localhost): the address itself is the key
+        if text and "@" in text and not any(ch.isdigit() for ch in _clean(text).split("@", 1)[0]):
+            return _clean(text).strip().lower()
         return None
-    if d.vanity:   # a flow or SIP name (ForceDisconnect@localhost): the address itself is the key
-        return value.strip().lower() if d.address and isinstance(value, str) else None
+    if d.feature or d.junk or d.vanity:
+        return None
     key = "+" + d.digits if d.plus else d.digits
     for idd in ("00", "011"):
         if not d.plus and d.digits.startswith(idd):

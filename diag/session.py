@@ -99,8 +99,8 @@ class Session:
         self._org: Org | None = Org("simulator", org_name) if simulated and org_name else None
         self._org_name = org_name
         # hard limits: a setting can lower them, never raise them
-        self.retry_after_cap = min(float(retry_after_cap), RETRY_AFTER_CAP)
-        self.max_429_resends = max(0, min(int(max_429_resends), MAX_429_RESENDS))
+        self.retry_after_cap = _bounded(retry_after_cap, 0.0, RETRY_AFTER_CAP)
+        self.max_429_resends = int(_bounded(max_429_resends, 0, MAX_429_RESENDS))
         self.get_retries = get_retries
         self.timeout = timeout
         self.sleep = sleep
@@ -252,6 +252,11 @@ class Session:
             self.redactor.add(s)
 
     def _headers(self, content: bytes | None, extra: dict | None) -> dict[str, str]:
+        own = {"authorization", "proxy-authorization", "cookie", "accept", "content-type"}
+        taken = [k for k in (extra or {}) if str(k).strip().lower() in own - {"accept", "content-type"}]
+        if taken:
+            raise UnsafeRequest(f"the header {taken[0]!r} is the session's own: the request goes out with the "
+                                "session's token and no other")
         token = self.tokens.token()
         self._register_secrets()
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -525,6 +530,15 @@ def retry_wait(ex: Exchange, cap: float = RETRY_AFTER_CAP) -> tuple[float | None
         return None, f"{seconds:g} s"
     wait = max(RETRY_AFTER_MIN, seconds)
     return wait, f"Retry-After {seconds:g} s" + (" (raised to the 1 s floor)" if wait != seconds else "")
+
+
+def _bounded(value, low: float, high: float) -> float:
+    """`value` within [low, high]; anything unreadable (NaN, text, None) is `high`'s side of safe: the limit."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return high
+    return min(max(number, low), high) if number == number else high
 
 
 def _encode(body: Any) -> bytes | None:
