@@ -142,6 +142,11 @@ def _as_text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_DIGITS = re.compile(r"\d+")
+_NOT_DIGITS = re.compile(r"\D")
+_HAS_DIGIT = re.compile(r"\d")
+_FEATURE_MARKS = re.compile(r"[*#]")
+_ALNUM = re.compile(r"[0-9a-z]+")
 _UUID = re.compile(r"(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")   # Genesys ids
 _CACHED_UP_TO = 256
 
@@ -167,11 +172,11 @@ def _dial_of(text: str) -> Dial | None:
     user, address = _user_part(text)
     text = _canonical(user)
     feature = "*" in text or "#" in text
-    segments = tuple(re.sub(r"\D", "", seg) for seg in re.split(r"[*#]", text) if re.search(r"\d", seg))
+    segments = tuple(_NOT_DIGITS.sub("", seg) for seg in _FEATURE_MARKS.split(text) if _HAS_DIGIT.search(seg))
     text = text.replace("*", "").replace("#", "")
     plus = text.startswith("+")
     text = text.lstrip("+")
-    m = re.match(r"\d+", text)
+    m = _DIGITS.match(text)
     head = lead = m.group(0) if m else ""
     rest = text[len(head):]
     tail = ""
@@ -179,9 +184,9 @@ def _dial_of(text: str) -> Dial | None:
     if rest:
         pause = PAUSE.match(rest)
         if head and pause:
-            tail = re.sub(r"\D", "", rest[pause.end():])
+            tail = _NOT_DIGITS.sub("", rest[pause.end():])
             paused = True
-        elif re.fullmatch(r"[0-9a-z]+", rest) and not address:
+        elif _ALNUM.fullmatch(rest) and not address:
             head = (head + rest).translate(_KEYPAD)   # 1-800-FLOWERS, or "www"
             vanity = True
         elif head:
@@ -218,7 +223,7 @@ def _digit_runs(text: str) -> tuple[tuple[bool, str], ...]:
         if (before and (before.isalnum() or before == "_")) or (after and after.isalpha()):
             continue
         run = m.group(0)
-        out.append((run.startswith("+"), re.sub(r"\D", "", run)))
+        out.append((run.startswith("+"), _NOT_DIGITS.sub("", run)))
     return tuple(out)
 
 
