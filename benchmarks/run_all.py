@@ -37,7 +37,10 @@ def rows(name: str, r: dict) -> list[tuple]:
                 ("contract on disk (data/contract)", f"{r['contract_bytes']:,} bytes", "-", "-", "-", "-")]
     if name == "bench_simulator":
         return [("simulator, valid call over keep-alive", f"{r['sim_rps']} req/s",
-                 f"{r['baseline_rps']} req/s (bare http.server)", r["ratio"], r["target"], r["met"])]
+                 f"{r['baseline_rps']} req/s (bare http.server)", r["ratio"], r["target"], r["met"]),
+                ("simulator in-process (AppTransport, what connect() uses)", f"{r['inprocess_rps']} req/s",
+                 f"{r['sim_rps']} req/s (the same app over HTTP)", round(r["inprocess_rps"] / r["sim_rps"], 2),
+                 "-", "-")]
     if name == "bench_calls":
         p = r["paced_batch"]
         return [("calls through a Session (full logging)", f"{r['diag_calls_per_s']} calls/s",
