@@ -20,7 +20,7 @@ N = 1000
 
 
 def make_session():
-    from diag.session import connect
+    from diag.client.session import connect
     from diag.sim import Simulator
 
     sim = Simulator(overrides={"rate_limit": {"requests": 10**9, "window_seconds": 60}}).start()
@@ -33,14 +33,14 @@ def make_session():
 
 
 def figures(s):
-    from diag import bundle
-    return bundle.usage_charts(s, 90)
+    from diag.app import ticket
+    return ticket.usage_charts(s, 90)
 
 
 def run(rounds: int = 3) -> dict:
     import matplotlib
     matplotlib.use("Agg")
-    from diag.bundle import build_bundle
+    from diag.reports.bundle import build_bundle
 
     sim, s = make_session()
     figs, frames = figures(s)

@@ -20,7 +20,7 @@ BODY = {"phoneNumber": "+13175550100"}
 
 
 def diag_rate(sim) -> float:
-    from diag.session import connect
+    from diag.client.session import connect
 
     s = connect(sim_url=sim.base_url)    # over HTTP, as the SDK is: the same wire on both sides
     for _ in range(50):
@@ -49,8 +49,8 @@ def sdk_rate(sim) -> float:
 
 
 def paced_share(limit: int = 100, window: float = 5.0, calls: int = 300) -> dict:
-    from diag.pacing import run_batch
-    from diag.session import connect
+    from diag.client.pacing import run_batch
+    from diag.client.session import connect
     from diag.sim import Simulator
 
     with Simulator(overrides={"rate_limit": {"requests": limit, "window_seconds": window}}) as sim:

@@ -21,7 +21,7 @@ BODY = {"interval": "2026-11-01T00:00:00Z/2026-11-08T00:00:00Z", "granularity": 
         "metrics": ["nOutboundAttempted", "nOutboundConnected", "nError"],
         "filter": {"type": "and", "predicates": [{"type": "dimension", "dimension": "direction",
                                                   "operator": "matches", "value": "outbound"}]}}
-COLD = ("import time, json; t = time.perf_counter(); from diag.doctor import check_for_operation; "
+COLD = ("import time, json; t = time.perf_counter(); from diag.core.doctor import check_for_operation; "
         f"check_for_operation({OP!r}, json.loads({json.dumps(json.dumps(BODY))})); print(time.perf_counter() - t)")
 
 
@@ -30,7 +30,7 @@ def cold(code: str) -> float:
 
 
 def run() -> dict:
-    from diag.doctor import check_for_operation
+    from diag.core.doctor import check_for_operation
     import PureCloudPlatformClientV2 as sdk
 
     check_for_operation(OP, BODY)
@@ -51,7 +51,7 @@ def run() -> dict:
     cold_ms = cold(COLD) * 1000
     sdk_import = cold("import time; t = time.perf_counter(); import PureCloudPlatformClientV2; "
                       "print(time.perf_counter() - t)") * 1000
-    contract = ROOT / "data" / "contract"
+    contract = ROOT / "diag" / "_data" / "contract"
     size = sum(p.stat().st_size for p in contract.glob("*"))
     return {"name": "any-endpoint check (aggregates query body)", "cold_ms": round(cold_ms, 1),
             "warm_ms": round(warm_ms, 3), "baseline": "SDK model build + serialise (warm); import SDK (cold)",

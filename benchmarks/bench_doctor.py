@@ -50,9 +50,9 @@ def time_each(fn, items) -> list[float]:
 
 
 def run() -> dict:
-    from diag.doctor import check
+    from diag.core.doctor import check
     import PureCloudPlatformClientV2 as sdk
-    from diag.contract import model_fields
+    from diag.core.contract import model_fields
 
     bodies = varied_bodies(N_BODIES)
     snake = {wire: "".join("_" + c.lower() if c.isupper() else c for c in wire)

@@ -34,7 +34,7 @@ def rows(name: str, r: dict) -> list[tuple]:
                  round(r["cold_ms"] / r["sdk_import_ms"], 3), "< 50 ms", r["cold_ms"] < 50),
                 ("any-endpoint check, warm", f"{r['warm_ms']} ms", f"{r['sdk_warm_ms']} ms (SDK build + serialise)",
                  r["ratio_warm"], "< 1 ms", r["warm_ms"] < 1),
-                ("contract on disk (data/contract)", f"{r['contract_bytes']:,} bytes", "-", "-", "-", "-")]
+                ("contract on disk (diag/_data/contract)", f"{r['contract_bytes']:,} bytes", "-", "-", "-", "-")]
     if name == "bench_simulator":
         return [("simulator, valid call over keep-alive", f"{r['sim_rps']} req/s",
                  f"{r['baseline_rps']} req/s (bare http.server)", r["ratio"], r["target"], r["met"]),

@@ -8,7 +8,7 @@ The public surface is small and imported lazily, so `import diag` stays fast:
     parse_body(text)                 read pasted JSON, repairing copy-paste damage
     check_operation("POST /path")    is this a real Platform API operation?
     connect(...) -> Session          the simulator by default, a real region only when named; send(), call()
-    Confirmation                     a person's yes for exactly one org, destination set and body (diag.gate)
+    Confirmation                     a person's yes for exactly one org, destination set and body (diag.client.gate)
     run_batch(session, body, count)  paced test calls under the rate limit
     Simulator                        the built-in Genesys Cloud simulator (a real HTTP server on 127.0.0.1)
     bundle_from_session(zip, s)      the support-ticket zip: summary, HAR, repro scripts, charts, redacted
@@ -19,24 +19,24 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.1.0"
+from diag.core import __version__
 
 _EXPORTS = {
-    "check": "diag.doctor", "check_text": "diag.doctor", "fix": "diag.doctor", "parse_body": "diag.doctor",
-    "check_for_operation": "diag.doctor", "UnknownOperation": "diag.doctor",
-    "Finding": "diag.doctor", "Report": "diag.doctor",
-    "check_operation": "diag.endpoints", "EndpointCheck": "diag.endpoints", "Operation": "diag.endpoints",
-    "connect": "diag.session", "Session": "diag.session", "locate_region": "diag.session",
-    "Exchange": "diag.exchange", "ExchangeLog": "diag.exchange",
-    "run_batch": "diag.pacing", "BatchResult": "diag.pacing",
-    "REGIONS": "diag.regions", "find_region": "diag.regions", "Region": "diag.regions",
-    "explain": "diag.errors", "DiagError": "diag.errors", "ConfigError": "diag.errors", "AuthError": "diag.errors",
-    "SafetyError": "diag.errors", "ConfirmationRequired": "diag.errors", "BlockedNumber": "diag.errors",
-    "NumberNotAllowed": "diag.errors", "ConfirmationDeclined": "diag.errors", "UnreadableBody": "diag.errors",
-    "UnsafeRequest": "diag.errors", "UsageQueryError": "diag.usage",
-    "Confirmation": "diag.gate", "SafetyGate": "diag.gate",
+    "check": "diag.core.doctor", "check_text": "diag.core.doctor", "fix": "diag.core.doctor", "parse_body": "diag.core.doctor",
+    "check_for_operation": "diag.core.doctor", "UnknownOperation": "diag.core.doctor",
+    "Finding": "diag.core.doctor", "Report": "diag.core.doctor",
+    "check_operation": "diag.core.endpoints", "EndpointCheck": "diag.core.endpoints", "Operation": "diag.core.endpoints",
+    "connect": "diag.client.session", "Session": "diag.client.session", "locate_region": "diag.client.session",
+    "Exchange": "diag.core.exchange", "ExchangeLog": "diag.core.exchange",
+    "run_batch": "diag.client.pacing", "BatchResult": "diag.client.pacing",
+    "REGIONS": "diag.core.regions", "find_region": "diag.core.regions", "Region": "diag.core.regions",
+    "explain": "diag.core.errors", "DiagError": "diag.core.errors", "ConfigError": "diag.core.errors", "AuthError": "diag.core.errors",
+    "SafetyError": "diag.core.errors", "ConfirmationRequired": "diag.core.errors", "BlockedNumber": "diag.core.errors",
+    "NumberNotAllowed": "diag.core.errors", "ConfirmationDeclined": "diag.core.errors", "UnreadableBody": "diag.core.errors",
+    "UnsafeRequest": "diag.core.errors", "UsageQueryError": "diag.core.errors",
+    "Confirmation": "diag.client.gate", "SafetyGate": "diag.client.gate",
     "Simulator": "diag.sim",
-    "build_bundle": "diag.bundle", "bundle_from_session": "diag.bundle", "RedactionError": "diag.bundle",
+    "build_bundle": "diag.reports.bundle", "bundle_from_session": "diag.app.ticket", "RedactionError": "diag.core.errors",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

@@ -25,8 +25,8 @@ NOTEBOOKS = {
            "lists what moved, **Send** fires the call and shows the status, correlation id, rate-limit state and a "
            "plain explanation."),
         CONNECT_MD,
-        code("import diag\nfrom diag.widgets.composer import ComposerModel, ComposerView\n"
-             "from diag.widgets.connect import ConnectModel, ConnectView\n\n"
+        code("import diag\nfrom diag.app.widgets.composer import ComposerModel, ComposerView\n"
+             "from diag.app.widgets.connect import ConnectModel, ConnectView\n\n"
              "session = diag.connect()   # REAL ORG: diag.connect(\"eu_west_1\")\n"
              "print(session.preflight().text())"),
         md("Or connect here: choose a region and type the credentials (they go to the session and the fields are "
@@ -47,7 +47,7 @@ NOTEBOOKS = {
         md("## Any endpoint\n\n400s happen on every endpoint. Pick or type an operation (concrete paths work too) and "
            "paste its body: it is checked against the SDK's model for that operation (unknown fields with the nearest "
            "real name, wrong types, values outside an enum, missing required fields, nested models)."),
-        code("from diag.widgets.any_endpoint import AnyEndpointView\n\nAnyEndpointView().widget"),
+        code("from diag.app.widgets.any_endpoint import AnyEndpointView\n\nAnyEndpointView().widget"),
         code("report = diag.check({\"to\": {\"phoneNumber\": \"+13175550100\"}, \"type\": \"external\"})\n"
              "for f in report.findings:\n    print(f.severity, f.path, f.code, '-', f.message)\n"
              "print(\"corrected:\", report.fixed)\n\n"
@@ -66,12 +66,12 @@ NOTEBOOKS = {
            "Usage data is refreshed once a day and can be up to 24 h old. Exact codes (401 vs 403 vs 404) exist only "
            "for the calls made from diag itself (the session's exchange log)."),
         CONNECT_MD,
-        code("import diag\nfrom diag.widgets.dashboard import DashboardModel, DashboardView\n\n"
+        code("import diag\nfrom diag.app.widgets.dashboard import DashboardModel, DashboardView\n\n"
              "session = diag.connect()   # REAL ORG: diag.connect(\"eu_west_1\")\nsession.label"),
         md("Choose the dates, granularity, grouping and filters, then **Run usage query**. The first run happens now."),
         code("dashboard = DashboardView(DashboardModel(session, days=90))\ndashboard.run()\ndashboard.widget"),
         md("One integration's usage summary (the OAuth client with the most requests):"),
-        code("from diag.usage import client_usage_summary\n\n"
+        code("from diag.client.usage import client_usage_summary\n\n"
              "usage = dashboard.model.usage\n"
              "client_id = usage.groupby(\"clientId\")[\"requests\"].sum().idxmax()\n"
              "client_usage_summary(session, client_id, days=7, poll_interval=0.2 if session.simulated else 5).head()"),
@@ -83,7 +83,7 @@ NOTEBOOKS = {
            "request's form body are removed; phone numbers become pseudonyms unless you keep them. Nothing is "
            "uploaded."),
         CONNECT_MD,
-        code("import diag\nfrom diag.widgets.dashboard import DashboardModel\nfrom diag.widgets.export import "
+        code("import diag\nfrom diag.app.widgets.dashboard import DashboardModel\nfrom diag.app.widgets.export import "
              "ExportModel, ExportView\n\nsession = diag.connect()   # REAL ORG: diag.connect(\"eu_west_1\")\n"
              "session.label"),
         md("The exchanges to export are the session's. On the simulator a few demo calls are made here; with a real "

@@ -2,8 +2,8 @@
 
 Run `make contract` (or `.venv/bin/python scripts/regenerate_contract.py`) after upgrading
 PureCloudPlatformClientV2: it rewrites
-  data/contract/create-call.schema.json  JSON Schema of the call models
-  data/contract/operations.json          every Platform API operation (method, path, body model)
+  diag/_data/contract/create-call.schema.json  JSON Schema of the call models
+  diag/_data/contract/operations.json          every Platform API operation (method, path, body model)
 The contract test (tests/unit/test_contract_vs_sdk.py) then checks the result against the SDK.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = ROOT / "data" / "contract"
+CONTRACT = ROOT / "diag" / "_data" / "contract"
 CALL_MODELS = ["CreateCallRequest", "CreateCallResponse", "ErrorBody"]
 SCALARS = {
     "str": {"type": "string"},

@@ -13,9 +13,9 @@ import threading
 import time
 from typing import Any
 
-from .org import SimOrg, load_org
-from .server import SimApp, SimServer
-from .state import SimState
+from diag.sim.org import SimOrg, load_org
+from diag.sim.server import SimApp, SimServer
+from diag.sim.state import SimState
 
 __all__ = ["Simulator", "load_org", "IN_PROCESS_BASE"]
 
@@ -62,7 +62,7 @@ class Simulator:
     # -- what callers need --
     def transport(self):
         """The in-process transport: the same application, no socket."""
-        from ..transport import AppTransport
+        from diag.transport import AppTransport
         return AppTransport(self.app)
 
     @property

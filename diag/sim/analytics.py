@@ -5,8 +5,8 @@ import datetime as dt
 import re
 from collections import defaultdict
 
-from . import history
-from .server_errors import ApiError
+from diag.sim import history
+from diag.sim.server_errors import ApiError
 
 UTC = dt.timezone.utc
 USAGE_GRANULARITIES = ("Day", "Week", "Month")

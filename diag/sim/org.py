@@ -1,16 +1,17 @@
 """The simulated org: users, OAuth clients, queues, caller ids, limits and call outcomes.
 
-Read from data/sim/org.json; `load_org(overrides)` lets tests change any top-level setting.
+Read from the package data diag/_data/sim/org.json; `load_org(overrides)` lets tests change any top-level setting.
 """
 from __future__ import annotations
 
 import copy
 import json
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-ORG_FILE = Path(__file__).resolve().parents[2] / "data" / "sim" / "org.json"
+ORG_FILE = Path(str(files("diag") / "_data" / "sim" / "org.json"))
 OUTCOMES = ("answered", "busy", "no_answer", "invalid_number")
 
 

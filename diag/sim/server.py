@@ -20,12 +20,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from urllib3 import HTTPHeaderDict
 
-from ..transport import Request as TransportRequest
-from ..transport import Response, TransportFailure
-from . import analytics
-from .faults import FaultTable
-from .server_errors import ApiError
-from .state import Call, Execution, SimState
+from diag.transport import Request as TransportRequest
+from diag.transport import Response, TransportFailure
+from diag.sim import analytics
+from diag.sim.faults import FaultTable
+from diag.sim.server_errors import ApiError
+from diag.sim.state import Call, Execution, SimState
 
 CALL_PERMISSION = "conversation:conference:add"
 CALL_AS_USER_PERMISSIONS = ("conversation:agentlessCall:add", "conversation:call:add")
@@ -383,7 +383,7 @@ def users_me(sim: "SimApp", req: Request):
 def _check_call_body(sim: "SimApp", body) -> None:
     if not isinstance(body, dict):
         raise ApiError(400, "bad.request", "The request body must be a CreateCallRequest object.")
-    from ..contract import model_fields
+    from diag.core.contract import model_fields
 
     for name, schema in model_fields("CreateCallRequest").items():
         if name in body and body[name] is not None and not _type_ok(body[name], schema):

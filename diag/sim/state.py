@@ -9,7 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .org import SimOrg
+from diag.sim.org import SimOrg
 
 
 @dataclass

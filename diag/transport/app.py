@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .base import Request, Response
+from diag.transport.base import Request, Response
 
 
 class AppTransport:

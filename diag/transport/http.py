@@ -9,7 +9,7 @@ import os
 
 import urllib3
 
-from .base import Request, Response, TransportFailure
+from diag.transport.base import Request, Response, TransportFailure
 
 
 def _ca_bundle() -> str | None:

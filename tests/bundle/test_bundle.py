@@ -10,10 +10,12 @@ import pytest
 
 matplotlib.use("Agg")
 
-from diag import cli
-from diag.bundle import RedactionError, build_bundle, bundle_from_session
-from diag.exchange import ExchangeLog
-from diag.session import connect
+from diag.app import cli
+from diag.app.ticket import bundle_from_session
+from diag.core.errors import RedactionError
+from diag.reports.bundle import build_bundle
+from diag.core.exchange import ExchangeLog
+from diag.client.session import connect
 from diag.sim import Simulator
 
 CANARY_SECRET = "CANARY-secret-bundle-44d1"
@@ -193,8 +195,8 @@ def test_redaction_failure_writes_nothing(canary_sim, tmp_path, monkeypatch):
     s = canary_session(canary_sim)
     leaky = ExchangeLog.load(s.log.save(tmp_path.parent / "leaky.jsonl"))   # a log from elsewhere, not redacted
     leaky[0].request_headers["X-Debug"] = "token " + s.tokens.token()
-    monkeypatch.setattr("diag.bundle.Redactor.text", lambda self, text, kind="text": text)   # a broken policy
-    monkeypatch.setattr("diag.bundle.Redactor.headers", lambda self, h: h)
+    monkeypatch.setattr("diag.reports.bundle.Redactor.text", lambda self, text, kind="text": text)   # a broken policy
+    monkeypatch.setattr("diag.reports.bundle.Redactor.headers", lambda self, h: h)
     target = tmp_path / "t.zip"
     with pytest.raises(RedactionError) as info:
         build_bundle(target, leaky, secrets=s.tokens.secrets())
@@ -216,7 +218,7 @@ def test_cli_bundle_from_a_saved_log(tmp_path, capsys):
 
 
 def test_ids_with_digit_runs_are_not_mistaken_for_numbers():
-    from diag.redact import Pseudonymiser
+    from diag.core.redact import Pseudonymiser
 
     p = Pseudonymiser(b"k")
     text = "correlation id f3af2a85-4c12-4930-9941-624d8a31a80e; called +49 30 9941624 and tel:+1-317-555-0100"

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from diag.widgets.composer import ComposerModel, ComposerView
+from diag.app.widgets.composer import ComposerModel, ComposerView
 
 
 def run(*args, stdin=b""):

@@ -4,9 +4,10 @@ import time
 
 import pytest
 
-from diag.session import connect
+from diag.client.session import connect
 from diag.sim import Simulator
-from diag.usage import UsageQuery, UsageQueryError, query_usage
+from diag.client.usage import UsageQuery, query_usage
+from diag.core.errors import UsageQueryError
 
 CALLS = "/api/v2/conversations/calls"
 FAULTS = [("latency", {"delay_ms": 300}), ("status", {"status": 500}), ("status", {"status": 503}),

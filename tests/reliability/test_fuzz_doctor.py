@@ -4,7 +4,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diag.doctor import check, check_text, fix, parse_body
+from diag.core.doctor import check, check_text, fix, parse_body
 
 json_scalars = st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=False) | st.text()
 json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=5) |

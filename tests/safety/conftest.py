@@ -1,8 +1,8 @@
 """Red-team fixtures: the simulator posing as a real region (loopback only), and sessions on both."""
 import pytest
 
-from diag.regions import Region
-from diag.session import connect
+from diag.core.regions import Region
+from diag.client.session import connect
 from diag.sim import Simulator
 
 

@@ -9,15 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diag import cli
-from diag.errors import SafetyError
-from diag.exchange import Exchange
-from diag.numbers import _emergency_patterns
-from diag.pacing import run_batch
-from diag.regions import Region
-from diag.session import connect
+from diag.app import cli
+from diag.core.errors import SafetyError
+from diag.core.exchange import Exchange
+from diag.core.numbers import _emergency_patterns
+from diag.client.pacing import run_batch
+from diag.core.regions import Region
+from diag.client.session import connect
 from diag.sim import IN_PROCESS_BASE, Simulator
-from diag.widgets.composer import ComposerModel
+from diag.app.widgets.composer import ComposerModel
 
 CALLS = "/api/v2/conversations/calls"
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
@@ -184,7 +184,7 @@ def test_every_spelling_reads_as_the_number():
        st.sampled_from(DIGIT_SETS), st.sampled_from(["phoneNumber", "participant"]))
 def test_the_doctor_says_so_before_the_gate_refuses(number, spelling, sep, base, position):
     """What the composer shows as you type agrees with what the gate does on Send."""
-    from diag.doctor import check
+    from diag.core.doctor import check
 
     region, cc, n = number
     body = POSITIONS[position](SPELLINGS[spelling](n, cc, sep, base))

@@ -6,14 +6,14 @@ import threading
 import pytest
 
 import diag
-from diag import cli
-from diag.errors import (BlockedNumber, ConfirmationDeclined, ConfirmationRequired, NumberNotAllowed, SafetyError,
+from diag.app import cli
+from diag.core.errors import (BlockedNumber, ConfirmationDeclined, ConfirmationRequired, NumberNotAllowed, SafetyError,
                          UnreadableBody, UnsafeRequest)
-from diag.exchange import Exchange, ExchangeLog
-from diag.gate import Confirmation
-from diag.pacing import run_batch
-from diag.regions import Region
-from diag.session import connect
+from diag.core.exchange import Exchange, ExchangeLog
+from diag.client.gate import Confirmation
+from diag.client.pacing import run_batch
+from diag.core.regions import Region
+from diag.client.session import connect
 from diag.sim import Simulator
 
 from .conftest import yes
@@ -356,10 +356,10 @@ class ConnectionRecorder:
 def test_credentials_without_region_call_the_simulator_and_never_a_region(monkeypatch, tmp_path, capsys):
     recorder = ConnectionRecorder()
     try:
-        from diag import regions
+        from diag.core import regions
         table = {name: Region(name, recorder.url, recorder.url) for name in regions.REGIONS}
         monkeypatch.setattr(regions, "REGIONS", table)
-        monkeypatch.setattr("diag.session.REGIONS", table)
+        monkeypatch.setattr("diag.client.session.REGIONS", table)
         monkeypatch.setenv("GENESYS_CLOUD_CLIENT_ID", "client-id-in-env")
         monkeypatch.setenv("GENESYS_CLOUD_CLIENT_SECRET", "CANARY-secret-in-env")
         monkeypatch.setenv("GENESYS_CLOUD_REGION", "us_east_1")

@@ -7,13 +7,13 @@ import zipfile
 
 import pytest
 
-from diag import cli
-from diag.bundle import build_bundle
-from diag.errors import (BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest)
-from diag.exchange import Exchange
-from diag.gate import Confirmation
-from diag.regions import Region
-from diag.session import connect
+from diag.app import cli
+from diag.reports.bundle import build_bundle
+from diag.core.errors import (BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest)
+from diag.core.exchange import Exchange
+from diag.client.gate import Confirmation
+from diag.core.regions import Region
+from diag.client.session import connect
 from diag.sim import IN_PROCESS_BASE, Simulator
 
 CALLS = "/api/v2/conversations/calls"

@@ -11,10 +11,10 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType
 
-from diag.bundle import build_bundle
-from diag.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnsafeRequest
-from diag.regions import Region
-from diag.session import connect
+from diag.reports.bundle import build_bundle
+from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnsafeRequest
+from diag.core.regions import Region
+from diag.client.session import connect
 from diag.sim import IN_PROCESS_BASE, Simulator
 
 CALLS = "/api/v2/conversations/calls"
@@ -139,7 +139,7 @@ def test_repro_py_without_diag_refuses_other_scripts_digits(tmp_path):
     with Simulator(seed=46) as running:
         env = {**os.environ, "GENESYS_CLOUD_API": running.base_url, "GENESYS_CLOUD_ACCESS_TOKEN": running.user_token(),
                "NUMBER_1": "+1 \u0669\u0661\u0661 555 0100"}
-        without = ("import runpy, sys; sys.modules['diag.numbers'] = None; "
+        without = ("import runpy, sys; sys.modules['diag.core.numbers'] = None; "
                    "runpy.run_path(sys.argv[1], run_name='__main__')")
         r = subprocess.run([sys.executable, "-c", without, str(tmp_path / "t" / "repro.py")], env=env,
                            capture_output=True, text=True, timeout=60)

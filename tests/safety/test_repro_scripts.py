@@ -6,13 +6,13 @@ import zipfile
 
 import pytest
 
-from diag.bundle import build_bundle
-from diag.exchange import Exchange
-from diag.session import connect
+from diag.reports.bundle import build_bundle
+from diag.core.exchange import Exchange
+from diag.client.session import connect
 from diag.sim import IN_PROCESS_BASE, Simulator
 
 CALLS = "/api/v2/conversations/calls"
-WITHOUT_DIAG = ("import runpy, sys; sys.modules['diag.numbers'] = None; "
+WITHOUT_DIAG = ("import runpy, sys; sys.modules['diag.core.numbers'] = None; "
                 "runpy.run_path(sys.argv[1], run_name='__main__')")
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from diag.regions import Region
+from diag.core.regions import Region
 from diag.sim import Simulator
 
 CANARY_SECRET = "CANARY-client-secret-7f3a9d"

@@ -7,12 +7,12 @@ import time
 import pytest
 
 import diag
-from diag import cli
-from diag.errors import CATALOGUE, BlockedNumber, ConfirmationRequired, NumberNotAllowed, explain
-from diag.exchange import ExchangeLog
-from diag.pacing import run_batch
-from diag.regions import REGIONS
-from diag.session import connect
+from diag.app import cli
+from diag.core.errors import CATALOGUE, BlockedNumber, ConfirmationRequired, NumberNotAllowed, explain
+from diag.core.exchange import ExchangeLog
+from diag.client.pacing import run_batch
+from diag.core.regions import REGIONS
+from diag.client.session import connect
 from diag.sim import Simulator
 
 from .conftest import CANARY_CLIENT, CANARY_SECRET

@@ -6,11 +6,13 @@ import pytest
 
 matplotlib.use("Agg")
 
-from diag import charts, cli
-from diag.session import connect
+from diag.app import cli
+from diag.reports import charts
+from diag.client.session import connect
 from diag.sim import Simulator
-from diag.usage import (UsageQuery, UsageQueryError, client_usage_summary, exchange_frame, load_csv, outbound_frame,
-                        query_usage, ratelimit_frame, save_csv, usage_frame)
+from diag.client.usage import UsageQuery, client_usage_summary, outbound_frame, query_usage, ratelimit_frame
+from diag.core.errors import UsageQueryError
+from diag.core.frames import exchange_frame, load_csv, save_csv, usage_frame
 
 POLL = {"poll_interval": 0.01, "progress": False}
 
@@ -159,7 +161,7 @@ def test_every_chart_renders_to_png_and_svg(session, tmp_path, days):
 
 def test_charts_with_no_data_say_so(tmp_path):
     empty_usage = usage_frame([], group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
-    from diag.exchange import ExchangeLog
+    from diag.core.exchange import ExchangeLog
     empties = (empty_usage, None, None, exchange_frame(ExchangeLog()))
     for name, fig in all_charts(empties).items():
         texts = [t.get_text() for ax in fig.axes for t in ax.texts]

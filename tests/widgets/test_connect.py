@@ -1,9 +1,9 @@
 """The connection panel: simulator by default, a real region with typed credentials that are never kept."""
-from diag.regions import Region
-from diag.session import connect
+from diag.core.regions import Region
+from diag.client.session import connect
 from diag.sim import Simulator
-from diag.widgets.composer import ComposerModel, ComposerView
-from diag.widgets.connect import SIMULATOR, ConnectModel, ConnectView
+from diag.app.widgets.composer import ComposerModel, ComposerView
+from diag.app.widgets.connect import SIMULATOR, ConnectModel, ConnectView
 
 
 def loopback_connector(*sims):

@@ -10,9 +10,9 @@ import html
 import json
 from typing import Any
 
-from ..doctor import Report, check_text
-from ..errors import ConfirmationRequired, DiagError
-from ..gate import Confirmation
+from diag.core.doctor import Report, check_text
+from diag.core.errors import ConfirmationRequired, DiagError
+from diag.client.gate import Confirmation
 
 SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#2166ac"}  # colour-blind-safe trio
 EXAMPLE = ('{\n  "to": {"phoneNumber": "+1 317 555 0100"},\n  "from": {"phoneNumber": "+13175550199"},\n'

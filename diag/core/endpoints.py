@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from .contract import operations
+from diag.core.contract import operations
 
 # Endpoints that public answers invent, with what exists instead (facts file §6.3).
 USAGE_INSTEAD = ("POST /api/v2/usage/query", "GET /api/v2/usage/query/{executionId}/results",

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .errors import ConfirmationDeclined, ConfirmationRequired
-from .exchange import Exchange
-from .gate import Confirmation
+from diag.core.errors import ConfirmationDeclined, ConfirmationRequired
+from diag.core.exchange import Exchange
+from diag.client.gate import Confirmation
 
 DEFAULT_LIMIT_PER_MINUTE = 300
 HEADROOM = 0.98
@@ -102,7 +102,7 @@ def _learned(session, window_seconds: float) -> tuple[int, float]:
 def confirm_batch(session, items: list, confirm) -> Confirmation | None:
     """Every body through the gate first (a refusal raises before anything is sent); on a real org, one prompt
     naming every distinct destination, and a Confirmation that covers exactly these bodies."""
-    from .session import CALLS_PATH
+    from diag.client.session import CALLS_PATH
 
     intents, by_body = [], {}
     for body in items:

@@ -9,7 +9,7 @@ import difflib
 import re
 from functools import lru_cache
 
-from ..contract import model_fields
+from diag.core.contract import model_fields
 
 CALLS_USER_ROUTE = "POST /api/v2/conversations/calls/user/{userId}"
 

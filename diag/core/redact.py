@@ -101,7 +101,7 @@ class Pseudonymiser:
         self.mapping: dict[str, str] = {}
 
     def pseudonym(self, number: str) -> str:
-        from .doctor import phones
+        from diag.core.doctor import phones
 
         e164 = phones.normalise(number)
         if e164 in self.mapping:

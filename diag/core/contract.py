@@ -1,11 +1,12 @@
-"""The API contract diag checks against, loaded from data/contract/ (generated from the official SDK)."""
+"""The API contract diag checks against, package data in diag/_data/contract/ (generated from the official SDK)."""
 from __future__ import annotations
 
 import json
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(str(files("diag") / "_data"))   # installed unzipped, as wheels are: a real folder
 CONTRACT_DIR = DATA_DIR / "contract"
 
 

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from . import __version__
-from .errors import DiagError
-from .exchange import Exchange
-from .redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
+from diag.core import __version__
+from diag.core.errors import RedactionError
+from diag.core.exchange import Exchange
+from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
 
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Redaction does not cover free text that people typed: caller id names (`callerIdName`), participant "
@@ -49,14 +49,6 @@ POLICY = {
                      "kept) unless keep_numbers",
     "not_covered": NOT_COVERED,
 }
-
-
-class RedactionError(DiagError):
-    """Something that must not leave was still found after redaction: nothing was written."""
-
-    def __init__(self, message: str, *, file: str, kind: str):
-        super().__init__(message)
-        self.file, self.kind = file, kind
 
 
 @dataclass
@@ -138,7 +130,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
 
 def _numbers_in(exchanges: list[Exchange]) -> list[str]:
     """Every number that the requests dialled or that answers echoed, as written and as E.164."""
-    from .doctor import phones, rules
+    from diag.core.doctor import phones, rules
 
     found: set[str] = set()
     for e in exchanges:
@@ -261,7 +253,7 @@ def _final(records: list[dict]) -> list[dict]:
 
 def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: bool) -> list[tuple[str, str, str]]:
     """(variable, pseudonym or number as it appears in the records, default value) for the repro scripts."""
-    from .doctor import phones
+    from diag.core.doctor import phones
 
     seen: dict[str, tuple[str, str, str]] = {}
     for raw in raw_numbers:
@@ -279,9 +271,9 @@ def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: boo
 def _replay_refusal(ex: Exchange) -> str | None:
     """Why a recorded request must not be replayed (the scripts leave it out): a method or path that is not a plain
     Platform API one (a saved log can be edited), or what the safety gate says of it as if sent to a real org."""
-    from .errors import SafetyError
-    from .gate import READS, refusal_for
-    from .session import platform_path
+    from diag.core.errors import SafetyError
+    from diag.client.gate import READS, refusal_for
+    from diag.client.session import platform_path
 
     if not isinstance(ex.method, str) or not re.fullmatch(r"[A-Z]{3,7}", ex.method):
         return "not a plain HTTP method"
@@ -298,8 +290,8 @@ def _replay_refusal(ex: Exchange) -> str | None:
 def _replay_base(final: list[dict]) -> str | None:
     """The recorded API base when it is a Genesys region's (or the in-process simulator's); else None, and the
     scripts ask for GENESYS_CLOUD_API (a saved log could point the token at any host)."""
-    from .regions import REGIONS
-    from .sim import IN_PROCESS_BASE
+    from diag.core.regions import REGIONS
+    from diag.sim import IN_PROCESS_BASE
 
     if not final:
         return None
@@ -322,7 +314,7 @@ def _comment(text: str) -> str:
 
 
 def _script_table() -> str:
-    from .numbers import emergency_by_country_code
+    from diag.core.numbers import emergency_by_country_code
 
     return json.dumps({str(k): v for k, v in emergency_by_country_code().items()}, separators=(",", ":"))
 
@@ -468,7 +460,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
 def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, now: dt.datetime,
                figures: list[str], frames: list[str], newrelic: bool, bundle_id: str, keep_numbers: bool,
                notes: list[str], clean) -> str:
-    from .doctor import check
+    from diag.core.doctor import check
 
     final = _final(records)
     times = [r["started"] for r in records]
@@ -532,7 +524,7 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
 def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_numbers: bool, n: int) -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
-    from .contract import sdk_version
+    from diag.core.contract import sdk_version
 
     libs = {}
     for lib in ("requests", "pandas", "matplotlib", "phonenumbers", "jsonschema", "ipywidgets"):
@@ -562,25 +554,12 @@ def _write_zip(out: Path, files: dict[str, bytes]) -> Path:
     return out
 
 
-def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchange] | None = None,
-                        usage_days: int | None = None, **kwargs) -> Bundle:
-    """The usual call: the session's exchanges (or a selection), its secrets, and optionally usage charts."""
-    figures, frames = dict(kwargs.pop("figures", {}) or {}), dict(kwargs.pop("frames", {}) or {})
-    if usage_days:
-        f, d = usage_charts(session, usage_days)
-        figures.update(f)
-        frames.update(d)
-    secrets = list(session.tokens.secrets()) + list(kwargs.pop("secrets", []) or [])
-    return bundle_from_log(out, list(exchanges if exchanges is not None else session.log), source=session.label,
-                           figures=figures, frames=frames, secrets=secrets, **kwargs)
-
-
 def bundle_from_log(out: str | Path, exchanges: Iterable[Exchange], *, source: str | None = None,
                     figures: dict | None = None, frames: dict | None = None, **kwargs) -> Bundle:
     """A bundle from recorded exchanges (a saved log): adds the exact-status chart and the exchanges' frame."""
-    from . import charts
-    from .exchange import ExchangeLog
-    from .usage import exchange_frame
+    from diag.reports import charts
+    from diag.core.exchange import ExchangeLog
+    from diag.core.frames import exchange_frame
 
     chosen = list(exchanges)
     figures, frames = dict(figures or {}), dict(frames or {})
@@ -599,20 +578,3 @@ def source_of(exchanges: list[Exchange]) -> str:
     if all(e.simulated for e in exchanges):
         return "simulator (no real calls)"
     return "REAL ORG in " + ", ".join(regions)
-
-
-def usage_charts(session, days: int) -> tuple[dict, dict]:
-    from . import charts
-    from .usage import UsageQuery, outbound_frame, query_usage, ratelimit_frame
-
-    q = UsageQuery.build(days=days, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
-    poll = {"poll_interval": 0.2 if session.simulated else 5.0, "progress": False}
-    usage = query_usage(session, q, **poll)
-    rl = ratelimit_frame(session, q.interval)
-    ob = outbound_frame(session, q.interval)
-    figures = {"status_classes": charts.status_classes_over_time(usage, session.label, q.label),
-               "top_endpoints": charts.top_endpoints(usage, session.label, q.label),
-               "clients": charts.clients_comparison(usage, session.label, q.label),
-               "rate_limit_pressure": charts.ratelimit_pressure(rl, usage, session.label, q.label),
-               "outbound_outcomes": charts.outbound_outcomes(ob, session.label, q.label)}
-    return figures, {"usage": usage, "rate_limits": rl, "outbound": ob}

@@ -33,9 +33,9 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-from . import numbers
-from .errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
-from .transport.base import Request, Response
+from diag.core import numbers
+from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
+from diag.transport.base import Request, Response
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 CALL_CREATE = re.compile(r"^/api/v2/conversations/calls(?:/user/([^/]+))?$")
@@ -573,7 +573,7 @@ class GatedTransport:
 def refusal_for(method: str, path: str, content: bytes | None, *, real: bool = True) -> str | None:
     """Why the gate would refuse this write on a real org (None: it would not). For recorded requests, such as
     a bundle's repro scripts, which replay them outside diag."""
-    from .errors import SafetyError
+    from diag.core.errors import SafetyError
 
     base = "https://replay.invalid"
     gate = SafetyGate(GatePolicy(base, base, "replay", real=real), org=lambda: Org("replay", "replay"))

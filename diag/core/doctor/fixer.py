@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..contract import model_fields
-from . import names, phones
+from diag.core.contract import model_fields
+from diag.core.doctor import names, phones
 
 ADDRESS_KEYS = ("phoneNumber", "phone_number", "number", "address", "e164", "phone", "uri", "value", "to")
 NAME_KEYS = ("name", "displayName", "callerIdName", "callerName")

@@ -9,7 +9,7 @@ import difflib
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
+from diag.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

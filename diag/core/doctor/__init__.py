@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .findings import BLOCKING_CODES, ERROR, INFO, WARNING, Finding, Report
-from .jsonrepair import ParsedBody, parse_body
+from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFO, WARNING, Finding, Report
+from diag.core.doctor.jsonrepair import ParsedBody, parse_body
 
 # The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use.
 _LAZY = {"fix": ("fixer", "fix"), "RULES": ("rules", "RULES"), "DESTINATION_FIELDS": ("rules", "DESTINATION_FIELDS"),
@@ -30,7 +30,7 @@ __all__ = ["check", "check_text", "check_for_operation", "UnknownOperation", "fi
 
 
 def _region_hint(body: dict, region: str | None) -> str | None:
-    from . import phones
+    from diag.core.doctor import phones
 
     if region:
         return region.upper()
@@ -68,8 +68,8 @@ def check(body: Any, *, region: str | None = None) -> Report:
         return Report(body, [Finding(ERROR, "$", "body-too-deep",
                                      f"The body is nested more than {MAX_DEPTH} levels deep; a CreateCallRequest is "
                                      "at most 4 levels deep. Check that the right text was pasted.")])
-    from .fixer import fix
-    from .rules import run_rules
+    from diag.core.doctor.fixer import fix
+    from diag.core.doctor.rules import run_rules
 
     findings = run_rules(body, _region_hint(body, region))
     fixed, notes = fix(body)
@@ -98,8 +98,8 @@ class UnknownOperation(ValueError):
 def check_for_operation(operation: str, body: Any, *, region: str | None = None) -> Report:
     """Check the body of any operation ("POST /api/v2/analytics/conversations/aggregates/query") against its SDK
     model; the call endpoints also get the call rules."""
-    from ..endpoints import check_operation
-    from .structure import check_model
+    from diag.core.endpoints import check_operation
+    from diag.core.doctor.structure import check_model
 
     op_check = check_operation(operation)
     if not op_check.known:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 from typing import Callable
 
-from ..regions import REGIONS
-from ..session import connect
-from .composer import error_html, run_safely
+from diag.core.regions import REGIONS
+from diag.client.session import connect
+from diag.app.widgets.composer import error_html, run_safely
 
 SIMULATOR = "simulator (no credentials)"
 

@@ -1,5 +1,5 @@
-"""API usage into tidy pandas frames: the usage query, one client's summary, rate-limit pressure, call outcomes,
-and the session's own exact status codes.
+"""API usage queries through a session: the usage query, one client's summary, rate-limit pressure, call outcomes
+(the frames they return are built by diag.core.frames).
 
 "Chart the error codes" in Genesys Cloud means the API Usage query: counts of responses by status class
 (2xx/3xx/4xx/5xx, with 429 inside 4xx) per endpoint, client and user. There is no
@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from .errors import DiagError
+from diag.core.errors import UsageQueryError
+from diag.core.frames import OUTBOUND_METRICS, usage_frame
 
 if TYPE_CHECKING:   # pandas loads on first use, not with diag
     import pandas as pd
@@ -21,19 +21,8 @@ if TYPE_CHECKING:   # pandas loads on first use, not with diag
 GRANULARITIES = ("Day", "Week", "Month")
 GROUP_BY = ("OAuthClientId", "OrganizationId", "UserId", "TemplateUri", "HttpMethod")
 METRICS = ("Status200", "Status300", "Status400", "Status500", "Status429", "Requests")
-COUNTS = ("status200", "status300", "status400", "status500", "status429", "requests")
-GROUP_COLUMNS = {"OAuthClientId": "clientId", "OrganizationId": "organizationId", "UserId": "userId",
-                 "TemplateUri": "templateUri", "HttpMethod": "httpMethod"}
 MAX_SPAN_DAYS = 90   # documented for the usage jobs API (facts §6.1); applied to the query too, to be safe
 FRESHNESS_NOTE = "Usage data is refreshed once a day and can be up to 24 h old."
-
-
-class UsageQueryError(DiagError):
-    """A usage query that is wrong before it is sent, failed at Genesys, or did not finish in time."""
-
-    def __init__(self, message: str, *, field: str | None = None, execution_id: str | None = None):
-        super().__init__(message)
-        self.field, self.execution_id = field, execution_id
 
 
 @dataclass
@@ -193,73 +182,6 @@ def client_usage_summary(session, client_id: str, days: int = 7, **poll) -> "pd.
     return usage_frame(poll_results(session, ex.response_body["resultsUri"], **poll))
 
 
-# ---- frames ---------------------------------------------------------------------------------------
-
-def usage_frame(rows: list[dict] | Iterable[dict], group_by: Iterable[str] = ()) -> "pd.DataFrame":
-    """ApiUsageRow dicts -> one row per date x group, typed, with derived columns.
-
-    status4xx_other = status400 - status429 (429 is part of the 4xx count: never count it twice);
-    error_rate = (status400 + status500) / requests; share_429 = status429 / requests.
-    """
-    import pandas as pd
-
-    return _typed(pd.DataFrame.from_records(rows if isinstance(rows, list) else list(rows)), group_by)
-
-
-def usage_frame_from_pages(pages: Iterable, group_by: Iterable[str] = ()) -> "pd.DataFrame":
-    """The same frame from result pages (JSON text or parsed dicts), one page at a time: only one page of row
-    dicts is alive at once, which keeps a million-row export well under a gigabyte."""
-    import pandas as pd
-
-    try:
-        from orjson import loads
-    except ImportError:  # pragma: no cover - orjson is in requirements.txt; the stdlib is the fallback
-        from json import loads
-
-    parts = []
-    for page in pages:
-        data = loads(page) if isinstance(page, (str, bytes)) else page
-        rows = data.get("results", []) if isinstance(data, dict) else data
-        if rows:
-            parts.append(pd.DataFrame.from_records(rows))
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return _typed(frame, group_by)
-
-
-def _dates(column) -> "pd.Series":
-    """Parse each distinct date once: usage rows repeat a handful of dates over many groups."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    parsed = pd.DatetimeIndex(pd.to_datetime(pd.Series(uniques, dtype="object"), utc=True, format="ISO8601"))
-    return pd.Series(parsed.take(codes, allow_fill=True, fill_value=pd.NaT), index=column.index)
-
-
-def _typed(frame, group_by: Iterable[str] = ()) -> "pd.DataFrame":
-    import numpy as np
-    import pandas as pd
-
-    groups = [GROUP_COLUMNS[g] for g in group_by if g in GROUP_COLUMNS]
-    for col in ("date", *COUNTS, *groups):
-        if col not in frame.columns:
-            frame[col] = pd.Series(dtype="object" if col not in COUNTS else "int64")
-    frame["date"] = _dates(frame["date"]) if len(frame) else pd.to_datetime(frame["date"], utc=True)
-    for col in COUNTS:
-        if frame[col].dtype != "int64":
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").fillna(0).astype("int64")
-    if "clientName" not in frame.columns and "clientId" in frame.columns:
-        frame["clientName"] = frame["clientId"]
-    frame["status4xx_other"] = frame["status400"] - frame["status429"]
-    requests = frame["requests"].to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["error_rate"] = np.where(requests > 0, (frame["status400"] + frame["status500"]) / requests, 0.0)
-        frame["share_429"] = np.where(requests > 0, frame["status429"] / requests, 0.0)
-    lead = ["date"] + [c for c in ("clientId", "clientName", "organizationId", "userId", "templateUri",
-                                    "httpMethod") if c in frame.columns]
-    rest = [c for c in frame.columns if c not in lead]
-    return frame[lead + rest].sort_values("date", kind="stable").reset_index(drop=True)
-
-
 def ratelimit_frame(session, interval: str, granularity: str = "P1D") -> "pd.DataFrame":
     """Which limits came near their maximum (oRateLimitRecorded: 90 % reached, a best-effort estimate), when."""
     import pandas as pd
@@ -286,7 +208,6 @@ def _aggregate_points(session, path: str, body: dict, what: str):
             yield point["interval"].split("/")[0], group.get("group", {}), counts
 
 
-OUTBOUND_METRICS = ("nOutboundAttempted", "nOutboundConnected", "nError")
 
 
 def outbound_frame(session, interval: str, granularity: str = "P1D",
@@ -310,41 +231,3 @@ def outbound_frame(session, interval: str, granularity: str = "P1D",
     return frame.sort_values("date").reset_index(drop=True)
 
 
-def exchange_frame(log, freq: str = "min") -> "pd.DataFrame":
-    """The session's own calls with their exact status codes (400/401/403/404/429/5xx), counted per time bucket."""
-    import pandas as pd
-
-    frame = log.to_frame() if hasattr(log, "to_frame") else log
-    frame = frame[frame["status"].notna()]
-    if frame.empty:
-        return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns, UTC]"), "template": pd.Series(dtype=object),
-                             "method": pd.Series(dtype=object), "status": pd.Series(dtype="int64"),
-                             "count": pd.Series(dtype="int64")})
-    out = (frame.assign(date=frame["started"].dt.floor(freq), status=frame["status"].astype("int64"))
-           .groupby(["date", "template", "method", "status"]).size().reset_index(name="count"))
-    out["count"] = out["count"].astype("int64")
-    return out
-
-
-# ---- CSV ------------------------------------------------------------------------------------------
-
-def save_csv(frame, path: str | Path) -> Path:
-    path = Path(path)
-    frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
-    return path
-
-
-def load_csv(path: str | Path) -> "pd.DataFrame":
-    """A saved frame back, typed: dates timezone-aware, counts integers."""
-    import pandas as pd
-
-    frame = pd.read_csv(path)
-    if "date" in frame.columns:
-        frame["date"] = pd.to_datetime(frame["date"], utc=True)
-    for col in frame.columns:
-        if col in COUNTS or col in OUTBOUND_METRICS or col in ("status4xx_other", "recorded", "count", "status"):
-            frame[col] = frame[col].fillna(0).astype("int64")
-    for col in ("userId", "clientId", "templateUri", "httpMethod", "clientName"):
-        if col in frame.columns:
-            frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
-    return frame

@@ -6,8 +6,8 @@ import html
 import tempfile
 from pathlib import Path
 
-from ..bundle import build_bundle
-from .composer import error_html, run_safely
+from diag.reports.bundle import build_bundle
+from diag.app.widgets.composer import error_html, run_safely
 
 
 class ExportModel:

@@ -42,13 +42,13 @@ def _fail(message: str, as_json: bool) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .doctor import check_text
+    from diag.core.doctor import check_text
 
     try:
         text = _read_input(args.file)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
-    from .doctor import UnknownOperation
+    from diag.core.doctor import UnknownOperation
 
     try:
         report = check_text(text, region=args.region, operation=args.endpoint)
@@ -71,7 +71,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def format_report(report, source: str = "body") -> str:
-    from .doctor import ERROR, WARNING
+    from diag.core.doctor import ERROR, WARNING
 
     errors = sum(f.severity == ERROR for f in report.findings)
     warnings = sum(f.severity == WARNING for f in report.findings)
@@ -90,7 +90,7 @@ def format_report(report, source: str = "body") -> str:
 
 
 def cmd_endpoint(args: argparse.Namespace) -> int:
-    from .endpoints import check_operation
+    from diag.core.endpoints import check_operation
 
     result = check_operation(" ".join(args.operation))
     if args.json:
@@ -116,7 +116,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
     import signal
     import threading
 
-    from .sim import Simulator
+    from diag.sim import Simulator
 
     sim = Simulator(seed=args.seed, port=args.port, host="127.0.0.1").start()
     print(f"diag simulator of Genesys Cloud (seed {args.seed})")
@@ -142,11 +142,11 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 def _session(args: argparse.Namespace):
     """The session a command talks to: a real org only with --region; --sim URL; else the simulator."""
-    from .session import connect
+    from diag.client.session import connect
 
     region, sim_url, token = getattr(args, "region", None), getattr(args, "sim", None), getattr(args, "token", None)
     if region and sim_url:
-        from .errors import ConfigError
+        from diag.core.errors import ConfigError
         raise ConfigError("give --region (a real org) or --sim (a running simulator), not both")
     if sim_url:
         return connect(sim_url=sim_url, token=token)
@@ -165,7 +165,7 @@ def _refused(message: str, as_json: bool) -> int:
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from .errors import DiagError, SafetyError
+    from diag.core.errors import DiagError, SafetyError
 
     try:
         report = _session(args).preflight()
@@ -179,13 +179,13 @@ def cmd_preflight(args: argparse.Namespace) -> int:
 
 
 def cmd_call(args: argparse.Namespace) -> int:
-    from .errors import ConfirmationRequired, DiagError, SafetyError
+    from diag.core.errors import ConfirmationRequired, DiagError, SafetyError
 
     try:
         text = _read_input(args.file)
     except (OSError, ValueError) as exc:
         return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
-    from .doctor import parse_body
+    from diag.core.doctor import parse_body
 
     parsed = parse_body(text)
     if not parsed.ok:
@@ -231,8 +231,9 @@ def _ask(prompt: str) -> bool:
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    from .errors import DiagError
-    from .usage import FRESHNESS_NOTE, UsageQuery, query_usage, save_csv
+    from diag.core.errors import DiagError
+    from diag.client.usage import FRESHNESS_NOTE, UsageQuery, query_usage
+    from diag.core.frames import save_csv
 
     try:
         query = UsageQuery.build(days=args.days if args.interval is None else None, interval=args.interval,
@@ -244,7 +245,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
     if args.csv:
         save_csv(frame, args.csv)
     if args.png:
-        from . import charts
+        from diag.reports import charts
         fig = charts.status_classes_over_time(frame, session.label, query.label)
         fig.savefig(args.png, dpi=charts.DPI)
     totals = frame[["requests", "status200", "status300", "status400", "status429", "status500"]].sum()
@@ -264,11 +265,11 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from .bundle import bundle_from_session
-    from .errors import DiagError
-    from .exchange import ExchangeLog
+    from diag.app.ticket import bundle_from_session
+    from diag.core.errors import DiagError
+    from diag.core.exchange import ExchangeLog
 
-    from .bundle import bundle_from_log
+    from diag.reports.bundle import bundle_from_log
 
     try:
         exchanges = list(ExchangeLog.load(args.log)) if args.log else []

@@ -24,16 +24,16 @@ from functools import lru_cache
 from typing import Any, Callable
 from urllib.parse import unquote, urlencode, urlsplit
 
-from . import errors
-from .auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
-from .endpoints import check_operation
-from .errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
-from .exchange import RATE_HEADERS, Exchange, ExchangeLog
-from .gate import (Confirmation, GatedTransport, GatePolicy, Grant, Org, SafetyGate, allowed_ids_from,
-                   allowed_numbers_from, is_loopback)
-from .redact import REDACTED, Redactor
-from .regions import REGIONS, Region, find_region
-from .transport import HTTPTransport, Request, Response, TransportFailure
+from diag.core import errors
+from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
+from diag.core.endpoints import check_operation
+from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
+from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
+from diag.client.gate import (Confirmation, GatedTransport, GatePolicy, Grant, Org, SafetyGate, allowed_ids_from,
+                              allowed_numbers_from, is_loopback)
+from diag.core.redact import REDACTED, Redactor
+from diag.core.regions import REGIONS, Region, find_region
+from diag.transport import HTTPTransport, Request, Response, TransportFailure
 
 CALLS_PATH = "/api/v2/conversations/calls"
 CALL_PATHS = re.compile(r"^/api/v2/conversations/calls(/user/[^/]+)?$")
@@ -240,7 +240,7 @@ class Session:
                 return Grant(intent.key)
             raise ConfirmationDeclined(prompt, intent)
         if isinstance(confirm, str) and confirm.strip():
-            from .numbers import e164_key
+            from diag.core.numbers import e164_key
             typed = e164_key(confirm.strip())
             dialled = [d for d in intent.destinations if d[:1] in "+0123456789"]
             if typed and dialled == [typed] and len(intent.destinations) == 1:
@@ -332,7 +332,7 @@ class Session:
 
     @staticmethod
     def _findings(body) -> list[dict]:
-        from .doctor import check, check_text
+        from diag.core.doctor import check, check_text
 
         report = check_text(body) if isinstance(body, str) else check(body)
         return [f.to_dict() for f in report.findings]
@@ -554,7 +554,7 @@ def _encode(body: Any) -> bytes | None:
 
 def redacted_paths(value: Any, path: str = "$") -> list[str]:
     """JSON paths of values that redaction or pseudonymisation replaced (they cannot be sent again)."""
-    from .redact import PSEUDONYM
+    from diag.core.redact import PSEUDONYM
 
     if isinstance(value, dict):
         return [p for k, v in value.items() for p in redacted_paths(v, f"{path}.{k}")]
@@ -576,7 +576,7 @@ def shared_simulator():
     global _shared_sim
     with _shared_lock:
         if _shared_sim is None:
-            from .sim import Simulator
+            from diag.sim import Simulator
             _shared_sim = Simulator(seed=1)
         return _shared_sim
 
@@ -646,7 +646,7 @@ def connect(region: str | None = None, *, client_id: str | None = None, client_s
         else:
             hint = None
         sim = simulator or shared_simulator()
-        from .sim import IN_PROCESS_BASE
+        from diag.sim import IN_PROCESS_BASE
         return _sim_session(IN_PROCESS_BASE, sim.transport(), token or sim.user_token(), sim.region, sim.org.name,
                             sim, allowed, hint, **session_options)
     table = regions if regions is not None else REGIONS

@@ -3,9 +3,10 @@
 Exception tree (every message is safe to show: no token or secret is ever put in one):
 
     DiagError
-    ├── ConfigError            bad settings: unknown region, missing credentials
+    ├── ConfigError            bad settings: missing credentials, a --sim that is not local
+    │   └── UnknownRegion          (diag.core.regions) a region name or host that is not in the table
     ├── AuthError              a token could not be had or was refused (wrong secret, wrong region, expired)
-    ├── SafetyError            diag refused to send (the safety gate, diag.gate); nothing left the machine
+    ├── SafetyError            diag refused to send (the safety gate, diag.client.gate); nothing left the machine
     │   ├── ConfirmationRequired   a write to a real org needs a yes bound to org, region, destinations and body
     │   │   └── ConfirmationDeclined   the person (or the confirm callback) said no
     │   ├── BlockedNumber          an emergency, short service or feature-code number: never sent
@@ -13,7 +14,8 @@ Exception tree (every message is safe to show: no token or secret is ever put in
     │   ├── UnreadableBody         a write to a real org whose bytes are not exactly one JSON object
     │   └── UnsafeRequest          another host, user information in the URL, a secret going elsewhere, a path
     │                              that is not a Platform API path, a redacted value to re-send
-    └── UsageQueryError        (diag.usage) a usage query wrong before sending, failed, or not done in time
+    ├── UsageQueryError        a usage query wrong before sending, failed at Genesys, or not done in time
+    └── RedactionError         something that must not leave was still found in a bundle: nothing written
 
 A request that gets no HTTP answer is not an exception: its Exchange carries `transport_error` and says whether a
 POST may already have taken effect.
@@ -81,6 +83,22 @@ class UnreadableBody(SafetyError):
 
 class UnsafeRequest(SafetyError):
     pass
+
+
+class RedactionError(DiagError):
+    """Something that must not leave was still found after redaction: nothing was written."""
+
+    def __init__(self, message: str, *, file: str, kind: str):
+        super().__init__(message)
+        self.file, self.kind = file, kind
+
+
+class UsageQueryError(DiagError):
+    """A usage query that is wrong before it is sent, failed at Genesys, or did not finish in time."""
+
+    def __init__(self, message: str, *, field: str | None = None, execution_id: str | None = None):
+        super().__init__(message)
+        self.field, self.execution_id = field, execution_id
 
 
 @dataclass(frozen=True)

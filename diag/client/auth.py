@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from .errors import OAUTH_ERRORS, AuthError, ConfigError
-from .transport import Request, Response, TransportFailure
+from diag.core.errors import OAUTH_ERRORS, AuthError, ConfigError
+from diag.transport import Request, Response, TransportFailure
 
 ENV_REGION, ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_TOKEN = (
     "GENESYS_CLOUD_REGION", "GENESYS_CLOUD_CLIENT_ID", "GENESYS_CLOUD_CLIENT_SECRET", "GENESYS_CLOUD_ACCESS_TOKEN")
@@ -64,8 +64,8 @@ class Credentials:
 
 def _own_transport(login_base: str):
     """For a token source used before any session: the network, behind a gate that knows only its login host."""
-    from .gate import GatedTransport, GatePolicy, SafetyGate
-    from .transport import HTTPTransport
+    from diag.client.gate import GatedTransport, GatePolicy, SafetyGate
+    from diag.transport import HTTPTransport
 
     return GatedTransport(HTTPTransport(), SafetyGate(GatePolicy(login_base, login_base, "login", real=True)))
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterator
 
-from ..contract import model
-from .findings import ERROR, INFERRED, SCHEMA, WARNING, Finding
+from diag.core.contract import model
+from diag.core.doctor.findings import ERROR, INFERRED, SCHEMA, WARNING, Finding
 
 _SCALARS = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "datetime": (str,), "date": (str,)}
 _NAMES = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",

@@ -1,0 +1,1 @@
+"""What people use: the notebook panels (widgets), the command line, the ticket workflow."""

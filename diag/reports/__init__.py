@@ -1,0 +1,1 @@
+"""What diag hands over: charts and the support-ticket bundle's file formats."""
