@@ -2,37 +2,51 @@
 # make test  set up, then run every test
 VENV    := .venv
 PY      := $(VENV)/bin/python
-STAMP   := $(VENV)/.installed
+UV      := $(VENV)/bin/uv
 PORT    ?= 8888
+# uv (from PyPI, into the venv) installs in seconds; pip is the fallback when uv cannot be had.
+INSTALL  = if $(UV) --version >/dev/null 2>&1; then $(UV) pip install --quiet --python $(PY) -r $(1); \
+           else $(PY) -m pip install --quiet --disable-pip-version-check -r $(1) 2>&1 | grep -v "is ignored" || true; fi
 
-.PHONY: setup lab app test bench contract clean
+.PHONY: setup setup-test lab app test bench contract clean
 
-setup: $(STAMP)
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv 2>&1 | grep -v "is ignored" || true
 
-$(STAMP): requirements.txt requirements-test.txt pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt 2>&1 | grep -v "is ignored" || true
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import diag, PureCloudPlatformClientV2, jupyterlab, ipywidgets"
-	touch $(STAMP)
+# Only what the notebooks need (the library and its lab/app extras) ...
+$(VENV)/.lab: requirements.txt pyproject.toml | $(PY)
+	$(call INSTALL,requirements.txt)
+	$(PY) -c "import diag, jupyterlab, ipywidgets"
+	touch $@
+
+# ... and the test set on top of it for `make test`.
+$(VENV)/.test: requirements-test.txt $(VENV)/.lab
+	$(call INSTALL,requirements-test.txt)
+	$(PY) -c "import diag, PureCloudPlatformClientV2, pytest, xdist"
+	touch $@
+
+setup: $(VENV)/.lab
+setup-test: $(VENV)/.test
 
 lab: setup
 	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	    --ServerApp.root_dir=notebooks
 
-test: setup
+# Two workers: the suite's independent tests run side by side (the browser and wheel tests included).
+test: setup-test
 	$(PY) -m pyflakes diag scripts benchmarks tests
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
-bench: setup
+bench: setup-test
 	$(PY) benchmarks/run_all.py
 
-# Regenerate data/contract/ from the installed official SDK (after bumping it in requirements-test.txt).
-contract: setup
+# Regenerate diag/_data/contract/ from the installed official SDK (after bumping it in requirements-test.txt).
+contract: setup-test
 	$(PY) scripts/regenerate_contract.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build *.egg-info
 
 # The three notebooks as a code-free web app (widgets and charts only), on the simulator unless configured.
 APP_PORT ?= 8866

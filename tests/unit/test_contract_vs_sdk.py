@@ -1,10 +1,10 @@
-"""data/contract/ must agree with the installed official SDK, field for field and type for type."""
+"""diag/_data/contract/ must agree with the installed official SDK, field for field and type for type."""
 import json
 
 import pytest
 
-from diag.contract import CONTRACT_DIR, call_schema, operations
-from diag.doctor import names
+from diag.core.contract import CONTRACT_DIR, call_schema, operations
+from diag.core.doctor import names
 
 sdk = pytest.importorskip("PureCloudPlatformClientV2")
 

@@ -1,7 +1,7 @@
 """Each doctor rule on the bodies support staff actually paste."""
 import pytest
 
-from diag.doctor import check
+from diag.core.doctor import check
 
 VALID = {
     "plain number": {"phoneNumber": "+13175550100"},

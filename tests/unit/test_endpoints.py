@@ -1,4 +1,4 @@
-from diag.endpoints import check_operation, normalise_path
+from diag.core.endpoints import check_operation, normalise_path
 
 
 def test_real_operation():

@@ -1,7 +1,7 @@
 """The fixer turns the forum's shapes into the body that was meant, and says what it did."""
 import pytest
 
-from diag.doctor import check, fix
+from diag.core.doctor import check, fix
 
 TARGET = {"phoneNumber": "+13175550100", "callerId": "+13175550199"}
 

@@ -1,6 +1,6 @@
 import pytest
 
-from diag.doctor import check_text, parse_body
+from diag.core.doctor import check_text, parse_body
 
 
 @pytest.mark.parametrize("text,repair", [
