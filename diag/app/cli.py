@@ -239,7 +239,8 @@ def cmd_usage(args: argparse.Namespace) -> int:
         query = UsageQuery.build(days=args.days if args.interval is None else None, interval=args.interval,
                                  granularity=args.granularity, group_by=args.group_by)
         session = _session(args)
-        frame = query_usage(session, query, poll_interval=args.poll_interval, progress=sys.stderr.isatty())
+        poll = args.poll_interval if args.poll_interval is not None else (0.2 if session.simulated else 5.0)
+        frame = query_usage(session, query, poll_interval=poll, progress=sys.stderr.isatty())
     except DiagError as exc:
         return _fail(str(exc), False)
     if args.csv:
@@ -271,6 +272,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     from diag.reports.bundle import bundle_from_log
 
+    from pathlib import Path
+
+    if Path(args.out).is_dir():
+        return _fail(f"--out {args.out} is a folder: give the zip's file name, e.g. {Path(args.out) / 'ticket.zip'}",
+                     False)
     try:
         exchanges = list(ExchangeLog.load(args.log)) if args.log else []
         if not exchanges and not args.usage_days:
@@ -282,13 +288,22 @@ def cmd_bundle(args: argparse.Namespace) -> int:
                                          **options)
         else:
             bundle = bundle_from_log(args.out, exchanges, **options)
-    except (OSError, ValueError, DiagError) as exc:
+    except OSError as exc:
+        return _fail(f"cannot read or write {exc.filename or args.log}: {exc.strerror or exc}", False)
+    except (ValueError, DiagError) as exc:
         return _fail(str(exc), False)
     print(f"wrote {bundle.path} ({len(bundle.files)} files); redacted: "
           + (", ".join(f"{k} x{v}" for k, v in bundle.redaction_report["redacted"].items()) or "nothing"))
     print()
     print(bundle.summary)
     return EXIT_OK
+
+
+def _port(text: str) -> int:
+    value = int(text) if text.isdigit() else -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0-65535; 0 picks a free one)")
+    return value
 
 
 def _target_options(p: argparse.ArgumentParser) -> None:
@@ -339,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", help="write the tidy frame here")
     p.add_argument("--png", help="write the status-class chart here")
     _target_options(p)
-    p.add_argument("--poll-interval", type=float, default=5.0, help=argparse.SUPPRESS)
+    p.add_argument("--poll-interval", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_usage)
 
     p = sub.add_parser("bundle", help="export a support-ticket zip (redacted; numbers pseudonymised)")
@@ -352,18 +367,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bundle)
 
     p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_sim)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Every DiagError (and a file that cannot be read or written) ends as one line and exit 2, never a traceback."""
+    from diag.core.errors import DiagError, SafetyError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except SafetyError as exc:
+        return _refused(str(exc), getattr(args, "json", False))
+    except (DiagError, OSError) as exc:
+        return _fail(getattr(exc, "strerror", None) and f"{exc.filename or ''}: {exc.strerror}".lstrip(": ")
+                     or str(exc), getattr(args, "json", False))
 
 
 if __name__ == "__main__":

@@ -609,7 +609,11 @@ def _sim_session(base: str, transport, token: str | None, region: str, org_name:
                  hint, **options) -> Session:
     source = StaticToken(token) if token else None
     if source is None:
-        r = transport.send(Request("GET", base + "/__sim/token", {"Accept": "application/json"}, timeout=10))
+        try:
+            r = transport.send(Request("GET", base + "/__sim/token", {"Accept": "application/json"}, timeout=10))
+        except TransportFailure as exc:
+            raise ConfigError(f"No diag simulator answers at {base} ({exc.reason}): start one with "
+                              "`python -m diag sim`.") from None
         if r.status != 200:
             raise ConfigError(f"{base} did not answer as a diag simulator (GET /__sim/token: HTTP {r.status}).")
         source = StaticToken(json.loads(r.content)["access_token"])

@@ -22,6 +22,7 @@ GRANULARITIES = ("Day", "Week", "Month")
 GROUP_BY = ("OAuthClientId", "OrganizationId", "UserId", "TemplateUri", "HttpMethod")
 METRICS = ("Status200", "Status300", "Status400", "Status500", "Status429", "Requests")
 MAX_SPAN_DAYS = 90   # documented for the usage jobs API (facts §6.1); applied to the query too, to be safe
+HISTORY_START = dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc)   # "history back to 2018" (facts §6.1, BLOG-USAGE)
 FRESHNESS_NOTE = "Usage data is refreshed once a day and can be up to 24 h old."
 
 
@@ -47,6 +48,9 @@ class UsageQuery:
                 raise UsageQueryError(f"days must be a whole number of at least 1, not {days!r}.", field="days")
             today = (now or dt.datetime.now(dt.timezone.utc)).replace(hour=0, minute=0, second=0, microsecond=0)
             start, end = today - dt.timedelta(days=days), today
+        if start < HISTORY_START:
+            raise UsageQueryError(f"the interval starts {start:%Y-%m-%d}, before API usage history begins "
+                                  f"({HISTORY_START:%Y-%m-%d}); ask for less.", field="days" if days else "interval")
         if granularity not in GRANULARITIES:
             raise UsageQueryError(f"granularity {granularity!r} is not one of {', '.join(GRANULARITIES)}.",
                                   field="granularity")
