@@ -78,8 +78,8 @@ def test_no_canary_leaves_in_any_file(canary_sim, tmp_path):
     # the same number has the same pseudonym everywhere
     pseudo = bundle.pseudonyms["+13175550142"]
     assert pseudo.startswith("+1-PN")
-    for name in ("summary.md", "exchanges.jsonl", "session.har"):
-        assert pseudo in files[name].decode() or name == "summary.md"
+    for name in ("exchanges.jsonl", "session.har", "repro.sh", "repro.py"):
+        assert pseudo in files[name].decode(), name
     assert bundle.pseudonyms["+442079460958"].startswith("+44-PN")
     report = json.loads(files["redaction-report.json"])
     assert report["redacted"] and report["phone_numbers_pseudonymised"] >= 3

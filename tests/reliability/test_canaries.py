@@ -95,9 +95,11 @@ def test_every_other_output(canary_world, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("GENESYS_CLOUD_ACCESS_TOKEN", user_token)
     body = tmp_path / "b.json"
     body.write_text(json.dumps({"phoneNumber": CANARY_NUMBER}))
-    cli.main(["preflight", "--region", "us_east_1"])
-    cli.main(["call", "--region", "us_east_1", "--yes", "--json", "--log", str(tmp_path / "cli.jsonl"), str(body)])
-    cli.main(["bundle", "--out", str(tmp_path / "cli.zip"), "--log", str(tmp_path / "cli.jsonl")])
+    assert cli.main(["preflight", "--region", "us_east_1"]) == 0      # a user token with a station: ready
+    assert cli.main(["call", "--region", "us_east_1", "--yes", "--json", "--log", str(tmp_path / "cli.jsonl"),
+                     str(body)]) == 0
+    assert (tmp_path / "cli.jsonl").stat().st_size > 0
+    assert cli.main(["bundle", "--out", str(tmp_path / "cli.zip"), "--log", str(tmp_path / "cli.jsonl")]) == 0
     captured = capsys.readouterr()
     outputs += [captured.out, captured.err]
     secrets = [CANARY_SECRET, user_token] + cc.tokens.secrets()
