@@ -527,7 +527,7 @@ def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_nu
     from diag.core.contract import sdk_version
 
     libs = {}
-    for lib in ("requests", "pandas", "matplotlib", "phonenumbers", "jsonschema", "ipywidgets"):
+    for lib in ("requests", "urllib3", "pandas", "matplotlib", "phonenumbers", "ipywidgets"):
         try:
             libs[lib] = version(lib)
         except PackageNotFoundError:

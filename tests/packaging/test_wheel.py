@@ -23,7 +23,12 @@ def run(cmd, **kw):
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    built = run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)])
+    tree = out / "tree"     # built from a copy: setuptools writes build/ and *.egg-info beside the sources
+    tree.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, tree / name)
+    shutil.copytree(ROOT / "diag", tree / "diag", ignore=shutil.ignore_patterns("__pycache__"))
+    built = run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(tree)])
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next(out.glob("diag-*.whl"))
     venv = out / "venv"
@@ -58,6 +63,9 @@ def test_validate_and_endpoint_from_outside_the_repo(installed):
     r = run([diag, "validate", "--json", str(body)], cwd=out, env=env)
     assert r.returncode == 1 and "unknown-field" in r.stdout and json.loads(r.stdout)["fixed"] == {
         "phoneNumber": "+13175550100"}
+    body.write_text('{"phoneNumber": "+13175550100", "priority": "high", "attributes": {"n": 1}}')
+    r = run([diag, "validate", "--json", str(body)], cwd=out, env=env)     # wrong types: no jsonschema needed
+    assert r.returncode == 1 and r.stdout.count("invalid-type") == 2, r.stdout + r.stderr
     r = run([diag, "endpoint", "POST /api/v2/conversations/calls"], cwd=out, env=env)
     assert r.returncode == 0 and r.stdout.startswith("OK: POST /api/v2/conversations/calls"), r.stdout + r.stderr
     where = run([str(venv / "bin" / "python"), "-c", "import diag; print(diag.__file__)"], cwd=out, env=env)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 from diag.core.contract import call_schema, model_fields
@@ -93,15 +92,6 @@ def unknown_fields(ctx: Context) -> Iterator[Finding]:
 
 # ---- types ----------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
-def _validator():
-    from jsonschema import Draft202012Validator   # only needed once a type is wrong: kept off the start-up path
-
-    schema = dict(call_schema())
-    schema["$ref"] = "#/$defs/CreateCallRequest"
-    return Draft202012Validator(schema)
-
-
 _JSON_TYPE = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
               list: "a list", dict: "an object", type(None): "null"}
 _EXPECTED = {"string": "a string", "integer": "an integer", "array": "a list", "object": "an object",
@@ -111,45 +101,46 @@ _EXPECTED = {"string": "a string", "integer": "an integer", "array": "a list", "
 _PY_TYPES = {"string": str, "integer": int, "array": list, "object": dict, "boolean": bool, "number": (int, float)}
 
 
-def _types_fine(value: Any, schema: dict, depth: int = 0) -> bool:
-    """A quick walk of the contract; when it finds nothing, the (slower) JSON Schema pass is skipped."""
+def _type_errors(value: Any, schema: dict, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, Any, str]]:
+    """(path, value, expected JSON type) wherever `value` does not have its field's type in the contract (the SDK
+    model); null is left to the server, as the SDK's optional fields allow it."""
     if "$ref" in schema:
         schema = call_schema()["$defs"][schema["$ref"].rsplit("/", 1)[1]]
     kind = schema.get("type")
-    if kind is None or depth > 8:
-        return True
+    if kind is None or depth > 8 or value is None:
+        return
     if not isinstance(value, _PY_TYPES[kind]) or (isinstance(value, bool) and kind in ("integer", "number")):
-        return False
+        yield path, value, kind
+        return
     if kind == "array":
-        return all(_types_fine(v, schema["items"], depth + 1) for v in value)
-    if kind == "object":
+        for i, v in enumerate(value):
+            yield from _type_errors(v, schema["items"], path + (i,), depth + 1)
+    elif kind == "object":
         props = schema.get("properties")
         if props is not None:
-            return all(_types_fine(v, props[k], depth + 1) for k, v in value.items() if k in props)
-        extra = schema.get("additionalProperties")
-        return extra is None or all(_types_fine(v, extra, depth + 1) for v in value.values())
-    return True
+            for k, v in value.items():
+                if k in props:
+                    yield from _type_errors(v, props[k], path + (k,), depth + 1)
+        elif schema.get("additionalProperties") is not None:
+            for k, v in value.items():
+                yield from _type_errors(v, schema["additionalProperties"], path + (k,), depth + 1)
 
 
 @rule
 def wrong_types(ctx: Context) -> Iterator[Finding]:
     """Values whose JSON type differs from the SDK model (priority: "high", attribute values not strings)."""
-    if _types_fine(ctx.body, {"$ref": "#/$defs/CreateCallRequest"}):
-        return
-    for err in _validator().iter_errors(ctx.body):
-        if err.validator != "type":
-            continue
-        parts = list(err.absolute_path)
+    for found_path, instance, kind in _type_errors(ctx.body, {"$ref": "#/$defs/CreateCallRequest"}):
+        parts = list(found_path)
         where = ".".join(str(p) for p in parts) or "body"
-        got = _JSON_TYPE.get(type(err.instance), type(err.instance).__name__)
-        expected = _EXPECTED.get(err.validator_value, str(err.validator_value))
+        got = _JSON_TYPE.get(type(instance), type(instance).__name__)
+        expected = _EXPECTED.get(kind, kind)
         extra = ""
         if parts and parts[0] == "attributes" and len(parts) == 2:
             extra = " `attributes` is a map of string to string: send every value as a string."
         elif parts == ["priority"]:
             extra = " Priority is a whole number (it only matters when calling a queue)."
         yield Finding(ERROR, path_of(*parts), "invalid-type",
-                      f"`{where}` must be {expected}, not {got} ({_short(err.instance)}).{extra} "
+                      f"`{where}` must be {expected}, not {got} ({_short(instance)}).{extra} "
                       f"Genesys answers 400 invalid.value for values of the wrong type.",
                       SCHEMA)
 
