@@ -10,10 +10,31 @@ DATA_DIR = Path(str(files("diag") / "_data"))   # installed unzipped, as wheels 
 CONTRACT_DIR = DATA_DIR / "contract"
 
 
+CALL_MODELS = ("CreateCallRequest", "Destination", "CreateCallResponse", "ErrorBody", "Detail", "Limit")
+_SCALARS = {"str": "string", "int": "integer", "bool": "bool", "float": "number", "datetime": "string",
+            "date": "string", "object": None}
+
+
+def _schema_of(sdk_type: str) -> dict:
+    """The SDK's type notation (str, int, list[Destination], dict(str, str)) as a JSON Schema fragment."""
+    t = sdk_type.strip()
+    if t.startswith("list[") and t.endswith("]"):
+        return {"type": "array", "items": _schema_of(t[5:-1])}
+    if t.startswith("dict(") and t.endswith(")"):
+        return {"type": "object", "additionalProperties": _schema_of(t[5:-1].split(",", 1)[1])}
+    if t in _SCALARS:
+        kind = _SCALARS[t]
+        return {"type": "boolean" if kind == "bool" else kind} if kind else {}
+    return {"$ref": f"#/$defs/{t}"}
+
+
 @lru_cache(maxsize=None)
 def call_schema() -> dict:
-    """JSON Schema document whose $defs hold CreateCallRequest, Destination, CreateCallResponse, ErrorBody."""
-    return json.loads((CONTRACT_DIR / "create-call.schema.json").read_text())
+    """The call models as one JSON Schema document ($defs: CreateCallRequest, Destination, CreateCallResponse,
+    ErrorBody, Detail, Limit): a view of models.jsonl, the one description of the contract."""
+    defs = {name: {"type": "object", "properties": {wire: _schema_of(f["t"]) for wire, f in model(name)["fields"].items()}}
+            for name in CALL_MODELS}
+    return {"$defs": defs, "x-sdk": _index()["x-sdk"]}
 
 
 def sdk_version() -> str:
@@ -33,8 +54,12 @@ def operations() -> tuple[dict, ...]:
 
 
 @lru_cache(maxsize=None)
+def _index() -> dict:
+    return json.loads((CONTRACT_DIR / "models.index.json").read_text())
+
+
 def _model_index() -> dict[str, list[int]]:
-    return json.loads((CONTRACT_DIR / "models.index.json").read_text())["models"]
+    return _index()["models"]
 
 
 def model_names() -> list[str]:
