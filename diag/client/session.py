@@ -153,12 +153,8 @@ class Session:
 
     @property
     def org_name(self) -> str:
-        if self._org_name is None:
-            try:
-                self._org_name = self.org().name
-            except ConfirmationRequired:
-                return "(unknown org)"
-        return self._org_name
+        """The org's name once it is known (org(), identity(), preflight() ask); never a request by itself."""
+        return self._org_name or "(org not asked yet)"
 
     # ---- the one way out ----
     def send(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
@@ -349,6 +345,10 @@ class Session:
         """Who the token is, in words ("Avery Agent (user token, OAuth client ...)"); asked once, then cached."""
         if getattr(self, "_identity", None) is None:
             me = self.send("GET", "/api/v2/tokens/me")
+            org = (me.response_body or {}).get("organization") if isinstance(me.response_body, dict) else None
+            if me.ok and isinstance(org, dict) and org.get("id") and self._org is None:
+                self._org = Org(org["id"], org.get("name") or "(unnamed org)")
+                self._org_name = self._org_name or self._org.name
             client = ((me.response_body or {}).get("OAuthClient") or {}).get("name", "?") if me.ok else None
             if client is None:
                 self._identity = f"token refused ({me.status or me.transport_error})"
