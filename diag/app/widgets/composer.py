@@ -13,8 +13,8 @@ from typing import Any
 from diag.core.doctor import Report, check_text
 from diag.core.errors import ConfirmationRequired, DiagError
 from diag.client.gate import Confirmation
+from diag.app.widgets.common import error_html, findings_html, run_safely
 
-SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#2166ac"}  # colour-blind-safe trio
 EXAMPLE = ('{\n  "to": {"phoneNumber": "+1 317 555 0100"},\n  "from": {"phoneNumber": "+13175550199"},\n'
            '  "type": "external"\n}')
 
@@ -268,38 +268,6 @@ class ComposerModel:
             return []
         return [(f"#{e.seq} {e.started[11:19]} {e.method} {e.template or e.path} -> {e.status or 'no answer'} "
                  f"{e.error_code or ''}".strip(), e.seq) for e in self.session.log]
-
-
-def findings_html(report: Report | None) -> str:
-    """Findings as severity-coloured HTML, each naming its path and code."""
-    if not report:
-        return ""
-    if not report.findings:
-        return "<b style='color:#1a9850'>No findings: this body is right.</b>"
-    rows = []
-    for f in report.findings:
-        colour = SEVERITY_COLOURS.get(f.severity, "#333")
-        rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
-                    f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
-                    f"{html.escape(f.message)}</li>")
-    verdict = "Not sendable as is" if not report.valid else "Sendable, with warnings"
-    return f"<b>{verdict}</b><ul class='diag-findings'>{''.join(rows)}</ul>"
-
-
-def error_html(message: str | None) -> str:
-    """A panel's error line (empty when there is none)."""
-    return f"<p class='diag-error' style='color:#b2182b'>{html.escape(message)}</p>" if message else ""
-
-
-def run_safely(model, fn, *args) -> bool:
-    """Callback errors are never silent: they land on the model (and so in the panel)."""
-    try:
-        fn(*args)
-        model.last_error = None
-        return True
-    except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
-        model.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DiagError) else str(exc)
-        return False
 
 
 class ComposerView:

@@ -10,7 +10,7 @@ from typing import Callable
 
 from diag.core.regions import REGIONS
 from diag.client.session import connect
-from diag.app.widgets.composer import error_html, run_safely
+from diag.app.widgets.common import error_html, run_safely
 
 SIMULATOR = "simulator (no credentials)"
 

@@ -6,7 +6,7 @@ import datetime as dt
 import html
 
 from diag.client.usage import GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, query_usage, ratelimit_frame
-from diag.app.widgets.composer import error_html, run_safely
+from diag.app.widgets.common import error_html, run_safely
 
 ALL = "(all)"
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from diag.reports.bundle import build_bundle
-from diag.app.widgets.composer import error_html, run_safely
+from diag.app.widgets.common import error_html, run_safely
 
 
 class ExportModel:
