@@ -95,3 +95,24 @@ def test_the_simulator_from_outside_the_repo(installed):
     finally:
         sim.send_signal(signal.SIGTERM)
         sim.wait(timeout=30)
+
+
+def test_the_lab_extra_runs_the_shipped_notebooks(installed):
+    """`pip install diag[lab]` from the wheel is the `make lab` set: the repo's notebooks run with it, outside it."""
+    wheel, venv, env, out = installed
+    python = str(venv / "bin" / "python")
+    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    spec = f"diag[lab] @ {wheel.as_uri()}"
+    done = (run([uv, "pip", "install", "--quiet", "--python", python, spec, "nbconvert"], env=env) if Path(uv).exists()
+            else run([python, "-m", "pip", "install", "--quiet", spec, "nbconvert"], env=env))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert run([str(venv / "bin" / "jupyter"), "lab", "--version"], cwd=out, env=env).returncode == 0
+    notebooks = out / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    r = run([str(venv / "bin" / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--output",
+             str(out / "executed.ipynb"), str(notebooks / "01_build_and_test_a_call.ipynb")], cwd=out, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    executed = json.loads((out / "executed.ipynb").read_text())
+    errors = [o for c in executed["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
