@@ -18,8 +18,26 @@ Findings carry a severity, a JSON path, a stable code and a message naming the r
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from diag.core import __version__
+
+if TYPE_CHECKING:   # what static tools see; at run time the names load on first use (import diag stays fast)
+    from diag.app.ticket import bundle_from_session
+    from diag.client.gate import Confirmation, SafetyGate
+    from diag.client.pacing import BatchResult, run_batch
+    from diag.client.session import Session, connect, locate_region
+    from diag.core.doctor import (Finding, Report, UnknownOperation, check, check_for_operation, check_text, fix,
+        parse_body)
+    from diag.core.endpoints import EndpointCheck, Operation, check_operation
+    from diag.core.errors import (AuthError, BlockedNumber, ConfigError, ConfirmationDeclined,
+        ConfirmationRequired, DiagError, NumberNotAllowed, RedactionError, SafetyError, UnreadableBody,
+        UnsafeRequest, UsageQueryError, explain)
+    from diag.core.exchange import Exchange, ExchangeLog
+    from diag.core.regions import REGIONS, Region, find_region
+    from diag.reports.bundle import build_bundle
+    from diag.sim import Simulator
+
 
 _EXPORTS = {
     "check": "diag.core.doctor", "check_text": "diag.core.doctor", "fix": "diag.core.doctor", "parse_body": "diag.core.doctor",
@@ -38,7 +56,14 @@ _EXPORTS = {
     "Simulator": "diag.sim",
     "build_bundle": "diag.reports.bundle", "bundle_from_session": "diag.app.ticket", "RedactionError": "diag.core.errors",
 }
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "AuthError", "BatchResult", "BlockedNumber", "ConfigError", "Confirmation", "ConfirmationDeclined",
+    "ConfirmationRequired", "DiagError", "EndpointCheck", "Exchange", "ExchangeLog", "Finding", "NumberNotAllowed",
+    "Operation", "REGIONS", "RedactionError", "Region", "Report", "SafetyError", "SafetyGate", "Session",
+    "Simulator", "UnknownOperation", "UnreadableBody", "UnsafeRequest", "UsageQueryError", "build_bundle",
+    "bundle_from_session", "check", "check_for_operation", "check_operation", "check_text", "connect", "explain",
+    "find_region", "fix", "locate_region", "parse_body", "run_batch", "__version__",
+]
 
 
 def __getattr__(name: str):

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from diag.core import numbers
+from diag.core.facts import DESTINATION_ITEM_FIELDS
 from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
 from diag.transport.base import Request, Response
 
@@ -60,7 +61,7 @@ KNOWN_CALL_FIELDS = frozenset({"phoneNumber", "callerId", "callerIdName", "callF
                                "callUserId", "priority", "attributes", "languageId", "routingSkillsIds",
                                "routingSkillExpression", "conversationIds", "participants", "uuiData",
                                "externalContactId", "label"})
-KNOWN_DESTINATION_FIELDS = frozenset({"address", "name", "userId", "queueId"})
+KNOWN_DESTINATION_FIELDS = frozenset(DESTINATION_ITEM_FIELDS)
 DIALLED = frozenset({"phoneNumber"})
 
 

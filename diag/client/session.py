@@ -25,6 +25,7 @@ from typing import Any, Callable
 from urllib.parse import unquote, urlencode, urlsplit
 
 from diag.core import errors
+from diag.core.facts import CALL_PERMISSION
 from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
 from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
@@ -426,9 +427,9 @@ class Session:
             u = user.response_body
             checks.append(Check("identity", True, f"a user token: {u.get('name')} (OAuth client {client})", ""))
             perms = (u.get("authorization") or {}).get("permissions") or []
-            has = errors.CALL_PERMISSION in perms
-            checks.append(Check("permission", has, f"{errors.CALL_PERMISSION} is " + ("granted" if has else "missing"),
-                                "" if has else f"grant the user a role with {errors.CALL_PERMISSION}"))
+            has = CALL_PERMISSION in perms
+            checks.append(Check("permission", has, f"{CALL_PERMISSION} is " + ("granted" if has else "missing"),
+                                "" if has else f"grant the user a role with {CALL_PERMISSION}"))
             station = (u.get("station") or {}).get("effectiveStation") or (u.get("station") or {}).get(
                 "associatedStation")
             checks.append(Check("station", bool(station),

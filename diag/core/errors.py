@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from diag.core.facts import CALL_PERMISSION, CALLS_USER_ROUTE
+
 
 class DiagError(Exception):
     """Base of every error diag raises on purpose."""
@@ -111,8 +113,6 @@ class Explanation:
         return f"{self.meaning} Likely cause: {self.cause} Fix: {self.fix}"
 
 
-CALL_PERMISSION = "conversation:conference:add"
-CALLS_USER_ROUTE = "POST /api/v2/conversations/calls/user/{userId}"
 
 CATALOGUE: dict[str, Explanation] = {
     "bad.request": Explanation(

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from urllib3 import HTTPHeaderDict
 
+from diag.core.facts import CALL_AS_USER_PERMISSIONS, CALL_PERMISSION, DESTINATION_FIELDS
 from diag.transport import Request as TransportRequest
 from diag.transport import Response, TransportFailure
 from diag.sim import analytics
@@ -27,8 +28,6 @@ from diag.sim.faults import FaultTable
 from diag.sim.server_errors import ApiError
 from diag.sim.state import Call, Execution, SimState
 
-CALL_PERMISSION = "conversation:conference:add"
-CALL_AS_USER_PERMISSIONS = ("conversation:agentlessCall:add", "conversation:call:add")
 USAGE_PERMISSIONS = ("oauth:client:view", "usage:organization:view")
 CLIENT_USAGE_PERMISSIONS = ("oauth:client:view", "usage:client:view")
 REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -390,7 +389,7 @@ def _check_call_body(sim: "SimApp", body) -> None:
             raise ApiError(400, "invalid.value",
                            f"Value [{body[name]}] is not valid for field type [{name}].",
                            {"value": str(body[name]), "field": name})
-    given = [f for f in ("phoneNumber", "callUserId", "callQueueId", "participants", "conversationIds")
+    given = [f for f in DESTINATION_FIELDS
              if body.get(f) not in (None, "", [], {})]
     if len(given) > 1:
         raise ApiError(400, "too.many.create.conversation.parameters",

@@ -82,3 +82,11 @@ def test_no_import_cycles_at_module_level():
     for m in graph:
         if m not in state:
             visit(m, [])
+
+
+def test_the_public_surface_is_explicit_and_resolves():
+    import diag
+
+    assert set(diag.__all__) - {"__version__"} == set(diag._EXPORTS)
+    for name in diag.__all__:
+        assert getattr(diag, name) is not None, name

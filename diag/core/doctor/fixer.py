@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from diag.core.facts import CALLS_USER_ROUTE
 from diag.core.contract import model_fields
 from diag.core.doctor import names, phones
 
@@ -65,10 +66,10 @@ class _Fixer:
             self.note(f"dropped `{key}`: {names.NO_FIELD[sq]}")
         elif sq in names.AS_OTHER_USER:
             self.note(f"dropped `{key}`: the call is placed as the token's user; to call for another user use "
-                      f"{names.CALLS_USER_ROUTE} or that user's token")
+                      f"{CALLS_USER_ROUTE} or that user's token")
         elif sq == "userid" and (self.has_other_destination(key)):
             self.note(f"dropped `{key}`: the call is placed as the token's user; to call for another user use "
-                      f"{names.CALLS_USER_ROUTE} or that user's token")
+                      f"{CALLS_USER_ROUTE} or that user's token")
         elif sq in ("from", "caller", "origin") or target in ("callerId", "callerIdName") and isinstance(value, dict):
             self.caller(key, value)
         elif target == "phoneNumber":
@@ -130,7 +131,7 @@ class _Fixer:
             self.note(f"moved `{key}.queueId` to `callFromQueueId`")
         if any(names.squash(k) in ("userid", "id", "agentid", "user") for k in value):
             self.note(f"dropped the user in `{key}`: the call is placed as the token's user; to call for "
-                      f"another user use {names.CALLS_USER_ROUTE} or that user's token")
+                      f"another user use {CALLS_USER_ROUTE} or that user's token")
 
     # -- participants --
     def participants(self, value: Any) -> None:

@@ -11,8 +11,6 @@ from functools import lru_cache
 
 from diag.core.contract import model_fields
 
-CALLS_USER_ROUTE = "POST /api/v2/conversations/calls/user/{userId}"
-
 # Names with no counterpart: what to tell the author instead.
 NO_FIELD = {
     "type": "There is no `type`: this endpoint always creates a voice call.",

@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterable, Iterator
 from diag.core.contract import call_schema, model_fields
 from diag.core.doctor import names, phones
 from diag.core.doctor.findings import DOCUMENTED, ERROR, INFERRED, INFO, SCHEMA, WARNING, Finding
+from diag.core.facts import CALLS_USER_ROUTE, DESTINATION_FIELDS
 
-DESTINATION_FIELDS = ("phoneNumber", "callUserId", "callQueueId", "participants", "conversationIds")
 QUEUE_ONLY_FIELDS = ("priority", "languageId", "routingSkillsIds", "routingSkillExpression")
 DESTINATION_TARGETS = ("address", "userId", "queueId")
 _PHONEISH = re.compile(r"^\s*(tel:)?\s*\+?[\d\s\-().]{2,}$", re.IGNORECASE)
@@ -219,7 +219,7 @@ def call_as_other_user(ctx: Context) -> Iterator[Finding]:
     for key in hits:
         yield Finding(ERROR, path_of(*key.split(".")), "call-as-other-user",
                       "The call is always placed as the user the token belongs to; the body cannot name "
-                      f"another caller. To place it for another user, use {names.CALLS_USER_ROUTE} "
+                      f"another caller. To place it for another user, use {CALLS_USER_ROUTE} "
                       "(permission conversation:agentlessCall:add or conversation:call:add) or that user's "
                       "own token. Whether that route accepts client-credentials tokens is not documented.",
                       DOCUMENTED)
