@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
-from diag.core.contract import call_schema, model_fields
+from diag.core.contract import model_fields
 from diag.core.doctor import names, phones
 from diag.core.doctor.findings import DOCUMENTED, ERROR, INFERRED, INFO, SCHEMA, WARNING, Finding
 from diag.core.facts import CALLS_USER_ROUTE, DESTINATION_FIELDS
@@ -92,57 +92,22 @@ def unknown_fields(ctx: Context) -> Iterator[Finding]:
 
 # ---- types ----------------------------------------------------------------------------------------
 
-_JSON_TYPE = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
-              list: "a list", dict: "an object", type(None): "null"}
-_EXPECTED = {"string": "a string", "integer": "an integer", "array": "a list", "object": "an object",
-             "boolean": "a boolean", "number": "a number"}
-
-
-_PY_TYPES = {"string": str, "integer": int, "array": list, "object": dict, "boolean": bool, "number": (int, float)}
-
-
-def _type_errors(value: Any, schema: dict, path: tuple = (), depth: int = 0) -> Iterator[tuple[tuple, Any, str]]:
-    """(path, value, expected JSON type) wherever `value` does not have its field's type in the contract (the SDK
-    model); null is left to the server, as the SDK's optional fields allow it."""
-    if "$ref" in schema:
-        schema = call_schema()["$defs"][schema["$ref"].rsplit("/", 1)[1]]
-    kind = schema.get("type")
-    if kind is None or depth > 8 or value is None:
-        return
-    if not isinstance(value, _PY_TYPES[kind]) or (isinstance(value, bool) and kind in ("integer", "number")):
-        yield path, value, kind
-        return
-    if kind == "array":
-        for i, v in enumerate(value):
-            yield from _type_errors(v, schema["items"], path + (i,), depth + 1)
-    elif kind == "object":
-        props = schema.get("properties")
-        if props is not None:
-            for k, v in value.items():
-                if k in props:
-                    yield from _type_errors(v, props[k], path + (k,), depth + 1)
-        elif schema.get("additionalProperties") is not None:
-            for k, v in value.items():
-                yield from _type_errors(v, schema["additionalProperties"], path + (k,), depth + 1)
-
-
 @rule
 def wrong_types(ctx: Context) -> Iterator[Finding]:
-    """Values whose JSON type differs from the SDK model (priority: "high", attribute values not strings)."""
-    for found_path, instance, kind in _type_errors(ctx.body, {"$ref": "#/$defs/CreateCallRequest"}):
-        parts = list(found_path)
-        where = ".".join(str(p) for p in parts) or "body"
-        got = _JSON_TYPE.get(type(instance), type(instance).__name__)
-        expected = _EXPECTED.get(kind, kind)
+    """Values whose JSON type differs from the SDK model (priority: "high", attribute values not strings): the
+    structural checker's reading (the same one every other operation's body gets), with call-specific advice."""
+    from diag.core.doctor.structure import check_model
+
+    for f in check_model(ctx.body, "CreateCallRequest"):
+        if f.code != "invalid-type":
+            continue
         extra = ""
-        if parts and parts[0] == "attributes" and len(parts) == 2:
+        if f.path.startswith("$.attributes."):
             extra = " `attributes` is a map of string to string: send every value as a string."
-        elif parts == ["priority"]:
+        elif f.path == "$.priority":
             extra = " Priority is a whole number (it only matters when calling a queue)."
-        yield Finding(ERROR, path_of(*parts), "invalid-type",
-                      f"`{where}` must be {expected}, not {got} ({_short(instance)}).{extra} "
-                      f"Genesys answers 400 invalid.value for values of the wrong type.",
-                      SCHEMA)
+        yield Finding(ERROR, f.path, "invalid-type", f"{f.message}{extra} Genesys answers 400 invalid.value for "
+                      "values of the wrong type.", SCHEMA)
 
 
 def _short(value: Any) -> str:
