@@ -4,7 +4,8 @@ Exception tree (every message is safe to show: no token or secret is ever put in
 
     DiagError
     ├── ConfigError            bad settings: missing credentials, a --sim that is not local
-    │   └── UnknownRegion          (diag.core.regions) a region name or host that is not in the table
+    │   ├── UnknownRegion          (diag.core.regions) a region name or host that is not in the table
+    │   └── UnknownOperation       (diag.core.doctor) METHOD PATH that is no operation of the SDK
     ├── AuthError              a token could not be had or was refused (wrong secret, wrong region, expired)
     ├── SafetyError            diag refused to send (the safety gate, diag.client.gate); nothing left the machine
     │   ├── ConfirmationRequired   a write to a real org needs a yes bound to org, region, destinations and body

@@ -90,3 +90,23 @@ def test_the_public_surface_is_explicit_and_resolves():
     assert set(diag.__all__) - {"__version__"} == set(diag._EXPORTS)
     for name in diag.__all__:
         assert getattr(diag, name) is not None, name
+
+
+def test_every_exception_diag_raises_on_purpose_is_a_diag_error():
+    """The tree in diag/core/errors.py is complete: only the transport's own failure (which a Session turns into a
+    recorded Exchange) and the simulator's internal ones stand outside it."""
+    import importlib
+    import inspect
+
+    from diag.core.errors import DiagError
+
+    internal = {"TransportFailure", "SimulatedFault", "ApiError"}
+    outside = []
+    for module in MODULES:
+        if module.startswith("diag.app.widgets") or module == "diag.__main__":
+            continue
+        for name, obj in vars(importlib.import_module(module)).items():
+            if inspect.isclass(obj) and issubclass(obj, Exception) and obj.__module__.startswith("diag"):
+                if not issubclass(obj, DiagError) and name not in internal:
+                    outside.append(f"{obj.__module__}.{name}")
+    assert outside == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from diag.core.errors import ConfigError
 from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFO, WARNING, Finding, Report
 from diag.core.doctor.jsonrepair import ParsedBody, parse_body
 
@@ -85,7 +86,7 @@ def check(body: Any, *, region: str | None = None) -> Report:
 CALL_OPERATIONS = {("POST", "/api/v2/conversations/calls"), ("POST", "/api/v2/conversations/calls/user/{userId}")}
 
 
-class UnknownOperation(ValueError):
+class UnknownOperation(ConfigError, ValueError):
     """METHOD PATH is not an operation of the SDK; carries the nearest real ones."""
 
     def __init__(self, check):
