@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import cold_seconds  # noqa: E402
+
 OP = "POST /api/v2/analytics/conversations/aggregates/query"
 BODY = {"interval": "2026-11-01T00:00:00Z/2026-11-08T00:00:00Z", "granularity": "P1D", "groupBy": ["queueId"],
         "metrics": ["nOutboundAttempted", "nOutboundConnected", "nError"],
@@ -30,8 +31,9 @@ def cold(code: str) -> float:
 
 
 def run() -> dict:
-    from diag.core.doctor import check_for_operation
     import PureCloudPlatformClientV2 as sdk
+
+    from diag.core.doctor import check_for_operation
 
     check_for_operation(OP, BODY)
     t = time.perf_counter()

@@ -50,9 +50,10 @@ def time_each(fn, items) -> list[float]:
 
 
 def run() -> dict:
-    from diag.core.doctor import check
     import PureCloudPlatformClientV2 as sdk
+
     from diag.core.contract import model_fields
+    from diag.core.doctor import check
 
     bodies = varied_bodies(N_BODIES)
     snake = {wire: "".join("_" + c.lower() if c.isupper() else c for c in wire)

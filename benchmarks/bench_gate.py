@@ -36,8 +36,8 @@ def bodies(varied: bool, start: int = 0) -> list[dict]:
 
 
 def session(sim):
-    from diag.core.regions import Region
     from diag.client.session import connect
+    from diag.core.regions import Region
 
     s = connect("us_east_1", token=sim.user_token(), environ={}, dotenv=None,
                 regions={"us_east_1": Region("us_east_1", sim.base_url, sim.base_url)})
@@ -48,8 +48,8 @@ def session(sim):
 def paired_times(s, work_gated: list[dict], work_plain: list[dict], block: int = 50):
     """Seconds for the same number of calls with the gate and without it, on ONE session (one connection to the
     server), switching the gate in and out every block, in ABBA order so that drift and order effects cancel."""
-    from diag.core.exchange import ExchangeLog
     from diag.client.gate import Confirmation
+    from diag.core.exchange import ExchangeLog
 
     gated = (s.gate, s.transport)
     plain = (NoGate(), s.transport.inner)

@@ -44,8 +44,8 @@ def worker(kind: str, pages: Path, out_png: Path) -> dict:
     if kind == "diag":
         import matplotlib
         matplotlib.use("Agg")
-        from diag.reports import charts
         from diag.core.frames import usage_frame_from_pages
+        from diag.reports import charts
     t0 = time.perf_counter()
     if kind == "diag":
         t1 = time.perf_counter()

@@ -27,12 +27,32 @@ if TYPE_CHECKING:   # what static tools see; at run time the names load on first
     from diag.client.gate import Confirmation, SafetyGate
     from diag.client.pacing import BatchResult, run_batch
     from diag.client.session import Session, connect, locate_region
-    from diag.core.doctor import (Finding, Report, UnknownOperation, check, check_for_operation, check_text, fix,
-        parse_body)
+    from diag.core.doctor import (
+        Finding,
+        Report,
+        UnknownOperation,
+        check,
+        check_for_operation,
+        check_text,
+        fix,
+        parse_body,
+    )
     from diag.core.endpoints import EndpointCheck, Operation, check_operation
-    from diag.core.errors import (AuthError, BlockedNumber, ConfigError, ConfirmationDeclined,
-        ConfirmationRequired, DiagError, NumberNotAllowed, RedactionError, SafetyError, UnreadableBody,
-        UnsafeRequest, UsageQueryError, explain)
+    from diag.core.errors import (
+        AuthError,
+        BlockedNumber,
+        ConfigError,
+        ConfirmationDeclined,
+        ConfirmationRequired,
+        DiagError,
+        NumberNotAllowed,
+        RedactionError,
+        SafetyError,
+        UnreadableBody,
+        UnsafeRequest,
+        UsageQueryError,
+        explain,
+    )
     from diag.core.exchange import Exchange, ExchangeLog
     from diag.core.regions import REGIONS, Region, find_region
     from diag.reports.bundle import build_bundle

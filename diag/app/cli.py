@@ -231,8 +231,8 @@ def _ask(prompt: str) -> bool:
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    from diag.core.errors import DiagError
     from diag.client.usage import FRESHNESS_NOTE, UsageQuery, query_usage
+    from diag.core.errors import DiagError
     from diag.core.frames import save_csv
 
     try:
@@ -266,13 +266,12 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from diag.app.ticket import bundle_from_session
     from diag.core.errors import DiagError
     from diag.core.exchange import ExchangeLog
-
     from diag.reports.bundle import bundle_from_log
-
-    from pathlib import Path
 
     if Path(args.out).is_dir():
         return _fail(f"--out {args.out} is a folder: give the zip's file name, e.g. {Path(args.out) / 'ticket.zip'}",

@@ -26,8 +26,8 @@ def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchang
 
 
 def usage_charts(session, days: int) -> tuple[dict, dict]:
-    from diag.reports import charts
     from diag.client.usage import UsageQuery, outbound_frame, query_usage, ratelimit_frame
+    from diag.reports import charts
 
     q = UsageQuery.build(days=days, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
     poll = {"poll_interval": 0.2 if session.simulated else 5.0, "progress": False}

@@ -34,8 +34,8 @@ from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from diag.core import numbers
-from diag.core.facts import DESTINATION_ITEM_FIELDS
 from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
+from diag.core.facts import DESTINATION_ITEM_FIELDS
 from diag.transport.base import Request, Response
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from diag.client.gate import Confirmation
 from diag.core.errors import ConfirmationDeclined, ConfirmationRequired
 from diag.core.exchange import Exchange
-from diag.client.gate import Confirmation
 
 DEFAULT_LIMIT_PER_MINUTE = 300
 HEADROOM = 0.98

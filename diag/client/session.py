@@ -24,14 +24,23 @@ from functools import lru_cache
 from typing import Any, Callable
 from urllib.parse import unquote, urlencode, urlsplit
 
-from diag.core import errors
-from diag.core.facts import CALL_PERMISSION
 from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
+from diag.client.gate import (
+    Confirmation,
+    GatedTransport,
+    GatePolicy,
+    Grant,
+    Org,
+    SafetyGate,
+    allowed_ids_from,
+    allowed_numbers_from,
+    is_loopback,
+)
+from diag.core import errors
 from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
-from diag.client.gate import (Confirmation, GatedTransport, GatePolicy, Grant, Org, SafetyGate, allowed_ids_from,
-                              allowed_numbers_from, is_loopback)
+from diag.core.facts import CALL_PERMISSION
 from diag.core.redact import REDACTED, Redactor
 from diag.core.regions import REGIONS, Region, find_region
 from diag.transport import HTTPTransport, Request, Response, TransportFailure

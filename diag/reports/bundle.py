@@ -271,9 +271,9 @@ def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: boo
 def _replay_refusal(ex: Exchange) -> str | None:
     """Why a recorded request must not be replayed (the scripts leave it out): a method or path that is not a plain
     Platform API one (a saved log can be edited), or what the safety gate says of it as if sent to a real org."""
-    from diag.core.errors import SafetyError
     from diag.client.gate import READS, refusal_for
     from diag.client.session import platform_path
+    from diag.core.errors import SafetyError
 
     if not isinstance(ex.method, str) or not re.fullmatch(r"[A-Z]{3,7}", ex.method):
         return "not a plain HTTP method"
@@ -557,9 +557,9 @@ def _write_zip(out: Path, files: dict[str, bytes]) -> Path:
 def bundle_from_log(out: str | Path, exchanges: Iterable[Exchange], *, source: str | None = None,
                     figures: dict | None = None, frames: dict | None = None, **kwargs) -> Bundle:
     """A bundle from recorded exchanges (a saved log): adds the exact-status chart and the exchanges' frame."""
-    from diag.reports import charts
     from diag.core.exchange import ExchangeLog
     from diag.core.frames import exchange_frame
+    from diag.reports import charts
 
     chosen = list(exchanges)
     figures, frames = dict(figures or {}), dict(frames or {})

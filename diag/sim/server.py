@@ -21,12 +21,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib3 import HTTPHeaderDict
 
 from diag.core.facts import CALL_AS_USER_PERMISSIONS, CALL_PERMISSION, DESTINATION_FIELDS
-from diag.transport import Request as TransportRequest
-from diag.transport import Response, TransportFailure
 from diag.sim import analytics
 from diag.sim.faults import FaultTable
 from diag.sim.server_errors import ApiError
 from diag.sim.state import Call, Execution, SimState
+from diag.transport import Request as TransportRequest
+from diag.transport import Response, TransportFailure
 
 USAGE_PERMISSIONS = ("oauth:client:view", "usage:organization:view")
 CLIENT_USAGE_PERMISSIONS = ("oauth:client:view", "usage:client:view")

@@ -29,7 +29,7 @@ class HTTPTransport:
         self._pools: dict[str | None, urllib3.PoolManager] = {}
 
     def _pool(self, url: str) -> urllib3.PoolManager:
-        import requests.utils   # only for its reading of *_proxy / no_proxy
+        import requests.utils  # only for its reading of *_proxy / no_proxy
 
         scheme_host = url.split("/", 3)[:3]
         key = "/".join(scheme_host)

@@ -12,10 +12,10 @@ matplotlib.use("Agg")
 
 from diag.app import cli
 from diag.app.ticket import bundle_from_session
-from diag.core.errors import RedactionError
-from diag.reports.bundle import build_bundle
-from diag.core.exchange import ExchangeLog
 from diag.client.session import connect
+from diag.core.errors import RedactionError
+from diag.core.exchange import ExchangeLog
+from diag.reports.bundle import build_bundle
 from diag.sim import Simulator
 
 CANARY_SECRET = "CANARY-secret-bundle-44d1"

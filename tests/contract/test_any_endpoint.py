@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
+from diag.app.widgets.any_endpoint import AnyEndpointModel, AnyEndpointView
 from diag.core.contract import model, model_names
 from diag.core.doctor import UnknownOperation, check_for_operation
-from diag.app.widgets.any_endpoint import AnyEndpointModel, AnyEndpointView
 
 sdk = pytest.importorskip("PureCloudPlatformClientV2")
 AGG = "POST /api/v2/analytics/conversations/aggregates/query"

@@ -11,9 +11,9 @@ from nbclient import NotebookClient
 
 from diag.app import cli
 from diag.app.ticket import bundle_from_session
+from diag.client.session import connect
 from diag.core.errors import DiagError
 from diag.core.regions import REGIONS, Region
-from diag.client.session import connect
 from diag.sim import Simulator
 from diag.sim.org import load_org
 

@@ -5,9 +5,9 @@ import time
 import pytest
 
 from diag.client.session import connect
-from diag.sim import Simulator
 from diag.client.usage import UsageQuery, query_usage
 from diag.core.errors import UsageQueryError
+from diag.sim import Simulator
 
 CALLS = "/api/v2/conversations/calls"
 FAULTS = [("latency", {"delay_ms": 300}), ("status", {"status": 500}), ("status", {"status": 503}),

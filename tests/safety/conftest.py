@@ -1,9 +1,9 @@
 """Red-team fixtures: the simulator posing as a real region (loopback only), and sessions on both."""
 import pytest
 
-from diag.core.regions import Region
 from diag.client.session import connect
-from diag.sim import Simulator
+from diag.core.regions import Region
+from diag.sim import IN_PROCESS_BASE, Simulator
 
 
 @pytest.fixture
@@ -23,3 +23,11 @@ def real():
 
 def yes(prompt):
     return True
+
+
+def sessions(sim, **kw):
+    """(simulator session, REAL-org session) on one in-process simulator: both policies, no socket."""
+    table = {"us_east_1": Region("us_east_1", IN_PROCESS_BASE, IN_PROCESS_BASE)}
+    real = connect("us_east_1", token=sim.user_token(), regions=table, environ={}, dotenv=None,
+                   transport=sim.transport(), sleep=lambda s: None, **kw)
+    return connect(simulator=sim, environ={}, dotenv=None, sleep=lambda s: None, **kw), real

@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diag.app import cli
+from diag.app.widgets.composer import ComposerModel
+from diag.client.pacing import run_batch
+from diag.client.session import connect
 from diag.core.errors import SafetyError
 from diag.core.exchange import Exchange
 from diag.core.numbers import _emergency_patterns
-from diag.client.pacing import run_batch
 from diag.core.regions import Region
-from diag.client.session import connect
 from diag.sim import IN_PROCESS_BASE, Simulator
-from diag.app.widgets.composer import ComposerModel
 
 CALLS = "/api/v2/conversations/calls"
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,

@@ -7,13 +7,20 @@ import pytest
 
 import diag
 from diag.app import cli
-from diag.core.errors import (BlockedNumber, ConfirmationDeclined, ConfirmationRequired, NumberNotAllowed, SafetyError,
-                         UnreadableBody, UnsafeRequest)
-from diag.core.exchange import Exchange, ExchangeLog
 from diag.client.gate import Confirmation
 from diag.client.pacing import run_batch
-from diag.core.regions import Region
 from diag.client.session import connect
+from diag.core.errors import (
+    BlockedNumber,
+    ConfirmationDeclined,
+    ConfirmationRequired,
+    NumberNotAllowed,
+    SafetyError,
+    UnreadableBody,
+    UnsafeRequest,
+)
+from diag.core.exchange import Exchange, ExchangeLog
+from diag.core.regions import Region
 from diag.sim import Simulator
 
 from .conftest import yes

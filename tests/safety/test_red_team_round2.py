@@ -8,13 +8,15 @@ import zipfile
 import pytest
 
 from diag.app import cli
-from diag.reports.bundle import build_bundle
-from diag.core.errors import (BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest)
-from diag.core.exchange import Exchange
 from diag.client.gate import Confirmation
-from diag.core.regions import Region
 from diag.client.session import connect
+from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
+from diag.core.exchange import Exchange
+from diag.core.regions import Region
+from diag.reports.bundle import build_bundle
 from diag.sim import IN_PROCESS_BASE, Simulator
+
+from .conftest import sessions, yes
 
 CALLS = "/api/v2/conversations/calls"
 
@@ -22,17 +24,6 @@ CALLS = "/api/v2/conversations/calls"
 @pytest.fixture
 def sim():
     return Simulator(seed=31)
-
-
-def sessions(sim, **kw):
-    table = {"us_east_1": Region("us_east_1", IN_PROCESS_BASE, IN_PROCESS_BASE)}
-    real = connect("us_east_1", token=sim.user_token(), regions=table, environ={}, dotenv=None,
-                   transport=sim.transport(), sleep=lambda s: None, **kw)
-    return connect(simulator=sim, environ={}, dotenv=None, **kw), real
-
-
-def yes(prompt):
-    return True
 
 
 @pytest.mark.parametrize("value", ["<sip:911@gw.example.com>", '"Help" <tel:911>', "\u200etel:911", "\x00911",

@@ -11,11 +11,13 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType
 
-from diag.reports.bundle import build_bundle
+from diag.client.session import connect
 from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnsafeRequest
 from diag.core.regions import Region
-from diag.client.session import connect
-from diag.sim import IN_PROCESS_BASE, Simulator
+from diag.reports.bundle import build_bundle
+from diag.sim import Simulator
+
+from .conftest import sessions, yes
 
 CALLS = "/api/v2/conversations/calls"
 
@@ -23,17 +25,6 @@ CALLS = "/api/v2/conversations/calls"
 @pytest.fixture
 def sim():
     return Simulator(seed=41)
-
-
-def sessions(sim, **kw):
-    table = {"us_east_1": Region("us_east_1", IN_PROCESS_BASE, IN_PROCESS_BASE)}
-    real = connect("us_east_1", token=sim.user_token(), regions=table, environ={}, dotenv=None,
-                   transport=sim.transport(), sleep=lambda s: None, **kw)
-    return connect(simulator=sim, environ={}, dotenv=None, sleep=lambda s: None, **kw), real
-
-
-def yes(prompt):
-    return True
 
 
 # ---- breaks ----

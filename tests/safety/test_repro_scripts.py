@@ -6,9 +6,9 @@ import zipfile
 
 import pytest
 
-from diag.reports.bundle import build_bundle
-from diag.core.exchange import Exchange
 from diag.client.session import connect
+from diag.core.exchange import Exchange
+from diag.reports.bundle import build_bundle
 from diag.sim import IN_PROCESS_BASE, Simulator
 
 CALLS = "/api/v2/conversations/calls"

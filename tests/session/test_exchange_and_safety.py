@@ -8,11 +8,11 @@ import pytest
 
 import diag
 from diag.app import cli
+from diag.client.pacing import run_batch
+from diag.client.session import connect
 from diag.core.errors import CATALOGUE, BlockedNumber, ConfirmationRequired, NumberNotAllowed, explain
 from diag.core.exchange import ExchangeLog
-from diag.client.pacing import run_batch
 from diag.core.regions import REGIONS
-from diag.client.session import connect
 from diag.sim import Simulator
 
 from .conftest import CANARY_CLIENT, CANARY_SECRET

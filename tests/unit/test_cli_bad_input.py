@@ -3,7 +3,6 @@ import pytest
 
 from diag.app import cli
 
-
 CASES = [
     (["validate", "{missing}"], 2, "No such file"),
     (["validate", "{folder}"], 2, "Is a directory"),

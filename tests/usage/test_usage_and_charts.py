@@ -7,12 +7,12 @@ import pytest
 matplotlib.use("Agg")
 
 from diag.app import cli
-from diag.reports import charts
 from diag.client.session import connect
-from diag.sim import Simulator
 from diag.client.usage import UsageQuery, client_usage_summary, outbound_frame, query_usage, ratelimit_frame
 from diag.core.errors import UsageQueryError
 from diag.core.frames import exchange_frame, load_csv, save_csv, usage_frame
+from diag.reports import charts
+from diag.sim import Simulator
 
 POLL = {"poll_interval": 0.01, "progress": False}
 

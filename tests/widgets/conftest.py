@@ -1,7 +1,7 @@
 import pytest
 
-from diag.core.regions import Region
 from diag.client.session import connect
+from diag.core.regions import Region
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from diag.client.session import connect
 from diag.app.widgets.composer import ComposerModel, ComposerView
+from diag.client.session import connect
 
 CLASSIC_WRONG = {
     "to/from": '{"to": {"phoneNumber": "+13175550100"}, "from": {"phoneNumber": "+13175550199"}}',

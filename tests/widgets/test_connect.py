@@ -1,9 +1,9 @@
 """The connection panel: simulator by default, a real region with typed credentials that are never kept."""
-from diag.core.regions import Region
-from diag.client.session import connect
-from diag.sim import Simulator
 from diag.app.widgets.composer import ComposerModel, ComposerView
 from diag.app.widgets.connect import SIMULATOR, ConnectModel, ConnectView
+from diag.client.session import connect
+from diag.core.regions import Region
+from diag.sim import Simulator
 
 
 def loopback_connector(*sims):

@@ -7,9 +7,9 @@ import pytest
 
 matplotlib.use("Agg")
 
-from diag.client.session import connect
 from diag.app.widgets.dashboard import DashboardModel, DashboardView
 from diag.app.widgets.export import ExportModel, ExportView
+from diag.client.session import connect
 
 
 @pytest.fixture

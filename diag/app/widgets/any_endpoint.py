@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import html
 
+from diag.app.widgets.common import error_html, findings_html, run_safely
 from diag.core.doctor import UnknownOperation, check_text
 from diag.core.endpoints import all_operations
-from diag.app.widgets.common import error_html, findings_html, run_safely
 
 DEFAULT_OPERATION = "POST /api/v2/analytics/conversations/aggregates/query"
 EXAMPLE = ('{\n  "interval": "2026-11-01T00:00:00Z/2026-11-08T00:00:00Z",\n  "groupings": ["queueId"],\n'

@@ -10,10 +10,10 @@ import html
 import json
 from typing import Any
 
+from diag.app.widgets.common import error_html, findings_html, run_safely
+from diag.client.gate import Confirmation
 from diag.core.doctor import Report, check_text
 from diag.core.errors import ConfirmationRequired, DiagError
-from diag.client.gate import Confirmation
-from diag.app.widgets.common import error_html, findings_html, run_safely
 
 EXAMPLE = ('{\n  "to": {"phoneNumber": "+1 317 555 0100"},\n  "from": {"phoneNumber": "+13175550199"},\n'
            '  "type": "external"\n}')

@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 from typing import Callable
 
-from diag.core.regions import REGIONS
-from diag.client.session import connect
 from diag.app.widgets.common import error_html, run_safely
+from diag.client.session import connect
+from diag.core.regions import REGIONS
 
 SIMULATOR = "simulator (no credentials)"
 

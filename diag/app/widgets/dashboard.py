@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from diag.client.usage import GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, query_usage, ratelimit_frame
 from diag.app.widgets.common import error_html, run_safely
+from diag.client.usage import GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, query_usage, ratelimit_frame
 
 ALL = "(all)"
 
@@ -53,8 +53,8 @@ class DashboardModel:
         return frame
 
     def build_figures(self) -> None:
-        from diag.reports import charts
         from diag.core.frames import exchange_frame
+        from diag.reports import charts
 
         f, label, src = self.filtered(), self.query.label, self.session.label
         self.figures = {"status_classes": charts.status_classes_over_time(f, src, label),

@@ -6,8 +6,8 @@ import html
 import tempfile
 from pathlib import Path
 
-from diag.reports.bundle import build_bundle
 from diag.app.widgets.common import error_html, run_safely
+from diag.reports.bundle import build_bundle
 
 
 class ExportModel:

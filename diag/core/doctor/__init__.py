@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from diag.core.errors import ConfigError
 from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFO, WARNING, Finding, Report
 from diag.core.doctor.jsonrepair import ParsedBody, parse_body
+from diag.core.errors import ConfigError
 
 # The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use.
 _LAZY = {"fix": ("fixer", "fix"), "RULES": ("rules", "RULES"), "DESTINATION_FIELDS": ("rules", "DESTINATION_FIELDS"),
@@ -99,8 +99,8 @@ class UnknownOperation(ConfigError, ValueError):
 def check_for_operation(operation: str, body: Any, *, region: str | None = None) -> Report:
     """Check the body of any operation ("POST /api/v2/analytics/conversations/aggregates/query") against its SDK
     model; the call endpoints also get the call rules."""
-    from diag.core.endpoints import check_operation
     from diag.core.doctor.structure import check_model
+    from diag.core.endpoints import check_operation
 
     op_check = check_operation(operation)
     if not op_check.known:

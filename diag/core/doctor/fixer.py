@@ -8,9 +8,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from diag.core.facts import CALLS_USER_ROUTE
 from diag.core.contract import model_fields
 from diag.core.doctor import names, phones
+from diag.core.facts import CALLS_USER_ROUTE
 
 ADDRESS_KEYS = ("phoneNumber", "phone_number", "number", "address", "e164", "phone", "uri", "value", "to")
 NAME_KEYS = ("name", "displayName", "callerIdName", "callerName")
