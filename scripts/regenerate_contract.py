@@ -4,6 +4,7 @@ Run `make contract` (or `.venv/bin/python scripts/regenerate_contract.py`) after
 PureCloudPlatformClientV2: it rewrites
   diag/_data/contract/operations.json          every Platform API operation (method, path, body model)
   diag/_data/contract/models.jsonl + .index    every SDK model (the call models included)
+  diag/_data/emergency-numbers.json            libphonenumber's emergency patterns (for the installed release)
 The contract test (tests/unit/test_contract_vs_sdk.py) then checks the result against the SDK.
 """
 from __future__ import annotations
@@ -153,6 +154,16 @@ def write_models(lines: list[str], meta: dict) -> None:
     (CONTRACT / "models.index.json").write_text(json.dumps({**meta, "models": index}, separators=(",", ":")) + "\n")
 
 
+def write_emergency_table() -> None:
+    """diag/_data/emergency-numbers.json: libphonenumber's emergency patterns for the installed release."""
+    import phonenumbers
+
+    from diag.core.numbers import EMERGENCY_TABLE, emergency_table_from_metadata
+
+    table = {"phonenumbers": phonenumbers.__version__, "patterns": emergency_table_from_metadata()}
+    (CONTRACT.parent / EMERGENCY_TABLE).write_text(json.dumps(table, indent=0, sort_keys=True) + "\n")
+
+
 def main() -> int:
     from importlib.metadata import version as dist_version
 
@@ -162,6 +173,7 @@ def main() -> int:
     (CONTRACT / "operations.json").write_text(json.dumps(ops, separators=(",", ":")) + "\n")
     lines, meta = build_models(version)
     write_models(lines, meta)
+    write_emergency_table()
     print(f"SDK {version}: {len(ops['operations'])} operations, "
           f"{len(lines)} models -> {CONTRACT}")
     return 0

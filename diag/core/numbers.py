@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote
@@ -229,19 +230,61 @@ def _digit_runs(text: str) -> tuple[tuple[bool, str], ...]:
 
 # ---- emergency metadata ----
 
-@lru_cache(maxsize=1)
-def _emergency_patterns() -> dict[str, re.Pattern]:
+EMERGENCY_TABLE = "emergency-numbers.json"   # in diag/_data: the metadata below, read once per phonenumbers release
+
+
+def emergency_table_from_metadata() -> dict[str, str]:
+    """Region -> libphonenumber's emergency-number pattern (loads every region's short-number metadata: slow)."""
     out = {}
-    for region in phonenumbers.SUPPORTED_SHORT_REGIONS:
+    for region in sorted(phonenumbers.SUPPORTED_SHORT_REGIONS):
         md = PhoneMetadata.short_metadata_for_region(region)
         if md is not None and md.emergency is not None and md.emergency.national_number_pattern:
-            out[region] = re.compile(f"(?:{md.emergency.national_number_pattern})")
+            out[region] = md.emergency.national_number_pattern
     return out
 
 
 @lru_cache(maxsize=1)
+def _emergency_patterns() -> dict[str, re.Pattern]:
+    """From the shipped table when it was made from the installed phonenumbers release (a first check stays fast),
+    else from the metadata itself: the table is a cache of libphonenumber, never a hand list."""
+    import json
+    from importlib.resources import files
+
+    table = None
+    try:
+        shipped = json.loads((files("diag") / "_data" / EMERGENCY_TABLE).read_text())
+        if shipped.get("phonenumbers") == phonenumbers.__version__:
+            table = shipped["patterns"]
+    except (OSError, ValueError, KeyError):
+        table = None
+    if table is None:
+        table = emergency_table_from_metadata()
+    return _Patterns(table)
+
+
+class _Patterns(Mapping):
+    """Region -> compiled pattern, compiled when first asked for (most checks never need most regions)."""
+
+    def __init__(self, source: dict[str, str]):
+        self.source = source
+        self._compiled: dict[str, re.Pattern] = {}
+
+    def __getitem__(self, region: str) -> re.Pattern:
+        found = self._compiled.get(region)
+        if found is None:
+            found = self._compiled[region] = re.compile(f"(?:{self.source[region]})")
+        return found
+
+    def __iter__(self):
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+
+@lru_cache(maxsize=1)
 def _any_emergency_prefix() -> re.Pattern:
-    return re.compile("|".join(f"(?:{p.pattern})" for p in _emergency_patterns().values()))
+    return re.compile("|".join(f"(?:{p})" for p in sorted(set(_emergency_patterns().source.values()))))
 
 
 _EXACT_ONLY = frozenset(shortnumberinfo._REGIONS_WHERE_EMERGENCY_NUMBERS_MUST_BE_EXACT)
@@ -458,6 +501,6 @@ def emergency_by_country_code() -> dict[int, str]:
     table = _emergency_patterns()
     out = {}
     for cc, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
-        pats = sorted({table[r].pattern for r in regions if r in table})
+        pats = sorted({f"(?:{table.source[r]})" for r in regions if r in table})
         out[cc] = "|".join(pats)
     return out
