@@ -411,16 +411,51 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
     return [f for f in found if f is not None]
 
 
+OUTSIDE_LINE = ("9", "0")   # a PBX's outside-line digit (diag's reading: the common conventions, modelled)
+
+
+@lru_cache(maxsize=1)
+def international_prefixes() -> frozenset[str]:
+    """The literal international dialling prefixes of libphonenumber's metadata (00, 011, 0011, 010, 810...)."""
+    import json
+    from importlib.resources import files
+
+    try:
+        shipped = json.loads((files("diag") / "_data" / EMERGENCY_TABLE).read_text())
+        if shipped.get("phonenumbers") == phonenumbers.__version__ and "international_prefixes" in shipped:
+            return frozenset(shipped["international_prefixes"])
+    except (OSError, ValueError):
+        pass
+    return frozenset(international_prefixes_from_metadata())
+
+
+def international_prefixes_from_metadata() -> list[str]:
+    found = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        md = PhoneMetadata.metadata_for_region(region)
+        for prefix in (md.preferred_international_prefix, md.international_prefix) if md else ():
+            literal = (prefix or "").replace("~", "")
+            if literal.isdigit():
+                found.add(literal)
+    return sorted(found)
+
+
 def _access_refusal(digits: str, shown: str) -> Refusal | None:
-    """An emergency number behind a short prefix: a PBX's outside-line digit (9911), a carrier or dialling prefix
-    (0011 61 000, 010 81 110)."""
+    """An emergency number behind a short prefix: a PBX's outside-line digit (9911, 0112), the North American
+    long-distance 1 (1911), an international prefix and country code (0011 61 000, 010 81 110)."""
+    nanp = tuple(phonenumbers.region_codes_for_country_code(1))
     for k in range(1, len(digits) - 1):
-        rest = digits[k:]
-        regions = emergency_in(rest)
-        split = _split_country(rest) if not regions else None
-        if split and emergency_in(split[1], tuple(phonenumbers.region_codes_for_country_code(split[0]))):
-            regions = emergency_in(split[1], tuple(phonenumbers.region_codes_for_country_code(split[0])))
-            rest = split[1]
+        prefix, rest = digits[:k], digits[k:]
+        regions: tuple[str, ...] = ()
+        if prefix in OUTSIDE_LINE:
+            regions = emergency_in(rest)
+        elif prefix == "1":
+            regions = emergency_in(rest, nanp)
+        if not regions and prefix in international_prefixes():
+            split = _split_country(rest)
+            if split:
+                regions = emergency_in(split[1], tuple(phonenumbers.region_codes_for_country_code(split[0])))
+                rest = split[1] if regions else rest
         if regions:
             return Refusal("emergency-access", shown, f"{shown!r} ends in {rest}, an emergency number in "
                                                       f"{_named(regions)}, behind a short prefix that a phone system "

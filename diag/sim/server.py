@@ -20,7 +20,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from urllib3 import HTTPHeaderDict
 
-from diag.core.facts import CALL_AS_USER_PERMISSIONS, CALL_PERMISSION, DESTINATION_FIELDS
+from diag.core.facts import CALL_AS_USER_PERMISSIONS
+from diag.core.server_model import Caller, answer_call
 from diag.sim import analytics
 from diag.sim.faults import FaultTable
 from diag.sim.server_errors import ApiError
@@ -379,43 +380,6 @@ def users_me(sim: "SimApp", req: Request):
 
 # ---- calls ----------------------------------------------------------------------------------------
 
-def _check_call_body(sim: "SimApp", body) -> None:
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad.request", "The request body must be a CreateCallRequest object.")
-    from diag.core.contract import model_fields
-
-    for name, schema in model_fields("CreateCallRequest").items():
-        if name in body and body[name] is not None and not _type_ok(body[name], schema):
-            raise ApiError(400, "invalid.value",
-                           f"Value [{body[name]}] is not valid for field type [{name}].",
-                           {"value": str(body[name]), "field": name})
-    given = [f for f in DESTINATION_FIELDS
-             if body.get(f) not in (None, "", [], {})]
-    if len(given) > 1:
-        raise ApiError(400, "too.many.create.conversation.parameters",
-                       "Only a single destination can be supplied in a create conversation request.")
-    if not given:
-        raise ApiError(400, "bad.request", "A destination is required: phoneNumber, callUserId, callQueueId, "
-                                           "participants or conversationIds.")
-    for p in body.get("participants") or []:
-        if not any(p.get(k) for k in ("address", "userId", "queueId")):
-            raise ApiError(400, "bad.request", "Each participant needs an address, userId or queueId.")
-
-
-def _type_ok(value, schema: dict) -> bool:
-    kind = schema.get("type")
-    if kind == "string":
-        return isinstance(value, str)
-    if kind == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if kind == "array":
-        return isinstance(value, list) and all(_type_ok(v, schema["items"]) if "type" in schema["items"]
-                                               else isinstance(v, dict) for v in value)
-    if kind == "object":
-        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
-    return True
-
-
 def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
     if not any(p in permissions for p in needed):
         listed = ", ".join(needed)
@@ -424,9 +388,15 @@ def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
                        f"permissions assigned: [{listed}]", {"permissions": listed})
 
 
+def _answer(sim: "SimApp", req: Request, body, caller: Caller, user) -> tuple:
+    """The server model's answer (diag.core.server_model, shared with the doctor); a 200 places the call."""
+    answer = answer_call(body, caller)
+    if not answer.ok:
+        raise ApiError(answer.status, answer.code, answer.message, answer.params)
+    return _place(sim, req, answer.body, user)
+
+
 def _place(sim: "SimApp", req: Request, body: dict, user) -> tuple:
-    if not user.station:
-        raise ApiError(400, "conversation.error.no.user.station", "A station is required to place a call.")
     call_id = sim.state.new_id()
     number = body.get("phoneNumber")
     if not number and body.get("participants"):
@@ -445,13 +415,9 @@ def create_call(sim: "SimApp", req: Request):
         sim.state.call_attempts += 1
     body = req.json()
     tok = req.token
-    if tok.kind != "user":
-        raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
-                                          "for requests to this resource.")
-    user = sim.org.users[tok.user_id]
-    _require_any(user.permissions, (CALL_PERMISSION,))
-    _check_call_body(sim, body)
-    return _place(sim, req, body, user)
+    user = sim.org.users[tok.user_id] if tok.kind == "user" else None
+    caller = Caller(kind=tok.kind, permissions=tuple(_token_permissions(sim, tok)), station=bool(user and user.station))
+    return _answer(sim, req, body, caller, user)
 
 
 @router.add("POST", "/api/v2/conversations/calls/user/{userId}")
@@ -460,13 +426,13 @@ def create_call_for_user(sim: "SimApp", req: Request, userId: str):
         sim.state.call_attempts += 1
     body = req.json()
     tok = req.token
-    perms = sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
-    _require_any(perms, CALL_AS_USER_PERMISSIONS)
+    _require_any(_token_permissions(sim, tok), CALL_AS_USER_PERMISSIONS)
     user = sim.org.users.get(userId)
     if not user:
         raise ApiError(404, "not.found", f"User {userId} was not found.")
-    _check_call_body(sim, body)
-    return _place(sim, req, body, user)
+    caller = Caller(kind=tok.kind, permissions=tuple(_token_permissions(sim, tok)), station=bool(user.station),
+                    as_user_route=True)
+    return _answer(sim, req, body, caller, user)
 
 
 @router.add("GET", "/api/v2/conversations/calls/{conversationId}")

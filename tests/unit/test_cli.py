@@ -15,7 +15,7 @@ def test_validate_valid_body(tmp_path):
     f = tmp_path / "body.json"
     f.write_text('{"phoneNumber": "+13175550100"}')
     code, out, _ = run("validate", str(f))
-    assert code == 0 and out.startswith("OK")
+    assert code == 0 and out.startswith("SENDABLE:") and "Genesys would answer 200" in out
 
 
 def test_validate_wrong_body_prints_findings_and_fix():
@@ -28,8 +28,8 @@ def test_validate_json_output_shape():
     code, out, _ = run("validate", "--json", "-", stdin=b'{"from": "+13175550199", "to": "+13175550100"}')
     data = json.loads(out)
     assert code == 1
-    assert set(data) == {"valid", "findings", "fixed", "notes"}
-    assert data["valid"] is False
+    assert set(data) == {"valid", "verdict", "prediction", "findings", "fixed", "notes"}
+    assert data["valid"] is False and data["verdict"] == "refused"
     assert data["fixed"] == {"phoneNumber": "+13175550100", "callerId": "+13175550199"}
     assert {"severity", "path", "code", "message"} <= set(data["findings"][0])
 

@@ -38,7 +38,10 @@ def test_plain_number_is_spotless():
 def test_unknown_fields_name_the_real_field(key, real):
     report = check({"phoneNumber": "+13175550100", key: "x"})
     hit = [f for f in report.findings if f.code == "unknown-field"]
-    assert len(hit) == 1 and hit[0].path == f"$.{key}" and hit[0].severity == "error"
+    # a misnamed real field will not do what was meant (error); a key with no counterpart is ignored (a note)
+    assert len(hit) == 1 and hit[0].path == f"$.{key}" and hit[0].severity == ("error" if real else "warning")
+    assert report.verdict == ("not-what-you-meant" if real else "sendable-with-notes")
+    assert report.prediction.status == 200
     assert hit[0].field == real
     if real:
         assert f"`{real}`" in hit[0].message
@@ -57,17 +60,26 @@ def test_unknown_field_inside_a_participant():
     assert hit.path == "$.participants[0].to" and hit.field == "address"
 
 
-@pytest.mark.parametrize("body,path", [
-    ({"callQueueId": "q", "priority": "high"}, "$.priority"),
-    ({"phoneNumber": "+13175550100", "attributes": {"n": 5}}, "$.attributes.n"),
-    ({"callQueueId": "q", "routingSkillsIds": "s1"}, "$.routingSkillsIds"),
-    ({"phoneNumber": 13175550100}, "$.phoneNumber"),
-    ({"participants": [{"address": 5}, {"userId": "u"}]}, "$.participants[0].address"),
+@pytest.mark.parametrize("body,path,refused", [
+    ({"callQueueId": "q", "priority": "high"}, "$.priority", True),
+    ({"callQueueId": "q", "routingSkillsIds": "s1"}, "$.routingSkillsIds", True),
+    ({"phoneNumber": "+13175550100", "attributes": {"n": {"deep": 1}}}, "$.attributes.n", True),
+    ({"phoneNumber": "+13175550100", "attributes": {"n": 5}}, "$.attributes.n", False),
+    ({"phoneNumber": 13175550100}, "$.phoneNumber", False),
+    ({"callQueueId": "q", "priority": "5"}, "$.priority", False),
+    ({"participants": [{"address": 5}, {"userId": "u"}]}, "$.participants[0].address", False),
 ])
-def test_wrong_types(body, path):
-    hits = [f for f in check(body).findings if f.code == "invalid-type"]
+def test_wrong_types(body, path, refused):
+    """Values the server cannot read are refused (400 invalid.value); scalars a Jackson server coerces are notes."""
+    report = check(body)
+    hits = [f for f in report.findings if f.code == "invalid-type"]
     assert [f.path for f in hits] == [path]
-    assert "invalid.value" in hits[0].message
+    if refused:
+        assert hits[0].severity == "error" and "invalid.value" in hits[0].message
+        assert (report.prediction.status, report.prediction.code) == (400, "invalid.value")
+    else:
+        assert hits[0].severity == "warning" and "Jackson" in hits[0].message
+        assert report.prediction.code != "invalid.value"
 
 
 def test_no_destination():
@@ -177,5 +189,7 @@ def test_body_that_is_not_an_object(body):
 
 def test_report_json_shape():
     d = check({"to": "+13175550100"}).to_dict()
-    assert set(d) == {"valid", "findings", "fixed", "notes"}
+    assert set(d) == {"valid", "verdict", "prediction", "findings", "fixed", "notes"}
+    assert d["verdict"] == "refused" and d["prediction"]["code"] == "bad.request"
+    assert all("evidence" in f for f in d["findings"])
     assert set(d["findings"][0]) >= {"severity", "path", "code", "message"}

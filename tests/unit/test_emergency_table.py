@@ -19,6 +19,7 @@ def test_the_table_is_the_metadata_of_its_release():
         pytest.skip(f"table made for phonenumbers {table['phonenumbers']}, {phonenumbers.__version__} installed: "
                     "diag reads the metadata instead (make contract refreshes the table)")
     assert table["patterns"] == numbers.emergency_table_from_metadata()
+    assert table["international_prefixes"] == numbers.international_prefixes_from_metadata()
 
 
 def test_another_release_is_read_from_the_metadata(monkeypatch):

@@ -9,6 +9,8 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 # How sure diag is of a rule: read in the SDK/spec, documented by Genesys but with details inferred,
 # or inferred from behaviour and naming (the facts file marks these [GUESS]).
+VERDICTS = {"refused": "Genesys refuses this", "not-what-you-meant": "Will not do what you meant",
+            "sendable-with-notes": "Sendable, with notes", "sendable": "Sendable"}
 SCHEMA, DOCUMENTED, INFERRED = "schema", "documented", "inferred"
 
 
@@ -48,6 +50,28 @@ class Report:
         return not self.errors
 
     @property
+    def prediction(self):
+        """What Genesys answers to this body from a user token with the call permission and a station
+        (diag.core.server_model: the simulator answers from the same model)."""
+        from diag.core.server_model import answer_call
+
+        if self.parsed is not None and not getattr(self.parsed, "ok", True):
+            from diag.core.server_model import MODELLED, Answer
+            return Answer(400, "bad.request", "The request could not be understood by the server due to malformed "
+                          "syntax.", "invalid-json", MODELLED)
+        return answer_call(self.body)
+
+    @property
+    def verdict(self) -> str:
+        """refused (Genesys answers an error, or diag never sends it) | not-what-you-meant (accepted, but not the
+        call that was meant) | sendable-with-notes | sendable."""
+        if self.blocked or not self.prediction.ok:
+            return "refused"
+        if self.errors:
+            return "not-what-you-meant"
+        return "sendable-with-notes" if self.findings else "sendable"
+
+    @property
     def blocked(self) -> bool:
         """True when the body must never be sent (an emergency or service number)."""
         return any(f.code in BLOCKING_CODES for f in self.findings)
@@ -56,7 +80,7 @@ class Report:
         return [f.code for f in self.findings]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid,
+        return {"valid": self.valid, "verdict": self.verdict, "prediction": self.prediction.to_dict(),
                 "findings": [f.to_dict() for f in self.findings],
                 "fixed": self.fixed,
                 "notes": list(self.notes)}

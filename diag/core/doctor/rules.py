@@ -78,7 +78,9 @@ def unknown_fields(ctx: Context) -> Iterator[Finding]:
     for key in ctx.body:
         if key not in known:
             real = names.nearest(key, "CreateCallRequest")
-            yield Finding(ERROR, path_of(key), "unknown-field",
+            # A misnamed real field means something the server will not do; a key with no counterpart carries
+            # nothing it needs (modelled: unknown keys are read as ignored; Genesys does not document it).
+            yield Finding(ERROR if real else WARNING, path_of(key), "unknown-field",
                           _unknown_message(key, "CreateCallRequest", real), SCHEMA, real)
     dest_known = model_fields("Destination")
     for i, item in enumerate(participants_of(ctx.body)):
@@ -86,7 +88,7 @@ def unknown_fields(ctx: Context) -> Iterator[Finding]:
             for key in item:
                 if key not in dest_known:
                     real = names.nearest(key, "Destination")
-                    yield Finding(ERROR, path_of("participants", i, key), "unknown-field",
+                    yield Finding(ERROR if real else WARNING, path_of("participants", i, key), "unknown-field",
                                   _unknown_message(key, "Destination", real), SCHEMA, real)
 
 
@@ -97,7 +99,9 @@ def wrong_types(ctx: Context) -> Iterator[Finding]:
     """Values whose JSON type differs from the SDK model (priority: "high", attribute values not strings): the
     structural checker's reading (the same one every other operation's body gets), with call-specific advice."""
     from diag.core.doctor.structure import check_model
+    from diag.core.server_model import coercible
 
+    fields = model_fields("CreateCallRequest")
     for f in check_model(ctx.body, "CreateCallRequest"):
         if f.code != "invalid-type":
             continue
@@ -106,8 +110,15 @@ def wrong_types(ctx: Context) -> Iterator[Finding]:
             extra = " `attributes` is a map of string to string: send every value as a string."
         elif f.path == "$.priority":
             extra = " Priority is a whole number (it only matters when calling a queue)."
-        yield Finding(ERROR, f.path, "invalid-type", f"{f.message}{extra} Genesys answers 400 invalid.value for "
-                      "values of the wrong type.", SCHEMA)
+        top = f.path[2:].split(".")[0].split("[")[0]
+        if top in fields and top in ctx.body and coercible(ctx.body[top], fields[top]):
+            yield Finding(WARNING, f.path, "invalid-type", f"{f.message}{extra} A Jackson server reads it as the right "
+                          "type by default (modelled: Genesys does not document it); send the right type to be sure.",
+                          INFERRED)
+        else:
+            yield Finding(ERROR, f.path, "invalid-type", f"{f.message}{extra} Genesys answers 400 invalid.value for a "
+                          "value it cannot read as the field's type (the code is documented; its use here modelled).",
+                          SCHEMA)
 
 
 def _short(value: Any) -> str:
@@ -238,7 +249,7 @@ def numbers(ctx: Context) -> Iterator[Finding]:
     from diag.core import numbers as dialling
 
     for path, value, role in number_fields(ctx.body):
-        hard = dialling.refusal(value, strict=False)
+        hard = dialling.refusal(value, strict=False, dialled=role != "caller")
         if hard is not None:
             yield Finding(ERROR, path, "emergency-number",
                           f"{hard.reason} Test with a number you own.", INFERRED)
@@ -260,6 +271,52 @@ def numbers(ctx: Context) -> Iterator[Finding]:
             yield Finding(WARNING, path, "caller-id-not-e164",
                           f"Caller id {value!r} is not a valid E.164 number (+ country code and number, no "
                           f"spaces).{better} Use a number the org may present as caller id.", INFERRED)
+
+
+def _scalars(value, path: str, dialled: bool, depth: int = 0) -> Iterator[tuple[str, Any, bool]]:
+    if depth > 64:
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _scalars(v, f"{path}.{k}", dialled, depth + 1)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _scalars(v, f"{path}[{i}]", dialled, depth + 1)
+    else:
+        yield path, value, dialled
+
+
+def call_positions(body: dict) -> Iterator[tuple[str, Any, bool]]:
+    """(path, scalar, dialled) as diag's safety gate reads a CreateCallRequest: `phoneNumber`, participants'
+    addresses and every key Genesys does not document may be dialled; other known fields are not."""
+    known, item_known = model_fields("CreateCallRequest"), model_fields("Destination")
+    for key, value in body.items():
+        path = f"$.{key}"
+        if key == "participants" and isinstance(value, list):
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    yield from _scalars(item, f"{path}[{i}]", True)
+                    continue
+                for k, v in item.items():
+                    yield from _scalars(v, f"{path}[{i}].{k}", k == "address" or k not in item_known)
+        else:
+            yield from _scalars(value, path, key == "phoneNumber" or key not in known)
+
+
+@rule
+def emergency_anywhere(ctx: Context) -> Iterator[Finding]:
+    """The gate refuses an emergency number in any value of a call (a label, an attribute, an unknown key), read
+    as it reads each position; so does the doctor, as you type. Paths the numbers rule flags are left to it."""
+    from diag.core import numbers as dialling
+
+    flagged = {f.path for f in numbers(ctx) if f.code == "emergency-number"}
+    for path, value, dialled in call_positions(ctx.body):
+        if path in flagged or (path == "$.priority" and isinstance(value, int)):
+            continue
+        hard = dialling.refusal(value, strict=False, dialled=dialled)
+        if hard is not None:
+            yield Finding(ERROR, path, "emergency-number", f"{hard.reason} diag's safety gate refuses the whole "
+                          "request, whatever field holds it.", INFERRED)
 
 
 def _destination_number(path: str, value: str, check: phones.PhoneCheck) -> Iterator[Finding]:
