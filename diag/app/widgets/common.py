@@ -13,16 +13,22 @@ def findings_html(report: Report | None) -> str:
     """Findings as severity-coloured HTML, each naming its path and code."""
     if not report:
         return ""
+    from diag.core.doctor.findings import VERDICTS
+
+    p = report.prediction
+    answer = (f"<span class='diag-prediction'>Genesys would answer <code>{p.status}"
+              f"{' ' + html.escape(p.code) if p.code else ''}</code> ({html.escape(p.evidence)})</span>")
     if not report.findings:
-        return "<b style='color:#1a9850'>No findings: this body is right.</b>"
+        return f"<b style='color:#1a9850' class='diag-verdict'>Sendable: no findings.</b> {answer}"
     rows = []
     for f in report.findings:
         colour = SEVERITY_COLOURS.get(f.severity, "#333")
         rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
                     f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
                     f"{html.escape(f.message)}</li>")
-    verdict = "Not sendable as is" if not report.valid else "Sendable, with warnings"
-    return f"<b>{verdict}</b><ul class='diag-findings'>{''.join(rows)}</ul>"
+    colour = {"refused": "#b2182b", "not-what-you-meant": "#b35806"}.get(report.verdict, "#1a9850")
+    return (f"<b style='color:{colour}' class='diag-verdict'>{VERDICTS[report.verdict]}</b> {answer}"
+            f"<ul class='diag-findings'>{''.join(rows)}</ul>")
 
 
 def error_html(message: str | None) -> str:
