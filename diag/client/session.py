@@ -41,6 +41,7 @@ from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
 from diag.core.facts import CALL_PERMISSION
+from diag.core.server_model import grants
 from diag.core.redact import REDACTED, Redactor
 from diag.core.regions import REGIONS, Region, find_region
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
@@ -436,20 +437,28 @@ class Session:
             u = user.response_body
             checks.append(Check("identity", True, f"a user token: {u.get('name')} (OAuth client {client})", ""))
             perms = (u.get("authorization") or {}).get("permissions") or []
-            has = CALL_PERMISSION in perms
-            checks.append(Check("permission", has, f"{CALL_PERMISSION} is " + ("granted" if has else "missing"),
-                                "" if has else f"grant the user a role with {CALL_PERMISSION}"))
+            grant = next((p for p in perms if grants(p, CALL_PERMISSION)), None)
+            checks.append(Check("permission", grant is not None,
+                                f"{CALL_PERMISSION} is " + (f"granted (by {grant})" if grant else "missing"),
+                                "" if grant else f"grant the user a role with {CALL_PERMISSION}"))
             station = (u.get("station") or {}).get("effectiveStation") or (u.get("station") or {}).get(
                 "associatedStation")
             checks.append(Check("station", bool(station),
                                 f"station {station.get('name')!r}" if station else "the user has no station",
                                 "" if station else "associate a station with the user (a call needs a phone)"))
-        else:
-            checks.append(Check("identity", False,
-                                f"not a user token (OAuth client {client}): {user.error_code or user.status}",
+        elif user.error_code == "not.a.user":
+            checks.append(Check("identity", False, f"not a user token (OAuth client {client}): not.a.user",
                                 errors.CATALOGUE["not.a.user"].fix))
             checks.append(Check("permission", None, "skipped: needs a user token", ""))
             checks.append(Check("station", None, "skipped: needs a user token", ""))
+        else:   # a 5xx, a refusal or no answer says nothing about the token's kind
+            what = (f"HTTP {user.status} {user.error_code or ''}".strip() if user.status is not None
+                    else f"no answer ({user.transport_error})")
+            checks.append(Check("identity", None, f"could not be checked: GET /api/v2/users/me gave {what}",
+                                "try again; if it persists, see the correlation id "
+                                f"{user.correlation_id or '(none)'} in the exchange log"))
+            checks.append(Check("permission", None, "skipped: the user could not be read", ""))
+            checks.append(Check("station", None, "skipped: the user could not be read", ""))
         rl = self.last_rate_limit
         if rl.get("inin-ratelimit-allowed"):
             left = int(rl["inin-ratelimit-allowed"]) - int(rl.get("inin-ratelimit-count", 0))

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib3 import HTTPHeaderDict
 
 from diag.core.facts import CALL_AS_USER_PERMISSIONS
-from diag.core.server_model import Caller, answer_call
+from diag.core.server_model import Caller, answer_call, grants
 from diag.sim import analytics
 from diag.sim.faults import FaultTable
 from diag.sim.server_errors import ApiError
@@ -381,7 +381,7 @@ def users_me(sim: "SimApp", req: Request):
 # ---- calls ----------------------------------------------------------------------------------------
 
 def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
-    if not any(p in permissions for p in needed):
+    if not any(grants(held, p) for held in permissions for p in needed):
         listed = ", ".join(needed)
         raise ApiError(403, "missing.any.permissions",
                        f"Unable to perform the requested action. You must have at least one of the following "

@@ -29,7 +29,8 @@ known = {"phoneNumber": numbers, "callerId": numbers, "callerIdName": scalars, "
          "conversationIds": st.lists(ids, max_size=2) | ids,
          "participants": st.lists(st.dictionaries(st.sampled_from(["address", "userId", "queueId", "name", "to",
                                                                    "type"]),
-                                                  numbers | ids, max_size=2), max_size=2) | numbers}
+                                                  numbers | ids, max_size=2) | st.none() | numbers,
+                                  max_size=2) | numbers}
 misnamed = {"to": numbers | st.dictionaries(st.just("phoneNumber"), numbers, max_size=1), "type": scalars,
             "from": numbers, "userId": ids, "queueId": ids, "callType": scalars}
 bodies = st.fixed_dictionaries({}, optional={**known, **misnamed}) | st.sampled_from([[], "x", 5, None])

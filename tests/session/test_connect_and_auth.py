@@ -125,3 +125,25 @@ def test_expired_pasted_token_is_explained():
         now[0] += 61
         ex = s.send("GET", "/api/v2/tokens/me")
         assert ex.status == 401 and any("may have expired" in n for n in ex.notes)
+
+
+@pytest.mark.parametrize("held,ok", [("conversation:conference:add", True), ("conversation:*:*", True),
+                                     ("conversation:conference:*", True), ("*:*:*", True),
+                                     ("conversation:call:add", False), ("conversation:conference", False)])
+def test_permission_wildcards(held, ok):
+    from diag.core.server_model import grants
+
+    assert grants(held, "conversation:conference:add") is ok
+
+
+def test_preflight_names_the_grant_and_reports_a_5xx_as_such():
+    sim = Simulator(seed=61, overrides={"users": [
+        {"id": "0a000000-0000-4000-8000-0000000000a1", "name": "Wanda Wildcard", "email": "w@example.com",
+         "station": "Desk 1", "permissions": ["conversation:*:*"]}]})
+    s = connect(simulator=sim, token=sim.user_token("wanda"), environ={}, dotenv=None)
+    report = s.preflight()
+    assert report.ok and "granted (by conversation:*:*)" in report.text()
+    sim.faults.add("/api/v2/users/me", "status", status=503)
+    text = connect(simulator=sim, token=sim.user_token("wanda"), environ={}, dotenv=None,
+                   sleep=lambda t: None).preflight().text()
+    assert "could not be checked" in text and "503" in text and "not a user token" not in text
