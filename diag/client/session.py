@@ -404,7 +404,7 @@ class Session:
                 if last.get(key) != p.get("state"):
                     last[key] = p.get("state")
                     trace.changes.append((round(time.monotonic() - t0, 2), p.get("purpose"), p.get("state")))
-            external = [p for p in ex.response_body.get("participants", []) if p.get("purpose") == "external"]
+            external = far_end(ex.response_body.get("participants", []))
             if external and all(p.get("state") in ("disconnected", "terminated") for p in external):
                 p = external[0]
                 info = p.get("errorInfo") or {}
@@ -519,6 +519,19 @@ class CallTrace:
         if self.problem:
             lines.append(f"  {self.problem}")
         return "\n".join(lines)
+
+
+def far_end(participants: list[dict]) -> list[dict]:
+    """The participants at the other end of a call, whatever kind it is: `external` (a number) or `customer` (a call
+    placed for a queue), else the `agent` who answered a call to a queue, else the other `user` of a user-to-user
+    call (the first `user` is the caller). Purposes per call kind are modelled (facts §1 names none)."""
+    parts = [p for p in participants if isinstance(p, dict)]
+    for wanted in (("external", "customer"), ("agent",)):
+        found = [p for p in parts if p.get("purpose") in wanted]
+        if found:
+            return found
+    users = [p for p in parts if p.get("purpose") == "user"]
+    return users[1:]
 
 
 def retry_wait(ex: Exchange, cap: float = RETRY_AFTER_CAP) -> tuple[float | None, str]:

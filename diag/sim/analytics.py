@@ -241,8 +241,24 @@ def call_conversation(call, elapsed: float, timeline: float, org) -> dict:
         state = "connected"
     else:
         state = "contacting"
-    external = {"id": call.id[:8] + "-e", "purpose": "external", "address": call.number or "",
+    # Purposes by call kind (modelled): a number is `external`; placed for a queue (callFromQueueId) the far end is
+    # the `customer` and the caller the `agent`; a call to a queue is answered by an `agent` through `acd`; a call to
+    # a user is answered by that `user`.
+    body = call.body or {}
+    far_purpose, caller_purpose, extra = "external", "user", []
+    if body.get("callQueueId"):
+        far_purpose = "agent"
+        extra = [{"id": call.id[:8] + "-q", "purpose": "acd", "queue": {"id": body["callQueueId"]},
+                  "state": "disconnected" if state in ("connected", "disconnected") else state,
+                  "startTime": _iso(created)}]
+    elif body.get("callUserId"):
+        far_purpose = "user"
+    elif body.get("callFromQueueId"):
+        far_purpose, caller_purpose = "customer", "agent"
+    external = {"id": call.id[:8] + "-e", "purpose": far_purpose, "address": call.number or "",
                 "state": state, "direction": "outbound", "startTime": _iso(created)}
+    if body.get("callUserId"):
+        external["user"] = {"id": body["callUserId"]}
     if connects and share >= 0.4:
         external["connectedTime"] = at(0.4)
     if ended:
@@ -251,10 +267,10 @@ def call_conversation(call, elapsed: float, timeline: float, org) -> dict:
         if error_code:
             external["errorInfo"] = {"code": error_code, "message": ERROR_MESSAGES[error_code]}
     user = org.users[call.user_id]
-    agent = {"id": call.id[:8] + "-u", "purpose": "user", "name": user.name, "user": {"id": user.id},
+    agent = {"id": call.id[:8] + "-u", "purpose": caller_purpose, "name": user.name, "user": {"id": user.id},
              "address": "", "state": "disconnected" if ended else ("connected" if share >= 0.05 else "dialing"),
              "direction": "outbound", "startTime": _iso(created)}
     if ended:
         agent["endTime"] = at(end_share)
         agent["disconnectType"] = "client" if call.outcome == "answered" else "peer"
-    return {"id": call.id, "participants": [agent, external], "selfUri": f"/api/v2/conversations/calls/{call.id}"}
+    return {"id": call.id, "participants": [agent, *extra, external], "selfUri": f"/api/v2/conversations/calls/{call.id}"}

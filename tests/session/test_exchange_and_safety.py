@@ -285,3 +285,22 @@ def test_cli_call_on_a_real_org_asks_and_refuses_without_yes(real_org, tmp_path,
 def test_cli_preflight(capsys):
     assert cli.main(["preflight"]) == 0
     assert "PASS  station" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("body,far", [
+    ({"phoneNumber": "+13175550100"}, "external"),
+    ({"phoneNumber": "+13175550101", "callFromQueueId": "q-1"}, "customer"),
+    ({"callQueueId": "q-1"}, "agent"),
+    ({"callUserId": "0a000000-0000-4000-8000-0000000000a2"}, "user"),
+])
+def test_follow_call_finds_the_far_end_of_every_call_kind(body, far):
+    """Before, only purpose `external` was read: a call placed for a queue 'had not ended after 30 s'."""
+    sim = Simulator(seed=71, overrides={"call_timeline_seconds": 0.3})
+    s = connect(simulator=sim, environ={}, dotenv=None)
+    ex = s.call(body)
+    assert ex.status == 200
+    trace = s.follow_call(ex.response_body["id"], timeout=10, interval=0.05)
+    assert trace.ended and trace.problem is None and trace.explanation
+    assert any(purpose == far for _, purpose, _ in trace.changes)
+    if body.get("phoneNumber") == "+13175550101":       # the simulator's busy number: the outcome is read right
+        assert trace.disconnect_type and not trace.connected
