@@ -1,7 +1,9 @@
 """The paced batch runner: N test calls at a pace that stays under the rate limit.
 
 The pace is the configured limit, else the one the server states in inin-ratelimit-allowed, else the documented
-default of 300 requests a minute; calls are spread evenly at 98 % of it so that no sliding window overflows.
+documented default of 300 requests a minute (documented for client-credentials tokens, facts §4; the user-token
+limit is not published, so the same figure is diag's assumption there); calls are spread evenly at 98 % of it so
+that no sliding window overflows.
 A 429 that still happens is handled by Session.send (wait Retry-After, send again), never shown unhandled.
 
 Before the first call every body passes the safety gate: one refused body stops the batch before anything is
