@@ -118,6 +118,29 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None)
     return Report(body, check_model(body, op.body), None, [f"Checked as {op.body} for {op}."])
 
 
+def duplicate_keys(text: str) -> list[Finding]:
+    """Keys given twice in one object: the server keeps one of them silently (Jackson's default: the last)."""
+    import json
+
+    found: list[Finding] = []
+
+    def pairs(items):
+        seen: dict = {}
+        for key, value in items:
+            if key in seen:
+                found.append(Finding(WARNING, f"$..{key}", "duplicate-key",
+                                     f"`{key}` is given twice ({seen[key]!r:.40} and {value!r:.40}): a Jackson server "
+                                     "keeps the last one without a word (modelled). Keep one.", "inferred", key))
+            seen[key] = value
+        return dict(items)
+
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return []
+    return found
+
+
 def check_text(text: str, *, region: str | None = None, operation: str | None = None) -> Report:
     """Read pasted text (repairing copy-paste damage when unambiguous), then check it."""
     parsed = parse_body(text)
@@ -128,6 +151,7 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
     report = (check_for_operation(operation, parsed.value, region=region) if operation
               else check(parsed.value, region=region))
     report.parsed = parsed
+    report.findings[:0] = duplicate_keys(parsed.text if not parsed.repairs else "")
     if parsed.repairs:
         report.repaired_from_text = True
         report.notes.insert(0, "Repaired the pasted text: " + ", ".join(parsed.repairs) + ".")

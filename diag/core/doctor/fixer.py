@@ -231,7 +231,10 @@ class _Fixer:
         if check.blocked:
             return value
         new = phones.normalise(value, hint)
-        if new != value:
+        if new != value and value.strip().lower().startswith("tel:"):
+            self.note(f"wrote `{where}` {value!r} as {new!r}: the documented form (nothing says Genesys refuses "
+                      "tel:, so this is a tidy-up, not a fix)")
+        elif new != value:
             self.note(f"normalised `{where}` {value!r} to {new!r}")
         return new
 
@@ -325,12 +328,36 @@ def extract_addresses(value: Any, depth: int = 0) -> list[str]:
     return []
 
 
+_CALLER_NUMBER_KEYS = ("callfrom", "callfromnumber", "from", "fromnumber", "callerid", "calleridnumber", "ani",
+                       "callernumber")
+
+
+def _caller_name(body: dict, out: dict, fixer) -> None:
+    """A name given as the caller id (`CallerId = "Rick"` beside `CallFrom`): the name goes to callerIdName and
+    callerId takes the number given beside it, instead of a name where a number belongs."""
+    given = [v for k, v in body.items() if names.squash(k) in _CALLER_NUMBER_KEYS and isinstance(v, str)]
+    names_given = [v for v in given if "@" not in v and not any(ch.isdigit() for ch in v)]
+    numbers_given = [v for v in given if any(ch.isdigit() for ch in v)]
+    if not names_given:
+        return
+    if not out.get("callerIdName"):
+        out["callerIdName"] = names_given[0]
+        fixer.note(f"the name {names_given[0]!r} goes to `callerIdName` (a caller id is a number)")
+    if numbers_given:
+        out["callerId"] = phones.normalise(numbers_given[0])
+        fixer.note(f"`callerId` is the number given beside it, {out['callerId']!r}")
+    elif out.get("callerId") in names_given:
+        del out["callerId"]
+        fixer.note("`callerId` needs a number (the one shown to the person called): add it")
+
+
 def fix(body: Any) -> tuple[dict | None, list[str]]:
     """The corrected body and what changed; (None, []) when nothing needs changing or it is not an object."""
     if not isinstance(body, dict):
         return None, []
     fixer = _Fixer(body)
     out = fixer.run()
+    _caller_name(body, out, fixer)
     if out == body:
         return None, []
     return out, fixer.notes

@@ -34,7 +34,7 @@ TOP_LEVEL = {
     "to": "phoneNumber", "destination": "phoneNumber", "number": "phoneNumber", "phone": "phoneNumber",
     "dialnumber": "phoneNumber", "tonumber": "phoneNumber", "address": "phoneNumber",
     "target": "phoneNumber", "phonenumbers": "phoneNumber", "destinationnumber": "phoneNumber",
-    "from": "callerId", "fromnumber": "callerId", "caller": "callerId", "ani": "callerId",
+    "from": "callerId", "fromnumber": "callerId", "callfrom": "callerId", "callfromnumber": "callerId", "caller": "callerId", "ani": "callerId",
     "calleridnumber": "callerId", "callernumber": "callerId", "origin": "callerId",
     "callername": "callerIdName", "fromname": "callerIdName", "displayname": "callerIdName",
     "queueid": "callFromQueueId", "queue": "callFromQueueId", "fromqueueid": "callFromQueueId",

@@ -78,6 +78,14 @@ def unknown_fields(ctx: Context) -> Iterator[Finding]:
     for key in ctx.body:
         if key not in known:
             real = names.nearest(key, "CreateCallRequest")
+            others = [f for f in DESTINATION_FIELDS if f != real and present(ctx.body.get(f))]
+            if real in DESTINATION_FIELDS and others:
+                # userId beside phoneNumber is no second destination (that would be refused): say what it is not
+                yield Finding(WARNING, path_of(key), "unknown-field",
+                              f"`{key}` is not a field of CreateCallRequest, and here it is not `{real}` either: "
+                              f"`{others[0]}` is already the destination, and a second one is refused "
+                              "(too.many.create.conversation.parameters). The server ignores it (modelled).", SCHEMA)
+                continue
             # A misnamed real field means something the server will not do; a key with no counterpart carries
             # nothing it needs (modelled: unknown keys are read as ignored; Genesys does not document it).
             yield Finding(ERROR if real else WARNING, path_of(key), "unknown-field",
@@ -266,6 +274,10 @@ def numbers(ctx: Context) -> Iterator[Finding]:
                           f"diag's safety gate will not send this to a real org: {strict.reason}", INFERRED)
         if role == "destination":
             yield from _destination_number(path, value, check)
+        elif role == "caller" and check.kind != "address" and not any(ch.isdigit() for ch in value):
+            yield Finding(ERROR, path, "caller-id-is-a-name",
+                          f"{value!r} is a name, not a number: `callerId` is the number shown to the person called; "
+                          "a name goes in `callerIdName`, and `callerId` needs the number.", SCHEMA, "callerIdName")
         elif role == "caller" and check.kind != "e164":
             better = f" Send {check.e164!r}." if check.e164 and check.e164 != value else ""
             yield Finding(WARNING, path, "caller-id-not-e164",
@@ -328,15 +340,18 @@ def _destination_number(path: str, value: str, check: phones.PhoneCheck) -> Iter
     offer = f" Send {check.e164!r}." if check.e164 and check.e164 != value else ""
     for code, _detail in check.problems:
         message = {
-            "phone-tel-prefix": f"{value!r} starts with 'tel:'; send the bare number.{offer}",
+            "phone-tel-prefix": f"{value!r} starts with 'tel:'; nothing documents that Genesys refuses it, and the "
+                                f"documented form is the bare number.{offer}",
             "phone-formatting": f"{value!r} contains spaces or punctuation; send E.164 digits only.{offer}",
-            "phone-missing-plus": f"{value!r} has no '+' and country code.{offer}",
-            "phone-not-e164": f"{value!r} is not an E.164 number and no country could be inferred; write it "
-                              "as + country code and number (a short internal extension may still work).",
+            "phone-missing-plus": f"{value!r} has no '+' and country code: it is dialled with the site's number plan "
+                                  f"(Genesys' own examples write numbers this way).{offer}",
+            "phone-not-e164": f"{value!r} is not in E.164: it is dialled with the site's number plan (Genesys' own "
+                              "examples write numbers this way); + country code and number is unambiguous.",
             "phone-invalid": f"{value!r} is not a valid number in any region. Check the digits (SIP and flow "
                              "addresses are allowed, so this is a warning, not an error).",
         }[code]
-        yield Finding(WARNING, path, code, message, INFERRED, "phoneNumber")
+        notes_only = code in ("phone-tel-prefix", "phone-missing-plus", "phone-not-e164")
+        yield Finding(INFO if notes_only else WARNING, path, code, message, INFERRED, "phoneNumber")
 
 
 _LIKELY_FIRST = ("US", "CA", "GB", "AU", "NZ", "IE", "DE", "FR", "IN", "JP", "BR", "MX")
