@@ -41,9 +41,9 @@ from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
 from diag.core.facts import CALL_PERMISSION
-from diag.core.server_model import grants
 from diag.core.redact import REDACTED, Redactor
 from diag.core.regions import REGIONS, Region, find_region
+from diag.core.server_model import grants
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
 
 CALLS_PATH = "/api/v2/conversations/calls"

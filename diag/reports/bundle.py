@@ -33,6 +33,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from diag.core import __version__
+from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange
 from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
@@ -496,7 +497,12 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
                 lines.append("Doctor's findings for the body that was sent:")
                 lines += [f"- **{f['severity']}** `{f['path']}` `{f['code']}`: {f['message']}" for f in r["findings"]]
             if isinstance(e.request_body, dict) and r["findings"]:
-                fixed = check(e.request_body).fixed
+                report = check(e.request_body)
+                p = report.prediction
+                lines.insert(len(lines) - len(r["findings"]) - 1,
+                             f"Doctor's verdict: **{VERDICTS[report.verdict]}** (the server model answers {p.status}"
+                             f"{' ' + p.code if p.code else ''}, {p.evidence}).  ")
+                fixed = report.fixed
                 if fixed is not None:
                     lines += ["", "Corrected body:", "```json", clean(json.dumps(fixed, indent=2)), "```"]
             lines.append("")

@@ -225,3 +225,13 @@ def test_ids_with_digit_runs_are_not_mistaken_for_numbers():
     out = p.text(text)
     assert "f3af2a85-4c12-4930-9941-624d8a31a80e" in out
     assert "9941624" not in out and "555-0100" not in out and out.count("-PN") == 2
+
+
+def test_the_summary_headlines_the_doctors_verdict(tmp_path):
+    from diag.client.session import connect as plain_connect
+    from diag.sim import Simulator as Sim
+
+    s = plain_connect(simulator=Sim(seed=91), environ={}, dotenv=None)
+    s.call({"to": "+13175550100", "type": "external"})
+    summary = bundle_from_session(tmp_path / "t.zip", s).summary
+    assert "Doctor's verdict: **Genesys refuses this** (the server model answers 400 bad.request, modelled)" in summary
