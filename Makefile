@@ -33,10 +33,10 @@ lab: setup
 	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	    --ServerApp.root_dir=notebooks
 
-# Two workers: the suite's independent tests run side by side (the browser and wheel tests included).
+# Three workers on two cores: many tests wait on sockets, subprocesses and sleeps, so a third keeps both busy.
 test: setup-test
 	$(PY) -m pyflakes diag scripts benchmarks tests
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 3
 
 bench: setup-test
 	$(PY) benchmarks/run_all.py
