@@ -131,9 +131,9 @@ def cmd_sim(args: argparse.Namespace) -> int:
         print(f"  demo user token    {u.name}: {sim.user_token(u.id)}")
     print(f"  try: curl -s -X POST {sim.base_url}/api/v2/conversations/calls -H 'Authorization: Bearer "
           f"{sim.user_token()}' -H 'Content-Type: application/json' -d '{{\"phoneNumber\": \"+13175550100\"}}'")
-    print("ready", flush=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())   # before "ready": a SIGTERM right after it stops cleanly
+    print("ready", flush=True)
     try:
         stop.wait()
     except KeyboardInterrupt:
