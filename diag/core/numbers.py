@@ -34,7 +34,6 @@ SHORT_MAX_DIGITS = 6   # the longest emergency number in libphonenumber's metada
 PAUSE = re.compile(r"(?:ext\.?|[,;pwx])")
 _KEYPAD = str.maketrans("abcdefghijklmnopqrstuvwxyz", "22233344455566677778889999")
 _PLUS_LIKE = "+\uff0b\u2795\ufe62\u207a\u208a"
-_INVISIBLE = {"Cf", "Cc", "Zs", "Zl", "Zp", "Pd"}   # format chars, controls, spaces, dashes
 _SEPARATORS = set(".()[]/\\'\"_")
 
 
