@@ -511,8 +511,9 @@ def _destinations(value, role: str | None) -> list[str]:
         found = [key] if key else []
         found += [("+" if plus else "") + digits for plus, digits in numbers.digit_runs(value)
                   if ("+" if plus else "") + digits != key]
-        if not found and str(value).strip():
-            found = [numbers.masked(str(value).strip()[:40], keep=4)]
+        text = str(value).strip()
+        if not found and text and (any(ch.isdigit() for ch in text) or "@" in text or ":" in text):
+            found = [numbers.masked(text[:40], keep=4)]   # something dialable diag cannot read: shown, masked
         return found
     if role in ("user", "queue", "merge") and isinstance(value, str):
         return [f"{role} {value}"]

@@ -215,3 +215,10 @@ def test_ids_words_and_sip_names_are_sent(sim):
 def test_bulk_writes_take_arrays_on_a_real_org(sim):
     _, real = sessions(sim)
     assert real.confirm_for("POST", "/api/v2/routing/queues/q1/members", [{"id": str(uuid.uuid4())}]) is not None
+
+
+def test_the_prompt_names_numbers_not_words(sim):
+    """Seen on the screenshot of the composer: a word under an unknown key was listed as a destination."""
+    _, real = sessions(sim)
+    prompt = real.confirm_for("POST", CALLS, {"phoneNumber": "+13175550100", "callType": "outbound"}).prompt()
+    assert "to +13175550100?" in prompt and "outbound" not in prompt
