@@ -28,7 +28,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
@@ -313,7 +313,6 @@ class GatePolicy:
 class Assessment:
     kind: str                                # read | token | query | write
     intent: Intent | None = None
-    findings: list[str] = field(default_factory=list)
 
     @property
     def needs_confirmation(self) -> bool:

@@ -152,15 +152,22 @@ class Session:
         """The org behind the token (GET /api/v2/tokens/me, asked once)."""
         if self._org is None:
             ex = self.send("GET", "/api/v2/tokens/me")
-            body = ex.response_body if isinstance(ex.response_body, dict) else {}
-            org = body.get("organization") or {}
-            if not ex.ok or not org.get("id"):
+            if not self._learn_org(ex):
                 raise ConfirmationRequired(f"diag could not tell which org this token belongs to (GET "
                                            f"/api/v2/tokens/me answered {ex.status or ex.transport_error}), so "
                                            "nothing that changes it can be confirmed.")
-            self._org = Org(org["id"], org.get("name") or "(unnamed org)")
-            self._org_name = self._org_name or self._org.name
         return self._org
+
+    def _learn_org(self, tokens_me: Exchange) -> bool:
+        """Keep the org a GET /api/v2/tokens/me names (org(), identity() and preflight() all read it)."""
+        body = tokens_me.response_body if isinstance(tokens_me.response_body, dict) else {}
+        org = body.get("organization") or {}
+        if not tokens_me.ok or not isinstance(org, dict) or not org.get("id"):
+            return False
+        if self._org is None:
+            self._org = Org(org["id"], org.get("name") or "(unnamed org)")
+        self._org_name = self._org_name or self._org.name
+        return True
 
     @property
     def org_name(self) -> str:
@@ -356,10 +363,7 @@ class Session:
         """Who the token is, in words ("Avery Agent (user token, OAuth client ...)"); asked once, then cached."""
         if getattr(self, "_identity", None) is None:
             me = self.send("GET", "/api/v2/tokens/me")
-            org = (me.response_body or {}).get("organization") if isinstance(me.response_body, dict) else None
-            if me.ok and isinstance(org, dict) and org.get("id") and self._org is None:
-                self._org = Org(org["id"], org.get("name") or "(unnamed org)")
-                self._org_name = self._org_name or self._org.name
+            self._learn_org(me)
             client = ((me.response_body or {}).get("OAuthClient") or {}).get("name", "?") if me.ok else None
             if client is None:
                 self._identity = f"token refused ({me.status or me.transport_error})"
@@ -428,8 +432,8 @@ class Session:
             checks.append(Check("region", False, f"{self.api_base} answered {me.status or me.transport_error}: "
                                 + (me.explanation or ""), "check the region and the token"))
             return Preflight(self.label, checks)
-        org = (me.response_body.get("organization") or {}).get("name", "?")
-        self._org_name = self._org_name or org
+        self._learn_org(me)
+        org = self.org_name
         checks.append(Check("region", True, f"{self.region}: the token is valid here (org {org})", ""))
         user = self.send("GET", "/api/v2/users/me", params={"expand": "authorization,station"})
         client = (me.response_body.get("OAuthClient") or {}).get("name", "?")

@@ -1,7 +1,6 @@
 """Property: an emergency number of any region, in any spelling, in any position, through any entry path, is
 never sent. The simulator's callsPlaced stays 0 and it never even receives the request."""
 import json
-import re
 import unicodedata
 from functools import lru_cache
 
@@ -176,7 +175,7 @@ def test_every_spelling_reads_as_the_number():
     for spelling, make in SPELLINGS.items():
         value = str(make("911", 1, "\u00a0", 0xFF10))
         digits = "".join(str(unicodedata.decimal(c)) for c in value if unicodedata.category(c) == "Nd")
-        assert "911" in digits or re.search(r"%39%31%31|3[9]", value), spelling
+        assert "911" in digits or (spelling == "sips escaped" and "%39%31%31" in value), spelling
 
 
 @SETTINGS

@@ -232,7 +232,7 @@ class _Fixer:
             return value
         new = phones.normalise(value, hint)
         if new != value and value.strip().lower().startswith("tel:"):
-            self.note(f"wrote `{where}` {value!r} as {new!r}: the documented form (nothing says Genesys refuses "
+            self.note(f"wrote `{where}` {value!r} as {new!r}: the form of Genesys' examples (nothing says it refuses "
                       "tel:, so this is a tidy-up, not a fix)")
         elif new != value:
             self.note(f"normalised `{where}` {value!r} to {new!r}")

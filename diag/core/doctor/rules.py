@@ -321,7 +321,8 @@ def emergency_anywhere(ctx: Context) -> Iterator[Finding]:
     as it reads each position; so does the doctor, as you type. Paths the numbers rule flags are left to it."""
     from diag.core import numbers as dialling
 
-    flagged = {f.path for f in numbers(ctx) if f.code == "emergency-number"}
+    flagged = {path for path, value, role in number_fields(ctx.body)
+               if dialling.refusal(value, strict=False, dialled=role != "caller")}   # the numbers rule's own
     for path, value, dialled in call_positions(ctx.body):
         if path in flagged or (path == "$.priority" and isinstance(value, int)):
             continue
@@ -341,7 +342,7 @@ def _destination_number(path: str, value: str, check: phones.PhoneCheck) -> Iter
     for code, _detail in check.problems:
         message = {
             "phone-tel-prefix": f"{value!r} starts with 'tel:'; nothing documents that Genesys refuses it, and the "
-                                f"documented form is the bare number.{offer}",
+                                f"examples write the bare number.{offer}",
             "phone-formatting": f"{value!r} contains spaces or punctuation; send E.164 digits only.{offer}",
             "phone-missing-plus": f"{value!r} has no '+' and country code: it is dialled with the site's number plan "
                                   f"(Genesys' own examples write numbers this way).{offer}",
