@@ -40,7 +40,7 @@ from diag.core import errors
 from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
-from diag.core.facts import CALL_PERMISSION
+from diag.core.facts import CALL_PERMISSION, CALLS_DOCUMENTED_STATUSES, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.regions import REGIONS, Region, find_region
 from diag.core.server_model import grants
@@ -332,6 +332,12 @@ class Session:
             if raw and r.status >= 400:
                 ex.notes.append(f"the answer was {ctype or 'not JSON'}, not a Genesys error body: a proxy or load "
                                 "balancer may have answered")
+        if (f"{ex.method} {ex.template}" == CALLS_ROUTE
+                and r.status not in CALLS_DOCUMENTED_STATUSES):
+            ex.notes.append(
+                f"HTTP {r.status} is not among the answers documented for creating a call "
+                f"({', '.join(map(str, CALLS_DOCUMENTED_STATUSES))}); diag does not guess what it means: "
+                "the server's answer is shown as sent. Check the user's conversations before sending again.")
         if r.status >= 400:
             body = ex.response_body if isinstance(ex.response_body, dict) else {}
             ex.error = body or None

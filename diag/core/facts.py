@@ -10,3 +10,7 @@ CALL_AS_USER_PERMISSIONS = ("conversation:agentlessCall:add", "conversation:call
 # Which fields count is inferred from the model ([GUESS] in the facts).
 DESTINATION_FIELDS = ("phoneNumber", "callUserId", "callQueueId", "participants", "conversationIds")
 DESTINATION_ITEM_FIELDS = ("address", "name", "userId", "queueId")                         # Destination, facts §1.1
+# The statuses documented for POST /api/v2/conversations/calls (facts §3.2; the OpenAPI subset's responses).
+# Genesys may answer others (later releases are said to list 202 and 409); diag holds no source for what they
+# mean, so it shows them as sent and says they are undocumented rather than guessing.
+CALLS_DOCUMENTED_STATUSES = (200, 400, 401, 403, 404, 415, 429, 500, 503, 504)

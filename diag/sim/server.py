@@ -139,7 +139,10 @@ class SimApp:
 
     def fault_response(self, fault, req: Request, headers: dict) -> Response:
         if fault.kind == "status":
-            code = FAULT_CODES.get(fault.status, "internal.server.error")
+            if fault.status < 300:      # an injected success carries no body diag could read meaning into
+                return Response.build(fault.status, {"Content-Type": "application/json", **headers}, b"{}")
+            # A status without a Genesys code on record gets the simulator's own (diag.sim.*), never a made-up one.
+            code = FAULT_CODES.get(fault.status, "diag.sim.injected-status")
             body = error_body(fault.status, code, "The simulator injected this failure.", req.correlation_id)
             return Response.build(fault.status, {"Content-Type": "application/json", **headers}, _payload(body))
         if fault.kind == "reset":

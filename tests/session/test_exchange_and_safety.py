@@ -304,3 +304,21 @@ def test_follow_call_finds_the_far_end_of_every_call_kind(body, far):
     assert any(purpose == far for _, purpose, _ in trace.changes)
     if body.get("phoneNumber") == "+13175550101":       # the simulator's busy number: the outcome is read right
         assert trace.disconnect_type and not trace.connected
+
+
+@pytest.mark.parametrize("status", [202, 409])
+def test_an_undocumented_answer_to_a_call_is_shown_as_sent_not_explained_away(sim, status):
+    # Later Genesys releases are said to list 202/409 here; diag holds no source for their meaning.
+    sim.faults.add(CALLS + "$", "status", status=status, method="POST")
+    s = sim_session(sim, sleep=lambda t: None)
+    ex = s.call({"phoneNumber": "+13175550100"})
+    assert ex.status == status and sim.requests_received("POST", CALLS) == 1
+    note = " ".join(ex.notes)
+    assert f"HTTP {status} is not among the answers documented" in note and "does not guess" in note
+    if status == 409:
+        assert ex.error_code == "diag.sim.injected-status" and "injected" in ex.explanation
+
+
+def test_documented_answers_carry_no_undocumented_note(sim):
+    s = sim_session(sim)
+    assert not any("not among the answers documented" in n for n in s.call({"phoneNumber": "+13175550100"}).notes)
