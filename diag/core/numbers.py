@@ -538,3 +538,57 @@ def emergency_by_country_code() -> dict[int, str]:
         pats = sorted({f"(?:{table.source[r]})" for r in regions if r in table})
         out[cc] = "|".join(pats)
     return out
+
+
+# ---- numbers written in free text, for pseudonymisation (the bundle, the evidence importer) ----
+
+PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15   # E.164 allows 15; fewer than 7 digits is a short or service number
+# Separators that people and phone systems put inside a number: any space (no-break and thin included), tab,
+# dash, dot, slash, brackets, invisible and combining characters. Not ':' ',' ';' '@' '=' or quotes: those end
+# the number (times, ports, lists, key=value).
+_SPAN = re.compile(r"[+\uff0b]?\d(?:[ \t\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff"
+                   r"\u0300-\u036f\-\u2010-\u2015\u2212./()\[\]]*\d)*")
+_PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
+_DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+_IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_DECIMAL = re.compile(r"[+-]?\d+\.\d+")   # a measurement (0.3588235294117647), not a number written with dots
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+def phone_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every number in `text` that could be a person's phone number: 7 to 15 digits in any
+    script and with any separators, standing on its own or as the user part of a tel:/sip: URI or name@host,
+    '+', '00' or national form alike. Not: ids glued to letters (UUIDs, hashes), dates, IPv4 addresses."""
+    if not isinstance(text, str) or not _HAS_DIGIT.search(text):
+        return []
+    out = []
+    for m in _SPAN.finditer(text):
+        start, end = m.start(), m.end()
+        digits = _NOT_DIGITS.sub("", _clean(m.group(0)))
+        if not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS + 3:   # '00'/'011' + 15
+            continue
+        raw = m.group(0).strip()
+        if _DATE_LIKE.fullmatch(raw) or _DATE_LIKE.match(raw) and len(digits) <= 14 or _IP_LIKE.fullmatch(raw) \
+                or _DECIMAL.fullmatch(raw):
+            continue
+        if _glued_to_letters(text, start, end):
+            continue
+        out.append((start, end))
+    return out
+
+
+def _glued_to_letters(text: str, start: int, end: int) -> bool:
+    """Digits inside an identifier with letters (f3af2a85-4c12-4930-9941-624d8a31a80e, a hash) are no number;
+    a pause or extension after a number (x123, ext. 12, p1) does not make it one."""
+    i = start
+    while i > 0 and text[i - 1] in _ID_CHARS:
+        i -= 1
+    if any(c.isalpha() for c in text[i:start]):
+        return True
+    tail = _PAUSE_TAIL.match(text, end)
+    if tail and (tail.end() == len(text) or text[tail.end()] not in _ID_CHARS):
+        return False
+    j = end
+    while j < len(text) and text[j] in _ID_CHARS and text[j] != ".":
+        j += 1
+    return any(c.isalpha() for c in text[end:j])

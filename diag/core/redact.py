@@ -1,9 +1,21 @@
-"""The one redaction policy: what never leaves the machine, applied when an exchange is recorded.
+"""The one redaction policy: what never leaves the machine, applied when an exchange is recorded and again, with
+pseudonyms, when anything is exported.
 
-Removed always: Authorization and cookie headers, the token endpoint's form body, access/refresh tokens, client
-secrets, bearer tokens and JWTs anywhere (headers, URLs, bodies), values under secret-looking keys, and any value
-the session registered as a secret. Phone numbers are kept in the local log (it is needed to re-send) and are
-pseudonymised by the bundle (see Pseudonymiser).
+Redactor (always, before anything is stored):
+  - by name: headers, query parameters, form fields and JSON keys named like a credential (case-insensitive):
+    the OAuth/OIDC set (`access_token`, `refresh_token`, `id_token`, `code`, `code_verifier`, `client_secret`,
+    `client_assertion`, `assertion`, `password`), `Authorization`, cookies, and any name holding token, secret,
+    password, api key or credential (`X-Auth-Token`); in structured data and in text bodies alike (form-encoded,
+    JSON that did not parse, header lines of a pasted request);
+  - by value: every secret the session knows, also when split across whitespace or line breaks, or
+    percent-encoded;
+  - by shape: bearer tokens, Basic credentials, JWTs.
+Pseudonymiser (exports: bundle, sanitised evidence):
+  - every number a phone system would dial (numbers.phone_spans: any script, any separators, tel:/sip: user
+    parts, national and 00 forms, JSON integers) becomes a keyed pseudonym, the same for the same number;
+  - people: user names and e-mails (users/me), participant names, caller id names and every e-mail address become
+    stable pseudonyms (`user-1`, `agent-2`, `email-3`) unless the person keeps them on purpose.
+Counts are kept by kind, never the values (the redaction report).
 """
 from __future__ import annotations
 
@@ -12,16 +24,34 @@ import hmac
 import re
 from collections import Counter
 from typing import Any
+from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
 PSEUDONYM = re.compile(r"(?<![0-9A-Za-z])PN[0-9A-F]{8}(?![0-9A-Za-z])")   # what Pseudonymiser writes
-SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+PERSON = re.compile(r"\b(?:user|agent|customer|person|email)-\d+\b")       # ... and for people
+
+# Names that are credentials wherever they appear (query, form, header, JSON key).
+SECRET_NAMES = frozenset({"access_token", "refresh_token", "id_token", "code", "code_verifier", "client_secret",
+                          "client_assertion", "assertion", "password", "authorization", "proxy-authorization",
+                          "cookie", "set-cookie", "x-api-key"})
 SECRET_KEY = re.compile(r"(secret|password|passwd|token|authorization|api[_-]?key|code_verifier|assertion|"
-                        r"credential)", re.IGNORECASE)
+                        r"credential|cookie)", re.IGNORECASE)
+# An ErrorBody's `code` ("bad.request") and OAuth's error names are not authorization codes.
+ERROR_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[A-Za-z_]+|\d{1,4}")
 BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}")
 BASIC = re.compile(r"(?i)\bbasic\s+[A-Za-z0-9+/=]{8,}")
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
-URL_SECRET = re.compile(r"(?i)([?&#](?:access_token|token|code|client_secret|code_verifier)=)[^&#\s\"'<>]+")
+_NAME = r"[A-Za-z][\w.-]*"
+PAIR = re.compile(rf"(?<![\w.-])({_NAME})(=)([^&\s\"'<>;,]+)")                       # a=b in queries and forms
+JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")               # "a": "b" in unparsed JSON
+HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")        # Name: value lines
+
+
+def is_secret_name(name: str, value: Any = None) -> bool:
+    low = name.strip().lower()
+    if low == "code":
+        return not (isinstance(value, str) and ERROR_CODE.fullmatch(value)) and not isinstance(value, int)
+    return low in SECRET_NAMES or bool(SECRET_KEY.search(low))
 
 
 class Redactor:
@@ -29,14 +59,24 @@ class Redactor:
 
     def __init__(self, secrets: list[str] | None = None):
         self._secrets: list[str] = []
+        self._split: dict[str, re.Pattern] = {}
         self.counts: Counter = Counter()
         for s in secrets or []:
             self.add(s)
 
+    def __repr__(self) -> str:
+        return f"<Redactor {len(self._secrets)} secret(s)>"
+
     def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= 4 and secret not in self._secrets:
-            self._secrets.append(secret)
-            self._secrets.sort(key=len, reverse=True)
+        if not secret or len(secret) < 4 or secret in self._secrets:
+            return
+        forms = {secret, quote(secret, safe=""), quote(secret, safe="/")}
+        for form in forms:
+            if form not in self._secrets:
+                self._secrets.append(form)
+        self._secrets.sort(key=len, reverse=True)
+        if len(secret) >= 8:   # the same secret broken across lines or spaces when pasted
+            self._split[secret] = re.compile(r"\s*".join(re.escape(c) for c in secret))
 
     def text(self, value: str, kind: str = "text") -> str:
         out = value
@@ -44,36 +84,65 @@ class Redactor:
             if s in out:
                 self.counts["known secret"] += out.count(s)
                 out = out.replace(s, REDACTED)
-        for pattern, label in ((JWT, "jwt"), (BEARER, "bearer token"), (BASIC, "basic credentials")):
+        if self._split and any(ch.isspace() for ch in out):
+            flat = "".join(out.split())
+            for s, pattern in self._split.items():
+                if s in flat:
+                    out, n = pattern.subn(REDACTED, out)
+                    self.counts["known secret"] += n
+        for pattern, label in ((JWT, "jwt"), (BEARER, "bearer token"), (BASIC, "basic auth")):
             out, n = pattern.subn(REDACTED, out)
             if n:
                 self.counts[label] += n
-        out, n = URL_SECRET.subn(lambda m: m.group(1) + REDACTED, out)
-        if n:
-            self.counts["url secret"] += n
+        if "=" in out:
+            out = PAIR.sub(self._pair, out)
+        if '"' in out and ":" in out:
+            out = JSON_PAIR.sub(self._json_pair, out)
+        if ":" in out and "\n" in out or ":" in out and out.count(":") == 1:
+            out = HEADER_LINE.sub(self._header_line, out)
         return out
+
+    def _pair(self, m: re.Match) -> str:
+        if m.group(3) == REDACTED or not is_secret_name(m.group(1), m.group(3)):
+            return m.group(0)
+        self.counts[f"field {m.group(1).lower()}"] += 1
+        return m.group(1) + "=" + REDACTED
+
+    def _json_pair(self, m: re.Match) -> str:
+        if m.group(3) == REDACTED or not m.group(3) or not is_secret_name(m.group(2), m.group(3)):
+            return m.group(0)
+        self.counts[f"key {m.group(2).lower()}"] += 1
+        return m.group(1) + '"' + REDACTED + '"'
+
+    def _header_line(self, m: re.Match) -> str:
+        name = m.group(2)
+        if m.group(3).strip() == REDACTED or name.lower() == "code" or not is_secret_name(name):
+            return m.group(0)
+        self.counts[f"header {name.lower()}"] += 1
+        return m.group(1) + REDACTED
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         out = {}
         for k, v in headers.items():
-            if k.lower() in SECRET_HEADERS:
+            if is_secret_name(str(k)) and str(k).lower() != "code":
                 out[k] = REDACTED
-                self.counts[f"header {k.lower()}"] += 1
+                self.counts[f"header {str(k).lower()}"] += 1
             else:
                 out[k] = self.text(str(v))
         return out
 
     def value(self, value: Any, depth: int = 0) -> Any:
-        """Walk JSON-like data; secret-looking keys lose their values, strings are scrubbed."""
+        """Walk JSON-like data; secret-named keys lose their values, strings are scrubbed."""
         if depth > 50:
             return REDACTED
         if isinstance(value, dict):
             out = {}
             for k, v in value.items():
                 # Only scalar values: `authorization` in users/me is a permissions object, not a secret.
-                if isinstance(k, str) and SECRET_KEY.search(k) and isinstance(v, (str, int)) and v != "":
+                if (isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                        and v != "" and is_secret_name(k, v)):
                     out[k] = REDACTED
-                    self.counts[f"key {k}"] += 1
+                    self.counts[f"key {k.lower()}"] += 1
                 else:
                     out[k] = self.value(v, depth + 1)
             return out
@@ -91,69 +160,129 @@ class Redactor:
         return dict(sorted(self.counts.items()))
 
 
+# ---- pseudonyms -----------------------------------------------------------------------------------
+
+EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])")
+# Keys whose integer values are sizes and counts, never numbers to dial.
+_METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|ms|bytes|seconds|millis|duration|version|"
+                         r"limit|allowed|reset|index|seq|status|time|offset|page)s?$")
+
+
 class Pseudonymiser:
-    """Stable pseudonyms for phone numbers: a keyed hash, same number -> same pseudonym, country code kept."""
+    """Stable, keyed pseudonyms: for numbers (country code kept: `+1-PN1A2B3C4D`) and for people (`user-1`,
+    `agent-2`, `customer-3`, `email-4`). The same value gets the same pseudonym for the life of the object."""
 
-    NUMBER = re.compile(r"(?<![\w])\+?\d[\d\s().-]{5,}\d(?![\w])")
-
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes, *, numbers: bool = True, people: bool = True):
         self.key = key
-        self.mapping: dict[str, str] = {}
+        self.numbers = numbers
+        self.people = people
+        self.mapping: dict[str, str] = {}          # number key -> pseudonym
+        self.people_mapping: dict[str, str] = {}   # name or e-mail -> pseudonym
+        self._kinds: Counter = Counter()
+        self._people_re: re.Pattern | None = None
+        self.counts: Counter = Counter()
 
+    def __repr__(self) -> str:
+        return f"<Pseudonymiser {len(self.mapping)} number(s), {len(self.people_mapping)} person(s)>"
+
+    # -- numbers --
     def pseudonym(self, number: str) -> str:
-        from diag.core.doctor import phones
+        from diag.core import numbers
 
-        e164 = phones.normalise(number)
-        if e164 in self.mapping:
-            return self.mapping[e164]
-        try:
-            import phonenumbers
-            cc = str(phonenumbers.parse(e164).country_code) if e164.startswith("+") else ""
-        except Exception:
-            cc = ""
-        digest = hmac.new(self.key, e164.encode(), hashlib.sha256).hexdigest()[:8].upper()
+        key = numbers.e164_key(number) or "".join(ch for ch in numbers._clean(str(number)) if ch.isdigit())
+        for idd in ("00", "011"):
+            if key.startswith(idd) and len(key) - len(idd) >= numbers.PHONE_MIN_DIGITS:
+                key = "+" + key[len(idd):]
+                break
+        key = key.split(",")[0]
+        if key in self.mapping:
+            return self.mapping[key]
+        cc = ""
+        if key.startswith("+"):
+            try:
+                import phonenumbers
+                cc = str(phonenumbers.parse(key).country_code)
+            except Exception:
+                cc = ""
+        digest = hmac.new(self.key, key.encode(), hashlib.sha256).hexdigest()[:8].upper()
         alias = f"+{cc}-PN{digest}" if cc else f"PN{digest}"
-        self.mapping[e164] = alias
+        self.mapping[key] = alias
         return alias
 
-    def text(self, value: str) -> str:
-        def swap(m: re.Match) -> str:
-            if _inside_identifier(value, m.start(), m.end()) or not _looks_like_phone(m.group(0)):
-                return m.group(0)
-            return self.pseudonym(m.group(0))
-        return self.NUMBER.sub(swap, value)
+    # -- people --
+    def person(self, value: str, kind: str, count: bool = True) -> str:
+        norm = value.strip().lower()
+        if not norm or PERSON.fullmatch(norm) or norm == REDACTED.lower():
+            return value
+        if norm not in self.people_mapping:
+            self._kinds[kind] += 1
+            self.people_mapping[norm] = f"{kind}-{sum(self._kinds.values())}"
+            self._people_re = None
+        if count:
+            self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
+        return self.people_mapping[norm]
 
-    def value(self, value: Any) -> Any:
+    def learn_people(self, value: Any, path: str = "") -> None:
+        """Find the people in a Genesys answer or request (users/me, conversation participants, callerIdName)
+        before any text is pseudonymised, so that their names are replaced in free text too."""
+        if not self.people:
+            return
         if isinstance(value, dict):
-            return {k: self.value(v) for k, v in value.items()}
+            purpose = str(value.get("purpose") or "").lower()
+            kind = ("customer" if purpose in ("external", "customer", "outbound") else
+                    "agent" if purpose in ("agent", "user", "acd") else None)
+            if "/users" in path and ("email" in value or "username" in value):
+                kind = kind or "user"
+            for k, v in value.items():
+                low = str(k).lower()
+                if isinstance(v, str) and v.strip():
+                    if low in ("email", "username") and EMAIL.fullmatch(v.strip()):
+                        self.person(v, "email", count=False)
+                    elif low == "calleridname":
+                        self.person(v, "person", count=False)
+                    elif low in ("name", "username", "displayname", "firstname", "lastname", "fullname") and kind:
+                        self.person(v, kind, count=False)
+                else:
+                    self.learn_people(v, path)
+        elif isinstance(value, list):
+            for v in value:
+                self.learn_people(v, path)
+
+    def text(self, value: str) -> str:
+        from diag.core import numbers
+
+        out = value
+        if self.people:
+            if "@" in out:
+                out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)
+            if self.people_mapping:
+                if self._people_re is None:
+                    names = sorted(self.people_mapping, key=len, reverse=True)
+                    self._people_re = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(n) for n in names) +
+                                                 r")(?!\w)")
+                out = self._people_re.sub(lambda m: self._known_person(m.group(0)), out)
+        if self.numbers:
+            spans = numbers.phone_spans(out)
+            for start, end in reversed(spans):
+                self.counts["phone number"] += 1
+                out = out[:start] + self.pseudonym(out[start:end]) + out[end:]
+        return out
+
+    def _known_person(self, found: str) -> str:
+        alias = self.people_mapping[found.lower()]
+        kind = alias.split("-")[0]
+        self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
+        return alias
+
+    def value(self, value: Any, key: str = "") -> Any:
+        if isinstance(value, dict):
+            return {k: self.value(v, str(k)) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.value(v) for v in value]
+            return [self.value(v, key) for v in value]
         if isinstance(value, str):
             return self.text(value)
+        if (self.numbers and isinstance(value, int) and not isinstance(value, bool)
+                and 10 ** 6 <= abs(value) < 10 ** 18 and not _METRIC_KEY.search(key)):
+            self.counts["phone number (JSON integer)"] += 1
+            return self.pseudonym(str(abs(value)))
         return value
-
-
-_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-
-
-def _inside_identifier(text: str, start: int, end: int) -> bool:
-    """Digits inside a UUID or another id with letters ('f3af2a85-4c12-4930-9941-624d8a31a80e') are not a number."""
-    i, j = start, end
-    while i > 0 and text[i - 1] in _ID_CHARS:
-        i -= 1
-    while j < len(text) and text[j] in _ID_CHARS:
-        j += 1
-    return any(c.isalpha() for c in text[i:j])
-
-
-def _looks_like_phone(s: str) -> bool:
-    """Free text holds dates, ids and counts too: only a digit run that is a valid number is a phone number."""
-    digits = re.sub(r"\D", "", s)
-    if not 7 <= len(digits) <= 15 or re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", s.strip()):
-        return False
-    import phonenumbers
-
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse("+" + digits))
-    except phonenumbers.NumberParseException:
-        return False

@@ -39,15 +39,20 @@ from diag.core.exchange import Exchange
 from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
 
 NR_EVENT_TYPE = "DiagApiExchange"
-NOT_COVERED = ("Redaction does not cover free text that people typed: caller id names (`callerIdName`), participant "
-               "names, `attributes` values, `uuiData`, labels and error messages may still hold personal data. "
-               "Read them before you attach the bundle.")
+NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
+               "`attributes` values, `uuiData`, labels), and numbers of fewer than 7 digits. Read them before you "
+               "attach the bundle.")
 POLICY = {
-    "always_removed": ["Authorization and cookie headers", "access and refresh tokens", "client secrets",
-                       "the token endpoint's form body", "bearer tokens and JWTs in any header, URL or body",
-                       "values under secret-looking keys", "every secret the session registered"],
-    "phone_numbers": "replaced by a keyed-hash pseudonym per bundle (same number -> same pseudonym, country code "
-                     "kept) unless keep_numbers",
+    "always_removed": ["credential headers (Authorization, cookies, *token*, *secret*, api keys)",
+                       "OAuth/OIDC values by name: access_token, refresh_token, id_token, code, code_verifier, "
+                       "client_secret, client_assertion, assertion, password (headers, query, form, JSON, text)",
+                       "the token endpoint's form body", "bearer tokens, Basic credentials and JWTs anywhere",
+                       "every secret the session registered (also split across lines or percent-encoded)"],
+    "phone_numbers": "every dialable number (7-15 digits, any script or separator, national/00/SIP/tel forms, JSON "
+                     "integers) replaced by a keyed-hash pseudonym per bundle (same number -> same pseudonym, "
+                     "country code kept) unless keep_numbers",
+    "people": "user names and e-mails, participant and caller id names, every e-mail address -> stable pseudonyms "
+              "(user-1, agent-2, email-3) unless keep_people",
     "not_covered": NOT_COVERED,
 }
 
@@ -64,42 +69,34 @@ class Bundle:
 
 def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str = "simulator",
                  figures: dict[str, Any] | None = None, frames: dict[str, Any] | None = None,
-                 keep_numbers: bool = False, newrelic: bool = False, secrets: Iterable[str] = (),
-                 notes: Iterable[str] = (), now: dt.datetime | None = None) -> Bundle:
-    """Build the zip at `out`. `figures` are matplotlib figures by name, `frames` DataFrames by name."""
+                 keep_numbers: bool = False, keep_people: bool = False, newrelic: bool = False,
+                 secrets: Iterable[str] = (), notes: Iterable[str] = (), now: dt.datetime | None = None,
+                 overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> Bundle:
+    """Build the zip at `out`. `figures` are matplotlib figures by name, `frames` DataFrames by name.
+
+    An existing `out` is replaced only with overwrite=True, and never when it is one of `inputs` (a log the
+    bundle is made from)."""
+    out = Path(out)
+    check_target(out, overwrite=overwrite, inputs=inputs)
     now = now or dt.datetime.now(dt.timezone.utc)
     bundle_id = _secrets.token_hex(6)
     exchanges = list(exchanges)
-    redactor = Redactor(list(secrets))
-    pseudo = None if keep_numbers else Pseudonymiser(_secrets.token_bytes(32))
+    secrets = [s for s in secrets if s]
+    redactor = Redactor(secrets)
+    pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
+    for e in exchanges:   # people first, so that their names are replaced wherever they appear
+        pseudo.learn_people(e.request_body, str(e.path))
+        pseudo.learn_people(e.response_body, str(e.path))
     raw_numbers = _numbers_in(exchanges)
-    if pseudo:
-        for n in raw_numbers:
-            pseudo.pseudonym(n)
-
-    # one alternation, longest first, instead of a substring search per number per string
-    known = re.compile("|".join(re.escape(n) for n in raw_numbers)) if raw_numbers else None
-
-    def swap(m: re.Match) -> str:
-        redactor.counts["phone number"] += 1
-        return pseudo.pseudonym(m.group(0))
 
     def clean_text(text: str) -> str:
-        text = redactor.text(text)
-        if pseudo:
-            if known is not None:
-                text = known.sub(swap, text)
-            before = len(pseudo.mapping)
-            text = pseudo.text(text)
-            redactor.counts["phone number (found in text)"] += len(pseudo.mapping) - before
-        return text
+        return pseudo.text(redactor.text(text))
 
-    records = [_clean_exchange(e, redactor, clean_text) for e in exchanges]
+    records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     files: dict[str, bytes] = {}
     files["exchanges.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
     files["session.har"] = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
-    mapping = dict(pseudo.mapping) if pseudo else {}
-    variables = _number_variables(raw_numbers, mapping, keep_numbers)
+    variables = _number_variables(records, raw_numbers, pseudo.mapping, keep_numbers)
     replayable = [dict(r, refused=_replay_refusal(e)) for r, e in zip(records, exchanges)]
     files["repro.sh"] = repro_sh(replayable, variables).encode()
     files["repro.py"] = repro_py(replayable, variables).encode()
@@ -108,23 +105,42 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     for name, fig in (figures or {}).items():
         for fmt in ("png", "svg"):
             buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=100)
-            data = buf.getvalue()
-            files[f"charts/{name}.{fmt}"] = data   # figures draw frames, never raw request bodies
+            fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
+            files[f"charts/{name}.{fmt}"] = buf.getvalue()   # figures draw frames, never raw request bodies
     if newrelic:
         files["newrelic-events.json"] = json.dumps(newrelic_events(records, bundle_id), indent=1).encode()
     summary = clean_text(summary_md(records, exchanges, source=source, now=now, figures=list(figures or {}),
                                     frames=list(frames or {}), newrelic=newrelic, bundle_id=bundle_id,
-                                    keep_numbers=keep_numbers, notes=list(notes), clean=clean_text))
+                                    keep_numbers=keep_numbers, keep_people=keep_people, notes=list(notes),
+                                    clean=clean_text))
     files["summary.md"] = summary.encode()
-    report = {"bundle": bundle_id, "redacted": redactor.report(), "phone_numbers_pseudonymised": len(mapping),
-              "numbers_kept": keep_numbers, "not_covered": NOT_COVERED}
+    replaced = Counter(redactor.counts) + Counter(pseudo.counts)
+    report = {"bundle": bundle_id, "redacted": dict(sorted(replaced.items())),
+              "phone_numbers_pseudonymised": len(pseudo.mapping), "people_pseudonymised": len(pseudo.people_mapping),
+              "numbers_kept": keep_numbers, "people_kept": keep_people, "not_covered": NOT_COVERED}
     files["redaction-report.json"] = json.dumps(report, indent=1).encode()
-    _verify(files, raw_numbers if pseudo else [], list(secrets))
+    _verify(files, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
+            [] if keep_people else list(pseudo.people_mapping), secrets)
     manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
     files["manifest.json"] = json.dumps(manifest, indent=1).encode()
-    path = _write_zip(Path(out), files)
-    return Bundle(path, {k: len(v) for k, v in files.items()}, manifest, report, summary, mapping)
+    path = _write_zip(out, files)
+    return Bundle(path, {k: len(v) for k, v in files.items()}, manifest, report, summary, dict(pseudo.mapping))
+
+
+def check_target(out: Path, *, overwrite: bool, inputs: Iterable[str | Path] = ()) -> None:
+    """Refuse to write over a file unless asked, and over an input always (FileExistsError / ValueError)."""
+    out = Path(out)
+    for given in inputs:
+        try:
+            if out.exists() and Path(given).exists() and out.resolve().samefile(Path(given).resolve()):
+                raise FileExistsError(f"{out} is the log the bundle is made from: choose another --out")
+        except OSError:
+            continue
+    if out.exists() and not overwrite:
+        raise FileExistsError(f"{out} exists: choose another name, or replace it on purpose (--force, "
+                              "overwrite=True)")
+    if out.is_dir():
+        raise FileExistsError(f"{out} is a folder: give a file name for the zip")
 
 
 # ---- redaction ------------------------------------------------------------------------------------
@@ -152,14 +168,14 @@ def _numbers_in(exchanges: list[Exchange]) -> list[str]:
     return sorted(out, key=len, reverse=True)
 
 
-def _clean_exchange(e: Exchange, redactor: Redactor, clean_text) -> dict:
+def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clean_text) -> dict:
     data = e.to_dict()
     data["request_headers"] = redactor.headers(data["request_headers"])
     data["response_headers"] = redactor.headers(data["response_headers"])
-    if "/oauth/token" in data["url"]:
+    if "/oauth/token" in str(data["url"]):
         data["request_body"] = redactor.form_body(data["request_body"])
     for key in ("request_body", "response_body", "error"):
-        data[key] = redactor.value(data[key])
+        data[key] = pseudo.value(redactor.value(data[key]))
     return _map_strings(data, clean_text)
 
 
@@ -171,26 +187,45 @@ def _map_strings(value: Any, fn) -> Any:
     return fn(value) if isinstance(value, str) else value
 
 
-def _verify(files: dict[str, bytes], raw_numbers: list[str], secrets: list[str]) -> None:
-    digits = {re.sub(r"\D", "", n) for n in raw_numbers if len(re.sub(r"\D", "", n)) >= 7}
+def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secrets: list[str]) -> None:
+    """The last look before anything is written: no registered secret, no token shape, none of the numbers and
+    people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
+    from diag.core.numbers import _clean, phone_spans
+    from diag.core.redact import EMAIL
+
+    digits = {re.sub(r"\D", "", _clean(n)) for n in numbers}
+    digits = {d for d in digits if len(d) >= 7}
+    people_re = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(p) for p in sorted(people, key=len, reverse=True))
+                           + r")(?!\w)") if people else None
     for name, data in files.items():
         if name.endswith(".png"):
             continue
         text = data.decode("utf-8", "replace")
         for s in secrets:
-            if s and s in text:
+            if s in text or s in "".join(text.split()):
                 raise RedactionError(f"A registered secret survived redaction in {name}; nothing was written.",
                                      file=name, kind="secret")
         for pattern, kind in ((JWT, "JWT"), (BEARER, "bearer token"), (BASIC, "basic credentials")):
             if pattern.search(text) and not _placeholder_only(pattern, text):
                 raise RedactionError(f"A {kind} survived redaction in {name}; nothing was written.", file=name,
                                      kind=kind)
-        if digits and not name.startswith("charts/"):   # SVG path data is digits all the way down
-            flat = re.sub(r"[\s().-]", "", text)
-            for d in digits:
-                if d in flat:
-                    raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
-                                         "written.", file=name, kind="phone number")
+        if name.startswith("charts/"):   # SVG path data is digits all the way down; charts draw no bodies
+            continue
+        if digits:
+            flat = _FLATTEN.sub("", _clean(text))
+            if any(d in flat for d in digits):
+                raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
+                                     "written.", file=name, kind="phone number")
+        if numbers and name in _FREE_TEXT_FILES and phone_spans(text):
+            raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was written.",
+                                 file=name, kind="phone number")
+        if people_re and (people_re.search(text) or EMAIL.search(text)):
+                raise RedactionError(f"A person's name or e-mail survived pseudonymisation in {name}; nothing "
+                                     "was written.", file=name, kind="personal data")
+
+
+_FREE_TEXT_FILES = ("exchanges.jsonl", "summary.md")
+_FLATTEN = re.compile(r"[\s().\-/\[\]]")   # the separators a number is written with
 
 
 def _placeholder_only(pattern, text: str) -> bool:
@@ -252,21 +287,31 @@ def _final(records: list[dict]) -> list[dict]:
     return [r for r in records if not r.get("superseded")]
 
 
-def _number_variables(raw_numbers: list[str], mapping: dict[str, str], keep: bool) -> list[tuple[str, str, str]]:
-    """(variable, pseudonym or number as it appears in the records, default value) for the repro scripts."""
+def _number_variables(records: list[dict], raw_numbers: list[str], mapping: dict[str, str],
+                      keep: bool) -> list[tuple[str, str, str]]:
+    """(variable, pseudonym or number as it appears in the records' request bodies, default value) for the repro
+    scripts: each pseudonymised number a replayed request holds becomes NUMBER_n."""
     from diag.core.doctor import phones
 
-    seen: dict[str, tuple[str, str, str]] = {}
+    bodies = "\n".join(json.dumps(r["request_body"], ensure_ascii=False) for r in _final(records)
+                       if r["request_body"] is not None and not isinstance(r["request_body"], str))
+    out: list[tuple[str, str, str]] = []
+    if not keep:
+        for alias in sorted(set(mapping.values()), key=len, reverse=True):
+            if alias in bodies:
+                out.append((f"NUMBER_{len(out) + 1}", alias, ""))
+        return out
+    seen: set[str] = set()
     for raw in raw_numbers:
         e164 = phones.normalise(raw)
-        if e164 in seen:
+        if e164 in seen or raw not in bodies:
             continue
-        shown = mapping.get(e164, e164)
+        seen.add(e164)
         # A default only when it is a plain E.164 number: a recorded value can hold anything, and it is written
         # into the scripts.
-        plain = keep and re.fullmatch(r"\+[1-9][0-9]{7,14}", e164, re.ASCII) is not None
-        seen[e164] = (f"NUMBER_{len(seen) + 1}", shown, e164 if plain else "")
-    return list(seen.values())
+        plain = re.fullmatch(r"\+[1-9][0-9]{7,14}", e164, re.ASCII) is not None
+        out.append((f"NUMBER_{len(out) + 1}", raw, e164 if plain else ""))
+    return out
 
 
 def _replay_refusal(ex: Exchange) -> str | None:
@@ -378,16 +423,27 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
         cid = r["correlation_id"] if isinstance(r["correlation_id"], str) else ""
         lines.append("# " + _comment(f"{i}. {_label(r)} -> recorded status {r['status']}"
                                      + (f", correlation id {cid}" if cid else "")))
-        cmd = f'curl -sS -o /dev/null -w "STATUS {i} %{{http_code}}\\n" -X {r["method"]} "$API"{shlex.quote(path)} ' \
+        cmd = f'curl -sS -o /dev/null -w "STATUS {i} %{{http_code}}\\n" -X {shlex.quote(r["method"])} "$API"{shlex.quote(path)} ' \
               f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"'
         if r["request_body"] is not None and not isinstance(r["request_body"], str):
-            body = json.dumps(r["request_body"], ensure_ascii=False)
-            body = body.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`").replace('"', '\\"')
-            for var, shown, _ in variables:
-                body = body.replace(shown, f"${{{var}}}")
-            cmd += f' -H "Content-Type: application/json" --data "{body}"'
+            cmd += ' -H "Content-Type: application/json" --data ' + _shell_body(
+                json.dumps(r["request_body"], ensure_ascii=False), variables)
         lines.append(cmd)
     return "\n".join(lines) + "\n"
+
+
+def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:
+    """The body as one shell word: literal pieces shlex-quoted, each number variable expanded in double quotes."""
+    if not variables:
+        return shlex.quote(text)
+    pattern = re.compile("|".join(re.escape(shown) for _, shown, _ in variables))
+    names = {shown: var for var, shown, _ in variables}
+    out, at = [], 0
+    for m in pattern.finditer(text):
+        out += [shlex.quote(text[at:m.start()]) if m.start() > at else "", f'"${{{names[m.group(0)]}}}"']
+        at = m.end()
+    out.append(shlex.quote(text[at:]) if at < len(text) else "")
+    return "".join(out)
 
 
 def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
@@ -460,7 +516,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
 
 def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, now: dt.datetime,
                figures: list[str], frames: list[str], newrelic: bool, bundle_id: str, keep_numbers: bool,
-               notes: list[str], clean) -> str:
+               notes: list[str], clean, keep_people: bool = False) -> str:
     from diag.core.doctor import check
 
     final = _final(records)
@@ -518,11 +574,19 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     lines += ["## About this bundle", "",
-              "- Removed before anything was written: Authorization and cookie headers, tokens, client secrets, the "
-              "token endpoint's form body, bearer tokens and JWTs anywhere, values under secret-looking keys.",
+              "- Removed before anything was written: Authorization, cookie and other credential headers; tokens, "
+              "codes, client secrets and passwords by name (headers, query strings, form fields, JSON keys, text "
+              "bodies); every secret the session knew; bearer tokens, Basic credentials and JWTs anywhere.",
               "- Phone numbers: " + ("kept as they were (the bundle was made with keep numbers)." if keep_numbers else
-                                     "replaced by pseudonyms (`+<country>-PN<hash>`), the same pseudonym for the same "
-                                     "number in every file; `repro.sh`/`repro.py` take the real numbers as variables."),
+                                     "every number a phone system would dial (any form: national, `00`, SIP/tel "
+                                     "user parts, JSON integers, in free text too) replaced by a pseudonym "
+                                     "(`+<country>-PN<hash>` or `PN<hash>`), the same for the same number in every "
+                                     "file; `repro.sh`/`repro.py` take the real numbers as variables."),
+              "- People: " + ("names and e-mail addresses kept as they were (the bundle was made with keep people)."
+                              if keep_people else "user names and e-mails (`users/me`), participant and caller id "
+                              "names, and every e-mail address replaced by stable pseudonyms (`user-1`, `agent-2`, "
+                              "`email-3`)."),
+              "- `redaction-report.json` counts what was replaced, by kind (never the values).",
               f"- {NOT_COVERED}", ""]
     return "\n".join(lines)
 
