@@ -273,8 +273,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     from diag.app.ticket import bundle_from_session
     from diag.core.errors import DiagError
-    from diag.core.exchange import ExchangeLog
-    from diag.reports.bundle import bundle_from_log
+    from diag.core.exchange import ExchangeLog, LogSource
+    from diag.reports.bundle import bundle_from_log, check_target
 
     if Path(args.out).is_dir():
         return _fail(f"--out {args.out} is a folder: give the zip's file name, e.g. {Path(args.out) / 'ticket.zip'}",
@@ -284,12 +284,24 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         if not exchanges and not args.usage_days:
             return _fail("nothing to bundle: give --log SAVED_LOG (from `diag call --log`) and/or --usage-days N",
                          False)
-        options = {"keep_numbers": args.keep_numbers, "newrelic": args.newrelic}
+        source = LogSource.of(exchanges)     # the log says where it was recorded; mixed sources are refused
+        options = {"keep_numbers": args.keep_numbers, "keep_people": args.keep_people, "newrelic": args.newrelic,
+                   "overwrite": args.force, "inputs": [args.log] if args.log else []}
         if args.usage_days:   # usage needs a connection; a saved log alone does not
+            if source and not source.simulated and not args.region:
+                return _fail(f"the log is from {source.label}: its usage charts come from the same org; add "
+                             f"--region {source.region} (diag will not chart the simulator's usage beside a real "
+                             "org's calls)", False)
+            if source and source.simulated and (args.region or "simulator") != "simulator":
+                return _fail(f"the log is from the simulator but --region {args.region} names a real org: a ticket "
+                             "shows one source; leave out --region, or use a log recorded there", False)
+            check_target(Path(args.out), overwrite=args.force, inputs=options["inputs"])   # before asking the org
             bundle = bundle_from_session(args.out, _session(args), exchanges=exchanges, usage_days=args.usage_days,
                                          **options)
         else:
             bundle = bundle_from_log(args.out, exchanges, **options)
+    except FileExistsError as exc:
+        return _fail(str(exc), False)
     except OSError as exc:
         return _fail(f"cannot read or write {exc.filename or args.log}: {exc.strerror or exc}", False)
     except (ValueError, DiagError) as exc:
@@ -364,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", help="a saved exchange log (JSON lines, from `diag call --log`)")
     p.add_argument("--usage-days", type=int, help="add usage charts and data for the last N days")
     p.add_argument("--keep-numbers", action="store_true", help="keep phone numbers instead of pseudonyms")
+    p.add_argument("--keep-people", action="store_true", help="keep names and e-mail addresses instead of "
+                                                              "pseudonyms (shown in the redaction report)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists (never the input log)")
     p.add_argument("--newrelic", action="store_true", help="also write newrelic-events.json")
     _target_options(p)
     p.set_defaults(func=cmd_bundle)

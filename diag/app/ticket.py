@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from diag.core.exchange import Exchange
+from diag.core.exchange import Exchange, LogSource
 from diag.reports.bundle import Bundle, bundle_from_log
 
 
@@ -16,12 +16,19 @@ def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchang
                         usage_days: int | None = None, **kwargs) -> Bundle:
     """The usual call: the session's exchanges (or a selection), its secrets, and optionally usage charts."""
     figures, frames = dict(kwargs.pop("figures", {}) or {}), dict(kwargs.pop("frames", {}) or {})
+    chosen = list(exchanges if exchanges is not None else session.log)
+    found = LogSource.of(chosen)
+    org = getattr(session, "_org", None)
+    if found and not found.matches(session.simulated, session.region, org.id if org else None):
+        raise ValueError(f"the exchanges are from {found.label} but this session is {session.label}: a ticket "
+                         "shows one source; connect to where the exchanges were sent"
+                         + (f" (--region {found.region})" if not found.simulated else ""))
     if usage_days:
         f, d = usage_charts(session, usage_days)
         figures.update(f)
         frames.update(d)
     secrets = list(session.tokens.secrets()) + list(kwargs.pop("secrets", []) or [])
-    return bundle_from_log(out, list(exchanges if exchanges is not None else session.log), source=session.label,
+    return bundle_from_log(out, chosen, source=session.label,
                            figures=figures, frames=frames, secrets=secrets, **kwargs)
 
 

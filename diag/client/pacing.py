@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 
 from diag.client.gate import Confirmation
 from diag.core.errors import ConfirmationDeclined, ConfirmationRequired
-from diag.core.exchange import Exchange
+from diag.core.exchange import Exchange, header_count
 
 DEFAULT_LIMIT_PER_MINUTE = 300
 HEADROOM = 0.98
@@ -95,9 +95,9 @@ def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = Non
 
 
 def _learned(session, window_seconds: float) -> tuple[int, float]:
-    allowed = session.last_rate_limit.get("inin-ratelimit-allowed")
-    if allowed and allowed.isdigit():
-        return int(allowed), window_seconds
+    allowed = header_count(session.last_rate_limit.get("inin-ratelimit-allowed"))
+    if allowed:   # 0 or unreadable says nothing usable about the pace
+        return allowed, window_seconds
     return DEFAULT_LIMIT_PER_MINUTE * window_seconds / 60, window_seconds
 
 

@@ -39,7 +39,7 @@ from diag.client.gate import (
 from diag.core import errors
 from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
-from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
+from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog, header_count
 from diag.core.facts import CALL_PERMISSION, CALLS_DOCUMENTED_STATUSES, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.regions import REGIONS, Region, find_region
@@ -288,7 +288,8 @@ class Session:
         ex = Exchange(seq=0, started=started.isoformat(timespec="milliseconds"), method=method,
                       url=red.text(url), path=red.text(path), template=template_of(method, path.split("?")[0]),
                       request_headers=red.headers(headers), request_body=red.value(shown),
-                      region=self.region, simulated=self.simulated, attempt=attempt)
+                      region=self.region, simulated=self.simulated, attempt=attempt,
+                      org_id=None if self.simulated or self._org is None else self._org.id)
         if CALL_PATHS.match(path) and method == "POST":
             ex.findings = findings if findings is not None else self._findings(shown)
         request = Request(method, url, headers, content, self.timeout, confirmation)
@@ -298,6 +299,12 @@ class Session:
         except TransportFailure as exc:
             ex.duration_ms = round((time.perf_counter() - t0) * 1000, 2)
             ex.transport_error = exc.reason
+            if exc.headers:   # a cut-short answer: what did arrive is kept (its correlation id above all)
+                got = {str(k): str(v) for k, v in exc.headers.items()}
+                ex.response_headers = self.redactor.headers(got)
+                ex.correlation_id = next((v for k, v in got.items() if k.lower() == "inin-correlation-id"), None)
+                ex.notes.append(f"the answer began (HTTP {exc.status}, headers received) and was then cut short"
+                                if exc.status else "headers arrived, then the answer was cut short")
             ex.explanation = (f"No HTTP answer: {ex.transport_error}." + (
                 " The request may have reached Genesys: a call may have been placed." if method == "POST" else ""))
             return self._record(ex, method, path, content)
@@ -470,12 +477,18 @@ class Session:
             checks.append(Check("permission", None, "skipped: the user could not be read", ""))
             checks.append(Check("station", None, "skipped: the user could not be read", ""))
         rl = self.last_rate_limit
-        if rl.get("inin-ratelimit-allowed"):
-            left = int(rl["inin-ratelimit-allowed"]) - int(rl.get("inin-ratelimit-count", 0))
-            ok = left > max(1, int(rl["inin-ratelimit-allowed"]) // 10)
-            checks.append(Check("rate limit", ok, f"{left} of {rl['inin-ratelimit-allowed']} requests left in this "
-                                f"window (resets in {rl.get('inin-ratelimit-reset', '?')} s)",
+        allowed = header_count(rl.get("inin-ratelimit-allowed"))
+        count = header_count(rl.get("inin-ratelimit-count")) or 0
+        reset = header_count(rl.get("inin-ratelimit-reset"))
+        if allowed:
+            left = max(0, allowed - count)
+            ok = left > max(1, allowed // 10)
+            checks.append(Check("rate limit", ok, f"{left} of {allowed} requests left in this window (resets in "
+                                f"{reset if reset is not None else '?'} s)",
                                 "" if ok else "wait for the window to reset before a batch"))
+        elif rl.get("inin-ratelimit-allowed") is not None:
+            checks.append(Check("rate limit", None, "the inin-ratelimit-allowed header could not be read as a "
+                                "count: headroom unknown", ""))
         else:
             checks.append(Check("rate limit", None, "no inin-ratelimit-* headers (optional, last documented in "
                                 "2021): headroom unknown", ""))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -10,6 +12,13 @@ from typing import Any, Iterable
 
 TOKEN_PLACEHOLDER = "$GENESYS_CLOUD_ACCESS_TOKEN"
 RATE_HEADERS = ("inin-ratelimit-count", "inin-ratelimit-allowed", "inin-ratelimit-reset", "retry-after")
+
+
+def header_count(value) -> int | None:
+    """A rate-limit header's value as a count: ASCII digits only, at most 9 of them; anything else (empty, '1.5',
+    'abc', other scripts' digits, a 5,000-digit value) reads as unknown."""
+    text = value.strip() if isinstance(value, str) else ""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 @dataclass
@@ -36,6 +45,7 @@ class Exchange:
     transport_error: str | None = None
     region: str = "simulator"
     simulated: bool = True
+    org_id: str | None = None        # the org behind the token, once the session knows it (tokens/me)
     attempt: int = 1
     superseded: bool = False         # the session sent this request again (429, refreshed token, GET retry)
 
@@ -107,23 +117,49 @@ class ExchangeLog:
     def __repr__(self) -> str:
         return f"<ExchangeLog {len(self)} exchange(s)>"
 
-    def save(self, path: str | Path, append: bool = False) -> Path:
+    def save(self, path: str | Path, append: bool = False, overwrite: bool = False) -> Path:
+        """Write the log as JSON lines, readable by the owner only (0600), atomically: a crash leaves the old file
+        or the new one, never half of one. An existing file is extended with append=True, replaced only with
+        overwrite=True."""
         path = Path(path)
-        with path.open("a" if append else "w", encoding="utf-8") as fh:
-            for ex in self:
-                fh.write(json.dumps(ex.to_dict(), ensure_ascii=False) + "\n")
+        if path.is_dir():
+            raise IsADirectoryError(f"{path} is a folder: give the log a file name")
+        exists = path.exists()
+        if exists and not (append or overwrite):
+            raise FileExistsError(f"{path} exists: append to it, or replace it on purpose (overwrite=True)")
+        head = path.read_bytes() if exists and append else b""
+        lines = "".join(json.dumps(ex.to_dict(), ensure_ascii=False) + "\n" for ex in self).encode()
+        if head and not head.endswith(b"\n"):
+            head += b"\n"
+        write_private(path, head + lines)
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> "ExchangeLog":
+        """Read a saved log; a line that is not a saved exchange is named by its number (ValueError)."""
         items = []
-        for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                try:
-                    items.append(Exchange.from_dict(json.loads(line)))
-                except (ValueError, TypeError) as exc:
-                    raise ValueError(f"{path}: line {n} is not a saved exchange ({exc})") from None
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not a saved exchange log (not UTF-8 text at byte {exc.start})") from None
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except RecursionError:
+                raise ValueError(f"{path}: line {n} is nested too deeply to be a saved exchange") from None
+            except ValueError as exc:
+                raise ValueError(f"{path}: line {n} is not JSON ({str(exc)[:120]}); was the file cut short or "
+                                 "edited?") from None
+            problem = _not_an_exchange(data)
+            if problem:
+                raise ValueError(f"{path}: line {n} is not a saved exchange ({problem})")
+            items.append(Exchange.from_dict(data))
         return cls(items)
+
+    def source(self) -> "LogSource | None":
+        return LogSource.of(self)
 
     def to_frame(self):
         import pandas as pd
@@ -140,3 +176,103 @@ class ExchangeLog:
         frame["started"] = pd.to_datetime(frame["started"], utc=True)
         frame["status"] = frame["status"].astype("Int64")
         return frame
+
+
+_STR, _OPT_STR = (str,), (str, type(None))
+_NUM = (int, float, type(None))
+_FIELDS = {"seq": (int,), "started": _STR, "method": _STR, "url": _STR, "path": _STR, "template": _OPT_STR,
+           "request_headers": (dict,), "status": (int, type(None)), "response_headers": (dict,),
+           "duration_ms": _NUM, "correlation_id": _OPT_STR, "rate_limit": (dict,), "error": (dict, type(None)),
+           "error_code": _OPT_STR, "explanation": _OPT_STR, "findings": (list,), "notes": (list,),
+           "transport_error": _OPT_STR, "region": _STR, "simulated": (bool,), "org_id": _OPT_STR,
+           "attempt": (int,), "superseded": (bool,)}
+_REQUIRED = ("seq", "started", "method", "url", "path")
+
+
+def _not_an_exchange(data) -> str | None:
+    """What makes `data` not a saved exchange (named by field), or None."""
+    import datetime as dt
+
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    for key in _REQUIRED:
+        if key not in data:
+            return f"`{key}` is missing"
+    for key, kinds in _FIELDS.items():
+        if key not in data:
+            continue
+        value = data[key]
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            words = {"dict": "an object", "list": "a list", "int": "a whole number", "float": "a number",
+                     "str": "text", "bool": "true or false", "NoneType": "null"}
+            names = " or ".join(dict.fromkeys(words[k.__name__] for k in kinds))
+            return f"`{key}` should be {names}"
+    for key in ("request_headers", "response_headers", "rate_limit"):
+        if key in data and not all(isinstance(v, str) for v in data[key].values()):
+            return f"`{key}` holds a value that is not text"
+    if any(not isinstance(n, str) for n in data.get("notes", [])):
+        return "`notes` holds an entry that is not text"
+    for f in data.get("findings", []):
+        if not isinstance(f, dict) or not all(isinstance(f.get(k), str) for k in ("severity", "path", "code",
+                                                                                  "message")):
+            return "`findings` holds an entry without severity, path, code and message"
+    try:
+        dt.datetime.fromisoformat(data["started"])
+    except ValueError:
+        return "`started` is not an ISO-8601 time"
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "it holds text that is not valid Unicode (a lone surrogate)"
+    except (ValueError, RecursionError):
+        return "it is nested too deeply"
+    return None
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically, readable by the owner only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")   # mkstemp: 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class LogSource:
+    """Where a log's exchanges were sent: the simulator, or one real org (region and org id, when known)."""
+    simulated: bool
+    region: str
+    org_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.simulated:
+            return "simulator (no real calls)"
+        return f"REAL ORG {self.org_id or '(org id not recorded)'} in {self.region}"
+
+    @classmethod
+    def of(cls, exchanges: Iterable[Exchange]) -> "LogSource | None":
+        """The one source of `exchanges` (None for none); ValueError when they mix sources: one ticket, one org."""
+        items = list(exchanges)
+        if not items:
+            return None
+        kinds = {(bool(e.simulated), "simulator" if e.simulated else str(e.region)) for e in items}
+        orgs = {e.org_id for e in items if e.org_id and not e.simulated}
+        if len(kinds) > 1 or len(orgs) > 1:
+            named = sorted({"simulator" if s else f"REAL ORG in {r}" for s, r in kinds} | {f"org {o}" for o in orgs})
+            raise ValueError("these exchanges come from more than one place (" + ", ".join(named) + "): a ticket "
+                             "covers one org; choose the exchanges of one")
+        simulated, region = kinds.pop()
+        return cls(simulated, region, orgs.pop() if orgs else None)
+
+    def matches(self, simulated: bool, region: str, org_id: str | None = None) -> bool:
+        if self.simulated or simulated:
+            return self.simulated == simulated
+        return self.region == region and (not self.org_id or not org_id or self.org_id == org_id)

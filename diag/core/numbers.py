@@ -543,11 +543,12 @@ def emergency_by_country_code() -> dict[int, str]:
 # ---- numbers written in free text, for pseudonymisation (the bundle, the evidence importer) ----
 
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15   # E.164 allows 15; fewer than 7 digits is a short or service number
-# Separators that people and phone systems put inside a number: any space (no-break and thin included), tab,
-# dash, dot, slash, brackets, invisible and combining characters. Not ':' ',' ';' '@' '=' or quotes: those end
-# the number (times, ports, lists, key=value).
-_SPAN = re.compile(r"[+\uff0b]?\d(?:[ \t\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff"
-                   r"\u0300-\u036f\-\u2010-\u2015\u2212./()\[\]]*\d)*")
+# Inside a number: any character that is neither a letter nor a digit (spaces of every kind, tabs, dashes, dots,
+# slashes, brackets, middle dots, invisible and combining characters) and escape sequences as JSON and reprs write
+# them (\t, \u00a0); not the characters that end a value (: , ; @ = & quotes, braces, line breaks).
+_SEP = r"(?:[^\w\n\r+:,;@=&\"'<>{}\[\]|\\?!]|\\[tnrvf]|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2})"
+_SPAN = re.compile(rf"[+\uff0b]?\d(?:{_SEP}*\d)*")
+_ESCAPES = re.compile(r"\\(?:[tnrvf]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})")
 _PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
 _DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -556,22 +557,22 @@ _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234
 
 
 def phone_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every number in `text` that could be a person's phone number: 7 to 15 digits in any
+    """(start, end) of every number in `text` that could be a person's phone number: 7 or more digits in any
     script and with any separators, standing on its own or as the user part of a tel:/sip: URI or name@host,
-    '+', '00' or national form alike. Not: ids glued to letters (UUIDs, hashes), dates, IPv4 addresses."""
+    '+', '00' or national form alike. Not: ids glued to letters (UUIDs, hashes), dates, IPv4 addresses,
+    decimals. Numbers run together by separators are one span (and so never escape as "too long")."""
     if not isinstance(text, str) or not _HAS_DIGIT.search(text):
         return []
     out = []
     for m in _SPAN.finditer(text):
         start, end = m.start(), m.end()
-        digits = _NOT_DIGITS.sub("", _clean(m.group(0)))
-        if not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS + 3:   # '00'/'011' + 15
+        raw = _ESCAPES.sub(" ", m.group(0)).strip()
+        digits = _NOT_DIGITS.sub("", _clean(raw))
+        if len(digits) < PHONE_MIN_DIGITS:
             continue
-        raw = m.group(0).strip()
-        if _DATE_LIKE.fullmatch(raw) or _DATE_LIKE.match(raw) and len(digits) <= 14 or _IP_LIKE.fullmatch(raw) \
-                or _DECIMAL.fullmatch(raw):
-            continue
-        if _glued_to_letters(text, start, end):
+        if len(_NOT_DIGITS.sub("", _clean(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
+            continue   # dates, alone or with a few digits beside them
+        if _IP_LIKE.fullmatch(raw) or _DECIMAL.fullmatch(raw) or _glued_to_letters(text, start, end):
             continue
         out.append((start, end))
     return out

@@ -19,39 +19,46 @@ Counts are kept by kind, never the values (the redaction report).
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 REDACTED = "[REDACTED]"
 PSEUDONYM = re.compile(r"(?<![0-9A-Za-z])PN[0-9A-F]{8}(?![0-9A-Za-z])")   # what Pseudonymiser writes
 PERSON = re.compile(r"\b(?:user|agent|customer|person|email)-\d+\b")       # ... and for people
 
-# Names that are credentials wherever they appear (query, form, header, JSON key).
-SECRET_NAMES = frozenset({"access_token", "refresh_token", "id_token", "code", "code_verifier", "client_secret",
-                          "client_assertion", "assertion", "password", "authorization", "proxy-authorization",
-                          "cookie", "set-cookie", "x-api-key"})
-SECRET_KEY = re.compile(r"(secret|password|passwd|token|authorization|api[_-]?key|code_verifier|assertion|"
-                        r"credential|cookie)", re.IGNORECASE)
+# Names that are credentials wherever they appear (query, form, header, JSON key), compared without case, '-'
+# or '_'; and the words that make any name one (X-Auth-Token, client_secret, user_password).
+SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "codeverifier", "clientsecret",
+                          "clientassertion", "assertion", "password", "pwd", "pin", "passphrase", "passcode",
+                          "otp", "sessionid", "sessionkey", "sid", "authorization", "proxyauthorization",
+                          "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse"})
+SECRET_KEY = re.compile(r"(secret|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
+                        r"assertion|credential|cookie|private[_-]?key|session[_-]?(?:id|key))", re.IGNORECASE)
 # An ErrorBody's `code` ("bad.request") and OAuth's error names are not authorization codes.
 ERROR_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[A-Za-z_]+|\d{1,4}")
-BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}")
-BASIC = re.compile(r"(?i)\bbasic\s+[A-Za-z0-9+/=]{8,}")
+_SP = r"(?:\s|%20|\+)+"   # a space, also as a URL or form writes it
+BEARER = re.compile(rf"(?i)\bbearer{_SP}[A-Za-z0-9._~+/=-]{{8,}}")
+BASIC = re.compile(rf"(?i)\bbasic{_SP}[A-Za-z0-9+/=]{{8,}}")
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
-_NAME = r"[A-Za-z][\w.-]*"
-PAIR = re.compile(rf"(?<![\w.-])({_NAME})(=)([^&\s\"'<>;,]+)")                       # a=b in queries and forms
-JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")               # "a": "b" in unparsed JSON
-HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")        # Name: value lines
+_NAME = r"[A-Za-z%][\w.%-]*"
+_VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
+PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
+JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")             # "a": "b" in unparsed JSON
+HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")       # Name: value lines
+_B64 = "A-Za-z0-9+/=_-"
 
 
 def is_secret_name(name: str, value: Any = None) -> bool:
-    low = name.strip().lower()
-    if low == "code":
-        return not (isinstance(value, str) and ERROR_CODE.fullmatch(value)) and not isinstance(value, int)
-    return low in SECRET_NAMES or bool(SECRET_KEY.search(low))
+    low = unquote(str(name)).strip().lower()
+    flat = low.replace("-", "").replace("_", "")
+    if flat == "code":
+        return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
+    return flat in SECRET_NAMES or bool(SECRET_KEY.search(low))
 
 
 class Redactor:
@@ -60,6 +67,7 @@ class Redactor:
     def __init__(self, secrets: list[str] | None = None):
         self._secrets: list[str] = []
         self._split: dict[str, re.Pattern] = {}
+        self._b64: list[str] = []
         self.counts: Counter = Counter()
         for s in secrets or []:
             self.add(s)
@@ -70,13 +78,23 @@ class Redactor:
     def add(self, secret: str | None) -> None:
         if not secret or len(secret) < 4 or secret in self._secrets:
             return
-        forms = {secret, quote(secret, safe=""), quote(secret, safe="/")}
+        once = quote(secret, safe="")
+        forms = {secret, once, quote(secret, safe="/"), quote(once, safe=""), quote(secret, safe="").lower()}
         for form in forms:
             if form not in self._secrets:
                 self._secrets.append(form)
         self._secrets.sort(key=len, reverse=True)
-        if len(secret) >= 8:   # the same secret broken across lines or spaces when pasted
-            self._split[secret] = re.compile(r"\s*".join(re.escape(c) for c in secret))
+        if len(secret) >= 8:
+            # the same secret broken across lines or spaces when pasted, in any case
+            self._split[secret] = re.compile(r"\s*".join(re.escape(c) for c in secret), re.IGNORECASE)
+            # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
+            # each of the three alignments is the same whatever surrounds it
+            for shift in range(3):
+                enc = base64.b64encode(b"\0" * shift + secret.encode()).decode()
+                core = enc[(shift * 4 + 2) // 3 + 1:-3]
+                if len(core) >= 8:
+                    self._b64.append(core)
+                    self._b64.append(core.replace("+", "-").replace("/", "_"))
 
     def text(self, value: str, kind: str = "text") -> str:
         out = value
@@ -84,12 +102,16 @@ class Redactor:
             if s in out:
                 self.counts["known secret"] += out.count(s)
                 out = out.replace(s, REDACTED)
-        if self._split and any(ch.isspace() for ch in out):
-            flat = "".join(out.split())
+        if self._split:
+            flat = "".join(out.split()).lower()
             for s, pattern in self._split.items():
-                if s in flat:
+                if s.lower() in flat:
                     out, n = pattern.subn(REDACTED, out)
                     self.counts["known secret"] += n
+        for core in self._b64:
+            if core in out:
+                out, n = re.subn(f"[{_B64}]*{re.escape(core)}[{_B64}]*", REDACTED, out)
+                self.counts["known secret (base64)"] += n
         for pattern, label in ((JWT, "jwt"), (BEARER, "bearer token"), (BASIC, "basic auth")):
             out, n = pattern.subn(REDACTED, out)
             if n:
@@ -103,9 +125,10 @@ class Redactor:
         return out
 
     def _pair(self, m: re.Match) -> str:
-        if m.group(3) == REDACTED or not is_secret_name(m.group(1), m.group(3)):
+        value = m.group(3).strip('"')
+        if value == REDACTED or not value or not is_secret_name(m.group(1), value):
             return m.group(0)
-        self.counts[f"field {m.group(1).lower()}"] += 1
+        self.counts[f"field {unquote(m.group(1)).lower()}"] += 1
         return m.group(1) + "=" + REDACTED
 
     def _json_pair(self, m: re.Match) -> str:
@@ -138,9 +161,11 @@ class Redactor:
         if isinstance(value, dict):
             out = {}
             for k, v in value.items():
-                # Only scalar values: `authorization` in users/me is a permissions object, not a secret.
-                if (isinstance(k, str) and isinstance(v, (str, int, float)) and not isinstance(v, bool)
-                        and v != "" and is_secret_name(k, v)):
+                # `authorization` in users/me is a permissions object: walked, not removed
+                secret = isinstance(k, str) and v not in ("", None) and not isinstance(v, bool) and (
+                    is_secret_name(k, v) if isinstance(v, (str, int, float)) else
+                    k.strip().lower() != "authorization" and is_secret_name(k, "x"))
+                if secret:
                     out[k] = REDACTED
                     self.counts[f"key {k.lower()}"] += 1
                 else:
@@ -161,6 +186,16 @@ class Redactor:
 
 
 # ---- pseudonyms -----------------------------------------------------------------------------------
+
+_LINE_BREAKS = re.compile(r"[\n\r]")
+
+
+def people_pattern(names) -> re.Pattern:
+    """Any of `names` as a whole word, case-insensitive, with any whitespace where the name has a space."""
+    parts = sorted(set(names), key=len, reverse=True)
+    alternatives = "|".join(r"\s+".join(re.escape(w) for w in n.split()) for n in parts)
+    return re.compile(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)")
+
 
 EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])")
 # Keys whose integer values are sizes and counts, never numbers to dial.
@@ -211,7 +246,7 @@ class Pseudonymiser:
 
     # -- people --
     def person(self, value: str, kind: str, count: bool = True) -> str:
-        norm = value.strip().lower()
+        norm = " ".join(value.split()).lower()   # any whitespace, no-break spaces included
         if not norm or PERSON.fullmatch(norm) or norm == REDACTED.lower():
             return value
         if norm not in self.people_mapping:
@@ -248,7 +283,9 @@ class Pseudonymiser:
             for v in value:
                 self.learn_people(v, path)
 
-    def text(self, value: str) -> str:
+    def text(self, value: str, lines: bool = False) -> str:
+        """`value` with every number and known person replaced; lines=True (a JSON string value) reads line
+        breaks inside a number as separators too."""
         from diag.core import numbers
 
         out = value
@@ -257,19 +294,17 @@ class Pseudonymiser:
                 out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)
             if self.people_mapping:
                 if self._people_re is None:
-                    names = sorted(self.people_mapping, key=len, reverse=True)
-                    self._people_re = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(n) for n in names) +
-                                                 r")(?!\w)")
+                    self._people_re = people_pattern(self.people_mapping)
                 out = self._people_re.sub(lambda m: self._known_person(m.group(0)), out)
         if self.numbers:
-            spans = numbers.phone_spans(out)
+            spans = numbers.phone_spans(_LINE_BREAKS.sub(" ", out) if lines else out)   # same length, same places
             for start, end in reversed(spans):
                 self.counts["phone number"] += 1
                 out = out[:start] + self.pseudonym(out[start:end]) + out[end:]
         return out
 
     def _known_person(self, found: str) -> str:
-        alias = self.people_mapping[found.lower()]
+        alias = self.people_mapping[" ".join(found.split()).lower()]
         kind = alias.split("-")[0]
         self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
         return alias
@@ -280,7 +315,7 @@ class Pseudonymiser:
         if isinstance(value, list):
             return [self.value(v, key) for v in value]
         if isinstance(value, str):
-            return self.text(value)
+            return self.text(value, lines=True)
         if (self.numbers and isinstance(value, int) and not isinstance(value, bool)
                 and 10 ** 6 <= abs(value) < 10 ** 18 and not _METRIC_KEY.search(key)):
             self.counts["phone number (JSON integer)"] += 1

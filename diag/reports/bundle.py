@@ -36,6 +36,7 @@ from diag.core import __version__
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange
+from diag.core.numbers import _SEP
 from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
 
 NR_EVENT_TYPE = "DiagApiExchange"
@@ -46,7 +47,7 @@ POLICY = {
     "always_removed": ["credential headers (Authorization, cookies, *token*, *secret*, api keys)",
                        "OAuth/OIDC values by name: access_token, refresh_token, id_token, code, code_verifier, "
                        "client_secret, client_assertion, assertion, password (headers, query, form, JSON, text)",
-                       "the token endpoint's form body", "bearer tokens, Basic credentials and JWTs anywhere",
+                       "the token endpoint's form body", "bearer tokens, Basic-auth values and JWTs anywhere",
                        "every secret the session registered (also split across lines or percent-encoded)"],
     "phone_numbers": "every dialable number (7-15 digits, any script or separator, national/00/SIP/tel forms, JSON "
                      "integers) replaced by a keyed-hash pseudonym per bundle (same number -> same pseudonym, "
@@ -79,7 +80,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     out = Path(out)
     check_target(out, overwrite=overwrite, inputs=inputs)
     now = now or dt.datetime.now(dt.timezone.utc)
-    bundle_id = _secrets.token_hex(6)
+    bundle_id = "dg" + _secrets.token_hex(5)   # letters first: an all-digit id would read as a phone number
     exchanges = list(exchanges)
     secrets = [s for s in secrets if s]
     redactor = Redactor(secrets)
@@ -190,13 +191,12 @@ def _map_strings(value: Any, fn) -> Any:
 def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secrets: list[str]) -> None:
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
-    from diag.core.numbers import _clean, phone_spans
-    from diag.core.redact import EMAIL
+    from diag.core.numbers import _ESCAPES, _clean, phone_spans
+    from diag.core.redact import EMAIL, people_pattern
 
     digits = {re.sub(r"\D", "", _clean(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
-    people_re = re.compile(r"(?i)(?<!\w)(?:" + "|".join(re.escape(p) for p in sorted(people, key=len, reverse=True))
-                           + r")(?!\w)") if people else None
+    people_re = people_pattern(people) if people else None
     for name, data in files.items():
         if name.endswith(".png"):
             continue
@@ -212,7 +212,7 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
         if name.startswith("charts/"):   # SVG path data is digits all the way down; charts draw no bodies
             continue
         if digits:
-            flat = _FLATTEN.sub("", _clean(text))
+            flat = _FLATTEN.sub("", _clean(_ESCAPES.sub("", text)))
             if any(d in flat for d in digits):
                 raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
                                      "written.", file=name, kind="phone number")
@@ -225,7 +225,7 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
 
 
 _FREE_TEXT_FILES = ("exchanges.jsonl", "summary.md")
-_FLATTEN = re.compile(r"[\s().\-/\[\]]")   # the separators a number is written with
+_FLATTEN = re.compile(_SEP)   # the separators a number is written with (as phone_spans reads them)
 
 
 def _placeholder_only(pattern, text: str) -> bool:
@@ -356,7 +356,7 @@ def _label(r: dict) -> str:
 
 def _comment(text: str) -> str:
     """Text safe inside a script comment: one line, no quotes, no shell or Python syntax that could end it."""
-    return re.sub(r"[^A-Za-z0-9 .,:;+#/{}_-]", " ", str(text))[:200]
+    return re.sub(r"[^A-Za-z0-9 .,:;+#/_-]", " ", str(text))[:200]
 
 
 def _script_table() -> str:
@@ -576,7 +576,7 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
     lines += ["## About this bundle", "",
               "- Removed before anything was written: Authorization, cookie and other credential headers; tokens, "
               "codes, client secrets and passwords by name (headers, query strings, form fields, JSON keys, text "
-              "bodies); every secret the session knew; bearer tokens, Basic credentials and JWTs anywhere.",
+              "bodies); every secret the session knew; bearer tokens, Basic-auth values and JWTs anywhere.",
               "- Phone numbers: " + ("kept as they were (the bundle was made with keep numbers)." if keep_numbers else
                                      "every number a phone system would dial (any form: national, `00`, SIP/tel "
                                      "user parts, JSON integers, in free text too) replaced by a pseudonym "
@@ -642,9 +642,8 @@ def bundle_from_log(out: str | Path, exchanges: Iterable[Exchange], *, source: s
 
 
 def source_of(exchanges: list[Exchange]) -> str:
-    regions = sorted({e.region for e in exchanges})
-    if not regions:
-        return "no requests"
-    if all(e.simulated for e in exchanges):
-        return "simulator (no real calls)"
-    return "REAL ORG in " + ", ".join(regions)
+    """The ticket's source as its exchanges recorded it; ValueError when they mix sources."""
+    from diag.core.exchange import LogSource
+
+    found = LogSource.of(exchanges)
+    return found.label if found else "no requests"

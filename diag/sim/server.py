@@ -71,8 +71,9 @@ class SimulatedFault(TransportFailure):
     """A reset or a cut-short answer: the in-process transport passes it up as the failure it is; the HTTP
     wrapper acts it out on the socket (`partial` is what is written before the cut)."""
 
-    def __init__(self, reason: str, kind: str, partial: bytes = b""):
-        super().__init__(reason, kind)
+    def __init__(self, reason: str, kind: str, partial: bytes = b"", *, status: int | None = None,
+                 headers: dict | None = None):
+        super().__init__(reason, kind, status=status, headers=headers)
         self.partial = partial
 
 
@@ -149,7 +150,8 @@ class SimApp:
             raise SimulatedFault("the connection was reset or refused", "reset")
         if fault.kind == "truncated":
             raise SimulatedFault("the answer was cut short (truncated body)", "truncated",
-                                 b'{"id":"' + req.correlation_id.encode())
+                                 b'{"id":"' + req.correlation_id.encode(), status=200,
+                                 headers={"Content-Type": "application/json", **headers})
         if fault.kind == "not_json":
             return Response.build(200, {"Content-Type": "text/plain", **headers}, b"OK but not JSON")
         return Response.build(502, {"Content-Type": "text/html"},
@@ -254,8 +256,9 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n"
-                         b"Connection: close\r\n\r\n" + fault.partial)
+        head = "".join(f"{k}: {v}\r\n" for k, v in fault.headers.items() if k.lower() != "content-length")
+        self.wfile.write(f"HTTP/1.1 {fault.status or 200} OK\r\n{head}Content-Length: 200\r\n"
+                         "Connection: close\r\n\r\n".encode("latin-1") + fault.partial)
         self.close_connection = True
 
 

@@ -17,9 +17,14 @@ class TransportFailure(Exception):
     """No usable HTTP answer. `reason` says what happened in plain words; `kind` is one of
     timeout | reset | truncated | refused."""
 
-    def __init__(self, reason: str, kind: str = "reset"):
+    def __init__(self, reason: str, kind: str = "reset", *, status: int | None = None,
+                 headers: Mapping[str, str] | None = None):
         super().__init__(reason)
         self.reason, self.kind = reason, kind
+        # What arrived before the failure (a cut-short answer has its status line and headers: the correlation
+        # id support asks for is among them).
+        self.status = status
+        self.headers = dict(headers or {})
 
 
 @dataclass

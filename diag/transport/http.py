@@ -43,7 +43,7 @@ class HTTPTransport:
         try:
             r = self._pool(request.url).request(
                 request.method, request.url, body=request.content, headers=request.headers,
-                timeout=urllib3.Timeout(request.timeout), retries=False, redirect=False, preload_content=True)
+                timeout=urllib3.Timeout(request.timeout), retries=False, redirect=False, preload_content=False)
         except urllib3.exceptions.TimeoutError:
             raise TransportFailure("timed out waiting for the answer", "timeout") from None
         except urllib3.exceptions.ProtocolError as exc:
@@ -52,7 +52,17 @@ class HTTPTransport:
                                    "the connection was reset or refused", "truncated" if cut else "reset") from None
         except urllib3.exceptions.HTTPError:
             raise TransportFailure("the connection was reset or refused", "refused") from None
-        return Response(r.status, r.headers, r.data)
+        try:   # the body read apart from the head, so that a cut-short answer keeps its status and headers
+            data = r.read()
+        except urllib3.exceptions.TimeoutError:
+            raise TransportFailure("timed out while the answer was arriving", "timeout", status=r.status,
+                                   headers=r.headers) from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            raise TransportFailure("the answer was cut short (truncated body)", "truncated", status=r.status,
+                                   headers=r.headers) from None
+        finally:
+            r.release_conn()
+        return Response(r.status, r.headers, data)
 
     def close(self) -> None:
         for pool in self._pools.values():

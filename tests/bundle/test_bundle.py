@@ -58,15 +58,20 @@ def test_no_canary_leaves_in_any_file(canary_sim, tmp_path):
                                                                  canary_sim.base_url)}, environ={}, dotenv=None)
     cc.send("GET", "/api/v2/tokens/me")
     token = s.tokens.token()
-    bundle = bundle_from_session(tmp_path / "ticket.zip", s, exchanges=list(s.log) + list(cc.log), usage_days=14,
-                                 newrelic=True, secrets=cc.tokens.secrets())
+    # one ticket, one source: the real-org session's exchanges make their own bundle
+    real = unzip_texts(bundle_from_session(tmp_path / "real.zip", cc, newrelic=True).path)
+    assert "REAL ORG" in real["summary.md"].decode()
+    bundle = bundle_from_session(tmp_path / "ticket.zip", s, usage_days=14, newrelic=True,
+                                 secrets=cc.tokens.secrets())
     files = unzip_texts(bundle.path)
+    with pytest.raises(ValueError, match="more than one place"):
+        bundle_from_session(tmp_path / "mixed.zip", s, exchanges=list(s.log) + list(cc.log))
     assert {"summary.md", "exchanges.jsonl", "session.har", "repro.sh", "repro.py", "manifest.json",
             "redaction-report.json", "newrelic-events.json"} <= set(files)
     assert sum(n.startswith("charts/") and n.endswith(".png") for n in files) >= 5
     assert any(n.startswith("data/") for n in files)
     digits = [re.sub(r"\D", "", n) for n in CANARY_NUMBERS]
-    for name, data in files.items():
+    for name, data in [*files.items(), *(("real/" + k, v) for k, v in real.items())]:
         text = data.decode("utf-8", "replace")
         assert CANARY_SECRET not in text and token not in text, name
         for tok in cc.tokens.secrets():

@@ -44,11 +44,14 @@ def parse_body(text: str) -> ParsedBody:
         strict_error = exc
     except RecursionError:
         return ParsedBody(text, error="The body is nested too deeply to read")
+    except ValueError:   # Python refuses integers of more than 4,300 digits; no server reads one either
+        return ParsedBody(text, error="A number in the body has more than 4,300 digits: nothing reads it as a "
+                          "number", hint="Numbers to dial go in quotes, as text: \"phoneNumber\": \"+13175550100\".")
     repaired, repairs = repair(text)
     if repairs:
         try:
             return ParsedBody(text, value=json.loads(repaired), ok=True, repairs=repairs)
-        except (json.JSONDecodeError, RecursionError):
+        except (ValueError, RecursionError):
             pass
     return ParsedBody(text, error=f"Not valid JSON: {strict_error.msg}", line=strict_error.lineno,
                       column=strict_error.colno, hint=_hint(text))
