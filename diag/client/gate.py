@@ -340,7 +340,7 @@ class SafetyGate:
         for k, v in request.headers.items():
             if k.strip().lower() in ("authorization", "proxy-authorization") and v.strip().lower().startswith("basic"):
                 return True
-        views = [request.url, unquote_plus(request.url)]
+        views = _decoded_views(request.url)
         for k, v in request.headers.items():
             views.append(f"{k}: {v}")
             if str(k).lower() in ("authorization", "accept", "content-type"):   # the session's own, set by it
@@ -357,13 +357,19 @@ class SafetyGate:
                 decoded = _decode(content)
             except UnicodeDecodeError:
                 decoded = content.decode("utf-8", "replace")
-            views += [decoded, unquote_plus(decoded)]
+            views += _decoded_views(decoded)
         text = "\n".join(views)
         text += "\n" + re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
         low = text.lower()
         if any(word in low for word in _SECRET_WORDS):
             return True
-        return any(secret and secret in text for secret in (self._secrets() if self._secrets else ()))
+        squeezed = "".join(low.split())
+        for secret in (self._secrets() if self._secrets else ()):
+            # any case, broken across lines, or inside base64 without a Basic prefix
+            if secret and (secret.lower() in low or len(secret) >= 8 and secret.lower() in squeezed
+                           or any(core in text for core in _base64_cores(secret))):
+                return True
+        return False
 
     @property
     def confirms_writes(self) -> bool:
@@ -551,6 +557,28 @@ def normal_path(path: str) -> str:
 
 
 _SECRET_WORDS = ("client_secret", "client_assertion")
+
+
+def _decoded_views(text: str) -> list[str]:
+    """`text` and its percent-decodings, repeated while they change (a secret escaped twice is still sent)."""
+    views = [text]
+    for _ in range(4):
+        nxt = unquote_plus(views[-1])
+        if nxt == views[-1]:
+            break
+        views.append(nxt)
+    return views
+
+
+def _base64_cores(secret: str) -> list[str]:
+    """The middle of the secret's base64 encoding at each alignment: the same whatever surrounds it."""
+    cores = []
+    for shift in range(3):
+        enc = base64.b64encode(b"\0" * shift + secret.encode()).decode()
+        core = enc[(shift * 4 + 2) // 3 + 1:-3]
+        if len(core) >= 8:
+            cores += [core, core.replace("+", "-").replace("/", "_")]
+    return cores
 
 
 class GatedTransport:

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from diag.core import __version__
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
-from diag.core.exchange import Exchange
+from diag.core.exchange import Exchange, LogSource
 from diag.core.numbers import _SEP
 from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
 
@@ -82,6 +82,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     now = now or dt.datetime.now(dt.timezone.utc)
     bundle_id = "dg" + _secrets.token_hex(5)   # letters first: an all-digit id would read as a phone number
     exchanges = list(exchanges)
+    LogSource.of(exchanges)   # one ticket, one source: mixed exchanges are refused (ValueError)
     secrets = [s for s in secrets if s]
     redactor = Redactor(secrets)
     pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
@@ -133,10 +134,11 @@ def check_target(out: Path, *, overwrite: bool, inputs: Iterable[str | Path] = (
     out = Path(out)
     for given in inputs:
         try:
-            if out.exists() and Path(given).exists() and out.resolve().samefile(Path(given).resolve()):
-                raise FileExistsError(f"{out} is the log the bundle is made from: choose another --out")
+            same = out.exists() and Path(given).exists() and out.resolve().samefile(Path(given).resolve())
         except OSError:
-            continue
+            same = False
+        if same:
+            raise FileExistsError(f"{out} is the log the bundle is made from: choose another --out")
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists: choose another name, or replace it on purpose (--force, "
                               "overwrite=True)")

@@ -27,6 +27,14 @@ class ConnectModel:
         return [SIMULATOR] + list(REGIONS)
 
     def connect(self, region: str, client_id: str = "", client_secret: str = "", token: str = "") -> None:
+        # Pasting adds spaces and line breaks around a credential; inside it they mean a broken paste. Either way
+        # the message names the field and the place, never the text.
+        token, client_secret = token.strip(), client_secret.strip()
+        for name, value in (("token", token), ("secret", client_secret)):
+            inside = next((i for i, ch in enumerate(value) if ch.isspace() or not ch.isprintable()), None)
+            if inside is not None:
+                raise ValueError(f"The pasted {name} has a line break or space {inside} characters in: it was cut "
+                                 "when copied. Paste it again as one line.")
         if region == SIMULATOR:
             session = self.connector()
         else:
