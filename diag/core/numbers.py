@@ -572,7 +572,8 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
             continue
         if len(_NOT_DIGITS.sub("", _clean(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
             continue   # dates, alone or with a few digits beside them
-        if _IP_LIKE.fullmatch(raw) or _DECIMAL.fullmatch(raw) or _glued_to_letters(text, start, end):
+        if (_IP_LIKE.fullmatch(raw) and all(int(part) <= 255 for part in raw.split("."))) \
+                or _DECIMAL.fullmatch(raw) or _glued_to_letters(text, start, end):
             continue
         out.append((start, end))
     return out

@@ -40,7 +40,7 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
 SECRET_KEY = re.compile(r"(secret|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session[_-]?(?:id|key))", re.IGNORECASE)
 # An ErrorBody's `code` ("bad.request") and OAuth's error names are not authorization codes.
-ERROR_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[A-Za-z_]+|\d{1,4}")
+ERROR_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[a-z]+(?:_[a-z]+)+|\d{1,4}")
 _SP = r"(?:\s|%20|\+)+"   # a space, also as a URL or form writes it
 BEARER = re.compile(rf"(?i)\bbearer{_SP}[A-Za-z0-9._~+/=-]{{8,}}")
 BASIC = re.compile(rf"(?i)\bbasic{_SP}[A-Za-z0-9+/=]{{8,}}")
@@ -55,6 +55,8 @@ _B64 = "A-Za-z0-9+/=_-"
 
 def is_secret_name(name: str, value: Any = None) -> bool:
     low = unquote(str(name)).strip().lower()
+    if low.startswith("x-") and len(low) > 2:   # X-Password, X-Code: a custom header named like the field
+        low = low[2:]
     flat = low.replace("-", "").replace("_", "")
     if flat == "code":
         return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
