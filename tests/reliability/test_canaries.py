@@ -107,3 +107,46 @@ def test_every_other_output(canary_world, tmp_path, capsys, monkeypatch):
         for s in secrets:
             assert s not in text
     assert re.sub(r"\D", "", CANARY_NUMBER) not in re.sub(r"[\s().-]", "", captured.out.split("wrote", 1)[1])
+
+
+TYPE_CANARIES = '''
+import ipywidgets as _w
+from ipywidgets.widgets.widget import _instances as _all
+_CANARIES = {CANARIES!r}
+_typed = 0
+for _x in list(_all.values()):   # credentials into every credential input; the rest keep their demo values
+    if isinstance(_x, _w.Password) and not _x.disabled:
+        _x.value = _CANARIES[_typed % len(_CANARIES)]
+        _typed += 1
+for _x in list(_all.values()):   # every action a person could take with those values in place
+    if isinstance(_x, _w.Button) and not _x.disabled:
+        try:
+            _x.click()
+        except Exception:
+            pass
+print("typed", _typed)
+'''
+
+
+def test_saved_notebooks_with_widget_state_hold_no_typed_credential(tmp_path, monkeypatch):
+    """Every notebook, executed, with credential canaries typed into every input (malformed tokens included) and
+    every button pressed, saved with its widget state: the file holds none of them."""
+    for var in ("GENESYS_CLOUD_REGION", "GENESYS_CLOUD_CLIENT_ID", "GENESYS_CLOUD_CLIENT_SECRET",
+                "GENESYS_CLOUD_ACCESS_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    token = "CANARYTOKENnb0a1b2c3d4e5f6a7b8c9d"
+    canaries = [token, token[:14] + "\n" + token[14:], "Bearer " + token, CANARY_SECRET, " " + CANARY_SECRET + "\n"]
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(TYPE_CANARIES.replace("{CANARIES!r}", repr(canaries))))
+        NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}},
+                       store_widget_state=True).execute()
+        typer = nb.cells.pop()   # the test's own cell (its source holds the canaries), not the notebook's
+        assert "typed" in json.dumps(typer.get("outputs", [])), path.name
+        assert "typed 0" not in json.dumps(typer.get("outputs", [])) or not path.name.startswith("01"), path.name
+        saved = tmp_path / path.name
+        nbformat.write(nb, saved)
+        text = saved.read_text()
+        assert "application/vnd.jupyter.widget-state+json" in json.dumps(nb.metadata), path.name
+        for piece in (token, token[:14], token[14:], CANARY_SECRET):
+            assert piece not in text, (path.name, piece)
