@@ -102,8 +102,9 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     replayable = [dict(r, refused=_replay_refusal(e)) for r, e in zip(records, exchanges)]
     files["repro.sh"] = repro_sh(replayable, variables).encode()
     files["repro.py"] = repro_py(replayable, variables).encode()
-    for name, frame in (frames or {}).items():
-        files[f"data/{name}.csv"] = clean_text(frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z")).encode()
+    for name, frame in (frames or {}).items():   # text columns cleaned; counts and measurements are data
+        files[f"data/{name}.csv"] = _clean_frame(frame, clean_text).to_csv(
+            index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
     for name, fig in (figures or {}).items():
         for fmt in ("png", "svg"):
             buf = io.BytesIO()
@@ -127,6 +128,15 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     files["manifest.json"] = json.dumps(manifest, indent=1).encode()
     path = _write_zip(out, files)
     return Bundle(path, {k: len(v) for k, v in files.items()}, manifest, report, summary, dict(pseudo.mapping))
+
+
+def _clean_frame(frame, clean_text):
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: clean_text(v) if isinstance(v, str) else v)
+    out.columns = [clean_text(str(c)) for c in out.columns]
+    return out
 
 
 def check_target(out: Path, *, overwrite: bool, inputs: Iterable[str | Path] = ()) -> None:
@@ -198,6 +208,8 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
 
     digits = {re.sub(r"\D", "", _clean(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
+    known = re.compile(r"(?<!\d)(?:" + "|".join(sorted(digits, key=len, reverse=True)) + r")(?!\d)") if digits \
+        else None
     people_re = people_pattern(people) if people else None
     for name, data in files.items():
         if name.endswith(".png"):
@@ -213,9 +225,12 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
                                      kind=kind)
         if name.startswith("charts/"):   # SVG path data is digits all the way down; charts draw no bodies
             continue
-        if digits:
+        if known:
+            # the digits of a pseudonymised number, standing on their own once separators are gone, or inside
+            # anything the pseudonymiser reads as a number (not inside a longer id: c1000000-0000-4000-...)
             flat = _FLATTEN.sub("", _clean(_ESCAPES.sub("", text)))
-            if any(d in flat for d in digits):
+            spans = [_NOT_DIGIT.sub("", _clean(_ESCAPES.sub("", text[a:b]))) for a, b in phone_spans(text)]
+            if known.search(flat) or any(d in sd for sd in spans for d in digits):
                 raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
                                      "written.", file=name, kind="phone number")
         if numbers and name in _FREE_TEXT_FILES and phone_spans(text):
@@ -227,6 +242,7 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
 
 
 _FREE_TEXT_FILES = ("exchanges.jsonl", "summary.md")
+_NOT_DIGIT = re.compile(r"\D")
 _FLATTEN = re.compile(_SEP)   # the separators a number is written with (as phone_spans reads them)
 
 

@@ -308,3 +308,15 @@ def test_a_cut_short_answer_keeps_its_correlation_id(sim, over_http):
 
 def test_the_regions_table_is_untouched():
     assert all("127.0.0.1" not in r.api_base for r in REGIONS.values())
+
+
+def test_a_pseudonymised_value_inside_a_longer_id_does_not_stop_the_export(tmp_path):
+    # found by the 1,000-exchange benchmark: "1000000000" pseudonymised, then "found" inside a client id
+    from diag.core.exchange import Exchange
+
+    ex = Exchange(seq=1, started="2026-11-28T03:00:00.000+00:00", method="GET", url="https://x/api/v2/usage",
+                  path="/api/v2/usage", template=None, request_headers={}, request_body=None, status=200,
+                  response_headers={"inin-ratelimit-allowed": "1000000000"},
+                  response_body={"clientId": "c1000000-0000-4000-8000-0000000000c1", "note": "call 3175550161"})
+    text = files_of(build_bundle(tmp_path / "t.zip", [ex]).path)["exchanges.jsonl"]
+    assert "c1000000-0000-4000-8000-0000000000c1" in text and "3175550161" not in text
