@@ -51,6 +51,8 @@ PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                         
 JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")             # "a": "b" in unparsed JSON
 HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")       # Name: value lines
 _B64 = "A-Za-z0-9+/=_-"
+B64_WORD = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])")
+CREDENTIAL_PAIR = re.compile(r"[\x21-\x39\x3b-\x7e]{1,200}:[\x21-\x7e]{1,200}")   # id:secret, printable
 
 
 def is_secret_name(name: str, value: Any = None) -> bool:
@@ -118,6 +120,8 @@ class Redactor:
             out, n = pattern.subn(REDACTED, out)
             if n:
                 self.counts[label] += n
+        if len(out) >= 12:
+            out = B64_WORD.sub(self._basic_pair, out)
         if "=" in out:
             out = PAIR.sub(self._pair, out)
         if '"' in out and ":" in out:
@@ -125,6 +129,18 @@ class Redactor:
         if ":" in out and "\n" in out or ":" in out and out.count(":") == 1:
             out = HEADER_LINE.sub(self._header_line, out)
         return out
+
+    def _basic_pair(self, m: re.Match) -> str:
+        """base64 of 'id:secret' (Basic credentials without their prefix) is a credential by its shape."""
+        word = m.group(0)
+        try:
+            decoded = base64.b64decode(word + "=" * (-len(word) % 4), validate=True).decode("ascii")
+        except ValueError:
+            return word
+        if not CREDENTIAL_PAIR.fullmatch(decoded):
+            return word
+        self.counts["basic auth (base64)"] += 1
+        return REDACTED
 
     def _pair(self, m: re.Match) -> str:
         value = m.group(3).strip('"')

@@ -320,3 +320,14 @@ def test_a_pseudonymised_value_inside_a_longer_id_does_not_stop_the_export(tmp_p
                   response_body={"clientId": "c1000000-0000-4000-8000-0000000000c1", "note": "call 3175550161"})
     text = files_of(build_bundle(tmp_path / "t.zip", [ex]).path)["exchanges.jsonl"]
     assert "c1000000-0000-4000-8000-0000000000c1" in text and "3175550161" not in text
+
+
+def test_basic_credentials_in_base64_without_their_prefix_are_redacted(sim, tmp_path):
+    import base64
+
+    blob = base64.b64encode(b"c1000000-0000-4000-8000-00000000cafe:CANARY-unknown-secret-9f").decode()
+    s = connect(simulator=sim)
+    s.send("POST", "/api/v2/usage/query", {"note": "auth " + blob})
+    s.send("POST", "/api/v2/usage/query", "creds=" + blob)
+    outputs = [json.dumps([e.to_dict() for e in s.log]), *bundle_files(s, tmp_path).values()]
+    assert not any(blob in text or blob[8:40] in text for text in outputs)

@@ -306,7 +306,7 @@ def test_command_line_simulator_prints_url_credentials_and_stops_on_sigterm(tmp_
     assert f"http://127.0.0.1:{port}" in text and "secret" in text and "demo user token" in text
     assert requests.get(f"http://127.0.0.1:{port}/__sim/state").status_code == 200
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(10) == 0
+    assert proc.wait(30) == 0
 
 
 @pytest.mark.parametrize("body", [{"phoneNumber": "+13175550100", "attributes": {"n": 1, "ok": True}},
