@@ -14,6 +14,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+if "DIAG_HOME" not in os.environ:   # benchmark sessions are not the person's: a throwaway workspace
+    import tempfile
+    os.environ["DIAG_HOME"] = tempfile.mkdtemp(prefix="diag-bench-home-")
 BENCHES = ["bench_setup", "bench_startup", "bench_doctor", "bench_contract", "bench_simulator", "bench_calls", "bench_gate", "bench_usage_frame", "bench_bundle",
            "bench_notebooks"]
 

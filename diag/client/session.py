@@ -42,6 +42,7 @@ from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequ
 from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog, header_count
 from diag.core.facts import CALL_PERMISSION, CALLS_DOCUMENTED_STATUSES, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
+from diag.core.workspace import new_session_log
 from diag.core.regions import REGIONS, Region, find_region
 from diag.core.server_model import grants
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
@@ -99,7 +100,7 @@ class Session:
                  retry_after_cap: float = RETRY_AFTER_CAP, max_429_resends: int = MAX_429_RESENDS,
                  get_retries: int = 3, timeout: float = 30, simulator=None, login_base: str | None = None,
                  transport=None, probe_hosts: frozenset[str] = frozenset(), hint: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, save: bool = True):
         self.api_base = api_base.rstrip("/")
         self.login_base = (login_base or self.api_base.replace("//api.", "//login.", 1)).rstrip("/")
         self.tokens = token_source
@@ -115,7 +116,7 @@ class Session:
         self.get_retries = get_retries
         self.timeout = timeout
         self.sleep = sleep
-        self.log = ExchangeLog()
+        self.log = ExchangeLog(autosave=new_session_log("simulator" if simulated else region) if save else None)
         self.redactor = Redactor(token_source.secrets())
         self.gate = SafetyGate(GatePolicy(
             self.api_base, self.login_base, region, real=not simulated,
@@ -179,6 +180,13 @@ class Session:
              headers: dict | None = None, confirm: Callable[[str], Any] | str | Confirmation | None = None,
              _findings: list[dict] | None = None) -> Exchange:
         """Send one request through the gate. Writes to a real org need `confirm` (see confirm_for)."""
+        attempts: list[Exchange] = []
+        try:
+            return self._send(method, path, body, params, headers, confirm, _findings, attempts)
+        finally:
+            self.log.persist(attempts)   # the workspace copy: each attempt once it is final
+
+    def _send(self, method, path, body, params, headers, confirm, _findings, attempts: list) -> Exchange:
         method = method.upper()
         platform_path(path)
         content = _encode(body)
@@ -187,6 +195,7 @@ class Session:
         attempt, resends_429, refreshed = 1, 0, False
         while True:
             ex = self._send_once(method, path, url, body, content, headers, attempt, confirmation, _findings)
+            attempts.append(ex)
             if ex.status == 401 and self.tokens.can_refresh and not refreshed:
                 refreshed = True
                 self.tokens.refresh()

@@ -92,10 +92,12 @@ class Exchange:
 class ExchangeLog:
     """Every exchange of a session, in order. Thread-safe appends; JSON lines on disk."""
 
-    def __init__(self, exchanges: Iterable[Exchange] = ()):
+    def __init__(self, exchanges: Iterable[Exchange] = (), autosave: str | Path | None = None):
         self._items: list[Exchange] = list(exchanges)
         self._lock = threading.Lock()
         self._last_seq = max((e.seq for e in self._items), default=0)
+        self.autosave: Path | None = Path(autosave) if autosave else None   # written as exchanges happen
+        self.autosave_error: str | None = None
 
     def append(self, ex: Exchange) -> Exchange:
         """Add `ex` and give it its number: assigned here, under the lock, so that numbers are unique."""
@@ -104,6 +106,24 @@ class ExchangeLog:
             ex.seq = self._last_seq
             self._items.append(ex)
         return ex
+
+    def persist(self, exchanges: Iterable[Exchange]) -> None:
+        """Append finished exchanges (notes and retries settled) to the autosave file: whole lines, one write,
+        0600. A failure to save is kept and shown, never raised into the call that was made."""
+        if self.autosave is None:
+            return
+        data = "".join(json.dumps(ex.to_dict(), ensure_ascii=False) + "\n" for ex in exchanges).encode()
+        if not data:
+            return
+        with self._lock:
+            try:
+                self.autosave.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.autosave, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                with os.fdopen(fd, "ab") as fh:
+                    fh.write(data)
+                self.autosave_error = None
+            except (OSError, ValueError) as exc:
+                self.autosave_error = f"could not save to {self.autosave}: {exc}"
 
     def __len__(self) -> int:
         return len(self._items)
@@ -115,7 +135,7 @@ class ExchangeLog:
         return self._items[i]
 
     def __repr__(self) -> str:
-        return f"<ExchangeLog {len(self)} exchange(s)>"
+        return f"<ExchangeLog {len(self)} exchange(s)" + (" autosaved" if self.autosave else "") + ">"
 
     def save(self, path: str | Path, append: bool = False, overwrite: bool = False) -> Path:
         """Write the log as JSON lines, readable by the owner only (0600), atomically: a crash leaves the old file

@@ -1,0 +1,128 @@
+"""The workspace: where diag keeps what a person made, outside any repository.
+
+`DIAG_HOME` (default `~/diag-work`) holds
+    sessions/<UTC time>_<source>.jsonl   every session's exchanges, saved as they happen (0600)
+    tickets/ticket-<UTC time>.zip        exported support bundles
+Set `DIAG_HOME=off` to save nothing (the session log stays in memory).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+HOME_VARIABLE = "DIAG_HOME"
+
+
+def home() -> Path | None:
+    """The workspace folder, or None when saving is switched off (DIAG_HOME=off)."""
+    value = os.environ.get(HOME_VARIABLE, "").strip()
+    if value.lower() in ("off", "none", "0"):
+        return None
+    return Path(value).expanduser() if value else Path.home() / "diag-work"
+
+
+def _folder(name: str) -> Path | None:
+    root = home()
+    if root is None:
+        return None
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)   # the person's own: not readable by others
+    folder = root / name
+    folder.mkdir(exist_ok=True, mode=0o700)
+    return folder
+
+
+def _stamp(now: dt.datetime | None = None) -> str:
+    return (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H-%M-%SZ")
+
+
+def new_session_log(source: str, now: dt.datetime | None = None) -> Path | None:
+    """A fresh log path for a session, named by time and source ("simulator", "eu_west_1")."""
+    folder = _folder("sessions")
+    if folder is None:
+        return None
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", source).strip("-")[:40] or "session"
+    path = folder / f"{_stamp(now)}_{slug}.jsonl"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{_stamp(now)}_{slug}-{n}.jsonl"
+    return path
+
+
+def new_ticket_path(now: dt.datetime | None = None) -> Path:
+    """Where an exported ticket goes by default (the workspace, else the current folder)."""
+    folder = _folder("tickets") or Path.cwd()
+    path = folder / f"ticket-{_stamp(now)}.zip"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"ticket-{_stamp(now)}-{n}.zip"
+    return path
+
+
+@dataclass(frozen=True)
+class SessionLog:
+    """A saved session log as the pickers show it."""
+    path: Path
+    source: str          # "simulator (no real calls)" or "REAL ORG <org> in <region>"
+    calls: int           # POST /api/v2/conversations/calls exchanges
+    exchanges: int
+    modified: dt.datetime
+
+    @property
+    def label(self) -> str:
+        when = self.modified.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return f"{when} · {self.source} · {self.calls} call(s), {self.exchanges} exchange(s)"
+
+
+def recent_logs(limit: int = 20, exclude: Path | None = None) -> list[SessionLog]:
+    """The workspace's session logs, newest first (unreadable lines are skipped here; loading says why)."""
+    folder = _folder("sessions")
+    if folder is None:
+        return []
+    paths = sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    out = []
+    for path in paths:
+        if exclude is not None and path.resolve() == Path(exclude).resolve():
+            continue
+        info = describe(path)
+        if info is not None and info.exchanges:
+            out.append(info)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def describe(path: Path) -> SessionLog | None:
+    calls = count = 0
+    simulated, regions, orgs = set(), set(), set()
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                try:
+                    data = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(data, dict):
+                    continue
+                count += 1
+                simulated.add(bool(data.get("simulated", True)))
+                regions.add(str(data.get("region")))
+                if data.get("org_id"):
+                    orgs.add(str(data["org_id"]))
+                calls += (data.get("method") == "POST" and data.get("template") == "/api/v2/conversations/calls"
+                          and not data.get("superseded"))
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    except OSError:
+        return None
+    if simulated == {True}:
+        source = "simulator (no real calls)"
+    elif len(regions) == 1 and simulated == {False}:
+        source = f"REAL ORG {orgs.pop() if len(orgs) == 1 else ''} in {regions.pop()}".replace("  ", " ")
+    else:
+        source = "mixed sources"
+    return SessionLog(path, source, calls, count, modified)
