@@ -206,13 +206,22 @@ def cmd_call(args: argparse.Namespace) -> int:
         return _refused(str(exc), args.json)
     except DiagError as exc:
         return _fail(str(exc), args.json)
+    trace = None
+    if args.follow and ex.ok and isinstance(ex.response_body, dict) and ex.response_body.get("id"):
+        if not args.json:
+            print(f"{session.label}: POST {ex.path} -> {ex.status}  correlation id {ex.correlation_id}")
+            print(f"  created conversation {ex.response_body['id']}; following it (up to {args.follow_timeout:g} s)")
+        trace = session.follow_call(ex.response_body["id"], timeout=args.follow_timeout)
     if args.log:
         session.log.save(args.log, append=True)
     if args.json:
         print(json.dumps({"status": ex.status, "correlationId": ex.correlation_id, "errorCode": ex.error_code,
                           "explanation": ex.explanation, "findings": ex.findings, "rateLimit": ex.rate_limit,
                           "target": session.label, "notes": ex.notes, "transportError": ex.transport_error,
-                          "conversationId": (ex.response_body or {}).get("id") if ex.ok else None}))
+                          "conversationId": (ex.response_body or {}).get("id") if ex.ok else None,
+                          "followed": trace.to_dict() if trace is not None else None}))
+    elif trace is not None:
+        print("  " + trace.text().replace("\n", "\n  "))
     else:
         print(f"{session.label}: POST {ex.path} -> {ex.status or 'no answer'}  correlation id {ex.correlation_id}")
         if ex.rate_limit:
@@ -223,6 +232,8 @@ def cmd_call(args: argparse.Namespace) -> int:
             print(f"  {ex.error_code or ''} {ex.explanation}")
         for n in ex.notes:
             print(f"  note: {n}")
+    if trace is not None and not (trace.ended and trace.connected):
+        return EXIT_FINDINGS   # created, but the call did not connect (busy, no answer, failed) or did not end
     return EXIT_OK if ex.ok else EXIT_FINDINGS
 
 
@@ -272,21 +283,32 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from diag.app.ticket import bundle_from_session
+    from diag.core import workspace
     from diag.core.errors import DiagError
     from diag.core.exchange import ExchangeLog, LogSource
     from diag.reports.bundle import bundle_from_log, check_target
 
-    if Path(args.out).is_dir():
-        return _fail(f"--out {args.out} is a folder: give the zip's file name, e.g. {Path(args.out) / 'ticket.zip'}",
-                     False)
+    if args.list:
+        logs = workspace.recent_logs()
+        if not logs:
+            print(f"no session logs in {workspace.home() or '(DIAG_HOME=off)'} yet")
+        for i, info in enumerate(logs, 1):
+            print(f"{i:>3}. {info.label}\n     {info.path}")
+        return EXIT_OK
+    log_path = _pick_log(args.log)
+    if log_path is None and args.log:
+        return _fail(f"--log {args.log}: no such session log (see `diag bundle --list`)", False)
+    out = Path(args.out) if args.out else workspace.new_ticket_path()
+    if out.is_dir():
+        return _fail(f"--out {out} is a folder: give the zip's file name, e.g. {out / 'ticket.zip'}", False)
     try:
-        exchanges = list(ExchangeLog.load(args.log)) if args.log else []
+        exchanges = list(ExchangeLog.load(log_path)) if log_path else []
         if not exchanges and not args.usage_days:
-            return _fail("nothing to bundle: give --log SAVED_LOG (from `diag call --log`) and/or --usage-days N",
-                         False)
+            return _fail("nothing to bundle: give --log SAVED_LOG (a file, `latest`, or a number from `diag bundle "
+                         "--list`) and/or --usage-days N", False)
         source = LogSource.of(exchanges)     # the log says where it was recorded; mixed sources are refused
         options = {"keep_numbers": args.keep_numbers, "keep_people": args.keep_people, "newrelic": args.newrelic,
-                   "overwrite": args.force, "inputs": [args.log] if args.log else []}
+                   "overwrite": args.force, "inputs": [log_path] if log_path else []}
         if args.usage_days:   # usage needs a connection; a saved log alone does not
             if source and not source.simulated and not args.region:
                 return _fail(f"the log is from {source.label}: its usage charts come from the same org; add "
@@ -295,22 +317,40 @@ def cmd_bundle(args: argparse.Namespace) -> int:
             if source and source.simulated and (args.region or "simulator") != "simulator":
                 return _fail(f"the log is from the simulator but --region {args.region} names a real org: a ticket "
                              "shows one source; leave out --region, or use a log recorded there", False)
-            check_target(Path(args.out), overwrite=args.force, inputs=options["inputs"])   # before asking the org
-            bundle = bundle_from_session(args.out, _session(args), exchanges=exchanges, usage_days=args.usage_days,
+            check_target(out, overwrite=args.force, inputs=options["inputs"])   # before asking the org
+            bundle = bundle_from_session(out, _session(args), exchanges=exchanges, usage_days=args.usage_days,
                                          **options)
         else:
-            bundle = bundle_from_log(args.out, exchanges, **options)
+            bundle = bundle_from_log(out, exchanges, **options)
     except FileExistsError as exc:
         return _fail(str(exc), False)
     except OSError as exc:
-        return _fail(f"cannot read or write {exc.filename or args.log}: {exc.strerror or exc}", False)
+        return _fail(f"cannot read or write {exc.filename or log_path}: {exc.strerror or exc}", False)
     except (ValueError, DiagError) as exc:
         return _fail(str(exc), False)
-    print(f"wrote {bundle.path} ({len(bundle.files)} files); redacted: "
-          + (", ".join(f"{k} x{v}" for k, v in bundle.redaction_report["redacted"].items()) or "nothing"))
-    print()
-    print(bundle.summary)
+    replaced = bundle.redaction_report["redacted"]
+    print(f"wrote {bundle.path}")
+    print(f"  {bundle.headline}; redacted: "
+          + (", ".join(f"{k} x{v}" for k, v in replaced.items()) or "nothing"))
+    if args.print_summary:
+        print()
+        print(bundle.summary)
     return EXIT_OK
+
+
+def _pick_log(given: str | None):
+    """A path, `latest`, or N (the Nth newest session log in the workspace)."""
+    from pathlib import Path
+
+    from diag.core import workspace
+
+    if not given:
+        return None
+    if given == "latest" or given.isdigit() and not Path(given).exists():
+        logs = workspace.recent_logs()
+        index = 0 if given == "latest" else int(given) - 1
+        return logs[index].path if 0 <= index < len(logs) else None
+    return Path(given)
 
 
 def _port(text: str) -> int:
@@ -356,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="confirm a real call without asking")
     p.add_argument("--json", action="store_true")
     p.add_argument("--log", help="append the exchanges to this saved log (JSON lines)")
+    p.add_argument("--follow", action="store_true", help="follow the created call to its end and say how it ended "
+                                                         "(exit 1 unless it connected)")
+    p.add_argument("--follow-timeout", type=float, default=60, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_call)
 
     p = sub.add_parser("usage", help="API usage (responses by status class) as a table, CSV and PNG")
@@ -372,8 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_usage)
 
     p = sub.add_parser("bundle", help="export a support-ticket zip (redacted; numbers pseudonymised)")
-    p.add_argument("--out", required=True, help="the zip to write")
-    p.add_argument("--log", help="a saved exchange log (JSON lines, from `diag call --log`)")
+    p.add_argument("--out", help="the zip to write (default: a new ticket in the workspace, $DIAG_HOME/tickets)")
+    p.add_argument("--log", help="a saved exchange log: a file, `latest`, or N from --list (the workspace's "
+                                 "session logs, newest first)")
+    p.add_argument("--list", action="store_true", help="list the workspace's session logs, newest first")
+    p.add_argument("--print-summary", action="store_true", help="also print the whole summary.md")
     p.add_argument("--usage-days", type=int, help="add usage charts and data for the last N days")
     p.add_argument("--keep-numbers", action="store_true", help="keep phone numbers instead of pseudonyms")
     p.add_argument("--keep-people", action="store_true", help="keep names and e-mail addresses instead of "

@@ -543,6 +543,12 @@ class CallTrace:
     explanation: str | None = None
     problem: str | None = None
 
+    def to_dict(self) -> dict:
+        return {"conversationId": self.conversation_id, "ended": self.ended, "connected": self.connected,
+                "disconnectType": self.disconnect_type, "errorInfo": self.error_info,
+                "explanation": self.explanation, "problem": self.problem,
+                "changes": [{"seconds": t, "purpose": p, "state": st} for t, p, st in self.changes]}
+
     def text(self) -> str:
         lines = [f"Call {self.conversation_id}:"]
         lines += [f"  +{t:5.2f}s  {purpose:<9} {state}" for t, purpose, state in self.changes]
@@ -641,7 +647,7 @@ def shared_simulator():
     with _shared_lock:
         if _shared_sim is None:
             from diag.sim import Simulator
-            _shared_sim = Simulator(seed=1)
+            _shared_sim = Simulator(seed=1, fresh_ids=True)   # each run its own conversation ids
         return _shared_sim
 
 

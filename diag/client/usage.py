@@ -51,6 +51,7 @@ class UsageQuery:
         if start < HISTORY_START:
             raise UsageQueryError(f"the interval starts {start:%Y-%m-%d}, before API usage history begins "
                                   f"({HISTORY_START:%Y-%m-%d}); ask for less.", field="days" if days else "interval")
+        granularity = next((g for g in GRANULARITIES if g.lower() == str(granularity).strip().lower()), granularity)
         if granularity not in GRANULARITIES:
             raise UsageQueryError(f"granularity {granularity!r} is not one of {', '.join(GRANULARITIES)}.",
                                   field="granularity")

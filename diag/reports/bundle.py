@@ -66,6 +66,7 @@ class Bundle:
     redaction_report: dict
     summary: str
     pseudonyms: dict[str, str] = field(default_factory=dict, repr=False)   # never written to the bundle
+    headline: str = ""                    # one line: source, requests, statuses, first error code
 
 
 def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str = "simulator",
@@ -127,7 +128,17 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
     files["manifest.json"] = json.dumps(manifest, indent=1).encode()
     path = _write_zip(out, files)
-    return Bundle(path, {k: len(v) for k, v in files.items()}, manifest, report, summary, dict(pseudo.mapping))
+    return Bundle(path, {k: len(v) for k, v in files.items()}, manifest, report, summary, dict(pseudo.mapping),
+                  _headline(records, source))
+
+
+def _headline(records: list[dict], source: str) -> str:
+    final = _final(records)
+    statuses = Counter(str(r["status"] or "no answer") for r in final)
+    codes = Counter(r["error_code"] for r in final if isinstance(r.get("error_code"), str))
+    return (f"{source}: {len(final)} request(s), " + (", ".join(f"{k} x{v}" for k, v in sorted(statuses.items()))
+                                                     or "none")
+            + (f"; errors {', '.join(f'{k} x{v}' for k, v in codes.most_common(3))}" if codes else ""))
 
 
 def _clean_frame(frame, clean_text):
@@ -355,12 +366,11 @@ def _replay_base(final: list[dict]) -> str | None:
     """The recorded API base when it is a Genesys region's (or the in-process simulator's); else None, and the
     scripts ask for GENESYS_CLOUD_API (a saved log could point the token at any host)."""
     from diag.core.regions import REGIONS
-    from diag.sim import IN_PROCESS_BASE
 
     if not final:
         return None
     base = _base_and_path(str(final[0]["url"]))[0]
-    known = {r.api_base for r in REGIONS.values()} | {IN_PROCESS_BASE}
+    known = {r.api_base for r in REGIONS.values()}   # the in-process simulator has no address to replay to
     return base if base in known else None
 
 
@@ -398,9 +408,10 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
              "# Every NUMBER_n must be a full E.164 number; emergency and short numbers are refused (exit 3), from",
              "# libphonenumber's emergency patterns per country calling code (EMERGENCY below).",
              "set -u",
+             "mkdir -p responses   # each answer's body is kept here, as sent",
              f'API="${{GENESYS_CLOUD_API:-{base}}}"' if base else
              ': "${GENESYS_CLOUD_API:?set GENESYS_CLOUD_API to your region API base URL (the log named no Genesys '
-             'region)}"; API="$GENESYS_CLOUD_API"',
+             'region; for the simulator, the URL that python -m diag sim prints)}"; API="$GENESYS_CLOUD_API"',
              ': "${GENESYS_CLOUD_ACCESS_TOKEN:?set GENESYS_CLOUD_ACCESS_TOKEN to a valid token}"',
              "declare -A EMERGENCY=(" + " ".join(
                  f"[{cc}]='{pat.replace('(?:', '(').replace(chr(92) + 'd', '[0-9]')}'" for cc, pat in table.items())
@@ -441,7 +452,7 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
         cid = r["correlation_id"] if isinstance(r["correlation_id"], str) else ""
         lines.append("# " + _comment(f"{i}. {_label(r)} -> recorded status {r['status']}"
                                      + (f", correlation id {cid}" if cid else "")))
-        cmd = f'curl -sS -o /dev/null -w "STATUS {i} %{{http_code}}\\n" -X {shlex.quote(r["method"])} "$API"{shlex.quote(path)} ' \
+        cmd = f'curl -sS -o "responses/{i}.json" -w "STATUS {i} %{{http_code}} (body in responses/{i}.json)\\n" -X {shlex.quote(r["method"])} "$API"{shlex.quote(path)} ' \
               f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"'
         if r["request_body"] is not None and not isinstance(r["request_body"], str):
             cmd += ' -H "Content-Type: application/json" --data ' + _shell_body(
@@ -527,6 +538,9 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
     lines += ["]", "", "for i, (method, path, text, recorded) in enumerate(REQUESTS, 1):",
               "    kwargs = {\"json\": body(text)} if text is not None else {}",
               "    r = requests.request(method, API + path, headers=HEADERS, timeout=30, **kwargs)",
+              "    os.makedirs('responses', exist_ok=True)",
+              "    with open(os.path.join('responses', f'{i}.json'), 'w', encoding='utf-8') as fh:",
+              "        fh.write(r.text)   # the answer as sent, for the ticket",
               '    print(f"STATUS {i} {r.status_code} (recorded {recorded}) correlation id "',
               '          f"{r.headers.get(\'ININ-Correlation-Id\')}")', ""]
     return "\n".join(lines)

@@ -25,9 +25,12 @@ IN_PROCESS_BASE = "https://api.simulator.invalid"
 
 class Simulator:
     def __init__(self, seed: int = 1, port: int = 0, host: str = "127.0.0.1", region: str = "simulator",
-                 overrides: dict[str, Any] | None = None, clock=time.time):
+                 overrides: dict[str, Any] | None = None, clock=time.time, fresh_ids: bool = False):
         self.org: SimOrg = load_org(overrides)
         self.state = SimState(self.org, seed, clock)
+        if fresh_ids:   # the org and its history stay the seed's; conversation ids differ per process
+            import secrets
+            self.state.reseed_ids(secrets.randbits(64))
         self.region = region
         self.app = SimApp(self.state, region)
         self._address = (host, port)

@@ -403,7 +403,7 @@ def _answer(sim: "SimApp", req: Request, body, caller: Caller, user) -> tuple:
 
 
 def _place(sim: "SimApp", req: Request, body: dict, user) -> tuple:
-    call_id = sim.state.new_id()
+    call_id = sim.state.new_conversation_id()
     number = body.get("phoneNumber")
     if not number and body.get("participants"):
         number = next((p.get("address") for p in body["participants"] if p.get("address")), None)

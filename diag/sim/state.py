@@ -56,6 +56,18 @@ class SimState:
         self.call_attempts = 0              # every POST that reached a call endpoint
         self._rng = random.Random(seed)
 
+    def reseed_ids(self, nonce: int) -> None:
+        """Conversation ids from their own sequence (tokens stay the seed's: demo tokens are stable)."""
+        with self.lock:
+            self._conversation_rng = random.Random(f"{id(self)}:{nonce}")
+
+    def new_conversation_id(self) -> str:
+        rng = getattr(self, "_conversation_rng", None)
+        if rng is None:
+            return self.new_id()
+        with self.lock:
+            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
     def new_id(self) -> str:
         with self.lock:
             return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))

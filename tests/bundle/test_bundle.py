@@ -217,7 +217,11 @@ def test_cli_bundle_from_a_saved_log(tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["bundle", "--out", str(tmp_path / "t.zip"), "--log", str(log)]) == 0
     out = capsys.readouterr().out
-    assert "wrote" in out and "+13175550142" not in out and "PN" in out
+    assert out.startswith(f"wrote {tmp_path / 't.zip'}") and len(out.splitlines()) == 2   # path + one line
+    assert "simulator (no real calls): 1 request(s), 200 x1" in out
+    assert cli.main(["bundle", "--out", str(tmp_path / "s.zip"), "--log", str(log), "--print-summary"]) == 0
+    out = capsys.readouterr().out
+    assert "+13175550142" not in out and "PN" in out and "# Genesys Cloud API diagnosis" in out
     assert zipfile.ZipFile(tmp_path / "t.zip").testzip() is None
     assert cli.main(["bundle", "--out", str(tmp_path / "u.zip")]) == 2
 
