@@ -33,17 +33,22 @@ def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchang
 
 
 def usage_charts(session, days: int) -> tuple[dict, dict]:
+    """(chart makers, frames) of the last `days` of usage: the bundle draws each chart from its cleaned frames."""
     from diag.client.usage import UsageQuery, outbound_frame, query_usage, ratelimit_frame
-    from diag.reports import charts
 
     q = UsageQuery.build(days=days, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
     poll = {"poll_interval": 0.2 if session.simulated else 5.0, "progress": False}
-    usage = query_usage(session, q, **poll)
-    rl = ratelimit_frame(session, q.interval)
-    ob = outbound_frame(session, q.interval)
-    figures = {"status_classes": charts.status_classes_over_time(usage, session.label, q.label),
-               "top_endpoints": charts.top_endpoints(usage, session.label, q.label),
-               "clients": charts.clients_comparison(usage, session.label, q.label),
-               "rate_limit_pressure": charts.ratelimit_pressure(rl, usage, session.label, q.label),
-               "outbound_outcomes": charts.outbound_outcomes(ob, session.label, q.label)}
-    return figures, {"usage": usage, "rate_limits": rl, "outbound": ob}
+    frames = {"usage": query_usage(session, q, **poll), "rate_limits": ratelimit_frame(session, q.interval),
+              "outbound": outbound_frame(session, q.interval)}
+    return usage_chart_makers(session.label, q.label), frames
+
+
+def usage_chart_makers(source: str, span: str) -> dict:
+    """The five usage charts as functions of the frames {"usage", "rate_limits", "outbound"}."""
+    from diag.reports import charts
+
+    return {"status_classes": lambda f: charts.status_classes_over_time(f["usage"], source, span),
+            "top_endpoints": lambda f: charts.top_endpoints(f["usage"], source, span),
+            "clients": lambda f: charts.clients_comparison(f["usage"], source, span),
+            "rate_limit_pressure": lambda f: charts.ratelimit_pressure(f["rate_limits"], f["usage"], source, span),
+            "outbound_outcomes": lambda f: charts.outbound_outcomes(f["outbound"], source, span)}

@@ -300,7 +300,10 @@ class Session:
                       region=self.region, simulated=self.simulated, attempt=attempt,
                       org_id=None if self.simulated or self._org is None else self._org.id)
         if CALL_PATHS.match(path) and method == "POST":
-            ex.findings = findings if findings is not None else self._findings(shown)
+            # after the body: values its secret-named keys held are known to the redactor, so the doctor's
+            # messages that quote them lose them too
+            ex.findings = [{k: red.text(v) if isinstance(v, str) else v for k, v in f.items()}
+                           for f in (findings if findings is not None else self._findings(shown))]
         request = Request(method, url, headers, content, self.timeout, confirmation)
         t0 = time.perf_counter()
         try:

@@ -147,11 +147,17 @@ class ExchangeLog:
         exists = path.exists()
         if exists and not (append or overwrite):
             raise FileExistsError(f"{path} exists: append to it, or replace it on purpose (overwrite=True)")
-        head = path.read_bytes() if exists and append else b""
         lines = "".join(json.dumps(ex.to_dict(), ensure_ascii=False) + "\n" for ex in self).encode()
-        if head and not head.endswith(b"\n"):
-            head += b"\n"
-        write_private(path, head + lines)
+        if exists and append:
+            _check_is_log(path)
+            # one write with O_APPEND: through symlinks, beside other writers, never a half line
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            with os.fdopen(fd, "ab") as fh:
+                if path.stat().st_size and not _ends_with_newline(path):
+                    lines = b"\n" + lines
+                fh.write(lines)
+            return path
+        write_private(path, lines)
         return path
 
     @classmethod
@@ -247,6 +253,26 @@ def _not_an_exchange(data) -> str | None:
     except (ValueError, RecursionError):
         return "it is nested too deeply"
     return None
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) == b"\n"
+
+
+def _check_is_log(path: Path) -> None:
+    """Appending goes only onto a diag log (or an empty file): another tool's file would stop loading."""
+    with path.open("rb") as fh:
+        first = fh.readline(1_000_000).strip()
+    if not first:
+        return
+    try:
+        problem = _not_an_exchange(json.loads(first))
+    except ValueError:
+        problem = "its first line is not JSON"
+    if problem:
+        raise ValueError(f"{path} is not a diag exchange log ({problem}): nothing was appended")
 
 
 def write_private(path: Path, data: bytes) -> None:

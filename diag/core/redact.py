@@ -36,11 +36,14 @@ PERSON = re.compile(r"\b(?:user|agent|customer|person|email)-\d+\b")       # ...
 SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "codeverifier", "clientsecret",
                           "clientassertion", "assertion", "password", "pwd", "pin", "passphrase", "passcode",
                           "otp", "sessionid", "sessionkey", "sid", "authorization", "proxyauthorization",
-                          "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse"})
+                          "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
+                          "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
+                          "xamzsecuritytoken", "ocpapimsubscriptionkey"})
 SECRET_KEY = re.compile(r"(secret|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
-                        r"assertion|credential|cookie|private[_-]?key|session[_-]?(?:id|key))", re.IGNORECASE)
+                        r"assertion|credential|cookie|private[_-]?key|session[_-]?(?:id|key)|signature|"
+                        r"subscription[_-]?key)", re.IGNORECASE)
 # An ErrorBody's `code` ("bad.request") and OAuth's error names are not authorization codes.
-ERROR_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[a-z]+(?:_[a-z]+)+|\d{1,4}")
+ERROR_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[a-z]+(?:[-_][a-z]+)+|\d{1,4}")
 _SP = r"(?:\s|%20|\+)+"   # a space, also as a URL or form writes it
 BEARER = re.compile(rf"(?i)\bbearer{_SP}[A-Za-z0-9._~+/=-]{{8,}}")
 BASIC = re.compile(rf"(?i)\bbasic{_SP}[A-Za-z0-9+/=]{{8,}}")
@@ -51,6 +54,8 @@ PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                         
 JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")             # "a": "b" in unparsed JSON
 HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")       # Name: value lines
 _B64 = "A-Za-z0-9+/=_-"
+_INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
+_GAP = "[\\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]*"   # what a paste can put inside a secret
 B64_WORD = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])")
 CREDENTIAL_PAIR = re.compile(r"[\x21-\x39\x3b-\x7e]{1,200}:[\x21-\x7e]{1,200}")   # id:secret, printable
 
@@ -90,7 +95,7 @@ class Redactor:
         self._secrets.sort(key=len, reverse=True)
         if len(secret) >= 8:
             # the same secret broken across lines or spaces when pasted, in any case
-            self._split[secret] = re.compile(r"\s*".join(re.escape(c) for c in secret), re.IGNORECASE)
+            self._split[secret] = re.compile(_GAP.join(re.escape(c) for c in secret), re.IGNORECASE)
             # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
             # each of the three alignments is the same whatever surrounds it
             for shift in range(3):
@@ -107,7 +112,7 @@ class Redactor:
                 self.counts["known secret"] += out.count(s)
                 out = out.replace(s, REDACTED)
         if self._split:
-            flat = "".join(out.split()).lower()
+            flat = _INVISIBLE.sub("", "".join(out.split())).lower()
             for s, pattern in self._split.items():
                 if s.lower() in flat:
                     out, n = pattern.subn(REDACTED, out)
@@ -186,6 +191,8 @@ class Redactor:
                 if secret:
                     out[k] = REDACTED
                     self.counts[f"key {k.lower()}"] += 1
+                    if isinstance(v, (str, int)) and len(str(v)) >= 8 and not str(v).isalpha():
+                        self.add(str(v))   # the same value quoted elsewhere (a finding, a message) goes too
                 else:
                     out[k] = self.value(v, depth + 1)
             return out
@@ -206,6 +213,21 @@ class Redactor:
 # ---- pseudonyms -----------------------------------------------------------------------------------
 
 _LINE_BREAKS = re.compile(r"[\n\r]")
+_ESCAPED = re.compile(r"%(?:2[Bb]|40|20)")
+_UNESCAPED = {"%2B": "+", "%40": "@", "%20": " "}
+
+
+_ALWAYS_PERSON = {"calleridname", "aniname", "dnisname", "callername", "calleename", "contactname", "fullname",
+                  "firstname", "lastname", "displayname"}
+_NAME_KEYS = {"name", "username"} | _ALWAYS_PERSON
+# Words of Genesys' own vocabulary that a person's name can hold ("Avery Agent"): never replaced on their own.
+_VOCABULARY = {"agent", "user", "customer", "external", "station", "phone", "queue", "call", "calls", "client",
+               "desktop", "admin", "test", "demo", "support", "service", "sales", "team", "bot", "system"}
+
+
+def name_parts(name: str) -> list[str]:
+    """The parts of a person's name that stand for them on their own (Avery in "Avery's WebRTC phone")."""
+    return [w for w in re.split(r"[\s,]+", name) if len(w) >= 3 and w[:1].isupper() and w.lower() not in _VOCABULARY]
 
 
 def people_pattern(names) -> re.Pattern:
@@ -215,10 +237,10 @@ def people_pattern(names) -> re.Pattern:
     return re.compile(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)")
 
 
-EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?![\w-])")
+EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}[@\uff20][\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 # Keys whose integer values are sizes and counts, never numbers to dial.
-_METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|ms|bytes|seconds|millis|duration|version|"
-                         r"limit|allowed|reset|index|seq|status|time|offset|page)s?$")
+_METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|bytes|seconds|millis|duration|version|limit|allowed|"
+                         r"reset|index|seq|status|time|offset|page|requests|stats|epoch|length|ms$|exp$|At$|_at$)")
 
 
 class Pseudonymiser:
@@ -233,6 +255,8 @@ class Pseudonymiser:
         self.people_mapping: dict[str, str] = {}   # name or e-mail -> pseudonym
         self._kinds: Counter = Counter()
         self._people_re: re.Pattern | None = None
+        self.parts_mapping: dict[str, str] = {}    # a first or last name on its own -> the person's pseudonym
+        self._parts_re: re.Pattern | None = None
         self.counts: Counter = Counter()
 
     def __repr__(self) -> str:
@@ -269,31 +293,38 @@ class Pseudonymiser:
             return value
         if norm not in self.people_mapping:
             self._kinds[kind] += 1
-            self.people_mapping[norm] = f"{kind}-{sum(self._kinds.values())}"
+            self.people_mapping[norm] = alias = f"{kind}-{sum(self._kinds.values())}"
             self._people_re = None
+            if kind != "email":
+                for part in name_parts(" ".join(value.split())):
+                    self.parts_mapping.setdefault(part, alias)
+                self._parts_re = None
         if count:
             self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
         return self.people_mapping[norm]
 
     def learn_people(self, value: Any, path: str = "") -> None:
-        """Find the people in a Genesys answer or request (users/me, conversation participants, callerIdName)
-        before any text is pseudonymised, so that their names are replaced in free text too."""
+        """Find the people in a Genesys answer or request (users/me, conversation participants and destinations,
+        caller id names) before any text is pseudonymised, so that their names are replaced in free text too."""
         if not self.people:
             return
         if isinstance(value, dict):
             purpose = str(value.get("purpose") or "").lower()
             kind = ("customer" if purpose in ("external", "customer", "outbound") else
                     "agent" if purpose in ("agent", "user", "acd") else None)
-            if "/users" in path and ("email" in value or "username" in value):
-                kind = kind or "user"
+            if kind is None and ("/users" in path and ("email" in value or "username" in value)):
+                kind = "user"
+            if kind is None and ("address" in value or "participantType" in value or "state" in value
+                                 and "id" in value and "name" in value and "/conversations" in path):
+                kind = "person"   # a destination or participant without a purpose
             for k, v in value.items():
                 low = str(k).lower()
                 if isinstance(v, str) and v.strip():
                     if low in ("email", "username") and EMAIL.fullmatch(v.strip()):
                         self.person(v, "email", count=False)
-                    elif low == "calleridname":
+                    elif low in _ALWAYS_PERSON:
                         self.person(v, "person", count=False)
-                    elif low in ("name", "username", "displayname", "firstname", "lastname", "fullname") and kind:
+                    elif low in _NAME_KEYS and kind:
                         self.person(v, kind, count=False)
                 else:
                     self.learn_people(v, path)
@@ -307,6 +338,8 @@ class Pseudonymiser:
         from diag.core import numbers
 
         out = value
+        if "%" in out:   # a number or address in a query string: %2B is '+', %40 is '@'
+            out = _ESCAPED.sub(lambda m: _UNESCAPED[m.group(0).upper()], out)
         if self.people:
             if "@" in out:
                 out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)
@@ -314,12 +347,21 @@ class Pseudonymiser:
                 if self._people_re is None:
                     self._people_re = people_pattern(self.people_mapping)
                 out = self._people_re.sub(lambda m: self._known_person(m.group(0)), out)
+            if self.parts_mapping:
+                if self._parts_re is None:   # case-sensitive: "Avery", not "avery" inside a word or an id
+                    words = sorted(self.parts_mapping, key=len, reverse=True)
+                    self._parts_re = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])")
+                out = self._parts_re.sub(lambda m: self._part(m.group(0)), out)
         if self.numbers:
             spans = numbers.phone_spans(_LINE_BREAKS.sub(" ", out) if lines else out)   # same length, same places
             for start, end in reversed(spans):
                 self.counts["phone number"] += 1
                 out = out[:start] + self.pseudonym(out[start:end]) + out[end:]
         return out
+
+    def _part(self, found: str) -> str:
+        self.counts["name (part)"] += 1
+        return self.parts_mapping[found]
 
     def _known_person(self, found: str) -> str:
         alias = self.people_mapping[" ".join(found.split()).lower()]
@@ -328,14 +370,15 @@ class Pseudonymiser:
         return alias
 
     def value(self, value: Any, key: str = "") -> Any:
-        if isinstance(value, dict):
-            return {k: self.value(v, str(k)) for k, v in value.items()}
+        if isinstance(value, dict):   # keys too: a number or e-mail can be a key ({"+13175550161": "x"})
+            return {(self.text(k) if isinstance(k, str) else k): self.value(v, str(k)) for k, v in value.items()}
         if isinstance(value, list):
             return [self.value(v, key) for v in value]
         if isinstance(value, str):
             return self.text(value, lines=True)
-        if (self.numbers and isinstance(value, int) and not isinstance(value, bool)
-                and 10 ** 6 <= abs(value) < 10 ** 18 and not _METRIC_KEY.search(key)):
+        whole = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e18 else value
+        if (self.numbers and isinstance(whole, int) and not isinstance(whole, bool)   # 13175550161.0 dials too
+                and 10 ** 6 <= abs(whole) < 10 ** 18 and not _METRIC_KEY.search(key)):
             self.counts["phone number (JSON integer)"] += 1
-            return self.pseudonym(str(abs(value)))
+            return self.pseudonym(str(abs(whole)))
         return value

@@ -36,7 +36,7 @@ from diag.core import __version__
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource
-from diag.core.numbers import _SEP
+from diag.core.numbers import _SEP, phone_spans
 from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
 
 NR_EVENT_TYPE = "DiagApiExchange"
@@ -74,7 +74,9 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
                  keep_numbers: bool = False, keep_people: bool = False, newrelic: bool = False,
                  secrets: Iterable[str] = (), notes: Iterable[str] = (), now: dt.datetime | None = None,
                  overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> Bundle:
-    """Build the zip at `out`. `figures` are matplotlib figures by name, `frames` DataFrames by name.
+    """Build the zip at `out`. `frames` are DataFrames by name; `figures` are, by name, functions that draw a
+    matplotlib figure from the cleaned frames (preferred: their labels hold pseudonyms), or figures already drawn
+    (their titles and legends are cleaned; they must not draw personal data on their axes).
 
     An existing `out` is replaced only with overwrite=True, and never when it is one of `inputs` (a log the
     bundle is made from)."""
@@ -103,14 +105,17 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     replayable = [dict(r, refused=_replay_refusal(e)) for r, e in zip(records, exchanges)]
     files["repro.sh"] = repro_sh(replayable, variables).encode()
     files["repro.py"] = repro_py(replayable, variables).encode()
-    for name, frame in (frames or {}).items():   # text columns cleaned; counts and measurements are data
-        files[f"data/{name}.csv"] = _clean_frame(frame, clean_text).to_csv(
-            index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
+    cleaned = {name: _clean_frame(frame, clean_text) for name, frame in (frames or {}).items()}
+    for name, frame in cleaned.items():   # text columns cleaned; counts and measurements are data
+        files[f"data/{name}.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
     for name, fig in (figures or {}).items():
-        for fmt in ("png", "svg"):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
-            files[f"charts/{name}.{fmt}"] = buf.getvalue()   # figures draw frames, never raw request bodies
+        if callable(fig):   # a chart drawn here, from the cleaned frames: its labels hold pseudonyms only
+            fig = fig(cleaned)
+        with _cleaned_labels(fig, clean_text):   # titles, ticks and legends: client names, templates, numbers
+            for fmt in ("png", "svg"):
+                buf = io.BytesIO()
+                fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
+                files[f"charts/{name}.{fmt}"] = buf.getvalue()
     if newrelic:
         files["newrelic-events.json"] = json.dumps(newrelic_events(records, bundle_id), indent=1).encode()
     summary = clean_text(summary_md(records, exchanges, source=source, now=now, figures=list(figures or {}),
@@ -123,6 +128,11 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
               "phone_numbers_pseudonymised": len(pseudo.mapping), "people_pseudonymised": len(pseudo.people_mapping),
               "numbers_kept": keep_numbers, "people_kept": keep_people, "not_covered": NOT_COVERED}
     files["redaction-report.json"] = json.dumps(report, indent=1).encode()
+    if not keep_numbers:   # the records' own text (not their counts and sizes) holds no number left
+        for text in _strings_of(records):
+            if phone_spans(text):
+                raise RedactionError("A phone number survived pseudonymisation in exchanges.jsonl; nothing was "
+                                     "written.", file="exchanges.jsonl", kind="phone number")
     _verify(files, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
             [] if keep_people else list(pseudo.people_mapping), secrets)
     manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
@@ -142,12 +152,38 @@ def _headline(records: list[dict], source: str) -> str:
 
 
 def _clean_frame(frame, clean_text):
+    """Every text cell cleaned (whatever pandas calls a text column); counts, measurements and times kept."""
+    import pandas as pd
+
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: clean_text(v) if isinstance(v, str) else v)
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series) \
+                or pd.api.types.is_bool_dtype(series):
+            continue
+        out[column] = series.map(lambda v: clean_text(v) if isinstance(v, str) else v)
     out.columns = [clean_text(str(c)) for c in out.columns]
     return out
+
+
+class _cleaned_labels:
+    """Every text a figure draws, cleaned for the export and put back afterwards (the panel keeps its view)."""
+
+    def __init__(self, fig, clean_text):
+        from matplotlib.text import Text
+
+        self.texts = [(t, t.get_text()) for t in fig.findobj(Text)]
+        self.clean_text = clean_text
+
+    def __enter__(self):
+        for t, original in self.texts:
+            if original:
+                t.set_text(self.clean_text(original))
+        return self
+
+    def __exit__(self, *exc):
+        for t, original in self.texts:
+            t.set_text(original)
 
 
 def check_target(out: Path, *, overwrite: bool, inputs: Iterable[str | Path] = ()) -> None:
@@ -252,7 +288,20 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
                                      "was written.", file=name, kind="personal data")
 
 
-_FREE_TEXT_FILES = ("exchanges.jsonl", "summary.md")
+_FREE_TEXT_FILES = ("summary.md",)
+
+
+def _strings_of(value: Any):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(k, str):
+                yield k
+            yield from _strings_of(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings_of(v)
+    elif isinstance(value, str):
+        yield value
 _NOT_DIGIT = re.compile(r"\D")
 _FLATTEN = re.compile(_SEP)   # the separators a number is written with (as phone_spans reads them)
 

@@ -331,3 +331,76 @@ def test_basic_credentials_in_base64_without_their_prefix_are_redacted(sim, tmp_
     s.send("POST", "/api/v2/usage/query", "creds=" + blob)
     outputs = [json.dumps([e.to_dict() for e in s.log]), *bundle_files(s, tmp_path).values()]
     assert not any(blob in text or blob[8:40] in text for text in outputs)
+
+
+# ---- the second red-team pass ---------------------------------------------------------------------------
+
+def test_client_names_reach_neither_csv_nor_chart(sim, tmp_path):
+    from diag.app.ticket import usage_chart_makers, usage_charts
+
+    s = connect(simulator=sim)
+    s.call({"phoneNumber": NUMBER})
+    makers, frames = usage_charts(s, 7)
+    canary = "desk of zelda.canary@example.com +1 317 555 0161"
+    frames["usage"] = frames["usage"].assign(clientName=canary)     # pandas' own string dtype, not object
+    b = build_bundle(tmp_path / "t.zip", list(s.log), frames=frames, figures=usage_chart_makers(s.label, "7 days"))
+    with zipfile.ZipFile(b.path) as z:
+        assert "desk of email-" in z.read("data/usage.csv").decode()   # the client is there, pseudonymised
+        for n in z.namelist():
+            text = z.read(n).decode("utf-8", "replace")
+            assert "zelda.canary" not in text, n
+            if n.endswith(".csv"):
+                assert not digits_anywhere(text, NATIONAL), n
+    # the chart is drawn from the cleaned frame: its labels carry the pseudonym (matplotlib writes SVG text as
+    # paths, so the label is checked on the figure the maker draws)
+    from matplotlib.text import Text
+    fig = makers["clients"]({"usage": frames["usage"].assign(clientName="desk of email-1")})
+    fig.canvas.draw()
+    assert any("email-1" in t.get_text() for t in fig.findobj(Text))
+
+
+def test_query_strings_people_and_keys_are_pseudonymised(sim, tmp_path):
+    s = connect(simulator=sim)
+    s.send("GET", "/api/v2/users/me", params={"q": "+13175550161", "email": "zelda.canary@example.com"})
+    s.send("POST", CALLS, {"participants": [{"address": "+13175550162", "name": "Zelda Canaryname"}]})
+    s.send("POST", "/api/v2/usage/query", {"attributes": {"+13175550163": "x"}, "callerId": 13175550164.0,
+                                           "note": "Canaryname, Zelda called"})
+    for name, text in bundle_files(s, tmp_path).items():
+        assert "canary" not in text.lower(), name
+        if not name.startswith("charts/"):
+            for n in ("3175550161", "3175550162", "3175550163", "3175550164"):
+                assert not digits_anywhere(text, n), (name, n)
+
+
+def test_findings_never_quote_a_value_its_key_made_secret(sim, tmp_path):
+    s = connect(simulator=sim)
+    ex = s.call({"phoneNumber": NUMBER, "attributes": {"password": 12345678, "signature": "sig-CANARY-77"}})
+    text = json.dumps(ex.to_dict()) + "".join(bundle_files(s, tmp_path).values())
+    assert "12345678" not in text and "sig-CANARY-77" not in text
+
+
+def test_large_metrics_never_make_an_export_impossible(tmp_path):
+    from diag.core.exchange import Exchange
+
+    ex = Exchange(seq=1, started="2026-11-28T03:00:00.000+00:00", method="POST",
+                  url="https://api.mypurecloud.com/api/v2/analytics/conversations/aggregates/query",
+                  path="/api/v2/analytics/conversations/aggregates/query", template=None, request_headers={},
+                  request_body={"interval": "2026-11-01/2026-11-28"}, status=200,
+                  response_body={"results": [{"stats": {"sum": 98765432, "max": 3600123, "count": 12345678}}],
+                                 "total": 2345678, "pageCount": 1234567}, simulated=False, region="us_east_1")
+    text = files_of(build_bundle(tmp_path / "t.zip", [ex]).path)["exchanges.jsonl"]
+    assert "98765432" in text and "3600123" in text
+
+
+def test_appending_follows_symlinks_and_refuses_other_files(sim, tmp_path):
+    s = connect(simulator=sim)
+    s.call({"phoneNumber": NUMBER})
+    real = s.log.save(tmp_path / "real.jsonl")
+    (tmp_path / "link.jsonl").symlink_to(real)
+    s.log.save(tmp_path / "link.jsonl", append=True)
+    assert (tmp_path / "link.jsonl").is_symlink() and len(ExchangeLog.load(real)) == 2 * len(s.log)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="not a diag exchange log"):
+        s.log.save(other, append=True)
+    assert other.read_text() == "a,b\n1,2\n"

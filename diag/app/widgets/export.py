@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from diag.app.widgets.common import error_html, run_safely
+from diag.app.ticket import usage_chart_makers
 from diag.reports.bundle import build_bundle
 
 
@@ -32,11 +33,14 @@ class ExportModel:
         return list(self.dashboard.figures) if self.dashboard is not None and self.dashboard.figures else []
 
     def _build(self, path: Path):
-        figures = {n: f for n, f in (self.dashboard.figures.items() if self.dashboard else []) if n in self.selected_charts}
-        frames = {}
+        figures, frames = {}, {}
         if self.dashboard is not None and self.dashboard.usage is not None:
-            frames = {"usage": self.dashboard.usage, "rate_limits": self.dashboard.rate_limits,
+            # the bundle redraws the dashboard's charts from the cleaned frames (pseudonyms in every label)
+            frames = {"usage": self.dashboard.filtered(), "rate_limits": self.dashboard.rate_limits,
                       "outbound": self.dashboard.outbound}
+            makers = usage_chart_makers(self.session.label, self.dashboard.query.label)
+            figures = {n: makers.get(n, self.dashboard.figures.get(n)) for n in self.selected_charts
+                       if n in makers or n in self.dashboard.figures}
         chosen = [e for e in self.session.log if e.seq in set(self.selected_seqs)]
         if not chosen and not figures:
             raise ValueError("Choose at least one exchange or chart to export.")
