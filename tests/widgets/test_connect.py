@@ -12,7 +12,7 @@ def loopback_connector(*sims):
 
     def connector(region=None, **kw):
         if region is None:
-            return connect(simulator=sims[0])
+            return connect(simulator=kw.pop("simulator", sims[0]), **kw)
         return connect(region, regions=table, environ={}, dotenv=None, **kw)
     return connector
 
@@ -63,3 +63,45 @@ def test_pasted_user_token(sim):
         view.token.value = real.user_token("sam")
         view.button.click()
         assert "Sam NoStation (user token" in view.status.value and view.token.value == ""
+
+
+import pytest  # noqa: E402
+
+from diag.app.widgets.connect import PERSONAS  # noqa: E402
+
+
+@pytest.mark.parametrize("persona,status,code", [
+    (SIMULATOR, 200, None),
+    ("simulator: user without a station", 400, "conversation.error.no.user.station"),
+    ("simulator: user without the call permission", 403, "missing.any.permissions"),
+    ("simulator: client credentials", 400, "not.a.user")])
+def test_each_simulator_persona_reproduces_its_error_through_the_ui(sim, persona, status, code):
+    model = ConnectModel(connector=loopback_connector(sim))
+    composer = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}'))
+    model.listeners.append(composer.set_session)
+    view = ConnectView(model)
+    assert any(value == persona and (code or "places calls") in label for label, value in view.region.options)
+    view.region.value = persona
+    view.button.click()
+    assert view.error.value == "" and "simulator" in view.status.value
+    composer.send_button.click()
+    ex = composer.model.last_exchange
+    assert ex.status == status and ex.error_code == code
+    assert (code or "HTTP 200") in composer.result.value
+
+
+def test_credentials_typed_on_the_simulator_are_used_or_refused_never_ignored(sim):
+    view = ConnectView(ConnectModel(connector=loopback_connector(sim)))
+    view.client_id.value = "not-a-simulated-client"
+    view.client_secret.value = "whatever-secret"
+    view.button.click()
+    assert "simulator has no client with that id and secret" in view.error.value and view.model.session is None
+    c = sim.client()
+    view.client_id.value, view.client_secret.value = c.id, c.secret
+    view.button.click()
+    assert view.error.value == "" and "client credentials" in view.status.value
+
+
+def test_regions_are_listed_with_their_hosts():
+    labels = [label for label, _ in ConnectModel.regions()]
+    assert "eu_west_1 (mypurecloud.ie)" in labels and len(PERSONAS) == 4

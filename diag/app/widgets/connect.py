@@ -13,6 +13,13 @@ from diag.client.session import connect
 from diag.core.regions import REGIONS
 
 SIMULATOR = "simulator (no credentials)"
+# The simulator's people, each showing one error a support engineer meets (the simulator's org, diag/_data/sim).
+PERSONAS = {
+    SIMULATOR: ("avery", "Avery Agent: places calls"),
+    "simulator: user without a station": ("sam", "400 conversation.error.no.user.station"),
+    "simulator: user without the call permission": ("riley", "403 missing.any.permissions"),
+    "simulator: client credentials": ("client", "400 not.a.user (a client-credentials token cannot call)"),
+}
 
 
 class ConnectModel:
@@ -23,8 +30,11 @@ class ConnectModel:
         self.listeners: list[Callable] = []
 
     @staticmethod
-    def regions() -> list[str]:
-        return [SIMULATOR] + list(REGIONS)
+    def regions() -> list[tuple[str, str]]:
+        """(label, value): the simulator's personas with the error each shows, then every region with its host."""
+        return ([(f"{name} ({what})" if name != SIMULATOR else f"{name}: {what}", name)
+                 for name, (_, what) in PERSONAS.items()]
+                + [(f"{name} ({r.host.removeprefix('api.')})", name) for name, r in REGIONS.items()])
 
     def connect(self, region: str, client_id: str = "", client_secret: str = "", token: str = "") -> None:
         # Pasting adds spaces and line breaks around a credential; inside it they mean a broken paste. Either way
@@ -35,8 +45,8 @@ class ConnectModel:
             if inside is not None:
                 raise ValueError(f"The pasted {name} has a line break or space {inside} characters in: it was cut "
                                  "when copied. Paste it again as one line.")
-        if region == SIMULATOR:
-            session = self.connector()
+        if region in PERSONAS:
+            session = self._simulated(PERSONAS[region][0], client_id.strip(), client_secret, token)
         else:
             session = self.connector(region, client_id=client_id or None, client_secret=client_secret or None,
                                      token=token or None)
@@ -44,6 +54,31 @@ class ConnectModel:
         self.session = session
         for listener in self.listeners:
             listener(session)
+
+    def _simulated(self, persona: str, client_id: str, client_secret: str, token: str):
+        """The simulator as `persona`, or as the credentials typed, when the simulator knows them; typed
+        credentials it does not know are refused, never silently ignored."""
+        base = self.connector()
+        sim = getattr(base, "simulator", None)
+        if sim is None:
+            return base
+        if client_id or client_secret:
+            client = next((c for c in sim.org.clients.values() if c.id == client_id), None)
+            if client is None or client.secret is None or client.secret != client_secret:
+                raise ValueError("The simulator has no client with that id and secret (its clients are listed in "
+                                 "diag/_data/sim/org.json). For a real org, choose its region.")
+            return self.connector(simulator=sim, token=sim.state.mint("client_credentials", client.id, None).value)
+        if token:
+            if token not in sim.state.tokens:
+                raise ValueError("The simulator does not know that token. For a real org's token, choose its "
+                                 "region.")
+            return self.connector(simulator=sim, token=token)
+        if persona == "avery":
+            return base
+        if persona == "client":
+            client = next(c for c in sim.org.clients.values() if c.grant == "client_credentials" and c.secret)
+            return self.connector(simulator=sim, token=sim.state.mint("client_credentials", client.id, None).value)
+        return self.connector(simulator=sim, token=sim.user_token(persona))
 
     def status_html(self) -> str:
         if self.session is None:
@@ -58,7 +93,8 @@ class ConnectView:
         import ipywidgets as w
 
         self.model = m = model or ConnectModel()
-        self.region = w.Dropdown(description="Region", options=m.regions(), value=SIMULATOR)
+        self.region = w.Dropdown(description="Connect to", options=m.regions(), value=SIMULATOR,
+                                 layout=w.Layout(width="auto", max_width="95%"))
         self.client_id = w.Text(description="Client id", placeholder="OAuth client id (client credentials)")
         self.client_secret = w.Password(description="Secret", placeholder="never stored")
         self.token = w.Password(description="Token", placeholder="or paste a user access token")
