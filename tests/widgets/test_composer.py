@@ -1,3 +1,4 @@
+import re
 """Drive the composer panel from Python as a person would: type, paste, edit the form, Fix it, Send."""
 import json
 
@@ -78,7 +79,8 @@ def test_send_shows_status_correlation_id_and_rate_limit(view, sim):
     ex = view.model.last_exchange
     assert ex.status == 200
     assert "HTTP 200" in view.result.value and ex.correlation_id in view.result.value
-    assert "inin-ratelimit-allowed=300" in view.result.value
+    assert re.search(r"Rate limit: <span class='diag-ratelimit'>\d+ of 300 used, resets in \d+ s", view.result.value)
+    assert f"#{ex.seq}" in view.result.value and " UTC" in view.result.value
     assert ex.seq in [seq for _, seq in view.history.options]
     assert "simulator" in view.header.value and "Avery Agent" in view.header.value
 
@@ -128,7 +130,7 @@ def test_a_yes_is_never_sticky(real_org_session, sim):
     assert sim.calls_placed == 1 and "+13175550104" in view.confirm_text.value
     view.confirm_no.click()
     assert sim.calls_placed == 1 and view.model.pending is None
-    view.history.value = (view.model.last_exchange.seq,)   # a re-send asks again too
+    view.history.value = (view.history.options[0][1],)    # a re-send asks again too
     view.resend_button.click()
     assert sim.calls_placed == 1 and view.model.pending is not None
 

@@ -45,3 +45,18 @@ def run_safely(model, fn, *args) -> bool:
     except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
         model.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DiagError) else str(exc)
         return False
+
+
+def download_html(path, label: str = "Download the ticket") -> str:
+    """A download that works in JupyterLab and in Voila alike: the file inside the link (a data: URL), and where
+    it is on disk. Tickets are small (redacted JSON, HAR, charts)."""
+    import base64
+    from pathlib import Path
+
+    path = Path(path)
+    data = base64.b64encode(path.read_bytes()).decode()
+    return (f"<div class='diag-download'><a download='{html.escape(path.name)}' "
+            f"href='data:application/zip;base64,{data}' class='diag-download-link' "
+            f"style='font-weight:bold'>⬇ {html.escape(label)} ({path.stat().st_size // 1024 + 1} KB)</a>"
+            f"<br><span style='color:#555'>Saved at <code style='user-select:all'>{html.escape(str(path))}</code>"
+            "</span></div>")

@@ -102,10 +102,17 @@ class ComposerModel:
         self.pending = None            # the Intent awaiting a yes (org, region, destinations, body digest)
         self.pending_action: tuple = ()
         self.selected: list[int] = []
+        self.stale = False             # the body changed since the answer shown
+        self.trace = None              # how the last call ended (Follow)
+        self.ticket: list[int] = []    # exchange numbers chosen for the ticket
+        self.bundle = None             # the last exported ticket
+        self.show_plumbing = False     # history: token, identity, preflight and follow-up requests too
         self.set_text(text)
 
     # ---- the raw side ----
     def set_text(self, text: str) -> Report:
+        if text != self.text and self.last_exchange is not None:
+            self.stale = True    # the answer shown is for the earlier body
         self.text = text
         self.pending = None      # a changed body is a new question
         self.applied_notes = []
@@ -214,6 +221,7 @@ class ComposerModel:
 
     def _attempt(self, action: tuple, run, confirmation=None):
         self.pending = None
+        self.last_exchange, self.stale, self.trace = None, False, None   # never an old answer above a new question
         try:
             self.last_exchange = run(confirmation)
         except ConfirmationRequired as exc:
@@ -245,29 +253,84 @@ class ComposerModel:
                 f"Confirm</b>: {html.escape(self.pending.prompt())}</div>")
 
     def result_html(self) -> str:
+        from diag.app.widgets.response import response_html
+
+        out = response_html(self.last_exchange, self.target_label, stale=self.stale)
+        if self.trace is not None:
+            out += f"<pre class='diag-trace' style='white-space:pre-wrap'>{html.escape(self.trace.text())}</pre>"
+        return out
+
+    # ---- following the call, and the ticket ----
+    @property
+    def can_follow(self) -> bool:
         ex = self.last_exchange
-        if ex is None:
-            return ""
-        colour = "#1a9850" if ex.ok else "#b2182b"
-        parts = [f"<div class='diag-result'><b style='color:{colour}' class='diag-status'>HTTP "
-                 f"{ex.status or 'no answer'}</b> on {html.escape(self.target_label)}",
-                 f"<br>Correlation id: <code class='diag-correlation' style='user-select:all'>"
-                 f"{html.escape(ex.correlation_id or '-')}</code>"]
-        if ex.rate_limit:
-            parts.append("<br>Rate limit: " + ", ".join(f"{html.escape(k)}={html.escape(v)}"
-                                                          for k, v in ex.rate_limit.items()))
-        if ex.ok and isinstance(ex.response_body, dict):
-            parts.append(f"<br>Conversation <code>{html.escape(str(ex.response_body.get('id')))}</code> created.")
-        if ex.explanation:
-            parts.append(f"<br><b>{html.escape(ex.error_code or '')}</b> {html.escape(ex.explanation)}")
-        parts += [f"<br><i>{html.escape(n)}</i>" for n in ex.notes]
-        return "".join(parts) + "</div>"
+        return (ex is not None and ex.ok and ex.method == "POST" and isinstance(ex.response_body, dict)
+                and bool(ex.response_body.get("id")) and self.session is not None)
+
+    def follow(self, timeout: float = 60):
+        """Watch the call just created until it ends: its states as they change and how it ended."""
+        if not self.can_follow:
+            raise DiagError("Nothing to follow: send a call that Genesys created (HTTP 200) first.")
+        self.trace = self.session.follow_call(self.last_exchange.response_body["id"], timeout=timeout)
+        return self.trace
+
+    def add_to_ticket(self, seqs: list[int] | None = None) -> list[int]:
+        chosen = list(seqs) if seqs else ([self.last_exchange.seq] if self.last_exchange is not None else [])
+        if not chosen:
+            raise DiagError("Nothing to add: send a call, or select rows in History.")
+        for seq in chosen:
+            if seq not in self.ticket:
+                self.ticket.append(seq)
+        return self.ticket
+
+    def export_ticket(self, out=None):
+        """The ticket's exchanges (or, when none were added, the last answer) into a zip in the workspace."""
+        from diag.app.ticket import bundle_from_session
+        from diag.core.workspace import new_ticket_path
+
+        if self.session is None:
+            raise DiagError("Not connected.")
+        seqs = self.ticket or ([self.last_exchange.seq] if self.last_exchange is not None else [])
+        if not seqs:
+            raise DiagError("Nothing to export yet: send a call, then Add to ticket.")
+        chosen = [e for e in self.session.log if e.seq in set(seqs)]
+        self.bundle = bundle_from_session(out or new_ticket_path(), self.session, exchanges=chosen)
+        return self.bundle
+
+    def ticket_html(self) -> str:
+        from diag.app.widgets.common import download_html
+
+        parts = []
+        if self.ticket:
+            parts.append(f"<span class='diag-ticket'>Ticket: {len(self.ticket)} exchange(s) "
+                         f"({', '.join(f'#{n}' for n in self.ticket)})</span>")
+        if self.bundle is not None:
+            parts.append(download_html(self.bundle.path) + f"<span style='color:#555'>"
+                         f"{html.escape(self.bundle.headline)}</span>")
+        return "<br>".join(parts)
 
     def history_rows(self) -> list[tuple[str, int]]:
+        """Calls first: newest first, with date, time and zone; re-sends and retries marked. Plumbing (tokens,
+        identity, follow-up polls) only when asked."""
+        from diag.app.widgets.response import when
+
         if self.session is None:
             return []
-        return [(f"#{e.seq} {e.started[11:19]} {e.method} {e.template or e.path} -> {e.status or 'no answer'} "
-                 f"{e.error_code or ''}".strip(), e.seq) for e in self.session.log]
+        rows = []
+        for e in reversed(list(self.session.log)):
+            is_call = e.method == "POST" and (e.template or "").startswith("/api/v2/conversations/calls")
+            if not is_call and not self.show_plumbing:
+                continue
+            mark = " (retried)" if e.superseded else (f" (attempt {e.attempt})" if e.attempt > 1 else "")
+            ticket = " [ticket]" if e.seq in self.ticket else ""
+            rows.append((f"#{e.seq} {when(e)} {e.method} {e.template or e.path} -> {e.status or 'no answer'} "
+                         f"{e.error_code or ''}{mark}{ticket}".strip(), e.seq))
+        return rows
+
+    def selected_exchange(self):
+        if not self.selected or self.session is None:
+            return None
+        return next((e for e in self.session.log if e.seq == self.selected[0]), None)
 
 
 class ComposerView:
@@ -306,9 +369,18 @@ class ComposerView:
         self.send_button = w.Button(description="Send", button_style="primary", icon="phone")
         self.result = w.HTML()
         self.error = w.HTML()
-        self.history = w.SelectMultiple(options=[], rows=6, layout=w.Layout(width="100%"),
-                                        description="History")
-        self.resend_button = w.Button(description="Re-send selected", icon="repeat")
+        self.follow_button = w.Button(description="Follow the call", icon="eye", layout=w.Layout(width="auto"))
+        self.add_button = w.Button(description="Add to ticket", icon="plus", layout=w.Layout(width="auto"))
+        self.export_button = w.Button(description="Export ticket", icon="download", button_style="success",
+                                      layout=w.Layout(width="auto"))
+        self.ticket = w.HTML()
+        self.history = w.SelectMultiple(options=[], rows=6, layout=w.Layout(width="98%"))
+        self.plumbing = w.Checkbox(description="every request (tokens, identity, polls)", indent=False,
+                                   layout=w.Layout(width="auto"))
+        self.selected_view = w.HTML()
+        self.resend_button = w.Button(description="Re-send selected", icon="repeat", layout=w.Layout(width="auto"))
+        self.add_selected_button = w.Button(description="Add selected to ticket", icon="plus",
+                                            layout=w.Layout(width="auto"))
         self.raw.observe(self._on_text, names="value")
         self.mode.observe(self._on_mode, names="value")
         self.destination.observe(self._on_destination, names="value")
@@ -317,13 +389,23 @@ class ComposerView:
         self.resend_button.on_click(self._on_resend)
         self.confirm_yes.on_click(lambda _b: self._guarded(self.model.confirm_pending))
         self.confirm_no.on_click(lambda _b: self._guarded(self.model.cancel_pending))
-        self.history.observe(lambda c: setattr(self.model, "selected", list(c["new"])), names="value")
-        left = w.VBox([self.mode, self.destination, form], layout=w.Layout(width="50%"))
+        self.history.observe(self._on_select, names="value")
+        self.plumbing.observe(lambda c: self._guarded(setattr, self.model, "show_plumbing", c["new"]), names="value")
+        self.follow_button.on_click(lambda _b: self._guarded(self.model.follow))
+        self.add_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket))
+        self.add_selected_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket, self.model.selected))
+        self.export_button.on_click(lambda _b: self._guarded(self.model.export_ticket))
+        left = w.VBox([self.mode, self.destination, form], layout=w.Layout(width="50%", min_width="0"))
         right = w.VBox([w.HTML("<b>Raw JSON</b> (kept in sync with the form)"), self.raw],
-                       layout=w.Layout(width="50%"))
-        actions = w.HBox([self.fix_button, self.send_button])
-        self.widget = w.VBox([self.header, w.HBox([left, right]), self.findings, self.changes, actions, self.confirm,
-                              self.error, self.result, self.history, self.resend_button])
+                       layout=w.Layout(width="50%", min_width="0"))
+        actions = w.HBox([self.fix_button, self.send_button, self.follow_button, self.add_button,
+                          self.export_button], layout=w.Layout(flex_flow="row wrap"))
+        history = w.VBox([w.HTML("<b>History</b> (newest first; click a row to see its answer)"), self.plumbing,
+                          self.history, w.HBox([self.resend_button, self.add_selected_button],
+                                               layout=w.Layout(flex_flow="row wrap")), self.selected_view])
+        self.widget = w.VBox([self.header, w.HBox([left, right], layout=w.Layout(width="100%")), self.findings,
+                              self.changes, actions, self.confirm, self.error, self.result, self.ticket, history],
+                             layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-composer")
         self.refresh()
 
@@ -357,6 +439,10 @@ class ComposerView:
 
     def _on_send(self, _button=None) -> None:
         self._guarded(self.model.send)
+
+    def _on_select(self, change) -> None:
+        self.model.selected = list(change["new"])
+        self.refresh()
 
     def _on_resend(self, _button=None) -> None:
         for seq in list(self.model.selected):
@@ -395,5 +481,11 @@ class ComposerView:
         self.changes.value = ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>") if notes else ""
         self.error.value = error_html(m.last_error)
         self.result.value = m.result_html()
+        self.follow_button.disabled = not m.can_follow
+        self.add_button.disabled = m.last_exchange is None
+        self.export_button.disabled = m.session is None or not (m.ticket or m.last_exchange is not None)
+        self.ticket.value = m.ticket_html()
+        from diag.app.widgets.response import response_html
+        self.selected_view.value = response_html(m.selected_exchange())
         self.confirm_text.value = m.pending_html()
         self.confirm.layout.display = "flex" if m.pending is not None else "none"

@@ -1,0 +1,55 @@
+"""Issue #16's walk in notebook 01 alone, driven through the composer's widgets: a wrong body, Fix it, Send, the
+server's answer first, Follow, Add to ticket, Export, and a download that holds that call."""
+import base64
+import io
+import json
+import re
+import zipfile
+
+from diag.app.widgets.composer import ComposerModel, ComposerView
+from diag.client.session import connect
+
+WRONG = '{"to": {"phoneNumber": "+1 317 555 0100"}, "type": "external"}'
+
+
+def test_wrong_body_to_downloaded_ticket_in_the_composer(sim):
+    view = ComposerView(ComposerModel(WRONG, session=connect(simulator=sim)))
+    view.send_button.click()                                     # sent as it stands: the server's own answer
+    refused = view.model.last_exchange
+    assert refused.status == 400 and "HTTP 400 Bad Request" in view.result.value
+    assert refused.correlation_id in view.result.value
+    assert "diag-errorbody" in view.result.value and refused.response_body["message"][:20] in view.result.value
+    assert view.follow_button.disabled
+    view.fix_button.click()
+    assert "diag-stale" in view.result.value                     # the old answer is marked, not passed off
+    view.send_button.click()
+    created = view.model.last_exchange
+    assert created.status == 200 and "diag-stale" not in view.result.value
+    assert f"#{created.seq}" in view.result.value and " UTC" in view.result.value
+    assert not view.follow_button.disabled
+    view.follow_button.click()
+    assert view.model.trace is not None and view.model.trace.ended and "ended:" in view.result.value
+    view.add_button.click()
+    assert f"#{created.seq}" in view.ticket.value
+    view.export_button.click()
+    assert view.error.value == ""
+    link = re.search(r"href='data:application/zip;base64,([^']+)'", view.ticket.value)
+    assert link and "Saved at" in view.ticket.value
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(link.group(1)))) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        records = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
+    assert [r["correlation_id"] for r in records] == [created.correlation_id]
+    assert manifest["exchanges"] == 1 and "+13175550100" not in json.dumps(records)
+
+
+def test_history_shows_calls_first_and_plumbing_on_request(sim):
+    s = connect(simulator=sim)
+    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}', session=s))
+    s.send("GET", "/api/v2/users/me")
+    view.send_button.click()
+    rows = [label for label, _ in view.history.options]
+    assert len(rows) == 1 and "POST /api/v2/conversations/calls" in rows[0] and " UTC " in rows[0]
+    view.plumbing.value = True
+    assert any("GET /api/v2/users/me" in label for label, _ in view.history.options)
+    view.history.value = (view.history.options[-1][1],)      # a click shows that row's answer
+    assert "diag-response" in view.selected_view.value
