@@ -190,7 +190,8 @@ def test_call_progresses_to_its_configured_outcome(sim, number, final, dtype, er
         if ext["state"] == "disconnected":
             break
         time.sleep(0.03)
-    assert seen[0] == "dialing" and seen[-1] == final
+    order = ["dialing", "contacting", "connected", "disconnected"]   # a loaded machine may poll past dialing
+    assert [order.index(x) for x in seen] == sorted(order.index(x) for x in seen) and seen[-1] == final
     assert ext["disconnectType"] == dtype and ext["address"] == number
     assert (ext.get("errorInfo") or {}).get("code") == error
     if error is None:
