@@ -32,9 +32,11 @@ $(VENV)/.test: requirements-test.txt $(VENV)/.lab
 setup: $(VENV)/.lab
 setup-test: $(VENV)/.test
 
+# JupyterLab opens your copies in the workspace ($$DIAG_HOME, default ~/diag-work): its saves never dirty the
+# repository's notebooks (which stay output-free for `make test`).
 lab: setup
 	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	    --ServerApp.root_dir=notebooks
+	    --ServerApp.root_dir="$$($(PY) -m diag notebooks)"
 
 # Three workers on two cores: many tests wait on sockets, subprocesses and sleeps, so a third keeps both busy.
 test: setup-test

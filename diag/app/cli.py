@@ -338,6 +338,24 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from diag.core import workspace
+
+    source = Path(args.source) if args.source else Path(__file__).resolve().parents[2] / "notebooks"
+    if not source.is_dir():
+        return _fail(f"no notebooks at {source}", False)
+    try:
+        folder, written = workspace.notebook_copies(source)
+    except (OSError, ValueError) as exc:
+        return _fail(str(exc), False)
+    for name in written:
+        print(f"diag: copied {name}", file=sys.stderr)
+    print(folder)
+    return EXIT_OK
+
+
 def _pick_log(given: str | None):
     """A path, `latest`, or N (the Nth newest session log in the workspace)."""
     from pathlib import Path
@@ -413,6 +431,11 @@ def build_parser() -> argparse.ArgumentParser:
     _target_options(p)
     p.add_argument("--poll-interval", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_usage)
+
+    p = sub.add_parser("notebooks", help="copy the notebooks into the workspace (what `make lab` opens) and "
+                                          "print that folder")
+    p.add_argument("--source", default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_notebooks)
 
     p = sub.add_parser("bundle", help="export a support-ticket zip (redacted; numbers pseudonymised)")
     p.add_argument("--out", help="the zip to write (default: a new ticket in the workspace, $DIAG_HOME/tickets)")

@@ -3,6 +3,8 @@
 `DIAG_HOME` (default `~/diag-work`) holds
     sessions/<UTC time>_<source>.jsonl   every session's exchanges, saved as they happen (0600)
     tickets/ticket-<UTC time>.zip        exported support bundles
+    notebooks/                           the notebooks `make lab` opens: your copies, so that JupyterLab's saves
+                                         never touch the repository's clean ones
 Set `DIAG_HOME=off` to save nothing (the session log stays in memory).
 """
 from __future__ import annotations
@@ -126,3 +128,31 @@ def describe(path: Path) -> SessionLog | None:
     else:
         source = "mixed sources"
     return SessionLog(path, source, calls, count, modified)
+
+
+def notebook_copies(source: Path) -> tuple[Path, list[str]]:
+    """Copy the repository's notebooks into the workspace for JupyterLab. A copy that exists is never
+    overwritten: when the repository's version is newer, it is added beside it as '<name> (new version).ipynb'.
+    Returns the folder and what was written."""
+    import hashlib
+    import shutil
+
+    root = home()
+    if root is None:
+        raise ValueError("DIAG_HOME=off: there is no workspace to copy the notebooks into")
+    folder = root / "notebooks"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for nb in sorted(Path(source).glob("*.ipynb")):
+        target = folder / nb.name
+        digest = hashlib.sha256(nb.read_bytes()).hexdigest()
+        marker = folder / f".{nb.stem}.source-sha256"
+        if not target.exists():
+            shutil.copyfile(nb, target)
+            written.append(nb.name)
+        elif marker.exists() and marker.read_text().strip() != digest:
+            newer = folder / f"{nb.stem} (new version).ipynb"
+            shutil.copyfile(nb, newer)
+            written.append(newer.name)
+        marker.write_text(digest)
+    return folder, written
