@@ -11,43 +11,87 @@ from diag.app.ticket import usage_chart_makers
 from diag.reports.bundle import build_bundle
 
 
+THIS_SESSION = "this session"
+
+
 class ExportModel:
-    def __init__(self, session, dashboard=None, out_dir: str | Path = "."):
+    """What goes into the ticket: the exchanges of this session or of a saved session log (the workspace's, newest
+    first), the dashboard's charts, and the options; the zip goes to the workspace's tickets folder."""
+
+    def __init__(self, session, dashboard=None, out_dir: str | Path | None = None):
+        from diag.core.workspace import home
+
         self.session = session
         self.dashboard = dashboard
-        self.out_dir = Path(out_dir)
-        self.selected_seqs: list[int] = [e.seq for e in session.log]
-        self.selected_charts: list[str] = list(self.available_charts())
+        self.out_dir = Path(out_dir) if out_dir else ((home() / "tickets") if home() else Path.cwd())
+        self.source = THIS_SESSION
         self.keep_numbers = False
+        self.keep_people = False
         self.newrelic = False
         self.summary = ""
         self.redaction_report: dict = {}
         self.last_path: Path | None = None
         self.last_error: str | None = None
+        self.bundle = None
+        if not len(session.log):   # a fresh kernel: the newest saved session is what the person means
+            logs = self.sources()
+            if len(logs) > 1:
+                self.source = logs[1][1]
+        self.selected_seqs: list[int] = [e.seq for e in self.exchanges()]
+        self.selected_charts: list[str] = list(self.available_charts())
+
+    def sources(self) -> list[tuple[str, str]]:
+        """(label, value): this session, then the workspace's session logs newest first, with source and calls."""
+        from diag.core.workspace import recent_logs
+
+        own = self.session.log.autosave
+        return [(f"{THIS_SESSION} ({self.session.label}, {len(self.session.log)} exchange(s))", THIS_SESSION)] + [
+            (info.label, str(info.path)) for info in recent_logs(exclude=own)]
+
+    def set_source(self, value: str) -> None:
+        self.source = value
+        self.selected_seqs = [e.seq for e in self.exchanges()]
+
+    def exchanges(self) -> list:
+        if self.source == THIS_SESSION:
+            return list(self.session.log)
+        from diag.core.exchange import ExchangeLog
+        return list(ExchangeLog.load(self.source))
 
     def exchange_options(self) -> list[tuple[str, int]]:
-        return [(f"#{e.seq} {e.method} {e.template or e.path} -> {e.status or 'no answer'} {e.error_code or ''}"
-                 .strip(), e.seq) for e in self.session.log]
+        from diag.app.widgets.response import when
+
+        return [(f"#{e.seq} {when(e)} {e.method} {e.template or e.path} -> {e.status or 'no answer'} "
+                 f"{e.error_code or ''}".strip(), e.seq) for e in self.exchanges()]
 
     def available_charts(self) -> list[str]:
         return list(self.dashboard.figures) if self.dashboard is not None and self.dashboard.figures else []
 
-    def _build(self, path: Path):
+    def _build(self, path: Path, overwrite: bool = False):
+        from diag.core.exchange import LogSource
+
+        chosen = [e for e in self.exchanges() if e.seq in set(self.selected_seqs)]
         figures, frames = {}, {}
-        if self.dashboard is not None and self.dashboard.usage is not None:
+        found = LogSource.of(chosen)
+        same_source = found is None or found.matches(self.session.simulated, self.session.region)
+        if self.dashboard is not None and self.dashboard.usage is not None and self.selected_charts:
+            if not same_source:
+                raise ValueError(f"the exchanges are from {found.label}; the charts are {self.session.label}'s: a "
+                                 "ticket shows one source (clear the charts, or connect there)")
             # the bundle redraws the dashboard's charts from the cleaned frames (pseudonyms in every label)
             frames = {"usage": self.dashboard.filtered(), "rate_limits": self.dashboard.rate_limits,
                       "outbound": self.dashboard.outbound}
             makers = usage_chart_makers(self.session.label, self.dashboard.query.label)
             figures = {n: makers.get(n, self.dashboard.figures.get(n)) for n in self.selected_charts
                        if n in makers or n in self.dashboard.figures}
-        chosen = [e for e in self.session.log if e.seq in set(self.selected_seqs)]
         if not chosen and not figures:
             raise ValueError("Choose at least one exchange or chart to export.")
-        bundle = build_bundle(path, chosen, source=self.session.label, figures=figures, frames=frames,
-                              keep_numbers=self.keep_numbers, newrelic=self.newrelic,
-                              secrets=self.session.tokens.secrets())
-        self.summary, self.redaction_report = bundle.summary, bundle.redaction_report
+        secrets = self.session.tokens.secrets() if same_source else []
+        bundle = build_bundle(path, chosen, source=found.label if found else self.session.label, figures=figures,
+                              frames=frames, keep_numbers=self.keep_numbers, keep_people=self.keep_people,
+                              newrelic=self.newrelic, secrets=secrets, overwrite=overwrite,
+                              inputs=[] if self.source == THIS_SESSION else [self.source])
+        self.summary, self.redaction_report, self.bundle = bundle.summary, bundle.redaction_report, bundle
         return bundle
 
     def preview(self) -> str:
@@ -55,10 +99,17 @@ class ExportModel:
             self._build(Path(tmp) / "preview.zip")
         return self.summary
 
-    def export(self, name: str = "diag-ticket.zip") -> Path:
-        bundle = self._build(self.out_dir / name)
+    def export(self, name: str = "") -> Path:
+        from diag.core.workspace import new_ticket_path
+
+        path = self.out_dir / name if name else new_ticket_path()
+        bundle = self._build(path)
         self.last_path = bundle.path
         return bundle.path
+
+    def download_html(self) -> str:
+        from diag.app.widgets.common import download_html
+        return download_html(self.last_path) if self.last_path and self.last_path.exists() else ""
 
 
 class ExportView:
@@ -66,38 +117,60 @@ class ExportView:
         import ipywidgets as w
 
         self.model = m = model
+        self.source = w.Dropdown(description="Calls from", options=m.sources(), value=m.source,
+                                 layout=w.Layout(width="98%"))
         self.exchanges = w.SelectMultiple(description="Exchanges", options=m.exchange_options(),
-                                          value=tuple(m.selected_seqs), rows=8, layout=w.Layout(width="100%"))
+                                          value=tuple(m.selected_seqs), rows=8, layout=w.Layout(width="98%"))
         self.charts = w.SelectMultiple(description="Charts", options=m.available_charts(),
-                                       value=tuple(m.selected_charts), rows=5)
-        self.keep = w.Checkbox(description="Keep phone numbers (no pseudonyms)", value=False, indent=False)
-        self.newrelic = w.Checkbox(description="Add New Relic events", value=False, indent=False)
-        self.name = w.Text(description="File", value="diag-ticket.zip")
-        self.refresh_button = w.Button(description="Refresh lists", icon="refresh")
-        self.preview_button = w.Button(description="Preview", icon="eye")
-        self.export_button = w.Button(description="Export zip", button_style="primary", icon="download")
+                                       value=tuple(m.selected_charts), rows=5, layout=w.Layout(width="98%"))
+        self.keep = w.Checkbox(description="Keep phone numbers (no pseudonyms)", value=False, indent=False,
+                               layout=w.Layout(width="auto"))
+        self.keep_people = w.Checkbox(description="Keep names and e-mails", value=False, indent=False,
+                                      layout=w.Layout(width="auto"))
+        self.newrelic = w.Checkbox(description="Add New Relic events", value=False, indent=False,
+                                   layout=w.Layout(width="auto"))
+        self.name = w.Text(description="File", value="", placeholder="(a new ticket-<time>.zip)",
+                           layout=w.Layout(width="auto"))
+        self.refresh_button = w.Button(description="Refresh lists", icon="refresh", layout=w.Layout(width="auto"))
+        self.preview_button = w.Button(description="Preview", icon="eye", layout=w.Layout(width="auto"))
+        self.export_button = w.Button(description="Export zip", button_style="primary", icon="download",
+                                      layout=w.Layout(width="auto"))
         self.error = w.HTML()
         self.report = w.HTML()
-        self.summary = w.Textarea(layout=w.Layout(width="100%", height="320px"), placeholder="summary.md appears here")
+        self.download = w.HTML()
+        self.summary = w.Textarea(layout=w.Layout(width="98%", height="320px"), placeholder="summary.md appears here")
+        self.source.observe(self._on_source, names="value")
         self.exchanges.observe(lambda c: setattr(m, "selected_seqs", list(c["new"])), names="value")
         self.charts.observe(lambda c: setattr(m, "selected_charts", list(c["new"])), names="value")
         self.keep.observe(lambda c: setattr(m, "keep_numbers", bool(c["new"])), names="value")
+        self.keep_people.observe(lambda c: setattr(m, "keep_people", bool(c["new"])), names="value")
         self.newrelic.observe(lambda c: setattr(m, "newrelic", bool(c["new"])), names="value")
         self.refresh_button.on_click(self._on_refresh)
         self.preview_button.on_click(lambda _b: self._do(m.preview))
-        self.export_button.on_click(lambda _b: self._do(m.export, self.name.value))
-        self.widget = w.VBox([w.HBox([self.refresh_button]), self.exchanges, self.charts,
-                              w.HBox([self.keep, self.newrelic]), w.HBox([self.name, self.preview_button,
-                                                                          self.export_button]),
-                              self.error, self.report, self.summary])
+        self.export_button.on_click(lambda _b: self._do(m.export, self.name.value.strip()))
+        wrap = w.Layout(flex_flow="row wrap")
+        self.widget = w.VBox([w.HBox([self.source, self.refresh_button], layout=wrap), self.exchanges, self.charts,
+                              w.HBox([self.keep, self.keep_people, self.newrelic], layout=wrap),
+                              w.HBox([self.name, self.preview_button, self.export_button], layout=wrap),
+                              self.error, self.download, self.report, self.summary],
+                             layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-export")
+
+    def _on_source(self, change) -> None:
+        run_safely(self.model, self.model.set_source, change["new"])
+        self._on_refresh()
 
     def _on_refresh(self, _button=None) -> None:
         m = self.model
-        self.exchanges.options = m.exchange_options()
-        self.exchanges.value = tuple(s for _, s in m.exchange_options())
+        self.source.options = m.sources()
+        if m.source in [v for _, v in self.source.options]:
+            self.source.value = m.source
+        options = m.exchange_options() if m.last_error is None else []
+        self.exchanges.options = options
+        self.exchanges.value = tuple(s for _, s in options)
         self.charts.options = m.available_charts()
         self.charts.value = tuple(m.available_charts())
+        self.refresh()
 
     def _do(self, fn, *args) -> None:
         run_safely(self.model, fn, *args)
@@ -114,3 +187,4 @@ class ExportView:
                                  f"; {m.redaction_report.get('phone_numbers_pseudonymised', 0)} phone number(s) "
                                  "pseudonymised.")
         self.summary.value = m.summary
+        self.download.value = m.download_html()
