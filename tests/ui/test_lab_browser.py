@@ -1,8 +1,9 @@
 """One real-browser test: JupyterLab on 127.0.0.1, Debian chromium driven by Playwright.
 
-Opens notebook 01, runs it, pastes a wrong body into the raw JSON field, sees the finding for `to`, clicks Fix it
-and Send, and sees status 200 and a correlation id. Keeps a screenshot and the time to an interactive composer
-under tests/artifacts/. Skips only outside CI when no browser is installed.
+Opens notebook 01 at 1,280 x 800 with the file browser open, runs it, pastes a wrong body, sees the finding for
+`to`, clicks Fix it and Send, sees status 200 and a correlation id, follows the call to its end, adds it to the
+ticket, exports, downloads the zip and checks its manifest and that it holds that call; no widget area scrolls
+sideways. Keeps a screenshot per step and the timings under tests/artifacts/. Skips only outside CI when no browser is installed.
 """
 import json
 import os
@@ -86,7 +87,11 @@ def test_composer_in_jupyterlab(lab):
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+
+        def shot(step: str) -> None:
+            page.screenshot(path=str(ARTIFACTS / f"lab-flow-{step}.png"), full_page=False)
+
         try:
             t0 = time.perf_counter()
             page.goto(f"{base}/lab/tree/01_build_and_test_a_call.ipynb?token={token}")
@@ -104,14 +109,45 @@ def test_composer_in_jupyterlab(lab):
             expect(findings).to_contain_text("$.to", timeout=15000)
             expect(findings).to_contain_text("phoneNumber", timeout=15000)
             page.locator("button.jupyter-button:has-text('Fix it')").click()
+            shot("1-findings")
             expect(raw).to_have_value('{\n  "phoneNumber": "+13175550100"\n}', timeout=15000)
             page.locator("button.jupyter-button[title='Send']").click()
             expect(page.locator(".diag-status")).to_contain_text("HTTP 200", timeout=20000)
-            correlation = page.locator(".diag-correlation").inner_text()
+            correlation = page.locator(".diag-result .diag-correlation, .diag-response .diag-correlation").first \
+                .inner_text()
             assert len(correlation) == 36 and correlation.count("-") == 4
             expect(page.locator(".diag-target").first).to_contain_text("simulator")
+            shot("2-sent")
+            page.locator("button.jupyter-button:has-text('Follow the call')").click()
+            expect(page.locator(".diag-trace")).to_contain_text("ended:", timeout=30000)
+            shot("3-followed")
+            page.locator("button.jupyter-button:has-text('Add to ticket')").first.click()
+            expect(page.locator(".diag-ticket")).to_contain_text("1 exchange", timeout=15000)
+            t1 = time.perf_counter()
+            page.locator("button.jupyter-button:has-text('Export ticket')").click()
+            link = page.locator("a.diag-download-link")
+            link.wait_for(state="visible", timeout=30000)
+            export_s = time.perf_counter() - t1
+            with page.expect_download(timeout=30000) as download:
+                link.click()
+            zip_path = ARTIFACTS / "lab-ticket.zip"
+            download.value.save_as(str(zip_path))
+            shot("4-exported")
+            overflow = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
         finally:
             page.screenshot(path=str(ARTIFACTS / "lab-composer.png"), full_page=False)
             browser.close()
-    (ARTIFACTS / "lab-timing.json").write_text(json.dumps({"open_to_interactive_s": round(interactive_s, 2)}))
+    import hashlib
+    import zipfile
+    with zipfile.ZipFile(zip_path) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        for name, meta in manifest["files"].items():
+            assert hashlib.sha256(z.read(name)).hexdigest() == meta["sha256"], name
+        records = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
+    assert [r["correlation_id"] for r in records] == [correlation]
+    assert overflow == 0, "a widget area scrolls sideways at 1280 px with the file browser open"
+    zip_path.unlink()
+    (ARTIFACTS / "lab-timing.json").write_text(json.dumps({"open_to_interactive_s": round(interactive_s, 2),
+                                                          "export_to_download_s": round(export_s, 2)}))
     print(f"\nnotebook 01: open -> composer interactive in {interactive_s:.1f} s")

@@ -9,6 +9,13 @@ from diag.core.errors import DiagError
 SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#2166ac"}  # colour-blind-safe trio
 
 
+def inline_markdown(text: str) -> str:
+    """Escaped text with `code` spans rendered (findings and notes are written with backticks)."""
+    import re
+
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
 def findings_html(report: Report | None) -> str:
     """Findings as severity-coloured HTML, each naming its path and code."""
     if not report:
@@ -25,7 +32,7 @@ def findings_html(report: Report | None) -> str:
         colour = SEVERITY_COLOURS.get(f.severity, "#333")
         rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
                     f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
-                    f"{html.escape(f.message)}</li>")
+                    f"{inline_markdown(f.message)}</li>")
     colour = {"refused": "#b2182b", "not-what-you-meant": "#b35806"}.get(report.verdict, "#1a9850")
     return (f"<b style='color:{colour}' class='diag-verdict'>{VERDICTS[report.verdict]}</b> {answer}"
             f"<ul class='diag-findings'>{''.join(rows)}</ul>")

@@ -10,7 +10,7 @@ import html
 import json
 from typing import Any
 
-from diag.app.widgets.common import error_html, findings_html, run_safely
+from diag.app.widgets.common import error_html, findings_html, inline_markdown, run_safely
 from diag.client.gate import Confirmation
 from diag.core.doctor import Report, check_text
 from diag.core.errors import ConfirmationRequired, DiagError
@@ -346,7 +346,8 @@ class ComposerView:
         self.raw = w.Textarea(value=m.text, placeholder="Paste a body here (any JSON, even from a forum)",
                               layout=w.Layout(width="100%", height="260px"))
         self.raw.add_class("diag-raw")
-        self.mode = w.ToggleButtons(options=list(DESTINATIONS), value=m.mode, description="Call")
+        self.mode = w.ToggleButtons(options=list(DESTINATIONS), value=m.mode, description="Call",
+                                    style={"button_width": "auto"})
         self.destination = w.Textarea(description="Destination", placeholder="+13175550100 (conference: one per "
                                       "line; user:ID, queue:ID)", layout=w.Layout(width="95%", height="60px"))
         self.fields = {}
@@ -478,7 +479,10 @@ class ComposerView:
         self.findings.value = m.findings_html()
         self.fix_button.disabled = not m.can_fix
         notes = m.applied_notes or (m.report.notes if m.report else [])
-        self.changes.value = ("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>") if notes else ""
+        title = ("<b>Fix it changed:</b>" if m.applied_notes else
+                 "<b>Fix it will change:</b>" if m.can_fix else "<b>Read as:</b>")
+        self.changes.value = (f"<div class='diag-changes'>{title}<ul>" + "".join(
+            f"<li>{inline_markdown(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
         self.error.value = error_html(m.last_error)
         self.result.value = m.result_html()
         self.follow_button.disabled = not m.can_follow
