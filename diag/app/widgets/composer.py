@@ -257,7 +257,7 @@ class ComposerModel:
 
         out = response_html(self.last_exchange, self.target_label, stale=self.stale)
         if self.trace is not None:
-            out += f"<pre class='diag-trace' style='white-space:pre-wrap'>{html.escape(self.trace.text())}</pre>"
+            out += f"<pre class='diag-trace' style='white-space:pre-wrap;line-height:1.3;margin:4px 0'>{html.escape(self.trace.text())}</pre>"
         return out
 
     # ---- following the call, and the ticket ----
