@@ -36,3 +36,17 @@ def test_notebook_runs_headless(path, tmp_path, monkeypatch):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
     assert "widgets" not in nb.metadata
+
+
+def test_committed_notebooks_are_what_the_script_writes():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_notebooks", NOTEBOOKS[0].parents[1] / "scripts" /
+                                                  "make_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built = module.build()
+    assert sorted(built) == [p.name for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        committed = [(c["cell_type"], "".join(c["source"])) for c in json.loads(path.read_text())["cells"]]
+        assert committed == [(c.cell_type, c.source) for c in built[path.name].cells], path.name
