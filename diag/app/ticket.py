@@ -44,10 +44,12 @@ def usage_charts(session, days: int) -> tuple[dict, dict]:
 
 
 def usage_chart_makers(source: str, span: str) -> dict:
-    """The five usage charts as functions of the frames {"usage", "rate_limits", "outbound"}."""
+    """The usage charts (errors first, as the dashboard) as functions of the frames {"usage", "rate_limits",
+    "outbound"}."""
     from diag.reports import charts
 
-    return {"status_classes": lambda f: charts.status_classes_over_time(f["usage"], source, span),
+    return {"errors": lambda f: charts.errors_over_time(f["usage"], source, span),
+            "status_classes": lambda f: charts.status_classes_over_time(f["usage"], source, span),
             "top_endpoints": lambda f: charts.top_endpoints(f["usage"], source, span),
             "clients": lambda f: charts.clients_comparison(f["usage"], source, span),
             "rate_limit_pressure": lambda f: charts.ratelimit_pressure(f["rate_limits"], f["usage"], source, span),

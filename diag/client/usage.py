@@ -122,7 +122,7 @@ def _instant(text: str) -> dt.datetime:
 # ---- running queries ----------------------------------------------------------------------------
 
 def poll_results(session, results_uri: str, *, poll_interval: float = 5.0, timeout: float = 600.0,
-                 progress: bool = True, sleep: Callable[[float], None] | None = None) -> list[dict]:
+                 progress: bool | Callable[[int, str | None], None] = True, sleep: Callable[[float], None] | None = None) -> list[dict]:
     """GET the results until Complete; Failed and time-outs are explained. Backs off up to 4x the interval."""
     sleep = sleep or session.sleep
     deadline = time.monotonic() + timeout
@@ -135,6 +135,9 @@ def poll_results(session, results_uri: str, *, poll_interval: float = 5.0, timeo
             polls += 1
             if bar is not None:
                 bar.update(1)
+            if callable(progress):   # a panel's own progress line
+                progress(polls, (ex.response_body or {}).get("queryStatus") if isinstance(ex.response_body, dict)
+                         else None)
             if not ex.ok or not isinstance(ex.response_body, dict):
                 raise UsageQueryError(f"Polling {results_uri} failed with {ex.status or ex.transport_error}: "
                                       f"{ex.explanation or ''}".strip(), execution_id=results_uri)
@@ -156,8 +159,8 @@ def poll_results(session, results_uri: str, *, poll_interval: float = 5.0, timeo
             bar.close()
 
 
-def _bar(progress: bool):
-    if not progress:
+def _bar(progress):
+    if not progress or callable(progress):
         return None
     from tqdm.auto import tqdm
     return tqdm(desc="waiting for usage results", unit="poll")

@@ -613,6 +613,7 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
              "- Endpoints: " + (", ".join(f"`{k}` x{v}" for k, v in endpoints.most_common()) or "none"),
              "- Status codes: " + (", ".join(f"{k} x{v}" for k, v in sorted(statuses.items())) or "none"),
              "- Error codes: " + (", ".join(f"`{k}` x{v}" for k, v in codes.most_common()) or "none"), ""]
+    lines += _codes_table(final)
     lines += ["## Requests", "", "| # | time (UTC) | request | status | error code | correlation id |",
               "|---|---|---|---|---|---|"]
     for i, r in enumerate(final, 1):
@@ -672,6 +673,27 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
     return "\n".join(lines)
 
 
+def _codes_table(final: list[dict]) -> list[str]:
+    """Exact error codes: count, first and last seen, an example correlation id (what Genesys support asks)."""
+    rows: dict = {}
+    for r in final:
+        if (r["status"] or 0) < 400 and not r["transport_error"]:
+            continue
+        key = (r["status"] or "-", r["error_code"] or ("no answer" if r["transport_error"] else ""))
+        row = rows.setdefault(key, {"count": 0, "first": r["started"], "last": r["started"],
+                                    "cid": r["correlation_id"] or "-"})
+        row["count"] += 1
+        row["last"] = r["started"]
+    if not rows:
+        return []
+    out = ["## Error codes", "", "| status | code | count | first seen (UTC) | last seen (UTC) | example correlation id |",
+           "|---|---|---|---|---|---|"]
+    for (status, code), row in sorted(rows.items(), key=lambda kv: -kv[1]["count"]):
+        out.append(f"| {status} | `{code}` | {row['count']} | {str(row['first'])[:19].replace('T', ' ')} | "
+                   f"{str(row['last'])[:19].replace('T', ' ')} | `{row['cid']}` |")
+    return out + [""]
+
+
 def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_numbers: bool, n: int) -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -707,18 +729,15 @@ def _write_zip(out: Path, files: dict[str, bytes]) -> Path:
 
 def bundle_from_log(out: str | Path, exchanges: Iterable[Exchange], *, source: str | None = None,
                     figures: dict | None = None, frames: dict | None = None, **kwargs) -> Bundle:
-    """A bundle from recorded exchanges (a saved log): adds the exact-status chart and the exchanges' frame."""
+    """A bundle from recorded exchanges (a saved log): adds the exchanges' frame (the exact error codes are a
+    table in summary.md, as in the dashboard)."""
     from diag.core.exchange import ExchangeLog
-    from diag.core.frames import exchange_frame
-    from diag.reports import charts
 
     chosen = list(exchanges)
     figures, frames = dict(figures or {}), dict(frames or {})
     source = source or source_of(chosen)
     if chosen:
-        log = ExchangeLog(chosen)
-        figures.setdefault("exact_status_codes", charts.exact_status_codes(exchange_frame(log), source, "these calls"))
-        frames.setdefault("exchanges", log.to_frame())
+        frames.setdefault("exchanges", ExchangeLog(chosen).to_frame())
     return build_bundle(out, chosen, source=source, figures=figures, frames=frames, **kwargs)
 
 

@@ -73,6 +73,44 @@ def status_classes_over_time(usage, source: str, interval: str):
     return fig
 
 
+def errors_over_time(usage, source: str, interval: str, partial: tuple = ()):
+    """The errors on their own axis: 4xx without 429, 429 and 5xx stacked per period, and the error rate (4xx and
+    5xx over all responses, %) as a line; periods not wholly inside the data (`partial`) are hatched and named."""
+    fig, ax = _figure("API errors by class, and the error rate", source, interval, USAGE_NOTE)
+    if usage is None or usage.empty or usage["requests"].sum() == 0:
+        _empty(ax, "API usage")
+        return fig
+    cols = {"4xx (not 429)": "status4xx_other", "429": "status429", "5xx": "status500"}
+    daily = usage.groupby("date")[list(cols.values()) + ["status400", "requests"]].sum().sort_index()
+    width = _bar_width(daily.index)
+    bottom = None
+    for label, col in cols.items():
+        bars = ax.bar(daily.index, daily[col], width=width, bottom=bottom, label=label, color=CLASS_COLOURS[label])
+        for rect, when in zip(bars, daily.index):
+            if when in partial:
+                rect.set_hatch("//")
+                rect.set_alpha(0.6)
+        bottom = daily[col] if bottom is None else bottom + daily[col]
+    ax.set_ylabel("error responses per period (count)")
+    ax.set_xlabel("date (UTC)")
+    rate = (daily["status400"] + daily["status500"]) / daily["requests"].where(daily["requests"] > 0) * 100
+    ax2 = ax.twinx()
+    ax2.plot(daily.index, rate, color=OKABE_ITO["black"], marker="o", markersize=3, linewidth=1.2,
+             label="error rate (%)")
+    ax2.set_ylabel("error rate (% of responses)")
+    ax2.set_ylim(0, max(5.0, float(rate.max() or 0) * 1.2))
+    ax2.spines["top"].set_visible(False)
+    _date_axis(ax, daily.index)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    if partial:
+        from matplotlib.patches import Patch
+        handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="//"))
+        labels.append("partial period")
+    ax.legend(handles, labels, ncols=5, loc="upper left", fontsize=9, frameon=False)
+    return fig
+
+
 def _bar_width(index) -> float:
     if len(index) < 2:
         return 0.8

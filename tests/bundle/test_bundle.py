@@ -96,7 +96,7 @@ def test_summary_is_paste_ready(canary_sim, tmp_path):
     files = unzip_texts(bundle_from_session(tmp_path / "t.zip", s, newrelic=True).path)
     summary = files["summary.md"].decode()
     for needle in ("simulator", "POST /api/v2/conversations/calls", "bad.request", "Correlation id",
-                   "unknown-field", "Corrected body", "charts/exact_status_codes.png", "SELECT",
+                   "unknown-field", "Corrected body", "## Error codes", "example correlation id", "SELECT",
                    "free text", "UTC"):
         assert needle in summary, needle
     for ex in s.log:

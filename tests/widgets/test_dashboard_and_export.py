@@ -33,10 +33,11 @@ def test_dashboard_runs_the_query_and_shows_charts_and_offenders(dashboard):
     dashboard.run_button.click()
     m = dashboard.model
     assert m.last_error is None and m.usage is not None and m.query.granularity == "Week"
-    assert set(m.figures) == {"status_classes", "top_endpoints", "clients", "rate_limit_pressure",
-                              "exact_status_codes"}
+    assert list(m.figures)[0] == "errors"                         # errors first, on their own axis
+    assert set(m.figures) == {"errors", "status_classes", "top_endpoints", "clients", "rate_limit_pressure"}
     assert m.outbound_figure is not None
     assert len(dashboard.charts.outputs) == 5 and "image/png" in dashboard.charts.outputs[0]["data"]
+    assert "(inclusive)" in dashboard.summary.value and " %" in dashboard.table.value
     assert "Top offenders" in dashboard.table.value and "api/v2/conversations/calls" in dashboard.table.value
     assert "CRM click-to-dial" in dashboard.client.options
 
@@ -51,14 +52,34 @@ def test_dashboard_filters(dashboard):
     f = dashboard.model.filtered()
     assert set(f["clientName"]) == {"Wallboard sync"} and f["requests"].sum() < total
     assert list(dashboard.model.top_offenders()["endpoint"]) == [
-        "POST api/v2/analytics/conversations/aggregates/query"]
+        "POST /api/v2/analytics/conversations/aggregates/query"]
 
 
 def test_dashboard_bad_range_is_shown(dashboard):
     dashboard.start.value = dt.date(2026, 2, 1)
     dashboard.end.value = dt.date(2026, 1, 1)
     dashboard.run_button.click()
-    assert "ends before it starts" in dashboard.error.value
+    assert "is after To" in dashboard.error.value and "last day included" in dashboard.error.value
+
+
+def test_to_is_inclusive_and_one_day_works(dashboard):
+    today = dashboard.model.end
+    dashboard.start.value = dashboard.end.value = today
+    dashboard.run_button.click()
+    assert dashboard.model.last_error is None
+    assert dashboard.model.query.interval.split("/")[1].startswith((today + dt.timedelta(days=1)).isoformat())
+
+
+def test_client_filter_says_when_it_needs_a_grouping(dashboard):
+    dashboard.group_by.value = ("TemplateUri", "HttpMethod")
+    dashboard.run_button.click()
+    assert dashboard.client.disabled and "add OAuthClientId to Group by" in dashboard.client_note.value
+
+
+def test_the_sessions_own_error_codes_are_a_table(dashboard, session):
+    dashboard.run_button.click()
+    assert "diag-codes" in dashboard.codes.value and "bad.request" in dashboard.codes.value
+    assert "example correlation id" in dashboard.codes.value
 
 
 def test_export_preview_and_zip(dashboard, session, tmp_path):

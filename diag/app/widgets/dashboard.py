@@ -28,13 +28,72 @@ class DashboardModel:
         self.poll_interval = 0.2 if session.simulated else 5.0
         self.progress = True
 
-    def run(self) -> None:
-        self.query = UsageQuery.build(interval=f"{self.start.isoformat()}/{self.end.isoformat()}",
+    def run(self, on_progress=None) -> None:
+        """Query [From, To] with To included (the API's interval end is exclusive: To + 1 day is sent)."""
+        if self.start > self.end:
+            raise ValueError(f"From ({self.start}) is after To ({self.end}): To is the last day included")
+        end = self.end + dt.timedelta(days=1)
+        self.query = UsageQuery.build(interval=f"{self.start.isoformat()}/{end.isoformat()}",
                                       granularity=self.granularity, group_by=self.group_by)
-        self.usage = query_usage(self.session, self.query, poll_interval=self.poll_interval, progress=self.progress)
+        self.usage = query_usage(self.session, self.query, poll_interval=self.poll_interval,
+                                 progress=on_progress or self.progress)
         self.rate_limits = ratelimit_frame(self.session, self.query.interval)
         self.outbound = outbound_frame(self.session, self.query.interval)
         self.build_figures()
+
+    @property
+    def span_label(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()} (inclusive), by {self.granularity.lower()}"
+
+    @property
+    def client_filter_note(self) -> str:
+        """Why the client filter offers nothing, when it does not."""
+        if "OAuthClientId" not in self.group_by:
+            return "To filter by client, add OAuthClientId to Group by and run the query again."
+        return ""
+
+    def partial_periods(self) -> tuple:
+        """Periods the data does not wholly cover: today's (usage is up to 24 h old), and a first or last week or
+        month cut by the dates chosen."""
+        import pandas as pd
+
+        if self.usage is None or self.usage.empty:
+            return ()
+        dates = sorted(pd.to_datetime(self.usage["date"].unique(), utc=True))
+        out = []
+        today = pd.Timestamp(dt.datetime.now(dt.timezone.utc).date(), tz="UTC")
+        step = {"Day": pd.Timedelta(days=1), "Week": pd.Timedelta(days=7)}.get(self.granularity)
+        first, last = dates[0], dates[-1]
+        if self.granularity != "Day" and first.date() > self.start:
+            out.append(first)
+        if self.granularity == "Week" and self.start.weekday() != 0:
+            out.append(first)
+        if self.granularity == "Month" and self.start.day != 1:
+            out.append(first)
+        end_of_last = last + step if step is not None else last + pd.offsets.MonthBegin(1)
+        if end_of_last > today or end_of_last.date() > self.end + dt.timedelta(days=1):
+            out.append(last)
+        return tuple(sorted(set(out)))
+
+    def exact_codes(self):
+        """The session's own calls by exact error code: count, first and last seen (UTC), an example correlation
+        id: what support asks for."""
+        import pandas as pd
+
+        rows = {}
+        for e in self.session.log:
+            if e.superseded or (e.status or 0) < 400 and not e.transport_error:
+                continue
+            key = (e.status, e.error_code or (e.transport_error and "no answer") or "")
+            r = rows.setdefault(key, {"status": e.status or "-", "code": key[1], "count": 0, "first seen": e.started,
+                                      "last seen": e.started, "example correlation id": e.correlation_id or "-"})
+            r["count"] += 1
+            r["last seen"] = e.started
+        frame = pd.DataFrame(list(rows.values()), columns=["status", "code", "count", "first seen", "last seen",
+                                                          "example correlation id"])
+        for col in ("first seen", "last seen"):
+            frame[col] = frame[col].str.slice(0, 19).str.replace("T", " ") + " UTC"
+        return frame.sort_values("count", ascending=False)
 
     @property
     def clients(self) -> list[str]:
@@ -53,16 +112,14 @@ class DashboardModel:
         return frame
 
     def build_figures(self) -> None:
-        from diag.core.frames import exchange_frame
         from diag.reports import charts
 
-        f, label, src = self.filtered(), self.query.label, self.session.label
-        self.figures = {"status_classes": charts.status_classes_over_time(f, src, label),
+        f, label, src = self.filtered(), self.span_label, self.session.label
+        self.figures = {"errors": charts.errors_over_time(f, src, label, self.partial_periods()),
+                        "status_classes": charts.status_classes_over_time(f, src, label),
                         "top_endpoints": charts.top_endpoints(f, src, label),
                         "clients": charts.clients_comparison(f, src, label),
-                        "rate_limit_pressure": charts.ratelimit_pressure(self.rate_limits, f, src, label),
-                        "exact_status_codes": charts.exact_status_codes(exchange_frame(self.session.log), src,
-                                                                        "this session")}
+                        "rate_limit_pressure": charts.ratelimit_pressure(self.rate_limits, f, src, label)}
         self.outbound_figure = charts.outbound_outcomes(self.outbound, src, label)
 
     def top_offenders(self, n: int = 10):
@@ -73,9 +130,11 @@ class DashboardModel:
             return pd.DataFrame(columns=["endpoint", "requests", "4xx", "429", "5xx", "error rate"])
         keys = ["templateUri"] + (["httpMethod"] if "httpMethod" in f.columns else [])
         g = f.groupby(keys)[["requests", "status400", "status429", "status500"]].sum().reset_index()
-        g["endpoint"] = (g["httpMethod"] + " " if "httpMethod" in g else "") + g["templateUri"]
+        path = g["templateUri"].map(lambda u: u if str(u).startswith("/") else "/" + str(u))
+        g["endpoint"] = (g["httpMethod"] + " " if "httpMethod" in g else "") + path
         g["errors"] = g["status400"] + g["status500"]
-        g["error rate"] = (g["errors"] / g["requests"].where(g["requests"] > 0)).fillna(0).round(4)
+        rate = (g["errors"] / g["requests"].where(g["requests"] > 0)).fillna(0) * 100
+        g["error rate"] = rate.map(lambda r: f"{r:.1f} %")
         g = g.rename(columns={"status400": "4xx", "status429": "429", "status500": "5xx"})
         return g.sort_values("errors", ascending=False).head(n)[["endpoint", "requests", "4xx", "429", "5xx",
                                                                   "error rate"]].reset_index(drop=True)
@@ -87,7 +146,10 @@ class DashboardView:
 
         self.model = m = model
         self.start = w.DatePicker(description="From", value=m.start)
-        self.end = w.DatePicker(description="To", value=m.end)
+        self.end = w.DatePicker(description="To (incl.)", value=m.end)
+        self.progress = w.HTML()
+        self.client_note = w.HTML()
+        self.codes = w.HTML()
         self.granularity = w.Dropdown(description="Granularity", options=list(GRANULARITIES), value=m.granularity)
         self.group_by = w.SelectMultiple(description="Group by", options=list(GROUP_BY), value=tuple(m.group_by),
                                          rows=5)
@@ -105,13 +167,15 @@ class DashboardView:
         self.group_by.observe(lambda c: setattr(self.model, "group_by", list(c["new"])), names="value")
         self.endpoint.observe(self._on_filter, names="value")
         self.client.observe(self._on_filter, names="value")
-        tabs = w.Tab(children=[w.VBox([self.summary, self.table, self.charts]), self.outbound],
-                     titles=("API usage", "Outbound outcomes"))
+        tabs = w.Tab(children=[w.VBox([self.summary, self.table, self.charts]), self.outbound, self.codes],
+                     titles=("API usage", "Outbound outcomes", "This session's error codes"))
         self.widget = w.VBox([w.HTML(f"<b>Source:</b> {html.escape(m.session.label)}. Usage data is refreshed once a "
                                      "day and can be up to 24 h old."),
-                              w.HBox([self.start, self.end, self.granularity]),
-                              w.HBox([self.group_by, w.VBox([self.endpoint, self.client])]),
-                              self.run_button, self.error, tabs])
+                              w.HBox([self.start, self.end, self.granularity], layout=w.Layout(flex_flow="row wrap")),
+                              w.HBox([self.group_by, w.VBox([self.endpoint, self.client, self.client_note])],
+                                     layout=w.Layout(flex_flow="row wrap")),
+                              self.run_button, self.progress, self.error, tabs],
+                             layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-dashboard")
 
     def run(self) -> None:
@@ -120,11 +184,16 @@ class DashboardView:
 
     def _on_run(self, _button=None) -> None:
         self.run_button.disabled = True
+        self.progress.value = "<i>Asking Genesys for the usage query…</i>"
+
+        def progress(polls: int, status) -> None:   # shown here, not in JupyterLab's log console
+            self.progress.value = f"<i>Waiting for the usage results: poll {polls} ({html.escape(str(status))})</i>"
         try:
-            if run_safely(self.model, self.model.run):
+            if run_safely(self.model, self.model.run, progress):
                 self.client.options = self.model.clients
         finally:
             self.run_button.disabled = False
+            self.progress.value = ""
         self.refresh()
 
     def _on_filter(self, _change=None) -> None:
@@ -137,12 +206,18 @@ class DashboardView:
     def refresh(self) -> None:
         m = self.model
         self.error.value = error_html(m.last_error)
+        note = m.client_filter_note
+        self.client.disabled = bool(note)
+        self.client_note.value = f"<span style='color:#555'>{html.escape(note)}</span>" if note else ""
+        codes = m.exact_codes()
+        self.codes.value = ("<p>No error answers in this session yet.</p>" if codes.empty else
+                            codes.to_html(index=False, border=0, classes="diag-codes"))
         if m.usage is None:
             return
         f = m.filtered()
         self.summary.value = (f"<b>{int(f['requests'].sum()):,}</b> requests, <b>{int(f['status400'].sum()):,}</b> "
                               f"4xx (of which <b>{int(f['status429'].sum()):,}</b> 429), "
-                              f"<b>{int(f['status500'].sum()):,}</b> 5xx, {m.query.label}")
+                              f"<b>{int(f['status500'].sum()):,}</b> 5xx, {html.escape(m.span_label)}")
         self.table.value = "<b>Top offenders</b>" + m.top_offenders().to_html(index=False, border=0)
         # Replace the outputs as data (no clear_output message): works the same with or without a front end.
         self.charts.outputs = ()
