@@ -26,7 +26,7 @@ NOTEBOOKS = {
         md('Choose the dates, granularity, grouping and filters, then **Run usage query**. The first run happens now.'),
         code('dashboard = DashboardView(DashboardModel(session, days=90))\ndashboard.run()\ndashboard.widget'),
         md("One integration's usage summary (the OAuth client with the most requests):"),
-        code('from diag.client.usage import client_usage_summary\n\nusage = dashboard.model.usage\nclient_id = usage.groupby("clientId")["requests"].sum().idxmax()\nclient_usage_summary(session, client_id, days=7, poll_interval=0.2 if session.simulated else 5).head()'),
+        code('import ipywidgets as widgets\n\nwidgets.HTML(dashboard.model.busiest_client_html(days=7))'),
     ],
     '03_support_ticket.ipynb': [
         md("# 03 · Support ticket\n\nExport what support needs in one zip: a paste-ready `summary.md`, the exchanges (JSON lines and HAR), `repro.sh`/`repro.py`, charts and data, a manifest and a redaction report. Tokens, secrets and the token request's form body are removed; phone numbers become pseudonyms unless you keep them. Nothing is uploaded."),

@@ -112,7 +112,8 @@ class ExchangeLog:
         0600. A failure to save is kept and shown, never raised into the call that was made."""
         if self.autosave is None:
             return
-        data = "".join(json.dumps(ex.to_dict(), ensure_ascii=False) + "\n" for ex in exchanges).encode()
+        # vars(), not asdict(): the fields are JSON already, and a deep copy per call is most of the cost
+        data = "".join(json.dumps(vars(ex), ensure_ascii=False) + "\n" for ex in exchanges).encode()
         if not data:
             return
         with self._lock:

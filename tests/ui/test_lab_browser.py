@@ -39,9 +39,14 @@ def free_port() -> int:
 
 @pytest.fixture
 def lab(tmp_path):
+    yield from _lab_on(tmp_path, [ROOT / "notebooks" / "01_build_and_test_a_call.ipynb"])
+
+
+def _lab_on(tmp_path, notebooks):
     work = tmp_path / "work"
     work.mkdir()
-    shutil.copy(ROOT / "notebooks" / "01_build_and_test_a_call.ipynb", work)
+    for nb in notebooks:
+        shutil.copy(nb, work)
     settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
@@ -151,3 +156,49 @@ def test_composer_in_jupyterlab(lab):
     (ARTIFACTS / "lab-timing.json").write_text(json.dumps({"open_to_interactive_s": round(interactive_s, 2),
                                                           "export_to_download_s": round(export_s, 2)}))
     print(f"\nnotebook 01: open -> composer interactive in {interactive_s:.1f} s")
+
+
+@pytest.fixture
+def lab_all(tmp_path):
+    """JupyterLab on copies of all three notebooks."""
+    yield from _lab_on(tmp_path, sorted((ROOT / "notebooks").glob("*.ipynb")))
+
+
+def test_every_panel_fits_1280_with_the_file_browser_open(lab_all):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = lab_all
+    overflow = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        try:
+            for name in ("02_error_codes_dashboard", "03_support_ticket"):
+                # a workspace of its own: the status bar's "Idle" is this notebook's kernel, not the last one's
+                page.goto(f"{base}/lab/workspaces/w{name[:2]}/tree/{name}.ipynb?reset&token={token}")
+                page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(state="visible",
+                                                                                       timeout=60000)
+                expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60000)
+                panel = page.locator(".diag-dashboard" if name.startswith("02") else ".diag-export")
+                for attempt in range(3):   # a second notebook's kernel may still be starting: Run All again
+                    page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+                    page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
+                    try:
+                        panel.first.wait_for(state="visible", timeout=30000)
+                        break
+                    except Exception:
+                        if attempt == 2:
+                            page.screenshot(path=str(ARTIFACTS / f"lab-{name}-failed.png"), full_page=False)
+                            raise
+                expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=90000)
+                page.wait_for_timeout(500)
+                assert page.locator("#filebrowser").is_visible()
+                page.screenshot(path=str(ARTIFACTS / f"lab-{name}.png"), full_page=False)
+                overflow[name] = page.evaluate("""() => [...document.querySelectorAll(
+                    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')]
+                    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.className)""")
+        finally:
+            browser.close()
+    assert overflow == {n: [] for n in overflow}, overflow

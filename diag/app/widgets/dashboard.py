@@ -95,6 +95,30 @@ class DashboardModel:
             frame[col] = frame[col].str.slice(0, 19).str.replace("T", " ") + " UTC"
         return frame.sort_values("count", ascending=False)
 
+    def busiest_client_html(self, days: int = 7) -> str:
+        """The usage summary of the OAuth client with the most requests, as a compact table (what one integration
+        did, day by day), or why there is none."""
+        from diag.client.usage import client_usage_summary
+
+        if self.usage is None or self.usage.empty or "clientId" not in self.usage.columns:
+            return ("<p>Run the usage query grouped by OAuthClientId to see one integration's usage summary.</p>")
+        totals = self.usage.groupby("clientId")["requests"].sum()
+        client_id = totals.idxmax()
+        names = self.usage.loc[self.usage["clientId"] == client_id, "clientName"] if "clientName" in \
+            self.usage.columns else []
+        name = str(names.iloc[0]) if len(names) else client_id
+        f = client_usage_summary(self.session, client_id, days=days, poll_interval=self.poll_interval,
+                                 progress=False)
+        if f.empty:
+            return f"<p>No usage for {html.escape(name)} in the last {days} days.</p>"
+        g = f.groupby(f["date"].dt.strftime("%Y-%m-%d"))[["requests", "status400", "status429", "status500"]].sum()
+        g["error rate"] = ((g["status400"] + g["status500"]) / g["requests"].where(g["requests"] > 0) * 100) \
+            .fillna(0).map(lambda r: f"{r:.1f} %")
+        g = g.rename(columns={"status400": "4xx", "status429": "429", "status500": "5xx"}).reset_index() \
+            .rename(columns={"date": "day (UTC)"})
+        return (f"<b>{html.escape(name)}</b>, the integration with the most requests: the last {days} days "
+                f"(GET /api/v2/oauth/clients/{{clientId}}/usage/summary)" + g.to_html(index=False, border=0))
+
     @property
     def clients(self) -> list[str]:
         if self.usage is None or "clientName" not in self.usage.columns:
