@@ -1,6 +1,6 @@
 """The canary generator: secrets, numbers and people in every shape diag knows, placed in bodies, URLs, headers,
 answers and free text, through every output (the exchange log in memory and saved, the bundle's every file, CLI
-text and --json, reprs, exceptions). Zero hits is the pass. Five placements x 100 examples each."""
+text and --json, reprs, exceptions). Zero hits is the pass. 500 examples over five placements."""
 import io
 import json
 import re
@@ -142,7 +142,7 @@ def send_with_secret(s, value, name, where):
                                                    else f"token {value} end"})
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=160)
 @given(placed=secrets_placed())
 def test_secrets_by_name_and_shape_never_leave(sim, tmp_path, placed):
     value, name, where = placed
@@ -204,7 +204,7 @@ def test_the_sessions_own_token_in_any_spelling_never_leaves(sim, tmp_path, plac
     assert_no_secret(outputs_of(s, tmp_path), token)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=40)   # three processes' worth of work each; the cheap placements run more
 @given(number=numbers(), placed=secrets_placed())
 def test_the_command_line_prints_no_secret_and_no_number(sim, tmp_path, number, placed):
     nsn, written = number
