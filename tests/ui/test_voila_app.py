@@ -102,13 +102,16 @@ def test_the_whole_flow_in_the_app(tmp_path):
                 raw.wait_for(state="visible", timeout=120000)
                 raw.fill(WRONG)
                 expect(page.locator(".diag-composer .diag-findings")).to_contain_text("$.to", timeout=15000)
+                page.screenshot(path=str(artifacts / "app-flow-1-findings.png"))
                 page.locator("button:has-text('Fix it')").click()
                 expect(raw).to_have_value('{\n  "phoneNumber": "+13175550100"\n}', timeout=15000)
                 page.locator("button[title='Send']").click()
                 expect(page.locator(".diag-status").first).to_contain_text("HTTP 200", timeout=20000)
                 correlation = page.locator(".diag-response .diag-correlation").first.inner_text()
+                page.screenshot(path=str(artifacts / "app-flow-2-sent.png"))
                 page.locator("button:has-text('Follow the call')").click()
                 expect(page.locator(".diag-trace")).to_contain_text("ended:", timeout=30000)
+                page.screenshot(path=str(artifacts / "app-flow-3-followed.png"))
                 page.locator("button:has-text('Add to ticket')").first.click()
                 page.locator("button:has-text('Export ticket')").click()
                 link = page.locator("a.diag-download-link")
@@ -117,7 +120,7 @@ def test_the_whole_flow_in_the_app(tmp_path):
                     link.click()
                 zip_path = tmp_path / "app-ticket.zip"
                 download.value.save_as(str(zip_path))
-                page.screenshot(path=str(artifacts / "app-flow-exported.png"))
+                page.screenshot(path=str(artifacts / "app-flow-4-exported.png"))
             finally:
                 browser.close()
         assert stray == {n: [] for n in stray}, stray

@@ -53,3 +53,12 @@ def test_history_shows_calls_first_and_plumbing_on_request(sim):
     assert any("GET /api/v2/users/me" in label for label, _ in view.history.options)
     view.history.value = (view.history.options[-1][1],)      # a click shows that row's answer
     assert "diag-response" in view.selected_view.value
+
+
+def test_a_new_connection_clears_the_old_answer_and_ticket(sim):
+    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}', session=connect(simulator=sim)))
+    view.send_button.click()
+    view.add_button.click()
+    assert "HTTP 200" in view.result.value and view.ticket.value
+    view.set_session(connect(simulator=sim))
+    assert view.result.value == "" and view.ticket.value == "" and view.history.options == ()

@@ -412,8 +412,11 @@ class ComposerView:
 
     def set_session(self, session) -> None:
         """Point the composer at another session (after the connection panel connects)."""
-        self.model.session = session
-        self.model.cancel_pending()     # another org is a new question
+        m = self.model
+        m.session = session
+        m.cancel_pending()     # another org is a new question
+        # and none of the old session's answers, trace or ticket stay on screen under the new one
+        m.last_exchange, m.trace, m.ticket, m.bundle, m.stale, m.selected = None, None, [], None, False, []
         self.refresh()
 
     # ---- callbacks ----
