@@ -41,29 +41,27 @@ def _stamp(now: dt.datetime | None = None) -> str:
     return (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H-%M-%SZ")
 
 
+def _fresh(folder: Path, stem: str, suffix: str) -> Path:
+    """folder/stem.suffix, or stem-2, stem-3... when taken: nothing is ever written over."""
+    path, n = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}{suffix}"
+    return path
+
+
 def new_session_log(source: str, now: dt.datetime | None = None) -> Path | None:
     """A fresh log path for a session, named by time and source ("simulator", "eu_west_1")."""
     folder = _folder("sessions")
     if folder is None:
         return None
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", source).strip("-")[:40] or "session"
-    path = folder / f"{_stamp(now)}_{slug}.jsonl"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"{_stamp(now)}_{slug}-{n}.jsonl"
-    return path
+    return _fresh(folder, f"{_stamp(now)}_{slug}", ".jsonl")
 
 
 def new_ticket_path(now: dt.datetime | None = None) -> Path:
     """Where an exported ticket goes by default (the workspace, else the current folder)."""
-    folder = _folder("tickets") or Path.cwd()
-    path = folder / f"ticket-{_stamp(now)}.zip"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"ticket-{_stamp(now)}-{n}.zip"
-    return path
+    return _fresh(_folder("tickets") or Path.cwd(), f"ticket-{_stamp(now)}", ".zip")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
 """`make app`: Voila serves the notebooks as a code-free app (widgets and charts, no code cells)."""
+import contextlib
 import os
 import shutil
 import signal
@@ -14,20 +15,34 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_voila_renders_notebook_01_without_code(tmp_path):
+@contextlib.contextmanager
+def voila_on(folder: Path, notebooks):
+    """`make app`'s server on copies of `notebooks` in `folder`: yields its base URL; stopped afterwards."""
     voila = Path(sys.executable).with_name("voila")
     if not voila.exists():
         pytest.fail("voila is in requirements.txt but not installed")
-    shutil.copy(ROOT / "notebooks" / "01_build_and_test_a_call.ipynb", tmp_path)
+    for nb in notebooks:
+        shutil.copy(nb, folder)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYS_CLOUD_")}
-    proc = subprocess.Popen([str(voila), str(tmp_path), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+    proc = subprocess.Popen([str(voila), str(folder), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
                              "--ServerApp.allow_root=True"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}/voila/render/01_build_and_test_a_call.ipynb"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_voila_renders_notebook_01_without_code(tmp_path):
+    with voila_on(tmp_path, [ROOT / "notebooks" / "01_build_and_test_a_call.ipynb"]) as base:
+        url = f"{base}/voila/render/01_build_and_test_a_call.ipynb"
         deadline, page = time.time() + 90, None
         while time.time() < deadline:
             try:
@@ -39,12 +54,6 @@ def test_voila_renders_notebook_01_without_code(tmp_path):
         assert "Build and test a call" in page.text
         assert "application/vnd.jupyter.widget-view" in page.text
         assert "ComposerView(ComposerModel" not in page.text      # no code cells in the app
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -59,80 +68,69 @@ def test_the_whole_flow_in_the_app(tmp_path):
         if os.environ.get("CI"):
             raise RuntimeError("CI must run the browser tests: install Debian's chromium (.ci/run does)")
         pytest.skip("no chromium installed")
+
+    with voila_on(tmp_path, sorted((ROOT / "notebooks").glob("*.ipynb"))) as base:
+        _walk(base, tmp_path)
+
+
+def _walk(base: str, tmp_path: Path) -> None:
     import hashlib
     import json
     import zipfile
 
     from playwright.sync_api import expect, sync_playwright
 
-    voila = Path(sys.executable).with_name("voila")
-    for nb in (ROOT / "notebooks").glob("*.ipynb"):
-        shutil.copy(nb, tmp_path)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYS_CLOUD_")}
-    proc = subprocess.Popen([str(voila), str(tmp_path), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-                             "--ServerApp.allow_root=True"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
     artifacts = ROOT / "tests" / "artifacts"
     artifacts.mkdir(exist_ok=True)
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                requests.get(f"http://127.0.0.1:{port}/", timeout=5)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-            try:
-                stray = {}
-                for name in ("01_build_and_test_a_call", "02_error_codes_dashboard", "03_support_ticket"):
-                    page.goto(f"http://127.0.0.1:{port}/voila/render/{name}.ipynb", timeout=120000)
-                    page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=120000)
-                    stray[name] = page.evaluate("""() => [...document.querySelectorAll(
-                        '.jp-OutputArea-output.jp-RenderedText, .jp-OutputArea-output[data-mime-type="text/plain"]')]
-                        .map(e => e.innerText.slice(0, 80))""")
-                page.goto(f"http://127.0.0.1:{port}/voila/render/01_build_and_test_a_call.ipynb", timeout=120000)
-                raw = page.locator(".diag-raw textarea")
-                raw.wait_for(state="visible", timeout=120000)
-                raw.fill(WRONG)
-                expect(page.locator(".diag-composer .diag-findings")).to_contain_text("$.to", timeout=15000)
-                page.screenshot(path=str(artifacts / "app-flow-1-findings.png"))
-                page.locator("button:has-text('Fix it')").click()
-                expect(raw).to_have_value('{\n  "phoneNumber": "+13175550100"\n}', timeout=15000)
-                page.locator("button[title='Send']").click()
-                expect(page.locator(".diag-status").first).to_contain_text("HTTP 200", timeout=20000)
-                correlation = page.locator(".diag-response .diag-correlation").first.inner_text()
-                page.screenshot(path=str(artifacts / "app-flow-2-sent.png"))
-                page.locator("button:has-text('Follow the call')").click()
-                expect(page.locator(".diag-trace")).to_contain_text("ended:", timeout=30000)
-                page.screenshot(path=str(artifacts / "app-flow-3-followed.png"))
-                page.locator("button:has-text('Add to ticket')").first.click()
-                page.locator("button:has-text('Export ticket')").click()
-                link = page.locator("a.diag-download-link")
-                link.wait_for(state="visible", timeout=30000)
-                with page.expect_download(timeout=30000) as download:
-                    link.click()
-                zip_path = tmp_path / "app-ticket.zip"
-                download.value.save_as(str(zip_path))
-                page.screenshot(path=str(artifacts / "app-flow-4-exported.png"))
-            finally:
-                browser.close()
-        assert stray == {n: [] for n in stray}, stray
-        with zipfile.ZipFile(zip_path) as z:
-            manifest = json.loads(z.read("manifest.json"))
-            for name, meta in manifest["files"].items():
-                assert hashlib.sha256(z.read(name)).hexdigest() == meta["sha256"], name
-            records = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
-        assert [r["correlation_id"] for r in records] == [correlation]
-    finally:
-        proc.send_signal(signal.SIGTERM)
+    deadline = time.time() + 60
+    while time.time() < deadline:
         try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            requests.get(f"{base}/", timeout=5)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+        try:
+            stray = {}
+            for name in ("01_build_and_test_a_call", "02_error_codes_dashboard", "03_support_ticket"):
+                page.goto(f"{base}/voila/render/{name}.ipynb", timeout=120000)
+                page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=120000)
+                stray[name] = page.evaluate("""() => [...document.querySelectorAll(
+                    '.jp-OutputArea-output.jp-RenderedText, .jp-OutputArea-output[data-mime-type="text/plain"]')]
+                    .map(e => e.innerText.slice(0, 80))""")
+            page.goto(f"{base}/voila/render/01_build_and_test_a_call.ipynb", timeout=120000)
+            raw = page.locator(".diag-raw textarea")
+            raw.wait_for(state="visible", timeout=120000)
+            raw.fill(WRONG)
+            expect(page.locator(".diag-composer .diag-findings")).to_contain_text("$.to", timeout=15000)
+            page.screenshot(path=str(artifacts / "app-flow-1-findings.png"))
+            page.locator("button:has-text('Fix it')").click()
+            expect(raw).to_have_value('{\n  "phoneNumber": "+13175550100"\n}', timeout=15000)
+            page.locator("button[title='Send']").click()
+            expect(page.locator(".diag-status").first).to_contain_text("HTTP 200", timeout=20000)
+            correlation = page.locator(".diag-response .diag-correlation").first.inner_text()
+            page.screenshot(path=str(artifacts / "app-flow-2-sent.png"))
+            page.locator("button:has-text('Follow the call')").click()
+            expect(page.locator(".diag-trace")).to_contain_text("ended:", timeout=30000)
+            page.screenshot(path=str(artifacts / "app-flow-3-followed.png"))
+            page.locator("button:has-text('Add to ticket')").first.click()
+            page.locator("button:has-text('Export ticket')").click()
+            link = page.locator("a.diag-download-link")
+            link.wait_for(state="visible", timeout=30000)
+            with page.expect_download(timeout=30000) as download:
+                link.click()
+            zip_path = tmp_path / "app-ticket.zip"
+            download.value.save_as(str(zip_path))
+            page.screenshot(path=str(artifacts / "app-flow-4-exported.png"))
+        finally:
+            browser.close()
+    assert stray == {n: [] for n in stray}, stray
+    with zipfile.ZipFile(zip_path) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        for name, meta in manifest["files"].items():
+            assert hashlib.sha256(z.read(name)).hexdigest() == meta["sha256"], name
+        records = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
+    assert [r["correlation_id"] for r in records] == [correlation]
