@@ -232,6 +232,8 @@ def cmd_call(args: argparse.Namespace) -> int:
             print(f"  {ex.error_code or ''} {ex.explanation}")
         for n in ex.notes:
             print(f"  note: {n}")
+    if session.log.autosave_error:
+        print(f"diag: not saved to the workspace: {session.log.autosave_error}", file=sys.stderr)
     if trace is not None and not (trace.ended and trace.connected):
         return EXIT_FINDINGS   # created, but the call did not connect (busy, no answer, failed) or did not end
     return EXIT_OK if ex.ok else EXIT_FINDINGS

@@ -116,7 +116,13 @@ class Session:
         self.get_retries = get_retries
         self.timeout = timeout
         self.sleep = sleep
-        self.log = ExchangeLog(autosave=new_session_log("simulator" if simulated else region) if save else None)
+        self.log = ExchangeLog()
+        if save:   # the workspace copy; a workspace that cannot be used is said, never raised into a session
+            try:
+                self.log.autosave = new_session_log("simulator" if simulated else region)
+            except OSError as exc:
+                self.log.autosave_error = (f"the workspace cannot be used ({exc.strerror or exc}: "
+                                           f"{exc.filename or ''}); set DIAG_HOME to a folder, or DIAG_HOME=off")
         self.redactor = Redactor(token_source.secrets())
         self.gate = SafetyGate(GatePolicy(
             self.api_base, self.login_base, region, real=not simulated,

@@ -59,9 +59,9 @@ def new_session_log(source: str, now: dt.datetime | None = None) -> Path | None:
     return _fresh(folder, f"{_stamp(now)}_{slug}", ".jsonl")
 
 
-def new_ticket_path(now: dt.datetime | None = None) -> Path:
-    """Where an exported ticket goes by default (the workspace, else the current folder)."""
-    return _fresh(_folder("tickets") or Path.cwd(), f"ticket-{_stamp(now)}", ".zip")
+def new_ticket_path(now: dt.datetime | None = None, folder: Path | None = None) -> Path:
+    """Where an exported ticket goes by default (`folder`, else the workspace, else the current folder)."""
+    return _fresh(Path(folder) if folder else (_folder("tickets") or Path.cwd()), f"ticket-{_stamp(now)}", ".zip")
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,10 @@ def recent_logs(limit: int = 20, exclude: Path | None = None) -> list[SessionLog
 
 
 def describe(path: Path) -> SessionLog | None:
+    """What a saved log holds, by its lines that are saved exchanges (anything else is not counted; a file with
+    none is not a session log). Never raises on a bad file."""
+    from diag.core.exchange import _not_an_exchange
+
     calls = count = 0
     simulated, regions, orgs = set(), set(), set()
     try:
@@ -105,9 +109,9 @@ def describe(path: Path) -> SessionLog | None:
             for line in fh:
                 try:
                     data = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
-                if not isinstance(data, dict):
+                if _not_an_exchange(data):
                     continue
                 count += 1
                 simulated.add(bool(data.get("simulated", True)))
@@ -117,7 +121,9 @@ def describe(path: Path) -> SessionLog | None:
                 calls += (data.get("method") == "POST" and data.get("template") == "/api/v2/conversations/calls"
                           and not data.get("superseded"))
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
-    except OSError:
+    except (OSError, ValueError):   # unreadable, or not UTF-8 text
+        return None
+    if not count:
         return None
     if simulated == {True}:
         source = "simulator (no real calls)"
@@ -138,8 +144,9 @@ def notebook_copies(source: Path) -> tuple[Path, list[str]]:
     root = home()
     if root is None:
         raise ValueError("DIAG_HOME=off: there is no workspace to copy the notebooks into")
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder = root / "notebooks"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True, mode=0o700)
     written = []
     for nb in sorted(Path(source).glob("*.ipynb")):
         target = folder / nb.name
@@ -147,10 +154,12 @@ def notebook_copies(source: Path) -> tuple[Path, list[str]]:
         marker = folder / f".{nb.stem}.source-sha256"
         if not target.exists():
             shutil.copyfile(nb, target)
+            target.chmod(0o600)   # saved with outputs, a copy can hold a session's answers
             written.append(nb.name)
         elif marker.exists() and marker.read_text().strip() != digest:
             newer = folder / f"{nb.stem} (new version).ipynb"
             shutil.copyfile(nb, newer)
+            newer.chmod(0o600)
             written.append(newer.name)
         marker.write_text(digest)
     return folder, written

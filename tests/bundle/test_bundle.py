@@ -175,12 +175,12 @@ def test_repro_with_kept_numbers_reproduces_the_statuses(tmp_path):
         env = {**os.environ, "GENESYS_CLOUD_API": fresh.base_url, "GENESYS_CLOUD_ACCESS_TOKEN": fresh.user_token()}
         with zipfile.ZipFile(bundle.path) as z:
             z.extractall(tmp_path / "x")
-        out = subprocess.run(["bash", str(tmp_path / "x" / "repro.sh")], env=env, capture_output=True, text=True,
+        out = subprocess.run(["bash", str(tmp_path / "x" / "repro.sh")], cwd=tmp_path, env=env, capture_output=True, text=True,
                              timeout=60)
         assert out.returncode == 0, out.stderr
         statuses = [int(line.split()[2]) for line in out.stdout.splitlines() if line.startswith("STATUS")]
         assert statuses == recorded
-        py = subprocess.run([os.sys.executable, str(tmp_path / "x" / "repro.py")], env=env, capture_output=True,
+        py = subprocess.run([os.sys.executable, str(tmp_path / "x" / "repro.py")], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=60)
         assert py.returncode == 0, py.stderr
         assert [int(line.split()[2]) for line in py.stdout.splitlines()] == recorded
@@ -192,7 +192,7 @@ def test_repro_with_pseudonyms_asks_for_the_numbers(canary_sim, tmp_path):
     with zipfile.ZipFile(bundle.path) as z:
         z.extractall(tmp_path / "x")
     env = {**os.environ, "GENESYS_CLOUD_ACCESS_TOKEN": "t", "GENESYS_CLOUD_API": "http://127.0.0.1:9"}
-    out = subprocess.run(["bash", str(tmp_path / "x" / "repro.sh")], env=env, capture_output=True, text=True)
+    out = subprocess.run(["bash", str(tmp_path / "x" / "repro.sh")], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert out.returncode != 0 and "NUMBER_1" in out.stderr and "PN" in out.stderr
 
 

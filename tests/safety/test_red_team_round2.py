@@ -164,7 +164,7 @@ def test_a_crafted_log_cannot_inject_into_the_replay_scripts(tmp_path):
                "NUMBER_1": "+13175550100", "NUMBER_2": "+13175550100"}
         before = sim.calls_placed
         for cmd in (["bash", str(tmp_path / "t" / "repro.sh")], [sys.executable, str(tmp_path / "t" / "repro.py")]):
-            subprocess.run(cmd, env=env, capture_output=True, timeout=60)
+            subprocess.run(cmd, env=env, capture_output=True, timeout=60, cwd=tmp_path)
         assert not any(c.number == "911" for c in sim.state.calls.values())
         # the genuine call and the record from another host (replayed to GENESYS_CLOUD_API), once per script; the
         # record with a smuggled method and the refused 911 are left out
@@ -181,7 +181,7 @@ def test_replay_scripts_never_default_to_a_host_from_the_log(tmp_path):
     zipfile.ZipFile(tmp_path / "t.zip").extractall(tmp_path / "t")
     for name in ("repro.sh", "repro.py"):
         assert "attacker.example" not in (tmp_path / "t" / name).read_text()
-    r = subprocess.run(["bash", str(tmp_path / "t" / "repro.sh")], capture_output=True, text=True, timeout=30,
+    r = subprocess.run(["bash", str(tmp_path / "t" / "repro.sh")], cwd=tmp_path, capture_output=True, text=True, timeout=30,
                        env={**os.environ, "GENESYS_CLOUD_ACCESS_TOKEN": "t"})
     assert r.returncode != 0 and "GENESYS_CLOUD_API" in r.stderr
 

@@ -126,8 +126,8 @@ def test_kept_numbers_cannot_inject_code_into_the_replay_scripts(tmp_path):
     zipfile.ZipFile(tmp_path / "t.zip").extractall(tmp_path / "t")
     with Simulator(seed=44) as running:
         env = {**os.environ, "GENESYS_CLOUD_API": running.base_url, "GENESYS_CLOUD_ACCESS_TOKEN": running.user_token()}
-        subprocess.run(["bash", str(tmp_path / "t" / "repro.sh")], env=env, capture_output=True, timeout=60)
-        subprocess.run([sys.executable, str(tmp_path / "t" / "repro.py")], env=env, capture_output=True, timeout=60)
+        subprocess.run(["bash", str(tmp_path / "t" / "repro.sh")], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+        subprocess.run([sys.executable, str(tmp_path / "t" / "repro.py")], cwd=tmp_path, env=env, capture_output=True, timeout=60)
     assert not marker_sh.exists() and not marker_py.exists()
     marks.rmdir()
 
@@ -142,7 +142,7 @@ def test_repro_py_without_diag_refuses_other_scripts_digits(tmp_path):
                "NUMBER_1": "+1 \u0669\u0661\u0661 555 0100"}
         without = ("import runpy, sys; sys.modules['diag.core.numbers'] = None; "
                    "runpy.run_path(sys.argv[1], run_name='__main__')")
-        r = subprocess.run([sys.executable, "-c", without, str(tmp_path / "t" / "repro.py")], env=env,
+        r = subprocess.run([sys.executable, "-c", without, str(tmp_path / "t" / "repro.py")], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=60)
         assert r.returncode == 3 and running.calls_placed == 0
 

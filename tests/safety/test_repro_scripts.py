@@ -39,7 +39,7 @@ def run(scripts, runner, number, sim):
     cmd = {"sh": ["bash", str(scripts / "repro.sh")],
            "py": [sys.executable, str(scripts / "repro.py")],
            "py without diag": [sys.executable, "-c", WITHOUT_DIAG, str(scripts / "repro.py")]}[runner]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, cwd=scripts)
 
 
 def test_recorded_emergency_requests_are_left_out(scripts):

@@ -257,14 +257,20 @@ class ComposerModel:
 
         out = response_html(self.last_exchange, self.target_label, stale=self.stale)
         if self.trace is not None:
-            out += f"<pre class='diag-trace' style='white-space:pre-wrap;line-height:1.3;margin:4px 0'>{html.escape(self.trace.text())}</pre>"
+            dim = "opacity:0.55;" if self.stale else ""
+            out += (f"<pre class='diag-trace' style='{dim}white-space:pre-wrap;line-height:1.3;margin:4px 0'>"
+                    f"{html.escape(self.trace.text())}</pre>")
+        problem = self.session.log.autosave_error if self.session is not None else None
+        if problem:
+            out += f"<p class='diag-save-error' style='color:#b35806'>Not saved to the workspace: {html.escape(problem)}</p>"
         return out
 
     # ---- following the call, and the ticket ----
     @property
     def can_follow(self) -> bool:
         ex = self.last_exchange
-        return (ex is not None and ex.ok and ex.method == "POST" and isinstance(ex.response_body, dict)
+        return (ex is not None and not self.stale and ex.ok and ex.method == "POST"
+                and isinstance(ex.response_body, dict)
                 and bool(ex.response_body.get("id")) and self.session is not None)
 
     def follow(self, timeout: float = 60):

@@ -62,6 +62,8 @@ class ConnectModel:
         sim = getattr(base, "simulator", None)
         if sim is None:
             return base
+        if (client_id or client_secret) and token:
+            raise ValueError("Type a client id and secret, or paste a token, not both.")
         if client_id or client_secret:
             client = next((c for c in sim.org.clients.values() if c.id == client_id), None)
             if client is None or client.secret is None or client.secret != client_secret:

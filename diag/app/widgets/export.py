@@ -37,7 +37,11 @@ class ExportModel:
             logs = self.sources()
             if len(logs) > 1:
                 self.source = logs[1][1]
-        self.selected_seqs: list[int] = [e.seq for e in self.exchanges()]
+        try:
+            self.selected_seqs: list[int] = [e.seq for e in self.exchanges()]
+        except ValueError as exc:   # a log that cannot be loaded: said in the panel, this session offered
+            self.last_error, self.source = str(exc), THIS_SESSION
+            self.selected_seqs = [e.seq for e in self.exchanges()]
         self.selected_charts: list[str] = list(self.available_charts())
 
     def sources(self) -> list[tuple[str, str]]:
@@ -73,7 +77,9 @@ class ExportModel:
         chosen = [e for e in self.exchanges() if e.seq in set(self.selected_seqs)]
         figures, frames = {}, {}
         found = LogSource.of(chosen)
-        same_source = found is None or found.matches(self.session.simulated, self.session.region)
+        org = getattr(self.session, "_org", None)
+        same_source = found is None or found.matches(self.session.simulated, self.session.region,
+                                                     org.id if org else None)
         if self.dashboard is not None and self.dashboard.usage is not None and self.selected_charts:
             if not same_source:
                 raise ValueError(f"the exchanges are from {found.label}; the charts are {self.session.label}'s: a "
@@ -102,7 +108,9 @@ class ExportModel:
     def export(self, name: str = "") -> Path:
         from diag.core.workspace import new_ticket_path
 
-        path = self.out_dir / name if name else new_ticket_path()
+        if name and (Path(name).name != name or name in (".", "..")):
+            raise ValueError(f"{name!r}: give a file name only; the ticket goes to {self.out_dir}")
+        path = self.out_dir / name if name else new_ticket_path(folder=self.out_dir)
         bundle = self._build(path)
         self.last_path = bundle.path
         return bundle.path
