@@ -103,3 +103,17 @@ def test_export_with_nothing_chosen_says_so(session, tmp_path):
     view.exchanges.value = ()
     view.export_button.click()
     assert "Choose at least one" in view.error.value and not list(tmp_path.iterdir())
+
+
+def test_a_new_connection_moves_the_dashboard_and_the_export_to_that_org(dashboard, session):
+    from diag.client.session import connect as plain_connect
+    from diag.sim import Simulator
+
+    dashboard.run_button.click()
+    other = plain_connect(simulator=Simulator(seed=7))
+    export = ExportView(ExportModel(session, dashboard.model))
+    dashboard.set_session(other)
+    assert dashboard.model.session is other and dashboard.model.usage is not None and dashboard.model.figures
+    export.set_session(other)
+    assert export.model.session is other and export.model.source == "this session"
+    assert f"{len(other.log)} exchange(s)" in export.source.options[0][0]

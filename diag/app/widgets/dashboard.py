@@ -193,18 +193,28 @@ class DashboardView:
         self.client.observe(self._on_filter, names="value")
         tabs = w.Tab(children=[w.VBox([self.summary, self.table, self.charts]), self.outbound, self.codes],
                      titles=("API usage", "Outbound outcomes", "This session's error codes"))
-        self.widget = w.VBox([w.HTML(f"<b>Source:</b> {html.escape(m.session.label)}. Usage data is refreshed once a "
-                                     "day and can be up to 24 h old."),
+        self.source = w.HTML()
+        self.widget = w.VBox([self.source,
                               w.HBox([self.start, self.end, self.granularity], layout=w.Layout(flex_flow="row wrap")),
                               w.HBox([self.group_by, w.VBox([self.endpoint, self.client, self.client_note])],
                                      layout=w.Layout(flex_flow="row wrap")),
                               self.run_button, self.progress, self.error, tabs],
                              layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-dashboard")
+        self.refresh()
 
     def run(self) -> None:
         """Run the query now (what the button does)."""
         self._on_run()
+
+    def set_session(self, session) -> None:
+        """Chart another session's org (after the connection panel connects): the old charts go at once."""
+        m = self.model
+        m.session, m.usage, m.rate_limits, m.outbound, m.figures, m.outbound_figure = session, None, None, None, {}, None
+        m.poll_interval = 0.2 if session.simulated else 5.0
+        self.charts.outputs, self.outbound.outputs = (), ()
+        self.summary.value = self.table.value = ""
+        self.run()
 
     def _on_run(self, _button=None) -> None:
         self.run_button.disabled = True
@@ -229,6 +239,8 @@ class DashboardView:
 
     def refresh(self) -> None:
         m = self.model
+        self.source.value = (f"<b>Source:</b> <span class='diag-source'>{html.escape(m.session.label)}</span>. Usage "
+                             "data is refreshed once a day and can be up to 24 h old.")
         self.error.value = error_html(m.last_error)
         note = m.client_filter_note
         self.client.disabled = bool(note)

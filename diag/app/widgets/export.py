@@ -164,6 +164,19 @@ class ExportView:
                              layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-export")
 
+    def set_session(self, session) -> None:
+        """Export for another session (after the connection panel connects)."""
+        m = self.model
+        m.session, m.source, m.last_error = session, THIS_SESSION, None
+        m.set_source(THIS_SESSION)
+        if m.dashboard is not None:   # its charts follow: one ticket, one source
+            d = m.dashboard
+            d.session, d.usage, d.figures = session, None, {}
+            d.poll_interval = 0.2 if session.simulated else 5.0
+            run_safely(m, d.run)
+        m.selected_charts = list(m.available_charts())
+        self._on_refresh()
+
     def _on_source(self, change) -> None:
         run_safely(self.model, self.model.set_source, change["new"])
         self._on_refresh()
