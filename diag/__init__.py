@@ -12,6 +12,7 @@ The public surface is small and imported lazily, so `import diag` stays fast:
     run_batch(session, body, count)  paced test calls under the rate limit
     Simulator                        the built-in Genesys Cloud simulator (a real HTTP server on 127.0.0.1)
     bundle_from_session(zip, s)      the support-ticket zip: summary, HAR, repro scripts, charts, redacted
+    inspect(har_or_curl)             diagnose every Genesys request in a customer's HAR, cURL or raw request
 
 Findings carry a severity, a JSON path, a stable code and a message naming the real field.
 """
@@ -54,6 +55,7 @@ if TYPE_CHECKING:   # what static tools see; at run time the names load on first
         explain,
     )
     from diag.core.exchange import Exchange, ExchangeLog
+    from diag.core.inspect import Inspection, inspect
     from diag.core.regions import REGIONS, Region, find_region
     from diag.reports.bundle import build_bundle
     from diag.sim import Simulator
@@ -74,6 +76,7 @@ _EXPORTS = {
     "UnsafeRequest": "diag.core.errors", "UsageQueryError": "diag.core.errors",
     "Confirmation": "diag.client.gate", "SafetyGate": "diag.client.gate",
     "Simulator": "diag.sim",
+    "inspect": "diag.core.inspect", "Inspection": "diag.core.inspect",
     "build_bundle": "diag.reports.bundle", "bundle_from_session": "diag.app.ticket", "RedactionError": "diag.core.errors",
 }
 __all__ = [
@@ -82,7 +85,7 @@ __all__ = [
     "Operation", "REGIONS", "RedactionError", "Region", "Report", "SafetyError", "SafetyGate", "Session",
     "Simulator", "UnknownOperation", "UnreadableBody", "UnsafeRequest", "UsageQueryError", "build_bundle",
     "bundle_from_session", "check", "check_for_operation", "check_operation", "check_text", "connect", "explain",
-    "find_region", "fix", "locate_region", "parse_body", "run_batch", "__version__",
+    "find_region", "fix", "inspect", "Inspection", "locate_region", "parse_body", "run_batch", "__version__",
 ]
 
 

@@ -340,6 +340,52 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from diag.core.evidence import read_evidence
+    from diag.core.inspect import diagnose
+
+    try:
+        text = _read_input(args.file)
+        inspection = diagnose(read_evidence(text))
+    except (OSError, ValueError) as exc:   # UnreadableEvidence is a ValueError
+        return _fail(f"{args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
+    if args.sanitise:
+        out = Path(args.sanitise)
+        if out.exists():
+            return _fail(f"{out} exists: choose another name for the sanitised HAR", args.json)
+        report = _write_sanitised_har(inspection, out)
+        inspection.notes.append(f"sanitised HAR written to {out}: replaced " + (", ".join(
+            f"{k} x{v}" for k, v in report.items()) or "nothing"))
+    if args.json:
+        print(json.dumps(inspection.to_dict(), ensure_ascii=False))
+    else:
+        print(inspection.text())
+    return EXIT_FINDINGS if inspection.failures else EXIT_OK
+
+
+def _write_sanitised_har(inspection, out) -> dict:
+    """The Genesys requests as HAR 1.2, redacted (already, on read) and pseudonymised (numbers, people)."""
+    import secrets as _secrets
+    from collections import Counter
+
+    from diag.core.exchange import write_private
+    from diag.core.inspect import as_records
+    from diag.core.redact import Pseudonymiser
+    from diag.reports.bundle import to_har
+
+    pseudo = Pseudonymiser(_secrets.token_bytes(32))
+    records = as_records(inspection)
+    for r in records:
+        pseudo.learn_people(r["request_body"], r["url"])
+        pseudo.learn_people(r["response_body"], r["url"])
+    clean = [{k: (pseudo.value(v) if k in ("request_body", "response_body", "request_headers", "response_headers")
+                  else pseudo.text(v) if isinstance(v, str) else v) for k, v in r.items()} for r in records]
+    write_private(out, json.dumps(to_har(clean), indent=1, ensure_ascii=False).encode())
+    return dict(Counter(inspection.redaction) + Counter(pseudo.counts))
+
+
 def cmd_notebooks(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -433,6 +479,14 @@ def build_parser() -> argparse.ArgumentParser:
     _target_options(p)
     p.add_argument("--poll-interval", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_usage)
+
+    p = sub.add_parser("inspect", help="diagnose every Genesys request in a HAR file, a cURL command, a raw HTTP "
+                                        "request or a diag log (read by content)")
+    p.add_argument("file", help="the evidence, or - for standard input")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--sanitise", "--sanitize", metavar="OUT.har", help="also write the Genesys requests as a HAR "
+                   "with tokens, secrets, numbers and people replaced (never overwrites)")
+    p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("notebooks", help="copy the notebooks into the workspace (what `make lab` opens) and "
                                           "print that folder")

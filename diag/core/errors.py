@@ -16,6 +16,7 @@ Exception tree (every message is safe to show: no token or secret is ever put in
     │   └── UnsafeRequest          another host, user information in the URL, a secret going elsewhere, a path
     │                              that is not a Platform API path, a redacted value to re-send
     ├── UsageQueryError        a usage query wrong before sending, failed at Genesys, or not done in time
+    ├── UnreadableEvidence     (also a ValueError) a HAR, cURL, raw request or log diag cannot read: says where
     └── RedactionError         something that must not leave was still found in a bundle: nothing written
 
 A request that gets no HTTP answer is not an exception: its Exchange carries `transport_error` and says whether a
@@ -82,6 +83,11 @@ class NumberNotAllowed(SafetyError):
 
 class UnreadableBody(SafetyError):
     pass
+
+
+class UnreadableEvidence(DiagError, ValueError):
+    """The customer's evidence is none of the forms diag reads (diag.core.evidence); the message says what it
+    looked like and where it stopped."""
 
 
 class UnsafeRequest(SafetyError):

@@ -1,0 +1,243 @@
+"""The customer's evidence, read by content (never by file name): a HAR file (Chrome, Edge, Firefox, Safari),
+a "Copy as cURL" command (bash or Windows cmd quoting), a raw HTTP/1.1 request, or a log saved by diag.
+
+Every request is redacted as it is read (the one policy of `diag.core.redact`): the evidence is never kept as it
+came. `read_evidence(text)` gives `Evidence(kind, requests, skipped)`; each `EvidenceRequest` carries what was
+sent and, when the evidence has it, what came back.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from diag.core.errors import UnreadableEvidence
+from diag.core.redact import Redactor
+
+__all__ = ["Evidence", "EvidenceRequest", "UnreadableEvidence", "read_evidence"]
+
+
+@dataclass
+class EvidenceRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: Any = None                       # parsed JSON, form fields as a dict, or text
+    started: str | None = None
+    status: int | None = None              # the answer, when the evidence holds one
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: Any = None
+    duration_ms: float | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc.lower()
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+
+@dataclass
+class Evidence:
+    kind: str                              # "har", "curl", "http", "diag-log"
+    requests: list[EvidenceRequest]
+    redaction: dict[str, int] = field(default_factory=dict)
+
+
+def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
+    """Read `text` by its content; UnreadableEvidence when it is none of the four forms."""
+    red = redactor or Redactor()
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped:
+        raise UnreadableEvidence("the input is empty")
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except (ValueError, RecursionError) as exc:
+            if '"seq"' in stripped[:200]:   # a diag log: JSON lines
+                return _diag_log(stripped, red)
+            raise UnreadableEvidence(f"it starts like JSON but is not ({str(exc)[:120]})") from None
+        if isinstance(data, dict) and isinstance(data.get("log"), dict) and "entries" in data["log"]:
+            return _har(data, red)
+        if isinstance(data, dict) and "seq" in data and "method" in data:
+            return _diag_log(stripped, red)
+        raise UnreadableEvidence("a JSON object, but neither a HAR file (no log.entries) nor a diag log")
+    if re.match(r"(?i)curl(\.exe)?\s", stripped):
+        return Evidence("curl", [_redacted(_curl(stripped), red)], red.report())
+    if re.match(r"[A-Z]{3,7} \S+ HTTP/1\.[01]\r?\n", stripped):
+        return Evidence("http", [_redacted(_raw_http(stripped), red)], red.report())
+    raise UnreadableEvidence("not a HAR file, a cURL command, a raw HTTP/1.1 request or a diag log (it begins "
+                             f"{stripped[:30]!r})")
+
+
+# ---- HAR ----
+
+def _har(data: dict, red: Redactor) -> Evidence:
+    entries = data["log"].get("entries")
+    if not isinstance(entries, list):
+        raise UnreadableEvidence("a HAR file whose log.entries is not a list")
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict):
+            raise UnreadableEvidence(f"HAR entry {i} has no request object")
+        req, res = entry["request"], entry.get("response") or {}
+        try:
+            body = _har_post_data(req.get("postData"))
+            answer = _har_content(res.get("content") or {})
+            out.append(_redacted(EvidenceRequest(
+                method=str(req.get("method") or "GET").upper(), url=str(req.get("url") or ""),
+                headers=_pairs(req.get("headers")), body=body, started=entry.get("startedDateTime"),
+                status=int(res["status"]) if isinstance(res.get("status"), int) and res.get("status") > 0 else None,
+                response_headers=_pairs(res.get("headers")), response_body=answer,
+                duration_ms=float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None), red))
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise UnreadableEvidence(f"HAR entry {i} could not be read ({exc})") from None
+    return Evidence("har", out, red.report())
+
+
+def _pairs(items) -> dict[str, str]:
+    if not isinstance(items, list):
+        return {}
+    out: dict[str, str] = {}
+    for h in items:
+        if isinstance(h, dict) and isinstance(h.get("name"), str):
+            name = h["name"]
+            if name.startswith(":"):   # HTTP/2 pseudo-headers as Chrome records them
+                continue
+            out[name] = str(h.get("value", ""))
+    return out
+
+
+def _har_post_data(post) -> Any:
+    if not isinstance(post, dict):
+        return None
+    if isinstance(post.get("text"), str):
+        return _body_of(post["text"], str(post.get("mimeType") or ""))
+    if isinstance(post.get("params"), list):   # form bodies as Firefox and Chrome may record them
+        return {str(p.get("name")): str(p.get("value", "")) for p in post["params"] if isinstance(p, dict)}
+    return None
+
+
+def _har_content(content: dict) -> Any:
+    text = content.get("text")
+    if not isinstance(text, str):
+        return None
+    if content.get("encoding") == "base64":
+        try:
+            text = base64.b64decode(text).decode("utf-8", "replace")
+        except ValueError:
+            return None
+    return _body_of(text, str(content.get("mimeType") or ""))
+
+
+def _body_of(text: str, mime: str = "") -> Any:
+    if "x-www-form-urlencoded" in mime:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+# ---- cURL ----
+
+def _curl(text: str) -> EvidenceRequest:
+    windows = "^" in text and re.search(r'\^["\n]', text) is not None
+    if windows:   # cmd: ^ escapes the next character, ^ at a line end continues it
+        text = re.sub(r"\^\r?\n", " ", text)
+        text = re.sub(r"\^(.)", r"\1", text)
+    text = re.sub(r"\\\r?\n", " ", text)
+    try:
+        words = shlex.split(text, posix=True)
+    except ValueError as exc:
+        raise UnreadableEvidence(f"the cURL command could not be split into words ({exc}): is a quote missing?") \
+            from None
+    method, url, headers, data = None, None, {}, []
+    i = 1
+    takes = {"-X", "--request", "-H", "--header", "-d", "--data", "--data-raw", "--data-binary", "--data-ascii",
+             "--data-urlencode", "-u", "--user", "-b", "--cookie", "--url", "-A", "--user-agent", "-e", "--referer"}
+    while i < len(words):
+        w = words[i]
+        value = words[i + 1] if w in takes and i + 1 < len(words) else None
+        if w in ("-X", "--request"):
+            method = value
+        elif w in ("-H", "--header") and value and ":" in value:
+            k, v = value.split(":", 1)
+            headers[k.strip()] = v.strip()
+        elif w.startswith("-d") or w.startswith("--data"):
+            if value is not None:
+                data.append(value)
+        elif w in ("-u", "--user") and value:
+            headers["Authorization"] = "Basic " + base64.b64encode(value.encode()).decode()
+        elif w in ("-b", "--cookie") and value:
+            headers["Cookie"] = value
+        elif w == "--url":
+            url = value
+        elif not w.startswith("-") and url is None:
+            url = w
+        i += 2 if value is not None else 1
+    if not url:
+        raise UnreadableEvidence("the cURL command names no URL")
+    body = "&".join(data) if data else None
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return EvidenceRequest(method=(method or ("POST" if data else "GET")).upper(), url=url, headers=headers,
+                           body=_body_of(body, ctype) if body is not None else None)
+
+
+# ---- raw HTTP ----
+
+def _raw_http(text: str) -> EvidenceRequest:
+    head, _, body = text.replace("\r\n", "\n").partition("\n\n")
+    lines = head.split("\n")
+    method, target, _ = lines[0].split(" ", 2)
+    headers = {}
+    for n, line in enumerate(lines[1:], 2):
+        if ":" not in line:
+            raise UnreadableEvidence(f"line {n} of the HTTP request is not a header: {line[:40]!r}")
+        k, v = line.split(":", 1)
+        headers[k.strip()] = v.strip()
+    host = next((v for k, v in headers.items() if k.lower() == "host"), "")
+    url = target if "://" in target else f"https://{host}{target}"
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return EvidenceRequest(method=method.upper(), url=url, headers=headers,
+                           body=_body_of(body, ctype) if body.strip() else None)
+
+
+# ---- diag's own log ----
+
+def _diag_log(text: str, red: Redactor) -> Evidence:
+    from diag.core.exchange import _not_an_exchange
+
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except (ValueError, RecursionError):
+            raise UnreadableEvidence(f"line {n} of the diag log is not JSON") from None
+        problem = _not_an_exchange(data)
+        if problem:
+            raise UnreadableEvidence(f"line {n} of the diag log is not a saved exchange ({problem})")
+        out.append(_redacted(EvidenceRequest(
+            method=data["method"], url=data["url"], headers=data.get("request_headers") or {},
+            body=data.get("request_body"), started=data["started"], status=data.get("status"),
+            response_headers=data.get("response_headers") or {}, response_body=data.get("response_body"),
+            duration_ms=data.get("duration_ms")), red))
+    return Evidence("diag-log", out, red.report())
+
+
+def _redacted(r: EvidenceRequest, red: Redactor) -> EvidenceRequest:
+    """Tokens, secrets and credentials out before anything is kept (the same policy as the exchange log)."""
+    token_form = "/oauth/token" in r.url
+    r.url = red.text(r.url)
+    r.headers = red.headers(r.headers)
+    r.response_headers = red.headers(r.response_headers)
+    r.body = red.form_body(r.body) if token_form and r.body is not None else red.value(r.body)
+    r.response_body = red.value(r.response_body)
+    return r

@@ -1,0 +1,225 @@
+"""Diagnose every Genesys Platform API request in the customer's evidence (see diag.core.evidence).
+
+`inspect(path_or_text)` -> Inspection: each Genesys request recognised by host (every region's API and login host)
+and path, matched to its operation (or the nearest real ones), its body checked (call bodies with the call rules
+and verdicts), its answer explained (status, ErrorBody code and message as sent, correlation id, rate-limit
+headers), auth problems named, region consistency checked; other requests counted and skipped.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, read_evidence
+
+CALLS_TEMPLATES = ("/api/v2/conversations/calls",)
+
+
+@dataclass
+class Diagnosis:
+    index: int
+    request: EvidenceRequest
+    region: str
+    login: bool                            # a token request to a login host
+    operation: str | None                  # "POST /api/v2/..." when it exists
+    nearest: list[str] = field(default_factory=list)
+    verdict: str | None = None             # the doctor's, for call bodies
+    findings: list[dict] = field(default_factory=list)
+    error_code: str | None = None
+    message: str | None = None
+    correlation_id: str | None = None
+    rate_limit: dict[str, str] = field(default_factory=dict)
+    explanation: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.operation or f"{self.request.method} {self.request.path}"
+
+    @property
+    def failed(self) -> bool:
+        return (self.request.status or 0) >= 400 or self.verdict == "refused"
+
+    def to_dict(self) -> dict:
+        r = self.request
+        return {"index": self.index, "method": r.method, "url": r.url, "started": r.started, "status": r.status,
+                "region": self.region, "operation": self.operation, "nearest": self.nearest,
+                "verdict": self.verdict, "findings": self.findings, "errorCode": self.error_code,
+                "message": self.message, "correlationId": self.correlation_id, "rateLimit": self.rate_limit,
+                "explanation": self.explanation, "notes": self.notes, "durationMs": r.duration_ms}
+
+
+@dataclass
+class Inspection:
+    kind: str
+    diagnoses: list[Diagnosis]
+    skipped: int                           # requests to other hosts
+    redaction: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+    evidence: Evidence | None = None
+
+    @property
+    def failures(self) -> list[Diagnosis]:
+        return [d for d in self.diagnoses if d.failed]
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "genesysRequests": len(self.diagnoses), "otherRequests": self.skipped,
+                "failures": len(self.failures), "byCode": dict(self.by_code()), "notes": self.notes,
+                "redacted": self.redaction, "requests": [d.to_dict() for d in self.diagnoses]}
+
+    def by_code(self) -> Counter:
+        return Counter(f"{d.request.status or '-'} {d.error_code or ('(body refused)' if d.verdict == 'refused' else '')}"
+                       .strip() for d in self.failures)
+
+    def text(self) -> str:
+        lines = [f"{self.kind.upper()} evidence: {len(self.diagnoses)} Genesys request(s), {self.skipped} other "
+                 f"request(s) skipped, {len(self.failures)} failed."]
+        lines += [f"  note: {n}" for n in self.notes]
+        first = self.failures[0] if self.failures else None
+        if first:
+            r = first.request
+            lines += ["", f"First failure: #{first.index} {first.label} -> "
+                          f"{r.status or 'not sent / no answer'} {first.error_code or ''}".rstrip()]
+            if first.message:
+                lines.append(f"  Genesys said: {first.message}")
+            if first.explanation:
+                lines.append(f"  Why: {first.explanation}")
+            lines.append(f"  Correlation id: {first.correlation_id or '-'}")
+            lines += [f"  - {f['severity']} {f['path']} {f['code']}: {f['message']}" for f in first.findings[:5]]
+            lines += [f"  note: {n}" for n in first.notes]
+            lines += ["", "Failures by exact code:"] + [f"  {k}  x{v}" for k, v in self.by_code().most_common()]
+            ops = Counter(d.label for d in self.failures)
+            lines += ["", "Failures by operation:"] + [f"  {k}  x{v}" for k, v in ops.most_common()]
+        lines += ["", "Timeline:"]
+        for d in self.diagnoses:
+            r = d.request
+            lines.append(f"  #{d.index:<3} {(r.started or '')[:23]:<23} {d.label}"
+                         f" -> {r.status or '-'} {d.error_code or ''} {d.correlation_id or ''}".rstrip())
+        return "\n".join(lines)
+
+
+def inspect(path_or_text: str | Path) -> Inspection:
+    """Read a HAR file, a cURL command, a raw HTTP request or a diag log (a path, or the text itself)."""
+    text = _text_of(path_or_text)
+    evidence = read_evidence(text)
+    return diagnose(evidence)
+
+
+def _text_of(given: str | Path) -> str:
+    if isinstance(given, Path) or (isinstance(given, str) and "\n" not in given and len(given) < 4096
+                                   and Path(given).is_file()):
+        try:
+            return Path(given).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UnreadableEvidence(f"{given}: not UTF-8 text (byte {exc.start})") from None
+    return str(given)
+
+
+def diagnose(evidence: Evidence) -> Inspection:
+    from diag.core.regions import REGIONS
+
+    api_hosts = {r.host: name for name, r in REGIONS.items()}
+    login_hosts = {r.login_base.split("//", 1)[-1]: name for name, r in REGIONS.items()}
+    out, skipped, n = [], 0, 0
+    for r in evidence.requests:
+        host = r.host
+        if host in api_hosts or host in login_hosts:
+            n += 1
+            out.append(_diagnose_one(n, r, api_hosts.get(host) or login_hosts[host], host in login_hosts))
+        else:
+            skipped += 1
+    inspection = Inspection(evidence.kind, out, skipped, evidence.redaction, evidence=evidence)
+    _across(inspection)
+    return inspection
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> Diagnosis:
+    from diag.core import errors
+    from diag.core.endpoints import check_operation
+    from diag.core.exchange import RATE_HEADERS
+
+    d = Diagnosis(index, r, region, login, None)
+    if not login:
+        check = check_operation(r.method, r.path)
+        if check.known:
+            d.operation = f"{r.method} {check.operation.path}"
+        else:
+            d.nearest = [str(op) for op in check.suggestions[:3]]
+            d.notes.append(f"{r.method} {r.path} is not a Platform API operation"
+                           + (f"; nearest: {', '.join(d.nearest)}" if d.nearest else ""))
+        _check_body(d)
+    d.correlation_id = _header(r.response_headers, "ININ-Correlation-Id")
+    d.rate_limit = {h: v for h in RATE_HEADERS if (v := _header(r.response_headers, h)) is not None}
+    body = r.response_body if isinstance(r.response_body, dict) else {}
+    if (r.status or 0) >= 400:
+        d.error_code = body.get("code") or body.get("error")
+        d.message = body.get("message") or body.get("error_description")
+        d.explanation = errors.explain(d.error_code, d.message, r.status)
+        params = body.get("messageParams") if isinstance(body.get("messageParams"), dict) else {}
+        if r.status == 401:
+            d.notes.append(f"the token was refused by {region}: expired, revoked, or issued by another region's "
+                           "login host")
+        if r.status == 403 and params:
+            d.notes.append("missing permission(s) named by Genesys: " + ", ".join(f"{v}" for v in params.values()))
+        if d.error_code == "not.a.user":
+            d.notes.append("a client-credentials token: this operation needs a user's token (authorization code)")
+        if r.status == 429:
+            wait = _header(r.response_headers, "Retry-After")
+            d.notes.append(f"rate limited; Retry-After {wait} s" if wait else "rate limited; no Retry-After sent")
+    return d
+
+
+def _check_body(d: Diagnosis) -> None:
+    from diag.core.doctor import check, check_for_operation
+    from diag.core.doctor import UnknownOperation
+
+    body = d.request.body
+    if body is None or d.operation is None or d.request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if isinstance(body, str):
+        d.findings.append({"severity": "error", "path": "$", "code": "invalid-json",
+                           "message": "the body is not JSON"})
+        return
+    try:
+        report = check(body) if d.operation == "POST /api/v2/conversations/calls" else \
+            check_for_operation(d.operation, body)
+    except UnknownOperation:
+        return
+    d.verdict = report.verdict
+    d.findings = [{"severity": f.severity, "path": f.path, "code": f.code, "message": f.message}
+                  for f in report.findings]
+
+
+def _across(inspection: Inspection) -> None:
+    """What only shows across requests: a token from one region's login host used on another's API host; 429
+    bursts."""
+    logins = {d.region for d in inspection.diagnoses if d.login}
+    apis = {d.region for d in inspection.diagnoses if not d.login}
+    if logins and apis and not apis <= logins:
+        inspection.notes.append(f"tokens were requested from {', '.join(sorted(logins))} but used on "
+                                f"{', '.join(sorted(apis - logins))}: a token works only in the region that issued it")
+    bursts = sum(1 for d in inspection.diagnoses if d.request.status == 429)
+    if bursts >= 3:
+        inspection.notes.append(f"{bursts} answers were 429: pace requests under the limit and wait Retry-After")
+
+
+def as_records(inspection: Inspection) -> list[dict[str, Any]]:
+    """The Genesys requests as exchange-like records (what the bundle's HAR writer reads)."""
+    out = []
+    for d in inspection.diagnoses:
+        r = d.request
+        out.append({"method": r.method, "url": r.url, "request_headers": r.headers, "request_body": r.body,
+                    "status": r.status, "response_headers": r.response_headers, "response_body": r.response_body,
+                    "started": r.started or "1970-01-01T00:00:00.000Z", "duration_ms": r.duration_ms,
+                    "transport_error": None if r.status else "no answer recorded",
+                    "correlation_id": d.correlation_id, "notes": d.notes})
+    return out
+
+
+__all__ = ["Diagnosis", "Inspection", "UnreadableEvidence", "as_records", "diagnose", "inspect"]

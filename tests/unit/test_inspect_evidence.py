@@ -1,0 +1,119 @@
+"""#17 (first part): the customer's evidence read by content, every Genesys request diagnosed, sanitised on read."""
+import base64
+import json
+
+import pytest
+
+from diag.app import cli
+from diag.core.evidence import UnreadableEvidence, read_evidence
+from diag.core.inspect import inspect
+
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.Q0FOQVJZc2lnbmF0dXJl"
+CID = "3f1c2b9e-1111-4a2b-9c3d-1234567890ab"
+
+
+def har(entries):
+    return json.dumps({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"},
+                               "entries": entries}})
+
+
+def entry(method, url, status, body=None, answer=None, headers=(), answer_headers=(), b64=False, params=None):
+    req = {"method": method, "url": url, "httpVersion": "HTTP/2.0",
+           "headers": [{"name": ":authority", "value": "x"}, {"name": "authorization", "value": f"Bearer {TOKEN}"},
+                       *[{"name": k, "value": v} for k, v in headers]], "queryString": [], "cookies": []}
+    if body is not None:
+        req["postData"] = {"mimeType": "application/json", "text": json.dumps(body)}
+    if params is not None:
+        req["postData"] = {"mimeType": "application/x-www-form-urlencoded", "params": params}
+    text = json.dumps(answer) if answer is not None else ""
+    content = {"size": len(text), "mimeType": "application/json",
+               "text": base64.b64encode(text.encode()).decode() if b64 else text}
+    if b64:
+        content["encoding"] = "base64"
+    return {"startedDateTime": "2026-11-28T10:00:00.000Z", "time": 120.5, "_initiator": {"type": "script"},
+            "_resourceType": "fetch", "request": req,
+            "response": {"status": status, "statusText": "", "httpVersion": "HTTP/2.0", "_transferSize": 321,
+                         "headers": [{"name": "ININ-Correlation-Id", "value": CID},
+                                     *[{"name": k, "value": v} for k, v in answer_headers]],
+                         "content": content, "cookies": [], "redirectURL": ""},
+            "cache": {}, "timings": {"wait": 100}}
+
+
+def test_a_browser_har_is_diagnosed_request_by_request(tmp_path):
+    path = tmp_path / "support.har"
+    path.write_text(har([
+        entry("GET", "https://apps.mypurecloud.ie/directory/", 200),
+        entry("POST", "https://login.mypurecloud.com/oauth/token", 200, params=[
+            {"name": "grant_type", "value": "client_credentials"}, {"name": "client_secret", "value": "CANARY-s3c"}]),
+        entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 400,
+              body={"to": {"phoneNumber": "+13175550161"}, "type": "external"},
+              answer={"message": "The request could not be understood", "code": "bad.request", "status": 400},
+              b64=True),
+        entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 403, body={"phoneNumber": "+13175550161"},
+              answer={"code": "missing.any.permissions", "status": 403, "message": "You must have at least one of",
+                      "messageParams": {"permissions": "conversation:conference:add"}}),
+        entry("GET", "https://api.mypurecloud.ie/api/v2/users/me", 429, answer={"code": "too.many.requests.retry.after",
+              "status": 429}, answer_headers=[("Retry-After", "12")]),
+        entry("GET", "https://api.mypurecloud.ie/api/v2/analytics/interactions/summary", 404,
+              answer={"code": "not.found", "status": 404})]))
+    result = inspect(path)
+    assert result.kind == "har" and result.skipped == 1 and len(result.diagnoses) == 5
+    first = result.failures[0]
+    assert first.operation == "POST /api/v2/conversations/calls" and first.error_code == "bad.request"
+    assert first.verdict == "refused" and first.correlation_id == CID
+    assert any("missing permission" in n and "conversation:conference:add" in n for n in result.failures[1].notes)
+    assert any("Retry-After 12" in n for n in result.failures[2].notes)
+    assert result.failures[3].operation is None and "not a Platform API operation" in result.failures[3].notes[0]
+    assert any("a token works only in the region that issued it" in n for n in result.notes)
+    dumped = json.dumps(result.to_dict())
+    assert TOKEN not in dumped and "CANARY-s3c" not in dumped
+    assert "First failure: #2 POST /api/v2/conversations/calls -> 400 bad.request" in result.text()
+
+
+@pytest.mark.parametrize("command", [
+    "curl 'https://api.mypurecloud.com/api/v2/conversations/calls' \\\n  -H 'Content-Type: application/json' "
+    f"\\\n  -H 'Authorization: Bearer {TOKEN}' \\\n  --data-raw '{{\"to\":\"+13175550161\"}}'",
+    'curl "https://api.mypurecloud.com/api/v2/conversations/calls" ^\n  -H "Content-Type: application/json" ^\n  '
+    f'-H "Authorization: Bearer {TOKEN}" ^\n  --data-raw ^"^{{^\\^"to^\\^":^\\^"+13175550161^\\^"^}}^"'])
+def test_copy_as_curl_in_bash_and_cmd_quoting(command):
+    result = inspect(command)
+    d = result.diagnoses[0]
+    assert result.kind == "curl" and d.request.method == "POST" and d.request.body == {"to": "+13175550161"}
+    assert d.verdict == "refused" and TOKEN not in json.dumps(result.to_dict())
+
+
+def test_a_raw_http_request_and_a_diag_log(sim, tmp_path):
+    raw = ("POST /api/v2/conversations/calls HTTP/1.1\r\nHost: api.usw2.pure.cloud\r\nContent-Type: "
+           "application/json\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n{\"phoneNumber\": \"+13175550161\"}")
+    d = inspect(raw).diagnoses[0]
+    assert d.region == "us_west_2" and d.verdict in ("sendable", "sendable-with-notes")
+    from diag.client.session import connect
+    s = connect(simulator=sim)
+    s.call({"to": "+13175550161"})
+    log = s.log.save(tmp_path / "log.jsonl")
+    assert inspect(log).kind == "diag-log"
+
+
+def test_the_cli_reads_evidence_and_writes_a_sanitised_har(tmp_path, capsys):
+    path = tmp_path / "e.har"
+    path.write_text(har([entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 400,
+                               body={"phoneNumber": "+13175550161", "callerIdName": "Zelda Canaryname"},
+                               answer={"code": "bad.request", "status": 400, "message": "m"})]))
+    out = tmp_path / "clean.har"
+    assert cli.main(["inspect", str(path), "--sanitise", str(out)]) == 1
+    text = out.read_text()
+    assert TOKEN not in text and "3175550161" not in text and "Canaryname" not in text
+    assert "sanitised HAR written" in capsys.readouterr().out
+    assert cli.main(["inspect", str(path), "--sanitise", str(out)]) == 2        # never overwrites
+    assert cli.main(["inspect", "--json", str(path)]) == 1
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["failures"] == 1
+
+
+@pytest.mark.parametrize("text", ["", "hello", "{not json", '{"log": {}}', "curl -H 'x: y'", "[1, 2]"])
+def test_unreadable_evidence_is_a_message(tmp_path, capsys, text):
+    with pytest.raises(UnreadableEvidence):
+        read_evidence(text)
+    path = tmp_path / "bad.txt"
+    path.write_text(text)
+    assert cli.main(["inspect", str(path)]) == 2
+    assert "bad.txt" in capsys.readouterr().err
