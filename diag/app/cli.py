@@ -305,6 +305,13 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         return _fail(f"--out {out} is a folder: give the zip's file name, e.g. {out / 'ticket.zip'}", False)
     try:
         exchanges = list(ExchangeLog.load(log_path)) if log_path else []
+        if args.evidence:   # the customer's requests, redacted on read, alongside (same org) or instead of a log
+            from diag.core.evidence import read_evidence
+            from diag.core.inspect import as_exchanges, diagnose
+            evidence = as_exchanges(diagnose(read_evidence(_read_input(args.evidence))))
+            if not evidence:
+                return _fail(f"--evidence {args.evidence}: no Genesys request in it", False)
+            exchanges += evidence
         if not exchanges and not args.usage_days:
             return _fail("nothing to bundle: give --log SAVED_LOG (a file, `latest`, or a number from `diag bundle "
                          "--list`) and/or --usage-days N", False)
@@ -498,6 +505,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", help="a saved exchange log: a file, `latest`, or N from --list (the workspace's "
                                  "session logs, newest first)")
     p.add_argument("--list", action="store_true", help="list the workspace's session logs, newest first")
+    p.add_argument("--evidence", metavar="FILE", help="the customer's HAR, cURL command or raw request: its Genesys "
+                                                      "requests join the ticket (sanitised), with correlation ids")
     p.add_argument("--print-summary", action="store_true", help="also print the whole summary.md")
     p.add_argument("--usage-days", type=int, help="add usage charts and data for the last N days")
     p.add_argument("--keep-numbers", action="store_true", help="keep phone numbers instead of pseudonyms")

@@ -222,4 +222,26 @@ def as_records(inspection: Inspection) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["Diagnosis", "Inspection", "UnreadableEvidence", "as_records", "diagnose", "inspect"]
+__all__ = ["Diagnosis", "Inspection", "UnreadableEvidence", "as_exchanges", "as_records", "diagnose", "inspect"]
+
+
+def as_exchanges(inspection: Inspection):
+    """The Genesys requests as Exchanges (for the support bundle), all labelled with the API requests' region: a
+    ticket has one source, and a token request to another region's login host is a finding, not a second source."""
+    from diag.core.exchange import Exchange
+    region = next((d.region for d in inspection.diagnoses if not d.login), None) or next(
+        (d.region for d in inspection.diagnoses), "unknown")
+    out = []
+    for d in inspection.diagnoses:
+        r = d.request
+        template = d.operation.split(" ", 1)[1] if d.operation else None
+        out.append(Exchange(
+            seq=d.index, started=r.started or "1970-01-01T00:00:00.000+00:00", method=r.method, url=r.url,
+            path=r.path, template=template, request_headers=dict(r.headers), request_body=r.body, status=r.status,
+            response_headers=dict(r.response_headers), response_body=r.response_body, duration_ms=r.duration_ms,
+            correlation_id=d.correlation_id, rate_limit=dict(d.rate_limit),
+            error=r.response_body if isinstance(r.response_body, dict) and (r.status or 0) >= 400 else None,
+            error_code=d.error_code, explanation=d.explanation, findings=list(d.findings),
+            notes=[f"from the customer's evidence ({inspection.kind})", *d.notes],
+            transport_error=None if r.status else "no answer in the evidence", region=region, simulated=False))
+    return out

@@ -117,3 +117,19 @@ def test_unreadable_evidence_is_a_message(tmp_path, capsys, text):
     path.write_text(text)
     assert cli.main(["inspect", str(path)]) == 2
     assert "bad.txt" in capsys.readouterr().err
+
+
+def test_the_customers_evidence_goes_into_the_ticket(tmp_path, capsys):
+    import zipfile
+
+    path = tmp_path / "e.har"
+    path.write_text(har([entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 400,
+                               body={"to": "+13175550161"}, answer={"code": "bad.request", "status": 400,
+                                                                    "message": "m"})]))
+    out = tmp_path / "t.zip"
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        summary = z.read("summary.md").decode()
+        everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
+    assert "REAL ORG" in summary and "eu_west_1" in summary and CID in summary and "bad.request" in summary
+    assert TOKEN not in everything and "3175550161" not in everything
