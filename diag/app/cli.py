@@ -365,6 +365,19 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         report = _write_sanitised_har(inspection, out)
         inspection.notes.append(f"sanitised HAR written to {out}: replaced " + (", ".join(
             f"{k} x{v}" for k, v in report.items()) or "nothing"))
+    if args.charts:
+        from diag.reports import charts
+        folder = Path(args.charts)
+        folder.mkdir(parents=True, exist_ok=True)
+        frame = inspection.frame()
+        span = "the evidence's time span"
+        if frame["started"].notna().any():
+            span = f"{frame['started'].min():%Y-%m-%d %H:%M} to {frame['started'].max():%Y-%m-%d %H:%M} UTC"
+        source = f"customer evidence ({inspection.kind})"
+        for name, fig in (("evidence_codes", charts.evidence_codes_over_time(frame, source, span)),
+                          ("evidence_latency", charts.evidence_latency_by_operation(frame, source, span))):
+            written = charts.save_figure(fig, folder / name)
+            inspection.notes.append("chart: " + ", ".join(str(p) for p in written))
     if args.json:
         print(json.dumps(inspection.to_dict(), ensure_ascii=False))
     else:
@@ -493,6 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--sanitise", "--sanitize", metavar="OUT.har", help="also write the Genesys requests as a HAR "
                    "with tokens, secrets, numbers and people replaced (never overwrites)")
+    p.add_argument("--charts", metavar="DIR", help="also draw the exact codes over the evidence's time span and the "
+                                                   "latency by operation (PNG and SVG) into DIR")
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("notebooks", help="copy the notebooks into the workspace (what `make lab` opens) and "

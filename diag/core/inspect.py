@@ -69,6 +69,17 @@ class Inspection:
                 "failures": len(self.failures), "byCode": dict(self.by_code()), "notes": self.notes,
                 "redacted": self.redaction, "requests": [d.to_dict() for d in self.diagnoses]}
 
+    def frame(self):
+        """One row per Genesys request: started (UTC), operation, status, code, duration (ms)."""
+        import pandas as pd
+
+        rows = [{"started": d.request.started, "operation": d.label, "status": d.request.status,
+                 "code": f"{d.request.status or '-'} {d.error_code or ''}".strip(),
+                 "duration_ms": d.request.duration_ms} for d in self.diagnoses]
+        frame = pd.DataFrame(rows, columns=["started", "operation", "status", "code", "duration_ms"])
+        frame["started"] = pd.to_datetime(frame["started"], utc=True, errors="coerce")
+        return frame
+
     def by_code(self) -> Counter:
         return Counter(f"{d.request.status or '-'} {d.error_code or ('(body refused)' if d.verdict == 'refused' else '')}"
                        .strip() for d in self.failures)

@@ -243,6 +243,46 @@ def ratelimit_pressure(ratelimits, usage, source: str, interval: str):
     return fig
 
 
+def evidence_codes_over_time(frame, source: str, interval: str):
+    """The evidence's answers by exact status and code over its own time span (one dot per request)."""
+    fig, ax = _figure("Answers in the evidence, by exact code", source, interval)
+    if frame is None or frame.empty:
+        _empty(ax, "Genesys requests")
+        return fig
+    labels = sorted(frame["code"].unique(), key=lambda c: (not c.startswith(("4", "5")), c))
+    palette = [OKABE_ITO[k] for k in ("vermillion", "orange", "purple", "blue", "sky", "yellow", "black", "grey")]
+    for i, label in enumerate(labels):
+        part = frame[frame["code"] == label]
+        colour = OKABE_ITO["green"] if label.startswith("2") else palette[i % len(palette)]
+        ax.scatter(part["started"], [label] * len(part), s=28, color=colour, label=f"{label} x{len(part)}")
+    import pandas as pd
+    first, last = frame["started"].min(), frame["started"].max()
+    if pd.notna(first) and last - first < pd.Timedelta(minutes=2):   # a short capture: minutes, not years
+        ax.set_xlim(first - pd.Timedelta(minutes=1), last + pd.Timedelta(minutes=1))
+    _date_axis(ax, frame["started"])
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel("status and code")
+    ax.legend(ncols=3, loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(0, -0.18))
+    return fig
+
+
+def evidence_latency_by_operation(frame, source: str, interval: str, n: int = 10):
+    """How long each operation took in the evidence (median and slowest), slowest first."""
+    fig, ax = _figure("Latency by operation in the evidence", source, interval)
+    timed = frame.dropna(subset=["duration_ms"]) if frame is not None and not frame.empty else None
+    if timed is None or timed.empty:
+        _empty(ax, "timed requests")
+        return fig
+    g = timed.groupby("operation")["duration_ms"].agg(["median", "max", "count"]).sort_values("max").tail(n)
+    y = range(len(g))
+    ax.barh(y, g["max"], color=OKABE_ITO["sky"], label="slowest")
+    ax.barh(y, g["median"], color=OKABE_ITO["blue"], label="median")
+    ax.set_yticks(list(y), [f"{op} (x{c})" for op, c in zip(g.index, g["count"])], fontsize=8)
+    ax.set_xlabel("duration (ms)")
+    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    return fig
+
+
 def save_figure(fig, stem: str | Path, formats=("png", "svg")) -> list[Path]:
     """Write the figure as PNG and SVG beside each other; returns the paths."""
     stem = Path(stem)

@@ -133,3 +133,14 @@ def test_the_customers_evidence_goes_into_the_ticket(tmp_path, capsys):
         everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
     assert "REAL ORG" in summary and "eu_west_1" in summary and CID in summary and "bad.request" in summary
     assert TOKEN not in everything and "3175550161" not in everything
+
+
+def test_charts_of_the_evidence(tmp_path, capsys):
+    path = tmp_path / "e.har"
+    path.write_text(har([entry("GET", "https://api.mypurecloud.ie/api/v2/users/me", 200, answer={"id": "u"}),
+                         entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 400,
+                               body={"to": "+13175550161"}, answer={"code": "bad.request", "status": 400})]))
+    assert cli.main(["inspect", str(path), "--charts", str(tmp_path / "charts")]) == 1
+    names = sorted(p.name for p in (tmp_path / "charts").iterdir())
+    assert names == ["evidence_codes.png", "evidence_codes.svg", "evidence_latency.png", "evidence_latency.svg"]
+    assert "chart:" in capsys.readouterr().out
