@@ -355,6 +355,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     try:
         text = _read_input(args.file)
+        if "\x00" in text[:4096]:
+            return _fail(f"{args.file}: binary data, not a HAR file, cURL command or HTTP request", args.json)
         inspection = diagnose(read_evidence(text))
     except (OSError, ValueError) as exc:   # UnreadableEvidence is a ValueError
         return _fail(f"{args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)

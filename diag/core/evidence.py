@@ -79,8 +79,15 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
 
 def _har(data: dict, red: Redactor) -> Evidence:
     entries = data["log"].get("entries")
+    version = str(data["log"].get("version") or "")
+    if version and not version.startswith("1.2"):
+        raise UnreadableEvidence(f"a HAR {version} file: diag reads HAR 1.2, what current browsers save; save the "
+                                 "capture again from the browser's devtools")
     if not isinstance(entries, list):
         raise UnreadableEvidence("a HAR file whose log.entries is not a list")
+    if not entries:
+        raise UnreadableEvidence("a HAR file with no entries: record the failing action with devtools open, then "
+                                 "save all as HAR")
     out = []
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict):

@@ -144,3 +144,41 @@ def test_charts_of_the_evidence(tmp_path, capsys):
     names = sorted(p.name for p in (tmp_path / "charts").iterdir())
     assert names == ["evidence_codes.png", "evidence_codes.svg", "evidence_latency.png", "evidence_latency.svg"]
     assert "chart:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content", [
+    json.dumps({"log": {"version": "1.1", "entries": []}}), json.dumps({"log": {"version": "1.2", "entries": []}}),
+    har([])[:-40], "curl 'https://api.mypurecloud.com/api/v2/users/me -H x", "\x00\x01binary\x00"])
+def test_bad_evidence_is_a_clear_message_and_writes_nothing(tmp_path, capsys, content):
+    path = tmp_path / "in.har"
+    path.write_bytes(content.encode("utf-8", "surrogatepass"))
+    out = tmp_path / "clean.har"
+    assert cli.main(["inspect", str(path), "--sanitise", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "in.har" in err and "Traceback" not in err and not out.exists()
+
+
+def test_canaries_in_every_har_field_never_come_out(tmp_path, capsys):
+    canary = "CANARYtok0a1b2c3d4e5f6a7b8"
+    e = entry("POST", f"https://api.mypurecloud.ie/api/v2/conversations/calls?access_token={canary}", 400,
+              body={"phoneNumber": "+13175550161", "attributes": {"token": canary}},
+              answer={"code": "bad.request", "status": 400, "message": f"echo Bearer {canary}"},
+              headers=[("Cookie", f"sid={canary}"), ("X-Auth-Token", canary)],
+              answer_headers=[("Set-Cookie", f"session={canary}; Path=/; HttpOnly")])
+    e["request"]["cookies"] = [{"name": "sid", "value": canary}]
+    e["response"]["cookies"] = [{"name": "session", "value": canary}]
+    e["request"]["queryString"] = [{"name": "access_token", "value": canary}]
+    e["_initiator"] = {"type": "script", "url": f"https://apps.mypurecloud.ie/app.js?token={canary}"}
+    path = tmp_path / "e.har"
+    path.write_text(har([e]))
+    out, bundle = tmp_path / "clean.har", tmp_path / "t.zip"
+    assert cli.main(["inspect", str(path), "--sanitise", str(out)]) == 1
+    assert cli.main(["inspect", "--json", str(path)]) == 1
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(bundle)]) == 0
+    import zipfile
+    with zipfile.ZipFile(bundle) as z:
+        texts = [z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png")]
+    printed = capsys.readouterr()
+    for text in [printed.out, printed.err, out.read_text(), *texts]:
+        assert canary not in text
+    assert "3175550161" not in out.read_text() and not any("3175550161" in t for t in texts)
