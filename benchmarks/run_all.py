@@ -18,7 +18,7 @@ if "DIAG_HOME" not in os.environ:   # benchmark sessions are not the person's: a
     import tempfile
     os.environ["DIAG_HOME"] = tempfile.mkdtemp(prefix="diag-bench-home-")
 BENCHES = ["bench_setup", "bench_startup", "bench_doctor", "bench_contract", "bench_simulator", "bench_calls", "bench_gate", "bench_usage_frame", "bench_bundle",
-           "bench_notebooks"]
+           "bench_inspect", "bench_notebooks"]
 
 
 def rows(name: str, r: dict) -> list[tuple]:
@@ -78,6 +78,10 @@ def rows(name: str, r: dict) -> list[tuple]:
                  r["ratio"], r["target"], r["met"]),
                 ("composer Export ticket after 100 calls (zip + download link)", f"{e} s", f"{b} s (naive zip)",
                  round(e / b, 1) if b else "-", "< 5 s", e < 5)]
+    if name == "bench_inspect":
+        return [("diag inspect: HAR of 10,000 entries (89 MB) -> report + charts",
+                 f"{r['diag_s']} s, {r['diag_peak_mb']} MB", f"{r['baseline_s']} s, {r['baseline_peak_mb']} MB "
+                 "(json.load)", r["ratio"], r["target"], r["met"])]
     if name == "bench_notebooks":
         return [(f"notebook {nb} headless", f"{t} s", f"{r['baseline_s']} s (empty notebook)",
                  round(t / r["baseline_s"], 1), r["target"], t < 60) for nb, t in r["notebooks_s"].items()]

@@ -17,14 +17,18 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
 _MAX_INPUT = 16 * 1024 * 1024
 
 
-def _read_input(name: str) -> str:
+_MAX_EVIDENCE = 512 * 1024 * 1024   # a HAR of a long session with response bodies is hundreds of MB
+
+
+def _read_input(name: str, limit: int | None = None, what: str = "a call body is a few hundred bytes") -> str:
+    limit = limit or _MAX_INPUT
     if name == "-":
-        raw = sys.stdin.buffer.read(_MAX_INPUT + 1)
+        raw = sys.stdin.buffer.read(limit + 1)
     else:
         with open(name, "rb") as fh:
-            raw = fh.read(_MAX_INPUT + 1)
-    if len(raw) > _MAX_INPUT:
-        raise ValueError(f"the input is larger than {_MAX_INPUT // (1024 * 1024)} MB; a call body is a few hundred bytes")
+            raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise ValueError(f"the input is larger than {limit // (1024 * 1024)} MB; {what}")
     if b"\x00" in raw:
         raise ValueError("the input is binary, not text")
     try:
@@ -308,7 +312,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         if args.evidence:   # the customer's requests, redacted on read, alongside (same org) or instead of a log
             from diag.core.evidence import read_evidence
             from diag.core.inspect import as_exchanges, diagnose
-            evidence = as_exchanges(diagnose(read_evidence(_read_input(args.evidence))))
+            evidence = as_exchanges(diagnose(read_evidence(_read_input(args.evidence, _MAX_EVIDENCE,
+                                                                       "split the capture into smaller HAR files"))))
             if not evidence:
                 return _fail(f"--evidence {args.evidence}: no Genesys request in it", False)
             exchanges += evidence
@@ -354,9 +359,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from diag.core.inspect import diagnose
 
     try:
-        text = _read_input(args.file)
-        if "\x00" in text[:4096]:
-            return _fail(f"{args.file}: binary data, not a HAR file, cURL command or HTTP request", args.json)
+        text = _read_input(args.file, _MAX_EVIDENCE, "split the capture into smaller HAR files")
         inspection = diagnose(read_evidence(text))
     except (OSError, ValueError) as exc:   # UnreadableEvidence is a ValueError
         return _fail(f"{args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)

@@ -1,0 +1,75 @@
+"""`diag inspect` on a HAR of 10,000 entries (~100 MB, a realistic mix with response bodies): report and charts
+(target < 5 s, peak memory < 1 GB). Baseline, same run: `json.load` of the same file."""
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+N = 10_000
+HERE = Path(__file__).resolve().parent
+
+
+def make_har(path: Path) -> int:
+    rng = random.Random(7)
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl"
+    filler = "x" * 9000   # response bodies of ~10 KB, as list endpoints send
+    entries = []
+    for i in range(N):
+        kind = rng.random()
+        if kind < 0.15:
+            url, method, body = "https://cdn.example.com/app.js", "GET", None
+        elif kind < 0.45:
+            url, method, body = "https://api.mypurecloud.ie/api/v2/conversations/calls", "POST", {
+                "phoneNumber": f"+1317555{i % 10000:04d}"} if rng.random() < 0.7 else {"to": "+13175550100"}
+        else:
+            url, method, body = "https://api.mypurecloud.ie/api/v2/users/me", "GET", None
+        status = 200 if body is None or "phoneNumber" in body else 400
+        answer = {"code": "bad.request", "status": 400, "message": "m"} if status == 400 else {"id": str(i),
+                                                                                              "pad": filler}
+        req = {"method": method, "url": url, "httpVersion": "HTTP/2.0", "cookies": [], "queryString": [],
+               "headers": [{"name": "authorization", "value": f"Bearer {token}"}], "headersSize": -1, "bodySize": 0}
+        if body is not None:
+            req["postData"] = {"mimeType": "application/json", "text": json.dumps(body)}
+        entries.append({"startedDateTime": f"2026-11-28T10:{(i // 600) % 60:02d}:{(i // 10) % 60:02d}.000Z",
+                        "time": rng.uniform(20, 900), "request": req,
+                        "response": {"status": status, "statusText": "", "httpVersion": "HTTP/2.0", "cookies": [],
+                                     "headers": [{"name": "ININ-Correlation-Id", "value": f"cid-{i}"}],
+                                     "content": {"size": 0, "mimeType": "application/json",
+                                                 "text": json.dumps(answer)}, "redirectURL": "",
+                                     "headersSize": -1, "bodySize": -1}, "cache": {}, "timings": {"wait": 1}})
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"},
+                                        "entries": entries}}))
+    return path.stat().st_size
+
+
+def timed(code: str, har: Path) -> tuple[float, float]:
+    """(seconds, peak MB) of `code` in a fresh process."""
+    script = ("import resource, sys, time\nt = time.perf_counter()\n" + code +
+              "\nprint(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", script, str(har)], capture_output=True, text=True, check=True)
+    seconds, mb = out.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(mb)
+
+
+def run() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        har = Path(tmp) / "big.har"
+        size = make_har(har)
+        charts = Path(tmp) / "charts"
+        diag_s, diag_mb = timed("from diag.app import cli\nimport contextlib, io\nbuf = io.StringIO()\n"
+                                "with contextlib.redirect_stdout(buf):\n"
+                                f"    rc = cli.main(['inspect', sys.argv[1], '--charts', {str(charts)!r}, '--json'])\n"
+                                "assert rc == 1, (rc, buf.getvalue()[:300])", har)
+        base_s, base_mb = timed("import json\njson.load(open(sys.argv[1]))", har)
+    return {"name": "diag inspect: HAR of 10,000 entries -> report + charts", "entries": N, "bytes": size,
+            "diag_s": round(diag_s, 2), "diag_peak_mb": round(diag_mb), "baseline": "json.load of the file",
+            "baseline_s": round(base_s, 2), "baseline_peak_mb": round(base_mb), "ratio": round(diag_s / base_s, 1),
+            "target": "< 5 s and < 1024 MB", "met": diag_s < 5 and diag_mb < 1024}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=1))
