@@ -48,8 +48,10 @@ def make_har(path: Path) -> int:
 
 def timed(code: str, har: Path) -> tuple[float, float]:
     """(seconds, peak MB) of `code` in a fresh process."""
-    script = ("import resource, sys, time\nt = time.perf_counter()\n" + code +
-              "\nprint(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec (run_all's is large)
+    script = ("import sys, time\nt = time.perf_counter()\n" + code +
+              "\nhwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))"
+              "\nprint(time.perf_counter() - t, hwm / 1024)")
     out = subprocess.run([sys.executable, "-c", script, str(har)], capture_output=True, text=True, check=True)
     seconds, mb = out.stdout.strip().splitlines()[-1].split()
     return float(seconds), float(mb)
