@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 
 def make_har(path: Path) -> int:
     rng = random.Random(7)
-    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl"
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9.c2lnbmF0dXJl"   # a fake token, for the redaction to find
     filler = "x" * 9000   # response bodies of ~10 KB, as list endpoints send
     entries = []
     for i in range(N):
