@@ -174,8 +174,8 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
         d.explanation = errors.explain(d.error_code, d.message, r.status)
         params = body.get("messageParams") if isinstance(body.get("messageParams"), dict) else {}
         if r.status == 401:
-            d.notes.append(f"the token was refused by {region}: expired, revoked, or issued by another region's "
-                           "login host")
+            d.notes.append(f"the token was refused by {region}: it may have expired or been revoked, or come from "
+                           "another region's login host (which of these, the answer does not say)")
         if r.status == 403 and params:
             d.notes.append("missing permission(s) named by Genesys: " + ", ".join(f"{v}" for v in params.values()))
         if d.error_code == "not.a.user":
@@ -214,7 +214,8 @@ def _across(inspection: Inspection) -> None:
     apis = {d.region for d in inspection.diagnoses if not d.login}
     if logins and apis and not apis <= logins:
         inspection.notes.append(f"tokens were requested from {', '.join(sorted(logins))} but used on "
-                                f"{', '.join(sorted(apis - logins))}: a token works only in the region that issued it")
+                                f"{', '.join(sorted(apis - logins))}: a token works only in the region that issued it "
+                                "(modelled: each region has its own login host; the facts diag holds say no more)")
     bursts = sum(1 for d in inspection.diagnoses if d.request.status == 429)
     if bursts >= 3:
         inspection.notes.append(f"{bursts} answers were 429: pace requests under the limit and wait Retry-After")
