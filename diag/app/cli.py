@@ -309,20 +309,22 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         return _fail(f"--out {out} is a folder: give the zip's file name, e.g. {out / 'ticket.zip'}", False)
     try:
         exchanges = list(ExchangeLog.load(log_path)) if log_path else []
-        if args.evidence:   # the customer's requests, redacted on read, alongside (same org) or instead of a log
+        evidence = None
+        if args.evidence:   # the customer's requests, sanitised on read: their own section, beside or instead of a log
             from diag.core.evidence import read_evidence
-            from diag.core.inspect import as_exchanges, diagnose
-            evidence = as_exchanges(diagnose(read_evidence(_read_input(args.evidence, _MAX_EVIDENCE,
-                                                                       "split the capture into smaller HAR files"))))
-            if not evidence:
-                return _fail(f"--evidence {args.evidence}: no Genesys request in it", False)
-            exchanges += evidence
-        if not exchanges and not args.usage_days:
+            from diag.core.inspect import diagnose
+            evidence = diagnose(read_evidence(_read_input(args.evidence, _MAX_EVIDENCE,
+                                                          "split the capture into smaller HAR files")))
+            if not evidence.diagnoses:
+                return _fail(f"--evidence {args.evidence}: no Genesys request in it ({evidence.skipped} other "
+                             "request(s))", False)
+        if not exchanges and evidence is None and not args.usage_days:
             return _fail("nothing to bundle: give --log SAVED_LOG (a file, `latest`, or a number from `diag bundle "
-                         "--list`) and/or --usage-days N", False)
+                         "--list`), --evidence FILE and/or --usage-days N", False)
         source = LogSource.of(exchanges)     # the log says where it was recorded; mixed sources are refused
         options = {"keep_numbers": args.keep_numbers, "keep_people": args.keep_people, "newrelic": args.newrelic,
-                   "overwrite": args.force, "inputs": [log_path] if log_path else []}
+                   "overwrite": args.force, "inputs": [p for p in (log_path, args.evidence) if p and p != "-"],
+                   "evidence": evidence}
         if args.usage_days:   # usage needs a connection; a saved log alone does not
             if source and not source.simulated and not args.region:
                 return _fail(f"the log is from {source.label}: its usage charts come from the same org; add "
@@ -355,6 +357,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from diag.core.errors import DiagError
     from diag.core.evidence import read_evidence
     from diag.core.inspect import diagnose
 
@@ -367,17 +370,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         out = Path(args.sanitise)
         if out.exists():
             return _fail(f"{out} exists: choose another name for the sanitised HAR", args.json)
-        report = _write_sanitised_har(inspection, out)
+        try:
+            report = _write_sanitised_har(inspection, out)
+        except (OSError, DiagError) as exc:   # a redaction failure writes nothing; so does an unwritable place
+            return _fail(f"--sanitise {out}: {getattr(exc, 'strerror', None) or exc}", args.json)
         inspection.notes.append(f"sanitised HAR written to {out}: replaced " + (", ".join(
             f"{k} x{v}" for k, v in report.items()) or "nothing"))
     if args.charts:
         from diag.reports import charts
         folder = Path(args.charts)
         folder.mkdir(parents=True, exist_ok=True)
-        frame = inspection.frame()
-        span = "the evidence's time span"
-        if frame["started"].notna().any():
-            span = f"{frame['started'].min():%Y-%m-%d %H:%M} to {frame['started'].max():%Y-%m-%d %H:%M} UTC"
+        frame, span = inspection.frame(), inspection.span()
         source = f"customer evidence ({inspection.kind})"
         for name, fig in (("evidence_codes", charts.evidence_codes_over_time(frame, source, span)),
                           ("evidence_latency", charts.evidence_latency_by_operation(frame, source, span))):
@@ -391,24 +394,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _write_sanitised_har(inspection, out) -> dict:
-    """The Genesys requests as HAR 1.2, redacted (already, on read) and pseudonymised (numbers, people)."""
-    import secrets as _secrets
-    from collections import Counter
-
+    """The Genesys requests as HAR 1.2, redacted (on read) and pseudonymised (numbers, people), checked like a
+    bundle before it is written."""
     from diag.core.exchange import write_private
-    from diag.core.inspect import as_records
-    from diag.core.redact import Pseudonymiser
-    from diag.reports.bundle import to_har
+    from diag.reports.bundle import sanitised_har
 
-    pseudo = Pseudonymiser(_secrets.token_bytes(32))
-    records = as_records(inspection)
-    for r in records:
-        pseudo.learn_people(r["request_body"], r["url"])
-        pseudo.learn_people(r["response_body"], r["url"])
-    clean = [{k: (pseudo.value(v) if k in ("request_body", "response_body", "request_headers", "response_headers")
-                  else pseudo.text(v) if isinstance(v, str) else v) for k, v in r.items()} for r in records]
-    write_private(out, json.dumps(to_har(clean), indent=1, ensure_ascii=False).encode())
-    return dict(Counter(inspection.redaction) + Counter(pseudo.counts))
+    data, replaced = sanitised_har(inspection)
+    write_private(out, data)
+    return replaced
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
@@ -526,7 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "session logs, newest first)")
     p.add_argument("--list", action="store_true", help="list the workspace's session logs, newest first")
     p.add_argument("--evidence", metavar="FILE", help="the customer's HAR, cURL command or raw request: its Genesys "
-                                                      "requests join the ticket (sanitised), with correlation ids")
+                                                      "requests, findings and charts join the ticket in their own "
+                                                      "section (sanitised), beside --log's calls or on their own")
     p.add_argument("--print-summary", action="store_true", help="also print the whole summary.md")
     p.add_argument("--usage-days", type=int, help="add usage charts and data for the last N days")
     p.add_argument("--keep-numbers", action="store_true", help="keep phone numbers instead of pseudonyms")

@@ -80,6 +80,20 @@ class Inspection:
         frame["started"] = pd.to_datetime(frame["started"], utc=True, errors="coerce")
         return frame
 
+    def span(self) -> str:
+        """The evidence's time span in words (UTC), for chart subtitles and the summary."""
+        frame = self.frame()
+        if not frame["started"].notna().any():
+            return "the evidence's time span (no times recorded)"
+        first, last = frame["started"].min(), frame["started"].max()
+        return f"{first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S} UTC"
+
+    @property
+    def region(self) -> str | None:
+        """The region of the API requests (a token request alone names its login host's region)."""
+        return next((d.region for d in self.diagnoses if not d.login), None) or next(
+            (d.region for d in self.diagnoses), None)
+
     def by_code(self) -> Counter:
         return Counter(f"{d.request.status or '-'} {d.error_code or ('(body refused)' if d.verdict == 'refused' else '')}"
                        .strip() for d in self.failures)
@@ -241,8 +255,7 @@ def as_exchanges(inspection: Inspection):
     """The Genesys requests as Exchanges (for the support bundle), all labelled with the API requests' region: a
     ticket has one source, and a token request to another region's login host is a finding, not a second source."""
     from diag.core.exchange import Exchange
-    region = next((d.region for d in inspection.diagnoses if not d.login), None) or next(
-        (d.region for d in inspection.diagnoses), "unknown")
+    region = inspection.region or "unknown"
     out = []
     for d in inspection.diagnoses:
         r = d.request

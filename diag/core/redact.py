@@ -172,7 +172,8 @@ class Redactor:
         for k, v in headers.items():
             if is_secret_name(str(k)) and str(k).lower() != "code":
                 out[k] = REDACTED
-                self.counts[f"header {str(k).lower()}"] += 1
+                if v != REDACTED:   # redacted before (on read): counted then
+                    self.counts[f"header {str(k).lower()}"] += 1
             else:
                 out[k] = self.text(str(v))
         return out
@@ -190,7 +191,8 @@ class Redactor:
                     k.strip().lower() != "authorization" and is_secret_name(k, "x"))
                 if secret:
                     out[k] = REDACTED
-                    self.counts[f"key {k.lower()}"] += 1
+                    if v != REDACTED:
+                        self.counts[f"key {k.lower()}"] += 1
                     if isinstance(v, (str, int)) and len(str(v)) >= 8 and not str(v).isalpha():
                         self.add(str(v))   # the same value quoted elsewhere (a finding, a message) goes too
                 else:

@@ -6,6 +6,8 @@
     session.har             the same as HAR 1.2
     repro.sh / repro.py     replay with $GENESYS_CLOUD_ACCESS_TOKEN and each pseudonymised number as a variable
     charts/*.png, *.svg     figures;  data/*.csv  the frames behind them
+    evidence/               (when given) the customer's evidence: its Genesys requests as a sanitised HAR and JSON
+                            lines, the inspection's findings; its charts are charts/evidence_*.png
     newrelic-events.json    (when asked) one New Relic custom event per exchange
     manifest.json           versions, creation time, contract version, files with checksums, the policy applied
     redaction-report.json   what was redacted, by kind and count (never the values)
@@ -73,8 +75,10 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
                  figures: dict[str, Any] | None = None, frames: dict[str, Any] | None = None,
                  keep_numbers: bool = False, keep_people: bool = False, newrelic: bool = False,
                  secrets: Iterable[str] = (), notes: Iterable[str] = (), now: dt.datetime | None = None,
-                 overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> Bundle:
-    """Build the zip at `out`. `frames` are DataFrames by name; `figures` are, by name, functions that draw a
+                 overwrite: bool = False, inputs: Iterable[str | Path] = (), evidence=None) -> Bundle:
+    """Build the zip at `out`. `evidence` is an Inspection of the customer's evidence (diag.core.inspect): its
+    section sits beside the exchanges (diag's own calls, which may be none) under its own heading, so a ticket
+    can hold the customer's failing requests and their reproduction on the simulator without mixing the two. `frames` are DataFrames by name; `figures` are, by name, functions that draw a
     matplotlib figure from the cleaned frames (preferred: their labels hold pseudonyms), or figures already drawn
     (their titles and legends are cleaned; they must not draw personal data on their axes).
 
@@ -86,13 +90,19 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     bundle_id = "dg" + _secrets.token_hex(5)   # letters first: an all-digit id would read as a phone number
     exchanges = list(exchanges)
     LogSource.of(exchanges)   # one ticket, one source: mixed exchanges are refused (ValueError)
+    if evidence is not None and not evidence.diagnoses:
+        raise ValueError("the evidence holds no Genesys request: nothing of it to add to the ticket")
+    from diag.core.inspect import as_exchanges
+    evidence_exchanges = as_exchanges(evidence) if evidence is not None else []
+    if not exchanges and evidence is None and not figures and not frames:
+        raise ValueError("nothing to put in the ticket: no exchanges, no evidence, no charts")
     secrets = [s for s in secrets if s]
     redactor = Redactor(secrets)
     pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
-    for e in exchanges:   # people first, so that their names are replaced wherever they appear
+    for e in exchanges + evidence_exchanges:   # people first, so that their names are replaced wherever they appear
         pseudo.learn_people(e.request_body, str(e.path))
         pseudo.learn_people(e.response_body, str(e.path))
-    raw_numbers = _numbers_in(exchanges)
+    raw_numbers = _numbers_in(exchanges + evidence_exchanges)
 
     def clean_text(text: str) -> str:
         return pseudo.text(redactor.text(text))
@@ -116,12 +126,15 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
                 buf = io.BytesIO()
                 fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
                 files[f"charts/{name}.{fmt}"] = buf.getvalue()
+    evidence_part = None
+    if evidence is not None:
+        evidence_part = _evidence_files(evidence, evidence_exchanges, redactor, pseudo, clean_text, files)
     if newrelic:
         files["newrelic-events.json"] = json.dumps(newrelic_events(records, bundle_id), indent=1).encode()
     summary = clean_text(summary_md(records, exchanges, source=source, now=now, figures=list(figures or {}),
                                     frames=list(frames or {}), newrelic=newrelic, bundle_id=bundle_id,
                                     keep_numbers=keep_numbers, keep_people=keep_people, notes=list(notes),
-                                    clean=clean_text))
+                                    clean=clean_text, evidence=evidence_part))
     files["summary.md"] = summary.encode()
     replaced = Counter(redactor.counts) + Counter(pseudo.counts)
     report = {"bundle": bundle_id, "redacted": dict(sorted(replaced.items())),
@@ -129,17 +142,83 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
               "numbers_kept": keep_numbers, "people_kept": keep_people, "not_covered": NOT_COVERED}
     files["redaction-report.json"] = json.dumps(report, indent=1).encode()
     if not keep_numbers:   # the records' own text (not their counts and sizes) holds no number left
-        for text in _strings_of(records):
+        for text in _strings_of([records, evidence_part["records"] if evidence_part else []]):
             if phone_spans(text):
                 raise RedactionError("A phone number survived pseudonymisation in exchanges.jsonl; nothing was "
                                      "written.", file="exchanges.jsonl", kind="phone number")
     _verify(files, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
             [] if keep_people else list(pseudo.people_mapping), secrets)
     manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
+    if evidence_part:
+        manifest["evidence"] = {"kind": evidence.kind, "genesys_requests": len(evidence.diagnoses),
+                                "failed": len(evidence.failures), "other_requests_skipped": evidence.skipped}
     files["manifest.json"] = json.dumps(manifest, indent=1).encode()
     path = _write_zip(out, files)
+    headline = _headline(records, source) if records or not evidence_part else ""
+    if evidence_part:
+        headline += (f"{'; ' if headline else ''}customer evidence ({evidence.kind}): {len(evidence.diagnoses)} Genesys request(s), "
+                     f"{len(evidence.failures)} failed")
     return Bundle(path, {k: len(v) for k, v in files.items()}, manifest, report, summary, dict(pseudo.mapping),
-                  _headline(records, source))
+                  headline)
+
+
+def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool = False) -> tuple[bytes, dict]:
+    """The evidence's Genesys requests as a HAR 1.2 that can be handed on: redacted (on read, and again here) and
+    pseudonymised, then given the bundle's last look (RedactionError: nothing is returned). Returns (bytes, counts
+    of what was replaced by kind, reading included)."""
+    from diag.core.inspect import as_exchanges
+
+    exchanges = as_exchanges(inspection)
+    redactor = Redactor([])
+    pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
+    for e in exchanges:
+        pseudo.learn_people(e.request_body, str(e.path))
+        pseudo.learn_people(e.response_body, str(e.path))
+    raw_numbers = _numbers_in(exchanges)
+    records = [_clean_exchange(e, redactor, pseudo, lambda t: pseudo.text(redactor.text(t))) for e in exchanges]
+    data = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
+    _verify({"evidence.har": data}, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
+            [] if keep_people else list(pseudo.people_mapping), [])
+    return data, dict(sorted((Counter(inspection.redaction) + Counter(redactor.counts) + Counter(pseudo.counts))
+                             .items()))
+
+
+def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Redactor, pseudo: Pseudonymiser,
+                    clean_text, files: dict[str, bytes]) -> dict:
+    """The evidence's part of the bundle, cleaned like the exchanges (the same pseudonyms for the same numbers and
+    people in both): requests (JSONL and HAR), the inspection's findings, its frame and its two charts."""
+    from diag.reports import charts
+
+    records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in evidence_exchanges]
+    files["evidence/requests.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    files["evidence/evidence.har"] = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
+    found = evidence.to_dict()
+    found.pop("redacted", None)
+    found = _map_strings(pseudo.value(redactor.value(found)), clean_text)
+    files["evidence/inspection.json"] = json.dumps(found, indent=1, ensure_ascii=False).encode()
+    frame = _clean_frame(evidence.frame(), clean_text)
+    files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
+    source, span = f"customer evidence ({evidence.kind})", evidence.span()
+    names = []
+    for name, draw in (("evidence_codes", charts.evidence_codes_over_time),
+                       ("evidence_latency", charts.evidence_latency_by_operation)):
+        fig = draw(frame, source, span)
+        for fmt in ("png", "svg"):
+            buf = io.BytesIO()
+            fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
+            files[f"charts/{name}.{fmt}"] = buf.getvalue()
+        names.append(name)
+    fixed = {}   # a corrected body for each call body the doctor refuses, computed on the body as sent, then cleaned
+    from diag.core.doctor import check
+    for d, e in zip(evidence.diagnoses, evidence_exchanges):
+        if d.operation == "POST /api/v2/conversations/calls" and d.verdict and isinstance(e.request_body, dict):
+            body = check(e.request_body).fixed
+            if body is not None:
+                fixed[d.index] = clean_text(json.dumps(pseudo.value(redactor.value(body)), indent=2,
+                                                       ensure_ascii=False))
+    return {"records": records, "inspection": found, "charts": names, "span": span, "kind": evidence.kind,
+            "fixed": fixed,
+            "where": LogSource.of(evidence_exchanges).label, "skipped": evidence.skipped}
 
 
 def _headline(records: list[dict], source: str) -> str:
@@ -597,10 +676,71 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
 
 def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, now: dt.datetime,
                figures: list[str], frames: list[str], newrelic: bool, bundle_id: str, keep_numbers: bool,
-               notes: list[str], clean, keep_people: bool = False) -> str:
+               notes: list[str], clean, keep_people: bool = False, evidence: dict | None = None) -> str:
+    final = _final(records)
+    if not records and evidence:   # the customer's evidence alone: no calls of diag's to describe
+        lines = [f"# Genesys Cloud API diagnosis (customer evidence, {evidence['kind']})", "",
+                 f"- Bundle `{bundle_id}`, made {now.strftime('%Y-%m-%d %H:%M:%S')} UTC by diag {__version__}",
+                 "- Calls made from diag: none (this ticket holds the customer's evidence)", ""]
+    else:
+        lines = _session_summary(records, exchanges, final, source=source, now=now, bundle_id=bundle_id,
+                                 clean=clean)
+    if evidence:
+        lines += _evidence_summary(evidence)
+    if figures or frames or evidence:
+        lines += ["## Charts and data", ""]
+        lines += [f"- `charts/{n}.png` (and `.svg`)" for n in figures + (evidence["charts"] if evidence else [])]
+        lines += [f"- `data/{n}.csv`" for n in frames + (["evidence"] if evidence else [])]
+        if figures or frames:
+            lines += ["- Usage data is refreshed once a day and can be up to 24 h old."]
+        lines.append("")
+    lines += _summary_tail(bundle_id, newrelic, notes, keep_numbers, keep_people)
+    return "\n".join(lines)
+
+
+def _evidence_summary(evidence: dict) -> list[str]:
+    """The customer's failing requests with their correlation ids (what Genesys support asks for)."""
+    found = evidence["inspection"]
+    failing = [r for r in found["requests"] if (r["status"] or 0) >= 400 or r["verdict"] == "refused"]
+    lines = ["## The customer's evidence", "",
+             f"- Read from: {evidence['kind'].upper()}, sanitised on read (`evidence/evidence.har`, "
+             "`evidence/requests.jsonl`, `evidence/inspection.json`)",
+             f"- Where: {evidence['where']} (the customer's org, as the request hosts name it)",
+             f"- When: {evidence['span']}",
+             f"- Genesys requests: {found['genesysRequests']} ({found['failures']} failed); other requests skipped: "
+             f"{evidence['skipped']}",
+             "- Failures by exact code: " + (", ".join(f"`{k}` x{v}" for k, v in found["byCode"].items()) or "none")]
+    lines += [f"- Note: {n}" for n in found["notes"]]
+    lines.append("")
+    if failing:
+        lines += ["### Failing requests", "", "| # | time (UTC) | request | status | error code | correlation id |",
+                  "|---|---|---|---|---|---|"]
+        for r in failing:
+            label = r["operation"] or f"{r['method']} {urlsplit(r['url']).path}"
+            lines.append(f"| {r['index']} | {r['started'] or '-'} | `{label}` | {r['status'] or '-'} | "
+                         f"{r['errorCode'] or ('(body refused)' if r['verdict'] == 'refused' else '')} | "
+                         f"`{r['correlationId'] or '-'}` |")
+        lines.append("")
+        for r in failing:
+            said = [f"Genesys said: {r['message']}"] if r["message"] else []
+            why = [f"Explanation: {r['explanation']}"] if r["explanation"] else []
+            verdict = [f"Doctor's verdict on its body: **{VERDICTS[r['verdict']]}**"] if r["verdict"] else []
+            if not (said or why or verdict or r["findings"] or r["notes"]):
+                continue
+            lines.append(f"#### #{r['index']} `{r['operation'] or r['method'] + ' ' + urlsplit(r['url']).path}`")
+            lines += [f"{x}  " for x in said + why + verdict]
+            lines += [f"- **{f['severity']}** `{f['path']}` `{f['code']}`: {f['message']}" for f in r["findings"]]
+            lines += [f"- note: {n}" for n in r["notes"]]
+            if r["index"] in evidence["fixed"]:
+                lines += ["", "Corrected body:", "```json", evidence["fixed"][r["index"]], "```"]
+            lines.append("")
+    return lines
+
+
+def _session_summary(records: list[dict], exchanges: list[Exchange], final: list[dict], *, source: str,
+                     now: dt.datetime, bundle_id: str, clean) -> list[str]:
     from diag.core.doctor import check
 
-    final = _final(records)
     times = [r["started"] for r in records]
     statuses = Counter(str(r["status"] or "no answer") for r in final)
     codes = Counter(r["error_code"] for r in final if r["error_code"])
@@ -644,11 +784,12 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
                 if fixed is not None:
                     lines += ["", "Corrected body:", "```json", clean(json.dumps(fixed, indent=2)), "```"]
             lines.append("")
-    if figures or frames:
-        lines += ["## Charts and data", ""]
-        lines += [f"- `charts/{n}.png` (and `.svg`)" for n in figures]
-        lines += [f"- `data/{n}.csv`" for n in frames]
-        lines += ["- Usage data is refreshed once a day and can be up to 24 h old.", ""]
+    return lines
+
+
+def _summary_tail(bundle_id: str, newrelic: bool, notes: list[str], keep_numbers: bool,
+                  keep_people: bool) -> list[str]:
+    lines: list[str] = []
     if newrelic:
         lines += ["## New Relic", "", f"`newrelic-events.json` holds one `{NR_EVENT_TYPE}` event per request (Event API "
                   "format). After sending them to your account's Event API, this NRQL finds them:", "",
@@ -670,7 +811,7 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
                               "`email-3`)."),
               "- `redaction-report.json` counts what was replaced, by kind (never the values).",
               f"- {NOT_COVERED}", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _codes_table(final: list[dict]) -> list[str]:

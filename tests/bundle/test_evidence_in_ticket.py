@@ -1,0 +1,96 @@
+"""#17: the customer's evidence in the ticket, in its own section, beside diag's own calls (from any source) or
+instead of them; its charts inside; the same pseudonym for the same number in both parts."""
+import json
+import re
+import zipfile
+
+import pytest
+
+from diag.app import cli
+from diag.core.inspect import inspect
+from diag.reports.bundle import build_bundle, sanitised_har
+from tests.unit.test_inspect_evidence import CID, TOKEN, entry, har
+
+NUMBER = "+13175550161"
+
+
+def evidence_har(tmp_path):
+    path = tmp_path / "customer.har"
+    path.write_text(har([
+        entry("GET", "https://cdn.example.net/app.js", 200),
+        entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 400,
+              body={"to": {"phoneNumber": NUMBER}, "type": "external"},
+              answer={"message": "The request could not be understood", "code": "bad.request", "status": 400}),
+        entry("GET", "https://api.mypurecloud.ie/api/v2/users/me", 200, answer={"id": "u1", "name": "Zelda Quill",
+                                                                              "email": "zelda.quill@example.com"}),
+    ]))
+    return path
+
+
+def read_zip(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_evidence_alone_makes_a_ticket_with_its_section_and_charts(tmp_path, capsys):
+    out = tmp_path / "t.zip"
+    assert cli.main(["bundle", "--evidence", str(evidence_har(tmp_path)), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "customer evidence (har): 2 Genesys request(s), 1 failed" in printed
+    files = read_zip(out)
+    for name in ("evidence/evidence.har", "evidence/requests.jsonl", "evidence/inspection.json", "data/evidence.csv",
+                 "charts/evidence_codes.png", "charts/evidence_latency.svg"):
+        assert name in files, name
+    summary = files["summary.md"].decode()
+    assert "## The customer's evidence" in summary and "Calls made from diag: none" in summary
+    failing = summary.split("### Failing requests", 1)[1]
+    assert f"| 400 | bad.request | `{CID}` |" in failing and "/users/me" not in failing.split("####")[0]
+    assert "Corrected body:" in failing and '"phoneNumber"' in failing.split("Corrected body:")[1]
+    assert "charts/evidence_codes.png" in summary
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["evidence"] == {"kind": "har", "genesys_requests": 2, "failed": 1, "other_requests_skipped": 1}
+    everything = b"".join(v for k, v in files.items() if not k.endswith(".png")).decode("utf-8", "replace")
+    assert TOKEN not in everything and "3175550161" not in everything and "Quill" not in everything
+
+
+def test_evidence_beside_a_simulator_session_is_not_refused_as_mixed_sources(tmp_path, sim, capsys):
+    from diag.client.session import connect
+
+    session = connect(simulator=sim)
+    session.call({"phoneNumber": NUMBER})
+    log = session.log.save(tmp_path / "sim.jsonl")
+    out = tmp_path / "both.zip"
+    assert cli.main(["bundle", "--log", str(log), "--evidence", str(evidence_har(tmp_path)), "--out", str(out)]) == 0
+    files = read_zip(out)
+    summary = files["summary.md"].decode()
+    assert summary.startswith("# Genesys Cloud API diagnosis (simulator") and "## The customer's evidence" in summary
+    assert "eu_west_1" in summary.split("## The customer's evidence")[1]
+    # one number, one pseudonym, in diag's calls and in the customer's evidence alike
+    ours = json.loads(files["exchanges.jsonl"].decode().splitlines()[-1])["request_body"]["phoneNumber"]
+    theirs = json.loads(files["evidence/requests.jsonl"].decode().splitlines()[0])["request_body"]["to"]["phoneNumber"]
+    assert ours == theirs and re.fullmatch(r"\+1-PN\w+", ours)
+
+
+def test_the_sanitised_har_is_checked_before_it_is_returned(tmp_path):
+    data, replaced = sanitised_har(inspect(evidence_har(tmp_path)))
+    text = data.decode()
+    assert TOKEN not in text and "3175550161" not in text and "Quill" not in text
+    assert replaced["header authorization"] == 3   # on read, in every entry; never counted twice and replaced["phone number"] >= 1
+    assert json.loads(text)["log"]["version"] == "1.2"
+
+
+def test_an_evidence_without_genesys_requests_is_said(tmp_path, capsys):
+    path = tmp_path / "other.har"
+    path.write_text(har([entry("GET", "https://cdn.example.net/app.js", 200)]))
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(tmp_path / "t.zip")]) == 2
+    assert "no Genesys request in it (1 other request(s))" in capsys.readouterr().err
+    assert not (tmp_path / "t.zip").exists()
+    with pytest.raises(ValueError, match="no Genesys request"):
+        build_bundle(tmp_path / "t.zip", [], evidence=inspect(path))
+
+
+def test_the_bundle_never_overwrites_the_evidence_it_is_made_from(tmp_path, capsys):
+    path = evidence_har(tmp_path)
+    before = path.read_bytes()
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(path), "--force"]) == 2
+    assert path.read_bytes() == before
