@@ -314,7 +314,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
             from diag.core.evidence import read_evidence
             from diag.core.inspect import diagnose
             evidence = diagnose(read_evidence(_read_input(args.evidence, _MAX_EVIDENCE,
-                                                          "split the capture into smaller HAR files")))
+                                                          "split the capture into smaller HAR files")),
+                                sim_hosts=args.sim_host or ())
             if not evidence.diagnoses:
                 return _fail(f"--evidence {args.evidence}: no Genesys request in it ({evidence.skipped} other "
                              "request(s))", False)
@@ -363,7 +364,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     try:
         text = _read_input(args.file, _MAX_EVIDENCE, "split the capture into smaller HAR files")
-        inspection = diagnose(read_evidence(text))
+        inspection = diagnose(read_evidence(text), sim_hosts=args.sim_host or ())
     except (OSError, ValueError) as exc:   # UnreadableEvidence is a ValueError
         return _fail(f"{args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
     if args.sanitise:
@@ -501,6 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("inspect", help="diagnose every Genesys request in a HAR file, a cURL command, a raw HTTP "
                                         "request or a diag log (read by content)")
     p.add_argument("file", help="the evidence, or - for standard input")
+    p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
+                   help="a diag simulator (`diag sim`) in the capture: its requests count as Genesys requests")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--sanitise", "--sanitize", metavar="OUT.har", help="also write the Genesys requests as a HAR "
                    "with tokens, secrets, numbers and people replaced (never overwrites)")
@@ -518,6 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", help="a saved exchange log: a file, `latest`, or N from --list (the workspace's "
                                  "session logs, newest first)")
     p.add_argument("--list", action="store_true", help="list the workspace's session logs, newest first")
+    p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
+                   help="with --evidence: a diag simulator in the capture, read as a Genesys host")
     p.add_argument("--evidence", metavar="FILE", help="the customer's HAR, cURL command or raw request: its Genesys "
                                                       "requests, findings and charts join the ticket in their own "
                                                       "section (sanitised), beside --log's calls or on their own")

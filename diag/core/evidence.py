@@ -12,6 +12,7 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -98,13 +99,27 @@ def _har(data: dict, red: Redactor) -> Evidence:
             answer = _har_content(res.get("content") or {})
             out.append(_redacted(EvidenceRequest(
                 method=str(req.get("method") or "GET").upper(), url=str(req.get("url") or ""),
-                headers=_pairs(req.get("headers")), body=body, started=entry.get("startedDateTime"),
+                headers=_pairs(req.get("headers")), body=body, started=_utc(entry.get("startedDateTime")),
                 status=int(res["status"]) if isinstance(res.get("status"), int) and res.get("status") > 0 else None,
                 response_headers=_pairs(res.get("headers")), response_body=answer,
                 duration_ms=float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None), red))
         except (TypeError, ValueError, AttributeError) as exc:
             raise UnreadableEvidence(f"HAR entry {i} could not be read ({exc})") from None
     return Evidence("har", out, red.report())
+
+
+def _utc(stamp: Any) -> Any:
+    """startedDateTime in UTC, as `started` is read everywhere (the timeline, the ticket): Firefox writes local time
+    with its offset (2026-11-28T11:00:03.907+01:00), Chrome and Safari write UTC (...Z), kept as written."""
+    if not isinstance(stamp, str):
+        return stamp
+    try:
+        t = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if t.utcoffset() in (None, timedelta(0)):
+        return stamp
+    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _pairs(items) -> dict[str, str]:
@@ -153,12 +168,42 @@ def _body_of(text: str, mime: str = "") -> Any:
 
 # ---- cURL ----
 
+# bash's $'...' (ANSI-C quoting): what Chrome and Firefox write when a value holds ' or ! (Firefox also for
+# non-ASCII). shlex knows only '...' and "...", so each $'...' is decoded and quoted again; ordinary quoted
+# strings and backslash escapes are matched first, so a $' inside them is left alone.
+_SHELL_QUOTED = re.compile(r"""'[^']*'|"(?:[^"\\]|\\.)*"|\\.|\$'((?:[^'\\]|\\.)*)'""", re.S)
+_ANSI_C_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|.)", re.S)
+_ANSI_C_CHARS = {"n": "\n", "r": "\r", "t": "\t", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
+                 "E": "\x1b"}
+
+
+def _ansi_c(m: re.Match) -> str:
+    if m.group(1) is None:
+        return m.group(0)
+    text = _ANSI_C_ESCAPE.sub(_ansi_c_char, m.group(1))
+    # Firefox writes a character beyond U+FFFF as two \u escapes (its UTF-16 halves): join them again
+    return shlex.quote(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
+
+def _ansi_c_char(m: re.Match) -> str:
+    e = m.group(1)
+    if e[0] in "xuU" and len(e) > 1:
+        # \xHH as the code point U+00HH, not a byte: Firefox writes é as \xe9 for the é it sent as UTF-8
+        return chr(int(e[1:], 16)) if int(e[1:], 16) <= 0x10FFFF else m.group(0)
+    if e[0] in "01234567":
+        return chr(int(e, 8))   # Firefox writes ! as \041
+    return _ANSI_C_CHARS.get(e, e)   # \\ \' \" stand for themselves
+
+
 def _curl(text: str) -> EvidenceRequest:
-    windows = "^" in text and re.search(r'\^["\n]', text) is not None
+    # a browser's bash form single-quotes the URL: a ^" in one of its values (a body ending in ^) is no cmd escape
+    windows = re.search(r'\^["\n]', text) is not None and not re.match(r"(?i)curl(\.exe)?\s+(--url\s+)?\$?'", text)
     if windows:   # cmd: ^ escapes the next character, ^ at a line end continues it
         text = re.sub(r"\^\r?\n", " ", text)
         text = re.sub(r"\^(.)", r"\1", text)
     text = re.sub(r"\\\r?\n", " ", text)
+    if not windows:
+        text = _SHELL_QUOTED.sub(_ansi_c, text)
     try:
         words = shlex.split(text, posix=True)
     except ValueError as exc:

@@ -95,8 +95,7 @@ class Inspection:
             (d.region for d in self.diagnoses), None)
 
     def by_code(self) -> Counter:
-        return Counter(f"{d.request.status or '-'} {d.error_code or ('(body refused)' if d.verdict == 'refused' else '')}"
-                       .strip() for d in self.failures)
+        return Counter(f"{d.request.status or '-'} {d.error_code or _no_code(d)}".strip() for d in self.failures)
 
     def text(self) -> str:
         lines = [f"{self.kind.upper()} evidence: {len(self.diagnoses)} Genesys request(s), {self.skipped} other "
@@ -125,11 +124,23 @@ class Inspection:
         return "\n".join(lines)
 
 
-def inspect(path_or_text: str | Path) -> Inspection:
-    """Read a HAR file, a cURL command, a raw HTTP request or a diag log (a path, or the text itself)."""
+SIMULATOR = "simulator"
+
+
+def _no_code(d: Diagnosis) -> str:
+    if d.verdict == "refused" and (d.request.status or 0) < 400:
+        return "(body refused)"
+    if d.request.response_body in (None, "") and d.request.status:
+        return "(no body recorded)"   # browsers leave out bodies the page never read
+    return ""
+
+
+def inspect(path_or_text: str | Path, sim_hosts: tuple[str, ...] | list[str] = ()) -> Inspection:
+    """Read a HAR file, a cURL command, a raw HTTP request or a diag log (a path, or the text itself). `sim_hosts`
+    ("127.0.0.1:8123") are diag simulators whose requests count as Genesys requests (a capture of `diag sim`)."""
     text = _text_of(path_or_text)
     evidence = read_evidence(text)
-    return diagnose(evidence)
+    return diagnose(evidence, sim_hosts=sim_hosts)
 
 
 def _text_of(given: str | Path) -> str:
@@ -142,22 +153,38 @@ def _text_of(given: str | Path) -> str:
     return str(given)
 
 
-def diagnose(evidence: Evidence) -> Inspection:
+def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) -> Inspection:
     from diag.core.regions import REGIONS
 
     api_hosts = {r.host: name for name, r in REGIONS.items()}
     login_hosts = {r.login_base.split("//", 1)[-1]: name for name, r in REGIONS.items()}
+    sims = {_host_key(h) for h in sim_hosts}
     out, skipped, n = [], 0, 0
     for r in evidence.requests:
         host = r.host
         if host in api_hosts or host in login_hosts:
             n += 1
             out.append(_diagnose_one(n, r, api_hosts.get(host) or login_hosts[host], host in login_hosts))
+        elif sims and _host_key(r.url) in sims:   # the simulator serves its token endpoint beside the API
+            n += 1
+            out.append(_diagnose_one(n, r, SIMULATOR, r.path.startswith("/oauth/")))
         else:
             skipped += 1
     inspection = Inspection(evidence.kind, out, skipped, evidence.redaction, evidence=evidence)
     _across(inspection)
     return inspection
+
+
+def _host_key(given: str) -> str:
+    """host:port, lower case, from a URL or a host ("127.0.0.1:8123", "http://localhost:8123/api")."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(given if "//" in given else "//" + given)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:   # a port out of range in the evidence: not the simulator, whatever it is
+        return ""
+    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:
@@ -187,7 +214,9 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
         d.message = body.get("message") or body.get("error_description")
         d.explanation = errors.explain(d.error_code, d.message, r.status)
         params = body.get("messageParams") if isinstance(body.get("messageParams"), dict) else {}
-        if r.status == 401:
+        if r.status == 401 and d.error_code == "authentication.required":
+            d.notes.append("no bearer token reached Genesys: the request had no usable Authorization header")
+        elif r.status == 401:
             d.notes.append(f"the token was refused by {region}: it may have expired or been revoked, or come from "
                            "another region's login host (which of these, the answer does not say)")
         if r.status == 403 and params:
@@ -268,5 +297,6 @@ def as_exchanges(inspection: Inspection):
             error=r.response_body if isinstance(r.response_body, dict) and (r.status or 0) >= 400 else None,
             error_code=d.error_code, explanation=d.explanation, findings=list(d.findings),
             notes=[f"from the customer's evidence ({inspection.kind})", *d.notes],
-            transport_error=None if r.status else "no answer in the evidence", region=region, simulated=False))
+            transport_error=None if r.status else "no answer in the evidence", region=region,
+            simulated=region == SIMULATOR))
     return out

@@ -3,6 +3,9 @@
 `DIAG_HOME` (default `~/diag-work`) holds
     sessions/<UTC time>_<source>.jsonl   every session's exchanges, saved as they happen (0600)
     tickets/ticket-<UTC time>.zip        exported support bundles
+    evidence/<UTC time>_<kind>_<n>-requests_<k>-failed.har
+                                         customers' evidence added to a ticket, as sanitised HAR (0600): the file
+                                         as it came is never stored
     notebooks/                           the notebooks `make lab` opens: your copies, so that JupyterLab's saves
                                          never touch the repository's clean ones
 Set `DIAG_HOME=off` to save nothing (the session log stays in memory).
@@ -62,6 +65,53 @@ def new_session_log(source: str, now: dt.datetime | None = None) -> Path | None:
 def new_ticket_path(now: dt.datetime | None = None, folder: Path | None = None) -> Path:
     """Where an exported ticket goes by default (`folder`, else the workspace, else the current folder)."""
     return _fresh(Path(folder) if folder else (_folder("tickets") or Path.cwd()), f"ticket-{_stamp(now)}", ".zip")
+
+
+def save_evidence(data: bytes, kind: str, requests: int, failed: int, now: dt.datetime | None = None) -> Path | None:
+    """Keep sanitised evidence (a HAR from diag.reports.bundle.sanitised_har) for later tickets; None when saving
+    is off. What it holds is in its name, so that listing the folder reads no file."""
+    folder = _folder("evidence")
+    if folder is None:
+        return None
+    from diag.core.exchange import write_private
+
+    slug = re.sub(r"[^a-z-]+", "-", kind.lower()).strip("-")[:20] or "evidence"
+    path = _fresh(folder, f"{_stamp(now)}_{slug}_{int(requests)}-requests_{int(failed)}-failed", ".har")
+    write_private(path, data)
+    return path
+
+
+_EVIDENCE_NAME = re.compile(r"(?P<when>[0-9T:-]+Z)_(?P<kind>[a-z-]+)_(?P<n>\d+)-requests_(?P<k>\d+)-failed(?:-\d+)?")
+
+
+@dataclass(frozen=True)
+class SavedEvidence:
+    """A customer's evidence kept in the workspace (sanitised), as the pickers show it."""
+    path: Path
+    kind: str
+    requests: int
+    failed: int
+    modified: dt.datetime
+
+    @property
+    def label(self) -> str:
+        when = self.modified.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return (f"{when} · customer evidence ({self.kind.upper()}, sanitised) · {self.requests} Genesys request(s), "
+                f"{self.failed} failed")
+
+
+def recent_evidence(limit: int = 20) -> list[SavedEvidence]:
+    """The workspace's saved evidence, newest first (files not named by save_evidence are left out)."""
+    folder = _folder("evidence")
+    if folder is None:
+        return []
+    out = []
+    for path in sorted(folder.glob("*.har"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]:
+        m = _EVIDENCE_NAME.fullmatch(path.stem)
+        if m:
+            out.append(SavedEvidence(path, m["kind"], int(m["n"]), int(m["k"]),
+                                     dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)))
+    return out
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ def _figure(title: str, source: str, interval: str, note: str | None = None):
     return fig, ax
 
 
-def _empty(ax, what: str) -> None:
-    ax.text(0.5, 0.5, f"No {what} in this interval", ha="center", va="center", fontsize=14, color="#555555",
+def _empty(ax, what: str, text: str | None = None) -> None:
+    ax.text(0.5, 0.5, text or f"No {what} in this interval", ha="center", va="center", fontsize=14, color="#555555",
             transform=ax.transAxes)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -248,6 +248,10 @@ def evidence_codes_over_time(frame, source: str, interval: str):
     fig, ax = _figure("Answers in the evidence, by exact code", source, interval)
     if frame is None or frame.empty:
         _empty(ax, "Genesys requests")
+        return fig
+    frame = frame.dropna(subset=["started"])   # a cURL command or a raw request carries no time
+    if frame.empty:
+        _empty(ax, "", "No times in this evidence\n(a cURL command or a raw request carries none)")
         return fig
     labels = sorted(frame["code"].unique(), key=lambda c: (not c.startswith(("4", "5")), c))
     palette = [OKABE_ITO[k] for k in ("vermillion", "orange", "purple", "blue", "sky", "yellow", "black", "grey")]

@@ -42,3 +42,100 @@ def test_unreadable_evidence_is_a_message():
     view.paste.value = "hello there"
     view.read_button.click()
     assert "not a HAR file" in view.error.value
+
+
+def _all_state(widget) -> str:
+    """Every widget's state under `widget` (what a saved notebook would hold)."""
+    from ipywidgets.widgets.widget import _instances
+
+    seen, stack, out = set(), [widget], []
+    while stack:
+        x = stack.pop()
+        if id(x) in seen:
+            continue
+        seen.add(id(x))
+        state = x.get_state()
+        out.append(state)
+        for value in state.values():
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(item, str) and item.startswith("IPY_MODEL_"):
+                    stack.append(_instances[item[len("IPY_MODEL_"):]])
+    return json.dumps(out, default=str)
+
+
+def test_the_panel_shows_pseudonyms_and_its_charts_and_keeps_no_number(sim):
+    view = EvidenceView(EvidenceModel(ComposerModel("", session=connect(simulator=sim))))
+    view.paste.value = CURL
+    view.read_button.click()
+    assert "+1-PN" in view.report.value and "3175550161" not in view.report.value
+    assert len(view.charts.outputs) == 2 and all("image/png" in o["data"] for o in view.charts.outputs)
+    state = _all_state(view.widget)
+    assert TOKEN not in state and "3175550161" not in state
+
+
+def test_add_to_ticket_joins_the_composers_ticket_and_keeps_a_sanitised_copy(sim, tmp_path):
+    import os
+    import zipfile
+
+    from diag.core.workspace import recent_evidence
+
+    composer = ComposerView(ComposerModel('{"phoneNumber": "+13175550161"}', session=connect(simulator=sim)))
+    view = EvidenceView(EvidenceModel(composer.model), on_change=composer.refresh)
+    composer.send_button.click()
+    view.paste.value = CURL
+    view.read_button.click()
+    view.add_button.click()
+    assert view.error.value == "" and "Added to the ticket" in view.report.value
+    assert "the customer's evidence (CURL, 1 Genesys request(s), 1 failed)" in composer.ticket.value
+    saved = recent_evidence()[0]
+    assert saved.path == view.model.saved and (saved.requests, saved.failed) == (1, 1)
+    assert oct(os.stat(saved.path).st_mode & 0o777) == "0o600"
+    text = saved.path.read_text()
+    assert TOKEN not in text and "3175550161" not in text and "+1-PN" in text
+    composer.export_button.click()
+    with zipfile.ZipFile(composer.model.bundle.path) as z:
+        summary = z.read("summary.md").decode()
+        names = z.namelist()
+    assert summary.startswith("# Genesys Cloud API diagnosis (simulator") and "## The customer's evidence" in summary
+    assert "evidence/evidence.har" in names and "charts/evidence_codes.png" in names
+
+
+def test_notebook_03s_export_panel_offers_the_saved_evidence_beside_or_instead_of_calls(sim):
+    import zipfile
+
+    from diag.app.widgets.export import NO_CALLS, ExportModel, ExportView
+
+    session = connect(simulator=sim)
+    session.call({"phoneNumber": "+13175550161"})
+    evidence = EvidenceView(EvidenceModel(ComposerModel("", session=session)))
+    evidence.paste.value = CURL
+    evidence.read_button.click()
+    evidence.add_button.click()
+    panel = ExportView(ExportModel(session))
+    newest = panel.evidence.options[1]   # after "none": newest first
+    assert newest[1] == str(evidence.model.saved) and "customer evidence (CURL, sanitised)" in newest[0]
+    panel.evidence.value = newest[1]
+    panel.export_button.click()
+    assert panel.error.value == ""
+    with zipfile.ZipFile(panel.model.last_path) as z:
+        both = z.read("summary.md").decode()
+    assert "## Requests" in both and "## The customer's evidence" in both
+    panel.source.value = NO_CALLS
+    panel.export_button.click()
+    with zipfile.ZipFile(panel.model.last_path) as z:
+        alone = z.read("summary.md").decode()
+    assert "Calls made from diag: none" in alone and "## The customer's evidence" in alone
+    # the saved copy holds pseudonyms: the doctor says so instead of judging the digits
+    assert "pseudonymised-number" in alone or "replaced by a pseudonym" in alone
+
+
+def test_a_saved_evidence_that_went_bad_is_a_message(sim):
+    from diag.app.widgets.export import ExportModel, ExportView
+    from diag.core.workspace import save_evidence
+
+    path = save_evidence(b"{not json", "har", 3, 1)
+    panel = ExportView(ExportModel(connect(simulator=sim)))
+    panel.evidence.value = str(path)
+    assert "HAR" in panel.error.value or "JSON" in panel.error.value
+    panel.export_button.click()
+    assert panel.model.last_path is None and "HAR" in panel.error.value or "JSON" in panel.error.value

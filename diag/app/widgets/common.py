@@ -67,3 +67,14 @@ def download_html(path, label: str = "Download the ticket") -> str:
             f"style='font-weight:bold'>⬇ {html.escape(label)} ({path.stat().st_size // 1024 + 1} KB)</a>"
             f"<br><span style='color:#555'>Saved at <code style='user-select:all'>{html.escape(str(path))}</code>"
             "</span></div>")
+
+
+def png_image(fig):
+    """The figure as a PNG image (the same in every kernel, whatever matplotlib backend it has)."""
+    import io
+
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return Image(data=buf.getvalue(), format="png")

@@ -105,6 +105,7 @@ class ComposerModel:
         self.stale = False             # the body changed since the answer shown
         self.trace = None              # how the last call ended (Follow)
         self.ticket: list[int] = []    # exchange numbers chosen for the ticket
+        self.evidence = None           # the customer's evidence (an Inspection) added from the evidence panel
         self.bundle = None             # the last exported ticket
         self.show_plumbing = False     # history: token, identity, preflight and follow-up requests too
         self.set_text(text)
@@ -297,10 +298,11 @@ class ComposerModel:
         if self.session is None:
             raise DiagError("Not connected.")
         seqs = self.ticket or ([self.last_exchange.seq] if self.last_exchange is not None else [])
-        if not seqs:
+        if not seqs and self.evidence is None:
             raise DiagError("Nothing to export yet: send a call, then Add to ticket.")
         chosen = [e for e in self.session.log if e.seq in set(seqs)]
-        self.bundle = bundle_from_session(out or new_ticket_path(), self.session, exchanges=chosen)
+        self.bundle = bundle_from_session(out or new_ticket_path(), self.session, exchanges=chosen,
+                                          evidence=self.evidence)
         return self.bundle
 
     def ticket_html(self) -> str:
@@ -310,6 +312,10 @@ class ComposerModel:
         if self.ticket:
             parts.append(f"<span class='diag-ticket'>Ticket: {len(self.ticket)} exchange(s) "
                          f"({', '.join(f'#{n}' for n in self.ticket)})</span>")
+        if self.evidence is not None:
+            e = self.evidence
+            parts.append(f"<span class='diag-ticket'>Ticket: the customer's evidence ({html.escape(e.kind.upper())}, "
+                         f"{len(e.diagnoses)} Genesys request(s), {len(e.failures)} failed)</span>")
         if self.bundle is not None:
             parts.append(download_html(self.bundle.path) + f"<span style='color:#555'>"
                          f"{html.escape(self.bundle.headline)}</span>")
@@ -496,7 +502,8 @@ class ComposerView:
         self.result.value = m.result_html()
         self.follow_button.disabled = not m.can_follow
         self.add_button.disabled = m.last_exchange is None
-        self.export_button.disabled = m.session is None or not (m.ticket or m.last_exchange is not None)
+        self.export_button.disabled = m.session is None or not (m.ticket or m.last_exchange is not None
+                                                                 or m.evidence is not None)
         self.ticket.value = m.ticket_html()
         from diag.app.widgets.response import response_html
         self.selected_view.value = response_html(m.selected_exchange())

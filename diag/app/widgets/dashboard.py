@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from diag.app.widgets.common import error_html, run_safely
+from diag.app.widgets.common import error_html, png_image, run_safely
 from diag.client.usage import GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, query_usage, ratelimit_frame
 
 ALL = "(all)"
@@ -258,17 +258,6 @@ class DashboardView:
         # Replace the outputs as data (no clear_output message): works the same with or without a front end.
         self.charts.outputs = ()
         for fig in m.figures.values():
-            self.charts.append_display_data(_png(fig))
+            self.charts.append_display_data(png_image(fig))
         self.outbound.outputs = ()
-        self.outbound.append_display_data(_png(m.outbound_figure))
-
-
-def _png(fig):
-    """The figure as a PNG image (the same in every kernel, whatever matplotlib backend it has)."""
-    import io
-
-    from IPython.display import Image
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return Image(data=buf.getvalue(), format="png")
+        self.outbound.append_display_data(png_image(m.outbound_figure))

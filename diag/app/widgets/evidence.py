@@ -1,12 +1,14 @@
 """The evidence panel: upload or paste the customer's HAR, cURL command or raw request; read at once and kept only
-sanitised (the upload and the pasted text are cleared from widget state); the report; a failing call request opened
-in the composer; the evidence exported as a ticket."""
+sanitised (the upload and the pasted text are cleared from widget state); the report and its two charts, shown with
+numbers and names pseudonymised; a failing request opened in the composer; "Add to ticket" (the composer's ticket,
+and a sanitised copy in the workspace for notebook 03, the app and `diag bundle --evidence`); or a ticket of the
+evidence alone."""
 from __future__ import annotations
 
 import html
 import json
 
-from diag.app.widgets.common import download_html, error_html, inline_markdown, run_safely
+from diag.app.widgets.common import download_html, error_html, inline_markdown, png_image, run_safely
 
 
 class EvidenceModel:
@@ -14,19 +16,47 @@ class EvidenceModel:
         self.composer = composer          # a ComposerModel: "Open in composer" loads a request's body there
         self.inspection = None
         self.bundle = None
+        self.saved = None                 # the sanitised copy in the workspace, once added to the ticket
         self.last_error: str | None = None
+        self._pseudo = None
 
     def read(self, text: str) -> None:
+        import secrets
+
         from diag.core.evidence import read_evidence
         from diag.core.inspect import diagnose
+        from diag.core.redact import Pseudonymiser
 
-        self.inspection, self.bundle = diagnose(read_evidence(text)), None
+        inspection = diagnose(read_evidence(text))
+        pseudo = Pseudonymiser(secrets.token_bytes(32))   # what the panel shows is safe to share a screen with
+        for d in inspection.diagnoses:
+            pseudo.learn_people(d.request.body, d.request.path)
+            pseudo.learn_people(d.request.response_body, d.request.path)
+        self.inspection, self.bundle, self.saved, self._pseudo = inspection, None, None, pseudo
+
+    def shown(self, text: str) -> str:
+        """Text as the panel shows it: numbers and people pseudonymised (tokens went on read)."""
+        return self._pseudo.text(text) if self._pseudo is not None else text
 
     def failing_calls(self) -> list[tuple[str, int]]:
         if self.inspection is None:
             return []
-        return [(f"#{d.index} {d.label} -> {d.request.status or '-'} {d.error_code or d.verdict or ''}".strip(),
-                 d.index) for d in self.inspection.failures if isinstance(d.request.body, dict)]
+        return [(self.shown(f"#{d.index} {d.label} -> {d.request.status or '-'} "
+                            f"{d.error_code or d.verdict or ''}".strip()), d.index)
+                for d in self.inspection.failures if isinstance(d.request.body, dict)]
+
+    def figures(self) -> list:
+        """The exact codes over the evidence's time span and the latency by operation, drawn from its cleaned
+        frame (labels hold pseudonyms)."""
+        from diag.reports import charts
+        from diag.reports.bundle import _clean_frame
+
+        if self.inspection is None or not self.inspection.diagnoses:
+            return []
+        frame = _clean_frame(self.inspection.frame(), self.shown)
+        source, span = f"customer evidence ({self.inspection.kind})", self.inspection.span()
+        return [charts.evidence_codes_over_time(frame, source, span),
+                charts.evidence_latency_by_operation(frame, source, span)]
 
     def open_in_composer(self, index: int) -> None:
         if self.composer is None:
@@ -34,32 +64,55 @@ class EvidenceModel:
         d = next(d for d in self.inspection.diagnoses if d.index == index)
         self.composer.set_text(json.dumps(d.request.body, indent=2, ensure_ascii=False))
 
+    def _need_evidence(self) -> None:
+        if self.inspection is None or not self.inspection.diagnoses:
+            raise ValueError("Read some evidence with Genesys requests in it first.")
+
+    def add_to_ticket(self):
+        """The evidence joins the composer's ticket (its own section, beside this session's calls), and a
+        sanitised copy is kept in the workspace so that notebook 03 and `diag bundle --evidence` can add it too."""
+        from diag.core.workspace import save_evidence
+        from diag.reports.bundle import sanitised_har
+
+        self._need_evidence()
+        if self.composer is None:
+            raise ValueError("No composer's ticket to add it to: use Export as ticket.")
+        data, _ = sanitised_har(self.inspection)
+        i = self.inspection
+        self.saved = save_evidence(data, i.kind, len(i.diagnoses), len(i.failures))
+        self.composer.evidence = i
+        return self.saved
+
     def export(self):
-        from diag.core.inspect import as_exchanges
+        """A ticket of the evidence alone."""
         from diag.core.workspace import new_ticket_path
         from diag.reports.bundle import build_bundle
 
-        if self.inspection is None or not self.inspection.diagnoses:
-            raise ValueError("Read some evidence with Genesys requests in it first.")
-        self.bundle = build_bundle(new_ticket_path(), as_exchanges(self.inspection),
-                                   notes=[f"Requests from the customer's evidence ({self.inspection.kind}), "
-                                          "sanitised on read."])
+        self._need_evidence()
+        self.bundle = build_bundle(new_ticket_path(), [], evidence=self.inspection)
         return self.bundle
 
     def report_html(self) -> str:
         if self.inspection is None:
             return ""
-        text = self.inspection.text()
+        text = self.shown(self.inspection.text())
         replaced = ", ".join(f"{k} x{v}" for k, v in self.inspection.redaction.items()) or "nothing"
+        added = ""
+        if self.composer is not None and self.composer.evidence is self.inspection:
+            where = f" (sanitised copy: `{self.saved}`)" if self.saved else ""
+            added = f"<p>{inline_markdown('Added to the ticket' + where + '.')}</p>"
         return (f"<pre class='diag-evidence' style='white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.3'>"
-                f"{html.escape(text)}</pre><p>{inline_markdown('Replaced on read: ' + replaced)}</p>")
+                f"{html.escape(text)}</pre><p>{inline_markdown('Replaced on read: ' + replaced)}; numbers and "
+                f"names are shown as pseudonyms.</p>{added}")
 
 
 class EvidenceView:
-    def __init__(self, model: EvidenceModel | None = None):
+    def __init__(self, model: EvidenceModel | None = None, on_change=None):
+        """`on_change` is called after every action (the composer's view refreshes its ticket line with it)."""
         import ipywidgets as w
 
         self.model = m = model or EvidenceModel()
+        self.on_change = on_change
         self.upload = w.FileUpload(accept=".har,.json,.txt,.sh,.curl,.jsonl", multiple=False,
                                    description="Upload HAR / cURL")
         self.paste = w.Textarea(placeholder="…or paste a cURL command, a raw HTTP request or a HAR here",
@@ -69,18 +122,23 @@ class EvidenceView:
         self.failing = w.Dropdown(description="Failing call", options=[], layout=w.Layout(width="auto",
                                                                                          max_width="95%"))
         self.open_button = w.Button(description="Open in composer", icon="pencil", layout=w.Layout(width="auto"))
+        self.add_button = w.Button(description="Add to ticket", icon="plus", layout=w.Layout(width="auto"),
+                                   tooltip="Into the ticket of the composer above (Export ticket there)")
         self.export_button = w.Button(description="Export as ticket", icon="download", button_style="success",
-                                      layout=w.Layout(width="auto"))
+                                      layout=w.Layout(width="auto"), tooltip="A ticket of this evidence alone")
+        self.charts = w.Output(layout=w.Layout(width="100%"))
         self.download = w.HTML()
         self.error = w.HTML()
         self.upload.observe(self._on_upload, names="value")
         self.read_button.on_click(self._on_paste)
         self.open_button.on_click(lambda _b: self._do(m.open_in_composer, self.failing.value))
+        self.add_button.on_click(lambda _b: self._do(m.add_to_ticket))
         self.export_button.on_click(lambda _b: self._do(m.export))
         wrap = w.Layout(flex_flow="row wrap")
         self.widget = w.VBox([w.HBox([self.upload, self.read_button], layout=wrap), self.paste, self.error,
-                              self.report, w.HBox([self.failing, self.open_button, self.export_button], layout=wrap),
-                              self.download], layout=w.Layout(width="100%", overflow="hidden"))
+                              self.report, w.HBox([self.failing, self.open_button, self.add_button,
+                                                   self.export_button], layout=wrap),
+                              self.download, self.charts], layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-evidence-panel")
         self.refresh()
 
@@ -91,15 +149,24 @@ class EvidenceView:
         item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         content = bytes(item["content"])
         self.upload.value = ()   # the file as it came (tokens and all) never stays in widget state
-        self._do(self.model.read, content.decode("utf-8-sig", "replace"))
+        self._read(content.decode("utf-8-sig", "replace"))
 
     def _on_paste(self, _button=None) -> None:
         text, self.paste.value = self.paste.value, ""   # the pasted text, too, is gone at once
+        self._read(text)
+
+    def _read(self, text: str) -> None:
         self._do(self.model.read, text)
+        self.charts.clear_output()
+        if self.model.last_error is None:
+            for fig in self.model.figures():
+                self.charts.append_display_data(png_image(fig))
 
     def _do(self, fn, *args) -> None:
         run_safely(self.model, fn, *args)
         self.refresh()
+        if self.on_change is not None:
+            self.on_change()
 
     def refresh(self) -> None:
         m = self.model
@@ -111,4 +178,5 @@ class EvidenceView:
             self.failing.value = options[0][1] if options else None
         self.open_button.disabled = not self.failing.options or m.composer is None
         self.export_button.disabled = m.inspection is None or not m.inspection.diagnoses
+        self.add_button.disabled = self.export_button.disabled or m.composer is None
         self.download.value = download_html(m.bundle.path) if m.bundle is not None else ""

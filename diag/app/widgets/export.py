@@ -12,6 +12,8 @@ from diag.reports.bundle import build_bundle
 
 
 THIS_SESSION = "this session"
+NO_CALLS = "no calls"     # a ticket of the customer's evidence alone
+NO_EVIDENCE = ""
 
 
 class ExportModel:
@@ -25,6 +27,7 @@ class ExportModel:
         self.dashboard = dashboard
         self.out_dir = Path(out_dir) if out_dir else ((home() / "tickets") if home() else Path.cwd())
         self.source = THIS_SESSION
+        self.evidence = NO_EVIDENCE      # a sanitised evidence file in the workspace (the evidence panel's "Add")
         self.keep_numbers = False
         self.keep_people = False
         self.newrelic = False
@@ -50,13 +53,39 @@ class ExportModel:
 
         own = self.session.log.autosave
         return [(f"{THIS_SESSION} ({self.session.label}, {len(self.session.log)} exchange(s))", THIS_SESSION)] + [
-            (info.label, str(info.path)) for info in recent_logs(exclude=own)]
+            (info.label, str(info.path)) for info in recent_logs(exclude=own)] + [
+            ("no calls (the customer's evidence alone)", NO_CALLS)]
+
+    def evidence_sources(self) -> list[tuple[str, str]]:
+        """(label, value): none, then the customer's evidence kept in the workspace, newest first."""
+        from diag.core.workspace import recent_evidence
+
+        return [("none", NO_EVIDENCE)] + [(info.label, str(info.path)) for info in recent_evidence()]
+
+    def set_evidence(self, value: str) -> None:
+        self.evidence = value or NO_EVIDENCE
+        if self.evidence:
+            self._inspection()   # unreadable: said now, not at export time
+
+    def _inspection(self):
+        from diag.core.evidence import read_evidence
+        from diag.core.inspect import diagnose
+
+        if not self.evidence:
+            return None
+        try:
+            text = Path(self.evidence).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{self.evidence}: cannot be read ({exc})") from None
+        return diagnose(read_evidence(text))
 
     def set_source(self, value: str) -> None:
         self.source = value
         self.selected_seqs = [e.seq for e in self.exchanges()]
 
     def exchanges(self) -> list:
+        if self.source == NO_CALLS:
+            return []
         if self.source == THIS_SESSION:
             return list(self.session.log)
         from diag.core.exchange import ExchangeLog
@@ -90,13 +119,15 @@ class ExportModel:
             makers = usage_chart_makers(self.session.label, self.dashboard.query.label)
             figures = {n: makers.get(n, self.dashboard.figures.get(n)) for n in self.selected_charts
                        if n in makers or n in self.dashboard.figures}
-        if not chosen and not figures:
-            raise ValueError("Choose at least one exchange or chart to export.")
+        evidence = self._inspection()
+        if not chosen and not figures and evidence is None:
+            raise ValueError("Choose at least one exchange, chart or customer evidence to export.")
         secrets = self.session.tokens.secrets() if same_source else []
         bundle = build_bundle(path, chosen, source=found.label if found else self.session.label, figures=figures,
                               frames=frames, keep_numbers=self.keep_numbers, keep_people=self.keep_people,
                               newrelic=self.newrelic, secrets=secrets, overwrite=overwrite,
-                              inputs=[] if self.source == THIS_SESSION else [self.source])
+                              inputs=[p for p in (self.source, self.evidence) if p not in (THIS_SESSION, NO_CALLS, "")],
+                              evidence=evidence)
         self.summary, self.redaction_report, self.bundle = bundle.summary, bundle.redaction_report, bundle
         return bundle
 
@@ -127,6 +158,9 @@ class ExportView:
         self.model = m = model
         self.source = w.Dropdown(description="Calls from", options=m.sources(), value=m.source,
                                  layout=w.Layout(width="98%"))
+        self.evidence = w.Dropdown(description="Evidence", options=m.evidence_sources(), value=m.evidence,
+                                   layout=w.Layout(width="98%"),
+                                   tooltip="The customer's evidence, added in notebook 01's evidence panel")
         self.exchanges = w.SelectMultiple(description="Exchanges", options=m.exchange_options(),
                                           value=tuple(m.selected_seqs), rows=8, layout=w.Layout(width="98%"))
         self.charts = w.SelectMultiple(description="Charts", options=m.available_charts(),
@@ -148,6 +182,7 @@ class ExportView:
         self.download = w.HTML()
         self.summary = w.Textarea(layout=w.Layout(width="98%", height="320px"), placeholder="summary.md appears here")
         self.source.observe(self._on_source, names="value")
+        self.evidence.observe(lambda c: self._do(m.set_evidence, c["new"]), names="value")
         self.exchanges.observe(lambda c: setattr(m, "selected_seqs", list(c["new"])), names="value")
         self.charts.observe(lambda c: setattr(m, "selected_charts", list(c["new"])), names="value")
         self.keep.observe(lambda c: setattr(m, "keep_numbers", bool(c["new"])), names="value")
@@ -158,6 +193,7 @@ class ExportView:
         self.export_button.on_click(lambda _b: self._do(m.export, self.name.value.strip()))
         wrap = w.Layout(flex_flow="row wrap")
         self.widget = w.VBox([w.HBox([self.source, self.refresh_button], layout=wrap), self.exchanges, self.charts,
+                              self.evidence,
                               w.HBox([self.keep, self.keep_people, self.newrelic], layout=wrap),
                               w.HBox([self.name, self.preview_button, self.export_button], layout=wrap),
                               self.error, self.download, self.report, self.summary],
@@ -186,6 +222,10 @@ class ExportView:
         self.source.options = m.sources()
         if m.source in [v for _, v in self.source.options]:
             self.source.value = m.source
+        self.evidence.options = m.evidence_sources()
+        if m.evidence not in [v for _, v in self.evidence.options]:
+            m.evidence = NO_EVIDENCE
+        self.evidence.value = m.evidence
         options = m.exchange_options() if m.last_error is None else []
         self.exchanges.options = options
         self.exchanges.value = tuple(s for _, s in options)

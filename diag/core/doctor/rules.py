@@ -252,11 +252,20 @@ def _phoneish_under_unknown(value: Any, path: str, known: dict | None, depth: in
         yield path, value, "other"
 
 
+_PSEUDONYM = re.compile(r"(?:\+\d{1,3}-)?PN[0-9A-F]{8}")   # what diag.core.redact.Pseudonymiser writes
+
+
 @rule
 def numbers(ctx: Context) -> Iterator[Finding]:
     from diag.core import numbers as dialling
 
     for path, value, role in number_fields(ctx.body):
+        if isinstance(value, str) and _PSEUDONYM.fullmatch(value.strip()):   # from a ticket or sanitised evidence
+            yield Finding(INFO, path, "pseudonymised-number",
+                          f"{value!r} is a number diag replaced by a pseudonym (a ticket, a sanitised HAR): its "
+                          "digits cannot be checked here, and diag never dials it. Put the real number back to "
+                          "check or send it.", INFERRED)
+            continue
         hard = dialling.refusal(value, strict=False, dialled=role != "caller")
         if hard is not None:
             yield Finding(ERROR, path, "emergency-number",
