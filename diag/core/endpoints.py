@@ -96,20 +96,35 @@ def parse_operation(text: str) -> tuple[str, str]:
     return "GET", normalise_path(text)
 
 
+@lru_cache(maxsize=None)
+def _compiled(method: str, n: int) -> tuple[tuple[tuple[str | None, ...], tuple[str | None, ...], Operation], ...]:
+    """The templates of one method and length, each as (literals, parameter names), read once."""
+    out = []
+    for tmpl, op in _index().get((method, n), ()):
+        names = tuple(t[1:-1] if _PARAM.match(t) else None for t in tmpl)
+        out.append((tuple(None if name else t for t, name in zip(tmpl, names)), names, op))
+    return tuple(out)
+
+
 def _match(method: str, segs: tuple[str, ...]) -> tuple[Operation, dict] | None:
+    hit = _match_cached(method, segs)
+    return (hit[0], dict(hit[1])) if hit else None
+
+
+@lru_cache(maxsize=16384)   # a HAR repeats the same few paths thousands of times
+def _match_cached(method: str, segs: tuple[str, ...]) -> tuple[Operation, tuple] | None:
     best = None
-    for tmpl, op in _index().get((method, len(segs)), ()):
-        params, literal = {}, 0
-        for t, s in zip(tmpl, segs):
-            if _PARAM.match(t):
-                params[t[1:-1]] = s
-            elif t == s:
-                literal += 1
-            else:
+    for literals, names, op in _compiled(method, len(segs)):
+        literal = 0
+        for lit, s in zip(literals, segs):
+            if lit is None:
+                continue
+            if lit != s:
                 break
+            literal += 1
         else:
             if best is None or literal > best[0]:
-                best = (literal, op, params)
+                best = (literal, op, tuple((name, s) for name, s in zip(names, segs) if name))
     return (best[1], best[2]) if best else None
 
 
