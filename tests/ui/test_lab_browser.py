@@ -2,8 +2,9 @@
 
 Opens notebook 01 at 1,280 x 800 with the file browser open, runs it, pastes a wrong body, sees the finding for
 `to`, clicks Fix it and Send, sees status 200 and a correlation id, follows the call to its end, adds it to the
-ticket, exports, downloads the zip and checks its manifest and that it holds that call; no widget area scrolls
-sideways. Keeps a screenshot per step and the timings under tests/artifacts/. Skips only outside CI when no browser is installed.
+ticket, exports, downloads the zip and checks its manifest and that it holds that call; then uploads a customer's
+HAR into the evidence panel, sees its report and charts, adds it to the ticket and downloads the ticket with it (no
+token or cookie of the HAR on the page or in the zip); no widget area scrolls sideways. Keeps a screenshot per step and the timings under tests/artifacts/. Skips only outside CI when no browser is installed.
 """
 import json
 import os
@@ -22,6 +23,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 WRONG = '{"to": {"phoneNumber": "+13175550100"}, "type": "external"}'
+CUSTOMER_HAR = ROOT / "tests" / "data" / "evidence" / "firefox-121.har"
 
 pytestmark = pytest.mark.browser
 
@@ -155,6 +157,27 @@ def test_composer_in_jupyterlab(lab):
                                    " return a && a.getAttribute('href') !== h; }", arg=old_link, timeout=60000)
             export_100_s = time.perf_counter() - t2
             shot("5-exported-100-calls")
+            # the customer's HAR: uploaded, read (report and charts), added to the ticket, exported with it
+            panel = page.locator(".diag-evidence-panel")
+            with page.expect_file_chooser(timeout=15000) as chooser:   # as a person does: the button, then the file
+                panel.locator("button.jupyter-button:has-text('Upload HAR')").click()
+            chooser.value.set_files(str(CUSTOMER_HAR))
+            expect(panel.locator(".diag-evidence")).to_contain_text("First failure:", timeout=30000)
+            expect(panel.locator("img")).to_have_count(2, timeout=30000)
+            panel.locator("button.jupyter-button:has-text('Add to ticket')").click()
+            expect(page.locator(".diag-composer .diag-ticket").last).to_contain_text("customer's evidence (HAR",
+                                                                                     timeout=15000)
+            old_link = link.get_attribute("href")
+            page.locator("button.jupyter-button:has-text('Export ticket')").click()
+            page.wait_for_function("h => { const a = document.querySelector('a.diag-download-link');"
+                                   " return a && a.getAttribute('href') !== h; }", arg=old_link, timeout=60000)
+            with page.expect_download(timeout=30000) as download:
+                link.click()
+            evidence_zip = ARTIFACTS / "lab-ticket-evidence.zip"
+            download.value.save_as(str(evidence_zip))
+            panel.scroll_into_view_if_needed()
+            shot("6-evidence")
+            shown = panel.inner_text()
             overflow = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output')]
                 .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
         finally:
@@ -168,6 +191,14 @@ def test_composer_in_jupyterlab(lab):
             assert hashlib.sha256(z.read(name)).hexdigest() == meta["sha256"], name
         records = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
     assert [r["correlation_id"] for r in records] == [correlation]
+    with zipfile.ZipFile(evidence_zip) as z:
+        summary = z.read("summary.md").decode()
+        assert "evidence/evidence.har" in z.namelist() and "charts/evidence_codes.png" in z.namelist()
+        everything = b"".join(z.read(n) for n in z.namelist() if not n.endswith(".png")).decode("utf-8", "replace")
+    assert "## The customer's evidence" in summary and "bad.request" in summary
+    for secret in ("fake-canary", "CANARY"):   # the fixture's tokens and cookies
+        assert secret not in everything and secret not in shown
+    evidence_zip.unlink()
     assert overflow == 0, "a widget area scrolls sideways at 1280 px with the file browser open"
     zip_path.unlink()
     (ARTIFACTS / "lab-timing.json").write_text(json.dumps({"open_to_interactive_s": round(interactive_s, 2),
