@@ -17,7 +17,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
 _MAX_INPUT = 16 * 1024 * 1024
 
 
-_MAX_EVIDENCE = 512 * 1024 * 1024   # a HAR of a long session with response bodies is hundreds of MB
+_MAX_EVIDENCE = 512 * 1024 * 1024   # diag.core.evidence.MAX_EVIDENCE_BYTES (cli imports lazily; a test holds them equal)
 
 
 def _read_input(name: str, limit: int | None = None, what: str = "a call body is a few hundred bytes") -> str:
@@ -363,8 +363,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from diag.core.inspect import diagnose
 
     try:
+        sims = args.sim_host or ()
         text = _read_input(args.file, _MAX_EVIDENCE, "split the capture into smaller HAR files")
-        inspection = diagnose(read_evidence(text), sim_hosts=args.sim_host or ())
+        inspection = diagnose(read_evidence(text), sim_hosts=sims)
     except (OSError, ValueError) as exc:   # UnreadableEvidence is a ValueError
         return _fail(f"{args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
     if args.sanitise:
@@ -380,18 +381,26 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.charts:
         from diag.reports import charts
         folder = Path(args.charts)
-        folder.mkdir(parents=True, exist_ok=True)
-        frame, span = inspection.frame(), inspection.span()
+        taken = [p for stem in ("evidence_codes", "evidence_latency") for p in (folder / f"{stem}.png",
+                                                                             folder / f"{stem}.svg") if p.exists()]
+        if taken:
+            return _fail(f"--charts {folder}: {taken[0].name} exists there; choose another folder", args.json)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return _fail(f"--charts {folder}: {exc.strerror or exc}", args.json)
+        frame, span = inspection.public_frame(), inspection.span()   # labels with pseudonyms, as everything shown
         source = f"customer evidence ({inspection.kind})"
         for name, fig in (("evidence_codes", charts.evidence_codes_over_time(frame, source, span)),
                           ("evidence_latency", charts.evidence_latency_by_operation(frame, source, span))):
             written = charts.save_figure(fig, folder / name)
             inspection.notes.append("chart: " + ", ".join(str(p) for p in written))
-    if args.json:
-        print(json.dumps(inspection.to_dict(), ensure_ascii=False))
+    if args.json:   # numbers and people as pseudonyms: a terminal is a screen others see, and output is pasted
+        print(json.dumps(inspection.public_dict(), ensure_ascii=False))
     else:
-        print(inspection.text())
+        print(inspection.public_text())
     return EXIT_FINDINGS if inspection.failures else EXIT_OK
+
 
 
 def _write_sanitised_har(inspection, out) -> dict:

@@ -43,6 +43,9 @@ class EvidenceRequest:
         return urlsplit(self.url).path
 
 
+MAX_EVIDENCE_BYTES = 512 * 1024 * 1024   # a HAR of a long session with response bodies is hundreds of MB
+
+
 @dataclass
 class Evidence:
     kind: str                              # "har", "curl", "http", "diag-log"
@@ -69,11 +72,12 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
             return _diag_log(stripped, red)
         raise UnreadableEvidence("a JSON object, but neither a HAR file (no log.entries) nor a diag log")
     if re.match(r"(?i)curl(\.exe)?\s", stripped):
-        return Evidence("curl", [_redacted(_curl(stripped), red)], red.report())
-    if re.match(r"[A-Z]{3,7} \S+ HTTP/1\.[01]\r?\n", stripped):
-        return Evidence("http", [_redacted(_raw_http(stripped), red)], red.report())
-    raise UnreadableEvidence("not a HAR file, a cURL command, a raw HTTP/1.1 request or a diag log (it begins "
-                             f"{stripped[:30]!r})")
+        return Evidence("curl", _again([_redacted(_curl(stripped), red)], red), red.report())
+    if re.match(r"[A-Z]{3,7} \S+ HTTP/(?:1\.[01]|2(?:\.0)?|3)\r?\n", stripped):   # as devtools copy it
+        return Evidence("http", _again([_redacted(_raw_http(stripped), red)], red), red.report())
+    # what it begins with is not quoted back: a pasted token would be on screen, in the log, in the notebook
+    raise UnreadableEvidence("not a HAR file (JSON with log.entries), a cURL command (begins with curl), a raw HTTP "
+                             "request (a request line such as POST /api/v2/... HTTP/1.1) or a diag log")
 
 
 # ---- HAR ----
@@ -100,19 +104,27 @@ def _har(data: dict, red: Redactor) -> Evidence:
             out.append(_redacted(EvidenceRequest(
                 method=str(req.get("method") or "GET").upper(), url=str(req.get("url") or ""),
                 headers=_pairs(req.get("headers")), body=body, started=_utc(entry.get("startedDateTime")),
-                status=int(res["status"]) if isinstance(res.get("status"), int) and res.get("status") > 0 else None,
+                status=_status(res.get("status")),
                 response_headers=_pairs(res.get("headers")), response_body=answer,
                 duration_ms=float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None), red))
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise UnreadableEvidence(f"HAR entry {i} could not be read ({exc})") from None
-    return Evidence("har", out, red.report())
+        except (TypeError, ValueError, AttributeError) as exc:   # the error's own words may quote a value
+            raise UnreadableEvidence(f"HAR entry {i} could not be read (a field of an unexpected type: "
+                                     f"{type(exc).__name__})") from None
+    return Evidence("har", _again(out, red), red.report())
+
+
+def _status(value: Any) -> int | None:
+    """An HTTP status as a HAR holds it: a number, or a number written as text by some exporters."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 999 else None
 
 
 def _utc(stamp: Any) -> Any:
     """startedDateTime in UTC, as `started` is read everywhere (the timeline, the ticket): Firefox writes local time
     with its offset (2026-11-28T11:00:03.907+01:00), Chrome and Safari write UTC (...Z), kept as written."""
-    if not isinstance(stamp, str):
-        return stamp
+    if not isinstance(stamp, str):   # a number or an object where a time belongs: no time, not a crash later
+        return None
     try:
         t = datetime.fromisoformat(stamp)
     except ValueError:
@@ -250,7 +262,8 @@ def _raw_http(text: str) -> EvidenceRequest:
     headers = {}
     for n, line in enumerate(lines[1:], 2):
         if ":" not in line:
-            raise UnreadableEvidence(f"line {n} of the HTTP request is not a header: {line[:40]!r}")
+            raise UnreadableEvidence(f"line {n} of the HTTP request is not a header (no ':'; a header folded over "
+                                     "two lines is not read)")
         k, v = line.split(":", 1)
         headers[k.strip()] = v.strip()
     host = next((v for k, v in headers.items() if k.lower() == "host"), "")
@@ -281,7 +294,19 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             body=data.get("request_body"), started=data["started"], status=data.get("status"),
             response_headers=data.get("response_headers") or {}, response_body=data.get("response_body"),
             duration_ms=data.get("duration_ms")), red))
-    return Evidence("diag-log", out, red.report())
+    return Evidence("diag-log", _again(out, red), red.report())
+
+
+def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceRequest]:
+    """A token learned from a later entry (a key named like a credential) is also taken out where an earlier entry
+    mentioned it in free text: a second pass, only when reading learned any."""
+    if red.learned:
+        for r in requests:
+            r.url = red.text(r.url)
+            r.headers = {k: red.text(v) for k, v in r.headers.items()}
+            r.response_headers = {k: red.text(v) for k, v in r.response_headers.items()}
+            r.body, r.response_body = red.value(r.body), red.value(r.response_body)
+    return requests
 
 
 def _redacted(r: EvidenceRequest, red: Redactor) -> EvidenceRequest:

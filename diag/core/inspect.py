@@ -40,7 +40,10 @@ class Diagnosis:
 
     @property
     def failed(self) -> bool:
-        return (self.request.status or 0) >= 400 or self.verdict == "refused"
+        """Genesys refused it (4xx, 5xx) or, with no answer in the evidence, the doctor says it would. An answer of
+        2xx is never a failure, whatever the doctor thinks of the body (that disagreement is a note)."""
+        status = self.request.status or 0
+        return status >= 400 or (not status and self.verdict == "refused")
 
     def to_dict(self) -> dict:
         r = self.request
@@ -58,7 +61,8 @@ class Inspection:
     skipped: int                           # requests to other hosts
     redaction: dict[str, int]
     notes: list[str] = field(default_factory=list)
-    evidence: Evidence | None = None
+    evidence: Evidence | None = field(default=None, repr=False)
+    _pseudo: Any = field(default=None, repr=False, compare=False)
 
     @property
     def failures(self) -> list[Diagnosis]:
@@ -90,9 +94,62 @@ class Inspection:
 
     @property
     def region(self) -> str | None:
-        """The region of the API requests (a token request alone names its login host's region)."""
+        """The region of the first API request (a token request alone names its login host's region)."""
         return next((d.region for d in self.diagnoses if not d.login), None) or next(
             (d.region for d in self.diagnoses), None)
+
+    @property
+    def regions(self) -> list[str]:
+        """Every region the API requests went to, in order of first use (token requests only when there are no
+        API requests)."""
+        api = [d.region for d in self.diagnoses if not d.login] or [d.region for d in self.diagnoses]
+        return list(dict.fromkeys(api))
+
+    @property
+    def where(self) -> str:
+        """Where the requests went, in words: the simulator, or the customer's org in a region (several when the
+        capture holds several)."""
+        def one(region: str) -> str:
+            return "the diag simulator (no real calls)" if region == SIMULATOR else f"REAL ORG in {region}"
+        places = self.regions
+        if not places:
+            return "nowhere (no Genesys request)"
+        return one(places[0]) if len(places) == 1 else "several places: " + "; ".join(one(p) for p in places)
+
+    # ---- what is shown: numbers and people as pseudonyms (tokens went on read) ----
+
+    @property
+    def pseudonymiser(self):
+        """One per inspection, so a number or a person has the same pseudonym in the text, the JSON and the
+        charts; it learns the people in the evidence first."""
+        if self._pseudo is None:
+            import secrets
+
+            from diag.core.redact import Pseudonymiser
+
+            self._pseudo = Pseudonymiser(secrets.token_bytes(32))
+            for d in self.diagnoses:
+                self._pseudo.learn_people(d.request.body, d.request.path)
+                self._pseudo.learn_people(d.request.response_body, d.request.path)
+        return self._pseudo
+
+    def shown(self, text: str) -> str:
+        return self.pseudonymiser.text(text)
+
+    def public_text(self) -> str:
+        """text(), as it may be shown, printed or pasted: numbers and people pseudonymised."""
+        return self.shown(self.text())
+
+    def public_dict(self) -> dict:
+        """to_dict(), as it may be shown or saved: numbers and people pseudonymised."""
+        return _strings(self.pseudonymiser.value(self.to_dict()), self.shown)
+
+    def public_frame(self):
+        """frame() with its text cells pseudonymised (what the charts are drawn from)."""
+        frame = self.frame()
+        for column in ("operation", "code"):
+            frame[column] = frame[column].map(lambda v: self.shown(v) if isinstance(v, str) else v)
+        return frame
 
     def by_code(self) -> Counter:
         return Counter(f"{d.request.status or '-'} {d.error_code or _no_code(d)}".strip() for d in self.failures)
@@ -127,6 +184,14 @@ class Inspection:
 SIMULATOR = "simulator"
 
 
+def _strings(value: Any, fn) -> Any:
+    if isinstance(value, dict):
+        return {k: _strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strings(v, fn) for v in value]
+    return fn(value) if isinstance(value, str) else value
+
+
 def _no_code(d: Diagnosis) -> str:
     if d.verdict == "refused" and (d.request.status or 0) < 400:
         return "(body refused)"
@@ -143,9 +208,15 @@ def inspect(path_or_text: str | Path, sim_hosts: tuple[str, ...] | list[str] = (
     return diagnose(evidence, sim_hosts=sim_hosts)
 
 
+def _is_file(text: str) -> bool:
+    try:
+        return "\n" not in text and len(text) < 4096 and Path(text).is_file()
+    except (OSError, ValueError):   # one line of pasted text too long for a file name, or with a NUL in it
+        return False
+
+
 def _text_of(given: str | Path) -> str:
-    if isinstance(given, Path) or (isinstance(given, str) and "\n" not in given and len(given) < 4096
-                                   and Path(given).is_file()):
+    if isinstance(given, Path) or (isinstance(given, str) and _is_file(given)):
         try:
             return Path(given).read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -158,14 +229,15 @@ def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) ->
 
     api_hosts = {r.host: name for name, r in REGIONS.items()}
     login_hosts = {r.login_base.split("//", 1)[-1]: name for name, r in REGIONS.items()}
-    sims = {_host_key(h) for h in sim_hosts}
+    sims = {_host_key(h) for h in checked_sim_hosts(sim_hosts)} - {""}   # an unreadable host names nothing
     out, skipped, n = [], 0, 0
     for r in evidence.requests:
         host = r.host
-        if host in api_hosts or host in login_hosts:
+        token_request = host in login_hosts and r.path.startswith("/oauth/")   # not the login page itself
+        if host in api_hosts or token_request:
             n += 1
-            out.append(_diagnose_one(n, r, api_hosts.get(host) or login_hosts[host], host in login_hosts))
-        elif sims and _host_key(r.url) in sims:   # the simulator serves its token endpoint beside the API
+            out.append(_diagnose_one(n, r, api_hosts.get(host) or login_hosts[host], token_request))
+        elif sims and (key := _host_key(r.url)) and key in sims:   # the simulator serves its token endpoint beside the API
             n += 1
             out.append(_diagnose_one(n, r, SIMULATOR, r.path.startswith("/oauth/")))
         else:
@@ -173,6 +245,33 @@ def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) ->
     inspection = Inspection(evidence.kind, out, skipped, evidence.redaction, evidence=evidence)
     _across(inspection)
     return inspection
+
+
+def checked_sim_hosts(given) -> tuple[str, ...]:
+    """--sim-host values: HOST:PORT on this machine's loopback (the simulator never runs elsewhere); ValueError
+    saying which and why."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    out = []
+    for value in given or ():
+        parts = urlsplit("//" + value.strip())
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        host = parts.hostname or ""
+        if not port or parts.path or parts.username or parts.password:
+            raise ValueError(f"--sim-host {value!r}: give HOST:PORT, e.g. 127.0.0.1:8123 (what `diag sim` prints)")
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ValueError(f"--sim-host {value!r}: the simulator runs on this machine (127.0.0.1, ::1 or "
+                             "localhost); another host is not read as the simulator")
+        out.append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    return tuple(out)
 
 
 def _host_key(given: str) -> str:
@@ -183,6 +282,8 @@ def _host_key(given: str) -> str:
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:   # a port out of range in the evidence: not the simulator, whatever it is
+        return ""
+    if not parts.hostname:
         return ""
     return f"{(parts.hostname or '').lower()}:{port}"
 
@@ -206,6 +307,10 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
             d.notes.append(f"{r.method} {r.path} is not a Platform API operation"
                            + (f"; nearest: {', '.join(d.nearest)}" if d.nearest else ""))
         _check_body(d)
+    if d.verdict == "refused" and 200 <= (r.status or 0) < 400:
+        d.notes.append(f"Genesys accepted this ({r.status}) although diag's model says it would refuse the body: "
+                       "the model is wrong here or the body was changed on the way; please report it with the "
+                       "correlation id")
     d.correlation_id = _header(r.response_headers, "ININ-Correlation-Id")
     d.rate_limit = {h: v for h in RATE_HEADERS if (v := _header(r.response_headers, h)) is not None}
     body = r.response_body if isinstance(r.response_body, dict) else {}
@@ -255,6 +360,9 @@ def _across(inspection: Inspection) -> None:
     bursts."""
     logins = {d.region for d in inspection.diagnoses if d.login}
     apis = {d.region for d in inspection.diagnoses if not d.login}
+    if len(apis) > 1:
+        inspection.notes.append(f"the requests went to more than one place: {inspection.where[len('several places: '):]}"
+                                "; each request is labelled with its own")
     if logins and apis and not apis <= logins:
         inspection.notes.append(f"tokens were requested from {', '.join(sorted(logins))} but used on "
                                 f"{', '.join(sorted(apis - logins))}: a token works only in the region that issued it "
@@ -281,10 +389,9 @@ __all__ = ["Diagnosis", "Inspection", "UnreadableEvidence", "as_exchanges", "as_
 
 
 def as_exchanges(inspection: Inspection):
-    """The Genesys requests as Exchanges (for the support bundle), all labelled with the API requests' region: a
-    ticket has one source, and a token request to another region's login host is a finding, not a second source."""
+    """The Genesys requests as Exchanges (the ticket's evidence section), each labelled with its own region (the
+    simulator's are marked simulated): the section says where they went, and a mix is a note, not a relabel."""
     from diag.core.exchange import Exchange
-    region = inspection.region or "unknown"
     out = []
     for d in inspection.diagnoses:
         r = d.request
@@ -297,6 +404,6 @@ def as_exchanges(inspection: Inspection):
             error=r.response_body if isinstance(r.response_body, dict) and (r.status or 0) >= 400 else None,
             error_code=d.error_code, explanation=d.explanation, findings=list(d.findings),
             notes=[f"from the customer's evidence ({inspection.kind})", *d.notes],
-            transport_error=None if r.status else "no answer in the evidence", region=region,
-            simulated=region == SIMULATOR))
+            transport_error=None if r.status else "no answer in the evidence", region=d.region,
+            simulated=d.region == SIMULATOR))
     return out

@@ -40,14 +40,22 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
                           "xamzsecuritytoken", "ocpapimsubscriptionkey"})
 SECRET_KEY = re.compile(r"(secret|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
-                        r"assertion|credential|cookie|private[_-]?key|session[_-]?(?:id|key)|signature|"
+                        r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
 # An ErrorBody's `code` ("bad.request") and OAuth's error names are not authorization codes.
 ERROR_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+|[a-z]+(?:[-_][a-z]+)+|\d{1,4}")
 _SP = r"(?:\s|%20|\+)+"   # a space, also as a URL or form writes it
 BEARER = re.compile(rf"(?i)\bbearer{_SP}[A-Za-z0-9._~+/=-]{{8,}}")
 BASIC = re.compile(rf"(?i)\bbasic{_SP}[A-Za-z0-9+/=]{{8,}}")
-JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
+# A JWT, also broken over lines when pasted: a part may go on on the next line (not when that line is a header,
+# "Host: ..."), and a line may break beside a dot.
+_JWT_MORE = r"(?:[ \t]*\r?\n[ \t]*(?![A-Za-z0-9_-]+[ \t]*:)[A-Za-z0-9_-]+)*"
+_JWT_DOT = r"[ \t]*(?:\r?\n[ \t]*)?\.(?:[ \t]*\r?\n)?[ \t]*"
+JWT = re.compile(rf"\beyJ[A-Za-z0-9_-]*{_JWT_MORE}{_JWT_DOT}[A-Za-z0-9_-]{{4,}}{_JWT_MORE}{_JWT_DOT}"
+                 rf"[A-Za-z0-9_-]{{4,}}{_JWT_MORE}")
+# A multipart part named like a credential: its value is the line after the part's blank line
+MULTIPART_PART = re.compile(r'(?i)(content-disposition:[^\r\n]*?\bname="([^"]*)"[^\r\n]*\r?\n'
+                            r'(?:[^\r\n]+\r?\n)*\r?\n)([^\r\n]*)')
 _NAME = r"[A-Za-z%][\w.%-]*"
 _VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
 PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
@@ -83,6 +91,11 @@ class Redactor:
 
     def __repr__(self) -> str:
         return f"<Redactor {len(self._secrets)} secret(s)>"
+
+    @property
+    def learned(self) -> bool:
+        """Whether any secret is known (given, or learned from a credential-named key while redacting)."""
+        return bool(self._secrets)
 
     def add(self, secret: str | None) -> None:
         if not secret or len(secret) < 4 or secret in self._secrets:
@@ -129,6 +142,8 @@ class Redactor:
             out, n = pattern.subn(REDACTED, out)
             if n:
                 self.counts[label] += n
+        if "form-data" in low:
+            out = MULTIPART_PART.sub(self._multipart_part, out)
         if len(out) >= 12:
             out = B64_WORD.sub(self._basic_pair, out)
         if "=" in out:
@@ -138,6 +153,12 @@ class Redactor:
         if ":" in out and "\n" in out or ":" in out and out.count(":") == 1:
             out = HEADER_LINE.sub(self._header_line, out)
         return out
+
+    def _multipart_part(self, m: re.Match) -> str:
+        if not m.group(3) or m.group(3) == REDACTED or not is_secret_name(m.group(2), m.group(3)):
+            return m.group(0)
+        self.counts[f"field {m.group(2).lower()}"] += 1
+        return m.group(1) + REDACTED
 
     def _basic_pair(self, m: re.Match) -> str:
         """base64 of 'id:secret' (Basic credentials without their prefix) is a credential by its shape."""
@@ -224,7 +245,10 @@ _UNESCAPED = {"%2B": "+", "%40": "@", "%20": " "}
 
 
 _ALWAYS_PERSON = {"calleridname", "aniname", "dnisname", "callername", "calleename", "contactname", "fullname",
-                  "firstname", "lastname", "displayname"}
+                  "firstname", "lastname", "displayname", "participantname"}
+# Where an entity with a `name` is a person: under these keys, and in the answers of these paths
+_PERSON_PARENTS = {"user", "users", "agent", "owner", "createdby", "modifiedby", "requestedby", "member"}
+_PEOPLE_PATH = re.compile(r"/api/v2/(?:users|users/search|users/[^/]+|.+/members|.+/users)/?$")
 _NAME_KEYS = {"name", "username"} | _ALWAYS_PERSON
 # Words of Genesys' own vocabulary that a person's name can hold ("Avery Agent"): never replaced on their own.
 _VOCABULARY = {"agent", "user", "customer", "external", "station", "phone", "queue", "call", "calls", "client",
@@ -309,9 +333,10 @@ class Pseudonymiser:
             self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
         return self.people_mapping[norm]
 
-    def learn_people(self, value: Any, path: str = "") -> None:
-        """Find the people in a Genesys answer or request (users/me, conversation participants and destinations,
-        caller id names) before any text is pseudonymised, so that their names are replaced in free text too."""
+    def learn_people(self, value: Any, path: str = "", parent: str = "") -> None:
+        """Find the people in a Genesys answer or request (users/me, user lists and queue members, conversation
+        participants and destinations, caller id names) before any text is pseudonymised, so that their names are
+        replaced in free text too. `parent` is the key `value` sits under ("user" in a queue member)."""
         if not self.people:
             return
         if isinstance(value, dict):
@@ -320,6 +345,10 @@ class Pseudonymiser:
                     "agent" if purpose in ("agent", "user", "acd") else None)
             if kind is None and ("/users" in path and ("email" in value or "username" in value)):
                 kind = "user"
+            if kind is None and "name" in value and "id" in value and (
+                    parent.lower() in _PERSON_PARENTS or _PEOPLE_PATH.search(path.split("?", 1)[0])
+                    or "/api/v2/users/" in str(value.get("selfUri") or "")):
+                kind = "user"   # an entity of a user list, a queue member, a user referenced by another entity
             if kind is None and ("address" in value or "participantType" in value or "state" in value
                                  and "id" in value and "name" in value and "/conversations" in path):
                 kind = "person"   # a destination or participant without a purpose
@@ -333,10 +362,10 @@ class Pseudonymiser:
                     elif low in _NAME_KEYS and kind:
                         self.person(v, kind, count=False)
                 else:
-                    self.learn_people(v, path)
+                    self.learn_people(v, path, str(k))
         elif isinstance(value, list):
             for v in value:
-                self.learn_people(v, path)
+                self.learn_people(v, path, parent)
 
     def text(self, value: str, lines: bool = False) -> str:
         """`value` with every number and known person replaced; lines=True (a JSON string value) reads line

@@ -62,8 +62,13 @@ def new_session_log(source: str, now: dt.datetime | None = None) -> Path | None:
     return _fresh(folder, f"{_stamp(now)}_{slug}", ".jsonl")
 
 
-def new_ticket_path(now: dt.datetime | None = None, folder: Path | None = None) -> Path:
-    """Where an exported ticket goes by default (`folder`, else the workspace, else the current folder)."""
+def new_ticket_path(now: dt.datetime | None = None, folder: Path | None = None, panel: bool = False) -> Path:
+    """Where an exported ticket goes by default: `folder`, else the workspace, else (saving off) the current folder
+    for the command line, or a private temporary folder for a panel (whose current folder may be a repository; its
+    download link does not need the file to stay)."""
+    if folder is None and _folder("tickets") is None and panel:
+        import tempfile
+        folder = Path(tempfile.mkdtemp(prefix="diag-ticket-"))
     return _fresh(Path(folder) if folder else (_folder("tickets") or Path.cwd()), f"ticket-{_stamp(now)}", ".zip")
 
 
@@ -105,13 +110,26 @@ def recent_evidence(limit: int = 20) -> list[SavedEvidence]:
     folder = _folder("evidence")
     if folder is None:
         return []
-    out = []
-    for path in sorted(folder.glob("*.har"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]:
+    found = []
+    for path in folder.glob("*.har"):
         m = _EVIDENCE_NAME.fullmatch(path.stem)
-        if m:
-            out.append(SavedEvidence(path, m["kind"], int(m["n"]), int(m["k"]),
-                                     dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)))
-    return out
+        try:   # only regular files diag wrote: no link (to a raw capture, or to nothing), no pipe, no stranger
+            if m is None or path.is_symlink() or not path.is_file() or not is_saved_evidence(path):
+                continue
+            found.append((path.stat().st_mtime, path, m))
+        except OSError:
+            continue
+    found.sort(key=lambda t: t[0], reverse=True)
+    return [SavedEvidence(path, m["kind"], int(m["n"]), int(m["k"]), dt.datetime.fromtimestamp(t, dt.timezone.utc))
+            for t, path, m in found[:limit]]
+
+
+def is_saved_evidence(path: Path) -> bool:
+    """Whether `path` begins as diag's sanitiser writes a HAR (creator "diag"): a file merely named like one, a
+    customer's raw HAR renamed, is not offered as sanitised."""
+    with open(path, "rb") as fh:
+        head = fh.read(400).decode("utf-8", "replace")
+    return re.match(r'\{\s*"log":\s*\{\s*"version":\s*"1\.2",\s*"creator":\s*\{\s*"name":\s*"diag"', head) is not None
 
 
 @dataclass(frozen=True)

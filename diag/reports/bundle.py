@@ -194,7 +194,9 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     files["evidence/evidence.har"] = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
     found = evidence.to_dict()
     found.pop("redacted", None)
-    found = _map_strings(pseudo.value(redactor.value(found)), clean_text)
+    # redacted on read already: only numbers and people here (a by-name pass would take "401 bad.credentials"'s
+    # count and the doctor's finding codes for credentials)
+    found = _map_strings(pseudo.value(found), clean_text)
     files["evidence/inspection.json"] = json.dumps(found, indent=1, ensure_ascii=False).encode()
     frame = _clean_frame(evidence.frame(), clean_text)
     files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
@@ -218,7 +220,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
                                                        ensure_ascii=False))
     return {"records": records, "inspection": found, "charts": names, "span": span, "kind": evidence.kind,
             "fixed": fixed,
-            "where": LogSource.of(evidence_exchanges).label, "skipped": evidence.skipped}
+            "where": evidence.where, "skipped": evidence.skipped}
 
 
 def _headline(records: list[dict], source: str) -> str:
@@ -274,7 +276,8 @@ def check_target(out: Path, *, overwrite: bool, inputs: Iterable[str | Path] = (
         except OSError:
             same = False
         if same:
-            raise FileExistsError(f"{out} is the log the bundle is made from: choose another --out")
+            raise FileExistsError(f"{out} is an input of the bundle (the log or the evidence it is made from): "
+                                  "choose another --out")
     if out.exists() and not overwrite:
         raise FileExistsError(f"{out} exists: choose another name, or replace it on purpose (--force, "
                               "overwrite=True)")
@@ -705,7 +708,7 @@ def _evidence_summary(evidence: dict) -> list[str]:
     lines = ["## The customer's evidence", "",
              f"- Read from: {evidence['kind'].upper()}, sanitised on read (`evidence/evidence.har`, "
              "`evidence/requests.jsonl`, `evidence/inspection.json`)",
-             f"- Where: {evidence['where']} (the customer's org, as the request hosts name it)",
+             f"- Where: {evidence['where']} (as the request hosts name it)",
              f"- When: {evidence['span']}",
              f"- Genesys requests: {found['genesysRequests']} ({found['failures']} failed); other requests skipped: "
              f"{evidence['skipped']}",

@@ -193,7 +193,7 @@ def test_bundle_out_never_overwrites_unasked_nor_its_own_input(sim, tmp_path, ca
     for force in ([], ["--force"]):
         assert cli.main(["bundle", "--log", str(log), "--out", str(log), *force]) == 2
         assert log.read_bytes() == before
-    assert "is the log the bundle is made from" in capsys.readouterr().err
+    assert "is an input of the bundle" in capsys.readouterr().err
     assert cli.main(["bundle", "--log", str(log), "--out", str(other), "--force"]) == 0
     assert zipfile.is_zipfile(other)
 

@@ -211,3 +211,8 @@ def test_a_200_mb_har_is_read_and_one_over_the_cap_is_a_message(tmp_path, capsys
     err = capsys.readouterr().err
     assert "larger than 100 MB" in err and "split the capture" in err and str(big) in err
     assert not (tmp_path / "never.har").exists()
+
+
+def test_the_command_line_and_the_panels_share_one_size_cap():
+    from diag.core.evidence import MAX_EVIDENCE_BYTES
+    assert cli._MAX_EVIDENCE == MAX_EVIDENCE_BYTES

@@ -129,13 +129,27 @@ def test_notebook_03s_export_panel_offers_the_saved_evidence_beside_or_instead_o
     assert "pseudonymised-number" in alone or "replaced by a pseudonym" in alone
 
 
-def test_a_saved_evidence_that_went_bad_is_a_message(sim):
-    from diag.app.widgets.export import ExportModel, ExportView
-    from diag.core.workspace import save_evidence
+def test_a_saved_evidence_that_went_bad_is_a_message_and_strangers_are_not_offered(sim, tmp_path):
+    import os
 
-    path = save_evidence(b"{not json", "har", 3, 1)
+    from diag.app.widgets.export import ExportModel, ExportView
+    from diag.core.workspace import home, save_evidence
+    from diag.reports.bundle import sanitised_har
+    from diag.core.inspect import inspect
+
+    good = save_evidence(sanitised_har(inspect(CURL))[0], "curl", 1, 1)
+    folder = home() / "evidence"
+    raw = tmp_path / "customer.har"
+    raw.write_text('{"log": {"version": "1.2", "creator": {"name": "Chrome"}, "entries": []}}')
+    (folder / "2026-01-01T00-00-00Z_har_999-requests_0-failed.har").write_bytes(raw.read_bytes())   # renamed raw
+    (folder / "2026-01-01T00-00-01Z_har_5-requests_0-failed.har").symlink_to(raw)                  # a link to it
+    (folder / "2026-01-01T00-00-02Z_har_1-requests_1-failed.har").symlink_to(tmp_path / "gone")    # dangling
+    os.mkfifo(folder / "2026-01-01T00-00-03Z_har_1-requests_1-failed.har")                          # a pipe
     panel = ExportView(ExportModel(connect(simulator=sim)))
-    panel.evidence.value = str(path)
-    assert "HAR" in panel.error.value or "JSON" in panel.error.value
+    offered = [v for _, v in panel.evidence.options if v]
+    assert str(good) in offered and not any("2026-01-01" in v for v in offered)
+    panel.evidence.value = str(good)
+    assert panel.error.value == ""
+    good.write_bytes(b"{not json")   # changed after it was listed
     panel.export_button.click()
-    assert panel.model.last_path is None and "HAR" in panel.error.value or "JSON" in panel.error.value
+    assert panel.model.last_path is None and "JSON" in panel.error.value and "not json" not in panel.error.value

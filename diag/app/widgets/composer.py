@@ -301,7 +301,7 @@ class ComposerModel:
         if not seqs and self.evidence is None:
             raise DiagError("Nothing to export yet: send a call, then Add to ticket.")
         chosen = [e for e in self.session.log if e.seq in set(seqs)]
-        self.bundle = bundle_from_session(out or new_ticket_path(), self.session, exchanges=chosen,
+        self.bundle = bundle_from_session(out or new_ticket_path(panel=True), self.session, exchanges=chosen,
                                           evidence=self.evidence)
         return self.bundle
 

@@ -18,25 +18,16 @@ class EvidenceModel:
         self.bundle = None
         self.saved = None                 # the sanitised copy in the workspace, once added to the ticket
         self.last_error: str | None = None
-        self._pseudo = None
 
     def read(self, text: str) -> None:
-        import secrets
-
         from diag.core.evidence import read_evidence
         from diag.core.inspect import diagnose
-        from diag.core.redact import Pseudonymiser
 
-        inspection = diagnose(read_evidence(text))
-        pseudo = Pseudonymiser(secrets.token_bytes(32))   # what the panel shows is safe to share a screen with
-        for d in inspection.diagnoses:
-            pseudo.learn_people(d.request.body, d.request.path)
-            pseudo.learn_people(d.request.response_body, d.request.path)
-        self.inspection, self.bundle, self.saved, self._pseudo = inspection, None, None, pseudo
+        self.inspection, self.bundle, self.saved = diagnose(read_evidence(text)), None, None
 
     def shown(self, text: str) -> str:
         """Text as the panel shows it: numbers and people pseudonymised (tokens went on read)."""
-        return self._pseudo.text(text) if self._pseudo is not None else text
+        return self.inspection.shown(text) if self.inspection is not None else text
 
     def failing_calls(self) -> list[tuple[str, int]]:
         if self.inspection is None:
@@ -49,11 +40,10 @@ class EvidenceModel:
         """The exact codes over the evidence's time span and the latency by operation, drawn from its cleaned
         frame (labels hold pseudonyms)."""
         from diag.reports import charts
-        from diag.reports.bundle import _clean_frame
 
         if self.inspection is None or not self.inspection.diagnoses:
             return []
-        frame = _clean_frame(self.inspection.frame(), self.shown)
+        frame = self.inspection.public_frame()
         source, span = f"customer evidence ({self.inspection.kind})", self.inspection.span()
         return [charts.evidence_codes_over_time(frame, source, span),
                 charts.evidence_latency_by_operation(frame, source, span)]
@@ -89,17 +79,18 @@ class EvidenceModel:
         from diag.reports.bundle import build_bundle
 
         self._need_evidence()
-        self.bundle = build_bundle(new_ticket_path(), [], evidence=self.inspection)
+        self.bundle = build_bundle(new_ticket_path(panel=True), [], evidence=self.inspection)
         return self.bundle
 
     def report_html(self) -> str:
         if self.inspection is None:
             return ""
-        text = self.shown(self.inspection.text())
+        text = self.inspection.public_text()
         replaced = ", ".join(f"{k} x{v}" for k, v in self.inspection.redaction.items()) or "nothing"
         added = ""
         if self.composer is not None and self.composer.evidence is self.inspection:
-            where = f" (sanitised copy: `{self.saved}`)" if self.saved else ""
+            where = (f" (sanitised copy: `{self.saved}`)" if self.saved else
+                     " (saving is off, DIAG_HOME=off: no copy kept for notebook 03)")
             added = f"<p>{inline_markdown('Added to the ticket' + where + '.')}</p>"
         return (f"<pre class='diag-evidence' style='white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.3'>"
                 f"{html.escape(text)}</pre><p>{inline_markdown('Replaced on read: ' + replaced)}; numbers and "

@@ -21,11 +21,11 @@ class ExportModel:
     first), the dashboard's charts, and the options; the zip goes to the workspace's tickets folder."""
 
     def __init__(self, session, dashboard=None, out_dir: str | Path | None = None):
-        from diag.core.workspace import home
+        from diag.core.workspace import new_ticket_path
 
         self.session = session
         self.dashboard = dashboard
-        self.out_dir = Path(out_dir) if out_dir else ((home() / "tickets") if home() else Path.cwd())
+        self.out_dir = Path(out_dir) if out_dir else new_ticket_path(panel=True).parent
         self.source = THIS_SESSION
         self.evidence = NO_EVIDENCE      # a sanitised evidence file in the workspace (the evidence panel's "Add")
         self.keep_numbers = False
@@ -68,15 +68,20 @@ class ExportModel:
             self._inspection()   # unreadable: said now, not at export time
 
     def _inspection(self):
-        from diag.core.evidence import read_evidence
+        from diag.core.evidence import MAX_EVIDENCE_BYTES, read_evidence
         from diag.core.inspect import diagnose
 
         if not self.evidence:
             return None
-        try:
-            text = Path(self.evidence).read_text(encoding="utf-8")
+        path = Path(self.evidence)
+        try:   # a regular file within the cap (no pipe to hang on, no link to a raw capture)
+            if path.is_symlink() or not path.is_file():
+                raise ValueError(f"{path} is not a saved evidence file any more: choose another, or none")
+            if path.stat().st_size > MAX_EVIDENCE_BYTES:
+                raise ValueError(f"{path} is larger than {MAX_EVIDENCE_BYTES // 2**20} MB: not read")
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{self.evidence}: cannot be read ({exc})") from None
+            raise ValueError(f"{path}: cannot be read ({type(exc).__name__})") from None
         return diagnose(read_evidence(text))
 
     def set_source(self, value: str) -> None:
