@@ -98,6 +98,11 @@ for _x in list(_all.values()):   # credentials into every credential input; the 
     if isinstance(_x, _w.Password) and not _x.disabled:
         _x.value = _CANARIES[_typed % len(_CANARIES)]
         _typed += 1
+for _x in list(_all.values()):   # the customer's evidence, pasted, carrying the same credentials
+    if isinstance(_x, _w.Textarea) and "cURL" in (_x.placeholder or ""):
+        _x.value = ("curl 'https://api.mypurecloud.ie/api/v2/conversations/calls' -H 'Authorization: Bearer "
+                    + _CANARIES[0] + "' -H 'Cookie: sid=" + _CANARIES[0] + "' --data-raw '{\\"to\\": 1}'")
+        _typed += 1
 for _x in list(_all.values()):   # every action a person could take with those values in place
     if isinstance(_x, _w.Button) and not _x.disabled:
         try:
