@@ -244,6 +244,7 @@ def test_every_panel_fits_1280_with_the_file_browser_open(lab_all):
                 expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=90000)
                 page.wait_for_timeout(500)
                 assert page.locator("#filebrowser").is_visible()
+                panel.first.scroll_into_view_if_needed()   # the panel itself in the picture, not the prose above it
                 page.screenshot(path=str(ARTIFACTS / f"lab-{name}.png"), full_page=False)
                 overflow[name] = page.evaluate("""() => [...document.querySelectorAll(
                     '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output')]
