@@ -142,7 +142,8 @@ class Inspection:
 
     def public_dict(self) -> dict:
         """to_dict(), as it may be shown or saved: numbers and people pseudonymised."""
-        return _strings(self.pseudonymiser.value(self.to_dict()), self.shown)
+        from diag.core.redact import map_strings
+        return map_strings(self.pseudonymiser.value(self.to_dict()), self.shown)
 
     def public_frame(self):
         """frame() with its text cells pseudonymised (what the charts are drawn from)."""
@@ -182,14 +183,6 @@ class Inspection:
 
 
 SIMULATOR = "simulator"
-
-
-def _strings(value: Any, fn) -> Any:
-    if isinstance(value, dict):
-        return {k: _strings(v, fn) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strings(v, fn) for v in value]
-    return fn(value) if isinstance(value, str) else value
 
 
 def _no_code(d: Diagnosis) -> str:

@@ -417,3 +417,12 @@ class Pseudonymiser:
             self.counts["phone number (JSON integer)"] += 1
             return self.pseudonym(str(abs(whole)))
         return value
+
+
+def map_strings(value: Any, fn) -> Any:
+    """`value` (JSON-like) with `fn` applied to every string value (keys are left as they are)."""
+    if isinstance(value, dict):
+        return {k: map_strings(v, fn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_strings(v, fn) for v in value]
+    return fn(value) if isinstance(value, str) else value

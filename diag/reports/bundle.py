@@ -39,7 +39,7 @@ from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource
 from diag.core.numbers import _SEP, phone_spans
-from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor
+from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor, map_strings
 
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
@@ -196,7 +196,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     found.pop("redacted", None)
     # redacted on read already: only numbers and people here (a by-name pass would take "401 bad.credentials"'s
     # count and the doctor's finding codes for credentials)
-    found = _map_strings(pseudo.value(found), clean_text)
+    found = map_strings(pseudo.value(found), clean_text)
     files["evidence/inspection.json"] = json.dumps(found, indent=1, ensure_ascii=False).encode()
     frame = _clean_frame(evidence.frame(), clean_text)
     files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
@@ -318,15 +318,7 @@ def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clea
         data["request_body"] = redactor.form_body(data["request_body"])
     for key in ("request_body", "response_body", "error"):
         data[key] = pseudo.value(redactor.value(data[key]))
-    return _map_strings(data, clean_text)
-
-
-def _map_strings(value: Any, fn) -> Any:
-    if isinstance(value, dict):
-        return {k: _map_strings(v, fn) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_map_strings(v, fn) for v in value]
-    return fn(value) if isinstance(value, str) else value
+    return map_strings(data, clean_text)
 
 
 def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secrets: list[str]) -> None:
