@@ -138,8 +138,9 @@ def cmd_sim(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())   # before "ready": a SIGTERM right after it stops cleanly
     print("ready", flush=True)
-    try:
-        stop.wait()
+    try:   # waking every half second: a signal handler runs between bytecodes, never inside a blocked wait
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     sim.stop()
