@@ -152,8 +152,9 @@ CATALOGUE: dict[str, Explanation] = {
         "send `Authorization: Bearer <token>`."),
     "bad.credentials": Explanation(
         "The token was refused.",
-        "the token expired, was revoked, or belongs to another region (tokens only work in the region that "
-        "issued them).",
+        "the token expired, was revoked, or was issued by another region's login host (modelled: each region "
+        "has its own login host, and diag assumes a token works only where it was issued; the facts diag holds say "
+        "no more).",
         "get a new token; if it is new, check the region (diag can ask each region which one knows it)."),
     "missing.permissions": Explanation(
         "The identity lacks a permission the endpoint needs.", "the user's or client's roles lack it.",
