@@ -115,7 +115,7 @@ def _har(data: dict, red: Redactor) -> Evidence:
 
 def _status(value: Any) -> int | None:
     """An HTTP status as a HAR holds it: a number, or a number written as text by some exporters."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     return value if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 999 else None
 
@@ -127,11 +127,11 @@ def _utc(stamp: Any) -> Any:
         return None
     try:
         t = datetime.fromisoformat(stamp)
-    except ValueError:
+        if t.utcoffset() in (None, timedelta(0)):
+            return stamp
+        return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except (ValueError, OverflowError):   # not a time, or one the offset pushes past year 1 or 9999
         return stamp
-    if t.utcoffset() in (None, timedelta(0)):
-        return stamp
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _pairs(items) -> dict[str, str]:

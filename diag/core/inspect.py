@@ -51,7 +51,8 @@ class Diagnosis:
                 "region": self.region, "operation": self.operation, "nearest": self.nearest,
                 "verdict": self.verdict, "findings": self.findings, "errorCode": self.error_code,
                 "message": self.message, "correlationId": self.correlation_id, "rateLimit": self.rate_limit,
-                "explanation": self.explanation, "notes": self.notes, "durationMs": r.duration_ms}
+                "explanation": self.explanation, "notes": self.notes, "durationMs": r.duration_ms,
+                "failed": self.failed}
 
 
 @dataclass
@@ -91,12 +92,6 @@ class Inspection:
             return "the evidence's time span (no times recorded)"
         first, last = frame["started"].min(), frame["started"].max()
         return f"{first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S} UTC"
-
-    @property
-    def region(self) -> str | None:
-        """The region of the first API request (a token request alone names its login host's region)."""
-        return next((d.region for d in self.diagnoses if not d.login), None) or next(
-            (d.region for d in self.diagnoses), None)
 
     @property
     def regions(self) -> list[str]:
@@ -143,7 +138,7 @@ class Inspection:
     def public_dict(self) -> dict:
         """to_dict(), as it may be shown or saved: numbers and people pseudonymised."""
         from diag.core.redact import map_strings
-        return map_strings(self.pseudonymiser.value(self.to_dict()), self.shown)
+        return map_strings(self.to_dict(), self.shown)   # values only: the keys are diag's own structure
 
     def public_frame(self):
         """frame() with its text cells pseudonymised (what the charts are drawn from)."""
@@ -354,8 +349,8 @@ def _across(inspection: Inspection) -> None:
     logins = {d.region for d in inspection.diagnoses if d.login}
     apis = {d.region for d in inspection.diagnoses if not d.login}
     if len(apis) > 1:
-        inspection.notes.append(f"the requests went to more than one place: {inspection.where[len('several places: '):]}"
-                                "; each request is labelled with its own")
+        inspection.notes.append(f"the requests went to more than one place ({', '.join(inspection.regions)}); "
+                                "each request is labelled with its own")
     if logins and apis and not apis <= logins:
         inspection.notes.append(f"tokens were requested from {', '.join(sorted(logins))} but used on "
                                 f"{', '.join(sorted(apis - logins))}: a token works only in the region that issued it "

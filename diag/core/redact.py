@@ -49,13 +49,14 @@ BEARER = re.compile(rf"(?i)\bbearer{_SP}[A-Za-z0-9._~+/=-]{{8,}}")
 BASIC = re.compile(rf"(?i)\bbasic{_SP}[A-Za-z0-9+/=]{{8,}}")
 # A JWT, also broken over lines when pasted: a part may go on on the next line (not when that line is a header,
 # "Host: ..."), and a line may break beside a dot.
-_JWT_MORE = r"(?:[ \t]*\r?\n[ \t]*(?![A-Za-z0-9_-]+[ \t]*:)[A-Za-z0-9_-]+)*"
+_JWT_MORE = r"(?:[ \t]*\r?\n[ \t]*(?![A-Za-z0-9_-]+[ \t]*:)[A-Za-z0-9_-]+){0,16}+"   # bounded, possessive: linear
 _JWT_DOT = r"[ \t]*(?:\r?\n[ \t]*)?\.(?:[ \t]*\r?\n)?[ \t]*"
 JWT = re.compile(rf"\beyJ[A-Za-z0-9_-]*{_JWT_MORE}{_JWT_DOT}[A-Za-z0-9_-]{{4,}}{_JWT_MORE}{_JWT_DOT}"
                  rf"[A-Za-z0-9_-]{{4,}}{_JWT_MORE}")
 # A multipart part named like a credential: its value is the line after the part's blank line
-MULTIPART_PART = re.compile(r'(?i)(content-disposition:[^\r\n]*?\bname="([^"]*)"[^\r\n]*\r?\n'
-                            r'(?:[^\r\n]+\r?\n)*\r?\n)([^\r\n]*)')
+MULTIPART_PART = re.compile(r'(?im)(?P<head>^(?P<b>--[^\r\n]{1,200})\r?\n(?:[^\r\n]+\r?\n)*?'
+                            r'content-disposition:[^\r\n]*?\bname="(?P<name>[^"]*)"[^\r\n]*\r?\n'
+                            r'(?:[^\r\n]+\r?\n)*\r?\n)(?P<value>[\s\S]*?)(?=\r?\n(?P=b)|\Z)')   # to its own boundary
 _NAME = r"[A-Za-z%][\w.%-]*"
 _VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
 PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
@@ -155,10 +156,11 @@ class Redactor:
         return out
 
     def _multipart_part(self, m: re.Match) -> str:
-        if not m.group(3) or m.group(3) == REDACTED or not is_secret_name(m.group(2), m.group(3)):
+        value, name = m.group("value"), m.group("name")
+        if not value or value == REDACTED or not is_secret_name(name, value):
             return m.group(0)
-        self.counts[f"field {m.group(2).lower()}"] += 1
-        return m.group(1) + REDACTED
+        self.counts[f"field {name.lower()}"] += 1
+        return m.group("head") + REDACTED
 
     def _basic_pair(self, m: re.Match) -> str:
         """base64 of 'id:secret' (Basic credentials without their prefix) is a credential by its shape."""
@@ -197,8 +199,7 @@ class Redactor:
         for k, v in headers.items():
             if is_secret_name(str(k)) and str(k).lower() != "code":
                 out[k] = REDACTED
-                if v != REDACTED:   # redacted before (on read): counted then
-                    self.counts[f"header {str(k).lower()}"] += 1
+                self.counts[f"header {str(k).lower()}"] += 1   # also when redacted before: the report says it went
             else:
                 out[k] = self.text(str(v))
         return out
@@ -216,8 +217,7 @@ class Redactor:
                     k.strip().lower() != "authorization" and is_secret_name(k, "x"))
                 if secret:
                     out[k] = REDACTED
-                    if v != REDACTED:
-                        self.counts[f"key {k.lower()}"] += 1
+                    self.counts[f"key {k.lower()}"] += 1
                     if isinstance(v, (str, int)) and len(str(v)) >= 8 and not str(v).isalpha():
                         self.add(str(v))   # the same value quoted elsewhere (a finding, a message) goes too
                 else:
@@ -333,10 +333,12 @@ class Pseudonymiser:
             self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
         return self.people_mapping[norm]
 
-    def learn_people(self, value: Any, path: str = "", parent: str = "") -> None:
+    def learn_people(self, value: Any, path: str = "", parent: str = "", depth: int = 0) -> None:
         """Find the people in a Genesys answer or request (users/me, user lists and queue members, conversation
         participants and destinations, caller id names) before any text is pseudonymised, so that their names are
-        replaced in free text too. `parent` is the key `value` sits under ("user" in a queue member)."""
+        replaced in free text too. `parent` is the key `value` sits under ("user" in a queue member); `depth`
+        counts objects from the top (a user list's path names its top object or its entities, not their
+        division, station or language)."""
         if not self.people:
             return
         if isinstance(value, dict):
@@ -345,8 +347,9 @@ class Pseudonymiser:
                     "agent" if purpose in ("agent", "user", "acd") else None)
             if kind is None and ("/users" in path and ("email" in value or "username" in value)):
                 kind = "user"
+            top = depth == 0 or (depth == 1 and parent == "entities")
             if kind is None and "name" in value and "id" in value and (
-                    parent.lower() in _PERSON_PARENTS or _PEOPLE_PATH.search(path.split("?", 1)[0])
+                    parent.lower() in _PERSON_PARENTS or (top and _PEOPLE_PATH.search(path.split("?", 1)[0]))
                     or "/api/v2/users/" in str(value.get("selfUri") or "")):
                 kind = "user"   # an entity of a user list, a queue member, a user referenced by another entity
             if kind is None and ("address" in value or "participantType" in value or "state" in value
@@ -362,10 +365,10 @@ class Pseudonymiser:
                     elif low in _NAME_KEYS and kind:
                         self.person(v, kind, count=False)
                 else:
-                    self.learn_people(v, path, str(k))
+                    self.learn_people(v, path, str(k), depth + 1)
         elif isinstance(value, list):
             for v in value:
-                self.learn_people(v, path, parent)
+                self.learn_people(v, path, parent, depth)
 
     def text(self, value: str, lines: bool = False) -> str:
         """`value` with every number and known person replaced; lines=True (a JSON string value) reads line

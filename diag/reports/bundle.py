@@ -165,7 +165,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
 def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool = False) -> tuple[bytes, dict]:
     """The evidence's Genesys requests as a HAR 1.2 that can be handed on: redacted (on read, and again here) and
     pseudonymised, then given the bundle's last look (RedactionError: nothing is returned). Returns (bytes, counts
-    of what was replaced by kind, reading included)."""
+    by kind of what these requests had replaced, on read or here)."""
     from diag.core.inspect import as_exchanges
 
     exchanges = as_exchanges(inspection)
@@ -179,8 +179,7 @@ def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool =
     data = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
     _verify({"evidence.har": data}, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
             [] if keep_people else list(pseudo.people_mapping), [])
-    return data, dict(sorted((Counter(inspection.redaction) + Counter(redactor.counts) + Counter(pseudo.counts))
-                             .items()))
+    return data, dict(sorted((Counter(redactor.counts) + Counter(pseudo.counts)).items()))
 
 
 def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Redactor, pseudo: Pseudonymiser,
@@ -196,7 +195,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     found.pop("redacted", None)
     # redacted on read already: only numbers and people here (a by-name pass would take "401 bad.credentials"'s
     # count and the doctor's finding codes for credentials)
-    found = map_strings(pseudo.value(found), clean_text)
+    found = map_strings(found, clean_text)   # values only: the keys are diag's own structure
     files["evidence/inspection.json"] = json.dumps(found, indent=1, ensure_ascii=False).encode()
     frame = _clean_frame(evidence.frame(), clean_text)
     files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
@@ -694,9 +693,9 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
 
 
 def _evidence_summary(evidence: dict) -> list[str]:
-    """The customer's failing requests with their correlation ids (what Genesys support asks for)."""
+    """The customer's failing requests with their correlation ids (each answer's ININ-Correlation-Id)."""
     found = evidence["inspection"]
-    failing = [r for r in found["requests"] if (r["status"] or 0) >= 400 or r["verdict"] == "refused"]
+    failing = [r for r in found["requests"] if r["failed"]]
     lines = ["## The customer's evidence", "",
              f"- Read from: {evidence['kind'].upper()}, sanitised on read (`evidence/evidence.har`, "
              "`evidence/requests.jsonl`, `evidence/inspection.json`)",
@@ -810,7 +809,7 @@ def _summary_tail(bundle_id: str, newrelic: bool, notes: list[str], keep_numbers
 
 
 def _codes_table(final: list[dict]) -> list[str]:
-    """Exact error codes: count, first and last seen, an example correlation id (what Genesys support asks)."""
+    """Exact error codes: count, first and last seen, an example correlation id."""
     rows: dict = {}
     for r in final:
         if (r["status"] or 0) < 400 and not r["transport_error"]:

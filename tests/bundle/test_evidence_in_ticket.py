@@ -75,7 +75,8 @@ def test_the_sanitised_har_is_checked_before_it_is_returned(tmp_path):
     data, replaced = sanitised_har(inspect(evidence_har(tmp_path)))
     text = data.decode()
     assert TOKEN not in text and "3175550161" not in text and "Quill" not in text
-    assert replaced["header authorization"] == 3   # on read, in every entry; never counted twice and replaced["phone number"] >= 1
+    assert replaced["header authorization"] == 2   # the two Genesys requests' (the CDN's is not in the HAR)
+    assert replaced["phone number"] >= 1
     assert json.loads(text)["log"]["version"] == "1.2"
 
 

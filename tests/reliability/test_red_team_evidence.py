@@ -202,3 +202,60 @@ def test_with_saving_off_a_panel_ticket_never_lands_in_the_current_folder(tmp_pa
                           timeout=120)
     assert done.returncode == 0, done.stderr[-400:]
     assert not list(tmp_path.iterdir()) and "diag-ticket-" in done.stdout
+
+
+def test_a_pseudonym_never_hides_an_emergency_number():
+    """A value shaped like diag's pseudonyms with an emergency number where the country code goes is refused,
+    as any spelling of 911 or 112 is; a real pseudonym is a note."""
+    from diag.core.doctor import check
+
+    for value in ("+911-PN00000000", "+112-PN0A1B2C3D", "+999-PNFFFFFFFF"):
+        report = check({"phoneNumber": value})
+        assert report.verdict == "refused" and "emergency-number" in [f.code for f in report.findings], value
+    assert [f.code for f in check({"phoneNumber": "+44-PN0A1B2C3D"}).findings] == ["pseudonymised-number"]
+
+
+def test_what_is_not_a_person_keeps_its_name(tmp_path):
+    """Only the user list's own entities (and users under person keys) are people: their division, station,
+    organization and language keep their names, and a name like a key of diag's report breaks nothing."""
+    me = {"id": "u1", "name": "Zelda Quill", "email": "zq@example.com",
+          "division": {"id": "d1", "name": "Requests"}, "station": {"id": "s1", "name": "WebRTC Phone"},
+          "languages": [{"id": "l1", "name": "English"}]}
+    found = inspect(har([entry("GET", IE + "/api/v2/users/me", 200, answer=me),
+                         entry("GET", IE + "/api/v2/users", 200, answer={"entities": [
+                             {"id": "u2", "name": "Barbara Liskov", "division": {"id": "d1", "name": "Home"}}]}),
+                         entry("POST", CALLS, 400, body={"phoneNumber": "+13175550161"},
+                               answer={"code": "bad.request", "status": 400,
+                                       "message": "The queue Home is not in English"})]))
+    text = everywhere(tmp_path, found)
+    assert "Quill" not in text and "Liskov" not in text
+    assert "The queue Home is not in English" in text and "WebRTC Phone" in text and '"Requests"' in text
+    assert json.loads(json.dumps(found.public_dict()))["requests"][0]["failed"] is False
+
+
+def test_a_multipart_secret_over_several_lines_goes_to_its_boundary():
+    body = ('--XX\r\nContent-Disposition: form-data; name="private_key"\r\n\r\n-----BEGIN KEY-----\r\n'
+            'canaryKeyLine1\r\ncanaryKeyLine2\r\n-----END KEY-----\r\n--XX\r\nContent-Disposition: form-data; '
+            'name="note"\r\n\r\nkept\r\n--XX--\r\n')
+    kept = str(inspect(har([text_entry(body, "multipart/form-data; boundary=XX")])).diagnoses[0].request.body)
+    assert "canaryKeyLine" not in kept and "END KEY" not in kept and "kept" in kept
+
+
+def test_a_time_pushed_past_the_calendar_is_kept_as_written():
+    for stamp in ("0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00"):
+        e = entry("GET", IE + "/api/v2/users/me", 401, answer={"code": "bad.credentials", "status": 401})
+        e["startedDateTime"] = stamp
+        assert inspect(har([e])).diagnoses[0].request.started == stamp
+
+
+def test_the_failing_table_agrees_with_the_count(tmp_path):
+    found = inspect(har([entry("POST", CALLS, 200, body={"to": "+13175550161"}, answer={"id": "c1"}),
+                         entry("GET", IE + "/api/v2/users/me", 401, answer={"code": "bad.credentials", "status": 401})]))
+    out = tmp_path / "t.zip"
+    build_bundle(out, [], evidence=found)
+    with zipfile.ZipFile(out) as z:
+        summary = z.read("summary.md").decode()
+    assert "Genesys requests: 2 (1 failed)" in summary
+    section = summary.split("### Failing requests")[1].split("####")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| #")]
+    assert len(rows) == 1 and "| 401 |" in rows[0]

@@ -98,6 +98,9 @@ def test_add_to_ticket_joins_the_composers_ticket_and_keeps_a_sanitised_copy(sim
         names = z.namelist()
     assert summary.startswith("# Genesys Cloud API diagnosis (simulator") and "## The customer's evidence" in summary
     assert "evidence/evidence.har" in names and "charts/evidence_codes.png" in names
+    view.paste.value = CURL.replace("conversations/calls", "users/me")   # other evidence: the ticket still holds
+    view.read_button.click()                                             # the first, and the panel says so
+    assert "The ticket holds earlier evidence (CURL)" in view.report.value
 
 
 def test_notebook_03s_export_panel_offers_the_saved_evidence_beside_or_instead_of_calls(sim):
@@ -125,8 +128,13 @@ def test_notebook_03s_export_panel_offers_the_saved_evidence_beside_or_instead_o
     with zipfile.ZipFile(panel.model.last_path) as z:
         alone = z.read("summary.md").decode()
     assert "Calls made from diag: none" in alone and "## The customer's evidence" in alone
-    # the saved copy holds pseudonyms: the doctor says so instead of judging the digits
-    assert "pseudonymised-number" in alone or "replaced by a pseudonym" in alone
+    # the saved copy holds pseudonyms: the doctor says so instead of judging their digits
+    from diag.core.inspect import inspect
+    from diag.reports.bundle import sanitised_har
+    valid = CURL.replace('{"to": {"phoneNumber": "+13175550161"}}', '{"phoneNumber": "317 555 0161"}')
+    assert "phone-formatting" in [f["code"] for f in inspect(valid).diagnoses[0].findings]
+    stored = inspect(sanitised_har(inspect(valid))[0].decode()).diagnoses[0]
+    assert [f["code"] for f in stored.findings] == ["pseudonymised-number"]
 
 
 def test_a_saved_evidence_that_went_bad_is_a_message_and_strangers_are_not_offered(sim, tmp_path):

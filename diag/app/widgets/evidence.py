@@ -88,6 +88,8 @@ class EvidenceModel:
         text = self.inspection.public_text()
         replaced = ", ".join(f"{k} x{v}" for k, v in self.inspection.redaction.items()) or "nothing"
         added = ""
+        if self.composer is not None and self.composer.evidence not in (None, self.inspection):
+            added = (f"<p>{inline_markdown('The ticket holds earlier evidence (' + self.composer.evidence.kind.upper() + '); **Add to ticket** puts this one in its place.')}</p>")
         if self.composer is not None and self.composer.evidence is self.inspection:
             where = (f" (sanitised copy: `{self.saved}`)" if self.saved else
                      " (saving is off, DIAG_HOME=off: no copy kept for notebook 03)")

@@ -21,11 +21,10 @@ class ExportModel:
     first), the dashboard's charts, and the options; the zip goes to the workspace's tickets folder."""
 
     def __init__(self, session, dashboard=None, out_dir: str | Path | None = None):
-        from diag.core.workspace import new_ticket_path
-
         self.session = session
         self.dashboard = dashboard
-        self.out_dir = Path(out_dir) if out_dir else new_ticket_path(panel=True).parent
+        self.out_dir = Path(out_dir) if out_dir else None   # None: the workspace's tickets (or, saving off, a
+                                                             # private temporary folder made at export time)
         self.source = THIS_SESSION
         self.evidence = NO_EVIDENCE      # a sanitised evidence file in the workspace (the evidence panel's "Add")
         self.keep_numbers = False
@@ -145,8 +144,10 @@ class ExportModel:
         from diag.core.workspace import new_ticket_path
 
         if name and (Path(name).name != name or name in (".", "..")):
-            raise ValueError(f"{name!r}: give a file name only; the ticket goes to {self.out_dir}")
-        path = self.out_dir / name if name else new_ticket_path(folder=self.out_dir)
+            raise ValueError(f"{name!r}: give a file name only; the ticket goes to the tickets folder")
+        path = new_ticket_path(folder=self.out_dir, panel=True)
+        if name:
+            path = path.with_name(name)
         bundle = self._build(path)
         self.last_path = bundle.path
         return bundle.path

@@ -252,7 +252,16 @@ def _phoneish_under_unknown(value: Any, path: str, known: dict | None, depth: in
         yield path, value, "other"
 
 
-_PSEUDONYM = re.compile(r"(?:\+\d{1,3}-)?PN[0-9A-F]{8}")   # what diag.core.redact.Pseudonymiser writes
+_PSEUDONYM = re.compile(r"(?:\+(\d{1,3})-)?PN[0-9A-F]{8}")   # what diag.core.redact.Pseudonymiser writes
+
+
+def _is_pseudonym(value) -> bool:
+    """As the Pseudonymiser writes one: PN<hash>, or +<a country code it knows>-PN<hash>."""
+    import phonenumbers
+
+    m = _PSEUDONYM.fullmatch(value.strip()) if isinstance(value, str) else None
+    return m is not None and (m.group(1) is None
+                              or phonenumbers.region_code_for_country_code(int(m.group(1))) != "ZZ")
 
 
 @rule
@@ -260,16 +269,16 @@ def numbers(ctx: Context) -> Iterator[Finding]:
     from diag.core import numbers as dialling
 
     for path, value, role in number_fields(ctx.body):
-        if isinstance(value, str) and _PSEUDONYM.fullmatch(value.strip()):   # from a ticket or sanitised evidence
+        hard = dialling.refusal(value, strict=False, dialled=role != "caller")
+        if hard is not None:   # first, whatever the value looks like: no spelling may make an emergency number pass
+            yield Finding(ERROR, path, "emergency-number",
+                          f"{hard.reason} Test with a number you own.", INFERRED)
+            continue
+        if _is_pseudonym(value):   # from a ticket or sanitised evidence
             yield Finding(INFO, path, "pseudonymised-number",
                           f"{value!r} is a number diag replaced by a pseudonym (a ticket, a sanitised HAR): its "
                           "digits cannot be checked here, and diag never dials it. Put the real number back to "
                           "check or send it.", INFERRED)
-            continue
-        hard = dialling.refusal(value, strict=False, dialled=role != "caller")
-        if hard is not None:
-            yield Finding(ERROR, path, "emergency-number",
-                          f"{hard.reason} Test with a number you own.", INFERRED)
             continue
         check = phones.analyse(value, ctx.region_hint)
         if check.service_in:
