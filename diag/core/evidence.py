@@ -208,8 +208,10 @@ def _ansi_c_char(m: re.Match) -> str:
 
 
 def _curl(text: str) -> EvidenceRequest:
-    # a browser's bash form single-quotes the URL: a ^" in one of its values (a body ending in ^) is no cmd escape
-    windows = re.search(r'\^["\n]', text) is not None and not re.match(r"(?i)curl(\.exe)?\s+(--url\s+)?\$?'", text)
+    # cmd quotes whole words as ^"...^" (or "..." with ^ line ends); bash single-quotes them: a ^" inside a
+    # single-quoted bash word (a body value ending in ^) is no cmd escape
+    windows = re.search(r'\^["\n]', text) is not None and (
+        re.search(r'\s\^"', text) is not None or re.search(r"\s\$?'", text) is None)
     if windows:   # cmd: ^ escapes the next character, ^ at a line end continues it
         text = re.sub(r"\^\r?\n", " ", text)
         text = re.sub(r"\^(.)", r"\1", text)

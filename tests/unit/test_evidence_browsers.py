@@ -181,3 +181,10 @@ def test_bash_quoting_is_read_as_bash_reads_it(data, body):
                f" \\\n  --data-raw {data}")
     request = read_evidence(command).requests[0]
     assert request.method == "POST" and request.body == body
+
+
+def test_a_hand_written_bash_command_with_a_caret_in_its_body_stays_bash():
+    """A value ending in ^ puts ^" inside a single-quoted bash word: that is not cmd quoting."""
+    command = ("curl -X POST 'https://api.mypurecloud.ie/api/v2/conversations/calls' -H 'Content-Type: "
+               "application/json' --data-raw '{\"phoneNumber\": \"+13175550161\", \"callerIdName\": \"x^\"}'")
+    assert inspect(command).diagnoses[0].request.body == {"phoneNumber": "+13175550161", "callerIdName": "x^"}
