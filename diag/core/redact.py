@@ -83,9 +83,14 @@ class Redactor:
     """Redacts values; counts what it removed by kind (never the values). Register session secrets with add()."""
 
     def __init__(self, secrets: list[str] | None = None):
-        self._secrets: list[str] = []
-        self._split: dict[str, re.Pattern] = {}
+        self._secrets: list[str] = []             # every form of every secret, longest first
+        self._split: dict[str, re.Pattern | None] = {}   # a secret (lower case) -> its gap-tolerant pattern, made on use
         self._b64: list[str] = []
+        # With many secrets (a HAR where each answer carries its own token), each text is searched only for the
+        # secrets whose first four characters it holds: a secret that occurs has its first four there too.
+        self._anchors: dict[str, list[str]] = {}
+        self._split_anchors: dict[str, list[str]] = {}
+        self._b64_anchors: dict[str, list[str]] = {}
         self.counts: Counter = Counter()
         for s in secrets or []:
             self.add(s)
@@ -99,39 +104,56 @@ class Redactor:
         return bool(self._secrets)
 
     def add(self, secret: str | None) -> None:
-        if not secret or len(secret) < 4 or secret in self._secrets:
+        if not secret or len(secret) < 4 or secret in self._anchors.get(secret[:4], ()):
             return
         once = quote(secret, safe="")
         forms = {secret, once, quote(secret, safe="/"), quote(once, safe=""), quote(secret, safe="").lower()}
         for form in forms:
-            if form not in self._secrets:
+            if form not in self._anchors.get(form[:4], ()):
                 self._secrets.append(form)
+                self._anchors.setdefault(form[:4], []).append(form)
         self._secrets.sort(key=len, reverse=True)
         if len(secret) >= 8:
             # the same secret broken across lines or spaces when pasted, in any case
-            self._split[secret] = re.compile(_GAP.join(re.escape(c) for c in secret), re.IGNORECASE)
+            low = secret.lower()
+            if low not in self._split:
+                self._split[low] = None
+                self._split_anchors.setdefault(low[:4], []).append(low)
             # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
             # each of the three alignments is the same whatever surrounds it
             for shift in range(3):
                 enc = base64.b64encode(b"\0" * shift + secret.encode()).decode()
                 core = enc[(shift * 4 + 2) // 3 + 1:-3]
                 if len(core) >= 8:
-                    self._b64.append(core)
-                    self._b64.append(core.replace("+", "-").replace("/", "_"))
+                    for c in (core, core.replace("+", "-").replace("/", "_")):
+                        self._b64.append(c)
+                        self._b64_anchors.setdefault(c[:4], []).append(c)
+
+    @staticmethod
+    def _present(text: str, everything: list[str], anchors: dict[str, list[str]]) -> list[str]:
+        """The secrets worth looking for in `text`: all of them when few, else those whose first four characters
+        it holds (longest first)."""
+        if len(everything) <= 24:
+            return everything
+        held = {text[i:i + 4] for i in range(len(text) - 3)} & anchors.keys()
+        return sorted({f for key in held for f in anchors[key]}, key=len, reverse=True)
 
     def text(self, value: str, kind: str = "text") -> str:
         out = value
-        for s in self._secrets:
+        for s in self._present(out, self._secrets, self._anchors):
             if s in out:
                 self.counts["known secret"] += out.count(s)
                 out = out.replace(s, REDACTED)
         if self._split:
             flat = _INVISIBLE.sub("", "".join(out.split())).lower()
-            for s, pattern in self._split.items():
-                if s.lower() in flat:
+            for low in self._present(flat, list(self._split), self._split_anchors):
+                if low in flat:
+                    pattern = self._split[low]
+                    if pattern is None:
+                        pattern = self._split[low] = re.compile(_GAP.join(re.escape(c) for c in low), re.IGNORECASE)
                     out, n = pattern.subn(REDACTED, out)
                     self.counts["known secret"] += n
-        for core in self._b64:
+        for core in self._present(out, self._b64, self._b64_anchors):
             if core in out:
                 out, n = re.subn(f"[{_B64}]*{re.escape(core)}[{_B64}]*", REDACTED, out)
                 self.counts["known secret (base64)"] += n

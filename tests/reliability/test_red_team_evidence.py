@@ -259,3 +259,22 @@ def test_the_failing_table_agrees_with_the_count(tmp_path):
     section = summary.split("### Failing requests")[1].split("####")[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| #")]
     assert len(rows) == 1 and "| 401 |" in rows[0]
+
+
+@pytest.mark.parametrize("secrets", [3, 40])   # few: every secret is looked for; many: only those anchored
+def test_a_known_secret_goes_in_every_spelling_however_many_are_known(secrets):
+    """With many known secrets, a text is searched only for those whose first four characters it holds; every
+    spelling diag knows must still go: as is, percent-encoded, broken over lines, inside base64, in capitals."""
+    import base64
+    from urllib.parse import quote
+
+    from diag.core.redact import REDACTED, Redactor
+
+    known = [f"canary{i:03d}Tok/+={i * 7919:06d}xyz" for i in range(secrets)]
+    red = Redactor(known)
+    target = known[secrets // 2]
+    spellings = [f"token {target} here", "q=" + quote(target, safe=""), f"a {target[:9]}\n{target[9:]} b",
+                 "blob " + base64.b64encode(b"id:" + target.encode()).decode() + " end", target.upper()]
+    for text in spellings:
+        out = red.text(text)
+        assert REDACTED in out and target not in out and target[9:] not in out, (text, out)
