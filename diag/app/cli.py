@@ -382,18 +382,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if args.charts:
         from diag.reports import charts
         folder = Path(args.charts)
-        taken = [p for stem in ("evidence_codes", "evidence_latency") for p in (folder / f"{stem}.png",
-                                                                             folder / f"{stem}.svg") if p.exists()]
+        taken = [p for stem in charts.EVIDENCE_CHARTS for p in (folder / f"{stem}.png", folder / f"{stem}.svg")
+                 if p.exists()]
         if taken:
             return _fail(f"--charts {folder}: {taken[0].name} exists there; choose another folder", args.json)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             return _fail(f"--charts {folder}: {exc.strerror or exc}", args.json)
-        frame, span = inspection.public_frame(), inspection.span()   # labels with pseudonyms, as everything shown
-        source = f"customer evidence ({inspection.kind})"
-        for name, fig in (("evidence_codes", charts.evidence_codes_over_time(frame, source, span)),
-                          ("evidence_latency", charts.evidence_latency_by_operation(frame, source, span))):
+        # labels with pseudonyms, as everything shown
+        for name, fig in charts.evidence_figures(inspection.public_frame(), inspection.kind,
+                                                 inspection.span()).items():
             written = charts.save_figure(fig, folder / name)
             inspection.notes.append("chart: " + ", ".join(str(p) for p in written))
     if args.json:   # numbers and people as pseudonyms: a terminal is a screen others see, and output is pasted

@@ -97,15 +97,8 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     if not exchanges and evidence is None and not figures and not frames:
         raise ValueError("nothing to put in the ticket: no exchanges, no evidence, no charts")
     secrets = [s for s in secrets if s]
-    redactor = Redactor(secrets)
-    pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
-    for e in exchanges + evidence_exchanges:   # people first, so that their names are replaced wherever they appear
-        pseudo.learn_people(e.request_body, str(e.path))
-        pseudo.learn_people(e.response_body, str(e.path))
-    raw_numbers = _numbers_in(exchanges + evidence_exchanges)
-
-    def clean_text(text: str) -> str:
-        return pseudo.text(redactor.text(text))
+    redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges + evidence_exchanges, secrets, keep_numbers,
+                                                          keep_people)
 
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     files: dict[str, bytes] = {}
@@ -146,8 +139,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
             if phone_spans(text):
                 raise RedactionError("A phone number survived pseudonymisation in exchanges.jsonl; nothing was "
                                      "written.", file="exchanges.jsonl", kind="phone number")
-    _verify(files, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
-            [] if keep_people else list(pseudo.people_mapping), secrets)
+    _last_look(files, pseudo, raw_numbers, secrets, keep_numbers, keep_people)
     manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
     if evidence_part:
         manifest["evidence"] = {"kind": evidence.kind, "genesys_requests": len(evidence.diagnoses),
@@ -162,6 +154,26 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
                   headline)
 
 
+def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool, keep_people: bool):
+    """(redactor, pseudonymiser, the raw numbers, clean_text) for a set of exchanges: the people are learned
+    first, so that their names are replaced wherever they appear; every bundle and sanitised HAR starts here."""
+    redactor = Redactor(secrets)
+    pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
+    for e in exchanges:
+        pseudo.learn_people(e.request_body, str(e.path))
+        pseudo.learn_people(e.response_body, str(e.path))
+
+    def clean_text(text: str) -> str:
+        return pseudo.text(redactor.text(text))
+    return redactor, pseudo, _numbers_in(exchanges), clean_text
+
+
+def _last_look(files: dict[str, bytes], pseudo: Pseudonymiser, raw_numbers: list[str], secrets: list[str],
+               keep_numbers: bool, keep_people: bool) -> None:
+    _verify(files, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
+            [] if keep_people else list(pseudo.people_mapping), secrets)
+
+
 def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool = False) -> tuple[bytes, dict]:
     """The evidence's Genesys requests as a HAR 1.2 that can be handed on: redacted (on read, and again here) and
     pseudonymised, then given the bundle's last look (RedactionError: nothing is returned). Returns (bytes, counts
@@ -169,16 +181,10 @@ def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool =
     from diag.core.inspect import as_exchanges
 
     exchanges = as_exchanges(inspection)
-    redactor = Redactor([])
-    pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
-    for e in exchanges:
-        pseudo.learn_people(e.request_body, str(e.path))
-        pseudo.learn_people(e.response_body, str(e.path))
-    raw_numbers = _numbers_in(exchanges)
-    records = [_clean_exchange(e, redactor, pseudo, lambda t: pseudo.text(redactor.text(t))) for e in exchanges]
+    redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges, [], keep_numbers, keep_people)
+    records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     data = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
-    _verify({"evidence.har": data}, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
-            [] if keep_people else list(pseudo.people_mapping), [])
+    _last_look({"evidence.har": data}, pseudo, raw_numbers, [], keep_numbers, keep_people)
     return data, dict(sorted((Counter(redactor.counts) + Counter(pseudo.counts)).items()))
 
 
@@ -199,11 +205,9 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     files["evidence/inspection.json"] = json.dumps(found, indent=1, ensure_ascii=False).encode()
     frame = _clean_frame(evidence.frame(), clean_text)
     files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
-    source, span = f"customer evidence ({evidence.kind})", evidence.span()
+    span = evidence.span()
     names = []
-    for name, draw in (("evidence_codes", charts.evidence_codes_over_time),
-                       ("evidence_latency", charts.evidence_latency_by_operation)):
-        fig = draw(frame, source, span)
+    for name, fig in charts.evidence_figures(frame, evidence.kind, span).items():
         for fmt in ("png", "svg"):
             buf = io.BytesIO()
             fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)

@@ -287,6 +287,17 @@ def evidence_latency_by_operation(frame, source: str, interval: str, n: int = 10
     return fig
 
 
+EVIDENCE_CHARTS = ("evidence_codes", "evidence_latency")
+
+
+def evidence_figures(frame, kind: str, span: str) -> dict:
+    """The customer's evidence in two charts, by name (EVIDENCE_CHARTS), from its frame (Inspection.frame(), text
+    cells already pseudonymised by the caller)."""
+    source = f"customer evidence ({kind})"
+    return {"evidence_codes": evidence_codes_over_time(frame, source, span),
+            "evidence_latency": evidence_latency_by_operation(frame, source, span)}
+
+
 def save_figure(fig, stem: str | Path, formats=("png", "svg")) -> list[Path]:
     """Write the figure as PNG and SVG beside each other; returns the paths."""
     stem = Path(stem)

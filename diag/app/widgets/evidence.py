@@ -43,10 +43,8 @@ class EvidenceModel:
 
         if self.inspection is None or not self.inspection.diagnoses:
             return []
-        frame = self.inspection.public_frame()
-        source, span = f"customer evidence ({self.inspection.kind})", self.inspection.span()
-        return [charts.evidence_codes_over_time(frame, source, span),
-                charts.evidence_latency_by_operation(frame, source, span)]
+        i = self.inspection
+        return list(charts.evidence_figures(i.public_frame(), i.kind, i.span()).values())
 
     def open_in_composer(self, index: int) -> None:
         if self.composer is None:
