@@ -262,8 +262,8 @@ class Redactor:
 # ---- pseudonyms -----------------------------------------------------------------------------------
 
 _LINE_BREAKS = re.compile(r"[\n\r]")
-_ESCAPED = re.compile(r"%(?:2[Bb]|40|20)")
-_UNESCAPED = {"%2B": "+", "%40": "@", "%20": " "}
+_ESCAPED = re.compile(r"%(?:25)*(2[Bb]|40|20)")   # also escaped twice or more (%2540 is %40 is @)
+_UNESCAPED = {"2B": "+", "40": "@", "20": " "}
 
 
 _ALWAYS_PERSON = {"calleridname", "aniname", "dnisname", "callername", "calleename", "contactname", "fullname",
@@ -289,7 +289,9 @@ def people_pattern(names) -> re.Pattern:
     return re.compile(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)")
 
 
-EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}[@\uff20][\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
+# An e-mail address, also with its @ percent-encoded once or more (%40, %2540) and on an IDN top-level domain
+EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}(?:[@\uff20]|%(?:25)*40)[\w-]+(?:\.[\w-]+)*"
+                   r"\.(?:[^\W\d_]{2,}|xn--[a-z0-9-]{2,59})(?![\w-])")
 # Keys whose integer values are sizes and counts, never numbers to dial.
 _METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|bytes|seconds|millis|duration|version|limit|allowed|"
                          r"reset|index|seq|status|time|offset|page|requests|stats|epoch|length|ms$|exp$|At$|_at$)")
@@ -399,7 +401,7 @@ class Pseudonymiser:
 
         out = value
         if "%" in out:   # a number or address in a query string: %2B is '+', %40 is '@'
-            out = _ESCAPED.sub(lambda m: _UNESCAPED[m.group(0).upper()], out)
+            out = _ESCAPED.sub(lambda m: _UNESCAPED[m.group(1).upper()], out)
         if self.people:
             if "@" in out:
                 out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)

@@ -278,3 +278,14 @@ def test_a_known_secret_goes_in_every_spelling_however_many_are_known(secrets):
     for text in spellings:
         out = red.text(text)
         assert REDACTED in out and target not in out and target[9:] not in out, (text, out)
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("user zelda%2540example.com", "zelda"),          # an @ escaped twice, as a query string inside a URL holds it
+    ("mail ivan@example.xn--p1ai", "ivan"),           # an internationalised top-level domain
+    ("tel %252B13175550161", "3175550161"),           # a + escaped twice
+])
+def test_escaped_and_international_spellings_are_pseudonymised(text, needle):
+    found = inspect(har([entry("GET", IE + "/api/v2/users/me", 400,
+                               answer={"code": "bad.request", "status": 400, "message": text})]))
+    assert needle not in sanitised_har(found)[0].decode() and needle not in found.public_text()
