@@ -161,3 +161,16 @@ def test_a_saved_evidence_that_went_bad_is_a_message_and_strangers_are_not_offer
     good.write_bytes(b"{not json")   # changed after it was listed
     panel.export_button.click()
     assert panel.model.last_path is None and "JSON" in panel.error.value and "not json" not in panel.error.value
+
+
+def test_an_emergency_number_from_the_evidence_is_never_dialled(sim):
+    """The path an attacker tries first: a customer's HAR holding 911, opened in the composer, then Send. The
+    composer's gate refuses it as it refuses a typed one; the simulator places no call."""
+    composer = ComposerView(ComposerModel("", session=connect(simulator=sim)))
+    view = EvidenceView(EvidenceModel(composer.model), on_change=composer.refresh)
+    view.paste.value = CURL.replace('{"to": {"phoneNumber": "+13175550161"}}', '{"phoneNumber": "9-1-1"}')
+    view.read_button.click()
+    assert view.failing.options   # the doctor refuses it: it is offered as a failing call
+    view.open_button.click()
+    composer.send_button.click()
+    assert "emergency" in composer.error.value and sim.calls_placed == 0
