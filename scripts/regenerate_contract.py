@@ -5,6 +5,8 @@ PureCloudPlatformClientV2: it rewrites
   diag/_data/contract/operations.json          every Platform API operation (method, path, body model)
   diag/_data/contract/models.jsonl + .index    every SDK model (the call models included)
   diag/_data/emergency-numbers.json            libphonenumber's emergency patterns (for the installed release)
+  diag/_data/contract/dialling.json            what each write operation and field dials (diag.core.dials' rules)
+  docs/reference/what-dials.md                 the same, as a readable listing to review
 The contract test (tests/unit/test_contract_vs_sdk.py) then checks the result against the SDK.
 """
 from __future__ import annotations
@@ -165,6 +167,43 @@ def write_emergency_table() -> None:
     (CONTRACT.parent / EMERGENCY_TABLE).write_text(json.dumps(table, indent=0, sort_keys=True) + "\n")
 
 
+_GETTER = re.compile(r'    @property\n    def (\w+)\(self\)[^:]*:\n        """\n        Gets the \w+ of this \w+\.\n'
+                     r'(.*?)\n\n        :return:', re.S)
+
+
+def field_descriptions(names) -> dict[str, dict[str, str]]:
+    """model -> wire name -> the SDK's description of the field (its getter's docstring), for the models named."""
+    models_dir = Path(importlib.import_module("PureCloudPlatformClientV2.models").__file__).parent
+    sdk = importlib.import_module("PureCloudPlatformClientV2")
+    wanted = set(names)
+    out: dict[str, dict[str, str]] = {}
+    for source_file in sorted(models_dir.glob("*.py")):
+        text = source_file.read_text()
+        cls_name = re.search(r"^class (\w+)\(", text, re.M)
+        if not cls_name or cls_name.group(1) not in wanted:
+            continue
+        wire = getattr(sdk, cls_name.group(1))().attribute_map
+        out[cls_name.group(1)] = {wire[m.group(1)]: " ".join(m.group(2).split())
+                                  for m in _GETTER.finditer(text) if m.group(1) in wire}
+    return out
+
+
+def build_dialling(version: str) -> tuple[dict, str]:
+    """What dials, derived from the contract just written and the SDK's field descriptions (diag.core.dials)."""
+    from diag.core import contract, dials
+
+    for cached in (contract.operations, contract.model, contract._index):
+        cached.cache_clear()
+    names = contract.model_names()
+    table = dials.derive(contract.operations(), contract.model, field_descriptions(names))
+    compact = {"x-sdk": {"package": "PureCloudPlatformClientV2", "version": version},
+               "operations": {k: {f: v[f] for f in ("class", "medium", "starts", "unless", "body") if v[f]}
+                              for k, v in table["operations"].items() if v["class"] != dials.NONE},
+               "fields": {m: {w: c for w, (c, _) in fs.items() if c != dials.DATA}
+                          for m, fs in table["fields"].items() if any(c != dials.DATA for c, _ in fs.values())}}
+    return compact, dials.listing(table, f"PureCloudPlatformClientV2 {version}")
+
+
 def main() -> int:
     from importlib.metadata import version as dist_version
 
@@ -175,6 +214,10 @@ def main() -> int:
     lines, meta = build_models(version)
     write_models(lines, meta)
     write_emergency_table()
+    dialling, text = build_dialling(version)
+    (CONTRACT / "dialling.json").write_text(json.dumps(dialling, indent=0, sort_keys=True) + "\n")
+    (ROOT / "docs" / "reference").mkdir(parents=True, exist_ok=True)
+    (ROOT / "docs" / "reference" / "what-dials.md").write_text(text)
     print(f"SDK {version}: {len(ops['operations'])} operations, "
           f"{len(lines)} models -> {CONTRACT}")
     return 0

@@ -76,12 +76,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def format_report(report, source: str = "body") -> str:
     from diag.core.doctor import ERROR, WARNING
-    from diag.core.doctor.findings import VERDICTS
 
     errors = sum(f.severity == ERROR for f in report.findings)
     warnings = sum(f.severity == WARNING for f in report.findings)
     p = report.prediction
-    lines = [f"{VERDICTS[report.verdict].upper()}: {errors} error(s), {warnings} warning(s) in {source}",
+    lines = [f"{report.headline.upper()}: {errors} error(s), {warnings} warning(s) in {source}",
              f"  Genesys would answer {p.status}{' ' + p.code if p.code else ''} ({p.evidence}; from a user token with "
              "the permission and a station)"]
     for f in report.findings:

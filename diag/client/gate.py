@@ -10,11 +10,15 @@ attempt (a 429 resend included) and raises a SafetyError instead of sending. In 
 2. Reads (GET, HEAD, OPTIONS), the token request, and writes that only query (usage and analytics queries)
    pass. Every other write is read as a Java/Jackson server would read it (UTF-8/16/32 with or without a BOM,
    comments, the first JSON value of trailing data, every duplicate key, numbers where strings are expected).
-   On a real org bytes that are not exactly one JSON object are refused.
-3. Every value that could be dialled, anywhere in the body or query, is checked by diag.numbers: emergency numbers
-   are refused everywhere, on the simulator too; on a real org every position that may be dialled also refuses
-   short numbers, feature codes and emergency prefixes.
-4. Allow-lists (numbers, users, queues; exact after normalisation) when configured.
+   On a real org bytes that are not exactly one JSON value are refused.
+3. What each value is to a phone system comes from diag.core.dials, the one reading of every write operation's
+   fields (the doctor asks it too): dialled fields get the dialled reading of diag.core.numbers (no emergency
+   number, in any spelling, on any org) and on a real org the strict one (short and service numbers, access
+   prefixes, extensions, feature codes); unknown keys of a write that dials are read as dialled on a real org when
+   their value reads as a dial string; stored phone numbers never hold an emergency number; data is data.
+4. Allow-lists (numbers, users, queues; exact after normalisation) when configured: every dialled value of every
+   operation, every user and queue a write routes to; an operation that starts dialling without naming whom (a
+   campaign turned on) is refused while one is set.
 5. On a real org, a one-shot Grant from a Confirmation bound to (org, region, host, method, path and query,
    destinations, body digest).
 A request is classified by the route a lenient server could resolve (normal_path), never by its spelling.
@@ -33,20 +37,19 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
-from diag.core import numbers
-from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
-from diag.core.facts import DESTINATION_ITEM_FIELDS
+from diag.core import dials, numbers
+from diag.core.errors import (
+    BlockedNumber,
+    ConfigError,
+    ConfirmationRequired,
+    NumberNotAllowed,
+    UnreadableBody,
+    UnsafeRequest,
+)
 from diag.transport.base import Request, Response
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 CALL_CREATE = re.compile(r"^/api/v2/conversations/calls(?:/user/([^/]+))?$")
-# Other writes that can make a phone ring: conversations (consult, transfer, callbacks...), call forwarding,
-# outbound contact lists and campaigns, telephony. Values under address-like keys there are dialled positions.
-DIALLING_WRITE = re.compile(r"^/api/v2/(?:conversations/|outbound/|telephony/|users/[^/]+/callforwarding)")
-ADDRESS_KEYS = frozenset({"address", "phonenumber", "phonenumbers", "number", "numbers", "callbacknumbers",
-                          "callbacknumber", "destination", "destinations", "target", "targets", "targetaddress",
-                          "value", "dnis", "ani", "to", "phone", "extension", "calleraddress", "e164"})
-_NOT_DIALLED_KEY = re.compile(r"(?i)(?:id|ids|type|name|kind|uri)$")
 HEADERS_OF_THE_SESSION = frozenset({"host", "content-length", "transfer-encoding", "connection", "upgrade", "te",
                                     "trailer", "expect", "keep-alive", "proxy-connection"})
 # Writes that dial nothing and change nothing: they run a query (facts §6).
@@ -56,13 +59,6 @@ QUERY_WRITES = tuple(re.compile(p) for p in (
 TOKEN_PATH = "/oauth/token"
 PROBE_PATH = "/api/v2/tokens/me"
 METHOD_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
-# CreateCallRequest / Destination fields (facts §1.1) that are never dialled: checked for emergency numbers only.
-KNOWN_CALL_FIELDS = frozenset({"phoneNumber", "callerId", "callerIdName", "callFromQueueId", "callQueueId",
-                               "callUserId", "priority", "attributes", "languageId", "routingSkillsIds",
-                               "routingSkillExpression", "conversationIds", "participants", "uuiData",
-                               "externalContactId", "label"})
-KNOWN_DESTINATION_FIELDS = frozenset(DESTINATION_ITEM_FIELDS)
-DIALLED = frozenset({"phoneNumber"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +78,9 @@ class Intent:
     destinations: tuple[str, ...]     # "+13175550100", "user 5f3…", "queue 9a1…", "merge 77c…"
     digest: str                       # sha256 of the exact bytes
     real: bool
+    kind: str = dials.DIALS           # the operation's class (diag.core.dials)
+    effect: str = ""                  # what happens, in words ("a real phone will ring")
+    starts: str = ""                  # what starts without a number in the body (a campaign turned on)
 
     @property
     def key(self) -> str:
@@ -94,11 +93,23 @@ class Intent:
 
     def prompt(self) -> str:
         where = f"org {self.org.name!r} (id {self.org.id}) in region {self.region} ({self.host})"
+        digest = f"(body sha256 {self.digest[:12]})"
+        to = ", ".join(self.destinations)
         if self.is_call:
-            to = ", ".join(self.destinations) or "(no destination found in the body)"
-            return (f"Place a REAL call from {where} to {to}? A real phone will ring. "
-                    f"(body sha256 {self.digest[:12]})")
-        return f"Send {self.method} {self.path} to {where}? It changes the real org. (body sha256 {self.digest[:12]})"
+            return (f"Place a REAL call from {where} to {to or '(no destination found in the body)'}? A real phone "
+                    f"will ring. {digest}")
+        if self.starts:
+            return (f"Send {self.method} {self.path} to {where}? This starts {self.starts}. diag cannot see who will "
+                    f"be dialled{f'; it names {to}' if to else ''}. {digest}")
+        if self.kind == dials.DIALS:
+            return (f"Send {self.method} {self.path} to {where}: {self.effect}, to "
+                    f"{to or '(no destination found in the body)'}? {digest}")
+        if self.kind == dials.NOT_IN_CONTRACT:
+            return (f"Send {self.method} {self.path} to {where}? It is not an operation diag knows, so diag cannot "
+                    f"tell whether anything rings{f': it may dial {to}' if to else ''}. It changes the real org. "
+                    f"{digest}")
+        return (f"Send {self.method} {self.path} to {where}? It changes the real org; nothing in it rings, texts or "
+                f"faxes (as diag reads the SDK model){f'; it names {to}' if to else ''}. {digest}")
 
 
 class Confirmation:
@@ -148,8 +159,7 @@ class ReadBody:
     problem: str | None = None         # why this is not exactly one JSON object
 
 
-class _Pairs(list):
-    """A JSON object with every key kept, duplicates included (Jackson reads the last; a check reads all)."""
+_Pairs = dials.Pairs   # a JSON object with every key kept, duplicates included (Jackson reads the last; a check reads all)
 
 
 def _decode(content: bytes) -> str:
@@ -216,71 +226,6 @@ def _text_tokens(text: str) -> Iterator[str]:
             yield raw
     for m in _NUMBER.finditer(_STRING.sub(" ", text)):
         yield m.group(0)
-
-
-def _walk(value, path: str, strict: bool, depth: int = 0) -> Iterator[tuple[str, Any, bool]]:
-    """(path, scalar, strict) for every scalar under `value`."""
-    if depth > 64:
-        raise UnreadableBody("the body is nested more than 64 levels deep")
-    if isinstance(value, _Pairs):
-        for k, v in value:
-            yield from _walk(v, f"{path}.{k}", strict, depth + 1)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _walk(v, f"{path}[{i}]", strict, depth + 1)
-    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        yield path, value, strict
-
-
-def _call_positions(body: _Pairs) -> Iterator[tuple[str, Any, bool, str | None]]:
-    """(path, scalar, strict, role) of a CreateCallRequest; role names a destination kind, or None."""
-    for key, value in body:
-        path = f"$.{key}"
-        if key in DIALLED:
-            for p, v, _ in _walk(value, path, True):
-                yield p, v, True, "number"
-        elif key == "participants" and isinstance(value, list):
-            for i, item in enumerate(value):
-                ipath = f"{path}[{i}]"
-                if not isinstance(item, _Pairs):
-                    for p, v, _ in _walk(item, ipath, True):
-                        yield p, v, True, "number"
-                    continue
-                for k, v in item:
-                    role = {"address": "number", "userId": "user", "queueId": "queue"}.get(k)
-                    known = k in KNOWN_DESTINATION_FIELDS
-                    for p, s, _ in _walk(v, f"{ipath}.{k}", not known or k == "address"):
-                        yield p, s, not known or k == "address", role if known else "number"
-        elif key in ("callUserId", "callQueueId"):
-            for p, v, _ in _walk(value, path, False):
-                yield p, v, False, "user" if key == "callUserId" else "queue"
-        elif key == "conversationIds":
-            for p, v, _ in _walk(value, path, False):
-                yield p, v, False, "merge"
-        elif key in KNOWN_CALL_FIELDS:
-            for p, v, _ in _walk(value, path, False):
-                yield p, v, False, None
-        else:   # unknown key: how Genesys treats it is not documented, so it may be dialled
-            for p, v, _ in _walk(value, path, True):
-                yield p, v, True, "number"
-
-
-def _keyed_positions(value, path: str = "$", key: str = "", inherited: bool = False, depth: int = 0
-                     ) -> Iterator[tuple[str, Any, bool, str | None]]:
-    """(path, scalar, dialled, role) for any other dialling write: a value is dialled when its key names an address
-    or a number (callforwarding targets, callback numbers...), or it sits under such a key and is no id, type or
-    name (destination.address is dialled, destination.queueId is not)."""
-    if depth > 64:
-        raise UnreadableBody("the body is nested more than 64 levels deep")
-    dialled = key.lower() in ADDRESS_KEYS or (inherited and not _NOT_DIALLED_KEY.search(key))
-    if isinstance(value, _Pairs):
-        for k, v in value:
-            yield from _keyed_positions(v, f"{path}.{k}", k, dialled, depth + 1)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _keyed_positions(v, f"{path}[{i}]", key, inherited, depth + 1)
-    elif isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        yield path, value, dialled, "number" if dialled else None
 
 
 # ---- the gate ----
@@ -439,56 +384,55 @@ class SafetyGate:
     def _intent(self, method: str, parts, route: str, content: bytes | None) -> Intent:
         p = self.policy
         body = read_body(content) if content else ReadBody()
-        call = CALL_CREATE.match(route)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        try:
+            reading = dials.read(method, route, body.value, query)
+        except dials.TooDeep as exc:
+            raise UnreadableBody(f"Not sent: {exc}.") from None
         problem = body.problem
-        if problem == "the body is not a JSON object" and not call and isinstance(body.value, list):
-            problem = None     # other endpoints take arrays (bulk writes); a call body is one object
+        if problem == "the body is not a JSON object" and isinstance(body.value, list) \
+                and reading.body_type.startswith("list["):
+            problem = None     # bulk writes take arrays; a call body is one object
         if p.real and content and problem:
             raise UnreadableBody(f"Not sent: {problem}. A server may still read it, so diag sends only bodies "
-                                 "that read as exactly one JSON value (one object, for a call).")
-        dialling = DIALLING_WRITE.match(route) is not None and not call
-        positions: list[tuple[str, Any, bool, str | None]] = []
-        if isinstance(body.value, _Pairs) and call:
-            positions = list(_call_positions(body.value))
-        elif body.value is not None and dialling:
-            positions = list(_keyed_positions(body.value))
-        elif body.value is not None:
-            positions = [(path, v, False, None) for path, v, _ in _walk(body.value, "$", False)]
-        positions += [(f"query {k}", v, bool(call) or (dialling and k.lower() in ADDRESS_KEYS),
-                       "number" if call or (dialling and k.lower() in ADDRESS_KEYS) else None)
-                      for k, v in parse_qsl(parts.query, keep_blank_values=True)]
-        if body.text is not None and body.problem:   # the backstop: what a more lenient reader might find
-            positions += [("(text)", t, False, None) for t in _text_tokens(body.text)]
+                                 "that read as exactly one JSON value of the operation's shape.")
+        positions = list(reading.positions)
+        if body.text is not None and body.problem and reading.dials:   # the backstop: what a lenient reader finds
+            positions += [dials.Position("(text)", t, dials.TEXT, "(text)") for t in _text_tokens(body.text)]
         destinations: list[str] = []
-        for path, value, dialled, role in positions:
-            if path == "$.priority" and isinstance(value, int):   # an integer field, never dialled (facts §1.1)
-                continue
-            refusal = numbers.refusal(value, strict=dialled and p.real, dialled=dialled)
-            if refusal is not None:
-                raise BlockedNumber(refusal.shown, f"{refusal.reason} (at {path}; rule {refusal.code})", refusal.code,
-                                    path)
-            for dest in _destinations(value, role):
+        for position in positions:
+            found = dials.refusal(position, real=p.real)
+            if found is not None:
+                raise BlockedNumber(found.shown, f"{found.reason} (at {position.path}; rule {found.code})",
+                                    found.code, position.path)
+            for dest in dials.destinations(position, real=p.real):
                 if dest not in destinations:
                     destinations.append(dest)
+        call = CALL_CREATE.match(route)
         if call and call.group(1):
             destinations.append(f"as user {call.group(1)}")
         if p.allow_list_on:
+            if reading.starts:
+                raise NumberNotAllowed(f"{method} {parts.path}", 0, None, kind="operation",
+                                       why=f"it starts {reading.starts}, and diag cannot check who will be dialled "
+                                           "against the allow-list: refused while an allow-list is set")
             self._check_allowed(positions)
         digest = hashlib.sha256(content or b"").hexdigest()
         target = parts.path + (f"?{parts.query}" if parts.query else "")   # the query is part of what is confirmed
         return Intent(method, target, self.org() if p.real else Org("simulator", "simulator"), p.region,
-                      p.api_host, tuple(destinations), digest, p.real)
+                      p.api_host, tuple(destinations), digest, p.real, reading.kind, reading.effect, reading.starts)
 
     def _check_allowed(self, positions) -> None:
         p = self.policy
-        for path, value, strict, role in positions:
-            if role == "number" and str(value).strip():    # anything in a dialled position must be on the list
-                key = numbers.e164_key(value)
+        for position in positions:
+            value, path = position.value, position.path
+            if dials.counts_as_dialled(position, real=p.real) and str(value).strip():
+                key = numbers.e164_key(value)   # anything in a dialled position must be on the list
                 if key is None or key not in p.allowed_numbers:
                     raise NumberNotAllowed(numbers.masked(str(value)), len(p.allowed_numbers), path)
-            elif role == "user" and isinstance(value, str) and value not in p.allowed_users:
+            elif position.role == dials.USER and isinstance(value, str) and value.strip() not in p.allowed_users:
                 raise NumberNotAllowed(value, len(p.allowed_users), path, kind="user")
-            elif role == "queue" and isinstance(value, str) and value not in p.allowed_queues:
+            elif position.role == dials.QUEUE and isinstance(value, str) and value.strip() not in p.allowed_queues:
                 raise NumberNotAllowed(value, len(p.allowed_queues), path, kind="queue")
 
 
@@ -507,22 +451,6 @@ def _check_headers(request: Request, host: str) -> None:
             continue
         if name in HEADERS_OF_THE_SESSION:
             raise UnsafeRequest(f"the header {name!r} is set by the transport, never by a caller: refused")
-
-
-def _destinations(value, role: str | None) -> list[str]:
-    """What the prompt names for a value: its number, every number written in it, or the user/queue it calls."""
-    if role == "number":
-        key = numbers.e164_key(value)
-        found = [key] if key else []
-        found += [("+" if plus else "") + digits for plus, digits in numbers.digit_runs(value)
-                  if ("+" if plus else "") + digits != key]
-        text = str(value).strip()
-        if not found and text and (any(ch.isdigit() for ch in text) or "@" in text or ":" in text):
-            found = [numbers.masked(text[:40], keep=4)]   # something dialable diag cannot read: shown, masked
-        return found
-    if role in ("user", "queue", "merge") and isinstance(value, str):
-        return [f"{role} {value}"]
-    return []
 
 
 @lru_cache(maxsize=64)
@@ -613,15 +541,38 @@ def refusal_for(method: str, path: str, content: bytes | None, *, real: bool = T
     return None
 
 
-def allowed_numbers_from(values) -> frozenset[str]:
-    """Allow-listed numbers in their exact comparison form: '+' and digits, or a lower-case SIP/flow address."""
+def allowed_numbers_from(values, source: str = "DIAG_ALLOWED_NUMBERS") -> frozenset[str]:
+    """Allow-listed numbers in their exact comparison form: '+' and digits, or a lower-case SIP/flow address. An
+    entry that does not read as exactly one number (a typo, a note beside it) is a ConfigError naming it: a list
+    that silently lost an entry would let through what it was meant to hold back, or hold back what it names."""
     out = set()
-    for v in values or ():
-        key = numbers.e164_key(v) if isinstance(v, str) else None
-        if key:
-            out.add(key)
+    entries = list(values or ())
+    for i, v in enumerate(entries, 1):
+        key = numbers.e164_key(v) if isinstance(v, str) and v.strip() else None
+        shown = numbers.masked(str(v)[:40], keep=4)
+        if key is None:
+            raise ConfigError(f"{source}: entry {i} of {len(entries)} ({shown!r}) is not one number diag can read "
+                              "(digits with an optional +, or a SIP/flow address; no notes, letters or feature "
+                              "codes). Fix or remove it: diag does not run with a list it cannot read.")
+        if numbers.refusal(v, strict=False, dialled=True) is not None:
+            raise ConfigError(f"{source}: entry {i} of {len(entries)} ({shown!r}) is an emergency number, which diag "
+                              "never dials: remove it.")
+        out.add(key)
     return frozenset(out)
 
 
-def allowed_ids_from(values) -> frozenset[str]:
-    return frozenset(v.strip() for v in values or () if isinstance(v, str) and v.strip())
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@-]*")
+
+
+def allowed_ids_from(values, source: str = "DIAG_ALLOWED_USERS") -> frozenset[str]:
+    """Allow-listed user or queue ids, exact. An entry that is not one id (spaces, a note) is a ConfigError."""
+    out = set()
+    entries = list(values or ())
+    for i, v in enumerate(entries, 1):
+        text = v.strip() if isinstance(v, str) else ""
+        if not _ID.fullmatch(text):
+            raise ConfigError(f"{source}: entry {i} of {len(entries)} ({str(v)[:40]!r}) is not one id (letters, "
+                              "digits, '-', '.', '_'; no spaces or notes). Fix or remove it: diag does not run with "
+                              "a list it cannot read.")
+        out.add(text)
+    return frozenset(out)

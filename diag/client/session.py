@@ -127,7 +127,8 @@ class Session:
         self.gate = SafetyGate(GatePolicy(
             self.api_base, self.login_base, region, real=not simulated,
             allowed_numbers=allowed_numbers_from(allowed_numbers), allowed_users=allowed_ids_from(allowed_users),
-            allowed_queues=allowed_ids_from(allowed_queues), probe_hosts=probe_hosts), org=self.org,
+            allowed_queues=allowed_ids_from(allowed_queues, "DIAG_ALLOWED_QUEUES"), probe_hosts=probe_hosts),
+            org=self.org,
             secrets=self.tokens.client_secrets)
         self.transport = GatedTransport(transport if transport is not None else HTTPTransport(), self.gate)
         self.tokens.bind(self.transport)

@@ -73,11 +73,18 @@ class BlockedNumber(SafetyError):
 
 
 class NumberNotAllowed(SafetyError):
+    """A destination not on an allow-list (kind number, user or queue), or an operation (kind operation) that starts
+    dialling without naming whom while an allow-list is set (`why` says what it starts)."""
     _ENV = {"number": "DIAG_ALLOWED_NUMBERS", "user": "DIAG_ALLOWED_USERS", "queue": "DIAG_ALLOWED_QUEUES"}
 
-    def __init__(self, value: str, allowed: int, path: str | None = None, kind: str = "number"):
-        super().__init__(f"Refused to call {value!r}{f' (at {path})' if path else ''}: this {kind} is not on the "
-                         f"allow-list ({allowed} {kind}(s); exact match after normalisation; set {self._ENV[kind]}).")
+    def __init__(self, value: str, allowed: int, path: str | None = None, kind: str = "number",
+                 why: str | None = None):
+        if kind == "operation":
+            message = f"Refused to send {value}: {why}."
+        else:
+            message = (f"Refused to send to {value!r}{f' (at {path})' if path else ''}: this {kind} is not on the "
+                       f"allow-list ({allowed} {kind}(s); exact match after normalisation; set {self._ENV[kind]}).")
+        super().__init__(message)
         self.number, self.path, self.kind = value, path, kind
 
 

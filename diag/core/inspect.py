@@ -26,6 +26,8 @@ class Diagnosis:
     operation: str | None                  # "POST /api/v2/..." when it exists
     nearest: list[str] = field(default_factory=list)
     verdict: str | None = None             # the doctor's, for call bodies
+    headline: str | None = None            # the verdict in words, saying who refuses (diag or Genesys)
+    refused_by: str | None = None          # "diag" | "genesys" | None
     findings: list[dict] = field(default_factory=list)
     error_code: str | None = None
     message: str | None = None
@@ -49,7 +51,8 @@ class Diagnosis:
         r = self.request
         return {"index": self.index, "method": r.method, "url": r.url, "started": r.started, "status": r.status,
                 "region": self.region, "operation": self.operation, "nearest": self.nearest,
-                "verdict": self.verdict, "findings": self.findings, "errorCode": self.error_code,
+                "verdict": self.verdict, "headline": self.headline, "refusedBy": self.refused_by,
+                "findings": self.findings, "errorCode": self.error_code,
                 "message": self.message, "correlationId": self.correlation_id, "rateLimit": self.rate_limit,
                 "explanation": self.explanation, "notes": self.notes, "durationMs": r.duration_ms,
                 "failed": self.failed}
@@ -295,7 +298,7 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
             d.notes.append(f"{r.method} {r.path} is not a Platform API operation"
                            + (f"; nearest: {', '.join(d.nearest)}" if d.nearest else ""))
         _check_body(d)
-    if d.verdict == "refused" and 200 <= (r.status or 0) < 400:
+    if d.refused_by == "genesys" and 200 <= (r.status or 0) < 400:
         d.notes.append(f"Genesys accepted this ({r.status}) although diag's model says it would refuse the body: "
                        "the model is wrong here or the body was changed on the way; please report it with the "
                        "correlation id")
@@ -338,7 +341,7 @@ def _check_body(d: Diagnosis) -> None:
             check_for_operation(d.operation, body)
     except UnknownOperation:
         return
-    d.verdict = report.verdict
+    d.verdict, d.headline, d.refused_by = report.verdict, report.headline, report.refused_by
     d.findings = [{"severity": f.severity, "path": f.path, "code": f.code, "message": f.message}
                   for f in report.findings]
 

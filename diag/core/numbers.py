@@ -131,6 +131,8 @@ def _user_part(text: str) -> tuple[str, bool]:
 
 
 def _as_text(value) -> str | None:
+    """A JSON value as a phone system would read its characters: strings as they are, numbers of any size by their
+    digits (a 41-digit integer beginning 911 is read, not skipped); None for what holds no characters to dial."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, float):
@@ -138,7 +140,10 @@ def _as_text(value) -> str | None:
             return None
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     if isinstance(value, int):
-        return str(value) if abs(value) < 10 ** 40 else None
+        try:
+            return str(value)
+        except ValueError:   # over Python's int-to-text limit: never dialled, said as unreadable (refusal())
+            return None
     return value if isinstance(value, str) else None
 
 
@@ -338,6 +343,9 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     dialled = strict if dialled is None else dialled
     text = _as_text(value)
     if text is None:
+        if strict and isinstance(value, int) and not isinstance(value, bool):
+            return Refusal("unreadable-number", "(a number of more than 4,300 digits)", "a number of more than 4,300 "
+                           "digits cannot be read as one to dial, so it is not sent.")
         return None
     found: list[Refusal] = []
     d = dial_of(value)
@@ -508,6 +516,40 @@ def _international_refusal(digits: str, strict: bool, shown: str) -> Refusal | N
         return Refusal("emergency-prefix", shown, f"{shown!r} is not a valid number and its digits after +{cc} "
                                                   f"begin with an emergency number in {_named(prefixed)}.", prefixed)
     return None
+
+
+_DIAL_STRING = re.compile(r"[0-9*#+](?:[0-9*#+,;pwx]|ext\.?)*")   # digits, + and feature marks, pauses, extensions
+
+
+def reads_as_dial_string(value) -> bool:
+    """Whether a phone system could take `value` for a number to dial: a JSON number, or text made of digits with
+    separators (any script, any spaces, dashes, dots, brackets), optionally '+', a tel:/sip: URI or name@host whose
+    user part is such a number, and a pause or extension. Not ids, UUIDs, e-mail addresses or words with digits
+    ('uuid-123', '001ABC', 'agent-id-123')."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, (int, float)):
+        return isinstance(value, int) or value.is_integer()
+    if not isinstance(value, str) or not _HAS_DIGIT.search(value):
+        return False
+    text = _clean(value).strip()
+    if _UUID.match(text):
+        return False
+    user, address = _user_part(text)
+    if address and "@" in text and not _SCHEME.search(text) and not _HAS_DIGIT.search(user):
+        return False
+    squeezed = _canonical(user)
+    return _HAS_DIGIT.search(squeezed) is not None and _DIAL_STRING.fullmatch(squeezed) is not None
+
+
+def is_pseudonym(value) -> bool:
+    """True when `value` is one pseudonym as the Pseudonymiser writes it (`PN1A2B3C4D`, `+1-PN1A2B3C4D`): a number
+    taken out of a ticket, which is never dialled."""
+    from diag.core.redact import WHOLE_PSEUDONYM
+
+    m = WHOLE_PSEUDONYM.fullmatch(_clean(value).strip()) if isinstance(value, str) else None
+    return m is not None and (m.group(1) is None
+                              or phonenumbers.region_code_for_country_code(int(m.group(1))) != "ZZ")
 
 
 def e164_key(value) -> str | None:

@@ -29,6 +29,7 @@ from urllib.parse import quote, unquote
 
 REDACTED = "[REDACTED]"
 PSEUDONYM = re.compile(r"(?<![0-9A-Za-z])PN[0-9A-F]{8}(?![0-9A-Za-z])")   # what Pseudonymiser writes
+WHOLE_PSEUDONYM = re.compile(r"(?:\+(\d{1,3})-)?PN[0-9A-F]{8}")           # ... as a whole value (+1-PN1A2B3C4D)
 PERSON = re.compile(r"\b(?:user|agent|customer|person|email)-\d+\b")       # ... and for people
 
 # Names that are credentials wherever they appear (query, form, header, JSON key), compared without case, '-'

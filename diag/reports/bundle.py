@@ -722,7 +722,8 @@ def _evidence_summary(evidence: dict) -> list[str]:
         for r in failing:
             said = [f"Genesys said: {r['message']}"] if r["message"] else []
             why = [f"Explanation: {r['explanation']}"] if r["explanation"] else []
-            verdict = [f"Doctor's verdict on its body: **{VERDICTS[r['verdict']]}**"] if r["verdict"] else []
+            verdict = ([f"Doctor's verdict on its body: **{r.get('headline') or VERDICTS[r['verdict']]}**"]
+                       if r["verdict"] else [])
             if not (said or why or verdict or r["findings"] or r["notes"]):
                 continue
             lines.append(f"#### #{r['index']} `{r['operation'] or r['method'] + ' ' + urlsplit(r['url']).path}`")
@@ -776,7 +777,7 @@ def _session_summary(records: list[dict], exchanges: list[Exchange], final: list
                 report = check(e.request_body)
                 p = report.prediction
                 lines.insert(len(lines) - len(r["findings"]) - 1,
-                             f"Doctor's verdict: **{VERDICTS[report.verdict]}** (the server model answers {p.status}"
+                             f"Doctor's verdict: **{report.headline}** (the server model answers {p.status}"
                              f"{' ' + p.code if p.code else ''}, {p.evidence}).  ")
                 fixed = report.fixed
                 if fixed is not None:

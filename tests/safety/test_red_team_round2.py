@@ -53,11 +53,12 @@ def test_undecodable_bytes_still_get_read(sim, content):
 @pytest.mark.parametrize("value", ["<+13175550199>", "<tel:+13175550199>", "+13175550100:9", "+13175550100\u03019",
                                    "Phone: +13175550199", "+13175550100 then +13175550199"])
 def test_the_allow_list_matches_exactly(sim, value):
-    for s in sessions(sim, allowed_numbers=["+13175550100"]):
+    plain, real = sessions(sim, allowed_numbers=["+13175550100"])
+    for s in (plain, real):
         with pytest.raises((NumberNotAllowed, BlockedNumber)):
             s.call({"phoneNumber": value}, confirm=yes)
-        with pytest.raises(NumberNotAllowed):
-            s.send("POST", CALLS + "?phoneNumber=%2B13175550199", {"phoneNumber": "+13175550100"}, confirm=yes)
+    with pytest.raises(NumberNotAllowed):   # an unknown query parameter may be dialled by a real org
+        real.send("POST", CALLS + "?phoneNumber=%2B13175550199", {"phoneNumber": "+13175550100"}, confirm=yes)
     assert sim.calls_placed == 0
 
 

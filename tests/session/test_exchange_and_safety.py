@@ -151,7 +151,7 @@ def test_real_org_needs_a_confirmation_naming_org_region_and_number(real_org):
     assert sim.calls_placed == 2
 
 
-@pytest.mark.parametrize("body", [{"phoneNumber": "911"}, {"to": "112"}, {"participants": [{"address": "000"}]}])
+@pytest.mark.parametrize("body", [{"phoneNumber": "911"}, {"participants": [{"address": "000"}]}])
 def test_emergency_numbers_are_refused_always(real_org, body):
     sim, regions = real_org
     s = connect("us_east_1", token=sim.user_token(), regions=regions, environ={}, dotenv=None)
@@ -160,6 +160,19 @@ def test_emergency_numbers_are_refused_always(real_org, body):
     with pytest.raises(BlockedNumber):
         connect(simulator=sim).call(body)
     assert sim.requests_received("POST", CALLS) == 0
+
+
+def test_an_unknown_key_that_reads_as_an_emergency_number_never_reaches_a_real_org(real_org):
+    """diag cannot know whether Genesys reads `to`: on a real org it counts as dialled. The simulator reads the
+    body as the model does, ignores it, and answers that there is no destination."""
+    sim, regions = real_org
+    s = connect("us_east_1", token=sim.user_token(), regions=regions, environ={}, dotenv=None)
+    with pytest.raises(BlockedNumber) as info:
+        s.call({"to": "112"}, confirm=lambda p: True)
+    assert "`to` is not a field of CreateCallRequest" in str(info.value)
+    assert sim.requests_received("POST", CALLS) == 0
+    ex = connect(simulator=sim).call({"to": "112"})
+    assert ex.status == 400 and sim.calls_placed == 0
 
 
 def test_allow_list_refuses_other_numbers(sim):

@@ -20,8 +20,6 @@ def findings_html(report: Report | None) -> str:
     """Findings as severity-coloured HTML, each naming its path and code."""
     if not report:
         return ""
-    from diag.core.doctor.findings import VERDICTS
-
     p = report.prediction
     answer = (f"<span class='diag-prediction'>Genesys would answer <code>{p.status}"
               f"{' ' + html.escape(p.code) if p.code else ''}</code> ({html.escape(p.evidence)})</span>")
@@ -34,7 +32,7 @@ def findings_html(report: Report | None) -> str:
                     f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
                     f"{inline_markdown(f.message)}</li>")
     colour = {"refused": "#b2182b", "not-what-you-meant": "#b35806"}.get(report.verdict, "#1a9850")
-    return (f"<b style='color:{colour}' class='diag-verdict'>{VERDICTS[report.verdict]}</b> {answer}"
+    return (f"<b style='color:{colour}' class='diag-verdict'>{html.escape(report.headline)}</b> {answer}"
             f"<ul class='diag-findings'>{''.join(rows)}</ul>")
 
 

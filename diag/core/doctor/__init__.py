@@ -11,6 +11,7 @@ from typing import Any
 from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFO, WARNING, Finding, Report
 from diag.core.doctor.jsonrepair import ParsedBody, parse_body
 from diag.core.errors import ConfigError
+from diag.core.facts import CALLS_ROUTE
 
 # The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use.
 _LAZY = {"fix": ("fixer", "fix"), "RULES": ("rules", "RULES"), "DESTINATION_FIELDS": ("rules", "DESTINATION_FIELDS"),
@@ -56,10 +57,11 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def check(body: Any, *, region: str | None = None) -> Report:
-    """Findings for a parsed body, plus the corrected body when one can be inferred.
+def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE) -> Report:
+    """Findings for a parsed CreateCallRequest body, plus the corrected body when one can be inferred.
 
     `region` (ISO country, e.g. "US") reads numbers written without '+'; by default the caller id's country.
+    `operation`: the call route it is sent to (the safety findings read it as the gate does).
     """
     if not isinstance(body, dict):
         kind = "a list" if isinstance(body, list) else type(body).__name__
@@ -72,11 +74,14 @@ def check(body: Any, *, region: str | None = None) -> Report:
     from diag.core.doctor.fixer import fix
     from diag.core.doctor.rules import run_rules
 
-    findings = run_rules(body, _region_hint(body, region))
+    from diag.core.doctor.safety import safety_findings
+
+    findings = list(safety_findings(operation, body)) + run_rules(body, _region_hint(body, region))
     fixed, notes = fix(body)
     report = Report(body, findings, fixed, notes)
     if fixed is not None:
-        remaining = [f for f in run_rules(fixed, _region_hint(fixed, region)) if f.severity == ERROR]
+        remaining = [f for f in list(safety_findings(operation, fixed)) + run_rules(fixed, _region_hint(fixed, region))
+                     if f.severity == ERROR]
         if remaining:
             report.notes.append("The corrected body still has errors: " +
                                 "; ".join(f"{f.path} {f.code}" for f in remaining))
@@ -107,7 +112,7 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None)
         raise UnknownOperation(op_check)
     op = op_check.operation
     if (op.method, op.path) in CALL_OPERATIONS:
-        report = check(body, region=region)
+        report = check(body, region=region, operation=str(op))
         report.notes.append(f"Checked as {op.body} for {op} (with the call rules).")
         return report
     if not op.body:
@@ -115,7 +120,10 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None)
     if _deeper_than(body, MAX_DEPTH):
         return Report(body, [Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels "
                                      "deep.")])
-    return Report(body, check_model(body, op.body), None, [f"Checked as {op.body} for {op}."])
+    from diag.core.doctor.safety import safety_findings
+
+    findings = list(safety_findings(str(op), body)) + check_model(body, op.body)
+    return Report(body, findings, None, [f"Checked as {op.body} for {op}."])
 
 
 def duplicate_keys(text: str) -> list[Finding]:

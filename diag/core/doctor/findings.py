@@ -11,6 +11,7 @@ SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 # or inferred from behaviour and naming (the facts file marks these [GUESS]).
 VERDICTS = {"refused": "Genesys refuses this", "not-what-you-meant": "Will not do what you meant",
             "sendable-with-notes": "Sendable, with notes", "sendable": "Sendable"}
+NEVER_SENT = "diag never sends this"
 SCHEMA, DOCUMENTED, INFERRED = "schema", "documented", "inferred"
 
 
@@ -63,13 +64,25 @@ class Report:
 
     @property
     def verdict(self) -> str:
-        """refused (Genesys answers an error, or diag never sends it) | not-what-you-meant (accepted, but not the
-        call that was meant) | sendable-with-notes | sendable."""
+        """refused (Genesys answers an error, or diag never sends it: `refused_by` says which) | not-what-you-meant
+        (accepted, but not the call that was meant) | sendable-with-notes | sendable."""
         if self.blocked or not self.prediction.ok:
             return "refused"
         if self.errors:
             return "not-what-you-meant"
         return "sendable-with-notes" if self.findings else "sendable"
+
+    @property
+    def refused_by(self) -> str | None:
+        """Who refuses: "diag" (it never sends this, to any org), "genesys" (the server model's answer), or None."""
+        if self.blocked:
+            return "diag"
+        return None if self.prediction.ok else "genesys"
+
+    @property
+    def headline(self) -> str:
+        """The verdict in words, saying who refuses: never "Genesys refuses this" for diag's own refusal."""
+        return NEVER_SENT if self.blocked else VERDICTS[self.verdict]
 
     @property
     def blocked(self) -> bool:
@@ -80,10 +93,12 @@ class Report:
         return [f.code for f in self.findings]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"valid": self.valid, "verdict": self.verdict, "prediction": self.prediction.to_dict(),
+        return {"valid": self.valid, "verdict": self.verdict, "refusedBy": self.refused_by,
+                "headline": self.headline, "prediction": self.prediction.to_dict(),
                 "findings": [f.to_dict() for f in self.findings],
                 "fixed": self.fixed,
                 "notes": list(self.notes)}
 
 
-BLOCKING_CODES = frozenset({"emergency-number", "short-service-number"})
+# What diag never sends, to any org (diag.core.doctor.safety): the verdict is `refused`, by diag.
+BLOCKING_CODES = frozenset({"emergency-number", "pseudonymised-number"})

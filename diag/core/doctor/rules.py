@@ -5,7 +5,6 @@ Evidence levels follow ../shared/reference/genesys-api-facts.md: `schema` (the S
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
@@ -16,7 +15,6 @@ from diag.core.facts import CALLS_USER_ROUTE, DESTINATION_FIELDS
 
 QUEUE_ONLY_FIELDS = ("priority", "languageId", "routingSkillsIds", "routingSkillExpression")
 DESTINATION_TARGETS = ("address", "userId", "queueId")
-_PHONEISH = re.compile(r"^\s*(tel:)?\s*\+?[\d\s\-().]{2,}$", re.IGNORECASE)
 
 
 @dataclass
@@ -210,13 +208,12 @@ def call_as_other_user(ctx: Context) -> Iterator[Finding]:
 
 
 # ---- numbers --------------------------------------------------------------------------------------
+# What diag will not send (emergency numbers, short numbers, pseudonyms, unknown keys that read as numbers) is said
+# by diag.core.doctor.safety, from the gate's own reading; the call rules below say how the numbers read.
 
 def number_fields(body: dict) -> Iterator[tuple[str, str, str]]:
-    """(path, value, role) of every string that is, or looks like, a number to dial.
-
-    role: "destination" (phoneNumber, participants[].address), "caller" (callerId), "other" (a number under
-    an unknown key, such as `to`; only the safety checks apply to those).
-    """
+    """(path, value, role) of the numbers of a call: role "destination" (phoneNumber, participants[].address) or
+    "caller" (callerId)."""
     def dialable(v) -> bool:   # a JSON number where a string belongs is still dialled (Jackson coerces it)
         return isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
@@ -227,41 +224,10 @@ def number_fields(body: dict) -> Iterator[tuple[str, str, str]]:
     for i, item in enumerate(participants_of(body)):
         if isinstance(item, dict) and dialable(item.get("address")):
             yield path_of("participants", i, "address"), _as_text(item["address"]), "destination"
-    known = model_fields("CreateCallRequest")
-    yield from _phoneish_under_unknown(body, "$", known)
 
 
 def _as_text(value) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-
-
-def _phoneish_under_unknown(value: Any, path: str, known: dict | None, depth: int = 0) -> Iterator:
-    if depth > 6:
-        return
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if known is not None and k in known:
-                continue
-            yield from _phoneish_under_unknown(v, f"{path}.{k}", None, depth + 1)
-    elif isinstance(value, list) and known is None:
-        for i, v in enumerate(value):
-            yield from _phoneish_under_unknown(v, f"{path}[{i}]", None, depth + 1)
-    elif isinstance(value, str) and known is None and _PHONEISH.match(value):
-        yield path, value, "other"
-    elif isinstance(value, str) and known is None and value.lower().startswith("tel:"):
-        yield path, value, "other"
-
-
-_PSEUDONYM = re.compile(r"(?:\+(\d{1,3})-)?PN[0-9A-F]{8}")   # what diag.core.redact.Pseudonymiser writes
-
-
-def _is_pseudonym(value) -> bool:
-    """As the Pseudonymiser writes one: PN<hash>, or +<a country code it knows>-PN<hash>."""
-    import phonenumbers
-
-    m = _PSEUDONYM.fullmatch(value.strip()) if isinstance(value, str) else None
-    return m is not None and (m.group(1) is None
-                              or phonenumbers.region_code_for_country_code(int(m.group(1))) != "ZZ")
 
 
 @rule
@@ -269,85 +235,21 @@ def numbers(ctx: Context) -> Iterator[Finding]:
     from diag.core import numbers as dialling
 
     for path, value, role in number_fields(ctx.body):
-        hard = dialling.refusal(value, strict=False, dialled=role != "caller")
-        if hard is not None:   # first, whatever the value looks like: no spelling may make an emergency number pass
-            yield Finding(ERROR, path, "emergency-number",
-                          f"{hard.reason} Test with a number you own.", INFERRED)
-            continue
-        if _is_pseudonym(value):   # from a ticket or sanitised evidence
-            yield Finding(INFO, path, "pseudonymised-number",
-                          f"{value!r} is a number diag replaced by a pseudonym (a ticket, a sanitised HAR): its "
-                          "digits cannot be checked here, and diag never dials it. Put the real number back to "
-                          "check or send it.", INFERRED)
-            continue
+        if dialling.is_pseudonym(value) or (role == "destination"
+                                            and dialling.refusal(value, strict=False, dialled=True)):
+            continue   # the safety findings speak for it
         check = phones.analyse(value, ctx.region_hint)
-        if check.service_in:
-            yield Finding(ERROR, path, "short-service-number",
-                          f"{value!r} is a short service number in {_regions(check.service_in)}; it is not a "
-                          "test destination and diag will not send it.", INFERRED)
-            continue
-        strict = dialling.refusal(value, strict=True) if role != "caller" else None
-        if strict is not None:
-            yield Finding(WARNING, path, "refused-on-real-org",
-                          f"diag's safety gate will not send this to a real org: {strict.reason}", INFERRED)
         if role == "destination":
             yield from _destination_number(path, value, check)
-        elif role == "caller" and check.kind != "address" and not any(ch.isdigit() for ch in value):
+        elif check.kind != "address" and not any(ch.isdigit() for ch in value):
             yield Finding(ERROR, path, "caller-id-is-a-name",
                           f"{value!r} is a name, not a number: `callerId` is the number shown to the person called; "
                           "a name goes in `callerIdName`, and `callerId` needs the number.", SCHEMA, "callerIdName")
-        elif role == "caller" and check.kind != "e164":
+        elif check.kind != "e164" and not check.blocked:
             better = f" Send {check.e164!r}." if check.e164 and check.e164 != value else ""
             yield Finding(WARNING, path, "caller-id-not-e164",
                           f"Caller id {value!r} is not a valid E.164 number (+ country code and number, no "
                           f"spaces).{better} Use a number the org may present as caller id.", INFERRED)
-
-
-def _scalars(value, path: str, dialled: bool, depth: int = 0) -> Iterator[tuple[str, Any, bool]]:
-    if depth > 64:
-        return
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _scalars(v, f"{path}.{k}", dialled, depth + 1)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _scalars(v, f"{path}[{i}]", dialled, depth + 1)
-    else:
-        yield path, value, dialled
-
-
-def call_positions(body: dict) -> Iterator[tuple[str, Any, bool]]:
-    """(path, scalar, dialled) as diag's safety gate reads a CreateCallRequest: `phoneNumber`, participants'
-    addresses and every key Genesys does not document may be dialled; other known fields are not."""
-    known, item_known = model_fields("CreateCallRequest"), model_fields("Destination")
-    for key, value in body.items():
-        path = f"$.{key}"
-        if key == "participants" and isinstance(value, list):
-            for i, item in enumerate(value):
-                if not isinstance(item, dict):
-                    yield from _scalars(item, f"{path}[{i}]", True)
-                    continue
-                for k, v in item.items():
-                    yield from _scalars(v, f"{path}[{i}].{k}", k == "address" or k not in item_known)
-        else:
-            yield from _scalars(value, path, key == "phoneNumber" or key not in known)
-
-
-@rule
-def emergency_anywhere(ctx: Context) -> Iterator[Finding]:
-    """The gate refuses an emergency number in any value of a call (a label, an attribute, an unknown key), read
-    as it reads each position; so does the doctor, as you type. Paths the numbers rule flags are left to it."""
-    from diag.core import numbers as dialling
-
-    flagged = {path for path, value, role in number_fields(ctx.body)
-               if dialling.refusal(value, strict=False, dialled=role != "caller")}   # the numbers rule's own
-    for path, value, dialled in call_positions(ctx.body):
-        if path in flagged or (path == "$.priority" and isinstance(value, int)):
-            continue
-        hard = dialling.refusal(value, strict=False, dialled=dialled)
-        if hard is not None:
-            yield Finding(ERROR, path, "emergency-number", f"{hard.reason} diag's safety gate refuses the whole "
-                          "request, whatever field holds it.", INFERRED)
 
 
 def _destination_number(path: str, value: str, check: phones.PhoneCheck) -> Iterator[Finding]:
@@ -371,15 +273,6 @@ def _destination_number(path: str, value: str, check: phones.PhoneCheck) -> Iter
         }[code]
         notes_only = code in ("phone-tel-prefix", "phone-missing-plus", "phone-not-e164")
         yield Finding(INFO if notes_only else WARNING, path, code, message, INFERRED, "phoneNumber")
-
-
-_LIKELY_FIRST = ("US", "CA", "GB", "AU", "NZ", "IE", "DE", "FR", "IN", "JP", "BR", "MX")
-
-
-def _regions(regions: tuple[str, ...]) -> str:
-    ordered = sorted(regions, key=lambda r: (_LIKELY_FIRST.index(r) if r in _LIKELY_FIRST else 99, r))
-    head = ", ".join(ordered[:5])
-    return head + (f" and {len(regions) - 5} more regions" if len(regions) > 5 else "")
 
 
 @rule

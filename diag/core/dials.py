@@ -1,0 +1,535 @@
+"""What a write can make ring, text or fax: every write operation of the contract, read field by field.
+
+One reading serves the safety gate and the doctor, so that they agree by construction:
+
+    reading = dials.read("POST", "/api/v2/conversations/calls", body)
+    for position in reading.positions:
+        dials.refusal(position, real=True)      # why diag will not send it to a real org (None: nothing against it)
+
+The role of each value comes from its field's class and its operation's class:
+
+  dial          Genesys rings, texts or faxes it, now or later: the number of a call, consult and transfer targets,
+                SMS and fax recipients, callback numbers, call-forwarding targets, DTMF digits
+  columns       a dialler contact's column values: which columns dial is the contact list's own setting, which
+                diag does not read, so every value that reads as a dial string counts as dialled
+  unknown       a key that is not a field of the model, in a write that dials: diag cannot know whether Genesys
+                reads it, so on a real org a value that reads as a dial string counts as dialled
+  stored        a phone number kept for people to dial later (a user's, an external contact's, a site's): writing it
+                rings nothing, but an emergency number is never stored
+  user, queue   an identifier that routes the interaction to a user or a queue (the allow-lists apply)
+  conversation  a call merged into this one
+  data          cannot ring: names, notes, attributes, ids, dates, caller ids, e-mail addresses
+
+Field classes are derived by rule from the SDK models (name, type, description: `field_class`), with the reviewed
+exceptions in FIELD_EXCEPTIONS; operation classes by rule from the path (OPERATION_RULES). `make contract` writes
+them into diag/_data/contract/dialling.json and the readable listing docs/reference/what-dials.md; a test fails when
+the SDK brings a write field or an operation the listing does not hold.
+
+What each role must pass (`refusal`):
+  simulator  dial, columns, stored: no emergency number in any reading (the dialled reading of diag.core.numbers)
+  real org   dial, columns, unknown: the strict reading (emergency numbers in every spelling and position, short and
+             service numbers, access prefixes, extensions and pauses, feature codes, numbers of any JSON type and
+             size); stored: the dialled reading
+  both       a pseudonym from a ticket (`+1-PN1A2B3C4D`) in a dialled position: "put the real number back"
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Iterator
+
+from diag.core import numbers
+from diag.core.errors import DiagError
+
+DIAL, COLUMNS, UNKNOWN, STORED, USER, QUEUE, CONVERSATION, DATA = (
+    "dial", "columns", "unknown", "stored", "user", "queue", "conversation", "data")
+TEXT = "text"   # a token of a body that is not JSON, in a write that dials (the gate's backstop)
+FIELD_CLASSES = (DIAL, COLUMNS, STORED, USER, QUEUE, CONVERSATION, DATA)
+# Operation classes
+DIALS, DIALS_UNNAMED, STORES, NONE, NOT_IN_CONTRACT = "dials", "dials-unnamed", "stores", "none", "not-in-contract"
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+MAX_DEPTH = 64
+
+# What a person confirms: what happens when a write of each medium goes out.
+EFFECTS = {
+    "call": "a real phone will ring",
+    "transfer": "the interaction is handed over: for a call, a real phone will ring",
+    "callback": "a callback is scheduled: a real phone will ring when it is placed",
+    "message": "a real message will be sent",
+    "fax": "a real fax will be sent",
+    "forward": "calls to the user will be forwarded: a real phone will ring there",
+    "dtmf": "tones are sent into a live call",
+    "campaign": "a dialler may call or message these contacts",
+}
+
+
+# ---- the field rules (run by `make contract`; the result is package data) ----
+
+_SCALAR_TYPES = ("str", "list[str]", "dict(str, str)", "object", "list[object]", "dict(str, object)")
+_NON_TEXT = re.compile(r"^(?:int|float|bool|datetime|date|list\[(?:int|float|bool|datetime|date)\])$")
+_IDENTIFIERS = {"userId": USER, "callUserId": USER, "targetUserId": USER, "agentId": USER, "queueId": QUEUE,
+                "callQueueId": QUEUE, "conversationIds": CONVERSATION}
+# Names that hold a phone number whatever their description says (camelCase words, lower case) ...
+_PHONE_NAME = re.compile(r"^(?:.*phone(?:number)?s?|.*phonenumbers?|callnumber|callbacknumbers?|.*faxnumbers?|e164|"
+                         r"dnis)$")
+# ... and names that hold one when their description says so (an address may be an e-mail, a number a count).
+_GENERIC_NAME = re.compile(r"^(?:address(?:es)?|toaddress(?:es)?|targetaddress|destination(?:address|number)?|"
+                           r"numbers?|digits)$")
+_DIAL_TEXT = re.compile(r"(?i)phone number|e\.?164|\bdial|\bfax\b|\bsms\b|messaging address of the recipient|"
+                        r"address or phone|like a phone|digits pressed")
+# Values that are shown or stored, never dialled: caller ids, senders, e-mail, network and postal addresses, links.
+_NOT_DIALLED_TEXT = re.compile(r"(?i)caller ?id|calling party|displayed to|caller identification|\bsender\b|"
+                               r"from address|e-?mail|ip ?v?[46]? address|mac address|\burl\b|\buri\b|postal|"
+                               r"street|hardware address")
+_NOT_DIALLED_PREFIX = re.compile(r"^(?:from|reply|caller|sender|calling|email|ip|mac)(?=[A-Z]|$)")
+_NOT_DIALLED_SUFFIX = re.compile(r"(?:Id|Ids|Uri|Url|Name|Names|Type|Types|Email|Emails|Column|Columns|Label|"
+                                 r"Pattern|Template|Count|Status)$")
+
+
+def field_class(model: str, wire: str, sdk_type: str, enum: bool, description: str) -> tuple[str, str]:
+    """(class, rule) of one field of one SDK model: what its value is to a phone system. `rule` names the rule (or
+    the reviewed exception) that decided, for the listing."""
+    exception = FIELD_EXCEPTIONS.get((model, wire))
+    if exception is not None:
+        return exception[0], f"reviewed: {exception[1]}"
+    t = sdk_type.strip()
+    if _NON_TEXT.match(t):
+        return DATA, "not text"
+    if t not in _SCALAR_TYPES:
+        return DATA, "a model (its own fields are read)"
+    if enum:
+        return DATA, "an enum"
+    if wire in _IDENTIFIERS:
+        return _IDENTIFIERS[wire], "routes to a user, queue or conversation"
+    name, text = wire.lower(), description or ""
+    if _NOT_DIALLED_PREFIX.match(wire) or (_NOT_DIALLED_SUFFIX.search(wire) and not _PHONE_NAME.match(name)):
+        return DATA, "a sender, caller id, id, name or type"
+    if _NOT_DIALLED_TEXT.search(text) and not re.search(r"(?i)address or phone|like a phone", text):
+        return DATA, "shown or stored, not dialled (caller id, sender, e-mail, network or postal address)"
+    if _PHONE_NAME.match(name):
+        return DIAL, "a phone number by its name"
+    if _GENERIC_NAME.match(name) and _DIAL_TEXT.search(text):
+        return DIAL, "a destination by its name and description"
+    return DATA, "data"
+
+
+# Reviewed exceptions to the rules above: (model, field) -> (class, why). Every entry was read in the SDK model.
+FIELD_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("DialerContact", "data"): (COLUMNS, "a contact's columns: the list's phone columns are dialled"),
+    ("WritableDialerContact", "data"): (COLUMNS, "a contact's columns: the list's phone columns are dialled"),
+    ("ContactsPatchChange", "value"): (COLUMNS, "a value patched into a contact: any of its fields, phone numbers "
+                                                "among them"),
+    ("CreateCallRequest", "callFromQueueId"): (DATA, "the queue the call is placed on behalf of; nobody is routed "
+                                                     "to it"),
+    ("TransferRequest", "address"): (DIAL, "'The user ID or queue ID of the transfer target. Address like a phone "
+                                          "number ...'"),
+    ("CallTarget", "value"): (DIAL, "'The id of the station or an E.164 formatted phone number'"),
+    ("Digits", "digits"): (DIAL, "DTMF digits sent into a live call: a far end at a dial tone would dial them"),
+    ("CallForwarding", "phoneNumber"): (DIAL, "'deprecated. Please use the calls property': still a forwarding "
+                                              "target"),
+    ("Participant", "address"): (DIAL, "a participant added to a call is called at its address"),
+    ("Participant", "dnis"): (DIAL, "a participant added to a call: the number dialled"),
+    ("MandatoryPostCallActionInput", "destination"): (DIAL, "'The destination phone number or phone id to send the "
+                                                            "flow to after completion'"),
+    ("ConversationNotificationTemplateButton", "phoneNumber"): (STORED, "a button's number in a message template: "
+                                                                        "the recipient may dial it"),
+    ("DncPatchPhoneNumbersRequest", "phoneNumbers"): (DATA, "numbers put on a do-not-call list: never dialled"),
+    ("DncPatchWhatsAppNumbersRequest", "whatsAppNumbers"): (DATA, "numbers put on a do-not-call list"),
+    ("GDPRSubject", "phoneNumbers"): (DATA, "the subject of a GDPR request: looked up, never dialled"),
+    ("GDPRSubject", "addresses"): (DATA, "the subject of a GDPR request: looked up, never dialled"),
+}
+
+
+# ---- the operation rules ----
+
+@dataclass(frozen=True)
+class OperationRule:
+    methods: tuple[str, ...]
+    path: re.Pattern
+    kind: str                 # dials | dials-unnamed | none
+    medium: str | None
+    starts: str = ""          # dials-unnamed: what will start, in words
+    unless: tuple[str, tuple[str, ...]] | None = None   # (field, values): nothing starts when the body sets it so
+
+
+def _rule(methods: str, path: str, kind: str, medium: str | None, starts: str = "",
+          unless: tuple[str, tuple[str, ...]] | None = None) -> OperationRule:
+    return OperationRule(tuple(methods.split()), re.compile(f"^{path}$"), kind, medium, starts, unless)
+
+
+_ID = r"\{[^}/]+\}"
+_CAMPAIGN_OFF = ("off", "stopping", "complete", "invalid", "forced_off", "forced_stopping")
+# First match wins. Paths are the SDK's templates.
+OPERATION_RULES: tuple[OperationRule, ...] = (
+    _rule("POST", r"/api/v2/conversations/calls(?:/user/" + _ID + ")?", DIALS, "call"),
+    _rule("POST", rf"/api/v2/conversations/calls/{_ID}", DIALS, "callback"),
+    _rule("POST", rf"/api/v2/conversations/calls/{_ID}/participants(?:/user/{_ID})?", DIALS, "call"),
+    _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}(?:/conference)?", DIALS, "call"),
+    _rule("POST", rf"/api/v2/conversations/(?:\w+/)?{_ID}/participants/{_ID}/(?:replace|transfer|consult|"
+                  r"voice/consult)(?:/agent|/queue|/external)?", DIALS, "transfer"),
+    _rule("POST", rf"/api/v2/conversations/(?:\w+/)?{_ID}/participants/{_ID}/(?:replace|consult)/contact/external",
+          DIALS_UNNAMED, "transfer", "a transfer to the external contact's own number (the body names no number)"),
+    _rule("POST PATCH", r"/api/v2/conversations/callbacks(?:/bulk/update)?", DIALS, "callback"),
+    _rule("POST", rf"/api/v2/conversations/{_ID}/participants/{_ID}/callbacks", DIALS, "callback"),
+    _rule("POST", r"/api/v2/conversations/faxes", DIALS, "fax"),
+    _rule("POST", r"/api/v2/conversations/messages(?:/agentless)?", DIALS, "message"),
+    _rule("POST", rf"/api/v2/conversations/{_ID}/participants/{_ID}/digits", DIALS, "dtmf"),
+    _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}/participants/{_ID}/communications/{_ID}/postflowaction",
+          DIALS, "transfer"),
+    _rule("PUT PATCH", rf"/api/v2/users/{_ID}/callforwarding", DIALS, "forward"),
+    _rule("POST", rf"/api/v2/outbound/contactlists/{_ID}/contacts(?:/bulk/update)?", DIALS, "campaign"),
+    _rule("PUT", rf"/api/v2/outbound/contactlists/{_ID}/contacts/{_ID}", DIALS, "campaign"),
+    _rule("POST", rf"/api/v2/outbound/campaigns/{_ID}/callback/schedule", DIALS_UNNAMED, "callback",
+          "a callback to the number in the contact's phone column (the body names no number)"),
+    _rule("POST", rf"/api/v2/outbound/(?:messaging)?campaigns/{_ID}/start", DIALS_UNNAMED, "campaign",
+          "the campaign: the dialler starts calling or messaging its contact list"),
+    _rule("POST PUT", rf"/api/v2/outbound/campaigns(?:/{_ID})?", DIALS_UNNAMED, "campaign",
+          "the campaign, unless its campaignStatus is off: the dialler calls its contact list",
+          ("campaignStatus", _CAMPAIGN_OFF)),
+    _rule("PATCH", rf"/api/v2/outbound/campaigns/{_ID}", DIALS_UNNAMED, "campaign",
+          "a change to a running campaign's dialling (lines, calls per agent, queue)"),
+    _rule("POST PUT", rf"/api/v2/outbound/messagingcampaigns(?:/{_ID})?", DIALS_UNNAMED, "campaign",
+          "the messaging campaign, unless its campaignStatus is off: messages go to its contact list",
+          ("campaignStatus", _CAMPAIGN_OFF)),
+    _rule("POST PUT", rf"/api/v2/outbound/sequences(?:/{_ID})?", DIALS_UNNAMED, "campaign",
+          "the campaign sequence, unless its status is off: its campaigns dial in turn", ("status", ("off",))),
+    _rule("PUT", rf"/api/v2/outbound/schedules/(?:campaigns|messagingcampaigns|sequences|whatsappcampaigns)/{_ID}",
+          DIALS_UNNAMED, "campaign", "a schedule that turns the campaign on at its times"),
+    _rule("POST PUT", rf"/api/v2/outbound/campaignrules(?:/{_ID})?", DIALS_UNNAMED, "campaign",
+          "a campaign rule, which can turn campaigns on"),
+)
+
+
+def operation_rule(method: str, template: str) -> OperationRule | None:
+    for r in OPERATION_RULES:
+        if method in r.methods and r.path.match(template):
+            return r
+    return None
+
+
+# ---- deriving the table from the contract (make contract) ----
+
+def _model_types(sdk_type: str) -> list[str]:
+    t = sdk_type.strip()
+    if t.startswith("list["):
+        return _model_types(t[5:-1])
+    if t.startswith("dict("):
+        return _model_types(t[5:-1].split(",", 1)[1])
+    return [t]
+
+
+def derive(operations: Iterable[dict], model: Any, descriptions: dict[str, dict[str, str]]) -> dict:
+    """The classification of every write operation and every field its body can reach: {"operations": {"METHOD
+    template": {"class", "medium", "starts", "unless", "body", "rule"}}, "fields": {model: {field: [class, rule]}}}.
+    `model(name)` reads a contract model; `descriptions[model][field]` is the SDK's description of a field."""
+    writes = [o for o in operations if o["method"] in WRITES]
+    reach: dict[str, set[str]] = {}
+
+    def reachable(root: str) -> set[str]:
+        if root in reach:
+            return reach[root]
+        seen: set[str] = set()
+        stack = _model_types(root)
+        while stack:
+            name = stack.pop()
+            spec = model(name) if name not in seen else None
+            if spec is None:
+                continue
+            seen.add(name)
+            for f in spec["fields"].values():
+                stack += _model_types(f["t"])
+        reach[root] = seen
+        return seen
+
+    fields: dict[str, dict[str, list[str]]] = {}
+    for o in writes:
+        for name in reachable(o["body"]) if o["body"] else ():
+            if name in fields:
+                continue
+            spec = model(name)
+            fields[name] = {wire: list(field_class(name, wire, f["t"], bool(f.get("e")),
+                                                   descriptions.get(name, {}).get(wire, "")))
+                            for wire, f in spec["fields"].items()}
+    ops: dict[str, dict] = {}
+    for o in writes:
+        key = f"{o['method']} {o['path']}"
+        r = operation_rule(o["method"], o["path"])
+        dialled = sorted(f"{m}.{w}" for m in (reachable(o["body"]) if o["body"] else ())
+                         for w, (cls, _) in fields[m].items() if cls in (DIAL, COLUMNS))
+        if r is not None:
+            ops[key] = {"class": r.kind, "medium": r.medium, "starts": r.starts,
+                        "unless": list(r.unless) if r.unless else None, "body": o["body"], "rule": r.path.pattern}
+        elif dialled:
+            ops[key] = {"class": STORES, "medium": None, "starts": "", "unless": None, "body": o["body"],
+                        "rule": "its body holds phone numbers, but the operation places nothing: they are stored"}
+        else:
+            ops[key] = {"class": NONE, "medium": None, "starts": "", "unless": None, "body": o["body"],
+                        "rule": "no field of its body dials"}
+        ops[key]["dialled"] = dialled
+    return {"operations": ops, "fields": fields}
+
+
+def listing(table: dict, sdk: str) -> str:
+    """The readable listing of `derive`'s table (docs/reference/what-dials.md)."""
+    ops, fields = table["operations"], table["fields"]
+    out = ["# What dials: every write operation and field, as diag's safety gate reads them", "",
+           f"Generated by `make contract` from the official SDK ({sdk}) with the rules and reviewed exceptions in "
+           "`diag/core/dials.py`. Do not edit by hand: change a rule or an exception, run `make contract`, and "
+           "review the difference.", "",
+           "Operation classes: **dials** (its body names who is rung, texted or faxed), **dials-unnamed** (it starts "
+           "dialling with no number in the body: refused while an allow-list is set), **stores** (its body holds "
+           "phone numbers that are kept, not dialled), **none**.", "",
+           "Field classes: **dial**, **columns** (a contact's column values), **stored**, **user**, **queue**, "
+           "**conversation**, **data**. A dial field is stored when its operation places nothing.", "",
+           "## Operations", ""]
+    for key in sorted(ops, key=lambda k: (k.split(" ", 1)[1], k)):
+        o = ops[key]
+        extra = f" ({o['medium']})" if o["medium"] else ""
+        starts = f"; starts {o['starts']}" if o["starts"] else ""
+        dialled = f"; dialled: {', '.join(o['dialled'])}" if o["dialled"] else ""
+        out.append(f"- `{key}` body {o['body'] or '-'}: **{o['class']}**{extra}{starts}{dialled}")
+    out += ["", "## Fields of the models a write body can hold", "",
+            "Each model, then its fields by class (rule in brackets where it is not the plain default).", ""]
+    for name in sorted(fields):
+        groups: dict[str, list[str]] = {}
+        for wire, (cls, rule) in fields[name].items():
+            note = "" if cls == DATA else f" [{rule}]"
+            groups.setdefault(cls, []).append(f"`{wire}`{note}")
+        parts = [f"{cls}: {', '.join(groups[cls])}" for cls in FIELD_CLASSES if cls in groups]
+        out.append(f"- **{name}**: " + "; ".join(parts))
+    return "\n".join(out) + "\n"
+
+
+# ---- reading a request (the gate and the doctor) ----
+
+class Pairs(list):
+    """A JSON object with every key kept, duplicates included (a server reads the last; a check reads all)."""
+
+
+class TooDeep(DiagError, ValueError):
+    """A body nested deeper than anything diag reads (MAX_DEPTH): never sent."""
+
+
+@dataclass(frozen=True)
+class Position:
+    path: str            # $.participants[1].address, or "query to"
+    value: Any           # a string or a JSON number
+    role: str
+    field: str           # "Destination.address", or the key as written (unknown keys, contact columns)
+    model: str = ""      # the model the key was read in (for the wording of unknown keys)
+
+
+@dataclass(frozen=True)
+class Reading:
+    operation: str | None       # "POST /api/v2/conversations/calls" (the SDK's template); None: not in the contract
+    kind: str                   # dials | dials-unnamed | stores | none | not-in-contract
+    medium: str | None
+    starts: str                 # dials-unnamed: what will start, in words ("" when nothing starts)
+    positions: tuple[Position, ...]
+    params: dict = field(default_factory=dict)    # the path's parameters
+    body_type: str = ""                           # the SDK type of the body ("CreateCallRequest", "list[X]")
+
+    @property
+    def dials(self) -> bool:
+        return self.kind in (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT)
+
+    @property
+    def effect(self) -> str:
+        return EFFECTS.get(self.medium or "", "it changes the real org")
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict:
+    from diag.core.contract import CONTRACT_DIR
+
+    return json.loads((CONTRACT_DIR / "dialling.json").read_text())
+
+
+def class_of(model: str, wire: str) -> str:
+    return _table()["fields"].get(model, {}).get(wire, DATA)
+
+
+def operation_of(method: str, template: str) -> dict | None:
+    return _table()["operations"].get(f"{method} {template}")
+
+
+@lru_cache(maxsize=4096)
+def _match(method: str, route: str) -> tuple[str | None, tuple, str | None]:
+    """(template, path parameters, body model) of the operation a route resolves to; (None, (), None) if none."""
+    from diag.core.endpoints import check_operation
+
+    found = check_operation(method, route)
+    if found.operation is None:
+        return None, (), None
+    return found.operation.path, tuple(found.params.items()), found.operation.body
+
+
+def _items(obj) -> Iterable[tuple[str, Any]]:
+    return obj.items() if isinstance(obj, dict) else obj
+
+
+def _role(cls: str, kind: str) -> str:
+    if kind in (DIALS, DIALS_UNNAMED):
+        return cls
+    if cls in (DIAL, COLUMNS, STORED):
+        return STORED
+    return DATA
+
+
+def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = ()) -> Reading:
+    """How diag reads one request: its operation and class, and the role of every scalar of its body and query.
+    `route` is the path as a lenient server resolves it; `body` a parsed JSON value (objects as dict or Pairs)."""
+    method = method.upper()
+    template, params, model = _match(method, route)
+    op = operation_of(method, template) if template else None
+    if template is None:
+        kind, medium, starts = (NOT_IN_CONTRACT if method in WRITES else NONE), None, ""
+    elif op is None:   # the listing holds only the operations that dial or store numbers
+        kind, medium, starts = NONE, None, ""
+    else:
+        kind, medium = op["class"], op.get("medium")
+        starts = op.get("starts", "") if kind == DIALS_UNNAMED and not _stopped(body, op.get("unless")) else ""
+    positions: list[Position] = []
+    if body is not None and kind != NONE:   # in a write that dials and stores nothing, every value is data
+        unknown = UNKNOWN if kind in (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT) else DATA
+        if model is None and isinstance(body, (dict, Pairs)):   # an operation diag does not know: each key unknown
+            for k, v in _items(body):
+                positions += _walk(v, None, f"$.{k}", unknown, k, "", kind, 1)
+        elif model is None:
+            positions += _walk(body, None, "$", unknown, "(body)", "", kind, 0)
+        else:
+            positions += _walk(body, model, "$", DATA, model, model, kind, 0)
+    if kind in (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT):   # no documented query parameter dials: any could
+        positions += [Position(f"query {k}", v, UNKNOWN, k) for k, v in query]
+    return Reading(f"{method} {template}" if template else None, kind, medium, starts, tuple(positions),
+                   dict(params), model or "")
+
+
+def _stopped(body: Any, unless) -> bool:
+    """True when the body sets the operation's off-switch (a campaign written with campaignStatus off)."""
+    if not unless or not isinstance(body, (dict, Pairs)):
+        return False
+    name, values = unless
+    given = [v for k, v in _items(body) if k == name]
+    return bool(given) and all(isinstance(v, str) and v.strip().lower() in values for v in given)
+
+
+def _walk(value: Any, t: str | None, path: str, role: str, fieldname: str, model: str, kind: str, depth: int
+          ) -> Iterator[Position]:
+    if depth > MAX_DEPTH:
+        raise TooDeep(f"the body is nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, (dict, Pairs)):
+        spec = _model(t) if t else None
+        if spec is not None:
+            fields = spec["fields"]
+            for k, v in _items(value):
+                f = fields.get(k)
+                if f is None:
+                    unknown = UNKNOWN if kind in (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT) else DATA
+                    yield from _walk(v, None, f"{path}.{k}", unknown, k, t or "", kind, depth + 1)
+                else:
+                    yield from _walk(v, f["t"], f"{path}.{k}", _role(class_of(t, k), kind), f"{t}.{k}", t or "",
+                                     kind, depth + 1)
+            return
+        inner = t[5:-1].split(",", 1)[1].strip() if t and t.startswith("dict(") else None
+        for k, v in _items(value):
+            name = k if role == COLUMNS else fieldname   # an unknown key keeps its own name below it
+            yield from _walk(v, inner, f"{path}.{k}", role, name, model, kind, depth + 1)
+        return
+    if isinstance(value, list):
+        inner = t[5:-1] if t and t.startswith("list[") else t
+        for i, v in enumerate(value):
+            yield from _walk(v, inner, f"{path}[{i}]", role, fieldname, model, kind, depth + 1)
+        return
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        yield Position(path, value, role, fieldname, model)
+
+
+def _model(name: str) -> dict | None:
+    from diag.core.contract import model
+
+    return model(name) if name and not name.startswith(("list[", "dict(")) else None
+
+
+# ---- what each role must pass ----
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    shown: str           # the value as it may be shown (service numbers whole, anything longer masked)
+    reason: str
+    path: str
+
+
+def counts_as_dialled(position: Position, *, real: bool) -> bool:
+    """Whether a value is read as dialled here: dialled fields always; contact columns and a body diag cannot read
+    when the value reads as a dial string; unknown keys of a write that dials likewise, on a real org only (the
+    simulator reads the body as the model does, and ignores them)."""
+    role = position.role
+    if role == DIAL:
+        return True
+    if role in (COLUMNS, TEXT) or (role == UNKNOWN and real):
+        return numbers.reads_as_dial_string(position.value)
+    return False
+
+
+def refusal(position: Position, *, real: bool) -> Refusal | None:
+    """Why diag will not send this value (None: nothing against it), for a simulator or a real org."""
+    value = position.value
+    stored = position.role == STORED and numbers.reads_as_dial_string(value)
+    if not (stored or counts_as_dialled(position, real=real)):
+        return None
+    found = numbers.refusal(value, strict=False, dialled=True)
+    if found is None and not stored and numbers.is_pseudonym(value):
+        return Refusal("pseudonymised-number", str(value), f"{value!r} is a pseudonym diag wrote in a ticket or a "
+                       "sanitised file, not a number: it is never dialled. Put the real number back.", position.path)
+    if found is None and real and not stored:
+        found = numbers.refusal(value, strict=True, dialled=True)
+    if found is None:
+        return None
+    return Refusal(found.code, found.shown, _why(position, found.reason), position.path)
+
+
+def _why(position: Position, reason: str) -> str:
+    if position.role != DIAL:   # said of dialled positions; of the others the caller says what diag does
+        reason = reason.replace(" diag never sends it.", "")
+    reason = reason.rstrip(".")
+    if position.role == UNKNOWN:
+        where = f"a field of {position.model}" if position.model else "a field of any operation diag knows"
+        return (f"`{position.field}` is not {where}: diag cannot know whether Genesys reads it, and its value "
+                f"could be dialled ({reason}). Remove it or fix the body (Fix it drops or renames it).")
+    if position.role == COLUMNS:
+        return (f"{reason} (contact column `{position.field}`: which columns a dialler dials is the contact list's "
+                "own setting, which diag does not read, so every value that reads as a number is checked as "
+                "dialled).")
+    if position.role == TEXT:
+        return f"{reason} (in a body that is not JSON: a lenient server could still read and dial it)."
+    if position.role == STORED:
+        return f"{reason} (stored as `{position.field}`, where people dial it later)."
+    return reason + "."
+
+
+def destinations(position: Position, *, real: bool) -> list[str]:
+    """How the confirmation names what a value sends to: its number (the allow-lists' exact form) and every number
+    written in it, a user, a queue, a call merged in; [] when the value names nobody."""
+    role, value = position.role, position.value
+    if role in (USER, QUEUE) and isinstance(value, str) and value.strip():
+        return [f"{role} {value.strip()}"]
+    if role == CONVERSATION and isinstance(value, str) and value.strip():
+        return [f"merge {value.strip()}"]
+    if not counts_as_dialled(position, real=real):
+        return []
+    key = numbers.e164_key(value)
+    found = [key] if key else []
+    found += [("+" if plus else "") + digits for plus, digits in numbers.digit_runs(value)
+              if ("+" if plus else "") + digits != key]
+    text = str(value).strip()
+    if not found and text and (any(ch.isdigit() for ch in text) or "@" in text or ":" in text):
+        found = [numbers.masked(text[:40], keep=4)]   # something dialable diag cannot read: shown, masked
+    if role == UNKNOWN:
+        return [f"{f} (under `{position.field}`, not a field of the model: may be dialled)" for f in found]
+    if role == COLUMNS:
+        return [f"{f} (contact column `{position.field}`)" for f in found]
+    return found

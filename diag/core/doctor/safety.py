@@ -1,0 +1,41 @@
+"""What diag's safety gate will do with a body, said by the doctor as you type: the same reading (diag.core.dials)
+and the same rules, so that the doctor and the gate agree by construction.
+
+  - a value diag never sends, on any org (an emergency number in a dialled position, a pseudonym from a ticket):
+    an error that makes the verdict `refused`, said as diag's refusal, never as Genesys';
+  - a value diag sends to the simulator but not to a real org (a short number, an unknown key that reads as a dial
+    string): a warning, "diag will not send this to a real org: ...", which changes neither the verdict of what
+    Genesys would answer nor validate's exit code;
+  - an operation that starts dialling without a number in the body: a note saying what starts.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from diag.core import dials
+from diag.core.doctor.findings import ERROR, INFERRED, INFO, WARNING, Finding
+
+_NEVER = {"pseudonymised-number": "pseudonymised-number"}
+
+
+def safety_findings(operation: str, body: Any) -> Iterator[Finding]:
+    """Findings for the body of `operation` ("POST /api/v2/conversations/calls/{conversationId}")."""
+    method, _, template = operation.partition(" ")
+    try:
+        reading = dials.read(method, template, body)
+    except dials.TooDeep:
+        return
+    for position in reading.positions:
+        anywhere = dials.refusal(position, real=False)
+        if anywhere is not None:
+            yield Finding(ERROR, position.path, _NEVER.get(anywhere.code, "emergency-number"),
+                          f"{anywhere.reason} diag never sends this, to the simulator or to a real org.", INFERRED)
+            continue
+        real = dials.refusal(position, real=True)
+        if real is not None:
+            yield Finding(WARNING, position.path, "refused-on-real-org",
+                          f"diag will not send this to a real org: {real.reason}", INFERRED)
+    if reading.starts:
+        yield Finding(INFO, "$", "starts-dialling",
+                      f"This starts {reading.starts}. On a real org diag asks for a yes that names it, and refuses "
+                      "it while an allow-list is set (it cannot check who will be dialled).", INFERRED)
