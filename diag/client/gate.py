@@ -397,7 +397,7 @@ class SafetyGate:
             raise UnreadableBody(f"Not sent: {problem}. A server may still read it, so diag sends only bodies "
                                  "that read as exactly one JSON value of the operation's shape.")
         positions = list(reading.positions)
-        if body.text is not None and body.problem and reading.dials:   # the backstop: what a lenient reader finds
+        if body.text is not None and problem and reading.dials:   # the backstop: what a lenient reader finds
             positions += [dials.Position("(text)", t, dials.TEXT, "(text)") for t in _text_tokens(body.text)]
         destinations: list[str] = []
         for position in positions:

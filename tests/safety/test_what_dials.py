@@ -35,7 +35,7 @@ def sim():
 # ---- the classification: every write field and operation, reviewed -------------------------------------------
 
 def _descriptions():
-    sdk = pytest.importorskip("PureCloudPlatformClientV2")   # noqa: F841  (the oracle: the installed SDK)
+    pytest.importorskip("PureCloudPlatformClientV2")   # the oracle: the installed SDK
     import importlib.util
     import sys
     from pathlib import Path
