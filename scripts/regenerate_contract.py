@@ -57,7 +57,9 @@ def build_operations(version: str) -> dict:
                 if not (method and path):
                     continue
                 doc = (ast.get_docstring(fn) or "").strip().splitlines()
-                body = re.search(r":param (\S+) body:", ast.get_docstring(fn) or "")
+                # the body parameter is named `body` in most methods, but not all (flow_launch_request, ...)
+                name = re.search(r"body_params = params\['(\w+)'\]", src)
+                body = re.search(rf":param (\S+) {name.group(1) if name else 'body'}:", ast.get_docstring(fn) or "")
                 ops.append({
                     "method": method.group(1),
                     "path": path.group(1),

@@ -32,7 +32,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
@@ -59,6 +59,7 @@ QUERY_WRITES = tuple(re.compile(p) for p in (
 TOKEN_PATH = "/oauth/token"
 PROBE_PATH = "/api/v2/tokens/me"
 METHOD_OVERRIDES = ("x-http-method-override", "x-http-method", "x-method-override")
+URL_OVERRIDES = ("x-original-url", "x-rewrite-url", "x-forwarded-uri", "x-original-uri")
 
 
 @dataclass(frozen=True)
@@ -266,10 +267,13 @@ class Assessment:
 
 class SafetyGate:
     def __init__(self, policy: GatePolicy, org: Callable[[], Org] | None = None,
-                 secrets: Callable[[], list[str]] | None = None):
+                 secrets: Callable[[], list[str]] | None = None,
+                 list_columns: Callable[[str], frozenset[str] | None] | None = None):
         self.policy = policy
         self._secrets = secrets     # the client secrets the session holds: they go to the login host only
         self._org_source = org
+        # a contact list's phone columns (None: unknown): which columns of a contact a dialler dials
+        self._list_columns = list_columns
         self._org: Org | None = None
         self._seen: OrderedDict[tuple, Assessment] = OrderedDict()   # the same bytes are read once per send
         self._seen_lock = threading.Lock()
@@ -356,6 +360,9 @@ class SafetyGate:
         if override is not None:
             raise UnsafeRequest(f"a method override header ({override.strip()[:10]!r}) would hide what the request "
                                 "does: refused")
+        rewrite = next((k for k in request.headers if str(k).strip().lower() in URL_OVERRIDES), None)
+        if rewrite is not None:
+            raise UnsafeRequest(f"a URL override header ({rewrite!r}) would hide where the request goes: refused")
         parts = urlsplit(request.url)
         host = (parts.netloc or "").lower()
         _check_headers(request, host)
@@ -396,7 +403,7 @@ class SafetyGate:
         if p.real and content and problem:
             raise UnreadableBody(f"Not sent: {problem}. A server may still read it, so diag sends only bodies "
                                  "that read as exactly one JSON value of the operation's shape.")
-        positions = list(reading.positions)
+        positions = self._known_columns(reading, list(reading.positions))
         if body.text is not None and problem and reading.dials:   # the backstop: what a lenient reader finds
             positions += [dials.Position("(text)", t, dials.TEXT, "(text)") for t in _text_tokens(body.text)]
         destinations: list[str] = []
@@ -422,9 +429,28 @@ class SafetyGate:
         return Intent(method, target, self.org() if p.real else Org("simulator", "simulator"), p.region,
                       p.api_host, tuple(destinations), digest, p.real, reading.kind, reading.effect, reading.starts)
 
+    def _known_columns(self, reading: dials.Reading, positions: list) -> list:
+        """Contact columns read as the contact list says: its phone columns dialled, the others data. Without the
+        list (no lookup, or it could not be read) every value that reads as a number counts as dialled."""
+        list_id = reading.params.get("contactListId")
+        if not (list_id and self._list_columns and any(pos.role == dials.COLUMNS for pos in positions)):
+            return positions
+        columns = self._list_columns(list_id)
+        if columns is None:
+            return positions
+        return [replace(pos, role=dials.DIAL if pos.field in columns else dials.DATA)
+                if pos.role == dials.COLUMNS else pos for pos in positions]
+
     def _check_allowed(self, positions) -> None:
         p = self.policy
+        by_id = {pos.path.rsplit(".", 1)[0] for pos in positions if pos.role in (dials.USER, dials.QUEUE)}
         for position in positions:
+            if position.role in (dials.USER_NAME, dials.QUEUE_NAME) and isinstance(position.value, str) \
+                    and position.value.strip() and position.path.rsplit(".", 1)[0] not in by_id:
+                kind = position.role.split("-")[0]
+                raise NumberNotAllowed(position.value.strip()[:60], 0, position.path, kind=kind,
+                                       why=f"a {kind} named by name cannot be checked against the allow-list of "
+                                           f"{kind} ids: give the {kind}'s id")
             value, path = position.value, position.path
             if dials.counts_as_dialled(position, real=p.real) and str(value).strip():
                 key = numbers.e164_key(value)   # anything in a dialled position must be on the list

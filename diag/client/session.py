@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
 from diag.client.gate import (
@@ -129,7 +129,8 @@ class Session:
             allowed_numbers=allowed_numbers_from(allowed_numbers), allowed_users=allowed_ids_from(allowed_users),
             allowed_queues=allowed_ids_from(allowed_queues, "DIAG_ALLOWED_QUEUES"), probe_hosts=probe_hosts),
             org=self.org,
-            secrets=self.tokens.client_secrets)
+            secrets=self.tokens.client_secrets, list_columns=self._contact_list_columns)
+        self._columns: dict[str, frozenset[str] | None] = {}
         self.transport = GatedTransport(transport if transport is not None else HTTPTransport(), self.gate)
         self.tokens.bind(self.transport)
         self.last_rate_limit: dict[str, str] = {}
@@ -176,6 +177,19 @@ class Session:
             self._org = Org(org["id"], org.get("name") or "(unnamed org)")
         self._org_name = self._org_name or self._org.name
         return True
+
+    def _contact_list_columns(self, list_id: str) -> frozenset[str] | None:
+        """The columns a dialler dials in this contact list (its phone and WhatsApp columns), read once per list
+        with GET /api/v2/outbound/contactlists/{contactListId}; None when it cannot be read."""
+        if list_id not in self._columns:
+            ex = self.send("GET", f"/api/v2/outbound/contactlists/{quote(list_id, safe='')}")
+            body = ex.response_body if ex.ok and isinstance(ex.response_body, dict) else None
+            columns = None
+            if body is not None and isinstance(body.get("phoneColumns"), list):
+                columns = frozenset(str(c.get("columnName")) for key in ("phoneColumns", "whatsAppColumns")
+                                    for c in body.get(key) or [] if isinstance(c, dict) and c.get("columnName"))
+            self._columns[list_id] = columns
+        return self._columns[list_id]
 
     @property
     def org_name(self) -> str:

@@ -46,7 +46,10 @@ from diag.core.errors import DiagError
 DIAL, COLUMNS, UNKNOWN, STORED, USER, QUEUE, CONVERSATION, DATA = (
     "dial", "columns", "unknown", "stored", "user", "queue", "conversation", "data")
 TEXT = "text"   # a token of a body that is not JSON, in a write that dials (the gate's backstop)
-FIELD_CLASSES = (DIAL, COLUMNS, STORED, USER, QUEUE, CONVERSATION, DATA)
+DTMF = "dtmf"   # tones sent into a live call: never an emergency number; not a destination
+USER_NAME, QUEUE_NAME = "user-name", "queue-name"   # a transfer target named by name: no allow-list can check it
+OPAQUE = "opaque"   # free-form input of what can dial anyone (a data action, a flow): read as an unknown key
+FIELD_CLASSES = (DIAL, COLUMNS, STORED, DTMF, USER, QUEUE, CONVERSATION, USER_NAME, QUEUE_NAME, OPAQUE, DATA)
 # Operation classes
 DIALS, DIALS_UNNAMED, STORES, NONE, NOT_IN_CONTRACT = "dials", "dials-unnamed", "stores", "none", "not-in-contract"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -61,6 +64,7 @@ EFFECTS = {
     "fax": "a real fax will be sent",
     "forward": "calls to the user will be forwarded: a real phone will ring there",
     "dtmf": "tones are sent into a live call",
+    "action": "it runs a data action or a flow, which can call or message anyone",
     "campaign": "a dialler may call or message these contacts",
 }
 
@@ -69,11 +73,11 @@ EFFECTS = {
 
 _SCALAR_TYPES = ("str", "list[str]", "dict(str, str)", "object", "list[object]", "dict(str, object)")
 _NON_TEXT = re.compile(r"^(?:int|float|bool|datetime|date|list\[(?:int|float|bool|datetime|date)\])$")
-_IDENTIFIERS = {"userId": USER, "callUserId": USER, "targetUserId": USER, "agentId": USER, "queueId": QUEUE,
-                "callQueueId": QUEUE, "conversationIds": CONVERSATION}
+_IDENTIFIERS = {"userId": USER, "callUserId": USER, "targetUserId": USER, "agentId": USER, "preferredAgentIds": USER,
+                "queueId": QUEUE, "callQueueId": QUEUE, "conversationIds": CONVERSATION}
 # Names that hold a phone number whatever their description says (camelCase words, lower case) ...
 _PHONE_NAME = re.compile(r"^(?:.*phone(?:number)?s?|.*phonenumbers?|callnumber|callbacknumbers?|.*faxnumbers?|e164|"
-                         r"dnis)$")
+                         r"dnis|extension)$")
 # ... and names that hold one when their description says so (an address may be an e-mail, a number a count).
 _GENERIC_NAME = re.compile(r"^(?:address(?:es)?|toaddress(?:es)?|targetaddress|destination(?:address|number)?|"
                            r"numbers?|digits)$")
@@ -126,7 +130,6 @@ FIELD_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("TransferRequest", "address"): (DIAL, "'The user ID or queue ID of the transfer target. Address like a phone "
                                           "number ...'"),
     ("CallTarget", "value"): (DIAL, "'The id of the station or an E.164 formatted phone number'"),
-    ("Digits", "digits"): (DIAL, "DTMF digits sent into a live call: a far end at a dial tone would dial them"),
     ("CallForwarding", "phoneNumber"): (DIAL, "'deprecated. Please use the calls property': still a forwarding "
                                               "target"),
     ("Participant", "address"): (DIAL, "a participant added to a call is called at its address"),
@@ -135,6 +138,25 @@ FIELD_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
                                                             "flow to after completion'"),
     ("ConversationNotificationTemplateButton", "phoneNumber"): (STORED, "a button's number in a message template: "
                                                                         "the recipient may dial it"),
+    ("Digits", "digits"): (DTMF, "DTMF tones sent into a live call: an emergency number is never sent; tones are no "
+                                 "destination"),
+    ("PhoneNumber", "display"): (DIAL, "'Users should input the phone number' here (e164 is not user-writeable)"),
+    ("PhoneNumber", "userInput"): (DIAL, "the phone number as a user typed it"),
+    ("RoutingData", "scoredAgents"): (USER, "the agents a callback is routed to (agent-owned callbacks)"),
+    ("CampaignPatchRequest", "queue"): (QUEUE, "'The Queue for this Campaign to route calls to'"),
+    ("Campaign", "queue"): (QUEUE, "the queue a campaign routes its calls to"),
+    ("TransferRequest", "userName"): (USER_NAME, "'The user name of the transfer target'"),
+    ("TransferToAgentRequest", "userName"): (USER_NAME, "the transfer target named by user name"),
+    ("TransferToAgentRequest", "userDisplayName"): (USER_NAME, "the transfer target named by display name"),
+    ("TransferToQueueRequest", "queueName"): (QUEUE_NAME, "the transfer target named by queue name"),
+    ("ConsultTransferToAgent", "userName"): (USER_NAME, "the consult target named by user name"),
+    ("ConsultTransferToAgent", "userDisplayName"): (USER_NAME, "the consult target named by display name"),
+    ("ConsultTransferToQueue", "queueName"): (QUEUE_NAME, "the consult target named by queue name"),
+    ("Destination", "name"): (USER_NAME, "'The name of the internal user'"),
+    ("DialerAction", "properties"): (COLUMNS, "'MODIFY_CONTACT_ATTRIBUTE ... takes a contact column as the key and "
+                                              "accepts any value': writes a contact's columns"),
+    ("UpdateContactColumnActionSettings", "properties"): (COLUMNS, "contact columns to their new values"),
+    ("FlowExecutionLaunchRequest", "inputData"): (OPAQUE, "a flow's inputs: the flow can call or message anyone"),
     ("DncPatchPhoneNumbersRequest", "phoneNumbers"): (DATA, "numbers put on a do-not-call list: never dialled"),
     ("DncPatchWhatsAppNumbersRequest", "whatsAppNumbers"): (DATA, "numbers put on a do-not-call list"),
     ("GDPRSubject", "phoneNumbers"): (DATA, "the subject of a GDPR request: looked up, never dialled"),
@@ -176,9 +198,15 @@ OPERATION_RULES: tuple[OperationRule, ...] = (
     _rule("POST", r"/api/v2/conversations/faxes", DIALS, "fax"),
     _rule("POST", r"/api/v2/conversations/messages(?:/agentless)?", DIALS, "message"),
     _rule("POST", rf"/api/v2/conversations/{_ID}/participants/{_ID}/digits", DIALS, "dtmf"),
+    _rule("POST", rf"/api/v2/integrations/actions/{_ID}/(?:execute|test|draft/test)", DIALS_UNNAMED, "action",
+          "a data action, which can send messages or create callbacks; diag cannot read what it will do"),
+    _rule("POST", r"/api/v2/flows/executions", DIALS_UNNAMED, "action",
+          "a flow, which can place calls and send messages; diag cannot read what it will do"),
+    _rule("POST PUT", rf"/api/v2/outbound/(?:digital)?rulesets(?:/{_ID})?", DIALS, "campaign"),
     _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}/participants/{_ID}/communications/{_ID}/postflowaction",
           DIALS, "transfer"),
-    _rule("PUT PATCH", rf"/api/v2/users/{_ID}/callforwarding", DIALS, "forward"),
+    _rule("PUT PATCH", rf"/api/v2/users/{_ID}/callforwarding", DIALS, "forward",
+          "call forwarding to the targets already stored for the user (the body names none)", ("enabled", ("false",))),
     _rule("POST", rf"/api/v2/outbound/contactlists/{_ID}/contacts(?:/bulk/update)?", DIALS, "campaign"),
     _rule("PUT", rf"/api/v2/outbound/contactlists/{_ID}/contacts/{_ID}", DIALS, "campaign"),
     _rule("POST", rf"/api/v2/outbound/campaigns/{_ID}/callback/schedule", DIALS_UNNAMED, "callback",
@@ -370,12 +398,28 @@ def _items(obj) -> Iterable[tuple[str, Any]]:
     return obj.items() if isinstance(obj, dict) else obj
 
 
+_DIALLING = (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT)
+
+
 def _role(cls: str, kind: str) -> str:
     if kind in (DIALS, DIALS_UNNAMED):
-        return cls
+        return UNKNOWN if cls == OPAQUE else cls
     if cls in (DIAL, COLUMNS, STORED):
         return STORED
     return DATA
+
+
+def _squash(name: str) -> str:
+    return re.sub(r"[-_\s]", "", str(name)).lower()
+
+
+@lru_cache(maxsize=4096)
+def _near_miss(model: str, key: str) -> str | None:
+    """The field of `model` that `key` names but for case, '_' and '-' (`PhoneNumber`, `phone_number`): a lenient
+    binder may take it for the field, so it is read as that field."""
+    spec = _model(model)
+    wanted = _squash(key)
+    return next((f for f in (spec or {"fields": {}})["fields"] if _squash(f) == wanted), None)
 
 
 def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = ()) -> Reading:
@@ -383,6 +427,8 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
     `route` is the path as a lenient server resolves it; `body` a parsed JSON value (objects as dict or Pairs)."""
     method = method.upper()
     template, params, model = _match(method, route)
+    if model is not None and _model(_model_types(model)[0]) is None:
+        model = None   # a free-form body (`object`): every key is one diag cannot read by a model
     op = operation_of(method, template) if template else None
     if template is None:
         kind, medium, starts = (NOT_IN_CONTRACT if method in WRITES else NONE), None, ""
@@ -390,10 +436,10 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
         kind, medium, starts = NONE, None, ""
     else:
         kind, medium = op["class"], op.get("medium")
-        starts = op.get("starts", "") if kind == DIALS_UNNAMED and not _stopped(body, op.get("unless")) else ""
+        starts = op.get("starts", "") if not _stopped(body, op.get("unless")) else ""
     positions: list[Position] = []
     if body is not None and kind != NONE:   # in a write that dials and stores nothing, every value is data
-        unknown = UNKNOWN if kind in (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT) else DATA
+        unknown = UNKNOWN if kind in _DIALLING else DATA
         if model is None and isinstance(body, (dict, Pairs)):   # an operation diag does not know: each key unknown
             for k, v in _items(body):
                 positions += _walk(v, None, f"$.{k}", unknown, k, "", kind, 1)
@@ -401,23 +447,32 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
             positions += _walk(body, None, "$", unknown, "(body)", "", kind, 0)
         else:
             positions += _walk(body, model, "$", DATA, model, model, kind, 0)
-    if kind in (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT):   # no documented query parameter dials: any could
+    if kind in _DIALLING:   # no documented query parameter dials: any could
         positions += [Position(f"query {k}", v, UNKNOWN, k) for k, v in query]
+        for name, value in params:   # the user or queue a write acts for or routes to, named in its path
+            role = {"userid": USER, "queueid": QUEUE}.get(name.lower())
+            if role:
+                positions.append(Position(f"path {name}", value, role, name))
+    if kind == DIALS and starts and any(p.role == DIAL for p in positions):
+        starts = ""   # it names its destinations: nothing starts unnamed
     return Reading(f"{method} {template}" if template else None, kind, medium, starts, tuple(positions),
                    dict(params), model or "")
 
 
 def _stopped(body: Any, unless) -> bool:
-    """True when the body sets the operation's off-switch (a campaign written with campaignStatus off)."""
+    """True when the body sets the operation's off-switch (a campaign written with campaignStatus off), in every
+    spelling of the key a lenient binder could take for it."""
     if not unless or not isinstance(body, (dict, Pairs)):
         return False
     name, values = unless
-    given = [v for k, v in _items(body) if k == name]
-    return bool(given) and all(isinstance(v, str) and v.strip().lower() in values for v in given)
+    given = [v for k, v in _items(body) if _squash(k) == _squash(name)]
+    return bool(given) and all(isinstance(v, (str, bool)) and str(v).strip().lower() in values for v in given)
 
 
-def _walk(value: Any, t: str | None, path: str, role: str, fieldname: str, model: str, kind: str, depth: int
-          ) -> Iterator[Position]:
+def _walk(value: Any, t: str | None, path: str, role: str, fieldname: str, model: str, kind: str, depth: int,
+          ref: str | None = None) -> Iterator[Position]:
+    """Every scalar under `value` with its role. `ref`: the role an `id` takes inside this value (a user or queue
+    given as a reference object, {"id": ...})."""
     if depth > MAX_DEPTH:
         raise TooDeep(f"the body is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, (dict, Pairs)):
@@ -425,23 +480,27 @@ def _walk(value: Any, t: str | None, path: str, role: str, fieldname: str, model
         if spec is not None:
             fields = spec["fields"]
             for k, v in _items(value):
-                f = fields.get(k)
-                if f is None:
-                    unknown = UNKNOWN if kind in (DIALS, DIALS_UNNAMED, NOT_IN_CONTRACT) else DATA
+                real = k if k in fields else _near_miss(t, k)
+                if real is None:
+                    unknown = UNKNOWN if kind in _DIALLING else DATA
                     yield from _walk(v, None, f"{path}.{k}", unknown, k, t or "", kind, depth + 1)
-                else:
-                    yield from _walk(v, f["t"], f"{path}.{k}", _role(class_of(t, k), kind), f"{t}.{k}", t or "",
-                                     kind, depth + 1)
+                    continue
+                cls = class_of(t, real)
+                inner_ref = cls if cls in (USER, QUEUE) and _model(_model_types(fields[real]["t"])[0]) else ref
+                field_role = _role(cls, kind) if not (ref and real == "id") else ref
+                name = f"{t}.{real}" if real == k else f"{k} (read as {t}.{real})"
+                yield from _walk(v, fields[real]["t"], f"{path}.{k}", field_role, name, t or "", kind, depth + 1,
+                                 inner_ref)
             return
         inner = t[5:-1].split(",", 1)[1].strip() if t and t.startswith("dict(") else None
         for k, v in _items(value):
             name = k if role == COLUMNS else fieldname   # an unknown key keeps its own name below it
-            yield from _walk(v, inner, f"{path}.{k}", role, name, model, kind, depth + 1)
+            yield from _walk(v, inner, f"{path}.{k}", role, name, model, kind, depth + 1, ref)
         return
     if isinstance(value, list):
         inner = t[5:-1] if t and t.startswith("list[") else t
         for i, v in enumerate(value):
-            yield from _walk(v, inner, f"{path}[{i}]", role, fieldname, model, kind, depth + 1)
+            yield from _walk(v, inner, f"{path}[{i}]", role, fieldname, model, kind, depth + 1, ref)
         return
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
         yield Position(path, value, role, fieldname, model)
@@ -464,13 +523,13 @@ class Refusal:
 
 
 def counts_as_dialled(position: Position, *, real: bool) -> bool:
-    """Whether a value is read as dialled here: dialled fields always; contact columns and a body diag cannot read
-    when the value reads as a dial string; unknown keys of a write that dials likewise, on a real org only (the
-    simulator reads the body as the model does, and ignores them)."""
+    """Whether a value is read as dialled here: dialled fields always; a body diag cannot read when the value reads
+    as a dial string; contact columns and unknown keys of a write that dials likewise, on a real org only (the
+    simulator has no dialler, and reads a body as the model does: it ignores unknown keys)."""
     role = position.role
     if role == DIAL:
         return True
-    if role in (COLUMNS, TEXT) or (role == UNKNOWN and real):
+    if role == TEXT or (role in (COLUMNS, UNKNOWN) and real):
         return numbers.reads_as_dial_string(position.value)
     return False
 
@@ -478,14 +537,14 @@ def counts_as_dialled(position: Position, *, real: bool) -> bool:
 def refusal(position: Position, *, real: bool) -> Refusal | None:
     """Why diag will not send this value (None: nothing against it), for a simulator or a real org."""
     value = position.value
-    stored = position.role == STORED and numbers.reads_as_dial_string(value)
-    if not (stored or counts_as_dialled(position, real=real)):
+    kept = position.role in (STORED, DTMF) and numbers.reads_as_dial_string(value)
+    if not (kept or counts_as_dialled(position, real=real)):
         return None
     found = numbers.refusal(value, strict=False, dialled=True)
-    if found is None and not stored and numbers.is_pseudonym(value):
+    if found is None and not kept and numbers.is_pseudonym(value):
         return Refusal("pseudonymised-number", str(value), f"{value!r} is a pseudonym diag wrote in a ticket or a "
                        "sanitised file, not a number: it is never dialled. Put the real number back.", position.path)
-    if found is None and real and not stored:
+    if found is None and real and not kept:
         found = numbers.refusal(value, strict=True, dialled=True)
     if found is None:
         return None
@@ -502,12 +561,14 @@ def _why(position: Position, reason: str) -> str:
                 f"could be dialled ({reason}). Remove it or fix the body (Fix it drops or renames it).")
     if position.role == COLUMNS:
         return (f"{reason} (contact column `{position.field}`: which columns a dialler dials is the contact list's "
-                "own setting, which diag does not read, so every value that reads as a number is checked as "
+                "own setting, and diag could not read it, so every value that reads as a number is checked as "
                 "dialled).")
     if position.role == TEXT:
         return f"{reason} (in a body that is not JSON: a lenient server could still read and dial it)."
     if position.role == STORED:
         return f"{reason} (stored as `{position.field}`, where people dial it later)."
+    if position.role == DTMF:
+        return f"{reason} (sent as tones into a live call, which a far end at a dial tone would dial)."
     return reason + "."
 
 
@@ -519,13 +580,24 @@ def destinations(position: Position, *, real: bool) -> list[str]:
         return [f"{role} {value.strip()}"]
     if role == CONVERSATION and isinstance(value, str) and value.strip():
         return [f"merge {value.strip()}"]
+    if role in (USER_NAME, QUEUE_NAME) and isinstance(value, str) and value.strip():
+        return [f"{role.split('-')[0]} named {value.strip()[:60]!r}"]
+    if role == DTMF and str(value).strip():
+        return [f"tones ({sum(ch.isdigit() for ch in str(value))} digits)"]
     if not counts_as_dialled(position, real=real):
         return []
     key = numbers.e164_key(value)
-    found = [key] if key else []
-    found += [("+" if plus else "") + digits for plus, digits in numbers.digit_runs(value)
-              if ("+" if plus else "") + digits != key]
     text = str(value).strip()
+    parts = numbers.user_parts(text) if isinstance(value, str) else []
+    if key:
+        found = [key]
+    elif len(parts) > 1:
+        found = [k for part in parts if (k := numbers.e164_key(part))]
+    else:
+        found = []
+    if not found:
+        found = list(dict.fromkeys(numbers.e164_key(("+" if plus else "") + digits) or digits
+                                   for plus, digits in numbers.digit_runs(value)))
     if not found and text and (any(ch.isdigit() for ch in text) or "@" in text or ":" in text):
         found = [numbers.masked(text[:40], keep=4)]   # something dialable diag cannot read: shown, masked
     if role == UNKNOWN:

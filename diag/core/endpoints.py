@@ -119,7 +119,7 @@ def _match_cached(method: str, segs: tuple[str, ...]) -> tuple[Operation, tuple]
         for lit, s in zip(literals, segs):
             if lit is None:
                 continue
-            if lit != s:
+            if lit != s and lit != s.lower():   # templates are lower case; a lenient server reads any case
                 break
             literal += 1
         else:

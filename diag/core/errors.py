@@ -81,6 +81,8 @@ class NumberNotAllowed(SafetyError):
                  why: str | None = None):
         if kind == "operation":
             message = f"Refused to send {value}: {why}."
+        elif why:
+            message = f"Refused to send to {value!r}{f' (at {path})' if path else ''}: {why}."
         else:
             message = (f"Refused to send to {value!r}{f' (at {path})' if path else ''}: this {kind} is not on the "
                        f"allow-list ({allowed} {kind}(s); exact match after normalisation; set {self._ENV[kind]}).")

@@ -50,6 +50,7 @@ class Dial:
     junk: bool = False   # something else follows the number
     lead: str = ""       # the digits before any letter (what a system that ignores letters dials first)
     segments: tuple[str, ...] = ()   # the digits between feature marks (*67*911, +1...#911)
+    after_letters: str = ""          # the digits after leading letters ("Call911": what libphonenumber reads)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,29 @@ def _canonical(text: str) -> str:
         return text.translate(_ASCII_PUNCTUATION).lower()
     out = text.translate(_ASCII_SEPARATORS).lower()
     return "".join(ch for ch in out if ch in "+,;*#" or not unicodedata.category(ch).startswith(("P", "S", "Z")))
+
+
+_URI = re.compile(r"(?i)(?:sips?|tel):")
+_HOSTS = re.compile(r"@[^\s<>,;\"']*")
+
+
+def user_parts(text: str) -> list[str]:
+    """The dialled part of every tel:/sip: URI in the value (a name-addr list, a URI after a display name), or of its
+    name@host; [] when it holds neither."""
+    found = []
+    for m in _URI.finditer(text):
+        rest = text[m.end():]
+        nxt = _URI.search(rest)
+        rest = rest[:nxt.start()] if nxt else rest
+        found.append(unquote(re.split(r"[@>]", rest, maxsplit=1)[0]))
+    if not found and "@" in text:
+        found.append(unquote(re.split(r"[<\"']", text.split("@", 1)[0])[-1]))
+    return found
+
+
+# RFC 5031 emergency service URNs (urn:service:sos, urn:service:sos.police) and `sos` as a SIP or tel user part:
+# how IMS and NG911 carriers address emergency services.
+_SOS = re.compile(r"(?i)urn:service:sos\b|(?:sips?|tel):sos(?:[.@;>]|$)|^\s*sos(?:\.[a-z]+)?@")
 
 
 def _user_part(text: str) -> tuple[str, bool]:
@@ -186,6 +210,10 @@ def _dial_of(text: str) -> Dial | None:
     rest = text[len(head):]
     tail = ""
     vanity = paused = junk = False
+    after_letters = ""
+    if rest and not head:
+        letters = re.match(r"[a-z]+(\d+)", rest)
+        after_letters = letters.group(1) if letters else ""
     if rest:
         pause = PAUSE.match(rest)
         if head and pause:
@@ -200,7 +228,7 @@ def _dial_of(text: str) -> Dial | None:
             return None   # a SIP or flow name (alice@example.com), or a word with symbols
     if not head:
         return None
-    return Dial(plus, head, tail, feature, vanity, address, paused, junk, lead, segments)
+    return Dial(plus, head, tail, feature, vanity, address, paused, junk, lead, segments, after_letters)
 
 
 def digit_runs(value) -> tuple[tuple[bool, str], ...]:
@@ -351,10 +379,25 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     d = dial_of(value)
     if d is not None:
         found += _refusals(d, strict, dialled)
-    # numbers inside free text matter where a value is dialled (in an address, only its user part is dialled)
-    dialled_part = _user_part(_clean(text).strip())[0] if dialled else ""
+    cleaned = _clean(text).strip()
+    parts = user_parts(cleaned) if dialled else []
+    for extra in parts[1:]:   # every further URI of a name-addr list is dialled too
+        e = _dial_of(extra)
+        if e is not None:
+            found += _refusals(e, strict, dialled)
+    if dialled and _SOS.search(cleaned):
+        found.append(Refusal("emergency-number", "{shown}", "'{shown}' addresses emergency services (an SOS service "
+                                                            "URN or user), which carriers route as an emergency call."))
+    if strict and len(parts) > 1:
+        found.append(Refusal("several-destinations", "{shown}", f"'{{shown}}' holds {len(parts)} addresses: diag "
+                                                                "sends one destination per value."))
+    # numbers anywhere in the value matter where it is dialled (hosts left out: they name where, not whom)
+    dialled_part = _HOSTS.sub(",", cleaned) if dialled else ""
     runs = digit_runs(dialled_part) if dialled else ()
+    extension = d.tail if d is not None and d.pause else None   # judged above, in the number's own country
     for plus, digits in runs:
+        if digits == extension:
+            continue
         found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
                   if f.code == "emergency-number"]
     if strict and d is None:
@@ -373,7 +416,7 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
 
 
 _PRIORITY = ("emergency-number", "emergency-extension", "emergency-access", "emergency-prefix", "short-number",
-             "unknown-country", "feature-code", "unreadable-number")
+             "unknown-country", "several-destinations", "feature-code", "unreadable-number")
 _ALLOWED = {(False, False): {"emergency-number"},
             (False, True): {"emergency-number", "emergency-extension", "emergency-access"},
             (True, True): set(_PRIORITY), (True, False): set(_PRIORITY)}
@@ -394,6 +437,8 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
     others = [d.digits] if d.plus else []
     if d.feature:
         others += [d.digits[2:], d.digits[3:], *d.segments]
+    if d.after_letters:
+        others.append(d.after_letters)
     if d.lead and d.lead != d.digits:
         others.append(d.lead)
         if d.plus:
@@ -404,18 +449,32 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
         regions = emergency_in(digits)
         if regions:
             found.append(_emergency(shown, digits, regions, verb="can dial"))
-    if dialled and d.tail and emergency_in(d.tail):
-        regions = emergency_in(d.tail)
+    regions = _extension_regions(d) if dialled and d.tail else ()
+    if regions:
         found.append(Refusal("emergency-extension", shown, f"{shown!r} sends {d.tail} after the number, an "
                                                            f"emergency number in {_named(regions)}.", regions))
     if dialled and len(d.digits) <= _ACCESS_MAX_DIGITS and not (d.plus or d.junk or d.vanity):
         found.append(_access_refusal(d.digits, shown))
     if dialled and d.lead and d.lead != d.digits and len(d.lead) <= _ACCESS_MAX_DIGITS and not d.plus:
         found.append(_access_refusal(d.lead, shown))
+    if dialled and d.after_letters and len(d.after_letters) <= _ACCESS_MAX_DIGITS:
+        found.append(_access_refusal(d.after_letters, shown))
     if strict and d.feature:
         found.append(Refusal("feature-code", shown, f"{shown!r} contains * or #: feature codes can change what is "
                                                     "dialled, so diag never sends them."))
     return [f for f in found if f is not None]
+
+
+def _extension_regions(d: Dial) -> tuple[str, ...]:
+    """Regions where the digits sent after the number (an extension, after a pause) are an emergency number: those of
+    the number's own country, which is where the far end that reads them is; for a number without a country code, the
+    regions where it is a valid number, or every region when it is valid nowhere."""
+    if d.plus:
+        split = _split_country(d.digits)
+        scope = tuple(phonenumbers.region_codes_for_country_code(split[0])) if split else None
+    else:
+        scope = tuple(r for r in phonenumbers.SUPPORTED_REGIONS if _valid(d.digits, r)) or None
+    return emergency_in(d.tail, scope)
 
 
 OUTSIDE_LINE = ("9", "0")   # a PBX's outside-line digit (diag's reading: the common conventions, modelled)
@@ -553,13 +612,20 @@ def is_pseudonym(value) -> bool:
 
 
 def e164_key(value) -> str | None:
-    """The exact form used by allow-lists: '+' and digits for numbers, the lower-cased address for a SIP or flow
-    name; None when the value holds anything more than one number (text, a feature code), so it matches nothing."""
+    """The exact form used by allow-lists: '+' and digits for numbers (tel: URIs too), the lower-cased
+    `sip:<number>@<host>` for a SIP URI (the host decides where it rings), the lower-cased address for a SIP or flow
+    name; None when the value holds anything more than one number (text, a feature code, a second address), so it
+    matches nothing."""
     d = dial_of(value)
     text = _as_text(value)
+    if text is None:
+        return None
+    cleaned = _clean(text).strip()
+    if len(user_parts(cleaned)) > 1:
+        return None
     if d is None:   # a flow or SIP name (ForceDisconnect@localhost): the address itself is the key
-        if text and "@" in text and not any(ch.isdigit() for ch in _clean(text).split("@", 1)[0]):
-            return _clean(text).strip().lower()
+        if "@" in cleaned and not any(ch.isdigit() for ch in cleaned.split("@", 1)[0]):
+            return cleaned.lower()
         return None
     if d.feature or d.junk or d.vanity:
         return None
@@ -568,7 +634,13 @@ def e164_key(value) -> str | None:
         if not d.plus and d.digits.startswith(idd):
             key = "+" + d.digits[len(idd):]
             break
-    return key + ("," + d.tail if d.pause else "")   # a pause or extension never matches an allow-listed number
+    key += "," + d.tail if d.pause else ""   # a pause or extension never matches an allow-listed number
+    if "@" in cleaned:
+        uri = re.fullmatch(r"(?i)<?(sips?:)?[^@<>\s]*@([^\s<>;,?\"']+)>?", cleaned)
+        if uri is None:
+            return None
+        return f"{(uri.group(1) or '').lower()}{key}@{uri.group(2).lower()}"
+    return key
 
 
 def emergency_by_country_code() -> dict[int, str]:

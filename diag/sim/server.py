@@ -450,6 +450,16 @@ def get_call(sim: "SimApp", req: Request, conversationId: str):
     return 200, analytics.call_conversation(call, sim.state.clock() - call.created, timeline, sim.org), {}
 
 
+@router.add("GET", "/api/v2/outbound/contactlists/{contactListId}")
+def get_contact_list(sim: "SimApp", req: Request, contactListId: str):
+    """The org's contact lists (org.json), with the fields of ContactList diag reads: its columns and phone columns.
+    Modelled: the simulator has no dialler, and its lists hold no contacts."""
+    found = next((c for c in sim.org.raw.get("contact_lists", []) if c["id"] == contactListId), None)
+    if found is None:
+        raise ApiError(404, "not.found", f"Contact list {contactListId} was not found.")
+    return 200, {**found, "selfUri": f"/api/v2/outbound/contactlists/{contactListId}"}, {}
+
+
 # ---- usage ----------------------------------------------------------------------------------------
 
 def _start_execution(sim: "SimApp", rows: list[dict], results_uri: str) -> tuple:

@@ -229,11 +229,13 @@ def test_a_batch_lists_every_destination_before_the_first_call(real):
 @pytest.mark.parametrize("number", ["+131755501000", "+1317555010", "+13175550100,1", "+13175550100 x 2",
                                     "13175550100", "sip:+13175550100x@edge"])
 def test_allow_list_is_an_exact_match(insim, number):
-    s = sim_session(insim, allowed_numbers=["+1 (317) 555-0100"])
+    s = sim_session(insim, allowed_numbers=["+1 (317) 555-0100", "sip:+13175550100@edge"])
     with pytest.raises((NumberNotAllowed, BlockedNumber)):
         s.call({"phoneNumber": number})
     assert s.call({"phoneNumber": "+13175550100"}).status == 200
-    assert s.call({"phoneNumber": "sip:+13175550100@edge"}).status == 200
+    assert s.call({"phoneNumber": "sip:+13175550100@edge"}).status == 200     # a SIP URI is listed with its host
+    with pytest.raises(NumberNotAllowed):
+        s.call({"phoneNumber": "sip:+13175550100@another-host"})
     assert insim.calls_placed == 2
 
 

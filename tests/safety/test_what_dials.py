@@ -196,8 +196,11 @@ def test_a_real_org_never_receives_an_emergency_number_in_any_dialled_field(sim,
 @given(st.data())
 def test_the_number_allow_list_holds_on_every_dialled_field(sim, data):
     method, path, body_type, root, chain = data.draw(st.sampled_from(dialled_positions()))
-    plain, real = sessions(sim, allowed_numbers=["+13175550100"])
-    for s in (plain, real):
+    plain, real = sessions(sim, allowed_numbers=["+13175550100"], allowed_users=["id-1"])   # the path's user
+    probe = body_for(body_type, root, chain, "+442079460958")
+    roles = {p.role for p in dials.read(method, path, probe).positions if p.value == "+442079460958"}
+    columns = roles == {dials.COLUMNS}   # a simulator has no dialler: contact columns ring nothing there
+    for s in (real,) if columns else (plain, real):
         with pytest.raises(NumberNotAllowed):
             s.confirm_for(method, path, body_for(body_type, root, chain, "+442079460958"))
     intent = real.confirm_for(method, path, body_for(body_type, root, chain, "+13175550100"))

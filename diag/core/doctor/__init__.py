@@ -57,11 +57,13 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE) -> Report:
+def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE, read_as: Any = None,
+          query: tuple = ()) -> Report:
     """Findings for a parsed CreateCallRequest body, plus the corrected body when one can be inferred.
 
     `region` (ISO country, e.g. "US") reads numbers written without '+'; by default the caller id's country.
-    `operation`: the call route it is sent to (the safety findings read it as the gate does).
+    `operation`: the call route it is sent to; `read_as`: the body with every duplicate key kept (dials.Pairs), and
+    `query`: its query parameters, so that the safety findings read what the gate reads.
     """
     if not isinstance(body, dict):
         kind = "a list" if isinstance(body, list) else type(body).__name__
@@ -76,7 +78,8 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE)
 
     from diag.core.doctor.safety import safety_findings
 
-    findings = list(safety_findings(operation, body)) + run_rules(body, _region_hint(body, region))
+    findings = list(safety_findings(operation, body if read_as is None else read_as, query)) + \
+        run_rules(body, _region_hint(body, region))
     fixed, notes = fix(body)
     report = Report(body, findings, fixed, notes)
     if fixed is not None:
@@ -101,18 +104,21 @@ class UnknownOperation(ConfigError, ValueError):
         self.check = check
 
 
-def check_for_operation(operation: str, body: Any, *, region: str | None = None) -> Report:
-    """Check the body of any operation ("POST /api/v2/analytics/conversations/aggregates/query") against its SDK
-    model; the call endpoints also get the call rules."""
+def check_for_operation(operation: str, body: Any, *, region: str | None = None, read_as: Any = None) -> Report:
+    """Check the body of any operation ("POST /api/v2/analytics/conversations/aggregates/query", a query string
+    allowed) against its SDK model; the call endpoints also get the call rules."""
+    from urllib.parse import parse_qsl
+
     from diag.core.doctor.structure import check_model
     from diag.core.endpoints import check_operation
 
+    query = tuple(parse_qsl(operation.partition("?")[2], keep_blank_values=True))
     op_check = check_operation(operation)
     if not op_check.known:
         raise UnknownOperation(op_check)
     op = op_check.operation
     if (op.method, op.path) in CALL_OPERATIONS:
-        report = check(body, region=region, operation=str(op))
+        report = check(body, region=region, operation=str(op), read_as=read_as, query=query)
         report.notes.append(f"Checked as {op.body} for {op} (with the call rules).")
         return report
     if not op.body:
@@ -122,7 +128,7 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None)
                                      "deep.")])
     from diag.core.doctor.safety import safety_findings
 
-    findings = list(safety_findings(str(op), body)) + check_model(body, op.body)
+    findings = list(safety_findings(str(op), body if read_as is None else read_as, query)) + check_model(body, op.body)
     return Report(body, findings, None, [f"Checked as {op.body} for {op}."])
 
 
@@ -156,8 +162,17 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
         report = Report(None, [Finding(ERROR, "$", "invalid-json", parsed.describe_error())])
         report.parsed = parsed
         return report
-    report = (check_for_operation(operation, parsed.value, region=region) if operation
-              else check(parsed.value, region=region))
+    read_as = None
+    if not parsed.repairs:   # what the gate reads: every duplicate key kept
+        import json
+
+        from diag.core.dials import Pairs
+        try:
+            read_as = json.loads(parsed.text, object_pairs_hook=Pairs)
+        except (ValueError, RecursionError):
+            read_as = None
+    report = (check_for_operation(operation, parsed.value, region=region, read_as=read_as) if operation
+              else check(parsed.value, region=region, read_as=read_as))
     report.parsed = parsed
     report.findings[:0] = duplicate_keys(parsed.text if not parsed.repairs else "")
     if parsed.repairs:

@@ -10,7 +10,7 @@ and the same rules, so that the doctor and the gate agree by construction.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from diag.core import dials
 from diag.core.doctor.findings import ERROR, INFERRED, INFO, WARNING, Finding
@@ -18,11 +18,12 @@ from diag.core.doctor.findings import ERROR, INFERRED, INFO, WARNING, Finding
 _NEVER = {"pseudonymised-number": "pseudonymised-number"}
 
 
-def safety_findings(operation: str, body: Any) -> Iterator[Finding]:
-    """Findings for the body of `operation` ("POST /api/v2/conversations/calls/{conversationId}")."""
+def safety_findings(operation: str, body: Any, query: Iterable[tuple[str, str]] = ()) -> Iterator[Finding]:
+    """Findings for the body of `operation` ("POST /api/v2/conversations/calls/{conversationId}"), read as the gate
+    reads it: pass the body with every duplicate key kept (dials.Pairs) when it came as text, and the query."""
     method, _, template = operation.partition(" ")
     try:
-        reading = dials.read(method, template, body)
+        reading = dials.read(method, template, body, query)
     except dials.TooDeep:
         return
     for position in reading.positions:
@@ -32,7 +33,12 @@ def safety_findings(operation: str, body: Any) -> Iterator[Finding]:
                           f"{anywhere.reason} diag never sends this, to the simulator or to a real org.", INFERRED)
             continue
         real = dials.refusal(position, real=True)
-        if real is not None:
+        if real is not None and position.role == dials.COLUMNS:
+            yield Finding(WARNING, position.path, "refused-on-real-org",
+                          f"diag will not send this to a real org if `{position.field}` is one of the contact list's "
+                          f"phone columns (it reads them from the list before sending, and counts every column when "
+                          f"it cannot): {real.reason}", INFERRED)
+        elif real is not None:
             yield Finding(WARNING, position.path, "refused-on-real-org",
                           f"diag will not send this to a real org: {real.reason}", INFERRED)
     if reading.starts:
