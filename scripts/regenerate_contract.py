@@ -60,12 +60,21 @@ def build_operations(version: str) -> dict:
                 # the body parameter is named `body` in most methods, but not all (flow_launch_request, ...)
                 name = re.search(r"body_params = params\['(\w+)'\]", src)
                 body = re.search(rf":param (\S+) {name.group(1) if name else 'body'}:", ast.get_docstring(fn) or "")
+                text = ast.get_docstring(fn) or ""
+                response = re.search(r"response_type='([^']+)'", src)
+                query = []
+                for wire, param in re.findall(r"query_params\['([^']+)'\] = params\['(\w+)'\]", src):
+                    kind = re.search(rf":param (\S+) {param}:(.*)", text)
+                    query.append({"name": wire, "t": kind.group(1) if kind else "str",
+                                  **({"r": True} if kind and "(required)" in kind.group(2) else {})})
                 ops.append({
                     "method": method.group(1),
                     "path": path.group(1),
                     "operationId": fn.name,
                     "summary": doc[0].strip() if doc else "",
                     "body": body.group(1) if body else None,
+                    "response": response.group(1) if response else None,
+                    "query": query,
                 })
     # Some operations are generated into two API classes; one entry per method + path.
     unique = {(o["method"], o["path"]): o for o in reversed(ops)}
@@ -206,6 +215,37 @@ def build_dialling(version: str) -> tuple[dict, str]:
     return compact, dials.listing(table, f"PureCloudPlatformClientV2 {version}")
 
 
+SHARED = ROOT.parent / "shared" / "reference"
+
+
+def build_operation_facts(operations: list[dict], version: str) -> dict:
+    """Per operation, what Genesys documents: the permissions it requires (the SDK's docs, 257.1.0) and the error
+    codes per status of its 2018 spec, with every code's message templates. Operations of the SDK that a source
+    does not hold are left out of that source's part: the model says "not documented" for them."""
+    permissions = json.loads((SHARED / "genesys-operation-permissions.json").read_text())
+    errors = json.loads((SHARED / "genesys-error-codes-2018.json").read_text())
+    known = {f"{o['method']} {o['path']}" for o in operations}
+    common = {"400": ["bad.request", "invalid.date", "invalid.value"], "401": ["authentication.required",
+              "bad.credentials"], "403": ["missing.any.permissions", "missing.permissions", "not.authorized"],
+              "404": ["not.found"], "415": ["unsupported.media.type"], "429": ["too.many.requests"],
+              "500": ["internal.server.error"], "503": ["service.unavailable"],
+              "504": ["authentication.request.timeout", "request.timeout"]}
+    ops: dict[str, dict] = {}
+    for key, p in permissions["operations"].items():
+        if key in known:
+            ops.setdefault(key, {})["p"] = [p["requires"], p["permissions"]]
+    for key, e in errors["operations"].items():
+        if key in known:
+            codes = e["errorCodes"]
+            ops.setdefault(key, {})["e"] = "common" if codes == common else codes
+    used = {c for o in ops.values() for codes in (o.get("e") if isinstance(o.get("e"), dict) else common).values()
+            for c in codes}
+    return {"x-sdk": {"package": "PureCloudPlatformClientV2", "version": version},
+            "sources": {"permissions": permissions["source"], "errors": errors["source"]},
+            "common": common, "messages": {c: m for c, m in errors["messages"].items() if c in used},
+            "operations": ops}
+
+
 def main() -> int:
     from importlib.metadata import version as dist_version
 
@@ -216,6 +256,10 @@ def main() -> int:
     lines, meta = build_models(version)
     write_models(lines, meta)
     write_emergency_table()
+    if SHARED.exists():   # the reference files sit beside the repository in the workplace, not in a clone
+        facts = build_operation_facts(ops["operations"], version)
+        (CONTRACT / "operation-facts.json").write_text(json.dumps(facts, separators=(",", ":"), sort_keys=True)
+                                                       + "\n")
     dialling, text = build_dialling(version)
     (CONTRACT / "dialling.json").write_text(json.dumps(dialling, indent=0, sort_keys=True) + "\n")
     (ROOT / "docs" / "reference").mkdir(parents=True, exist_ok=True)

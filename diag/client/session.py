@@ -44,7 +44,7 @@ from diag.core.facts import CALL_PERMISSION, CALLS_DOCUMENTED_STATUSES, CALLS_RO
 from diag.core.redact import REDACTED, Redactor
 from diag.core.workspace import new_session_log
 from diag.core.regions import REGIONS, Region, find_region
-from diag.core.server_model import grants
+from diag.core.model import grants
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
 
 CALLS_PATH = "/api/v2/conversations/calls"

@@ -33,6 +33,8 @@ class Operation:
     operation_id: str
     summary: str
     body: str | None
+    response: str | None = None            # the SDK's response model
+    query: tuple = ()                      # ({"name", "t", "r"?}, ...): the query parameters the SDK knows
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -67,7 +69,8 @@ def _op_dict(op: Operation) -> dict:
 def _index() -> dict[tuple[str, int], list[tuple[tuple[str, ...], Operation]]]:
     index: dict = {}
     for o in operations():
-        op = Operation(o["method"], o["path"], o["operationId"], o["summary"], o["body"])
+        op = Operation(o["method"], o["path"], o["operationId"], o["summary"], o["body"], o.get("response"),
+                       tuple(o.get("query") or ()))
         segs = tuple(op.path.strip("/").split("/"))
         index.setdefault((op.method, len(segs)), []).append((segs, op))
     return index

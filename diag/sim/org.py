@@ -22,6 +22,7 @@ class SimUser:
     email: str
     station: str | None
     permissions: list[str]
+    all_permissions: bool = False    # "permissions": "all" in org.json: every permission of the contract
 
 
 @dataclass
@@ -62,6 +63,14 @@ class SimOrg:
         return {q["id"] for q in self.raw["queues"]}
 
 
+def _user(u: dict) -> SimUser:
+    if u["permissions"] == "all":
+        from diag.core.model.facts import every_permission
+
+        return SimUser(u["id"], u["name"], u["email"], u.get("station"), sorted(every_permission()), True)
+    return SimUser(u["id"], u["name"], u["email"], u.get("station"), list(u["permissions"]))
+
+
 def load_org(overrides: dict[str, Any] | None = None, path: Path = ORG_FILE) -> SimOrg:
     raw = json.loads(path.read_text())
     raw = copy.deepcopy(raw)
@@ -70,8 +79,7 @@ def load_org(overrides: dict[str, Any] | None = None, path: Path = ORG_FILE) -> 
             raw[key] = {**raw[key], **value}
         else:
             raw[key] = value
-    users = {u["id"]: SimUser(u["id"], u["name"], u["email"], u.get("station"), list(u["permissions"]))
-             for u in raw["users"]}
+    users = {u["id"]: _user(u) for u in raw["users"]}
     clients = {c["id"]: SimClient(c["id"], c.get("secret"), c["name"], c["grant"], list(c.get("permissions", [])),
                                   list(c.get("redirect_uris", [])), c.get("user"), list(c.get("scopes", [])))
                for c in raw["clients"]}

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from urllib3 import HTTPHeaderDict
 
-from diag.core.facts import CALL_AS_USER_PERMISSIONS
-from diag.core.server_model import Caller, answer_call, grants
+from diag.core import model
+from diag.core.model import Caller, grants
 from diag.sim import analytics
 from diag.sim.faults import FaultTable
 from diag.sim.server_errors import ApiError
@@ -121,13 +121,21 @@ class SimApp:
                 self.state.requests[(method, req.path, f"fault:{fault.kind}")] += 1
                 return self.fault_response(fault, req, headers)
             route, params = self.router.match(method, req.path)
+            operation = None
             if route is None:
-                raise ApiError(404, "not.found", f"No resource found for {method} {req.path}.")
-            template = route.template
-            if route.auth:
+                from diag.core.endpoints import check_operation
+
+                operation = check_operation(method, req.path).operation
+                if operation is None:
+                    raise ApiError(404, "not.found", f"No resource found for {method} {req.path}.")
+                template = operation.path
+            else:
+                template = route.template
+            if route is None or route.auth:
                 req.token = self.authenticate(req)
                 headers.update(self.rate_headers_or_raise(req))
-            status, body, extra = route.fn(self, req, **params)
+            status, body, extra = (route.fn(self, req, **params) if route is not None
+                                   else any_operation(self, req, operation))
             headers.update(extra or {})
         except ApiError as exc:
             status = exc.status
@@ -394,9 +402,20 @@ def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
                        f"permissions assigned: [{listed}]", {"permissions": listed})
 
 
+def caller_of(sim: "SimApp", tok, station_of=None) -> Caller:
+    """The token's caller as the model reads it: its kind, its permissions (the demo user holds every one of the
+    contract), the station of its user (or of `station_of`, the user a call is placed for)."""
+    if tok.kind == "user":
+        user = sim.org.users[tok.user_id]
+        return Caller("user", frozenset(user.permissions), bool((station_of or user).station), user.name,
+                      all_permissions=user.all_permissions)
+    client = sim.org.clients[tok.client_id]
+    return Caller("client", frozenset(client.permissions), None, client.name)
+
+
 def _answer(sim: "SimApp", req: Request, body, caller: Caller, user) -> tuple:
-    """The server model's answer (diag.core.server_model, shared with the doctor); a 200 places the call."""
-    answer = answer_call(body, caller)
+    """The server model's answer (diag.core.model, shared with the doctor); a 200 places the call."""
+    answer = model.answer(model.Request(req.method, req.path, body, tuple(req.query.items())), caller)
     if not answer.ok:
         raise ApiError(answer.status, answer.code, answer.message, answer.params)
     return _place(sim, req, answer.body, user)
@@ -422,8 +441,7 @@ def create_call(sim: "SimApp", req: Request):
     body = req.json()
     tok = req.token
     user = sim.org.users[tok.user_id] if tok.kind == "user" else None
-    caller = Caller(kind=tok.kind, permissions=tuple(_token_permissions(sim, tok)), station=bool(user and user.station))
-    return _answer(sim, req, body, caller, user)
+    return _answer(sim, req, body, caller_of(sim, tok), user)
 
 
 @router.add("POST", "/api/v2/conversations/calls/user/{userId}")
@@ -432,13 +450,14 @@ def create_call_for_user(sim: "SimApp", req: Request, userId: str):
         sim.state.call_attempts += 1
     body = req.json()
     tok = req.token
-    _require_any(_token_permissions(sim, tok), CALL_AS_USER_PERMISSIONS)
+    caller = caller_of(sim, tok)
+    denied = model.answer(model.Request("POST", req.path, body), caller)
+    if denied.status == 403:   # the permission is checked before the user is looked up
+        raise ApiError(denied.status, denied.code, denied.message, denied.params)
     user = sim.org.users.get(userId)
     if not user:
         raise ApiError(404, "not.found", f"User {userId} was not found.")
-    caller = Caller(kind=tok.kind, permissions=tuple(_token_permissions(sim, tok)), station=bool(user.station),
-                    as_user_route=True)
-    return _answer(sim, req, body, caller, user)
+    return _answer(sim, req, body, caller_of(sim, tok, station_of=user), user)
 
 
 @router.add("GET", "/api/v2/conversations/calls/{conversationId}")
@@ -471,6 +490,29 @@ def _start_execution(sim: "SimApp", rows: list[dict], results_uri: str) -> tuple
 
 def _token_permissions(sim: "SimApp", tok) -> list[str]:
     return sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
+
+
+def any_operation(sim: "SimApp", req: Request, operation) -> tuple:
+    """Every operation of the contract the simulator has no route of its own for: the server model's answer for the
+    token's caller, and on success the operation's documented (or modelled) status with a deterministic body shaped
+    by its response model (diag.sim.responses). Modelled throughout: the simulator keeps no state for them."""
+    from diag.sim.responses import example
+
+    body = model.NOT_GIVEN
+    if req.raw.strip():
+        try:
+            body = req.json()
+        except ApiError as exc:
+            if exc.status != 400:
+                raise
+            body = model.Unreadable(req.raw.decode("utf-8", "replace"))
+    answer = model.answer(model.Request(req.method, req.path, body, tuple(req.query.items())),
+                          caller_of(sim, req.token))
+    if not answer.ok:
+        raise ApiError(answer.status, answer.code, answer.message, answer.params)
+    if answer.status == 204 or not operation.response:
+        return answer.status, None, {}
+    return answer.status, example(operation.response, req.path, sim.state.seed), {}
 
 
 def _known_client(sim: "SimApp", req: Request, client_id: str) -> None:

@@ -131,7 +131,7 @@ def test_expired_pasted_token_is_explained():
                                      ("conversation:conference:*", True), ("*:*:*", True),
                                      ("conversation:call:add", False), ("conversation:conference", False)])
 def test_permission_wildcards(held, ok):
-    from diag.core.server_model import grants
+    from diag.core.model import grants
 
     assert grants(held, "conversation:conference:add") is ok
 

@@ -132,8 +132,8 @@ def test_valid_call_returns_id_and_self_uri(sim):
     ({"phoneNumber": "+13175550100", "callUserId": "u"}, 400, "too.many.create.conversation.parameters"),
     ({"callerId": "+13175550199"}, 400, "bad.request"),
     ({"participants": [{"name": "nobody"}]}, 400, "bad.request"),
-    ({"callQueueId": "q", "priority": "high"}, 400, "invalid.value"),
-    ({"phoneNumber": "+13175550100", "attributes": {"n": {"nested": 1}}}, 400, "invalid.value"),
+    ({"callQueueId": "q", "priority": "high"}, 400, "bad.request"),
+    ({"phoneNumber": "+13175550100", "attributes": {"n": {"nested": 1}}}, 400, "bad.request"),
 ])
 def test_wrong_bodies(sim, body, status, code):
     assert_error(post(sim, CALLS, body, sim.user_token()), status, code)
@@ -320,7 +320,7 @@ def test_command_line_simulator_prints_url_credentials_and_stops_on_sigterm(tmp_
                                   {"callQueueId": "q", "priority": "5"}, {"callQueueId": "q", "priority": 5.0},
                                   {"phoneNumber": 13175550100}])
 def test_scalars_are_coerced_as_a_jackson_server_does(sim, body):
-    """Modelled (diag.core.server_model): Jackson's defaults read numbers and booleans as strings and whole-number
+    """Modelled (diag.core.model): Jackson's defaults read numbers and booleans as strings and whole-number
     strings as integers; the simulator and the doctor share that reading."""
     r = post(sim, CALLS, body, sim.user_token())
     assert r.status_code == 200, r.text

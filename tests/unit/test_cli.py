@@ -28,7 +28,8 @@ def test_validate_json_output_shape():
     code, out, _ = run("validate", "--json", "-", stdin=b'{"from": "+13175550199", "to": "+13175550100"}')
     data = json.loads(out)
     assert code == 1
-    assert set(data) == {"valid", "verdict", "refusedBy", "headline", "prediction", "findings", "fixed", "notes"}
+    assert set(data) == {"valid", "verdict", "refusedBy", "headline", "operation", "caller", "prediction", "findings",
+                         "fixed", "notes"}
     assert data["valid"] is False and data["verdict"] == "refused"
     assert data["fixed"] == {"phoneNumber": "+13175550100", "callerId": "+13175550199"}
     assert {"severity", "path", "code", "message"} <= set(data["findings"][0])

@@ -70,13 +70,17 @@ def test_unknown_field_inside_a_participant():
     ({"participants": [{"address": 5}, {"userId": "u"}]}, "$.participants[0].address", False),
 ])
 def test_wrong_types(body, path, refused):
-    """Values the server cannot read are refused (400 invalid.value); scalars a Jackson server coerces are notes."""
+    """Values the server cannot read are refused with 400 bad.request and Genesys' documented "malformed syntax"
+    message (as a real answer to a nested object in a string map shows: the calibration corpus); scalars a Jackson
+    server coerces are notes."""
     report = check(body)
     hits = [f for f in report.findings if f.code == "invalid-type"]
     assert [f.path for f in hits] == [path]
     if refused:
-        assert hits[0].severity == "error" and "invalid.value" in hits[0].message
-        assert (report.prediction.status, report.prediction.code) == (400, "invalid.value")
+        assert hits[0].severity == "error" and "bad.request" in hits[0].message
+        assert (report.prediction.status, report.prediction.code) == (400, "bad.request")
+        assert report.prediction.message == "The request could not be understood by the server due to malformed " \
+                                            "syntax."
     else:
         assert hits[0].severity == "warning" and "Jackson" in hits[0].message
         assert report.prediction.code != "invalid.value"
@@ -201,7 +205,8 @@ def test_body_that_is_not_an_object(body):
 
 def test_report_json_shape():
     d = check({"to": "+13175550100"}).to_dict()
-    assert set(d) == {"valid", "verdict", "refusedBy", "headline", "prediction", "findings", "fixed", "notes"}
+    assert set(d) == {"valid", "verdict", "refusedBy", "headline", "operation", "caller", "prediction", "findings",
+                      "fixed", "notes"}
     assert d["verdict"] == "refused" and d["prediction"]["code"] == "bad.request"
     assert all("evidence" in f for f in d["findings"])
     assert set(d["findings"][0]) >= {"severity", "path", "code", "message"}

@@ -58,21 +58,24 @@ def _deeper_than(value: Any, limit: int) -> bool:
 
 
 def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE, read_as: Any = None,
-          query: tuple = ()) -> Report:
+          query: tuple = (), caller: Any = None) -> Report:
     """Findings for a parsed CreateCallRequest body, plus the corrected body when one can be inferred.
 
     `region` (ISO country, e.g. "US") reads numbers written without '+'; by default the caller id's country.
     `operation`: the call route it is sent to; `read_as`: the body with every duplicate key kept (dials.Pairs), and
-    `query`: its query parameters, so that the safety findings read what the gate reads.
+    `query`: its query parameters, so that the safety findings read what the gate reads. `caller`: who sends it
+    (a diag.core.model.Caller; by default the simulator's demo user), for the prediction.
     """
     if not isinstance(body, dict):
         kind = "a list" if isinstance(body, list) else type(body).__name__
         return Report(body, [Finding(ERROR, "$", "body-not-object",
-                                     f"The body must be a JSON object ({{...}}), not {kind}.")])
+                                     f"The body must be a JSON object ({{...}}), not {kind}.")],
+                      operation=operation, caller=caller)
     if _deeper_than(body, MAX_DEPTH):
         return Report(body, [Finding(ERROR, "$", "body-too-deep",
                                      f"The body is nested more than {MAX_DEPTH} levels deep; a CreateCallRequest is "
-                                     "at most 4 levels deep. Check that the right text was pasted.")])
+                                     "at most 4 levels deep. Check that the right text was pasted.")],
+                      operation=operation, caller=caller)
     from diag.core.doctor.fixer import fix
     from diag.core.doctor.rules import run_rules
 
@@ -81,7 +84,7 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
     findings = list(safety_findings(operation, body if read_as is None else read_as, query)) + \
         run_rules(body, _region_hint(body, region))
     fixed, notes = fix(body)
-    report = Report(body, findings, fixed, notes)
+    report = Report(body, findings, fixed, notes, operation=operation, caller=caller)
     if fixed is not None:
         remaining = [f for f in list(safety_findings(operation, fixed)) + run_rules(fixed, _region_hint(fixed, region))
                      if f.severity == ERROR]
@@ -104,7 +107,8 @@ class UnknownOperation(ConfigError, ValueError):
         self.check = check
 
 
-def check_for_operation(operation: str, body: Any, *, region: str | None = None, read_as: Any = None) -> Report:
+def check_for_operation(operation: str, body: Any, *, region: str | None = None, read_as: Any = None,
+                        caller: Any = None) -> Report:
     """Check the body of any operation ("POST /api/v2/analytics/conversations/aggregates/query", a query string
     allowed) against its SDK model; the call endpoints also get the call rules."""
     from urllib.parse import parse_qsl
@@ -118,18 +122,19 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
         raise UnknownOperation(op_check)
     op = op_check.operation
     if (op.method, op.path) in CALL_OPERATIONS:
-        report = check(body, region=region, operation=str(op), read_as=read_as, query=query)
+        report = check(body, region=region, operation=str(op), read_as=read_as, query=query, caller=caller)
         report.notes.append(f"Checked as {op.body} for {op} (with the call rules).")
         return report
     if not op.body:
-        return Report(body, [Finding(ERROR, "$", "body-not-expected", f"{op} takes no request body.")])
+        return Report(body, [Finding(ERROR, "$", "body-not-expected", f"{op} takes no request body.")],
+                      operation=str(op), caller=caller)
     if _deeper_than(body, MAX_DEPTH):
         return Report(body, [Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels "
-                                     "deep.")])
+                                     "deep.")], operation=str(op), caller=caller)
     from diag.core.doctor.safety import safety_findings
 
     findings = list(safety_findings(str(op), body if read_as is None else read_as, query)) + check_model(body, op.body)
-    return Report(body, findings, None, [f"Checked as {op.body} for {op}."])
+    return Report(body, findings, None, [f"Checked as {op.body} for {op}."], operation=str(op), caller=caller)
 
 
 def duplicate_keys(text: str) -> list[Finding]:
@@ -155,11 +160,18 @@ def duplicate_keys(text: str) -> list[Finding]:
     return found
 
 
-def check_text(text: str, *, region: str | None = None, operation: str | None = None) -> Report:
+def check_text(text: str, *, region: str | None = None, operation: str | None = None, caller: Any = None) -> Report:
     """Read pasted text (repairing copy-paste damage when unambiguous), then check it."""
     parsed = parse_body(text)
     if not parsed.ok:
-        report = Report(None, [Finding(ERROR, "$", "invalid-json", parsed.describe_error())])
+        report = Report(None, [Finding(ERROR, "$", "invalid-json", parsed.describe_error())], caller=caller)
+        if operation:
+            from diag.core.endpoints import check_operation
+
+            found = check_operation(operation)
+            if not found.known:
+                raise UnknownOperation(found)
+            report.operation = str(found.operation)
         report.parsed = parsed
         return report
     read_as = None
@@ -171,8 +183,8 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
             read_as = json.loads(parsed.text, object_pairs_hook=Pairs)
         except (ValueError, RecursionError):
             read_as = None
-    report = (check_for_operation(operation, parsed.value, region=region, read_as=read_as) if operation
-              else check(parsed.value, region=region, read_as=read_as))
+    report = (check_for_operation(operation, parsed.value, region=region, read_as=read_as, caller=caller) if operation
+              else check(parsed.value, region=region, read_as=read_as, caller=caller))
     report.parsed = parsed
     report.findings[:0] = duplicate_keys(parsed.text if not parsed.repairs else "")
     if parsed.repairs:

@@ -7,12 +7,13 @@ from typing import Any
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
-# How sure diag is of a rule: read in the SDK/spec, documented by Genesys but with details inferred,
-# or inferred from behaviour and naming (the facts file marks these [GUESS]).
+# How sure diag is, in the model's own words (diag.core.model): documented by Genesys, following from the SDK's
+# model, or modelled by diag where Genesys documents nothing.
 VERDICTS = {"refused": "Genesys refuses this", "not-what-you-meant": "Will not do what you meant",
-            "sendable-with-notes": "Sendable, with notes", "sendable": "Sendable"}
+            "uncertain": "Genesys' answer is not documented", "sendable-with-notes": "Sendable, with notes",
+            "sendable": "Sendable"}
 NEVER_SENT = "diag never sends this"
-SCHEMA, DOCUMENTED, INFERRED = "schema", "documented", "inferred"
+SCHEMA, DOCUMENTED, INFERRED = "sdk-model", "documented", "modelled"
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,16 @@ class Finding:
 
 @dataclass
 class Report:
-    """The doctor's verdict on one body: findings, the corrected body (if one can be inferred) and notes."""
+    """The doctor's verdict on one body, for one operation and one caller: findings, the corrected body (if one can
+    be inferred) and notes."""
     body: Any
     findings: list[Finding]
     fixed: dict | None = None
     notes: list[str] = field(default_factory=list)
     repaired_from_text: bool = False
     parsed: Any = None   # the ParsedBody, when the body came from text
+    operation: str = "POST /api/v2/conversations/calls"
+    caller: Any = None   # a diag.core.model.Caller; None: the simulator's demo user
 
     @property
     def errors(self) -> list[Finding]:
@@ -52,15 +56,16 @@ class Report:
 
     @property
     def prediction(self):
-        """What Genesys answers to this body from a user token with the call permission and a station
-        (diag.core.server_model: the simulator answers from the same model)."""
-        from diag.core.server_model import answer_call
+        """What Genesys answers to this body for this operation from this caller (diag.core.model: the simulator
+        answers from the same model)."""
+        from diag.core import model
 
-        if self.parsed is not None and not getattr(self.parsed, "ok", True):
-            from diag.core.server_model import MODELLED, Answer
-            return Answer(400, "bad.request", "The request could not be understood by the server due to malformed "
-                          "syntax.", "invalid-json", MODELLED)
-        return answer_call(self.body)
+        if "_prediction" not in self.__dict__:
+            unreadable = self.parsed is not None and not getattr(self.parsed, "ok", True)
+            body = model.Unreadable(getattr(self.parsed, "text", "") or "") if unreadable else self.body
+            method, _, path = self.operation.partition(" ")
+            self.__dict__["_prediction"] = model.answer(model.Request(method, path, body), self.caller or model.DEMO)
+        return self.__dict__["_prediction"]
 
     @property
     def verdict(self) -> str:
@@ -70,6 +75,8 @@ class Report:
             return "refused"
         if self.errors:
             return "not-what-you-meant"
+        if self.prediction.evidence == "unknown":
+            return "uncertain"
         return "sendable-with-notes" if self.findings else "sendable"
 
     @property
@@ -94,7 +101,9 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"valid": self.valid, "verdict": self.verdict, "refusedBy": self.refused_by,
-                "headline": self.headline, "prediction": self.prediction.to_dict(),
+                "headline": self.headline, "operation": self.operation,
+                "caller": (self.caller.describe() if self.caller is not None else None),
+                "prediction": self.prediction.to_dict(),
                 "findings": [f.to_dict() for f in self.findings],
                 "fixed": self.fixed,
                 "notes": list(self.notes)}

@@ -103,11 +103,9 @@ def unknown_fields(ctx: Context) -> Iterator[Finding]:
 @rule
 def wrong_types(ctx: Context) -> Iterator[Finding]:
     """Values whose JSON type differs from the SDK model (priority: "high", attribute values not strings): the
-    structural checker's reading (the same one every other operation's body gets), with call-specific advice."""
+    model's reading (the same one every other operation's body gets), with call-specific advice."""
     from diag.core.doctor.structure import check_model
-    from diag.core.server_model import coercible
 
-    fields = model_fields("CreateCallRequest")
     for f in check_model(ctx.body, "CreateCallRequest"):
         if f.code != "invalid-type":
             continue
@@ -116,15 +114,7 @@ def wrong_types(ctx: Context) -> Iterator[Finding]:
             extra = " `attributes` is a map of string to string: send every value as a string."
         elif f.path == "$.priority":
             extra = " Priority is a whole number (it only matters when calling a queue)."
-        top = f.path[2:].split(".")[0].split("[")[0]
-        if top in fields and top in ctx.body and coercible(ctx.body[top], fields[top]):
-            yield Finding(WARNING, f.path, "invalid-type", f"{f.message}{extra} A Jackson server reads it as the right "
-                          "type by default (modelled: Genesys does not document it); send the right type to be sure.",
-                          INFERRED)
-        else:
-            yield Finding(ERROR, f.path, "invalid-type", f"{f.message}{extra} Genesys answers 400 invalid.value for a "
-                          "value it cannot read as the field's type (the code is documented; its use here modelled).",
-                          SCHEMA)
+        yield Finding(f.severity, f.path, f.code, f.message + extra, f.evidence, f.field)
 
 
 def _short(value: Any) -> str:

@@ -1,0 +1,241 @@
+"""One model of Genesys, for every operation and every caller: what Genesys would answer to this request from this
+caller, and how sure diag is. The doctor predicts from it, the simulator answers from it, the evidence reader
+explains with it, the composer and the preflight ask it: they agree by construction.
+
+    answer(Request("POST", "/api/v2/usage/query", {"interval": "2020-01/2020-06"}), caller) -> Answer
+
+Rules are small named functions in RULES, asked in order; the first that answers decides:
+
+    operation_exists    a path no operation of the contract has: 404 (modelled)
+    user_context        a client-credentials token where Genesys documents `not.a.user` (documented)
+    permissions         the operation's documented permissions, ANY or ALL: 403 `missing.any.permissions` /
+                        `missing.permissions` naming them (documented list, code and template)
+    body_needed         no body where the operation takes one: 400 (modelled)
+    body_readable       text that is not JSON: 400 `bad.request` (documented message)
+    body_model          the body read by its SDK model (diag.core.model.body): types, enums, dates, required fields
+    call_rules          destinations and the caller's station, for the call routes (diag.core.model.calls)
+    success             the documented success status where Genesys shows one; else 200 (204 without a response
+                        model), modelled
+
+Each Answer carries its evidence: `documented` (a Genesys spec, SDK doc or answer says it), `sdk-model` (follows from
+the SDK's model alone), `modelled` (diag's reading where Genesys documents nothing), `unknown` (nobody documents it:
+the answer names the alternatives it could be).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable
+
+from diag.core.model import facts
+from diag.core.model.body import (
+    BAD_REQUEST,
+    DOCUMENTED,
+    MODELLED,
+    SDK_MODEL,
+    UNKNOWN,
+    Observation,
+    coerce,
+    coercible,
+    first_refusal,
+)
+from diag.core.model.callers import DEMO, UNKNOWN_CALLER, Caller, grants
+from diag.core.model.calls import CALL_ROUTES, call_refusal
+
+__all__ = ["Answer", "Caller", "Request", "Examination", "answer", "examine", "DEMO", "UNKNOWN_CALLER", "RULES",
+           "DOCUMENTED", "SDK_MODEL", "MODELLED", "UNKNOWN", "Observation", "grants", "coerce", "coercible",
+           "NOT_GIVEN", "Unreadable"]
+
+NOT_GIVEN: Any = type("NotGiven", (), {"__repr__": lambda self: "NOT_GIVEN"})()
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A body that is not JSON, as sent."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str                    # concrete (/api/v2/users/5f3...) or the template
+    body: Any = NOT_GIVEN        # the parsed JSON; Unreadable(text) when it is not JSON; NOT_GIVEN for none
+    query: tuple = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    code: str | None
+    message: str
+    rule: str
+    evidence: str
+    params: dict = field(default_factory=dict)
+    body: Any = None             # the body as the server holds it after reading (a success)
+    operation: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "code": self.code, "message": self.message, "rule": self.rule,
+                "evidence": self.evidence, "operation": self.operation, "notes": list(self.notes)}
+
+
+class Context:
+    def __init__(self, request: Request, caller: Caller):
+        from diag.core.endpoints import check_operation
+
+        self.request, self.caller = request, caller
+        found = check_operation(request.method, request.path)
+        self.operation = found.operation
+        self.params = found.params
+        self.key = str(found.operation) if found.operation else f"{request.method.upper()} {request.path}"
+        self.notes: list[str] = []
+
+    @cached_property
+    def observations(self) -> list[Observation]:
+        from diag.core.model import body
+
+        op, value = self.operation, self.request.body
+        if op is None or not op.body or value is NOT_GIVEN or isinstance(value, Unreadable):
+            return []
+        return body.read(value, op.body)
+
+    def refuse(self, status: int, code: str | None, message: str, rule: str, evidence: str,
+               params: dict | None = None) -> Answer:
+        return Answer(status, code, message, rule, evidence, params or {}, None, self.key, tuple(self.notes))
+
+
+Rule = Callable[[Context], "Answer | None"]
+RULES: list[Rule] = []
+
+
+def rule(fn: Rule) -> Rule:
+    RULES.append(fn)
+    return fn
+
+
+@rule
+def operation_exists(ctx: Context) -> Answer | None:
+    if ctx.operation is None:
+        return ctx.refuse(404, "not.found", f"No resource found for {ctx.key}.", "no-such-operation", MODELLED)
+    return None
+
+
+@rule
+def user_context(ctx: Context) -> Answer | None:
+    """not.a.user where Genesys documents it (2018 spec; for the call route also the DevCenter blog, facts §2)."""
+    if ctx.caller.kind != "client":
+        return None
+    documented = ctx.key == CALL_ROUTES[0] or facts.documents(ctx.key, "not.a.user")
+    if documented:
+        return ctx.refuse(400, "not.a.user", facts.message("not.a.user") or "This request requires a user context. "
+                          "Client credentials cannot be used for requests to this resource.", "client-credentials",
+                          DOCUMENTED)
+    if ctx.key == CALL_ROUTES[1]:
+        ctx.notes.append("Whether this route accepts a client-credentials token is not documented (facts §2).")
+    return None
+
+
+@rule
+def permissions(ctx: Context) -> Answer | None:
+    needed = facts.permissions(ctx.key)
+    if needed is None:
+        ctx.notes.append(f"The permissions {ctx.key} requires are not in diag's sources (an operation newer than "
+                         "SDK 257.1.0's docs): not checked.")
+        return None
+    if needed.requires == "no" or not needed.names:
+        return None
+    held = [ctx.caller.holds(p) for p in needed.names]
+    if None in held:
+        ctx.notes.append(f"Requires {needed.requires.upper()} of {', '.join(needed.names)}; whether "
+                         f"{ctx.caller.name} holds them is not known.")
+        return None
+    if needed.requires == "any" and not any(held):
+        listed = ", ".join(needed.names)
+        template = facts.message("missing.any.permissions") or "%s"
+        return ctx.refuse(403, "missing.any.permissions", template.replace("%s", f"[{listed}]"), "permission",
+                          DOCUMENTED, {"permissions": listed})
+    if needed.requires == "all" and not all(held):
+        missing = ", ".join(p for p, h in zip(needed.names, held) if not h)
+        template = facts.message("missing.permissions") or "%s"
+        return ctx.refuse(403, "missing.permissions", template.replace("%s", f"[{missing}]"), "permission",
+                          DOCUMENTED, {"permissions": missing})
+    return None
+
+
+@rule
+def body_needed(ctx: Context) -> Answer | None:
+    op = ctx.operation
+    if op.body and (ctx.request.body is NOT_GIVEN or ctx.request.body is None):   # no body, or JSON null
+        return ctx.refuse(400, "bad.request", f"{op} takes a {op.body} body.", "no-body", MODELLED)
+    return None
+
+
+@rule
+def body_readable(ctx: Context) -> Answer | None:
+    if isinstance(ctx.request.body, Unreadable):
+        return ctx.refuse(400, "bad.request", facts.message("bad.request") or BAD_REQUEST, "invalid-json",
+                          DOCUMENTED)
+    return None
+
+
+@rule
+def body_model(ctx: Context) -> Answer | None:
+    first = first_refusal(ctx.observations)
+    if first is None:
+        return None
+    return ctx.refuse(first.status, first.code, first.answer or "", first.rule, first.evidence, first.params)
+
+
+@rule
+def call_rules(ctx: Context) -> Answer | None:
+    if ctx.key not in CALL_ROUTES or not isinstance(ctx.request.body, dict):
+        return None
+    found = call_refusal(coerce(ctx.request.body, "CreateCallRequest"), ctx.caller)
+    return ctx.refuse(*found) if found else None
+
+
+@rule
+def success(ctx: Context) -> Answer:
+    op = ctx.operation
+    documented = facts.DOCUMENTED_SUCCESS.get(ctx.key)
+    if documented:
+        status, evidence, note = documented[0], DOCUMENTED, f"{documented[0]}: {documented[1]}"
+    else:
+        status = 200 if op.response or op.method != "DELETE" else 204
+        evidence, note = SDK_MODEL, f"a valid request by the SDK model; the status {status} itself is modelled"
+    unsure = [o for o in ctx.observations if o.evidence == UNKNOWN]
+    if unsure:
+        evidence = UNKNOWN
+        ctx.notes.append("Genesys may refuse this: " + "; ".join(o.message for o in unsure[:3]))
+    read = ctx.request.body
+    if op.body and ctx.request.body not in (NOT_GIVEN, None):
+        read = coerce(ctx.request.body, op.body)
+    message = "created: the call is placed (a 200 only means created)" if ctx.key in CALL_ROUTES else note
+    return Answer(status, None, message, "success", evidence, {}, read, ctx.key, tuple(ctx.notes))
+
+
+@dataclass
+class Examination:
+    answer: Answer
+    observations: list[Observation]
+
+
+def examine(request: Request, caller: Caller = DEMO) -> Examination:
+    """The answer, and every observation the server would make on the way (the doctor shows them all)."""
+    ctx = Context(request, caller)
+    for r in RULES:
+        found = r(ctx)
+        if found is not None:
+            return Examination(found, ctx.observations if ctx.operation is not None else [])
+    raise AssertionError("the success rule always answers")
+
+
+def answer(request: Request, caller: Caller = DEMO) -> Answer:
+    """What Genesys answers to `request` from `caller` (by default the simulator's demo user, who holds every
+    permission of the contract)."""
+    return examine(request, caller).answer

@@ -1,0 +1,307 @@
+"""A body read as the server reads it, by its SDK model: every observation on the way, and what Genesys answers
+for each (the first refusal becomes the answer; the doctor shows them all).
+
+How a Jackson server reads JSON by default (modelled: Genesys documents none of it): a scalar is read into a string
+field; a whole number written as a float or a string into an integer field; "true"/"false" into a boolean; no
+scalar into a list or an object. What it cannot read is 400 `bad.request` with Genesys' documented message
+("The request could not be understood by the server due to malformed syntax.", seen on a real answer to a nested
+object where a string map was expected: the calibration corpus); an enum value outside its list is 400
+`invalid.value` with its documented template; a date that is not ISO-8601, 400 `invalid.date`. Unknown keys are
+ignored (modelled: Genesys does not document it); one that names a real field but for case or '_' is not what was
+meant. Enum values that differ from the list only in case: nobody documents the answer.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any, Iterator
+
+from diag.core.contract import model
+
+DOCUMENTED, SDK_MODEL, MODELLED, UNKNOWN = "documented", "sdk-model", "modelled", "unknown"
+ERROR, WARNING, INFO = "error", "warning", "info"
+MAX_DEPTH = 40
+BAD_REQUEST = "The request could not be understood by the server due to malformed syntax."
+_NAMES = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
+          "datetime": "an ISO-8601 date-time string", "date": "an ISO-8601 date string", "object": "any value"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One thing the server would notice in a body."""
+    rule: str                     # unknown-field | not-what-you-meant | invalid-type | coerced | enum | enum-case |
+                                  # borrowed-enum | invalid-date | missing-required
+    severity: str
+    path: str
+    message: str
+    evidence: str
+    status: int | None = None     # what Genesys answers for it (None: it is read, with or without a change)
+    code: str | None = None
+    answer: str | None = None     # Genesys' message for it, template filled
+    meant: str | None = None      # the real field, or the value, that was meant
+    params: dict = dataclass_field(default_factory=dict)
+
+
+def read(body: Any, model_name: str) -> list[Observation]:
+    """Every observation on `body` read as `model_name` (an SDK type: a model, list[...], dict(...), a scalar)."""
+    return list(_walk(body, model_name, "$", 0))
+
+
+def first_refusal(observations: list[Observation]) -> Observation | None:
+    """What Genesys answers first: a value it cannot read (in the order it reads them), then a missing field."""
+    refusing = [o for o in observations if o.status is not None]
+    reading = [o for o in refusing if o.rule != "missing-required"]
+    return (reading or refusing or [None])[0]
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _describe(t: str) -> str:
+    if t.startswith("list["):
+        return "a list"
+    if t.startswith("dict("):
+        return "an object (map)"
+    return _NAMES.get(t, f"a {t} object")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _name(path: str) -> str:
+    return path[2:] or "body"
+
+
+def _unreadable(path: str, t: str, value: Any) -> Observation:
+    return Observation("invalid-type", ERROR, path, f"`{_name(path)}` must be {_describe(t)}, not {_json_type(value)} "
+                       f"({_short(value)}): the server cannot read it and answers 400 bad.request (its message is "
+                       "documented; that it answers so for a value of the wrong type is modelled).", MODELLED,
+                       400, "bad.request", BAD_REQUEST)
+
+
+def _coerced(path: str, t: str, value: Any) -> Observation:
+    return Observation("coerced", WARNING, path, f"`{_name(path)}` should be {_describe(t)}, not {_json_type(value)} "
+                       f"({_short(value)}). A Jackson server reads it as the right type by default (modelled: Genesys "
+                       "does not document it); send the right type to be sure.", MODELLED)
+
+
+def _scalar(value: Any, t: str, path: str) -> Iterator[Observation]:
+    is_bool = isinstance(value, bool)
+    if t == "str":
+        if isinstance(value, str):
+            return
+        if isinstance(value, (int, float)):   # booleans too: Jackson writes them as text
+            yield _coerced(path, t, value)
+        else:
+            yield _unreadable(path, t, value)
+    elif t == "int":
+        if isinstance(value, int) and not is_bool:
+            return
+        if (isinstance(value, float) and value.is_integer()) or \
+                (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+            yield _coerced(path, t, value)
+        else:
+            yield _unreadable(path, t, value)
+    elif t == "float":
+        if isinstance(value, (int, float)) and not is_bool:
+            return
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?\s*", value):
+            yield _coerced(path, t, value)
+        else:
+            yield _unreadable(path, t, value)
+    elif t == "bool":
+        if is_bool:
+            return
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            yield _coerced(path, t, value)
+        else:
+            yield _unreadable(path, t, value)
+    elif t in ("datetime", "date"):
+        if isinstance(value, str):
+            if not _ISO_DATE.match(value.strip()):
+                from diag.core.model.facts import message
+
+                yield Observation("invalid-date", ERROR, path, f"`{_name(path)}` {_short(value)} is not an ISO-8601 "
+                                  "date: Genesys answers 400 invalid.date (documented code and message; that this "
+                                  "value gets it, modelled).", MODELLED, 400, "invalid.date", message("invalid.date"))
+        elif isinstance(value, int) and not is_bool:
+            yield _coerced(path, t, value)
+        else:
+            yield _unreadable(path, t, value)
+
+
+def _walk(value: Any, t: str, path: str, depth: int) -> Iterator[Observation]:
+    if depth > MAX_DEPTH or value is None:
+        return
+    t = t.strip()
+    if t in _NAMES:
+        if t != "object":
+            yield from _scalar(value, t, path)
+        return
+    if t.startswith("list["):
+        if not isinstance(value, list):
+            yield _unreadable(path, t, value)
+            return
+        for i, item in enumerate(value):
+            yield from _walk(item, t[5:-1], f"{path}[{i}]", depth + 1)
+        return
+    if t.startswith("dict("):
+        if not isinstance(value, dict):
+            yield _unreadable(path, t, value)
+            return
+        inner = t[5:-1].split(",", 1)[1].strip()
+        for k, v in value.items():
+            yield from _walk(v, inner, f"{path}.{k}", depth + 1)
+        return
+    spec = model(t)
+    if spec is None:
+        return
+    if not isinstance(value, dict):
+        yield _unreadable(path, t, value)
+        return
+    fields = spec["fields"]
+    for key, v in value.items():
+        if key not in fields:
+            yield unknown_key(key, t, fields, f"{path}.{key}")
+            continue
+        f = fields[key]
+        yield from _walk(v, f["t"], f"{path}.{key}", depth + 1)
+        yield from _enum(v, f, f"{path}.{key}", key)
+    for name, f in fields.items():
+        if f.get("r") and value.get(name) in (None, "", []):
+            yield Observation("missing-required", ERROR, f"{path}.{name}", f"`{name}` is required in {t} (the SDK "
+                              "model says so); without it Genesys answers 400 (modelled: the code and message it "
+                              "gives are not documented).", MODELLED, 400, "bad.request", BAD_REQUEST, name)
+
+
+def near_miss(key: str, fields) -> str | None:
+    """The field `key` names but for case, '_' or '-' (`PhoneNumber`, `phone_number`)."""
+    squashed = re.sub(r"[-_\s]", "", key).lower()
+    return next((f for f in fields if f.lower() == squashed), None)
+
+
+def unknown_key(key: str, model_name: str, fields, path: str) -> Observation:
+    """A key the model lacks: ignored by the server (modelled); "not what you meant" when it names a real field but
+    for case or '_', or reads close to one (`groupings` for `groupBy`)."""
+    real = near_miss(key, fields)
+    if real is None:
+        close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
+        real = close[0] if close else None
+    if real:
+        return Observation("not-what-you-meant", ERROR, path, f"`{key}` is not a field of {model_name}: did you "
+                           f"mean `{real}`? The server ignores the key (modelled: Genesys does not document what it "
+                           f"does with unknown keys), so `{real}` is not set: not what you meant.", MODELLED,
+                           meant=real)
+    listed = ", ".join(f"`{f}`" for f in list(fields)[:12]) + ("..." if len(fields) > 12 else "")
+    return Observation("unknown-field", INFO, path, f"`{key}` is not a field of {model_name}: the server ignores it "
+                       f"(modelled: Genesys does not document what it does with unknown keys). Its fields: {listed}.",
+                       MODELLED)
+
+
+def _enum(value: Any, f: dict, path: str, key: str) -> Iterator[Observation]:
+    allowed, items = f.get("e"), f.get("ie")
+    if allowed and isinstance(value, str):
+        yield from _one_enum(value, allowed, path, key, borrowed=False, source=None)
+    if items and isinstance(value, list):
+        for i, v in enumerate(value):
+            if isinstance(v, str):
+                yield from _one_enum(v, items, f"{path}[{i}]", key, borrowed=bool(f.get("borrowed")),
+                                     source=f.get("src"))
+
+
+def enum_message(value: str, key: str, allowed: list[str]) -> str:
+    """invalid.value's documented template, filled as a real answer fills it ("Value [] is not valid for field type
+    [Mode]. Allowable values are: AgentFirst, CustomerFirst"): the type's name is modelled from the field's."""
+    from diag.core.model.facts import message
+
+    template = message("invalid.value") or "Value [%s] is not valid for field type [%s]. Allowable values are: %s"
+    return template.replace("%s", value, 1).replace("%s", key[:1].upper() + key[1:], 1) \
+        .replace("%s", ", ".join(allowed), 1)
+
+
+def _one_enum(value: str, allowed: list[str], path: str, key: str, *, borrowed: bool, source: str | None
+              ) -> Iterator[Observation]:
+    if value in allowed:
+        return
+    exact = {a.lower(): a for a in allowed}.get(value.lower())
+    if exact:
+        yield Observation("enum-case", WARNING, path, f"{value!r} differs from the documented value {exact!r} only "
+                          "in case. The SDK's setters compare without case, but what the server does is not "
+                          f"documented: send {exact!r}.", UNKNOWN, meant=exact)
+        return
+    close = difflib.get_close_matches(value, allowed, n=3, cutoff=0.6)
+    hint = f" Closest: {', '.join(repr(c) for c in close)}." if close else (
+        f" Allowed: {', '.join(repr(a) for a in allowed[:15])}" + ("..." if len(allowed) > 15 else "."))
+    if borrowed:
+        yield Observation("borrowed-enum", WARNING, path, f"{value!r} is not among the values {source} lists (that "
+                          f"list may be incomplete for this field).{hint}", MODELLED, meant=close[0] if close else None)
+        return
+    yield Observation("enum", ERROR, path, f"{value!r} is not an allowed value: Genesys answers 400 invalid.value "
+                      f"(documented code and template).{hint}", DOCUMENTED, 400, "invalid.value",
+                      enum_message(value, key, allowed), close[0] if close else None,
+                      {"value": value, "allowed": ", ".join(allowed)})
+
+
+# ---- a body as the server holds it after reading (the simulator places calls with it) ----
+
+_COERCED = object()   # marker: a value that cannot be read as its field's type
+
+
+def coerce(value: Any, sdk_type: str) -> Any:
+    """`value` read as `sdk_type` the way Jackson's defaults do, or _COERCED when it cannot be (modelled)."""
+    t = sdk_type.strip()
+    if value is None:
+        return None
+    if t == "str":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value)
+        return _COERCED
+    if t == "int":
+        if isinstance(value, bool):
+            return _COERCED
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value.strip())
+        return _COERCED
+    if t.startswith("list["):
+        if not isinstance(value, list):
+            return _COERCED
+        items = [coerce(v, t[5:-1]) for v in value]
+        return _COERCED if any(i is _COERCED for i in items) else items
+    if t.startswith("dict("):
+        if not isinstance(value, dict):
+            return _COERCED
+        inner = t[5:-1].split(",", 1)[1]
+        out = {k: coerce(v, inner) for k, v in value.items()}
+        return _COERCED if any(v is _COERCED for v in out.values()) else out
+    spec = model(t)
+    if spec is not None:
+        if not isinstance(value, dict):
+            return _COERCED
+        out = {}
+        for k, v in value.items():
+            if k in spec["fields"]:
+                c = coerce(v, spec["fields"][k]["t"])
+                if c is _COERCED:
+                    return _COERCED
+                out[k] = c
+        return out
+    return value
+
+
+def coercible(value: Any, sdk_type: str) -> bool:
+    return coerce(value, sdk_type) is not _COERCED

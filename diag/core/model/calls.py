@@ -1,0 +1,32 @@
+"""The call rules, on top of the rules every operation gets: POST /api/v2/conversations/calls and its on-behalf
+route. Each carries its evidence (facts file sections named beside it)."""
+from __future__ import annotations
+
+from typing import Any
+
+from diag.core.facts import CALLS_USER_ROUTE, DESTINATION_FIELDS
+
+CALL_ROUTES = ("POST /api/v2/conversations/calls", CALLS_USER_ROUTE)
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def call_refusal(read: dict, caller) -> tuple | None:
+    """(status, code, message, rule, evidence) for a create-call body the server has read, or None."""
+    given = [f for f in DESTINATION_FIELDS if _present(read.get(f))]
+    if len(given) > 1:                                    # code and message documented (facts §1.2); fields: modelled
+        return (400, "too.many.create.conversation.parameters", "Only a single destination can be supplied in a "
+                "create conversation request.", "too-many-destinations", "documented")
+    if not given:
+        return (400, "bad.request", "A destination is required: phoneNumber, callUserId, callQueueId, participants "
+                "or conversationIds.", "no-destination", "modelled")
+    for p in read.get("participants") or []:
+        if not isinstance(p, dict) or not any(_present(p.get(k)) for k in ("address", "userId", "queueId")):
+            return (400, "bad.request", "Each participant needs an address, userId or queueId.",
+                    "participant-without-target", "modelled")
+    if caller.kind == "user" and caller.station is False:
+        return (400, "conversation.error.no.user.station", "A station is required to place a call.", "no-station",
+                "documented")                                                                 # facts §1.2
+    return None
