@@ -21,7 +21,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
@@ -39,13 +39,15 @@ from diag.client.gate import (
 from diag.core import errors
 from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
-from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog, header_count
-from diag.core.facts import CALL_PERMISSION, CALLS_DOCUMENTED_STATUSES, CALLS_ROUTE
+from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
+from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.workspace import new_session_log
 from diag.core.regions import REGIONS, Region, find_region
-from diag.core.model import grants
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
+
+if TYPE_CHECKING:
+    from diag.client.preflight import Preflight
 
 CALLS_PATH = "/api/v2/conversations/calls"
 CALL_PATHS = re.compile(r"^/api/v2/conversations/calls(/user/[^/]+)?$")
@@ -471,89 +473,20 @@ class Session:
             self.sleep(interval)
 
     # ---- before the call ----
-    def preflight(self) -> "Preflight":
-        checks = []
-        me = self.send("GET", "/api/v2/tokens/me")
-        if me.status is None or me.status >= 400:
-            checks.append(Check("region", False, f"{self.api_base} answered {me.status or me.transport_error}: "
-                                + (me.explanation or ""), "check the region and the token"))
-            return Preflight(self.label, checks)
-        self._learn_org(me)
-        org = self.org_name
-        checks.append(Check("region", True, f"{self.region}: the token is valid here (org {org})", ""))
-        user = self.send("GET", "/api/v2/users/me", params={"expand": "authorization,station"})
-        client = (me.response_body.get("OAuthClient") or {}).get("name", "?")
-        if user.status == 200:
-            u = user.response_body
-            checks.append(Check("identity", True, f"a user token: {u.get('name')} (OAuth client {client})", ""))
-            perms = (u.get("authorization") or {}).get("permissions") or []
-            grant = next((p for p in perms if grants(p, CALL_PERMISSION)), None)
-            checks.append(Check("permission", grant is not None,
-                                f"{CALL_PERMISSION} is " + (f"granted (by {grant})" if grant else "missing"),
-                                "" if grant else f"grant the user a role with {CALL_PERMISSION}"))
-            station = (u.get("station") or {}).get("effectiveStation") or (u.get("station") or {}).get(
-                "associatedStation")
-            checks.append(Check("station", bool(station),
-                                f"station {station.get('name')!r}" if station else "the user has no station",
-                                "" if station else "associate a station with the user (a call needs a phone)"))
-        elif user.error_code == "not.a.user":
-            checks.append(Check("identity", False, f"not a user token (OAuth client {client}): not.a.user",
-                                errors.CATALOGUE["not.a.user"].fix))
-            checks.append(Check("permission", None, "skipped: needs a user token", ""))
-            checks.append(Check("station", None, "skipped: needs a user token", ""))
-        else:   # a 5xx, a refusal or no answer says nothing about the token's kind
-            what = (f"HTTP {user.status} {user.error_code or ''}".strip() if user.status is not None
-                    else f"no answer ({user.transport_error})")
-            checks.append(Check("identity", None, f"could not be checked: GET /api/v2/users/me gave {what}",
-                                "try again; if it persists, see the correlation id "
-                                f"{user.correlation_id or '(none)'} in the exchange log"))
-            checks.append(Check("permission", None, "skipped: the user could not be read", ""))
-            checks.append(Check("station", None, "skipped: the user could not be read", ""))
-        rl = self.last_rate_limit
-        allowed = header_count(rl.get("inin-ratelimit-allowed"))
-        count = header_count(rl.get("inin-ratelimit-count")) or 0
-        reset = header_count(rl.get("inin-ratelimit-reset"))
-        if allowed:
-            left = max(0, allowed - count)
-            ok = left > max(1, allowed // 10)
-            checks.append(Check("rate limit", ok, f"{left} of {allowed} requests left in this window (resets in "
-                                f"{reset if reset is not None else '?'} s)",
-                                "" if ok else "wait for the window to reset before a batch"))
-        elif rl.get("inin-ratelimit-allowed") is not None:
-            checks.append(Check("rate limit", None, "the inin-ratelimit-allowed header could not be read as a "
-                                "count: headroom unknown", ""))
-        else:
-            checks.append(Check("rate limit", None, "no inin-ratelimit-* headers (optional, last documented in "
-                                "2021): headroom unknown", ""))
-        return Preflight(self.label, checks)
+    def preflight(self, operation: str = CALLS_ROUTE) -> "Preflight":
+        """Can this token do `operation` here? (diag.client.preflight)"""
+        from diag.client.preflight import preflight
 
+        return preflight(self, operation)
 
-@dataclass
-class Check:
-    name: str
-    ok: bool | None        # None: skipped or unknown
-    detail: str
-    fix: str
+    def caller(self):
+        """Who this session's token is, as the server model reads a caller (diag.core.model.Caller): its kind,
+        its permissions, its user's station; read once with GET /api/v2/tokens/me and /api/v2/users/me."""
+        from diag.client.preflight import caller_of
 
-    def to_dict(self) -> dict:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail, "fix": self.fix}
-
-
-@dataclass
-class Preflight:
-    target: str
-    checks: list[Check]
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok is not False for c in self.checks) and any(c.name == "station" and c.ok for c in self.checks)
-
-    def text(self) -> str:
-        mark = {True: "PASS", False: "FAIL", None: "----"}
-        lines = [f"Preflight on {self.target}: " + ("this token can place a call" if self.ok else "NOT ready")]
-        for c in self.checks:
-            lines.append(f"  {mark[c.ok]}  {c.name:<11} {c.detail}" + (f"\n        fix: {c.fix}" if c.fix else ""))
-        return "\n".join(lines)
+        if getattr(self, "_caller", None) is None:
+            self._caller = caller_of(self)
+        return self._caller
 
 
 @dataclass

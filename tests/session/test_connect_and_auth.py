@@ -142,7 +142,7 @@ def test_preflight_names_the_grant_and_reports_a_5xx_as_such():
          "station": "Desk 1", "permissions": ["conversation:*:*"]}]})
     s = connect(simulator=sim, token=sim.user_token("wanda"), environ={}, dotenv=None)
     report = s.preflight()
-    assert report.ok and "granted (by conversation:*:*)" in report.text()
+    assert report.ok and "granted conversation:conference:add (by conversation:*:*)" in report.text()
     sim.faults.add("/api/v2/users/me", "status", status=503)
     text = connect(simulator=sim, token=sim.user_token("wanda"), environ={}, dotenv=None,
                    sleep=lambda t: None).preflight().text()

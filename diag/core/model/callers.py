@@ -21,6 +21,12 @@ class Caller:
             return None
         return any(grants(held, needed) for held in self.permissions)
 
+    def granted_by(self, needed: str) -> str | None:
+        """The held permission that covers `needed` (itself, or a wildcard), when known."""
+        if self.all_permissions:
+            return needed
+        return next((held for held in sorted(self.permissions or ()) if grants(held, needed)), None)
+
     def describe(self) -> str:
         token = {"user": "a user token", "client": "a client-credentials token"}.get(self.kind, "an unknown token")
         return f"{self.name} ({token})"
