@@ -45,6 +45,25 @@ def _fail(message: str, as_json: bool) -> int:
     return EXIT_UNREADABLE
 
 
+def _caller(args: argparse.Namespace):
+    """Who a prediction is for: --as PERSONA (the simulator's), the caller of --sim URL or --region R (read with
+    GET /api/v2/tokens/me and /api/v2/users/me), else the simulator's demo user."""
+    if getattr(args, "as_", None):
+        if args.region or args.sim:
+            from diag.core.errors import ConfigError
+            raise ConfigError("--as names one of the simulator's callers: give it without --region or --sim")
+        from diag.client.session import shared_simulator
+
+        sim = shared_simulator()
+        if args.as_ not in sim.PERSONAS:
+            from diag.core.errors import ConfigError
+            raise ConfigError(f"--as {args.as_!r} is none of the simulator's callers: {', '.join(sim.PERSONAS)}")
+        return sim.caller(args.as_)
+    if args.region or args.sim:
+        return _session(args).caller()
+    return None
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from diag.core.doctor import check_text
 
@@ -55,7 +74,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from diag.core.doctor import UnknownOperation
 
     try:
-        report = check_text(text, region=args.region, operation=args.endpoint)
+        report = check_text(text, region=args.country, operation=args.endpoint, caller=_caller(args))
     except UnknownOperation as exc:
         return _fail(str(exc), args.json)
     parsed = report.parsed
@@ -77,12 +96,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def format_report(report, source: str = "body") -> str:
     from diag.core.doctor import ERROR, WARNING
 
+    from diag.core.model import DEMO
+
     errors = sum(f.severity == ERROR for f in report.findings)
     warnings = sum(f.severity == WARNING for f in report.findings)
     p = report.prediction
     lines = [f"{report.headline.upper()}: {errors} error(s), {warnings} warning(s) in {source}",
-             f"  Genesys would answer {p.status}{' ' + p.code if p.code else ''} ({p.evidence}; from a user token with "
-             "the permission and a station)"]
+             f"  {report.operation}, from {(report.caller or DEMO).describe()}",
+             f"  Genesys would answer {p.status}{' ' + p.code if p.code else ''} ({p.evidence})"
+             + (f": {p.message}" if p.code else "")]
+    lines += [f"  note: {n}" for n in p.notes]
     for f in report.findings:
         lines.append(f"  {f.severity:<7} {f.path:<28} {f.code}")
         lines.append(f"          {f.message}")
@@ -173,15 +196,15 @@ def _refused(message: str, as_json: bool) -> int:
 
 def cmd_preflight(args: argparse.Namespace) -> int:
     from diag.core.errors import DiagError, SafetyError
+    from diag.core.facts import CALLS_ROUTE
 
     try:
-        report = _session(args).preflight()
+        report = _session(args).preflight(args.endpoint or CALLS_ROUTE)
     except SafetyError as exc:
         return _refused(str(exc), args.json)
     except DiagError as exc:
         return _fail(str(exc), args.json)
-    print(json.dumps({"target": report.target, "ok": report.ok, "checks": [c.to_dict() for c in report.checks]})
-          if args.json else report.text())
+    print(json.dumps(report.to_dict()) if args.json else report.text())
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
@@ -195,15 +218,18 @@ def cmd_call(args: argparse.Namespace) -> int:
     from diag.core.doctor import parse_body
 
     parsed = parse_body(text)
-    if not parsed.ok:
+    if args.repair and not parsed.ok:
         return _fail(f"{args.file}: {parsed.describe_error()}", args.json)
     try:
         session = _session(args)
     except DiagError as exc:
         return _fail(str(exc), args.json)
+    body, sent_note = _as_written_or_repaired(text, parsed, args.repair)
     try:
         confirm = (lambda prompt: True) if args.yes else _ask
-        ex = session.call(parsed.value, confirm=confirm)
+        ex = session.call(body, confirm=confirm)
+        if sent_note:
+            ex.notes.insert(0, sent_note)
     except ConfirmationRequired as exc:
         return _refused(f"{exc.prompt} (not confirmed: answer yes, or pass --yes)", args.json)
     except SafetyError as exc:
@@ -240,6 +266,89 @@ def cmd_call(args: argparse.Namespace) -> int:
         print(f"diag: not saved to the workspace: {session.log.autosave_error}", file=sys.stderr)
     if trace is not None and not (trace.ended and trace.connected):
         return EXIT_FINDINGS   # created, but the call did not connect (busy, no answer, failed) or did not end
+    return EXIT_OK if ex.ok else EXIT_FINDINGS
+
+
+def _as_written_or_repaired(text: str, parsed, repair: bool) -> tuple:
+    """The body to send and what to say of it: the bytes as written, or with --repair the repaired JSON (said)."""
+    if repair and parsed.repairs:
+        return parsed.value, "sent the repaired body (--repair): " + ", ".join(parsed.repairs)
+    if parsed.repairs or not parsed.ok:
+        what = ", ".join(parsed.repairs) if parsed.ok else parsed.describe_error()
+        return text.encode("utf-8", "surrogatepass"), (f"sent as written, though it is not valid JSON ({what}); "
+                                                       "--repair sends the repaired body")
+    return text.encode("utf-8", "surrogatepass"), None
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Any operation, through the session and the gate: the server's answer as sent first, then diag's
+    explanation (the model's, for this operation and this caller)."""
+    from diag.core.doctor import UnknownOperation, check_text, parse_body
+    from diag.core.endpoints import check_operation
+    from diag.core.errors import ConfirmationRequired, DiagError, SafetyError
+
+    method = args.method.upper()
+    found = check_operation(method, args.path)
+    if not found.known:
+        return _fail(str(UnknownOperation(found)), args.json)
+    text = None
+    if args.file:
+        try:
+            text = _read_input(args.file)
+        except (OSError, ValueError) as exc:
+            return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
+    try:
+        session = _session(args)
+    except DiagError as exc:
+        return _fail(str(exc), args.json)
+    body, sent_note = None, None
+    if text is not None:
+        parsed = parse_body(text)
+        if args.repair and not parsed.ok:
+            return _fail(f"{args.file}: {parsed.describe_error()}", args.json)
+        body, sent_note = _as_written_or_repaired(text, parsed, args.repair)
+    try:
+        confirm = (lambda prompt: True) if args.yes else _ask
+        ex = session.send(method, args.path, body, confirm=confirm)
+    except ConfirmationRequired as exc:
+        return _refused(f"{exc.prompt} (not confirmed: answer yes, or pass --yes)", args.json)
+    except SafetyError as exc:
+        return _refused(str(exc), args.json)
+    except DiagError as exc:
+        return _fail(str(exc), args.json)
+    if sent_note:
+        ex.notes.insert(0, sent_note)
+    report = None
+    if text is not None:
+        try:
+            report = check_text(text, operation=f"{method} {args.path}", caller=session.caller())
+        except (DiagError, ValueError):
+            report = None
+    source = "the simulator's answer (modelled by diag, not Genesys)" if session.simulated else "the server's answer"
+    if args.json:
+        print(json.dumps({"target": session.label, "operation": str(found.operation), "status": ex.status,
+                          "correlationId": ex.correlation_id, "errorCode": ex.error_code,
+                          "answer": ex.response_body, "answerSource": source, "explanation": ex.explanation,
+                          "notes": ex.notes, "transportError": ex.transport_error,
+                          "prediction": report.prediction.to_dict() if report else None,
+                          "findings": [f.to_dict() for f in report.findings] if report else []}, default=str))
+    else:
+        print(f"{session.label}: {method} {args.path} -> {ex.status or 'no answer'}  correlation id "
+              f"{ex.correlation_id}")
+        print(f"  {source}:")
+        shown = json.dumps(ex.response_body, indent=2, ensure_ascii=False) if not isinstance(
+            ex.response_body, str) else ex.response_body
+        print("  " + (shown or "(no body)")[:4000].replace("\n", "\n  "))
+        if ex.explanation:
+            print(f"  why: {ex.explanation}")
+        if report is not None:
+            p = report.prediction
+            print(f"  diag's model predicted {p.status}{' ' + p.code if p.code else ''} ({p.evidence}) for "
+                  f"{report.caller.describe()}")
+            for f in report.findings:
+                print(f"  {f.severity:<7} {f.path:<28} {f.code}: {f.message}")
+        for n in ex.notes:
+            print(f"  note: {n}")
     return EXIT_OK if ex.ok else EXIT_FINDINGS
 
 
@@ -470,7 +579,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--endpoint", help='the operation the body is for, e.g. "POST /api/v2/usage/query" '
                                       "(concrete paths resolve to their template)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--region", help="country (ISO code, e.g. US) for numbers written without +")
+    p.add_argument("--country", help="country (ISO code, e.g. US) for numbers written without +")
+    p.add_argument("--as", dest="as_", metavar="PERSONA", help="predict for one of the simulator's callers: avery "
+                   "(every permission), sam (no station), riley (no call permission), client-credentials")
+    p.add_argument("--region", help="predict for the caller of a REAL org's token (its region; credentials from "
+                                    "GENESYS_CLOUD_* variables or .env): read with GET requests only")
+    p.add_argument("--sim", metavar="URL", help="predict for the caller of a running `python -m diag sim`")
+    p.add_argument("--token", help="the token whose caller to read (with --region or --sim)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("endpoint", help="check that METHOD PATH is a real Platform API operation")
@@ -478,13 +593,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_endpoint)
 
-    p = sub.add_parser("preflight", help="can this token place a call here? (simulator unless --region)")
+    p = sub.add_parser("preflight", help="can this token do this here? (a call by default; simulator unless "
+                                         "--region)")
+    p.add_argument("--endpoint", help='the operation, e.g. "POST /api/v2/usage/query" (default: create a call)')
     _target_options(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_preflight)
 
     p = sub.add_parser("call", help="fire one test call with a body from FILE (simulator unless --region)")
-    p.add_argument("file", help="a JSON body, or - for standard input (sent as given)")
+    p.add_argument("file", help="a JSON body, or - for standard input (sent as written; see --repair)")
     _target_options(p)
     p.add_argument("--yes", action="store_true", help="confirm a real call without asking")
     p.add_argument("--json", action="store_true")
@@ -492,7 +609,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--follow", action="store_true", help="follow the created call to its end and say how it ended "
                                                          "(exit 1 unless it connected)")
     p.add_argument("--follow-timeout", type=float, default=60, help=argparse.SUPPRESS)
+    p.add_argument("--repair", action="store_true", help="send the repaired JSON when the file's is damaged (smart "
+                                                         "quotes, trailing commas...); without it the bytes go as "
+                                                         "written")
     p.set_defaults(func=cmd_call)
+
+    p = sub.add_parser("send", help="send any operation (simulator unless --region): the server's answer, then "
+                                    "diag's explanation")
+    p.add_argument("method", help="GET, POST, PUT, PATCH or DELETE")
+    p.add_argument("path", help="e.g. /api/v2/usage/query (a query string may follow)")
+    p.add_argument("file", nargs="?", help="the body: a JSON file, or - for standard input (sent as written)")
+    _target_options(p)
+    p.add_argument("--yes", action="store_true", help="confirm a write to a real org without asking")
+    p.add_argument("--repair", action="store_true", help="send the repaired JSON when the file's is damaged")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_send)
 
     p = sub.add_parser("usage", help="API usage (responses by status class) as a table, CSV and PNG")
     span = p.add_mutually_exclusive_group()

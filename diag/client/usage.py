@@ -100,23 +100,12 @@ def _iso(t: dt.datetime) -> str:
 
 
 def parse_interval(text: str) -> tuple[dt.datetime, dt.datetime]:
-    parts = str(text).split("/")
-    if len(parts) != 2:
-        raise UsageQueryError(f"interval {text!r} must be 'start/end' in ISO-8601, e.g. 2026-01-01/2026-01-31.",
-                              field="interval")
+    from diag.core import intervals
+
     try:
-        start, end = (_instant(p) for p in parts)
-    except ValueError:
-        raise UsageQueryError(f"interval {text!r} is not ISO-8601 (e.g. 2026-01-01/2026-01-31 or "
-                              "2026-01-01T00:00:00Z/2026-01-08T00:00:00Z).", field="interval") from None
-    if end <= start:
-        raise UsageQueryError(f"interval {text!r} ends before it starts.", field="interval")
-    return start, end
-
-
-def _instant(text: str) -> dt.datetime:
-    t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)
+        return intervals.parse_interval(text)
+    except ValueError as exc:
+        raise UsageQueryError(f"{exc}.", field="interval") from None
 
 
 # ---- running queries ----------------------------------------------------------------------------

@@ -98,6 +98,18 @@ class Simulator:
     def client(self, name: str = "CRM click-to-dial"):
         return next(c for c in self.org.clients.values() if name in (c.id, c.name))
 
+    PERSONAS = ("avery", "sam", "riley", "client-credentials")
+
+    def caller(self, who: str = "avery"):
+        """A persona as the server model reads its caller (diag.core.model.Caller): a user by first name in lower
+        case ('avery' holds every permission of the contract; 'sam' has no station; 'riley' lacks the call
+        permission), or 'client-credentials' (the click-to-dial OAuth client)."""
+        from diag.sim.server import caller_of
+
+        if who == "client-credentials":
+            return caller_of(self.app, self.state.mint("client", self.client().id, None))
+        return caller_of(self.app, self.state.tokens[self.user_token(who)])
+
     @property
     def calls_placed(self) -> int:
         return self.state.calls_placed

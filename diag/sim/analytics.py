@@ -33,25 +33,13 @@ ERROR_MESSAGES = {"diag.sim.busy": "The far end was busy.",
 
 # ---- intervals ------------------------------------------------------------------------------------
 
-def parse_instant(text: str) -> dt.datetime:
-    t = text.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
-        return dt.datetime.fromisoformat(t).replace(tzinfo=UTC)
-    value = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def parse_interval(value) -> tuple[dt.datetime, dt.datetime]:
-    if not isinstance(value, str) or value.count("/") != 1:
-        raise ApiError(400, "bad.request", f"interval must be an ISO-8601 interval 'start/end', got {value!r}")
-    a, b = value.split("/")
+    from diag.core import intervals
+
     try:
-        start, end = parse_instant(a), parse_instant(b)
-    except ValueError:
-        raise ApiError(400, "bad.request", f"interval {value!r} is not ISO-8601 (e.g. 2026-01-01/2026-01-31)") from None
-    if end <= start:
-        raise ApiError(400, "bad.request", f"interval {value!r} ends before it starts")
-    return start, end
+        return intervals.parse_interval(value if isinstance(value, str) else repr(value))
+    except ValueError as exc:
+        raise ApiError(400, "bad.request", str(exc)) from None
 
 
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$")

@@ -134,8 +134,12 @@ class SimApp:
             if route is None or route.auth:
                 req.token = self.authenticate(req)
                 headers.update(self.rate_headers_or_raise(req))
-            status, body, extra = (route.fn(self, req, **params) if route is not None
-                                   else any_operation(self, req, operation))
+            if route is None:
+                status, body, extra = any_operation(self, req, operation)
+            else:
+                if route.auth and route.modelled:
+                    refuse_as_the_model_does(self, req)   # the same rules as every other operation, first
+                status, body, extra = route.fn(self, req, **params)
             headers.update(extra or {})
         except ApiError as exc:
             status = exc.status
@@ -273,6 +277,7 @@ class Handler(BaseHTTPRequestHandler):
 class Route:
     def __init__(self, method, template, fn, auth=True):
         self.method, self.template, self.fn, self.auth = method, template, fn, auth
+        self.modelled = template.startswith("/api/v2/")   # a Platform API operation: the model answers it first
         pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
         self.regex = re.compile(f"^{pattern}$")
 
@@ -481,23 +486,18 @@ def get_contact_list(sim: "SimApp", req: Request, contactListId: str):
 
 # ---- usage ----------------------------------------------------------------------------------------
 
-def _start_execution(sim: "SimApp", rows: list[dict], results_uri: str) -> tuple:
+def _start_execution(sim: "SimApp", rows: list[dict], results_uri: str, status: int = 200) -> tuple:
     exec_id = sim.state.new_id()
     with sim.state.lock:
         sim.state.executions[exec_id] = Execution(exec_id, rows)
-    return 200, {"executionId": exec_id, "resultsUri": results_uri.format(executionId=exec_id)}, {}
+    return status, {"executionId": exec_id, "resultsUri": results_uri.format(executionId=exec_id)}, {}
 
 
 def _token_permissions(sim: "SimApp", tok) -> list[str]:
     return sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
 
 
-def any_operation(sim: "SimApp", req: Request, operation) -> tuple:
-    """Every operation of the contract the simulator has no route of its own for: the server model's answer for the
-    token's caller, and on success the operation's documented (or modelled) status with a deterministic body shaped
-    by its response model (diag.sim.responses). Modelled throughout: the simulator keeps no state for them."""
-    from diag.sim.responses import example
-
+def _model_request(req: Request):
     body = model.NOT_GIVEN
     if req.raw.strip():
         try:
@@ -506,10 +506,24 @@ def any_operation(sim: "SimApp", req: Request, operation) -> tuple:
             if exc.status != 400:
                 raise
             body = model.Unreadable(req.raw.decode("utf-8", "replace"))
-    answer = model.answer(model.Request(req.method, req.path, body, tuple(req.query.items())),
-                          caller_of(sim, req.token))
+    return model.Request(req.method, req.path, body, tuple(req.query.items()))
+
+
+def refuse_as_the_model_does(sim: "SimApp", req: Request) -> model.Answer:
+    """The server model's answer for the token's caller; its refusal is the simulator's (ApiError)."""
+    answer = model.answer(_model_request(req), caller_of(sim, req.token))
     if not answer.ok:
         raise ApiError(answer.status, answer.code, answer.message, answer.params)
+    return answer
+
+
+def any_operation(sim: "SimApp", req: Request, operation) -> tuple:
+    """Every operation of the contract the simulator has no route of its own for: the server model's answer for the
+    token's caller, and on success the operation's documented (or modelled) status with a deterministic body shaped
+    by its response model (diag.sim.responses). Modelled throughout: the simulator keeps no state for them."""
+    from diag.sim.responses import example
+
+    answer = refuse_as_the_model_does(sim, req)
     if answer.status == 204 or not operation.response:
         return answer.status, None, {}
     return answer.status, example(operation.response, req.path, sim.state.seed), {}
@@ -525,7 +539,7 @@ def _known_client(sim: "SimApp", req: Request, client_id: str) -> None:
 def usage_query(sim: "SimApp", req: Request):
     _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
     rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=None)
-    return _start_execution(sim, rows, "/api/v2/usage/query/{executionId}/results")
+    return _start_execution(sim, rows, "/api/v2/usage/query/{executionId}/results", 202)   # the documented status
 
 
 @router.add("GET", "/api/v2/usage/query/{executionId}/results")

@@ -11,7 +11,8 @@ from .test_sim_http import CALLS, assert_error, client_token, get, post
 
 def run_usage(sim, token, query, path="/api/v2/usage/query"):
     r = post(sim, path, query, token)
-    assert r.status_code == 200, r.text
+    # 202 for the organisation's query, as Genesys' usage blog shows it; the client's query: not shown, 200 (modelled)
+    assert r.status_code == (202 if path == "/api/v2/usage/query" else 200), r.text
     ex = r.json()
     assert ex["executionId"] and ex["resultsUri"].endswith(ex["executionId"] + ("/results" if path ==
                                                                                  "/api/v2/usage/query" else ""))

@@ -1,0 +1,39 @@
+"""ISO-8601 intervals as Genesys reads them in usage and analytics queries: `start/end` with full instants, dates, or
+the shorter forms Genesys' usage blog documents ("2020-01/2020-06": "The data format does not need to be fully
+qualified", facts §9.2). A reduced-precision end is read as the instant its period begins (2020-06 is
+2020-06-01T00:00Z): modelled, the blog does not say."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+UTC = dt.timezone.utc
+_YEAR = re.compile(r"^\d{4}$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """One end of an interval: 2020, 2020-06, 2020-06-01, or a date-time (UTC unless it says otherwise)."""
+    t = str(text).strip()
+    if _YEAR.match(t):
+        return dt.datetime(int(t), 1, 1, tzinfo=UTC)
+    if _MONTH.match(t):
+        return dt.datetime(int(t[:4]), int(t[5:]), 1, tzinfo=UTC)
+    value = dt.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_interval(text: str) -> tuple[dt.datetime, dt.datetime]:
+    """(start, end) of `start/end`; ValueError saying what is wrong."""
+    parts = str(text).split("/")
+    if len(parts) != 2:
+        raise ValueError(f"interval {text!r} must be 'start/end' in ISO-8601, e.g. 2026-01-01/2026-01-31 or "
+                         "2026-01/2026-03")
+    try:
+        start, end = (parse_instant(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"interval {text!r} is not ISO-8601 (e.g. 2026-01-01/2026-01-31, 2026-01/2026-03 or "
+                         "2026-01-01T00:00:00Z/2026-01-08T00:00:00Z)") from None
+    if end <= start:
+        raise ValueError(f"interval {text!r} ends before it starts")
+    return start, end
