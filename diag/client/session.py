@@ -385,7 +385,7 @@ class Session:
             ex.error = body or None
             ex.error_code = body.get("code") or body.get("error")
             ex.explanation = errors.explain(ex.error_code, body.get("message") or body.get("error_description"),
-                                            r.status)
+                                            r.status, f"{ex.method} {ex.template}" if ex.template else None)
             if r.status == 400 and ex.findings:
                 wrong = [f for f in ex.findings if f["severity"] == "error"]
                 if wrong:

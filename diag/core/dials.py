@@ -540,10 +540,10 @@ def refusal(position: Position, *, real: bool) -> Refusal | None:
     kept = position.role in (STORED, DTMF) and numbers.reads_as_dial_string(value)
     if not (kept or counts_as_dialled(position, real=real)):
         return None
-    found = numbers.refusal(value, strict=False, dialled=True)
-    if found is None and not kept and numbers.is_pseudonym(value):
+    if not kept and numbers.is_pseudonym(value):   # its hash digits are no number (a known country code, then PN)
         return Refusal("pseudonymised-number", str(value), f"{value!r} is a pseudonym diag wrote in a ticket or a "
                        "sanitised file, not a number: it is never dialled. Put the real number back.", position.path)
+    found = numbers.refusal(value, strict=False, dialled=True)
     if found is None and real and not kept:
         found = numbers.refusal(value, strict=True, dialled=True)
     if found is None:

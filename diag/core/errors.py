@@ -130,88 +130,113 @@ class Explanation:
 
 
 
+# What each Genesys error code means, for any operation: its documented message (the 2018 spec's template, quoted
+# where it says more than the code's name), the usual causes and the fix. Causes that belong to one operation are
+# kept apart (CALL_CAUSES) and named only for it.
 CATALOGUE: dict[str, Explanation] = {
     "bad.request": Explanation(
-        "Genesys could not use the request.",
-        "no destination, a participant with nothing to call, or a body it could not read.",
+        "Genesys could not use the request (documented: \"The request could not be understood by the server due to "
+        "malformed syntax.\").",
+        "a body that is not JSON, or a value it cannot read as its field's type (a list or an object where a string "
+        "goes, text in a number).",
         "read the doctor's findings for the body that was sent and send the corrected body."),
     "invalid.value": Explanation(
-        "A field has a value of the wrong type or outside what Genesys allows.",
-        "for example `priority` as text, or `attributes` values that are not strings.",
-        "send each field with the type of the CreateCallRequest model (the doctor's invalid-type findings)."),
+        "A value is not among those the field allows (documented: \"Value [%s] is not valid for field type [%s]. "
+        "Allowable values are: %s\").",
+        "an enum value outside its list: a misspelling, another case, a value from another field.",
+        "send one of the allowable values the message lists (the doctor offers the closest)."),
     "invalid.date": Explanation(
-        "A date in the request could not be read.", "a date not in ISO-8601 form.", "send ISO-8601 dates."),
+        "A date in the request could not be read (documented: \"Dates must be specified as ISO-8601 strings\").",
+        "a date not in ISO-8601 form.", "send ISO-8601 dates, e.g. 2026-01-01T00:00:00.000Z."),
     "not.a.user": Explanation(
-        "This endpoint needs a user: the call is placed as the user behind the token.",
+        "This operation needs a user: \"This request requires a user context. Client credentials cannot be used for "
+        "requests to this resource.\" (documented).",
         "a client-credentials token (an integration has no user, phone or station).",
-        "use a user token (authorization code with PKCE, implicit or SAML2 bearer grant), or place the call for "
-        f"a user with {CALLS_USER_ROUTE} (whether that route accepts client-credentials tokens is not documented; "
-        "test it)."),
+        "use a user token (authorization code with PKCE, implicit or SAML2 bearer grant)."),
     "conversation.error.no.user.station": Explanation(
-        "A station is required to place a call: the user behind the token has no phone associated.",
+        "A station is required to place a call: the user behind the token has no phone associated (documented).",
         "the user behind the token has no station (phone) associated.",
         "associate a station with the user, or use a token of a user who has one; preflight checks this."),
     "too.many.create.conversation.parameters": Explanation(
-        "Only a single destination can be supplied in a create conversation request.",
+        "Only a single destination can be supplied in a create conversation request (documented).",
         "more than one of phoneNumber, callUserId, callQueueId, participants, conversationIds was given "
         "(which fields count is inferred).",
         "keep exactly one destination."),
     "authentication.required": Explanation(
-        "No bearer token was sent.", "the Authorization header is missing or empty.",
-        "send `Authorization: Bearer <token>`."),
+        "No bearer token was sent (documented: \"No authentication bearer token specified in authorization "
+        "header.\").", "the Authorization header is missing or empty.", "send `Authorization: Bearer <token>`."),
     "bad.credentials": Explanation(
-        "The token was refused.",
+        "The token was refused (documented: \"Invalid login credentials.\").",
         "the token expired, was revoked, or was issued by another region's login host (modelled: each region "
         "has its own login host, and diag assumes a token works only where it was issued; the facts diag holds say "
         "no more).",
         "get a new token; if it is new, check the region (diag can ask each region which one knows it)."),
     "missing.permissions": Explanation(
-        "The identity lacks a permission the endpoint needs.", "the user's or client's roles lack it.",
-        f"grant a role with the permission named in the message (for this endpoint: {CALL_PERMISSION})."),
+        "The identity lacks permissions the operation requires, all of them (documented: \"You are missing the "
+        "following permission(s): %s\").", "the user's or the OAuth client's roles lack them.",
+        "grant a role with each permission the message names (preflight lists them for any operation)."),
     "missing.any.permissions": Explanation(
-        "The identity has none of the permissions the endpoint accepts.",
+        "The identity has none of the permissions the operation accepts (documented: \"You must have at least one "
+        "of the following permissions assigned: %s\").",
         "the user's roles (or, for client credentials, the OAuth client's roles) lack them.",
-        f"grant a role with one of the permissions named in the message; {CALL_PERMISSION} for "
-        f"POST /api/v2/conversations/calls, conversation:agentlessCall:add or conversation:call:add for "
-        f"{CALLS_USER_ROUTE}."),
+        "grant a role with one of the permissions the message names (preflight lists them for any operation)."),
     "not.authorized": Explanation(
-        "The identity is not allowed to do this.", "permissions or division access.",
-        "check the roles and divisions of the user or OAuth client."),
+        "The identity is not allowed to do this (documented: \"You are not authorized to perform the requested "
+        "action.\").", "division access, or the resource's own rules (an ended conversation, another user's).",
+        "check the roles and divisions of the user or OAuth client, and the state of the resource."),
     "not.found": Explanation(
-        "The resource was not found.", "a wrong id in the path, or an id from another org or region.",
-        "check the id and the region."),
+        "The resource was not found (documented: \"The requested resource was not found.\").",
+        "a wrong id in the path, or an id from another org or region.", "check the id and the region."),
     "resource.not.found": Explanation(
-        "The resource was not found.", "a wrong id in the path.", "check the id."),
+        "The resource could not be found (documented).", "a wrong id in the path.", "check the id."),
     "unsupported.media.type": Explanation(
-        "The body's Content-Type is not accepted.", "the body was not sent as JSON.",
+        "The body's Content-Type is not accepted (documented).", "the body was not sent as JSON.",
         "send the body as JSON with `Content-Type: application/json`."),
     "too.many.requests": Explanation(
-        "Rate limit exceeded.", "too many requests in the limit's window.",
-        "wait for Retry-After seconds; pace requests under the limit."),
+        "Rate limit exceeded (the 2018 wording; since 2021 Genesys answers too.many.requests.retry.after).",
+        "too many requests in the limit's window.", "wait for Retry-After seconds; pace requests under the limit."),
     "too.many.requests.retry.after": Explanation(
-        "Rate limit exceeded; Genesys says how long to wait in Retry-After.",
-        "too many requests for this token (by default 300 per minute for a client-credentials token).",
+        "Rate limit exceeded; Genesys says how long to wait in Retry-After (documented since 2021-11-10).",
+        "too many requests for this token, user or resource (a client-credentials token: 300 per minute by "
+        "default, per a community answer quoting Genesys' limits page).",
         "wait Retry-After seconds before retrying (diag does this for you); pace batches under the limit."),
     "internal.server.error": Explanation(
-        "Genesys failed while handling the request.",
-        "a fault on Genesys' side; the call may or may not have been placed.",
-        "do not resend blindly: check the user's conversations first; give Genesys support the correlation id."),
+        "Genesys failed while handling the request (documented).",
+        "a fault on Genesys' side; a write may or may not have taken effect.",
+        "do not resend a write blindly: check first; give Genesys support the correlation id."),
     "providerapi.error.station.no.active.edge": Explanation(
-        "Genesys found no active Edge for the user's station (meaning read from the code's name; not documented "
-        "further).", "the station or its Edge is not available.", "check the user's station, or use another one; "
+        "\"Unable to place call. Could not find an Edge for this station.\" (documented).",
+        "the station's Edge is not available.", "check the user's station and its Edge, or use another station; "
         "give Genesys support the correlation id."),
     "providerapi.error.no.station.for.edge": Explanation(
-        "Genesys found no station for the Edge (meaning read from the code's name; not documented further).",
-        "station configuration.", "check the user's station; give Genesys support the correlation id."),
+        "\"Station assignment for station found, but no primary or secondary Edge id was assigned to it.\" "
+        "(documented): the user has a station, and that station has no Edge.",
+        "the station was assigned to the user, but no primary or secondary Edge was assigned to the station.",
+        "assign a primary (or secondary) Edge to the station, or use another station; give Genesys support the "
+        "correlation id."),
     "service.unavailable": Explanation(
-        "Genesys is temporarily unavailable.", "maintenance or overload; the call may or may not have been placed.",
+        "Genesys is temporarily unavailable (documented).",
+        "maintenance or overload; a write may or may not have taken effect.",
         "wait and check before resending; give Genesys support the correlation id."),
     "request.timeout": Explanation(
-        "Genesys timed out handling the request.", "a slow dependency; the call may or may not have been placed.",
-        "check the user's conversations before resending; give Genesys support the correlation id."),
+        "Genesys timed out handling the request (documented).",
+        "a slow dependency; a write may or may not have taken effect.",
+        "check before resending a write; give Genesys support the correlation id."),
     "authentication.request.timeout": Explanation(
-        "Authentication timed out at Genesys.", "a slow login service.", "retry the token request."),
+        "Authentication timed out at Genesys (documented).", "a slow login service.", "retry the token request."),
 }
+
+# Causes that belong to creating a call (POST /api/v2/conversations/calls and its on-behalf route).
+CALL_CAUSES = {
+    "bad.request": "for a call: no destination, or a participant with nothing to call (diag's model).",
+    "not.a.user": f"to place a call for a user with client credentials, {CALLS_USER_ROUTE} may be the route (whether "
+                  "it accepts client-credentials tokens is not documented; test it).",
+    "missing.any.permissions": f"{CALL_PERMISSION} for POST /api/v2/conversations/calls; "
+                               f"conversation:agentlessCall:add or conversation:call:add for {CALLS_USER_ROUTE}.",
+    "internal.server.error": "a call may have been placed: check the user's conversations before resending.",
+}
+CALL_OPERATIONS = ("POST /api/v2/conversations/calls", f"{CALLS_USER_ROUTE}")
+
 
 OAUTH_ERRORS = {
     "invalid_client": "The OAuth client id or secret was refused: wrong secret, or the client belongs to another "
@@ -238,17 +263,35 @@ ERROR_INFO = {  # the simulator's own codes (never Genesys codes)
 }
 
 
-def explain(code: str | None, message: str | None = None, status: int | None = None) -> str:
-    """Plain words for a Genesys error code; unknown codes fall back to the server's own message."""
+def explain(code: str | None, message: str | None = None, status: int | None = None,
+            operation: str | None = None) -> str:
+    """Plain words for a Genesys error code, for `operation` ("POST /api/v2/usage/query") when it is known: the
+    code's meaning, causes and fix, the causes of that operation, and whether Genesys documents the code for it."""
     if code and code in CATALOGUE:
-        return CATALOGUE[code].text()
+        text = CATALOGUE[code].text()
+        if operation in CALL_OPERATIONS and code in CALL_CAUSES:
+            text += f" For this operation: {CALL_CAUSES[code]}"
+        return text + _documented_for(code, operation)
     if code and code in OAUTH_ERRORS:
         return OAUTH_ERRORS[code]
     if message:
-        return f"Genesys said: {message}" + (f" (code {code})" if code else "")
+        return f"Genesys said: {message}" + (f" (code {code})" if code else "") + _documented_for(code, operation)
     if status:
         return f"HTTP {status} without a Genesys error body (a proxy or load balancer may have answered)."
     return "No explanation available."
+
+
+def _documented_for(code: str | None, operation: str | None) -> str:
+    if not (code and operation):
+        return ""
+    from diag.core.model import facts
+
+    codes = facts.error_codes(operation)
+    if codes is None:
+        return ""
+    if facts.documents(operation, code):
+        return f" ({code} is among the codes Genesys' 2018 spec documents for {operation}.)"
+    return f" ({code} is not among the codes Genesys' 2018 spec documents for {operation}: a newer code.)"
 
 
 def explain_disconnect(disconnect_type: str | None, error_code: str | None, error_message: str | None) -> str:

@@ -308,7 +308,7 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
     if (r.status or 0) >= 400:
         d.error_code = body.get("code") or body.get("error")
         d.message = body.get("message") or body.get("error_description")
-        d.explanation = errors.explain(d.error_code, d.message, r.status)
+        d.explanation = errors.explain(d.error_code, d.message, r.status, d.operation)
         params = body.get("messageParams") if isinstance(body.get("messageParams"), dict) else {}
         if r.status == 401 and d.error_code == "authentication.required":
             d.notes.append("no bearer token reached Genesys: the request had no usable Authorization header")

@@ -133,8 +133,19 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
                                      "deep.")], operation=str(op), caller=caller)
     from diag.core.doctor.safety import safety_findings
 
+    from diag.core.doctor.repair import repair
+
     findings = list(safety_findings(str(op), body if read_as is None else read_as, query)) + check_model(body, op.body)
-    return Report(body, findings, None, [f"Checked as {op.body} for {op}."], operation=str(op), caller=caller)
+    fixed, changes = repair(body, op.body) if any(f.severity != INFO for f in findings) else (None, [])
+    report = Report(body, findings, fixed, [f"Checked as {op.body} for {op}."] + changes, operation=str(op),
+                    caller=caller)
+    if fixed is not None:
+        remaining = [f for f in list(safety_findings(str(op), fixed)) + check_model(fixed, op.body)
+                     if f.severity == ERROR]
+        if remaining:
+            report.notes.append("The corrected body still has errors: " +
+                                "; ".join(f"{f.path} {f.code}" for f in remaining))
+    return report
 
 
 def duplicate_keys(text: str) -> list[Finding]:

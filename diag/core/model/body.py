@@ -187,13 +187,15 @@ def near_miss(key: str, fields) -> str | None:
     return next((f for f in fields if f.lower() == squashed), None)
 
 
+def meant_field(key: str, fields) -> str | None:
+    """The real field an unknown key most likely means: the same but for case or '_', or a close spelling."""
+    return near_miss(key, fields) or next(iter(difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)), None)
+
+
 def unknown_key(key: str, model_name: str, fields, path: str) -> Observation:
     """A key the model lacks: ignored by the server (modelled); "not what you meant" when it names a real field but
     for case or '_', or reads close to one (`groupings` for `groupBy`)."""
-    real = near_miss(key, fields)
-    if real is None:
-        close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-        real = close[0] if close else None
+    real = meant_field(key, fields)
     if real:
         return Observation("not-what-you-meant", ERROR, path, f"`{key}` is not a field of {model_name}: did you "
                            f"mean `{real}`? The server ignores the key (modelled: Genesys does not document what it "
