@@ -20,19 +20,29 @@ def findings_html(report: Report | None) -> str:
     """Findings as severity-coloured HTML, each naming its path and code."""
     if not report:
         return ""
+    from diag.core.model import DEMO
+
     p = report.prediction
+    who = (report.caller or DEMO).describe()
     answer = (f"<span class='diag-prediction'>Genesys would answer <code>{p.status}"
-              f"{' ' + html.escape(p.code) if p.code else ''}</code> ({html.escape(p.evidence)})</span>")
-    if not report.findings:
-        return f"<b style='color:#1a9850' class='diag-verdict'>Sendable: no findings.</b> {answer}"
+              f"{' ' + html.escape(p.code) if p.code else ''}</code> ({html.escape(p.evidence)}) to "
+              f"<code>{html.escape(report.operation)}</code> from {html.escape(who)}</span>")
+    notes = "".join(f"<div class='diag-prediction-note' style='color:#555'>{inline_markdown(n)}</div>"
+                    for n in p.notes)
+    if not report.findings and p.ok:
+        return f"<b style='color:#1a9850' class='diag-verdict'>{html.escape(report.headline)}: no findings.</b> " \
+               f"{answer}{notes}"
     rows = []
     for f in report.findings:
         colour = SEVERITY_COLOURS.get(f.severity, "#333")
         rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
                     f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
                     f"{inline_markdown(f.message)}</li>")
-    colour = {"refused": "#b2182b", "not-what-you-meant": "#b35806"}.get(report.verdict, "#1a9850")
-    return (f"<b style='color:{colour}' class='diag-verdict'>{html.escape(report.headline)}</b> {answer}"
+    colour = {"refused": "#b2182b", "not-what-you-meant": "#b35806", "uncertain": "#b35806"}.get(report.verdict,
+                                                                                                 "#1a9850")
+    if not p.ok and p.code:   # the answer itself, as Genesys words it
+        rows.insert(0, f"<li class='diag-finding diag-answer'>Genesys' message: {html.escape(p.message)}</li>")
+    return (f"<b style='color:{colour}' class='diag-verdict'>{html.escape(report.headline)}</b> {answer}{notes}"
             f"<ul class='diag-findings'>{''.join(rows)}</ul>")
 
 

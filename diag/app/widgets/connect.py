@@ -82,6 +82,22 @@ class ConnectModel:
             return self.connector(simulator=sim, token=sim.state.mint("client_credentials", client.id, None).value)
         return self.connector(simulator=sim, token=sim.user_token(persona))
 
+    def preflight_html(self, operation: str) -> str:
+        """The preflight checklist for `operation` on the connected session: each check PASS/FAIL with its fix."""
+        from diag.client.preflight import Preflight
+
+        if self.session is None:
+            return ""
+        report: Preflight = self.session.preflight(operation)
+        mark = {True: ("PASS", "#1a9850"), False: ("FAIL", "#b2182b"), None: ("----", "#777")}
+        rows = "".join(f"<tr><td style='color:{mark[c.ok][1]};font-weight:bold'>{mark[c.ok][0]}</td>"
+                       f"<td>{html.escape(c.name)}</td><td>{html.escape(c.detail)}"
+                       + (f"<br><i>fix: {html.escape(c.fix)}</i>" if c.fix else "") + "</td></tr>"
+                       for c in report.checks)
+        verdict = "ready" if report.ok else "NOT ready"
+        return (f"<div class='diag-preflight'><b>Preflight</b> for <code>{html.escape(report.operation)}</code>: "
+                f"{verdict}<table>{rows}</table></div>")
+
     def status_html(self) -> str:
         if self.session is None:
             return "Not connected."
@@ -103,9 +119,19 @@ class ConnectView:
         self.button = w.Button(description="Connect", button_style="info", icon="plug")
         self.status = w.HTML()
         self.error = w.HTML()
+        from diag.core.endpoints import all_operations
+        from diag.core.facts import CALLS_ROUTE
+
+        self.preflight_op = w.Combobox(description="Preflight", value=CALLS_ROUTE, ensure_option=False,
+                                       options=sorted(str(op) for op in all_operations()),
+                                       layout=w.Layout(width="70%"))
+        self.preflight_button = w.Button(description="Check", icon="check-square", layout=w.Layout(width="auto"))
+        self.preflight = w.HTML()
         self.button.on_click(self._on_connect)
+        self.preflight_button.on_click(self._on_preflight)
         self.widget = w.VBox([w.HBox([self.region, self.button]), w.HBox([self.client_id, self.client_secret]),
-                              self.token, self.error, self.status])
+                              self.token, self.error, self.status, w.HBox([self.preflight_op,
+                                                                          self.preflight_button]), self.preflight])
         self.widget.add_class("diag-connect")
         self.refresh()
 
@@ -114,6 +140,12 @@ class ConnectView:
         self.client_secret.value = self.token.value = ""   # gone from widget state before anything else happens
         run_safely(self.model, self.model.connect, self.region.value, self.client_id.value.strip(), secret, token)
         self.refresh()
+
+    def _on_preflight(self, _button=None) -> None:
+        def run():
+            self.preflight.value = self.model.preflight_html(self.preflight_op.value)
+        run_safely(self.model, run)
+        self.error.value = error_html(self.model.last_error)
 
     def refresh(self) -> None:
         m = self.model

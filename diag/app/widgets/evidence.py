@@ -12,8 +12,9 @@ from diag.app.widgets.common import download_html, error_html, inline_markdown, 
 
 
 class EvidenceModel:
-    def __init__(self, composer=None):
-        self.composer = composer          # a ComposerModel: "Open in composer" loads a request's body there
+    def __init__(self, composer=None, endpoint=None):
+        self.composer = composer          # a ComposerModel: "Open in composer" loads a call's body there
+        self.endpoint = endpoint          # an AnyEndpointModel: any other operation opens there
         self.inspection = None
         self.bundle = None
         self.saved = None                 # the sanitised copy in the workspace, once added to the ticket
@@ -46,11 +47,24 @@ class EvidenceModel:
         i = self.inspection
         return list(charts.evidence_figures(i.public_frame(), i.kind, i.span()).values())
 
-    def open_in_composer(self, index: int) -> None:
-        if self.composer is None:
-            raise ValueError("No composer to open it in.")
+    def open_in_composer(self, index: int) -> str:
+        """The request in the panel that fits it: a call in the call composer, any other operation (its path,
+        query and body) in the any-endpoint panel. Returns which panel."""
+        from urllib.parse import urlsplit
+
+        from diag.core.model.calls import CALL_ROUTES
+
         d = next(d for d in self.inspection.diagnoses if d.index == index)
-        self.composer.set_text(json.dumps(d.request.body, indent=2, ensure_ascii=False))
+        text = json.dumps(d.request.body, indent=2, ensure_ascii=False)
+        if d.operation in CALL_ROUTES or self.endpoint is None:
+            if self.composer is None:
+                raise ValueError("No composer to open it in.")
+            self.composer.set_text(text)
+            return "composer"
+        self.endpoint.set_operation(f"{d.request.method} {d.request.path}")
+        self.endpoint.set_query(urlsplit(d.request.url).query)
+        self.endpoint.set_text(text)
+        return "endpoint"
 
     def _need_evidence(self) -> None:
         if self.inspection is None or not self.inspection.diagnoses:

@@ -11,11 +11,10 @@ each change said in a note. The call endpoints have their own fixer (diag.core.d
 from __future__ import annotations
 
 import copy
-import difflib
 from typing import Any
 
 from diag.core.contract import model
-from diag.core.model.body import meant_field
+from diag.core.model.body import closest, meant_field
 
 MAX_DEPTH = 20
 
@@ -128,7 +127,7 @@ def _enum(value: Any, f: dict, path: str, notes: list[str]) -> Any:
 
 def _one(value: str, allowed: list[str], path: str, notes: list[str]) -> str:
     exact = {a.lower(): a for a in allowed}.get(value.lower())
-    close = exact or next(iter(difflib.get_close_matches(value, allowed, n=1, cutoff=0.75)), None)
+    close = exact or next(iter(closest(value, allowed)), None)
     if close:
         notes.append(f"`{path[2:]}` {value!r} written as the allowed value {close!r}")
         return close

@@ -22,7 +22,8 @@ def check_model(body: Any, model_name: str) -> list[Finding]:
 # Stable finding codes for the model's observations.
 CODES = {"unknown-field": "unknown-field", "not-what-you-meant": "unknown-field", "invalid-type": "invalid-type",
          "coerced": "invalid-type", "enum": "value-not-allowed", "borrowed-enum": "value-not-allowed",
-         "enum-case": "enum-case", "invalid-date": "invalid-date", "missing-required": "missing-required"}
+         "enum-case": "enum-case", "invalid-date": "invalid-date", "missing-required": "missing-required",
+         "invalid-interval": "invalid-interval", "invalid-period": "invalid-period"}
 
 
 def finding(o) -> Finding:

@@ -94,6 +94,7 @@ class Context:
         self.params = found.params
         self.key = str(found.operation) if found.operation else f"{request.method.upper()} {request.path}"
         self.notes: list[str] = []
+        self.unsure = False      # a rule could not decide (the caller's permissions unknown): the answer is unknown
 
     @cached_property
     def observations(self) -> list[Observation]:
@@ -106,7 +107,9 @@ class Context:
 
     def refuse(self, status: int, code: str | None, message: str, rule: str, evidence: str,
                params: dict | None = None) -> Answer:
-        return Answer(status, code, message, rule, evidence, params or {}, None, self.key, tuple(self.notes))
+        # when an earlier rule could not decide (permissions not known), Genesys may answer that instead
+        return Answer(status, code, message, rule, UNKNOWN if self.unsure else evidence, params or {}, None,
+                      self.key, tuple(self.notes))
 
 
 Rule = Callable[[Context], "Answer | None"]
@@ -151,8 +154,9 @@ def permissions(ctx: Context) -> Answer | None:
         return None
     held = [ctx.caller.holds(p) for p in needed.names]
     if None in held:
+        ctx.unsure = True
         ctx.notes.append(f"Requires {needed.requires.upper()} of {', '.join(needed.names)}; whether "
-                         f"{ctx.caller.name} holds them is not known.")
+                         f"{ctx.caller.name} holds them is not known: Genesys answers 403 if not.")
         return None
     if needed.requires == "any" and not any(held):
         listed = ", ".join(needed.names)
@@ -212,6 +216,8 @@ def success(ctx: Context) -> Answer:
     if unsure:
         evidence = UNKNOWN
         ctx.notes.append("Genesys may refuse this: " + "; ".join(o.message for o in unsure[:3]))
+    if ctx.unsure:
+        evidence = UNKNOWN
     read = ctx.request.body
     if op.body and ctx.request.body not in (NOT_GIVEN, None):
         read = coerce(ctx.request.body, op.body)

@@ -174,11 +174,35 @@ def _walk(value: Any, t: str, path: str, depth: int) -> Iterator[Observation]:
         f = fields[key]
         yield from _walk(v, f["t"], f"{path}.{key}", depth + 1)
         yield from _enum(v, f, f"{path}.{key}", key)
+        yield from _iso_text(v, f, f"{path}.{key}", key)
     for name, f in fields.items():
         if f.get("r") and value.get(name) in (None, "", []):
             yield Observation("missing-required", ERROR, f"{path}.{name}", f"`{name}` is required in {t} (the SDK "
                               "model says so); without it Genesys answers 400 (modelled: the code and message it "
                               "gives are not documented).", MODELLED, 400, "bad.request", BAD_REQUEST, name)
+
+
+_PERIOD = re.compile(r"^P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$")
+
+
+def _iso_text(value: Any, f: dict, path: str, key: str) -> Iterator[Observation]:
+    """Text fields the SDK describes as ISO-8601 intervals ("interval") and periods ("granularity" without an
+    enum): text the server cannot read as one is 400 bad.request (modelled: Genesys documents the form, not the
+    answer to a wrong one)."""
+    if f["t"] != "str" or f.get("e") or not isinstance(value, str):
+        return
+    if key == "interval":
+        from diag.core import intervals
+
+        try:
+            intervals.parse_interval(value)
+        except ValueError as exc:
+            yield Observation("invalid-interval", ERROR, path, f"{exc}: the server cannot read it and answers 400 "
+                              "(modelled).", MODELLED, 400, "bad.request", BAD_REQUEST)
+    elif key == "granularity" and not _PERIOD.match(value.strip()):
+        yield Observation("invalid-period", ERROR, path, f"granularity {value!r} is not an ISO-8601 period such as "
+                          "PT1H or P1D: the server cannot read it and answers 400 (modelled).", MODELLED, 400,
+                          "bad.request", BAD_REQUEST)
 
 
 def near_miss(key: str, fields) -> str | None:
@@ -218,6 +242,12 @@ def _enum(value: Any, f: dict, path: str, key: str) -> Iterator[Observation]:
                                      source=f.get("src"))
 
 
+def closest(value: str, allowed: list[str], n: int = 1) -> list[str]:
+    """The allowed values that read most like `value`, without regard to case ("days" -> "Day")."""
+    by_lower = {a.lower(): a for a in allowed}
+    return [by_lower[c] for c in difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6)]
+
+
 def enum_message(value: str, key: str, allowed: list[str]) -> str:
     """invalid.value's documented template, filled as a real answer fills it ("Value [] is not valid for field type
     [Mode]. Allowable values are: AgentFirst, CustomerFirst"): the type's name is modelled from the field's."""
@@ -238,12 +268,14 @@ def _one_enum(value: str, allowed: list[str], path: str, key: str, *, borrowed: 
                           "in case. The SDK's setters compare without case, but what the server does is not "
                           f"documented: send {exact!r}.", UNKNOWN, meant=exact)
         return
-    close = difflib.get_close_matches(value, allowed, n=3, cutoff=0.6)
+    close = closest(value, allowed, n=3)
     hint = f" Closest: {', '.join(repr(c) for c in close)}." if close else (
         f" Allowed: {', '.join(repr(a) for a in allowed[:15])}" + ("..." if len(allowed) > 15 else "."))
-    if borrowed:
+    if borrowed:   # Genesys refuses what it does not support (a real answer: the calibration corpus), but this
+        # list is another model's and may be incomplete: nobody documents the answer for this value
         yield Observation("borrowed-enum", WARNING, path, f"{value!r} is not among the values {source} lists (that "
-                          f"list may be incomplete for this field).{hint}", MODELLED, meant=close[0] if close else None)
+                          f"list may be incomplete for this field, so whether Genesys refuses it is not "
+                          f"documented).{hint}", UNKNOWN, meant=close[0] if close else None)
         return
     yield Observation("enum", ERROR, path, f"{value!r} is not an allowed value: Genesys answers 400 invalid.value "
                       f"(documented code and template).{hint}", DOCUMENTED, 400, "invalid.value",
