@@ -1,9 +1,10 @@
 """The paced batch runner: N test calls at a pace that stays under the rate limit.
 
-The pace is the configured limit, else the one the server states in inin-ratelimit-allowed, else the documented
-documented default of 300 requests a minute (documented for client-credentials tokens, facts §4; the user-token
-limit is not published, so the same figure is diag's assumption there); calls are spread evenly at 98 % of it so
-that no sliding window overflows.
+The pace is the configured limit, else the one the server states in inin-ratelimit-allowed, else 300 requests a
+minute: the default a community answer quotes from Genesys' limits page for client-credentials tokens (facts §4).
+For user tokens the sources disagree (community answers name org.app.user.rate.per.minute and org.user.rate.per.minute
+with 300 and 3,000; a Genesys staff answer quotes 3,000 per minute for org.app.user.rate.per.minute, facts §9.4):
+diag paces at the lower figure. Calls are spread evenly at 98 % of it so that no sliding window overflows.
 A 429 that still happens is handled by Session.send (wait Retry-After, send again), never shown unhandled.
 
 Before the first call every body passes the safety gate: one refused body stops the batch before anything is

@@ -4,7 +4,8 @@
 
 Retry policy (diag decides every resend; nothing below it resends):
   - 429: sent again after Retry-After, at most `max_429_resends` times; waits clamped to [1 s, 180 s]; a missing,
-    zero, negative or unreadable Retry-After waits DEFAULT_RETRY_AFTER; over 180 s is not retried (as the SDKs);
+    zero, negative or unreadable Retry-After waits DEFAULT_RETRY_AFTER; over 180 s is not retried (diag's cap, as the Go
+    SDK and the CLI cap; the Python SDK's urllib3 Retry() would wait up to 6 hours, 10 times: facts §9.4);
   - a POST (any non-idempotent method) is never sent again for any other answer or failure: it may have placed a
     call. A 401 refreshes a client-credentials token for the next request;
   - idempotent GETs retry 5xx and connection errors with backoff, and once after a refreshed token.

@@ -225,3 +225,45 @@ def test_the_any_endpoint_panel_predicts_for_the_connected_caller_and_sends(sim)
     m.set_param("userId", "0a000000-0000-4000-8000-0000000000a1")
     m.send()
     assert m.last_exchange.status == 200
+
+
+def _har(*entries) -> str:
+    def entry(method, path, body, status, answer):
+        return {"startedDateTime": "2026-12-01T10:00:00.000Z", "time": 50,
+                "request": {"method": method, "url": "https://api.mypurecloud.com" + path, "httpVersion": "HTTP/1.1",
+                            "headers": [{"name": "Content-Type", "value": "application/json"}], "queryString": [],
+                            "cookies": [], "headersSize": -1, "bodySize": -1,
+                            "postData": {"mimeType": "application/json", "text": json.dumps(body)}},
+                "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1",
+                             "headers": [{"name": "Content-Type", "value": "application/json"}], "cookies": [],
+                             "content": {"size": -1, "mimeType": "application/json", "text": json.dumps(answer)},
+                             "redirectURL": "", "headersSize": -1, "bodySize": -1},
+                "cache": {}, "timings": {"send": 1, "wait": 48, "receive": 1}}
+    return json.dumps({"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
+                               "entries": [entry(*e) for e in entries]}})
+
+
+def test_inspect_explains_each_answer_with_its_operations_codes():
+    from diag.core.inspect import inspect
+
+    bad = "The request could not be understood by the server due to malformed syntax."
+    result = inspect(_har(
+        ("POST", "/api/v2/usage/query", {"interval": "2020-01/2020-06"}, 202,
+         {"executionId": "e-1", "resultsUri": "/api/v2/usage/query/e-1/results"}),
+        ("POST", "/api/v2/users", {"name": "Pat", "email": "pat@example.com"}, 200, {"id": "u-1"}),
+        ("POST", "/api/v2/analytics/conversations/aggregates/query", {"interval": "2026-01-01/2026-01-02",
+                                                                      "metrics": "nOffered"}, 400,
+         {"code": "bad.request", "status": 400, "message": bad})))
+    usage, user, agg = result.diagnoses
+    for d in (usage, user):   # a 2xx the model predicted: no disagreement to report
+        assert not d.failed and not any("report it" in n for n in d.notes), d.notes
+    assert "destination" not in agg.explanation and "participant" not in agg.explanation
+    assert "among the codes Genesys' 2018 spec documents for POST /api/v2/analytics" in agg.explanation
+    assert any(f["code"] == "invalid-type" for f in agg.findings)
+
+
+def test_usage_takes_the_short_interval_the_blog_documents():
+    from diag.client.usage import UsageQuery
+
+    q = UsageQuery.build(interval="2026-01/2026-03")
+    assert q.body()["interval"].startswith("2026-01-01") and "2026-03-01" in q.body()["interval"]

@@ -117,11 +117,21 @@ class ComposerModel:
         self.text = text
         self.pending = None      # a changed body is a new question
         self.applied_notes = []
-        self.report = check_text(text, region=self.region)
+        self.report = check_text(text, region=self.region, caller=self.caller)
         body = self.body
         if isinstance(body, dict):
             self._form_from(body)
         return self.report
+
+    @property
+    def caller(self):
+        """Who is connected, as the server model reads a caller (None: the simulator's demo user)."""
+        if self.session is None:
+            return None
+        try:
+            return self.session.caller()
+        except DiagError:
+            return None
 
     @property
     def body(self) -> Any:
@@ -429,6 +439,7 @@ class ComposerView:
         m.cancel_pending()     # another org is a new question
         # and none of the old session's answers, trace or ticket stay on screen under the new one
         m.last_exchange, m.trace, m.ticket, m.bundle, m.stale, m.selected = None, None, [], None, False, []
+        m.set_text(m.text)     # the prediction is for the new caller
         self.refresh()
 
     # ---- callbacks ----

@@ -57,7 +57,9 @@ def response_html(ex: Exchange | None, target: str = "", stale: bool = False) ->
              f"{html.escape(when(ex))} · {ex.duration_ms if ex.duration_ms is not None else '-'} ms"
              + (f" · {html.escape(target)}" if target else ""),
              f"<br>Correlation id: <code class='diag-correlation' style='user-select:all'>"
-             f"{html.escape(ex.correlation_id or '-')}</code>"]
+             f"{html.escape(ex.correlation_id or '-')}</code>"
+             + (" <i class='diag-modelled' style='color:#555'>(the simulator's answer: modelled by diag, not Genesys; "
+                "its ids mean nothing at Genesys)</i>" if ex.simulated else "")]
     words = rate_limit_words(ex.response_headers)
     if words:
         parts.append(f"<br>Rate limit: <span class='diag-ratelimit'>{html.escape(words)}</span>")
