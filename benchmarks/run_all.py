@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE))
 if "DIAG_HOME" not in os.environ:   # benchmark sessions are not the person's: a throwaway workspace
     import tempfile
     os.environ["DIAG_HOME"] = tempfile.mkdtemp(prefix="diag-bench-home-")
-BENCHES = ["bench_setup", "bench_startup", "bench_doctor", "bench_contract", "bench_simulator", "bench_calls", "bench_gate", "bench_usage_frame", "bench_bundle",
+BENCHES = ["bench_setup", "bench_startup", "bench_doctor", "bench_model", "bench_contract", "bench_simulator", "bench_calls", "bench_gate", "bench_usage_frame", "bench_bundle",
            "bench_inspect", "bench_notebooks"]
 
 
@@ -43,6 +43,10 @@ def rows(name: str, r: dict) -> list[tuple]:
         return [("doctor per body, p50 / p99", f"{r['diag_p50_us']} / {r['diag_p99_us']} us",
                  f"{r['sdk_p50_us']} / {r['sdk_p99_us']} us (SDK build + serialise)", r["ratio_p50"], r["target"],
                  r["met"])]
+    if name == "bench_model":
+        return [("model prediction, any operation and caller, p50 / p99 (warm)",
+                 f"{r['diag_p50_us']} / {r['diag_p99_us']} us", f"{r['base_p50_us']} / {r['base_p99_us']} us "
+                 "(json.loads of the body)", r["ratio_p50"], r["target"], r["met"])]
     if name == "bench_contract":
         return [("any-endpoint check, cold (fresh process)", f"{r['cold_ms']} ms", f"{r['sdk_import_ms']} ms (import SDK)",
                  round(r["cold_ms"] / r["sdk_import_ms"], 3), "< 50 ms", r["cold_ms"] < 50),

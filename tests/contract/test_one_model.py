@@ -267,3 +267,15 @@ def test_usage_takes_the_short_interval_the_blog_documents():
 
     q = UsageQuery.build(interval="2026-01/2026-03")
     assert q.body()["interval"].startswith("2026-01-01") and "2026-03-01" in q.body()["interval"]
+
+
+def test_the_call_composer_predicts_for_whoever_is_connected(sim):
+    from diag.app.widgets.composer import ComposerModel
+
+    body = '{"phoneNumber": "+13175550100"}'
+    for who, (status, code) in {"sam": (400, "conversation.error.no.user.station"),
+                                "riley": (403, "missing.any.permissions"), "avery": (200, None)}.items():
+        m = ComposerModel(body, session=connect(simulator=sim, token=sim.user_token(who), environ={}, dotenv=None))
+        assert (m.report.prediction.status, m.report.prediction.code) == (status, code), who
+        m.send()
+        assert (m.last_exchange.status, m.last_exchange.error_code) == (status, code), who
