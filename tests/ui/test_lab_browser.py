@@ -115,10 +115,10 @@ def test_composer_in_jupyterlab(lab):
             findings = page.locator(".diag-composer .diag-findings")
             expect(findings).to_contain_text("$.to", timeout=15000)
             expect(findings).to_contain_text("phoneNumber", timeout=15000)
-            page.locator("button.jupyter-button:has-text('Fix it')").click()
+            page.locator(".diag-composer button.jupyter-button:has-text('Fix it')").click()
             shot("1-findings")
             expect(raw).to_have_value('{\n  "phoneNumber": "+13175550100"\n}', timeout=15000)
-            page.locator("button.jupyter-button[title='Send']").click()
+            page.locator(".diag-composer button.jupyter-button[title='Send']").click()
             expect(page.locator(".diag-status")).to_contain_text("HTTP 200", timeout=20000)
             correlation = page.locator(".diag-result .diag-correlation, .diag-response .diag-correlation").first \
                 .inner_text()
@@ -141,7 +141,7 @@ def test_composer_in_jupyterlab(lab):
             download.value.save_as(str(zip_path))
             shot("4-exported")
             # a session of 100 calls, all in the ticket: Export -> download link, timed as a person sees it
-            send = page.locator("button.jupyter-button[title='Send']")
+            send = page.locator(".diag-composer button.jupyter-button[title='Send']")
             for _ in range(99):
                 send.click()
             history = page.locator(".diag-composer select[multiple]")

@@ -29,7 +29,7 @@ class Caller:
 
     def describe(self) -> str:
         token = {"user": "a user token", "client": "a client-credentials token"}.get(self.kind, "an unknown token")
-        return f"{self.name} ({token})"
+        return f"{self.name}, {token}"
 
 
 # The simulator's default caller, and the doctor's when it is told nobody: a user with a station holding every
