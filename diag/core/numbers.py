@@ -681,10 +681,15 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
     for m in _SPAN.finditer(text):
         start, end = m.start(), m.end()
         raw = _ESCAPES.sub(" ", m.group(0)).strip()
-        digits = _NOT_DIGITS.sub("", _clean(raw))
+        clean = _clean(raw)
+        digits = _NOT_DIGITS.sub("", clean)
         if len(digits) < PHONE_MIN_DIGITS:
             continue
-        if len(_NOT_DIGITS.sub("", _clean(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
+        # A date has no '+' and no group of more than four digits: only then can the span be one (a number written
+        # +44-20-7946-0958 or +49/89/1234567 never is)
+        plus = clean.lstrip().startswith("+")
+        long_group = max(map(len, _DIGITS.findall(clean)), default=0) > 4
+        if not (plus or long_group) and len(_NOT_DIGITS.sub("", _clean(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
             continue   # dates, alone or with a few digits beside them
         if (_IP_LIKE.fullmatch(raw) and all(int(part) <= 255 for part in raw.split("."))) \
                 or _DECIMAL.fullmatch(raw) or _glued_to_letters(text, start, end):
@@ -693,10 +698,16 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvf]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
+
+
 def _glued_to_letters(text: str, start: int, end: int) -> bool:
     """Digits inside an identifier with letters (f3af2a85-4c12-4930-9941-624d8a31a80e, a hash) are no number;
-    a pause or extension after a number (x123, ext. 12, p1) does not make it one."""
+    a pause or extension after a number (x123, ext. 12, p1) does not make it one, nor a JSON escape before it
+    (\n, \t, \u00a0 in a body kept as text)."""
     i = start
+    if _ESCAPE_BEFORE.search(text, max(0, start - 6), start):
+        return False
     while i > 0 and text[i - 1] in _ID_CHARS:
         i -= 1
     if any(c.isalpha() for c in text[i:start]):

@@ -40,7 +40,7 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
                           "xamzsecuritytoken", "ocpapimsubscriptionkey"})
-SECRET_KEY = re.compile(r"(secret|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
+SECRET_KEY = re.compile(r"(secret|refresh|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
 # An ErrorBody's `code` ("bad.request") and OAuth's error names are not authorization codes.
@@ -140,6 +140,14 @@ class Redactor:
         return sorted({f for key in held for f in anchors[key]}, key=len, reverse=True)
 
     def text(self, value: str, kind: str = "text") -> str:
+        known = len(self._secrets)
+        out = self._known(value)
+        out = self._shapes(out)
+        if len(self._secrets) != known:   # learned here (a bearer token in a header line): the rest of it goes too
+            out = self._known(out)
+        return out
+
+    def _known(self, value: str) -> str:
         out = value
         for s in self._present(out, self._secrets, self._anchors):
             if s in out:
@@ -158,11 +166,20 @@ class Redactor:
             if core in out:
                 out, n = re.subn(f"[{_B64}]*{re.escape(core)}[{_B64}]*", REDACTED, out)
                 self.counts["known secret (base64)"] += n
+        return out
+
+    def _shapes(self, out: str) -> str:
         low = out.lower()   # each shape has a word it cannot do without: a long body is scanned only for those
         for pattern, label, needed in ((JWT, "jwt", "eyj"), (BEARER, "bearer token", "bearer"),
                                        (BASIC, "basic auth", "basic")):
             if needed not in low:
                 continue
+            if label != "jwt":   # learned: the same credential elsewhere, before or after, goes too
+                for found in pattern.finditer(out):
+                    self.add(found.group(0).split()[-1] if " " in found.group(0) else None)
+            else:
+                for found in pattern.finditer(out):
+                    self.add(found.group(0))
             out, n = pattern.subn(REDACTED, out)
             if n:
                 self.counts[label] += n
@@ -201,12 +218,14 @@ class Redactor:
         value = m.group(3).strip('"')
         if value == REDACTED or not value or not is_secret_name(m.group(1), value):
             return m.group(0)
+        self.learn(m.group(1), unquote(value))
         self.counts[f"field {unquote(m.group(1)).lower()}"] += 1
         return m.group(1) + "=" + REDACTED
 
     def _json_pair(self, m: re.Match) -> str:
         if m.group(3) == REDACTED or not m.group(3) or not is_secret_name(m.group(2), m.group(3)):
             return m.group(0)
+        self.learn(m.group(2), m.group(3))
         self.counts[f"key {m.group(2).lower()}"] += 1
         return m.group(1) + '"' + REDACTED + '"'
 
@@ -214,11 +233,37 @@ class Redactor:
         name = m.group(2)
         if m.group(3).strip() == REDACTED or name.lower() == "code" or not is_secret_name(name):
             return m.group(0)
+        self.learn(name, m.group(3))
         self.counts[f"header {name.lower()}"] += 1
         return m.group(1) + REDACTED
 
+    def learn(self, name: str, value: str) -> None:
+        """Learn the secrets a credential carrier holds, so that they go wherever else they appear: a bearer token
+        or Basic credentials (the blob and the secret inside it), every cookie's value, a secret-named field."""
+        low, text = str(name).strip().lower(), str(value).strip()
+        if low in ("authorization", "proxy-authorization"):
+            scheme, _, credential = text.partition(" ")
+            credential = credential.strip()
+            self.add(credential)
+            if scheme.lower() == "basic":
+                try:
+                    pair = base64.b64decode(credential + "=" * (-len(credential) % 4)).decode("utf-8")
+                except ValueError:
+                    pair = ""
+                if ":" in pair:
+                    self.add(pair.split(":", 1)[1])
+        elif low in ("cookie", "set-cookie"):
+            parts = text.split(";") if low == "cookie" else text.split(";")[:1]
+            for part in parts:
+                self.add(part.partition("=")[2].strip().strip('"'))
+        elif len(text) >= 8 and text != REDACTED and not text.isalpha():
+            self.add(text)
+
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         out = {}
+        for k, v in headers.items():
+            if is_secret_name(str(k)) and str(k).lower() != "code" and str(v).strip() not in ("", REDACTED):
+                self.learn(str(k), str(v))
         for k, v in headers.items():
             if is_secret_name(str(k)) and str(k).lower() != "code":
                 out[k] = REDACTED
