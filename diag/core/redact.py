@@ -54,10 +54,7 @@ _JWT_MORE = r"(?:[ \t]*\r?\n[ \t]*(?![A-Za-z0-9_-]+[ \t]*:)[A-Za-z0-9_-]+){0,16}
 _JWT_DOT = r"[ \t]*(?:\r?\n[ \t]*)?\.(?:[ \t]*\r?\n)?[ \t]*"
 JWT = re.compile(rf"\beyJ[A-Za-z0-9_-]*{_JWT_MORE}{_JWT_DOT}[A-Za-z0-9_-]{{4,}}{_JWT_MORE}{_JWT_DOT}"
                  rf"[A-Za-z0-9_-]{{4,}}{_JWT_MORE}")
-# A multipart part named like a credential: its value is the line after the part's blank line
-MULTIPART_PART = re.compile(r'(?im)(?P<head>^(?P<b>--[^\r\n]{1,200})\r?\n(?:[^\r\n]+\r?\n)*?'
-                            r'content-disposition:[^\r\n]*?\bname="(?P<name>[^"]*)"[^\r\n]*\r?\n'
-                            r'(?:[^\r\n]+\r?\n)*\r?\n)(?P<value>[\s\S]*?)(?=\r?\n(?P=b)|\Z)')   # to its own boundary
+_DISPOSITION = re.compile(r'(?i)^content-disposition:[^\r\n]*?\bname="([^"]*)"')
 _NAME = r"[A-Za-z%][\w.%-]*"
 _VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
 PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
@@ -184,7 +181,7 @@ class Redactor:
             if n:
                 self.counts[label] += n
         if "form-data" in low:
-            out = MULTIPART_PART.sub(self._multipart_part, out)
+            out = self._multipart(out)
         if len(out) >= 12:
             out = B64_WORD.sub(self._basic_pair, out)
         if "=" in out:
@@ -195,12 +192,40 @@ class Redactor:
             out = HEADER_LINE.sub(self._header_line, out)
         return out
 
-    def _multipart_part(self, m: re.Match) -> str:
-        value, name = m.group("value"), m.group("name")
-        if not value or value == REDACTED or not is_secret_name(name, value):
-            return m.group(0)
-        self.counts[f"field {name.lower()}"] += 1
-        return m.group("head") + REDACTED
+    def _multipart(self, text: str) -> str:
+        """A multipart part named like a credential loses its value (every line to its own boundary), read line by
+        line in one pass: linear whatever the text holds (many lines beginning `--` included)."""
+        lines = text.splitlines(keepends=True)
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            line = lines[i]
+            out.append(line)
+            i += 1
+            boundary = line.rstrip("\r\n")
+            if not (boundary.startswith("--") and 2 < len(boundary) <= 202):
+                continue
+            name = None
+            while i < len(lines) and lines[i].strip():   # the part's headers, to its blank line
+                found = _DISPOSITION.match(lines[i])
+                name = found.group(1) if found else name
+                out.append(lines[i])
+                i += 1
+            if name is None or i >= len(lines):
+                continue
+            out.append(lines[i])   # the blank line
+            i += 1
+            start = i
+            while i < len(lines) and not lines[i].startswith(boundary):
+                i += 1
+            value = "".join(lines[start:i])
+            if value.strip() and value.strip() != REDACTED and is_secret_name(name, value.strip()):
+                self.counts[f"field {name.lower()}"] += 1
+                self.learn(name, value.strip())
+                out.append(REDACTED + ("\r\n" if value.endswith("\r\n") else "\n" if value.endswith("\n") else ""))
+            else:
+                out.extend(lines[start:i])
+        return "".join(out)
 
     def _basic_pair(self, m: re.Match) -> str:
         """base64 of 'id:secret' (Basic credentials without their prefix) is a credential by its shape."""
@@ -335,6 +360,53 @@ def people_pattern(names) -> re.Pattern:
     return re.compile(rf"(?i)(?<!\w)(?:{alternatives})(?!\w)")
 
 
+_FIRST_WORD = re.compile(r"\w+")
+
+
+class Names:
+    """Whole-word search for many names (thousands of people) in time linear in the text: a text is asked only for
+    the names whose first word it holds, with one small pattern per such set (people_pattern's semantics: any
+    whitespace inside a name; case-insensitive unless asked)."""
+
+    def __init__(self, names, case_sensitive: bool = False):
+        self.case_sensitive = case_sensitive
+        self.by_first: dict[str, list[str]] = {}
+        self.always: list[str] = []
+        for name in set(names):
+            first = _FIRST_WORD.search(name)
+            if first is None or first.start() != 0:
+                self.always.append(name)
+            else:
+                key = first.group(0) if case_sensitive else first.group(0).lower()
+                self.by_first.setdefault(key, []).append(name)
+        self._patterns: dict[frozenset, re.Pattern] = {}
+
+    def pattern(self, text: str) -> re.Pattern | None:
+        words = set(_FIRST_WORD.findall(text if self.case_sensitive else text.lower()))
+        chosen = frozenset([n for w in words & self.by_first.keys() for n in self.by_first[w]] + self.always)
+        if not chosen:
+            return None
+        found = self._patterns.get(chosen)
+        if found is None:
+            if len(self._patterns) > 4096:
+                self._patterns.clear()
+            if self.case_sensitive:
+                words_re = "|".join(map(re.escape, sorted(chosen, key=len, reverse=True)))
+                found = re.compile(rf"(?<![\w-])(?:{words_re})(?![\w-])")
+            else:
+                found = people_pattern(chosen)
+            self._patterns[chosen] = found
+        return found
+
+    def search(self, text: str) -> bool:
+        pattern = self.pattern(text)
+        return bool(pattern and pattern.search(text))
+
+    def sub(self, fn, text: str) -> str:
+        pattern = self.pattern(text)
+        return pattern.sub(fn, text) if pattern else text
+
+
 # An e-mail address, also with its @ percent-encoded once or more (%40, %2540) and on an IDN top-level domain
 EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}(?:[@\uff20]|%(?:25)*40)[\w-]+(?:\.[\w-]+)*"
                    r"\.(?:[^\W\d_]{2,}|xn--[a-z0-9-]{2,59})(?![\w-])")
@@ -354,9 +426,9 @@ class Pseudonymiser:
         self.mapping: dict[str, str] = {}          # number key -> pseudonym
         self.people_mapping: dict[str, str] = {}   # name or e-mail -> pseudonym
         self._kinds: Counter = Counter()
-        self._people_re: re.Pattern | None = None
+        self._people_re: Names | None = None
         self.parts_mapping: dict[str, str] = {}    # a first or last name on its own -> the person's pseudonym
-        self._parts_re: re.Pattern | None = None
+        self._parts_re: Names | None = None
         self.counts: Counter = Counter()
 
     def __repr__(self) -> str:
@@ -453,12 +525,11 @@ class Pseudonymiser:
                 out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)
             if self.people_mapping:
                 if self._people_re is None:
-                    self._people_re = people_pattern(self.people_mapping)
+                    self._people_re = Names(self.people_mapping)
                 out = self._people_re.sub(lambda m: self._known_person(m.group(0)), out)
             if self.parts_mapping:
                 if self._parts_re is None:   # case-sensitive: "Avery", not "avery" inside a word or an id
-                    words = sorted(self.parts_mapping, key=len, reverse=True)
-                    self._parts_re = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, words)) + r")(?![\w-])")
+                    self._parts_re = Names(self.parts_mapping, case_sensitive=True)
                 out = self._parts_re.sub(lambda m: self._part(m.group(0)), out)
         if self.numbers:
             spans = numbers.phone_spans(_LINE_BREAKS.sub(" ", out) if lines else out)   # same length, same places

@@ -328,13 +328,13 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
     from diag.core.numbers import _ESCAPES, _clean, phone_spans
-    from diag.core.redact import EMAIL, people_pattern
+    from diag.core.redact import EMAIL, Names
 
     digits = {re.sub(r"\D", "", _clean(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
     known = re.compile(r"(?<!\d)(?:" + "|".join(sorted(digits, key=len, reverse=True)) + r")(?!\d)") if digits \
         else None
-    people_re = people_pattern(people) if people else None
+    people_re = Names(people) if people else None
     for name, data in files.items():
         if name.endswith(".png"):
             continue
