@@ -236,19 +236,32 @@ def cmd_call(args: argparse.Namespace) -> int:
         return _refused(str(exc), args.json)
     except DiagError as exc:
         return _fail(str(exc), args.json)
+    # From here on the call has been made: whatever fails after, its status, correlation id and conversation id
+    # reach the person, in one line each, never a traceback that invites a second call.
+    answer = ex.response_body if isinstance(ex.response_body, dict) else {}
+    conversation = answer.get("id") if ex.ok else None
+    if ex.ok and not answer:
+        ex.notes.append("the answer was not the JSON object a created call returns: its id could not be read "
+                        "(see the raw answer in the workspace log)")
     trace = None
-    if args.follow and ex.ok and isinstance(ex.response_body, dict) and ex.response_body.get("id"):
+    if args.follow and conversation:
         if not args.json:
             print(f"{session.label}: POST {ex.path} -> {ex.status}  correlation id {ex.correlation_id}")
-            print(f"  created conversation {ex.response_body['id']}; following it (up to {args.follow_timeout:g} s)")
-        trace = session.follow_call(ex.response_body["id"], timeout=args.follow_timeout)
+            print(f"  created conversation {conversation}; following it (up to {args.follow_timeout:g} s)")
+        try:
+            trace = session.follow_call(conversation, timeout=args.follow_timeout)
+        except DiagError as exc:
+            ex.notes.append(f"the call was created, but following it failed: {exc}")
     if args.log:
-        session.log.save(args.log, append=True)
+        try:
+            session.log.save(args.log, append=True)
+        except (OSError, ValueError) as exc:
+            ex.notes.append(f"not appended to {args.log}: {getattr(exc, 'strerror', None) or exc}")
     if args.json:
         print(json.dumps({"status": ex.status, "correlationId": ex.correlation_id, "errorCode": ex.error_code,
                           "explanation": ex.explanation, "findings": ex.findings, "rateLimit": ex.rate_limit,
                           "target": session.label, "notes": ex.notes, "transportError": ex.transport_error,
-                          "conversationId": (ex.response_body or {}).get("id") if ex.ok else None,
+                          "conversationId": conversation,
                           "followed": trace.to_dict() if trace is not None else None}))
     elif trace is not None:
         print("  " + trace.text().replace("\n", "\n  "))
@@ -256,8 +269,8 @@ def cmd_call(args: argparse.Namespace) -> int:
         print(f"{session.label}: POST {ex.path} -> {ex.status or 'no answer'}  correlation id {ex.correlation_id}")
         if ex.rate_limit:
             print("  rate limit: " + ", ".join(f"{k}={v}" for k, v in ex.rate_limit.items()))
-        if ex.ok:
-            print(f"  created conversation {ex.response_body.get('id')}")
+        if conversation:
+            print(f"  created conversation {conversation}")
         if ex.explanation:
             print(f"  {ex.error_code or ''} {ex.explanation}")
         for n in ex.notes:
@@ -686,6 +699,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Every DiagError (and a file that cannot be read or written) ends as one line and exit 2, never a traceback."""
     from diag.core.errors import DiagError, SafetyError
 
+    for stream in (sys.stdout, sys.stderr):   # text no terminal can encode (a lone surrogate) is escaped, not fatal
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -73,7 +73,8 @@ def caller_of(session, found: _Identity | None = None) -> Caller:
     found = found or _identity(session)
     if found.user is None:
         return Caller("unknown", None, None, "a token that could not be read")
-    client = ((found.me.response_body or {}).get("OAuthClient") or {}).get("name", "?")
+    me = found.me.response_body if isinstance(found.me.response_body, dict) else {}
+    client = (me.get("OAuthClient") or {}).get("name", "?") if isinstance(me.get("OAuthClient"), dict) else "?"
     if found.user.status == 200 and isinstance(found.user.response_body, dict):
         u = found.user.response_body
         perms = (u.get("authorization") or {}).get("permissions")

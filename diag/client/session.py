@@ -413,14 +413,22 @@ class Session:
         if getattr(self, "_identity", None) is None:
             me = self.send("GET", "/api/v2/tokens/me")
             self._learn_org(me)
-            client = ((me.response_body or {}).get("OAuthClient") or {}).get("name", "?") if me.ok else None
-            if client is None:
-                self._identity = f"token refused ({me.status or me.transport_error})"
-            else:
-                user = self.send("GET", "/api/v2/users/me")
-                self._identity = (f"{user.response_body.get('name')} (user token, OAuth client {client})" if user.ok
-                                  else f"OAuth client {client} (client credentials: cannot place calls on "
-                                       "/api/v2/conversations/calls)")
+            body = me.response_body if isinstance(me.response_body, dict) else {}
+            oauth = body.get("OAuthClient") if isinstance(body.get("OAuthClient"), dict) else {}
+            if not me.ok or not body:
+                what = (f"HTTP {me.status}" if me.status is not None else f"no answer ({me.transport_error})")
+                return f"identity unknown: GET /api/v2/tokens/me gave {what}"   # asked again next time
+            client = oauth.get("name", "?")
+            user = self.send("GET", "/api/v2/users/me")
+            u = user.response_body if isinstance(user.response_body, dict) else {}
+            if user.ok and u:
+                self._identity = f"{u.get('name')} (user token, OAuth client {client})"
+            elif user.error_code == "not.a.user":   # only this answer says the token is a client's
+                self._identity = (f"OAuth client {client} (client credentials: cannot place calls on "
+                                  "/api/v2/conversations/calls)")
+            else:   # a 5xx, a reset or a proxy's page says nothing about the token's kind
+                what = (f"HTTP {user.status}" if user.status is not None else f"no answer ({user.transport_error})")
+                return f"OAuth client {client}; the user could not be read (GET /api/v2/users/me gave {what})"
         return self._identity
 
     def resend(self, exchange: Exchange, *, confirm: Callable[[str], Any] | str | Confirmation | None = None

@@ -113,7 +113,7 @@ class ExchangeLog:
         if self.autosave is None:
             return
         # vars(), not asdict(): the fields are JSON already, and a deep copy per call is most of the cost
-        data = "".join(json.dumps(vars(ex), ensure_ascii=False) + "\n" for ex in exchanges).encode()
+        data = b"".join(jsonl_line(vars(ex)) for ex in exchanges)
         if not data:
             return
         with self._lock:
@@ -148,9 +148,10 @@ class ExchangeLog:
         exists = path.exists()
         if exists and not (append or overwrite):
             raise FileExistsError(f"{path} exists: append to it, or replace it on purpose (overwrite=True)")
-        lines = "".join(json.dumps(ex.to_dict(), ensure_ascii=False) + "\n" for ex in self).encode()
         if exists and append:
             _check_is_log(path)
+            offset = _last_seq(path)   # numbers go on from the file's: one log, one numbering
+            lines = b"".join(jsonl_line({**ex.to_dict(), "seq": ex.seq + offset}) for ex in self)
             # one write with O_APPEND: through symlinks, beside other writers, never a half line
             fd = os.open(path, os.O_WRONLY | os.O_APPEND)
             with os.fdopen(fd, "ab") as fh:
@@ -158,7 +159,7 @@ class ExchangeLog:
                     lines = b"\n" + lines
                 fh.write(lines)
             return path
-        write_private(path, lines)
+        write_private(path, b"".join(jsonl_line(ex.to_dict()) for ex in self))
         return path
 
     @classmethod
@@ -274,6 +275,28 @@ def _check_is_log(path: Path) -> None:
         problem = "its first line is not JSON"
     if problem:
         raise ValueError(f"{path} is not a diag exchange log ({problem}): nothing was appended")
+
+
+def jsonl_line(record: dict) -> bytes:
+    """One JSON line, UTF-8; text that UTF-8 cannot carry (a lone surrogate from a body: legal JSON) written as a
+    JSON escape, never a failure after a request was sent."""
+    text = json.dumps(record, ensure_ascii=False)
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
+
+
+def _last_seq(path: Path) -> int:
+    """The highest exchange number in a saved log (0 when it has none)."""
+    last = 0
+    with path.open("rb") as fh:
+        for line in fh:
+            try:
+                last = max(last, int(json.loads(line).get("seq") or 0))
+            except (ValueError, AttributeError, TypeError):
+                continue
+    return last
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -23,17 +23,39 @@ def parse_instant(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+_DURATION = re.compile(r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+                       r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """An ISO-8601 duration (P1D, PT30M, P1M, P1Y): a month read as 30 days and a year as 365 (modelled: a
+    period's length depends on where it starts). ValueError when it is none."""
+    m = _DURATION.match(str(text).strip())
+    if not m:
+        raise ValueError(f"{text!r} is not an ISO-8601 period such as PT1H or P1D")
+    y, mo, w, d, h, mi = (int(x or 0) for x in m.groups()[:6])
+    s = float(m.group(7) or 0)
+    return dt.timedelta(days=365 * y + 30 * mo + 7 * w + d, hours=h, minutes=mi, seconds=s)
+
+
 def parse_interval(text: str) -> tuple[dt.datetime, dt.datetime]:
-    """(start, end) of `start/end`; ValueError saying what is wrong."""
+    """(start, end) of `start/end`, `start/duration` or `duration/end`; ValueError saying what is wrong."""
     parts = str(text).split("/")
     if len(parts) != 2:
         raise ValueError(f"interval {text!r} must be 'start/end' in ISO-8601, e.g. 2026-01-01/2026-01-31 or "
                          "2026-01/2026-03")
     try:
-        start, end = (parse_instant(p) for p in parts)
+        if parts[1].strip().startswith("P"):
+            start = parse_instant(parts[0])
+            end = start + parse_duration(parts[1])
+        elif parts[0].strip().startswith("P"):
+            end = parse_instant(parts[1])
+            start = end - parse_duration(parts[0])
+        else:
+            start, end = (parse_instant(p) for p in parts)
     except ValueError:
-        raise ValueError(f"interval {text!r} is not ISO-8601 (e.g. 2026-01-01/2026-01-31, 2026-01/2026-03 or "
-                         "2026-01-01T00:00:00Z/2026-01-08T00:00:00Z)") from None
+        raise ValueError(f"interval {text!r} is not ISO-8601 (e.g. 2026-01-01/2026-01-31, 2026-01/2026-03, "
+                         "2026-01-01T00:00:00Z/P7D)") from None
     if end <= start:
         raise ValueError(f"interval {text!r} ends before it starts")
     return start, end

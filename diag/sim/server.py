@@ -57,7 +57,7 @@ class Request:
                            f"Content-Type '{ctype or '(none)'}' is not supported; send application/json.")
         try:
             return json.loads(self.raw or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ApiError(400, "bad.request", "The request could not be understood by the server due to malformed "
                                                "syntax.") from None
 
@@ -120,17 +120,10 @@ class SimApp:
             if fault:
                 self.state.requests[(method, req.path, f"fault:{fault.kind}")] += 1
                 return self.fault_response(fault, req, headers)
-            route, params = self.router.match(method, req.path)
-            operation = None
-            if route is None:
-                from diag.core.endpoints import check_operation
-
-                operation = check_operation(method, req.path).operation
-                if operation is None:
-                    raise ApiError(404, "not.found", f"No resource found for {method} {req.path}.")
-                template = operation.path
-            else:
-                template = route.template
+            route, params, operation = self.route(method, req.path)
+            if route is None and operation is None:
+                raise ApiError(404, "not.found", f"No resource found for {method} {req.path}.")
+            template = route.template if route is not None else operation.path
             if route is None or route.auth:
                 req.token = self.authenticate(req)
                 headers.update(self.rate_headers_or_raise(req))
@@ -149,6 +142,22 @@ class SimApp:
                 self.record_429(req)
         self.state.requests[(method, template, status)] += 1
         return Response.build(status, {"Content-Type": "application/json", **headers}, _payload(body))
+
+    def route(self, method: str, path: str):
+        """(route, params, operation): a Platform API path resolves to its operation as the contract reads it (any
+        case, a trailing slash: what the doctor and the gate read too), then to the simulator's own route for that
+        operation when it has one; anything else to the simulator's own routes (login host, /__sim/)."""
+        if path.lower().startswith("/api/v2/"):
+            from diag.core.endpoints import check_operation
+
+            found = check_operation(method, path)
+            if found.operation is None:
+                return None, {}, None
+            own = next((r for r in self.router.routes if r.method == method and r.template == found.operation.path),
+                       None)
+            return own, dict(found.params), found.operation
+        route, params = self.router.match(method, path)
+        return route, params, None
 
     def fault_response(self, fault, req: Request, headers: dict) -> Response:
         if fault.kind == "status":
@@ -564,12 +573,10 @@ def client_usage_results(sim: "SimApp", req: Request, clientId: str, executionId
 @router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/summary")
 def client_usage_summary(sim: "SimApp", req: Request, clientId: str):
     _known_client(sim, req, clientId)
-    try:
-        days = int(req.query.get("days", "7"))
-    except ValueError:
-        raise ApiError(400, "invalid.value", "days must be a whole number") from None
-    if not 1 <= days <= 30:  # modelled bound
-        raise ApiError(400, "invalid.value", "days must be between 1 and 30")
+    # the server model judged the query first (days is text in the SDK): what it let through is read here, the
+    # simulator's history bounding it (modelled)
+    text = str(req.query.get("days", "7")).strip()
+    days = min(max(int(text), 1), 365) if text.isascii() and text.isdigit() else 7
     end = sim.history_end + dt.timedelta(days=1)
     query = {"interval": f"{(end - dt.timedelta(days=days)).isoformat()}/{end.isoformat()}", "granularity": "Day",
              "groupBy": ["TemplateUri", "HttpMethod"]}

@@ -243,4 +243,4 @@ def test_the_summary_headlines_the_doctors_verdict(tmp_path):
     s = plain_connect(simulator=Sim(seed=91), environ={}, dotenv=None)
     s.call({"to": "+13175550100", "type": "external"})
     summary = bundle_from_session(tmp_path / "t.zip", s).summary
-    assert "Doctor's verdict: **Genesys refuses this** (the server model answers 400 bad.request, modelled)" in summary
+    assert "Doctor's verdict: **Genesys refuses this (modelled)** (the server model answers 400 bad.request, modelled)" in summary

@@ -26,11 +26,13 @@ def sim():
 
 
 def ops_with_free_bodies():
-    """Every operation whose body model has no required field: {} is a valid body for it."""
+    """Every operation whose body model has no required field (nor a required query parameter): {} is a valid body
+    for it."""
     out = []
     for op in all_operations():
         spec = contract.model(op.body) if op.body else None
-        if spec is not None and not any(f.get("r") for f in spec["fields"].values()):
+        if spec is not None and not any(f.get("r") for f in spec["fields"].values()) \
+                and not any(q.get("r") for q in op.query):
             out.append(op)
     return out
 

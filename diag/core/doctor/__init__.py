@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFO, WARNING, Finding, Report
+from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFERRED, INFO, WARNING, Finding, Report
 from diag.core.doctor.jsonrepair import ParsedBody, parse_body
 from diag.core.errors import ConfigError
 from diag.core.facts import CALLS_ROUTE
@@ -126,7 +126,12 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
         report.notes.append(f"Checked as {op.body} for {op} (with the call rules).")
         return report
     if not op.body:
-        return Report(body, [Finding(ERROR, "$", "body-not-expected", f"{op} takes no request body.")],
+        findings = [] if body is None else [Finding(WARNING, "$", "body-not-expected", f"{op} takes no request body: "
+                                                    "the server ignores it (modelled).", INFERRED)]
+        return Report(body, findings, operation=str(op), caller=caller)
+    if body is None:
+        return Report(body, [Finding(ERROR, "$", "body-missing", f"{op} takes a body of type {op.body}: without one "
+                                     "(or with JSON null) Genesys answers 400 (modelled).", INFERRED)],
                       operation=str(op), caller=caller)
     if _deeper_than(body, MAX_DEPTH):
         return Report(body, [Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels "

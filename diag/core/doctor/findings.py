@@ -61,7 +61,9 @@ class Report:
         from diag.core import model
 
         if "_prediction" not in self.__dict__:
-            unreadable = self.parsed is not None and not getattr(self.parsed, "ok", True)
+            # what Genesys reads is the text as written: a damaged paste is refused until it is repaired (Fix it)
+            unreadable = self.parsed is not None and (not getattr(self.parsed, "ok", True)
+                                                      or bool(getattr(self.parsed, "repairs", None)))
             body = model.Unreadable(getattr(self.parsed, "text", "") or "") if unreadable else self.body
             method, _, path = self.operation.partition(" ")
             self.__dict__["_prediction"] = model.answer(model.Request(method, path, body), self.caller or model.DEMO)
@@ -88,8 +90,16 @@ class Report:
 
     @property
     def headline(self) -> str:
-        """The verdict in words, saying who refuses: never "Genesys refuses this" for diag's own refusal."""
-        return NEVER_SENT if self.blocked else VERDICTS[self.verdict]
+        """The verdict in words, saying who refuses (never "Genesys refuses this" for diag's own refusal) and, for
+        Genesys' refusal, how sure diag is (the line under it says the same)."""
+        if self.blocked:
+            return NEVER_SENT
+        if self.verdict == "refused":
+            evidence = self.prediction.evidence
+            if evidence == "unknown":
+                return "Genesys may refuse this (not documented)"
+            return VERDICTS["refused"] + ("" if evidence == "documented" else " (modelled)")
+        return VERDICTS[self.verdict]
 
     @property
     def blocked(self) -> bool:

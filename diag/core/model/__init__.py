@@ -149,6 +149,7 @@ def permissions(ctx: Context) -> Answer | None:
     if needed is None:
         ctx.notes.append(f"The permissions {ctx.key} requires are not in diag's sources (an operation newer than "
                          "SDK 257.1.0's docs): not checked.")
+        ctx.unsure = ctx.unsure or not ctx.caller.all_permissions
         return None
     if needed.requires == "no" or not needed.names:
         return None
@@ -172,10 +173,40 @@ def permissions(ctx: Context) -> Answer | None:
 
 
 @rule
+def query_parameters(ctx: Context) -> Answer | None:
+    """The query parameters the SDK documents for the operation: a required one missing, or a value the server
+    cannot read as its type, is 400 (modelled: Genesys documents the parameters, not the answer to a wrong one).
+    Others are ignored (modelled)."""
+    given = {}
+    for name, value in ctx.request.query:
+        given.setdefault(name, value)
+    for q in ctx.operation.query:
+        value = given.get(q["name"])
+        if value is None:
+            if q.get("r"):
+                return ctx.refuse(400, "bad.request", f"The query parameter `{q['name']}` is required.",
+                                  "missing-query", MODELLED)
+            continue
+        t = q["t"]
+        unreadable = (t == "int" and not body_module().is_whole(value)) or \
+                     (t == "bool" and value.strip().lower() not in ("true", "false"))
+        if unreadable:
+            return ctx.refuse(400, "bad.request", facts.message("bad.request") or BAD_REQUEST, "query-type",
+                              MODELLED, {"parameter": q["name"]})
+    return None
+
+
+def body_module():
+    from diag.core.model import body
+
+    return body
+
+
+@rule
 def body_needed(ctx: Context) -> Answer | None:
     op = ctx.operation
     if op.body and (ctx.request.body is NOT_GIVEN or ctx.request.body is None):   # no body, or JSON null
-        return ctx.refuse(400, "bad.request", f"{op} takes a {op.body} body.", "no-body", MODELLED)
+        return ctx.refuse(400, "bad.request", f"{op} takes a body of type {op.body}.", "no-body", MODELLED)
     return None
 
 
@@ -199,16 +230,23 @@ def body_model(ctx: Context) -> Answer | None:
 def call_rules(ctx: Context) -> Answer | None:
     if ctx.key not in CALL_ROUTES or not isinstance(ctx.request.body, dict):
         return None
-    found = call_refusal(coerce(ctx.request.body, "CreateCallRequest"), ctx.caller)
+    on_behalf = ctx.key == CALL_ROUTES[1]
+    if on_behalf:   # the station that matters is that of the user the call is placed for, whom the model does not see
+        ctx.unsure = True
+        ctx.notes.append("Placed for the user named in the path: whether that user has a station is not known "
+                         "here (Genesys answers conversation.error.no.user.station if not).")
+        if ctx.caller.kind == "client":
+            ctx.notes.append("Whether this route accepts a client-credentials token is not documented (facts §2).")
+    found = call_refusal(coerce(ctx.request.body, "CreateCallRequest"), ctx.caller, station_known=not on_behalf)
     return ctx.refuse(*found) if found else None
 
 
 @rule
 def success(ctx: Context) -> Answer:
     op = ctx.operation
-    documented = facts.DOCUMENTED_SUCCESS.get(ctx.key)
-    if documented:
-        status, evidence, note = documented[0], DOCUMENTED, f"{documented[0]}: {documented[1]}"
+    known = facts.SUCCESS.get(ctx.key)
+    if known:
+        status, evidence, note = known[0], known[1], f"{known[0]}: {known[2]}"
     else:
         status = 200 if op.response or op.method != "DELETE" else 204
         evidence, note = SDK_MODEL, f"a valid request by the SDK model; the status {status} itself is modelled"
@@ -216,6 +254,10 @@ def success(ctx: Context) -> Answer:
     if unsure:
         evidence = UNKNOWN
         ctx.notes.append("Genesys may refuse this: " + "; ".join(o.message for o in unsure[:3]))
+    if any(o.rule in ("unknown-field", "not-what-you-meant") for o in ctx.observations) and evidence != UNKNOWN:
+        evidence = MODELLED   # that the server ignores unknown keys is diag's reading (facts: not documented)
+        ctx.notes.append("The body has keys its model lacks: that the server ignores them is modelled (Genesys "
+                         "does not document it).")
     if ctx.unsure:
         evidence = UNKNOWN
     read = ctx.request.body

@@ -70,8 +70,21 @@ def _describe(t: str) -> str:
     return _NAMES.get(t, f"a {t} object")
 
 
+_WHOLE = re.compile(r"\s*[-+]?[0-9]+\s*")
+_INT64 = 2 ** 63
+
+
+def is_whole(text: str) -> bool:
+    """A whole number written in ASCII digits ('²' and '--5' are not: str.isdigit() says they are)."""
+    return _WHOLE.fullmatch(text) is not None
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 2, 36, 36
+    text = short.repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -92,6 +105,15 @@ def _coerced(path: str, t: str, value: Any) -> Observation:
                        "does not document it); send the right type to be sure.", MODELLED)
 
 
+def _as_text(value: Any, t: str) -> Any:
+    """A JSON number or boolean in a string field (or a list of them) as the server reads it: its text."""
+    if t == "str" and isinstance(value, (bool, int, float)):
+        return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    if t == "list[str]" and isinstance(value, list):
+        return [_as_text(v, "str") for v in value]
+    return value
+
+
 def _scalar(value: Any, t: str, path: str) -> Iterator[Observation]:
     is_bool = isinstance(value, bool)
     if t == "str":
@@ -103,9 +125,10 @@ def _scalar(value: Any, t: str, path: str) -> Iterator[Observation]:
             yield _unreadable(path, t, value)
     elif t == "int":
         if isinstance(value, int) and not is_bool:
+            if not -_INT64 <= value < _INT64:
+                yield _unreadable(path, t, value)
             return
-        if (isinstance(value, float) and value.is_integer()) or \
-                (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+        if (isinstance(value, float) and value.is_integer()) or (isinstance(value, str) and is_whole(value)):
             yield _coerced(path, t, value)
         else:
             yield _unreadable(path, t, value)
@@ -125,7 +148,7 @@ def _scalar(value: Any, t: str, path: str) -> Iterator[Observation]:
             yield _unreadable(path, t, value)
     elif t in ("datetime", "date"):
         if isinstance(value, str):
-            if not _ISO_DATE.match(value.strip()):
+            if not _ISO_DATE.match(value.strip()) or not _real_date(value.strip()):
                 from diag.core.model.facts import message
 
                 yield Observation("invalid-date", ERROR, path, f"`{_name(path)}` {_short(value)} is not an ISO-8601 "
@@ -137,8 +160,22 @@ def _scalar(value: Any, t: str, path: str) -> Iterator[Observation]:
             yield _unreadable(path, t, value)
 
 
+def _real_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
+        return True
+    except ValueError:
+        return False
+
+
 def _walk(value: Any, t: str, path: str, depth: int) -> Iterator[Observation]:
-    if depth > MAX_DEPTH or value is None:
+    if value is None:
+        return
+    if depth > MAX_DEPTH:
+        yield Observation("too-deep", WARNING, path, f"the body is nested deeper than diag reads ({MAX_DEPTH} levels) "
+                          "here: what Genesys answers to it is not known.", UNKNOWN)
         return
     t = t.strip()
     if t in _NAMES:
@@ -167,14 +204,18 @@ def _walk(value: Any, t: str, path: str, depth: int) -> Iterator[Observation]:
         yield _unreadable(path, t, value)
         return
     fields = spec["fields"]
+    unknown = 0
     for key, v in value.items():
+        key = key if isinstance(key, str) else str(key)
         if key not in fields:
-            yield unknown_key(key, t, fields, f"{path}.{key}")
+            unknown += 1
+            yield unknown_key(key, t, fields, f"{path}.{key}", suggest=unknown <= 50)
             continue
         f = fields[key]
         yield from _walk(v, f["t"], f"{path}.{key}", depth + 1)
-        yield from _enum(v, f, f"{path}.{key}", key)
-        yield from _iso_text(v, f, f"{path}.{key}", key)
+        read = _as_text(v, f["t"])   # what a string field holds once the server has read a number or a boolean
+        yield from _enum(read, f, f"{path}.{key}", key)
+        yield from _iso_text(read, f, f"{path}.{key}", key)
     for name, f in fields.items():
         if f.get("r") and value.get(name) in (None, "", []):
             yield Observation("missing-required", ERROR, f"{path}.{name}", f"`{name}` is required in {t} (the SDK "
@@ -182,7 +223,14 @@ def _walk(value: Any, t: str, path: str, depth: int) -> Iterator[Observation]:
                               "gives are not documented).", MODELLED, 400, "bad.request", BAD_REQUEST, name)
 
 
-_PERIOD = re.compile(r"^P(?!$)(?:\d+Y)?(?:\d+M)?(?:\d+W)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$")
+def _is_period(text: str) -> bool:
+    from diag.core import intervals
+
+    try:
+        intervals.parse_duration(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _iso_text(value: Any, f: dict, path: str, key: str) -> Iterator[Observation]:
@@ -199,7 +247,7 @@ def _iso_text(value: Any, f: dict, path: str, key: str) -> Iterator[Observation]
         except ValueError as exc:
             yield Observation("invalid-interval", ERROR, path, f"{exc}: the server cannot read it and answers 400 "
                               "(modelled).", MODELLED, 400, "bad.request", BAD_REQUEST)
-    elif key == "granularity" and not _PERIOD.match(value.strip()):
+    elif key == "granularity" and not _is_period(value):
         yield Observation("invalid-period", ERROR, path, f"granularity {value!r} is not an ISO-8601 period such as "
                           "PT1H or P1D: the server cannot read it and answers 400 (modelled).", MODELLED, 400,
                           "bad.request", BAD_REQUEST)
@@ -216,19 +264,38 @@ def meant_field(key: str, fields) -> str | None:
     return near_miss(key, fields) or next(iter(difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)), None)
 
 
-def unknown_key(key: str, model_name: str, fields, path: str) -> Observation:
+def nested_home(key: str, fields) -> str | None:
+    """The one field of this model whose own model has `key` (a filter's `predicates` given at the top)."""
+    homes = []
+    for name, f in fields.items():
+        t = f["t"].strip()
+        inner = model(t) if not t.startswith(("list[", "dict(")) else None
+        if inner is not None and key in inner["fields"]:
+            homes.append(name)
+    return homes[0] if len(homes) == 1 else None
+
+
+def unknown_key(key: str, model_name: str, fields, path: str, suggest: bool = True) -> Observation:
     """A key the model lacks: ignored by the server (modelled); "not what you meant" when it names a real field but
-    for case or '_', or reads close to one (`groupings` for `groupBy`)."""
-    real = meant_field(key, fields)
+    for case or '_', reads close to one (`groupings` for `groupBy`), or belongs one level down (`predicates` of a
+    `filter`)."""
+    real = meant_field(key, fields) if suggest and len(key) <= 64 else near_miss(key, fields) if len(key) <= 64 \
+        else None
+    shown = key if len(key) <= 64 else key[:61] + "..."
     if real:
-        return Observation("not-what-you-meant", ERROR, path, f"`{key}` is not a field of {model_name}: did you "
+        return Observation("not-what-you-meant", ERROR, path, f"`{shown}` is not a field of {model_name}: did you "
                            f"mean `{real}`? The server ignores the key (modelled: Genesys does not document what it "
                            f"does with unknown keys), so `{real}` is not set: not what you meant.", MODELLED,
                            meant=real)
+    home = nested_home(key, fields) if len(key) <= 64 else None
+    if home:
+        return Observation("not-what-you-meant", ERROR, path, f"`{shown}` is not a field of {model_name}: it is a "
+                           f"field of `{home}`, one level down. The server ignores it here (modelled), so it is not "
+                           "applied: not what you meant.", MODELLED, meant=f"{home}.{key}")
     listed = ", ".join(f"`{f}`" for f in list(fields)[:12]) + ("..." if len(fields) > 12 else "")
-    return Observation("unknown-field", INFO, path, f"`{key}` is not a field of {model_name}: the server ignores it "
-                       f"(modelled: Genesys does not document what it does with unknown keys). Its fields: {listed}.",
-                       MODELLED)
+    return Observation("unknown-field", INFO, path, f"`{shown}` is not a field of {model_name}: the server ignores "
+                       f"it (modelled: Genesys does not document what it does with unknown keys). Its fields: "
+                       f"{listed}.", MODELLED)
 
 
 def _enum(value: Any, f: dict, path: str, key: str) -> Iterator[Observation]:
@@ -244,6 +311,8 @@ def _enum(value: Any, f: dict, path: str, key: str) -> Iterator[Observation]:
 
 def closest(value: str, allowed: list[str], n: int = 1) -> list[str]:
     """The allowed values that read most like `value`, without regard to case ("days" -> "Day")."""
+    if len(value) > 64:
+        return []
     by_lower = {a.lower(): a for a in allowed}
     return [by_lower[c] for c in difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6)]
 
@@ -262,6 +331,7 @@ def _one_enum(value: str, allowed: list[str], path: str, key: str, *, borrowed: 
               ) -> Iterator[Observation]:
     if value in allowed:
         return
+    shown = value if len(value) <= 64 else value[:61] + "..."
     exact = {a.lower(): a for a in allowed}.get(value.lower())
     if exact:
         yield Observation("enum-case", WARNING, path, f"{value!r} differs from the documented value {exact!r} only "
@@ -277,7 +347,7 @@ def _one_enum(value: str, allowed: list[str], path: str, key: str, *, borrowed: 
                           f"list may be incomplete for this field, so whether Genesys refuses it is not "
                           f"documented).{hint}", UNKNOWN, meant=close[0] if close else None)
         return
-    yield Observation("enum", ERROR, path, f"{value!r} is not an allowed value: Genesys answers 400 invalid.value "
+    yield Observation("enum", ERROR, path, f"{shown!r} is not an allowed value: Genesys answers 400 invalid.value "
                       f"(documented code and template).{hint}", DOCUMENTED, 400, "invalid.value",
                       enum_message(value, key, allowed), close[0] if close else None,
                       {"value": value, "allowed": ", ".join(allowed)})
@@ -308,7 +378,7 @@ def coerce(value: Any, sdk_type: str) -> Any:
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and is_whole(value):
             return int(value.strip())
         return _COERCED
     if t.startswith("list["):

@@ -13,12 +13,13 @@ def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
-def call_refusal(read: dict, caller) -> tuple | None:
-    """(status, code, message, rule, evidence) for a create-call body the server has read, or None."""
+def call_refusal(read: dict, caller, station_known: bool = True) -> tuple | None:
+    """(status, code, message, rule, evidence) for a create-call body the server has read, or None. The evidence is
+    the weakest of the answer's parts: a documented code given for a reason diag infers is modelled."""
     given = [f for f in DESTINATION_FIELDS if _present(read.get(f))]
-    if len(given) > 1:                                    # code and message documented (facts §1.2); fields: modelled
+    if len(given) > 1:                                    # code and message documented (facts §1.2); fields: [GUESS]
         return (400, "too.many.create.conversation.parameters", "Only a single destination can be supplied in a "
-                "create conversation request.", "too-many-destinations", "documented")
+                "create conversation request.", "too-many-destinations", "modelled")
     if not given:
         return (400, "bad.request", "A destination is required: phoneNumber, callUserId, callQueueId, participants "
                 "or conversationIds.", "no-destination", "modelled")
@@ -26,7 +27,7 @@ def call_refusal(read: dict, caller) -> tuple | None:
         if not isinstance(p, dict) or not any(_present(p.get(k)) for k in ("address", "userId", "queueId")):
             return (400, "bad.request", "Each participant needs an address, userId or queueId.",
                     "participant-without-target", "modelled")
-    if caller.kind == "user" and caller.station is False:
+    if station_known and caller.kind == "user" and caller.station is False:
         return (400, "conversation.error.no.user.station", "A station is required to place a call.", "no-station",
                 "documented")                                                                 # facts §1.2
     return None
