@@ -154,9 +154,9 @@ CATALOGUE: dict[str, Explanation] = {
         "a client-credentials token (an integration has no user, phone or station).",
         "use a user token (authorization code with PKCE, implicit or SAML2 bearer grant)."),
     "conversation.error.no.user.station": Explanation(
-        "A station is required to place a call: the user behind the token has no phone associated (documented).",
-        "the user behind the token has no station (phone) associated.",
-        "associate a station with the user, or use a token of a user who has one; preflight checks this."),
+        "A station is required to place a call (documented): the user the call is placed as has no phone.",
+        "that user has no station (phone) associated.",
+        "associate a station with the user, or place the call as a user who has one; preflight checks this."),
     "too.many.create.conversation.parameters": Explanation(
         "Only a single destination can be supplied in a create conversation request (documented).",
         "more than one of phoneNumber, callUserId, callQueueId, participants, conversationIds was given "
@@ -228,7 +228,8 @@ CATALOGUE: dict[str, Explanation] = {
 
 # Causes that belong to creating a call (POST /api/v2/conversations/calls and its on-behalf route).
 CALL_CAUSES = {
-    "bad.request": "for a call: no destination, or a participant with nothing to call (diag's model).",
+    "bad.request": "for a call, among others: no destination, or a participant with nothing to call (diag's model; "
+                   "the findings on the body sent say which).",
     "not.a.user": f"to place a call for a user with client credentials, {CALLS_USER_ROUTE} may be the route (whether "
                   "it accepts client-credentials tokens is not documented; test it).",
     "missing.any.permissions": f"{CALL_PERMISSION} for POST /api/v2/conversations/calls; "
@@ -238,22 +239,32 @@ CALL_CAUSES = {
 CALL_OPERATIONS = ("POST /api/v2/conversations/calls", f"{CALLS_USER_ROUTE}")
 
 
+# OAuth's error names (RFC 6749 §5.2); Genesys' token error body is not documented in diag's sources, so each
+# explanation is modelled. One real answer is in the calibration corpus: a client of another region's org, sent to
+# the wrong login host, got invalid_client "authentication failed".
 OAUTH_ERRORS = {
-    "invalid_client": "The OAuth client id or secret was refused: wrong secret, or the client belongs to another "
-                      "region (clients exist in one region only).",
-    "invalid_grant": "The authorization code or refresh token was refused (used, expired, or a wrong PKCE verifier).",
-    "unsupported_grant_type": "The OAuth client does not allow this grant type.",
-    "invalid_request": "The OAuth request is missing something (redirect URI, PKCE challenge).",
+    "invalid_client": "The OAuth client id or secret was refused: a wrong secret, or a client of another region's "
+                      "org sent to this region's login host (a public report shows that answer; modelled).",
+    "invalid_grant": "The authorization code or refresh token was refused (used, expired, or a wrong PKCE verifier; "
+                     "modelled).",
+    "unsupported_grant_type": "The OAuth client does not allow this grant type (modelled).",
+    "invalid_request": "The OAuth request is missing something (redirect URI, PKCE challenge; modelled).",
 }
 
-# How a call ended (GET /api/v2/conversations/calls/{id}), in plain words.
+# How a call ended, in plain words: the disconnect types are the SDK's (facts §6.2: client, endpoint, error, peer,
+# system, timeout, transfer, transportFailure, uncallable, spam, ...); the words for each are diag's reading of the
+# name (modelled: Genesys documents the names only).
 DISCONNECTS = {
     "peer": "the far end hung up",
     "client": "the user hung up",
     "endpoint": "the user's phone ended the call",
     "error": "the call failed",
     "system": "Genesys ended the call",
-    "transport.failure": "the call's transport failed",
+    "timeout": "the call timed out",
+    "transfer": "the call was transferred",
+    "transportFailure": "the call's transport failed",
+    "uncallable": "the number could not be called",
+    "spam": "the call was marked as spam",
     "other": "the call ended for another reason",
 }
 ERROR_INFO = {  # the simulator's own codes (never Genesys codes)
@@ -269,7 +280,10 @@ def explain(code: str | None, message: str | None = None, status: int | None = N
     code's meaning, causes and fix, the causes of that operation, and whether Genesys documents the code for it."""
     if code and code in CATALOGUE:
         text = CATALOGUE[code].text()
-        if operation in CALL_OPERATIONS and code in CALL_CAUSES:
+        if operation == CALLS_USER_ROUTE and code == "conversation.error.no.user.station":
+            text += (" For this operation: the user named in the path, for whom the call is placed (not the token's "
+                     "own user), has no station.")
+        elif operation in CALL_OPERATIONS and code in CALL_CAUSES:
             text += f" For this operation: {CALL_CAUSES[code]}"
         return text + _documented_for(code, operation)
     if code and code in OAUTH_ERRORS:
@@ -282,7 +296,7 @@ def explain(code: str | None, message: str | None = None, status: int | None = N
 
 
 def _documented_for(code: str | None, operation: str | None) -> str:
-    if not (code and operation):
+    if not (code and operation) or code.startswith("diag."):   # the simulator's own codes are never Genesys'
         return ""
     from diag.core.model import facts
 
@@ -297,4 +311,4 @@ def _documented_for(code: str | None, operation: str | None) -> str:
 def explain_disconnect(disconnect_type: str | None, error_code: str | None, error_message: str | None) -> str:
     if error_code:
         return ERROR_INFO.get(error_code) or error_message or f"error {error_code}"
-    return DISCONNECTS.get(disconnect_type or "", f"the call ended ({disconnect_type})")
+    return DISCONNECTS.get(disconnect_type or "", f"the call ended ({disconnect_type})") + " (the words are modelled)"

@@ -298,6 +298,10 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
             d.notes.append(f"{r.method} {r.path} is not a Platform API operation"
                            + (f"; nearest: {', '.join(d.nearest)}" if d.nearest else ""))
         _check_body(d)
+    if r.status == 400 and d.verdict and d.refused_by is None:
+        d.notes.append("Genesys refused what diag's model accepts for this body: the org's state decided (a "
+                       "conversation that ended, a version), or the model is wrong here; please report it with the "
+                       "correlation id")
     if d.refused_by == "genesys" and 200 <= (r.status or 0) < 400:
         d.notes.append(f"Genesys accepted this ({r.status}) although diag's model says it would refuse the body: "
                        "the model is wrong here or the body was changed on the way; please report it with the "

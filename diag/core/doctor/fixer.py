@@ -32,15 +32,21 @@ class _Fixer:
     # -- entry --
     def run(self) -> dict:
         known = model_fields("CreateCallRequest")
-        for key, value in self.body.items():
+        # The fields as written first: the server reads them, whatever stands beside them (phone_number beside
+        # phoneNumber is ignored, so phoneNumber's value is the one that is dialled).
+        ordered = sorted(self.body.items(), key=lambda kv: kv[0] not in known)
+        for key, value in ordered:
             real = names.canonical(key, "CreateCallRequest")
             if real:
+                if real != key and real in self.out:
+                    self.put(real, value, key)   # says what was dropped
+                    continue
                 if real != key:
                     self.note(f"renamed `{key}` to `{real}`")
                 if real == "participants":
                     self.participants(value)
                 else:
-                    self.put(real, self.coerce(real, value, key))
+                    self.put(real, self.coerce(real, value, key), key)
                 continue
             self.unknown(key, value, known)
         self.place_addresses()
@@ -50,13 +56,20 @@ class _Fixer:
         order = {f: i for i, f in enumerate(known)}
         return dict(sorted(self.out.items(), key=lambda kv: order.get(kv[0], len(order))))
 
-    def put(self, field: str, value: Any) -> None:
+    def put(self, field: str, value: Any, key: str | None = None) -> bool:
+        """Place `value` in `field`; a field already given keeps its value (said, when `key` names the source)."""
         if value is None:
-            return
+            return False
         if field == "attributes" and isinstance(self.out.get("attributes"), dict) and isinstance(value, dict):
             self.out["attributes"].update(value)
         elif field not in self.out:
             self.out[field] = value
+        else:
+            if key is not None and key != field:
+                self.note(f"dropped `{key}`: `{field}` is already given (the server reads `{field}` and ignores "
+                          f"`{key}`: modelled)")
+            return False
+        return True
 
     # -- unknown keys --
     def unknown(self, key: str, value: Any, known: dict) -> None:
@@ -205,6 +218,11 @@ class _Fixer:
             self.out["phoneNumber"] = found[0]
         elif len(found) > 1 and "participants" not in self.out:
             self.out["participants"] = [{"address": a} for a in found]
+        else:
+            self.notes = [n for n in self.notes if not n.startswith("moved `") or "phoneNumber" not in n
+                          and "participants" not in n]
+            self.note("dropped the number(s) found under unknown keys: the body already names its destination, "
+                      "which is what the server dials")
 
     def place_queue(self) -> None:
         if not self.queue or not self.queue[1]:
@@ -248,16 +266,21 @@ class _Fixer:
                 return str(value)
             if isinstance(value, dict) and field in ("phoneNumber", "callerId"):
                 found = extract_addresses(value)
+                self.note(f"`{key}`: took the number out of the object" if found else
+                          f"dropped `{key}`: an object with no number in it")
                 return found[0] if found else None
             if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
                 self.note(f"`{key}`: took the single value out of the list")
                 return value[0]
             return value
         if kind == "integer":
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            from diag.core.model.body import is_whole
+
+            if isinstance(value, str) and is_whole(value):
                 self.note(f"`{key}` sent as an integer")
                 return int(value)
             if isinstance(value, float) and value.is_integer():
+                self.note(f"`{key}` sent as the whole number {int(value)}")
                 return int(value)
             if not isinstance(value, int) or isinstance(value, bool):
                 self.note(f"dropped `{key}`: {value!r} is not a whole number")
@@ -268,7 +291,16 @@ class _Fixer:
                 self.note(f"`{key}` wrapped in a list")
                 return [value]
             if isinstance(value, list):
-                return [str(v) if not isinstance(v, str) else v for v in value]
+                items = []
+                for i, v in enumerate(value):
+                    if isinstance(v, str):
+                        items.append(v)
+                    elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                        items.append(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                        self.note(f"`{key}[{i}]` sent as the string {items[-1]!r}")
+                    else:
+                        self.note(f"dropped `{key}[{i}]`: {_as_text(v)[:40]} is not an id")
+                return items
             return value
         if field == "attributes":
             return self.attributes(key, value)

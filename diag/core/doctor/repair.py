@@ -11,6 +11,7 @@ each change said in a note. The call endpoints have their own fixer (diag.core.d
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from diag.core.contract import model
@@ -56,18 +57,27 @@ def _fix(value: Any, t: str, path: str, notes: list[str], depth: int) -> Any:
             out[key] = v
             continue
         real = meant_field(key, fields)
-        if real and real not in value:
+        if real and real in value:
+            notes.append(f"dropped `{_at(path, key)}`: `{real}` is already given (the server reads `{real}` and "
+                         f"ignores `{key}`: modelled)")
+            continue
+        if real:
             notes.append(f"renamed `{_at(path, key)}` to `{real}` ({key!r} is not a field of {t})")
             out[real] = v
             continue
         home = [f for f, spec_f in fields.items() if _model_of(spec_f["t"]) and key in (
             model(_model_of(spec_f["t"])) or {"fields": {}})["fields"]]
         if len(home) == 1 and not spec_f_is_list(fields[home[0]]["t"]):
+            there = value.get(home[0])
+            if isinstance(there, dict) and key in there:   # never over what the right place already holds
+                notes.append(f"dropped `{_at(path, key)}`: it is a field of `{home[0]}`, which already has "
+                             f"`{key}` (the server ignores it here)")
+                continue
             notes.append(f"moved `{_at(path, key)}` into `{home[0]}` (it is a field of "
                          f"{_model_of(fields[home[0]]['t'])}, not of {t})")
             moved.setdefault(home[0], {})[key] = v
             continue
-        notes.append(f"dropped `{_at(path, key)}`: not a field of {t} (the server ignores it)")
+        notes.append(f"dropped `{_at(path, key)}`: not a field of {t} (the server ignores it: modelled)")
     for target, extra in moved.items():
         current = out.get(target)
         out[target] = {**extra, **current} if isinstance(current, dict) else extra
@@ -128,6 +138,8 @@ def _enum(value: Any, f: dict, path: str, notes: list[str]) -> Any:
 def _one(value: str, allowed: list[str], path: str, notes: list[str]) -> str:
     exact = {a.lower(): a for a in allowed}.get(value.lower())
     close = exact or next(iter(closest(value, allowed)), None)
+    if close and not exact and re.sub(r"\D", "", close) != re.sub(r"\D", "", value):
+        close = None   # Status404 is not Status400: a spelling is mended, a different number is not guessed
     if close:
         notes.append(f"`{path[2:]}` {value!r} written as the allowed value {close!r}")
         return close

@@ -226,6 +226,33 @@ def body_model(ctx: Context) -> Answer | None:
     return ctx.refuse(first.status, first.code, first.answer or "", first.rule, first.evidence, first.params)
 
 
+USAGE_JOBS = ("POST /api/v2/usage/aggregates/query/jobs", "POST /api/v2/usage/client/{clientId}/aggregates/query/jobs")
+
+
+@rule
+def usage_job_interval(ctx: Context) -> Answer | None:
+    """The usage jobs' interval, as their SDK model documents it: "Start date cannot be more than a year ago. End
+    date cannot be more than 90 days after the start." (facts §9.2; the code Genesys answers with is modelled)."""
+    import datetime as dt
+
+    from diag.core import intervals
+
+    body = ctx.request.body
+    if ctx.key not in USAGE_JOBS or not isinstance(body, dict) or not isinstance(body.get("interval"), str):
+        return None
+    try:
+        start, end = intervals.parse_interval(body["interval"])
+    except ValueError:
+        return None
+    if start < dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=366):
+        return ctx.refuse(400, "bad.request", "Start date cannot be more than a year ago.", "usage-interval",
+                          MODELLED)
+    if end - start > dt.timedelta(days=90):
+        return ctx.refuse(400, "bad.request", "End date cannot be more than 90 days after the start.",
+                          "usage-interval", MODELLED)
+    return None
+
+
 @rule
 def call_rules(ctx: Context) -> Answer | None:
     if ctx.key not in CALL_ROUTES or not isinstance(ctx.request.body, dict):
