@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote
 REDACTED = "[REDACTED]"
 PSEUDONYM = re.compile(r"(?<![0-9A-Za-z])PN[0-9A-F]{8}(?![0-9A-Za-z])")   # what Pseudonymiser writes
 WHOLE_PSEUDONYM = re.compile(r"(?:\+(\d{1,3})-)?PN[0-9A-F]{8}")           # ... as a whole value (+1-PN1A2B3C4D)
-PERSON = re.compile(r"\b(?:user|agent|customer|person|email)-\d+\b")       # ... and for people
+PERSON = re.compile(r"\b(?:user|agent|customer|person|email|address)-\d+\b")   # ... and for people
 
 # Names that are credentials wherever they appear (query, form, header, JSON key), compared without case, '-'
 # or '_'; and the words that make any name one (X-Auth-Token, client_secret, user_password).
@@ -337,8 +337,13 @@ _ESCAPED = re.compile(r"%(?:25)*(2[Bb]|40|20)")   # also escaped twice or more (
 _UNESCAPED = {"2B": "+", "40": "@", "20": " "}
 
 
+# The SDK models' fields that hold a person's name (ExternalContact's firstName, middleName and lastName, a callback's
+# callbackUserName, an e-mail's toName...) and a postal address (ContactAddress' address1, address2, postalCode).
 _ALWAYS_PERSON = {"calleridname", "aniname", "dnisname", "callername", "calleename", "contactname", "fullname",
-                  "firstname", "lastname", "displayname", "participantname"}
+                  "firstname", "middlename", "lastname", "nickname", "preferredname", "displayname",
+                  "participantname", "callbackusername", "toname", "fromname", "customername"}
+_ADDRESS_KEYS = {"address1", "address2", "address3", "street", "streetaddress", "street1", "street2", "postalcode",
+                 "zipcode", "zip", "postcode"}
 # Where an entity with a `name` is a person: under these keys, and in the answers of these paths
 _PERSON_PARENTS = {"user", "users", "agent", "owner", "createdby", "modifiedby", "requestedby", "member"}
 _PEOPLE_PATH = re.compile(r"/api/v2/(?:users|users/search|users/[^/]+|.+/members|.+/users)/?$")
@@ -415,6 +420,9 @@ _METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|bytes|seconds|milli
                          r"reset|index|seq|status|time|offset|page|requests|stats|epoch|length|ms$|exp$|At$|_at$)")
 
 
+_COUNT_LABELS = {"email": "e-mail address", "address": "postal address"}
+
+
 class Pseudonymiser:
     """Stable, keyed pseudonyms: for numbers (country code kept: `+1-PN1A2B3C4D`) and for people (`user-1`,
     `agent-2`, `customer-3`, `email-4`). The same value gets the same pseudonym for the life of the object."""
@@ -467,12 +475,12 @@ class Pseudonymiser:
             self._kinds[kind] += 1
             self.people_mapping[norm] = alias = f"{kind}-{sum(self._kinds.values())}"
             self._people_re = None
-            if kind != "email":
+            if kind not in ("email", "address"):
                 for part in name_parts(" ".join(value.split())):
                     self.parts_mapping.setdefault(part, alias)
                 self._parts_re = None
         if count:
-            self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
+            self.counts[_COUNT_LABELS.get(kind, f"{kind} name")] += 1
         return self.people_mapping[norm]
 
     def learn_people(self, value: Any, path: str = "", parent: str = "", depth: int = 0) -> None:
@@ -502,6 +510,8 @@ class Pseudonymiser:
                 if isinstance(v, str) and v.strip():
                     if low in ("email", "username") and EMAIL.fullmatch(v.strip()):
                         self.person(v, "email", count=False)
+                    elif low in _ADDRESS_KEYS:
+                        self.person(v, "address", count=False)
                     elif low in _ALWAYS_PERSON:
                         self.person(v, "person", count=False)
                     elif low in _NAME_KEYS and kind:
@@ -545,7 +555,7 @@ class Pseudonymiser:
     def _known_person(self, found: str) -> str:
         alias = self.people_mapping[" ".join(found.split()).lower()]
         kind = alias.split("-")[0]
-        self.counts[f"{kind} name" if kind != "email" else "e-mail address"] += 1
+        self.counts[_COUNT_LABELS.get(kind, f"{kind} name")] += 1
         return alias
 
     def value(self, value: Any, key: str = "") -> Any:

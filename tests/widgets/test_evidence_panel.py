@@ -22,8 +22,16 @@ def test_paste_read_open_in_composer_and_export(sim):
     assert view.failing.options and not view.open_button.disabled
     view.open_button.click()
     composer.refresh()
-    assert json.loads(composer.raw.value) == {"to": {"phoneNumber": "+13175550161"}}
+    # the customer's number stays in the kernel: the panel (and so a saved notebook) shows its pseudonym
+    assert re.fullmatch(r"\+1-PN[0-9A-F]{8}", json.loads(composer.raw.value)["to"]["phoneNumber"])
     assert "$.to" in composer.findings.value
+    composer.fix_button.click()
+    composer.send_button.click()
+    assert composer.model.last_exchange.status == 200
+    assert any(c.number == "+13175550161" for c in sim.state.calls.values())   # the real one is what was sent
+    composer_state = json.dumps([w.get_state() for w in (composer.raw, composer.findings, composer.result,
+                                                          composer.changes, composer.destination)], default=str)
+    assert "3175550161" not in composer_state and "317 555 0161" not in composer_state
     view.export_button.click()
     assert re.search(r"href='data:application/zip;base64,", view.download.value)
     states = json.dumps([c.get_state() for c in view.widget.children], default=str)

@@ -40,6 +40,7 @@ class AnyEndpointModel:
         self.pending = None
         self.applied_notes: list[str] = []
         self.stale = False
+        self.masked = None    # a Masked (common): the evidence's values kept in the kernel, pseudonyms on screen
         self.set_operation(operation)
 
     # ---- what is being built ----
@@ -117,9 +118,18 @@ class AnyEndpointModel:
         spec = model(self.op.body) if self.op is not None and self.op.body else None
         return [(name, f["t"], f.get("e")) for name, f in (spec or {"fields": {}})["fields"].items()]
 
+    def _shown(self, text: str) -> str:
+        return self.masked.mask(text) if self.masked else text
+
+    def _real(self, text: str) -> str:
+        return self.masked.reveal(text) if self.masked else text
+
     @property
     def body(self) -> Any:
-        parsed = self.report.parsed if self.report is not None else None
+        """The body as shown (the form's values): with pseudonyms when it came from the evidence."""
+        from diag.core.doctor import parse_body
+
+        parsed = parse_body(self.text) if self.masked else (self.report.parsed if self.report is not None else None)
         return parsed.value if parsed is not None and parsed.ok else None
 
     def form_value(self, name: str) -> str:
@@ -152,10 +162,10 @@ class AnyEndpointModel:
         self.report = self.prediction = None
         if self.op is None:
             return
-        key = f"{self.op.method} {self.path or self.op.path}"
+        key = f"{self.op.method} {self._real(self.path) or self.op.path}"
         if self.op.body:
             try:
-                self.report = check_text(self.text, operation=key, caller=self.caller)
+                self.report = check_text(self._real(self.text), operation=key, caller=self.caller)
             except UnknownOperation as exc:
                 self.operation_error = str(exc)
         else:
@@ -172,7 +182,7 @@ class AnyEndpointModel:
     def findings_html(self) -> str:
         if self.report is not None:
             notes = "".join(f"<div><i>{inline_markdown(n)}</i></div>" for n in self.report.notes)
-            return findings_html(self.report) + notes   # the same rendering as the call composer
+            return self._shown(findings_html(self.report) + notes)   # the same rendering as the call composer
         if self.prediction is not None:
             p = self.prediction
             extra = "".join(f"<div><i>{inline_markdown(n)}</i></div>" for n in p.notes)
@@ -188,8 +198,8 @@ class AnyEndpointModel:
     def apply_fix(self) -> bool:
         if not self.can_fix:
             return False
-        notes = list(self.report.notes)
-        self.set_text(json.dumps(self.report.fixed, indent=2, ensure_ascii=False))
+        notes = [self._shown(n) for n in self.report.notes]
+        self.set_text(self._shown(json.dumps(self.report.fixed, indent=2, ensure_ascii=False)))
         self.applied_notes = notes
         return True
 
@@ -207,9 +217,10 @@ class AnyEndpointModel:
 
     def _attempt(self, confirmation):
         self.pending, self.last_exchange, self.stale = None, None, False
-        body = self.text.encode("utf-8", "surrogatepass") if self.op.body and self.text.strip() else None
+        text = self._real(self.text)
+        body = text.encode("utf-8", "surrogatepass") if self.op.body and text.strip() else None
         try:
-            self.last_exchange = self.session.send(self.op.method, self.path, body, confirm=confirmation)
+            self.last_exchange = self.session.send(self.op.method, self._real(self.path), body, confirm=confirmation)
         except ConfirmationRequired as exc:
             if exc.intent is None:
                 raise
@@ -228,14 +239,14 @@ class AnyEndpointModel:
     def pending_html(self) -> str:
         if self.pending is None:
             return ""
-        return (f"<div class='diag-confirm' style='border:2px solid #b2182b;padding:6px'><b style='color:#b2182b'>"
-                f"Confirm</b>: {html.escape(self.pending.prompt())}</div>")
+        return self._shown(f"<div class='diag-confirm' style='border:2px solid #b2182b;padding:6px'><b "
+                           f"style='color:#b2182b'>Confirm</b>: {html.escape(self.pending.prompt())}</div>")
 
     def result_html(self) -> str:
         from diag.app.widgets.response import response_html
 
         label = self.session.label if self.session is not None else "not connected"
-        return response_html(self.last_exchange, label, stale=self.stale)
+        return self._shown(response_html(self.last_exchange, label, stale=self.stale))
 
 
 class AnyEndpointView:

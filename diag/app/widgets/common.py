@@ -46,6 +46,56 @@ def findings_html(report: Report | None) -> str:
             f"<ul class='diag-findings'>{''.join(rows)}</ul>")
 
 
+class Masked:
+    """Values a panel holds for the kernel only: the panel (and so the widget state a saved notebook keeps) shows
+    their pseudonyms; the kernel reveals them for a check or a send. Made from the customer's evidence, whose
+    numbers, names and e-mails must never reach a saved notebook."""
+
+    def __init__(self, real_by_shown: dict[str, str]):
+        # longest first: a pseudonym inside a longer string is replaced after the string itself
+        self.real = dict(sorted(real_by_shown.items(), key=lambda kv: len(kv[0]), reverse=True))
+
+    @classmethod
+    def of(cls, value, shown) -> "Masked":
+        """Every string inside `value` (JSON-like) that `shown` changes, pseudonym -> real."""
+        pairs: dict[str, str] = {}
+
+        def walk(v) -> None:
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(k)
+                    walk(x)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x)
+            elif isinstance(v, (str, int, float)) and not isinstance(v, bool):
+                text = str(v)
+                masked = shown(text)
+                if masked != text:
+                    pairs[masked] = text
+        walk(value)
+        return cls(pairs)
+
+    def __bool__(self) -> bool:
+        return bool(self.real)
+
+    def reveal(self, text: str) -> str:
+        import json
+
+        for shown, real in self.real.items():
+            text = text.replace(json.dumps(shown)[1:-1], json.dumps(real, ensure_ascii=False)[1:-1])
+        return text
+
+    def mask(self, text: str) -> str:
+        import json
+
+        for shown, real in self.real.items():
+            for form in {real, json.dumps(real, ensure_ascii=False)[1:-1], html.escape(real), repr(real)[1:-1]}:
+                if form:
+                    text = text.replace(form, shown)
+        return text
+
+
 def error_html(message: str | None) -> str:
     """A panel's error line (empty when there is none)."""
     return f"<p class='diag-error' style='color:#b2182b'>{html.escape(message)}</p>" if message else ""

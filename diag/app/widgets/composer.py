@@ -108,6 +108,7 @@ class ComposerModel:
         self.evidence = None           # the customer's evidence (an Inspection) added from the evidence panel
         self.bundle = None             # the last exported ticket
         self.show_plumbing = False     # history: token, identity, preflight and follow-up requests too
+        self.masked = None             # a Masked: the evidence's values kept in the kernel, pseudonyms on screen
         self.set_text(text)
 
     # ---- the raw side ----
@@ -117,7 +118,8 @@ class ComposerModel:
         self.text = text
         self.pending = None      # a changed body is a new question
         self.applied_notes = []
-        self.report = check_text(text, region=self.region, caller=self.caller)
+        self.report = check_text(self.masked.reveal(text) if self.masked else text, region=self.region,
+                                 caller=self.caller)
         body = self.body
         if isinstance(body, dict):
             self._form_from(body)
@@ -133,10 +135,32 @@ class ComposerModel:
         except DiagError:
             return None
 
+    def open_masked(self, text: str, masked) -> None:
+        """A body from the customer's evidence: shown (and kept in widget state) with pseudonyms, checked and sent
+        with the real values, which stay in the kernel."""
+        self.masked = masked
+        self.set_text(text)
+
+    def _shown(self, html_text: str) -> str:
+        return self.masked.mask(html_text) if self.masked else html_text
+
     @property
     def body(self) -> Any:
+        """The body as shown (the form's values): with pseudonyms when it came from the evidence."""
+        if self.masked:
+            from diag.core.doctor import parse_body
+
+            parsed = parse_body(self.text)
+            return parsed.value if parsed.ok else None
         parsed = self.report.parsed if self.report else None
         return parsed.value if parsed is not None and parsed.ok else None
+
+    def _to_send(self) -> Any:
+        """What Send sends: the real body (the evidence's values revealed in the kernel)."""
+        parsed = self.report.parsed if self.report else None
+        if parsed is not None and parsed.ok:
+            return parsed.value
+        return self.masked.reveal(self.text) if self.masked else self.text
 
     def _form_from(self, body: dict) -> None:
         for name in self.form:
@@ -197,18 +221,18 @@ class ComposerModel:
 
     @property
     def fixed_text(self) -> str:
-        return json.dumps(self.report.fixed, indent=2, ensure_ascii=False) if self.can_fix else ""
+        return self._shown(json.dumps(self.report.fixed, indent=2, ensure_ascii=False)) if self.can_fix else ""
 
     def apply_fix(self) -> bool:
         if not self.can_fix:
             return False
-        notes = list(self.report.notes)
+        notes = [self._shown(n) for n in self.report.notes]
         self.set_text(self.fixed_text)
         self.applied_notes = notes
         return True
 
     def findings_html(self) -> str:
-        return findings_html(self.report)
+        return self._shown(findings_html(self.report))
 
     # ---- sending ----
     @property
@@ -223,7 +247,7 @@ class ComposerModel:
         """Fire the call as the text says. On a real org this first asks (see `pending`): nothing is sticky."""
         if self.session is None:
             raise DiagError("Not connected: run the connection cell first.")
-        body = self.body if self.body is not None else self.text
+        body = self._to_send()
         return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm))
 
     def resend(self, seq: int):
@@ -249,7 +273,7 @@ class ComposerModel:
             raise DiagError("Nothing is waiting for confirmation.")
         intent, action = self.pending, self.pending_action
         if action[0] == "send":
-            body = self.body if self.body is not None else self.text
+            body = self._to_send()
             return self._attempt(action, lambda c: self.session.call(body, confirm=c), Confirmation.of(intent))
         ex = next(e for e in self.session.log if e.seq == action[1])
         return self._attempt(action, lambda c: self.session.resend(ex, confirm=c), Confirmation.of(intent))
@@ -260,13 +284,15 @@ class ComposerModel:
     def pending_html(self) -> str:
         if self.pending is None:
             return ""
-        return (f"<div class='diag-confirm' style='border:2px solid #b2182b;padding:6px'><b style='color:#b2182b'>"
-                f"Confirm</b>: {html.escape(self.pending.prompt())}</div>")
+        extra = (" (values from the customer's evidence are shown as pseudonyms; the real ones are sent)"
+                 if self.masked else "")
+        return self._shown(f"<div class='diag-confirm' style='border:2px solid #b2182b;padding:6px'><b "
+                           f"style='color:#b2182b'>Confirm</b>: {html.escape(self.pending.prompt())}{extra}</div>")
 
     def result_html(self) -> str:
         from diag.app.widgets.response import response_html
 
-        out = response_html(self.last_exchange, self.target_label, stale=self.stale)
+        out = self._shown(response_html(self.last_exchange, self.target_label, stale=self.stale))
         if self.trace is not None:
             dim = "opacity:0.55;" if self.stale else ""
             out += (f"<pre class='diag-trace' style='{dim}white-space:pre-wrap;line-height:1.3;margin:4px 0'>"
@@ -517,6 +543,6 @@ class ComposerView:
                                                                  or m.evidence is not None)
         self.ticket.value = m.ticket_html()
         from diag.app.widgets.response import response_html
-        self.selected_view.value = response_html(m.selected_exchange())
+        self.selected_view.value = m._shown(response_html(m.selected_exchange()))
         self.confirm_text.value = m.pending_html()
         self.confirm.layout.display = "flex" if m.pending is not None else "none"

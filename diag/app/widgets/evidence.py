@@ -54,15 +54,21 @@ class EvidenceModel:
 
         from diag.core.model.calls import CALL_ROUTES
 
+        from diag.app.widgets.common import Masked
+
         d = next(d for d in self.inspection.diagnoses if d.index == index)
-        text = json.dumps(d.request.body, indent=2, ensure_ascii=False)
+        # The panels (and so a saved notebook's widget state) get pseudonyms; the real values stay in the kernel,
+        # revealed only to check and to send.
+        masked = Masked.of(d.request.body, self.inspection.shown)
+        text = masked.mask(json.dumps(d.request.body, indent=2, ensure_ascii=False))
         if d.operation in CALL_ROUTES or self.endpoint is None:
             if self.composer is None:
                 raise ValueError("No composer to open it in.")
-            self.composer.set_text(text)
+            self.composer.open_masked(text, masked)
             return "composer"
+        self.endpoint.masked = masked
         self.endpoint.set_operation(f"{d.request.method} {d.request.path}")
-        self.endpoint.set_query(urlsplit(d.request.url).query)
+        self.endpoint.set_query(self.inspection.shown(urlsplit(d.request.url).query))
         self.endpoint.set_text(text)
         return "endpoint"
 
