@@ -47,6 +47,10 @@ class UsageQuery:
             if not isinstance(days, int) or days < 1:
                 raise UsageQueryError(f"days must be a whole number of at least 1, not {days!r}.", field="days")
             today = (now or dt.datetime.now(dt.timezone.utc)).replace(hour=0, minute=0, second=0, microsecond=0)
+            reach = (today - HISTORY_START).days
+            if days > reach:
+                raise UsageQueryError(f"{days} days reaches before API usage history begins ({HISTORY_START:%Y-%m-%d}"
+                                      f"): ask for {reach} days or fewer.", field="days")
             start, end = today - dt.timedelta(days=days), today
         if start < HISTORY_START:
             raise UsageQueryError(f"the interval starts {start:%Y-%m-%d}, before API usage history begins "

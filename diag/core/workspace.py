@@ -204,8 +204,9 @@ def describe(path: Path) -> SessionLog | None:
 
 def notebook_copies(source: Path) -> tuple[Path, list[str]]:
     """Copy the repository's notebooks into the workspace for JupyterLab. A copy that exists is never
-    overwritten: when the repository's version is newer, it is added beside it as '<name> (new version).ipynb'.
-    Returns the folder and what was written."""
+    overwritten: when the repository's version is newer, it is added beside it as '<name> (new version).ipynb', or
+    '<name> (new version 2).ipynb' and so on when that name is taken (a person may have edited it). Returns the
+    folder and what was written."""
     import hashlib
     import shutil
 
@@ -225,7 +226,10 @@ def notebook_copies(source: Path) -> tuple[Path, list[str]]:
             target.chmod(0o600)   # saved with outputs, a copy can hold a session's answers
             written.append(nb.name)
         elif marker.exists() and marker.read_text().strip() != digest:
-            newer = folder / f"{nb.stem} (new version).ipynb"
+            newer, n = folder / f"{nb.stem} (new version).ipynb", 1
+            while newer.exists():
+                n += 1
+                newer = folder / f"{nb.stem} (new version {n}).ipynb"
             shutil.copyfile(nb, newer)
             newer.chmod(0o600)
             written.append(newer.name)

@@ -672,6 +672,19 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+def _md(value) -> str:
+    """Text from a log or an answer, safe in one Markdown line or table cell: no line breaks, no table or code
+    delimiters, no HTML (a crafted log cannot break out of summary.md)."""
+    text = " ".join(str(value).split())
+    return (text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'").replace("<", "&lt;")
+            .replace(">", "&gt;"))
+
+
+def _c(value) -> str:
+    """Text safe inside a Markdown code span: one line, no backticks."""
+    return " ".join(str(value).split()).replace("`", "'")
+
+
 def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, now: dt.datetime,
                figures: list[str], frames: list[str], newrelic: bool, bundle_id: str, keep_numbers: bool,
                notes: list[str], clean, keep_people: bool = False, evidence: dict | None = None) -> str:
@@ -703,33 +716,34 @@ def _evidence_summary(evidence: dict) -> list[str]:
     lines = ["## The customer's evidence", "",
              f"- Read from: {evidence['kind'].upper()}, sanitised on read (`evidence/evidence.har`, "
              "`evidence/requests.jsonl`, `evidence/inspection.json`)",
-             f"- Where: {evidence['where']} (as the request hosts name it)",
-             f"- When: {evidence['span']}",
+             f"- Where: {_md(evidence['where'])} (as the request hosts name it)",
+             f"- When: {_md(evidence['span'])}",
              f"- Genesys requests: {found['genesysRequests']} ({found['failures']} failed); other requests skipped: "
              f"{evidence['skipped']}",
-             "- Failures by exact code: " + (", ".join(f"`{k}` x{v}" for k, v in found["byCode"].items()) or "none")]
-    lines += [f"- Note: {n}" for n in found["notes"]]
+             "- Failures by exact code: " + (", ".join(f"`{_c(k)}` x{v}" for k, v in found["byCode"].items()) or "none")]
+    lines += [f"- Note: {_md(n)}" for n in found["notes"]]
     lines.append("")
     if failing:
         lines += ["### Failing requests", "", "| # | time (UTC) | request | status | error code | correlation id |",
                   "|---|---|---|---|---|---|"]
         for r in failing:
             label = r["operation"] or f"{r['method']} {urlsplit(r['url']).path}"
-            lines.append(f"| {r['index']} | {r['started'] or '-'} | `{label}` | {r['status'] or '-'} | "
-                         f"{r['errorCode'] or ('(body refused)' if r['verdict'] == 'refused' else '')} | "
-                         f"`{r['correlationId'] or '-'}` |")
+            lines.append(f"| {r['index']} | {_md(r['started'] or '-')} | `{_c(label)}` | {_md(r['status'] or '-')} | "
+                         f"{_md(r['errorCode'] or ('(body refused)' if r['verdict'] == 'refused' else ''))} | "
+                         f"`{_c(r['correlationId'] or '-')}` |")
         lines.append("")
         for r in failing:
-            said = [f"Genesys said: {r['message']}"] if r["message"] else []
-            why = [f"Explanation: {r['explanation']}"] if r["explanation"] else []
+            said = [f"Genesys said: {_md(r['message'])}"] if r["message"] else []
+            why = [f"Explanation: {_md(r['explanation'])}"] if r["explanation"] else []
             verdict = ([f"Doctor's verdict on its body: **{r.get('headline') or VERDICTS[r['verdict']]}**"]
                        if r["verdict"] else [])
             if not (said or why or verdict or r["findings"] or r["notes"]):
                 continue
-            lines.append(f"#### #{r['index']} `{r['operation'] or r['method'] + ' ' + urlsplit(r['url']).path}`")
+            lines.append(f"#### #{r['index']} `{_c(r['operation'] or r['method'] + ' ' + urlsplit(r['url']).path)}`")
             lines += [f"{x}  " for x in said + why + verdict]
-            lines += [f"- **{f['severity']}** `{f['path']}` `{f['code']}`: {f['message']}" for f in r["findings"]]
-            lines += [f"- note: {n}" for n in r["notes"]]
+            lines += [f"- **{_md(f['severity'])}** `{_c(f['path'])}` `{_c(f['code'])}`: {_md(f['message'])}"
+                      for f in r["findings"]]
+            lines += [f"- note: {_md(n)}" for n in r["notes"]]
             if r["index"] in evidence["fixed"]:
                 lines += ["", "Corrected body:", "```json", evidence["fixed"][r["index"]], "```"]
             lines.append("")
@@ -744,35 +758,36 @@ def _session_summary(records: list[dict], exchanges: list[Exchange], final: list
     statuses = Counter(str(r["status"] or "no answer") for r in final)
     codes = Counter(r["error_code"] for r in final if r["error_code"])
     endpoints = Counter(f"{r['method']} {r['template'] or r['path']}" for r in final)
-    lines = [f"# Genesys Cloud API diagnosis ({source})", "",
+    lines = [f"# Genesys Cloud API diagnosis ({_md(source)})", "",
              f"- Bundle `{bundle_id}`, made {now.strftime('%Y-%m-%d %H:%M:%S')} UTC by diag {__version__}",
-             f"- Where: {source}",
-             f"- When: {min(times)} to {max(times)} (UTC)" if times else "- When: no requests recorded",
+             f"- Where: {_md(source)}",
+             f"- When: {_md(min(times))} to {_md(max(times))} (UTC)" if times else "- When: no requests recorded",
              f"- Requests: {len(final)} (plus {len(records) - len(final)} attempts that were retried)",
-             "- Endpoints: " + (", ".join(f"`{k}` x{v}" for k, v in endpoints.most_common()) or "none"),
-             "- Status codes: " + (", ".join(f"{k} x{v}" for k, v in sorted(statuses.items())) or "none"),
-             "- Error codes: " + (", ".join(f"`{k}` x{v}" for k, v in codes.most_common()) or "none"), ""]
+             "- Endpoints: " + (", ".join(f"`{_c(k)}` x{v}" for k, v in endpoints.most_common()) or "none"),
+             "- Status codes: " + (", ".join(f"{_md(k)} x{v}" for k, v in sorted(statuses.items())) or "none"),
+             "- Error codes: " + (", ".join(f"`{_c(k)}` x{v}" for k, v in codes.most_common()) or "none"), ""]
     lines += _codes_table(final)
     lines += ["## Requests", "", "| # | time (UTC) | request | status | error code | correlation id |",
               "|---|---|---|---|---|---|"]
     for i, r in enumerate(final, 1):
-        lines.append(f"| {i} | {r['started']} | `{r['method']} {r['template'] or r['path']}` | {r['status'] or '-'} | "
-                     f"{r['error_code'] or ''} | `{r['correlation_id'] or '-'}` |")
+        lines.append(f"| {i} | {_md(r['started'])} | `{_c(r['method'] + ' ' + (r['template'] or r['path']))}` | "
+                     f"{_md(r['status'] or '-')} | {_md(r['error_code'] or '')} | `{_c(r['correlation_id'] or '-')}` |")
     lines.append("")
     failures = [(r, e) for r, e in zip(records, exchanges)
                 if r in final and ((r["status"] or 0) >= 400 or r["transport_error"])]
     if failures:
         lines += ["## What went wrong", ""]
         for r, e in failures:
-            lines.append(f"### `{r['method']} {r['template'] or r['path']}` -> {r['status'] or 'no answer'} "
-                         f"{r['error_code'] or ''}")
-            lines.append(f"Correlation id: `{r['correlation_id'] or '-'}`  ")
+            lines.append(f"### `{_c(r['method'] + ' ' + (r['template'] or r['path']))}` -> "
+                         f"{_md(r['status'] or 'no answer')} {_md(r['error_code'] or '')}")
+            lines.append(f"Correlation id: `{_c(r['correlation_id'] or '-')}`  ")
             if r["explanation"]:
-                lines.append(f"Explanation: {r['explanation']}")
+                lines.append(f"Explanation: {_md(r['explanation'])}")
             if r["findings"]:
                 lines.append("")
                 lines.append("Doctor's findings for the body that was sent:")
-                lines += [f"- **{f['severity']}** `{f['path']}` `{f['code']}`: {f['message']}" for f in r["findings"]]
+                lines += [f"- **{_md(f['severity'])}** `{_c(f['path'])}` `{_c(f['code'])}`: {_md(f['message'])}"
+                          for f in r["findings"]]
             if isinstance(e.request_body, dict) and r["findings"]:
                 report = check(e.request_body)
                 p = report.prediction
@@ -794,7 +809,7 @@ def _summary_tail(bundle_id: str, newrelic: bool, notes: list[str], keep_numbers
                   "format). After sending them to your account's Event API, this NRQL finds them:", "",
                   "```", nrql(bundle_id), "```", ""]
     if notes:
-        lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+        lines += ["## Notes", ""] + [f"- {_md(n)}" for n in notes] + [""]
     lines += ["## About this bundle", "",
               "- Removed before anything was written: Authorization, cookie and other credential headers; tokens, "
               "codes, client secrets and passwords by name (headers, query strings, form fields, JSON keys, text "
