@@ -32,8 +32,9 @@ from diag.transport import Response, TransportFailure
 USAGE_PERMISSIONS = ("oauth:client:view", "usage:organization:view")
 CLIENT_USAGE_PERMISSIONS = ("oauth:client:view", "usage:client:view")
 REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-           415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
+           411: "Length Required", 413: "Payload Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests", 500: "Internal Server Error",
            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+MAX_BODY = 64 * 1024 * 1024   # bytes of one request body the simulator will read
 FAULT_CODES = {500: "internal.server.error", 503: "service.unavailable", 504: "request.timeout"}
 
 
@@ -260,8 +261,9 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch("PATCH")
 
     def dispatch(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self.read_body()
+        if raw is None:
+            return
         try:
             r = self.app.handle(Request(method, self.path, self.headers, raw))
         except SimulatedFault as fault:
@@ -269,6 +271,35 @@ class Handler(BaseHTTPRequestHandler):
         head = [f"HTTP/1.1 {r.status} {REASONS.get(r.status, 'Status')}", f"Content-Length: {len(r.content)}"]
         head += [f"{k}: {v}" for k, v in r.headers.items()]
         self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + r.content)
+
+    def read_body(self) -> bytes | None:
+        """The request's body, or None after answering a framing the simulator will not read.
+
+        A missing length means no body; a chunked body, a length that is not one whole number,
+        or one beyond MAX_BODY is answered 411 or 400 and the connection closed, instead of a
+        traceback or a read that waits for bytes that never come."""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.refuse(411, "The simulator reads bodies framed by Content-Length only; chunked bodies are not read.")
+            return None
+        values = self.headers.get_all("Content-Length") or []
+        if not values:
+            return b""
+        text = values[0].strip()
+        if len(set(v.strip() for v in values)) > 1 or not text.isascii() or not text.isdigit():
+            self.refuse(400, "Content-Length must be one whole number of bytes.")
+            return None
+        length = int(text)
+        if length > MAX_BODY:
+            self.refuse(413, f"The simulator reads bodies up to {MAX_BODY} bytes.")
+            return None
+        return self.rfile.read(length) if length else b""
+
+    def refuse(self, status: int, message: str) -> None:
+        # Framing is the simulator's own answer, not a Genesys error: no Genesys code is claimed.
+        body = json.dumps({"message": message, "status": status, "source": "diag simulator"}).encode()
+        self.wfile.write((f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}\r\nContent-Type: application/json\r\n"
+                          f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode("latin-1") + body)
+        self.close_connection = True
 
     def act_out(self, fault: SimulatedFault) -> None:
         if fault.kind == "reset":

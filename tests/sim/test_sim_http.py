@@ -324,3 +324,49 @@ def test_scalars_are_coerced_as_a_jackson_server_does(sim, body):
     strings as integers; the simulator and the doctor share that reading."""
     r = post(sim, CALLS, body, sim.user_token())
     assert r.status_code == 200, r.text
+
+
+# ---- framing a client or a proxy gets wrong: an answer, never a traceback or a hang ----
+
+def _raw(sim, head: bytes, body: bytes = b"") -> bytes:
+    host, port = sim.base_url.split("//")[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(head + body)
+        chunks = []
+        while True:
+            try:
+                data = s.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                break
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("length, status", [
+    (b"abc", b"400"), (b"-5", b"400"), (b"1e3", b"400"), (b"\xd9\xa3", b"400"),   # an Arabic-Indic 3
+    (b"10, 12", b"400"), (b"99999999999999999999", b"413"),
+])
+def test_a_content_length_that_is_no_length_is_answered(sim, length, status):
+    answer = _raw(sim, b"POST /api/v2/conversations/calls HTTP/1.1\r\nHost: x\r\nContent-Length: " + length +
+                  b"\r\nContent-Type: application/json\r\n\r\n", b"{}")
+    assert answer.split(b" ")[1] == status
+    assert b"diag simulator" in answer and b"Traceback" not in answer
+
+
+def test_a_chunked_body_is_answered_411(sim):
+    answer = _raw(sim, b"POST /api/v2/conversations/calls HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                  b"Content-Type: application/json\r\n\r\n", b"2\r\n{}\r\n0\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 411 ")
+
+
+def test_two_different_lengths_are_refused_not_guessed(sim):
+    answer = _raw(sim, b"POST /api/v2/conversations/calls HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                  b"Content-Length: 40\r\nContent-Type: application/json\r\n\r\n", b"{}")
+    assert answer.startswith(b"HTTP/1.1 400 ")
+
+
+def test_no_length_means_no_body_and_the_simulator_answers_at_once(sim):
+    answer = _raw(sim, b"POST /api/v2/conversations/calls HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 401 ")   # no token: the body was never waited for
