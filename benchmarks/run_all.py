@@ -18,7 +18,7 @@ if "DIAG_HOME" not in os.environ:   # benchmark sessions are not the person's: a
     import tempfile
     os.environ["DIAG_HOME"] = tempfile.mkdtemp(prefix="diag-bench-home-")
 BENCHES = ["bench_setup", "bench_startup", "bench_doctor", "bench_model", "bench_contract", "bench_simulator", "bench_calls", "bench_gate", "bench_usage_frame", "bench_bundle",
-           "bench_inspect", "bench_notebooks"]
+           "bench_inspect", "bench_redaction", "bench_notebooks"]
 
 
 def rows(name: str, r: dict) -> list[tuple]:
@@ -43,6 +43,14 @@ def rows(name: str, r: dict) -> list[tuple]:
         return [("doctor per body, p50 / p99", f"{r['diag_p50_us']} / {r['diag_p99_us']} us",
                  f"{r['sdk_p50_us']} / {r['sdk_p99_us']} us (SDK build + serialise)", r["ratio_p50"], r["target"],
                  r["met"])]
+    if name == "bench_redaction":
+        return [("`diag inspect`, 1 MB adversarial HAR (form-data, `--` lines, escapes, date-like runs)",
+                 f"{r['adversarial_s']} s", f"{r['adversarial_baseline_s']} s (json.load)",
+                 round(r["adversarial_s"] / max(r["adversarial_baseline_s"], 0.001), 1), r["adversarial_target"],
+                 r["adversarial_met"]),
+                ("`diag inspect --sanitise`, HAR of 4,000 people", f"{r['people_s']} s",
+                 f"{r['people_baseline_s']} s (json.load)",
+                 round(r["people_s"] / max(r["people_baseline_s"], 0.001), 1), r["people_target"], r["people_met"])]
     if name == "bench_model":
         return [("model prediction, any operation and caller, p50 / p99 (warm)",
                  f"{r['diag_p50_us']} / {r['diag_p99_us']} us", f"{r['base_p50_us']} / {r['base_p99_us']} us "

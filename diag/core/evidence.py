@@ -33,6 +33,9 @@ class EvidenceRequest:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: Any = None
     duration_ms: float | None = None
+    # How many secret forms the reader knew before this request was cleaned: reading it again is needed only if
+    # more were learned since (during its own cleaning or after)
+    cleaned_knowing: int = field(default=-1, repr=False, compare=False)
 
     @property
     def host(self) -> str:
@@ -51,6 +54,9 @@ class Evidence:
     kind: str                              # "har", "curl", "http", "diag-log"
     requests: list[EvidenceRequest]
     redaction: dict[str, int] = field(default_factory=dict)
+    # What reading learned (tokens, secrets), so that every later copy is cleaned of them and checked for them.
+    # A Redactor's repr names no secret; it is never serialised.
+    redactor: Redactor | None = field(default=None, repr=False, compare=False)
 
 
 def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
@@ -72,9 +78,9 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
             return _diag_log(stripped, red)
         raise UnreadableEvidence("a JSON object, but neither a HAR file (no log.entries) nor a diag log")
     if re.match(r"(?i)curl(\.exe)?\s", stripped):
-        return Evidence("curl", _again([_redacted(_curl(stripped), red)], red), red.report())
+        return Evidence("curl", _again([_redacted(_curl(stripped), red)], red), red.report(), red)
     if re.match(r"[A-Z]{3,7} \S+ HTTP/(?:1\.[01]|2(?:\.0)?|3)\r?\n", stripped):   # as devtools copy it
-        return Evidence("http", _again([_redacted(_raw_http(stripped), red)], red), red.report())
+        return Evidence("http", _again([_redacted(_raw_http(stripped), red)], red), red.report(), red)
     # what it begins with is not quoted back: a pasted token would be on screen, in the log, in the notebook
     raise UnreadableEvidence("not a HAR file (JSON with log.entries), a cURL command (begins with curl), a raw HTTP "
                              "request (a request line such as POST /api/v2/... HTTP/1.1) or a diag log")
@@ -110,7 +116,7 @@ def _har(data: dict, red: Redactor) -> Evidence:
         except (TypeError, ValueError, AttributeError) as exc:   # the error's own words may quote a value
             raise UnreadableEvidence(f"HAR entry {i} could not be read (a field of an unexpected type: "
                                      f"{type(exc).__name__})") from None
-    return Evidence("har", _again(out, red), red.report())
+    return Evidence("har", _again(out, red), red.report(), red)
 
 
 def _status(value: Any) -> int | None:
@@ -296,7 +302,7 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             body=data.get("request_body"), started=data["started"], status=data.get("status"),
             response_headers=data.get("response_headers") or {}, response_body=data.get("response_body"),
             duration_ms=data.get("duration_ms")), red))
-    return Evidence("diag-log", _again(out, red), red.report())
+    return Evidence("diag-log", _again(out, red), red.report(), red)
 
 
 def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceRequest]:
@@ -304,6 +310,8 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
     mentioned it in free text: a second pass, only when reading learned any."""
     if red.learned:
         for r in requests:
+            if r.cleaned_knowing == red.known:
+                continue   # nothing learned since it was cleaned
             r.url = red.text(r.url)
             r.headers = {k: red.text(v) for k, v in r.headers.items()}
             r.response_headers = {k: red.text(v) for k, v in r.response_headers.items()}
@@ -314,6 +322,7 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
 def _redacted(r: EvidenceRequest, red: Redactor) -> EvidenceRequest:
     """Tokens, secrets and credentials out before anything is kept (the same policy as the exchange log)."""
     token_form = "/oauth/token" in r.url
+    r.cleaned_knowing = red.known
     r.url = red.text(r.url)
     r.headers = red.headers(r.headers)
     r.response_headers = red.headers(r.response_headers)

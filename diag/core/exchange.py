@@ -6,7 +6,7 @@ import os
 import shlex
 import tempfile
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -54,7 +54,9 @@ class Exchange:
         return self.status is not None and 200 <= self.status < 300
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The record's fields as a dict. Shallow: headers, bodies and findings are the record's own objects
+        (every reader of a record builds new values from them; copying them deeply cost more than the reading)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Exchange":

@@ -84,12 +84,15 @@ _SCHEME = re.compile(r"(?i)(?:sips?|tel):")
 _RUN = re.compile(r"\+?\d(?:[^\w,;+]*\d)*")
 
 
+_ASCII_CONTROLS = {c: None for c in [*range(32), 127]}
+
+
 @lru_cache(maxsize=16384)
 def _clean(text: str) -> str:
     """NFKC; every script's digits to ASCII; plus-like signs to '+'; invisible, control and combining characters
     dropped; other spaces to ' '."""
-    if text.isascii() and text.isprintable():
-        return text
+    if text.isascii():   # NFKC leaves ASCII as it is: only control characters go
+        return text if text.isprintable() else text.translate(_ASCII_CONTROLS)
     out = []
     for ch in unicodedata.normalize("NFKC", text):
         cat = unicodedata.category(ch)
@@ -670,13 +673,16 @@ _DECIMAL = re.compile(r"[+-]?\d+\.\d+")   # a measurement (0.3588235294117647), 
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
+_UUID_ONLY = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def phone_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every number in `text` that could be a person's phone number: 7 or more digits in any
     script and with any separators, standing on its own or as the user part of a tel:/sip: URI or name@host,
     '+', '00' or national form alike. Not: ids glued to letters (UUIDs, hashes), dates, IPv4 addresses,
     decimals. Numbers run together by separators are one span (and so never escape as "too long")."""
-    if not isinstance(text, str) or not _HAS_DIGIT.search(text):
-        return []
+    if not isinstance(text, str) or not _HAS_DIGIT.search(text) or _UUID_ONLY.fullmatch(text):
+        return []   # an id on its own (most strings of an answer) is hex glued together: never a number
     out = []
     for m in _SPAN.finditer(text):
         start, end = m.start(), m.end()

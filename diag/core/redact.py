@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -68,13 +69,33 @@ CREDENTIAL_PAIR = re.compile(r"[\x21-\x39\x3b-\x7e]{1,200}:[\x21-\x7e]{1,200}") 
 
 
 def is_secret_name(name: str, value: Any = None) -> bool:
-    low = unquote(str(name)).strip().lower()
+    reading = _secret_name(str(name))
+    if reading is None:   # `code`: an OAuth code is a secret, an error code is not
+        return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
+    return reading
+
+
+@lru_cache(maxsize=8192)
+def _secret_name(name: str) -> bool | None:
+    """Whether a key or header name holds a secret; None for `code`, which depends on its value."""
+    low = unquote(name).strip().lower()
     if low.startswith("x-") and len(low) > 2:   # X-Password, X-Code: a custom header named like the field
         low = low[2:]
     flat = low.replace("-", "").replace("_", "")
     if flat == "code":
-        return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
+        return None
     return flat in SECRET_NAMES or bool(SECRET_KEY.search(low))
+
+
+def _could_be_secret(value: str) -> bool:
+    """Whether a value learned from a carrier that also holds plain settings (a cookie, a secret-named field) is
+    worth removing wherever it appears: 8 characters or more, not one word, not one number, not a date."""
+    return (len(value) >= 8 and value != REDACTED and not value.isalpha() and not value.isdigit()
+            and not _DATE_ONLY.fullmatch(value))
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?")
+_CLEAN_MEMORY = 500_000   # texts remembered as clean, at most (per Redactor and per Pseudonymiser)
 
 
 class Redactor:
@@ -90,25 +111,36 @@ class Redactor:
         self._split_anchors: dict[str, list[str]] = {}
         self._b64_anchors: dict[str, list[str]] = {}
         self.counts: Counter = Counter()
+        # Texts seen to hold nothing to remove, while the secrets known stay the same: a second look at the same
+        # text (a field value repeated on every entry, the bundle's second pass) costs a set look-up.
+        self._clean: set[str] = set()
+        self._clean_for = 0
+        self.known = 0   # how many forms of secrets are known: it grows whenever one is learned
         for s in secrets or []:
             self.add(s)
 
     def __repr__(self) -> str:
         return f"<Redactor {len(self._secrets)} secret(s)>"
 
+    def learned_secrets(self) -> list[str]:
+        """Every form of every secret known (given or learned), to seed another Redactor or a last look."""
+        return list(self._secrets)
+
     @property
     def learned(self) -> bool:
         """Whether any secret is known (given, or learned from a credential-named key while redacting)."""
         return bool(self._secrets)
 
+
     def add(self, secret: str | None) -> None:
-        if not secret or len(secret) < 4 or secret in self._anchors.get(secret[:4], ()):
-            return
+        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._anchors.get(secret[:4], ()):
+            return   # "[REDACTED]" is what removal leaves: never itself a secret
         once = quote(secret, safe="")
         forms = {secret, once, quote(secret, safe="/"), quote(once, safe=""), quote(secret, safe="").lower()}
         for form in forms:
             if form not in self._anchors.get(form[:4], ()):
                 self._secrets.append(form)
+                self.known += 1
                 self._anchors.setdefault(form[:4], []).append(form)
         self._secrets.sort(key=len, reverse=True)
         if len(secret) >= 8:
@@ -116,6 +148,7 @@ class Redactor:
             low = secret.lower()
             if low not in self._split:
                 self._split[low] = None
+                self.known += 1
                 self._split_anchors.setdefault(low[:4], []).append(low)
             # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
             # each of the three alignments is the same whatever surrounds it
@@ -125,6 +158,7 @@ class Redactor:
                 if len(core) >= 8:
                     for c in (core, core.replace("+", "-").replace("/", "_")):
                         self._b64.append(c)
+                        self.known += 1
                         self._b64_anchors.setdefault(c[:4], []).append(c)
 
     @staticmethod
@@ -137,11 +171,18 @@ class Redactor:
         return sorted({f for key in held for f in anchors[key]}, key=len, reverse=True)
 
     def text(self, value: str, kind: str = "text") -> str:
-        known = len(self._secrets)
+        known = self.known
+        if known != self._clean_for:
+            self._clean.clear()
+            self._clean_for = known
+        elif value in self._clean:
+            return value
         out = self._known(value)
         out = self._shapes(out)
-        if len(self._secrets) != known:   # learned here (a bearer token in a header line): the rest of it goes too
-            out = self._known(out)
+        if self.known != known:
+            out = self._known(out)   # learned here (a bearer token in a header line): the rest of it goes too
+        elif out == value and len(self._clean) < _CLEAN_MEMORY:
+            self._clean.add(value)
         return out
 
     def _known(self, value: str) -> str:
@@ -280,8 +321,10 @@ class Redactor:
         elif low in ("cookie", "set-cookie"):
             parts = text.split(";") if low == "cookie" else text.split(";")[:1]
             for part in parts:
-                self.add(part.partition("=")[2].strip().strip('"'))
-        elif len(text) >= 8 and text != REDACTED and not text.isalpha():
+                cookie = part.partition("=")[2].strip().strip('"')
+                if _could_be_secret(cookie):   # a session id, not consent=true or lang=en-US
+                    self.add(cookie)
+        elif _could_be_secret(text):
             self.add(text)
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
@@ -366,50 +409,148 @@ def people_pattern(names) -> re.Pattern:
 
 
 _FIRST_WORD = re.compile(r"\w+")
+_PIECE = re.compile(r"(\S+)\s*")
+_NOT_WORD = re.compile(r"\W")
+
+
+class Found:
+    """A name found in a text, shaped as the part of re.Match its users read."""
+    __slots__ = ("_start", "_end", "_text")
+
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def group(self, index: int = 0) -> str:
+        return self._text[self._start:self._end]
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 class Names:
-    """Whole-word search for many names (thousands of people) in time linear in the text: a text is asked only for
-    the names whose first word it holds, with one small pattern per such set (people_pattern's semantics: any
-    whitespace inside a name; case-insensitive unless asked)."""
+    """Whole-word search for many names (thousands of people) in time linear in the text and with nothing compiled
+    per name: at each word of the text that begins some name, the next few whitespace-separated pieces are looked
+    up in a set of the names' word tuples, the longest first (people_pattern's semantics: any whitespace inside a
+    name; case-insensitive unless asked, where a hyphen also ends a word)."""
 
-    def __init__(self, names, case_sensitive: bool = False):
+    def __init__(self, names=(), case_sensitive: bool = False):
         self.case_sensitive = case_sensitive
-        self.by_first: dict[str, list[str]] = {}
-        self.always: list[str] = []
+        self.words: set[tuple[str, ...]] = set()
+        self.most_words: dict[str, int] = {}   # first word -> the most words a name beginning with it has
+        self.last_lengths: set[int] = set()     # the lengths of names' last words: the only places one can end
+        self.heads: set[tuple[str, ...]] = set()   # every name's words but its last
+        self._always: set[str] = set()
+        self.always: re.Pattern | None = None   # names not beginning with a word character (rare): one pattern
         for name in set(names):
-            first = _FIRST_WORD.search(name)
-            if first is None or first.start() != 0:
-                self.always.append(name)
-            else:
-                key = first.group(0) if case_sensitive else first.group(0).lower()
-                self.by_first.setdefault(key, []).append(name)
-        self._patterns: dict[frozenset, re.Pattern] = {}
+            self.add(name)
 
-    def pattern(self, text: str) -> re.Pattern | None:
-        words = set(_FIRST_WORD.findall(text if self.case_sensitive else text.lower()))
-        chosen = frozenset([n for w in words & self.by_first.keys() for n in self.by_first[w]] + self.always)
-        if not chosen:
-            return None
-        found = self._patterns.get(chosen)
-        if found is None:
-            if len(self._patterns) > 4096:
-                self._patterns.clear()
-            if self.case_sensitive:
-                words_re = "|".join(map(re.escape, sorted(chosen, key=len, reverse=True)))
-                found = re.compile(rf"(?<![\w-])(?:{words_re})(?![\w-])")
-            else:
-                found = people_pattern(chosen)
-            self._patterns[chosen] = found
+    def add(self, name: str) -> None:
+        """One more name to find (a person learned while reading): nothing else is rebuilt."""
+        first = _FIRST_WORD.search(name)
+        words = tuple(name.split() if self.case_sensitive else name.lower().split())
+        if first is None or first.start() != 0 or not words or len(name.lower()) != len(name):
+            if name not in self._always:
+                self._always.add(name)
+                self.always = None   # compiled again when next asked
+            return
+        key = first.group(0) if self.case_sensitive else first.group(0).lower()
+        self.words.add(words)
+        self.most_words[key] = max(self.most_words.get(key, 0), len(words))
+        self.last_lengths.add(len(words[-1]))
+        if len(words) > 1:
+            self.heads.add(words[:-1])
+
+    def _compile_any(self, names: list[str]) -> re.Pattern:
+        if self.case_sensitive:
+            words_re = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+            return re.compile(rf"(?<![\w-])(?:{words_re})(?![\w-])")
+        return people_pattern(names)
+
+    def _ends_word(self, ch: str) -> bool:
+        return not (_is_word(ch) or (self.case_sensitive and ch == "-"))
+
+    def _longest(self, text: str, at: int, most: int) -> int:
+        """The end of the longest known name standing at `at`; -1 if none."""
+        pieces, starts = [], []
+        i = at
+        while len(pieces) < most:
+            m = _PIECE.match(text, i)
+            if m is None:
+                break
+            piece = m.group(1)
+            if not self.case_sensitive:
+                lowered = piece.lower()
+                piece = lowered if len(lowered) == len(piece) else "".join(  # İ lowers to two characters
+                    c.lower() if len(c.lower()) == 1 else c for c in piece)
+            pieces.append(piece)
+            starts.append(i)
+            i = m.end()
+        for k in range(len(pieces), 0, -1):
+            head = tuple(pieces[:k - 1])
+            if k > 1 and head not in self.heads:
+                continue
+            last = pieces[k - 1]
+            # the last word ends where a word does: at the piece's end or before a character that ends words
+            cuts = [m.start() for m in _NOT_WORD.finditer(last)
+                    if not (self.case_sensitive and m.group(0) == "-")]
+            for cut in [len(last), *reversed(cuts)]:
+                if cut in self.last_lengths and head + (last[:cut],) in self.words:
+                    return starts[k - 1] + cut
+        return -1
+
+    def matches(self, text: str) -> list:
+        """The names found in `text`, left to right, none overlapping (the longest at a place wins)."""
+        found: list = []
+        fold = not self.case_sensitive
+        if not self._always and self.most_words.keys().isdisjoint(_FIRST_WORD.findall(text.lower() if fold else text)):
+            return found   # no word of the text begins a name: the usual case, decided in C
+        last = -1
+        for word in _FIRST_WORD.finditer(text):
+            at = word.start()
+            if at < last:
+                continue
+            most = self.most_words.get(word.group(0).lower() if fold else word.group(0))
+            if not most:
+                continue
+            if at and not self._ends_word(text[at - 1]):
+                continue
+            end = self._longest(text, at, most)
+            if end >= 0:
+                found.append(Found(text, at, end))
+                last = end
+        if self._always:
+            if self.always is None:
+                self.always = self._compile_any(sorted(self._always))
+            found.extend(self.always.finditer(text))
+            found.sort(key=lambda m: (m.start(), -(m.end() - m.start())))
+            chosen, last = [], -1
+            for m in found:
+                if m.start() >= last:
+                    chosen.append(m)
+                    last = m.end()
+            return chosen
         return found
 
     def search(self, text: str) -> bool:
-        pattern = self.pattern(text)
-        return bool(pattern and pattern.search(text))
+        return bool(self.matches(text))
 
     def sub(self, fn, text: str) -> str:
-        pattern = self.pattern(text)
-        return pattern.sub(fn, text) if pattern else text
+        found = self.matches(text)
+        if not found:
+            return text
+        parts, at = [], 0
+        for m in found:
+            parts += [text[at:m.start()], fn(m)]
+            at = m.end()
+        parts.append(text[at:])
+        return "".join(parts)
 
 
 # An e-mail address, also with its @ percent-encoded once or more (%40, %2540) and on an IDN top-level domain
@@ -421,6 +562,16 @@ _METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|bytes|seconds|milli
 
 
 _COUNT_LABELS = {"email": "e-mail address", "address": "postal address"}
+
+
+def _country_code(digits: str) -> str:
+    """The country calling code an international number's digits begin with (they are prefix-free: 1, 44, 353)."""
+    from phonenumbers.data import _COUNTRY_CODE_TO_REGION_CODE as codes
+
+    for n in (1, 2, 3):
+        if digits[:n].isdigit() and int(digits[:n]) in codes:
+            return digits[:n]
+    return ""
 
 
 class Pseudonymiser:
@@ -438,6 +589,16 @@ class Pseudonymiser:
         self.parts_mapping: dict[str, str] = {}    # a first or last name on its own -> the person's pseudonym
         self._parts_re: Names | None = None
         self.counts: Counter = Counter()
+        self._clean: set[tuple[str, bool]] = set()   # texts with nothing to replace, while the people known stay
+        self._clean_for = (0, 0)
+
+    def people_index(self) -> Names | None:
+        """Every person and e-mail replaced so far, as one search index (the bundle's last look seeks them)."""
+        if not self.people_mapping:
+            return None
+        if self._people_re is None:
+            self._people_re = Names(self.people_mapping)
+        return self._people_re
 
     def __repr__(self) -> str:
         return f"<Pseudonymiser {len(self.mapping)} number(s), {len(self.people_mapping)} person(s)>"
@@ -456,11 +617,7 @@ class Pseudonymiser:
             return self.mapping[key]
         cc = ""
         if key.startswith("+"):
-            try:
-                import phonenumbers
-                cc = str(phonenumbers.parse(key).country_code)
-            except Exception:
-                cc = ""
+            cc = _country_code(key[1:])
         digest = hmac.new(self.key, key.encode(), hashlib.sha256).hexdigest()[:8].upper()
         alias = f"+{cc}-PN{digest}" if cc else f"PN{digest}"
         self.mapping[key] = alias
@@ -474,11 +631,14 @@ class Pseudonymiser:
         if norm not in self.people_mapping:
             self._kinds[kind] += 1
             self.people_mapping[norm] = alias = f"{kind}-{sum(self._kinds.values())}"
-            self._people_re = None
+            if self._people_re is not None:
+                self._people_re.add(norm)
             if kind not in ("email", "address"):
                 for part in name_parts(" ".join(value.split())):
-                    self.parts_mapping.setdefault(part, alias)
-                self._parts_re = None
+                    if part not in self.parts_mapping:
+                        self.parts_mapping[part] = alias
+                        if self._parts_re is not None:
+                            self._parts_re.add(part)
         if count:
             self.counts[_COUNT_LABELS.get(kind, f"{kind} name")] += 1
         return self.people_mapping[norm]
@@ -525,6 +685,19 @@ class Pseudonymiser:
     def text(self, value: str, lines: bool = False) -> str:
         """`value` with every number and known person replaced; lines=True (a JSON string value) reads line
         breaks inside a number as separators too."""
+        known = (len(self.people_mapping), len(self.parts_mapping))
+        if known != self._clean_for:
+            self._clean.clear()
+            self._clean_for = known
+        elif (value, lines) in self._clean:
+            return value
+        out = self._replace(value, lines)
+        if out == value and len(self._clean) < _CLEAN_MEMORY and known == (len(self.people_mapping),
+                                                                            len(self.parts_mapping)):
+            self._clean.add((value, lines))
+        return out
+
+    def _replace(self, value: str, lines: bool) -> str:
         from diag.core import numbers
 
         out = value

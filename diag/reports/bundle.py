@@ -39,7 +39,7 @@ from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource
 from diag.core.numbers import _SEP, phone_spans
-from diag.core.redact import BASIC, BEARER, JWT, Pseudonymiser, Redactor, map_strings
+from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
 
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
@@ -96,7 +96,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     evidence_exchanges = as_exchanges(evidence) if evidence is not None else []
     if not exchanges and evidence is None and not figures and not frames:
         raise ValueError("nothing to put in the ticket: no exchanges, no evidence, no charts")
-    secrets = [s for s in secrets if s]
+    secrets = [s for s in secrets if s] + _learned_on_read(evidence)
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges + evidence_exchanges, secrets, keep_numbers,
                                                           keep_people)
 
@@ -168,10 +168,18 @@ def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool,
     return redactor, pseudo, _numbers_in(exchanges), clean_text
 
 
+def _learned_on_read(inspection) -> list[str]:
+    """The secrets the evidence's reading learned (tokens in answers, cookies, Basic credentials): removed again
+    from every copy, and sought by the last look."""
+    evidence = getattr(inspection, "evidence", None)
+    redactor = getattr(evidence, "redactor", None)
+    return redactor.learned_secrets() if redactor is not None else []
+
+
 def _last_look(files: dict[str, bytes], pseudo: Pseudonymiser, raw_numbers: list[str], secrets: list[str],
                keep_numbers: bool, keep_people: bool) -> None:
     _verify(files, [] if keep_numbers else raw_numbers + list(pseudo.mapping),
-            [] if keep_people else list(pseudo.people_mapping), secrets)
+            [] if keep_people else pseudo.people_index(), secrets)
 
 
 def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool = False) -> tuple[bytes, dict]:
@@ -181,10 +189,11 @@ def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool =
     from diag.core.inspect import as_exchanges
 
     exchanges = as_exchanges(inspection)
-    redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges, [], keep_numbers, keep_people)
+    secrets = _learned_on_read(inspection)
+    redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges, secrets, keep_numbers, keep_people)
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     data = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
-    _last_look({"evidence.har": data}, pseudo, raw_numbers, [], keep_numbers, keep_people)
+    _last_look({"evidence.har": data}, pseudo, raw_numbers, secrets, keep_numbers, keep_people)
     return data, dict(sorted((Counter(redactor.counts) + Counter(pseudo.counts)).items()))
 
 
@@ -319,42 +328,49 @@ def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clea
     data["response_headers"] = redactor.headers(data["response_headers"])
     if "/oauth/token" in str(data["url"]):
         data["request_body"] = redactor.form_body(data["request_body"])
-    for key in ("request_body", "response_body", "error"):
+    known = redactor.known
+    bodies = ("request_body", "response_body", "error")
+    for key in bodies:
         data[key] = pseudo.value(redactor.value(data[key]))
-    return map_strings(data, clean_text)
+    # The bodies had the whole pipeline already; they are read again only if a secret was learned meanwhile
+    # (a token in the answer that the request quoted)
+    again = redactor.known != known
+    return {k: v if k in bodies and not again else map_strings(v, clean_text) for k, v in data.items()}
 
 
-def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secrets: list[str]) -> None:
+def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Names | None, secrets: list[str]) -> None:
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
     from diag.core.numbers import _ESCAPES, _clean, phone_spans
-    from diag.core.redact import EMAIL, Names
 
     digits = {re.sub(r"\D", "", _clean(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
-    known = re.compile(r"(?<!\d)(?:" + "|".join(sorted(digits, key=len, reverse=True)) + r")(?!\d)") if digits \
-        else None
-    people_re = Names(people) if people else None
+    lengths = sorted({len(d) for d in digits})
+    people_re = (people if isinstance(people, Names) else Names(people)) if people else None
     for name, data in files.items():
         if name.endswith(".png"):
             continue
         text = data.decode("utf-8", "replace")
-        for s in secrets:
-            if s in text or s in "".join(text.split()):
-                raise RedactionError(f"A registered secret survived redaction in {name}; nothing was written.",
-                                     file=name, kind="secret")
-        for pattern, kind in ((JWT, "JWT"), (BEARER, "bearer token"), (BASIC, "basic credentials")):
-            if pattern.search(text) and not _placeholder_only(pattern, text):
+        if secrets and (_any_secret_in(text, secrets) or _any_secret_in("".join(text.split()), secrets)):
+            raise RedactionError(f"A registered secret survived redaction in {name}; nothing was written.",
+                                 file=name, kind="secret")
+        low = text.lower()
+        for pattern, kind, needed in ((JWT, "JWT", "eyj"), (BEARER, "bearer token", "bearer"),
+                                      (BASIC, "basic credentials", "basic")):
+            # each shape has a word it cannot do without (as Redactor reads them): only then is it sought
+            if needed in low and pattern.search(text) and not _placeholder_only(pattern, text):
                 raise RedactionError(f"A {kind} survived redaction in {name}; nothing was written.", file=name,
                                      kind=kind)
         if name.startswith("charts/"):   # SVG path data is digits all the way down; charts draw no bodies
             continue
-        if known:
+        if digits:
             # the digits of a pseudonymised number, standing on their own once separators are gone, or inside
-            # anything the pseudonymiser reads as a number (not inside a longer id: c1000000-0000-4000-...)
+            # anything the pseudonymiser reads as a number (not inside a longer id: c1000000-0000-4000-...).
+            # Set look-ups, not one alternation of every number: linear in the text however many numbers.
             flat = _FLATTEN.sub("", _clean(_ESCAPES.sub("", text)))
             spans = [_NOT_DIGIT.sub("", _clean(_ESCAPES.sub("", text[a:b]))) for a, b in phone_spans(text)]
-            if known.search(flat) or any(d in sd for sd in spans for d in digits):
+            if any(run in digits for run in _DIGIT_RUN.findall(flat)) or any(
+                    sd[i:i + n] in digits for sd in spans for n in lengths for i in range(len(sd) - n + 1)):
                 raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
                                      "written.", file=name, kind="phone number")
         if numbers and name in _FREE_TEXT_FILES and phone_spans(text):
@@ -366,6 +382,22 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str], secr
 
 
 _FREE_TEXT_FILES = ("summary.md",)
+
+
+def _any_secret_in(text: str, secrets: list[str]) -> bool:
+    """Whether any of `secrets` occurs in `text`, in time linear in both however many secrets there are: an
+    occurrence of a secret of 7 or more characters covers one of the text's 4-character blocks at offsets that are
+    multiples of 4, and that block is one of the secret's first four 4-grams; only secrets passing that are sought."""
+    if len(secrets) <= 32:   # few: each sought directly (a C-speed search) beats building the index
+        return any(secret in text for secret in secrets)
+    blocks = {text[i:i + 4] for i in range(0, len(text) - 3, 4)}
+    for secret in secrets:
+        if len(secret) < 7:
+            if secret in text:
+                return True
+        elif any(secret[i:i + 4] in blocks for i in range(4)) and secret in text:
+            return True
+    return False
 
 
 def _strings_of(value: Any):
@@ -380,6 +412,7 @@ def _strings_of(value: Any):
     elif isinstance(value, str):
         yield value
 _NOT_DIGIT = re.compile(r"\D")
+_DIGIT_RUN = re.compile(r"\d+")
 _FLATTEN = re.compile(_SEP)   # the separators a number is written with (as phone_spans reads them)
 
 
