@@ -40,7 +40,9 @@ from diag.client.gate import (
 from diag.core import errors
 from diag.core.endpoints import check_operation
 from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
-from diag.core.exchange import RATE_HEADERS, Exchange, ExchangeLog
+from diag.core.answer import read_answer
+from diag.core.exchange import Exchange, ExchangeLog
+from diag.core.headers import header
 from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.workspace import new_session_log
@@ -338,7 +340,7 @@ class Session:
             if exc.headers:   # a cut-short answer: what did arrive is kept (its correlation id above all)
                 got = {str(k): str(v) for k, v in exc.headers.items()}
                 ex.response_headers = self.redactor.headers(got)
-                ex.correlation_id = next((v for k, v in got.items() if k.lower() == "inin-correlation-id"), None)
+                ex.correlation_id = header(got, "ININ-Correlation-Id")
                 ex.notes.append(f"the answer began (HTTP {exc.status}, headers received) and was then cut short"
                                 if exc.status else "headers arrived, then the answer was cut short")
             ex.explanation = (f"No HTTP answer: {ex.transport_error}." + (
@@ -359,10 +361,7 @@ class Session:
         red = self.redactor
         ex.status = r.status
         ex.response_headers = red.headers(dict(r.headers))
-        ex.correlation_id = r.headers.get("ININ-Correlation-Id")
-        ex.rate_limit = {h: r.headers[h] for h in RATE_HEADERS if h in r.headers}
-        if ex.rate_limit:
-            self.last_rate_limit = ex.rate_limit
+        operation = f"{ex.method} {ex.template}" if ex.template else None
         ctype = r.headers.get("Content-Type", "")
         if "json" in ctype:
             try:
@@ -375,6 +374,10 @@ class Session:
             if raw and r.status >= 400:
                 ex.notes.append(f"the answer was {ctype or 'not JSON'}, not a Genesys error body: a proxy or load "
                                 "balancer may have answered")
+        reading = read_answer(r.status, r.headers, ex.response_body, operation)
+        ex.correlation_id, ex.rate_limit = reading.correlation_id, reading.rate_limit
+        if ex.rate_limit:
+            self.last_rate_limit = ex.rate_limit
         if (f"{ex.method} {ex.template}" == CALLS_ROUTE
                 and r.status not in CALLS_DOCUMENTED_STATUSES):
             ex.notes.append(
@@ -382,11 +385,7 @@ class Session:
                 f"({', '.join(map(str, CALLS_DOCUMENTED_STATUSES))}); diag does not guess what it means: "
                 "the server's answer is shown as sent. Check the user's conversations before sending again.")
         if r.status >= 400:
-            body = ex.response_body if isinstance(ex.response_body, dict) else {}
-            ex.error = body or None
-            ex.error_code = body.get("code") or body.get("error")
-            ex.explanation = errors.explain(ex.error_code, body.get("message") or body.get("error_description"),
-                                            r.status, f"{ex.method} {ex.template}" if ex.template else None)
+            ex.error, ex.error_code, ex.explanation = reading.error, reading.error_code, reading.explanation
             if r.status == 400 and ex.findings:
                 wrong = [f for f in ex.findings if f["severity"] == "error"]
                 if wrong:
@@ -545,7 +544,7 @@ def retry_wait(ex: Exchange, cap: float = RETRY_AFTER_CAP) -> tuple[float | None
     Never under RETRY_AFTER_MIN, so that no answer can make diag loop tightly."""
     raw = ex.rate_limit.get("retry-after")
     if raw is None:
-        raw = next((v for k, v in ex.response_headers.items() if k.lower() == "retry-after"), None)
+        raw = header(ex.response_headers, "Retry-After")
     seconds = None
     if raw is not None:
         text = str(raw).strip()[:64]

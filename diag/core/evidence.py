@@ -12,11 +12,12 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
+from diag.core import har
 from diag.core.errors import UnreadableEvidence
+from diag.core.headers import header
 from diag.core.redact import Redactor
 
 __all__ = ["Evidence", "EvidenceRequest", "UnreadableEvidence", "read_evidence"]
@@ -89,99 +90,8 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
 # ---- HAR ----
 
 def _har(data: dict, red: Redactor) -> Evidence:
-    entries = data["log"].get("entries")
-    version = str(data["log"].get("version") or "")
-    if version and not version.startswith("1.2"):
-        raise UnreadableEvidence(f"a HAR {version} file: diag reads HAR 1.2, what current browsers save; save the "
-                                 "capture again from the browser's devtools")
-    if not isinstance(entries, list):
-        raise UnreadableEvidence("a HAR file whose log.entries is not a list")
-    if not entries:
-        raise UnreadableEvidence("a HAR file with no entries: record the failing action with devtools open, then "
-                                 "save all as HAR")
-    out = []
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict):
-            raise UnreadableEvidence(f"HAR entry {i} has no request object")
-        req, res = entry["request"], entry.get("response") or {}
-        try:
-            body = _har_post_data(req.get("postData"))
-            answer = _har_content(res.get("content") or {})
-            out.append(_redacted(EvidenceRequest(
-                method=str(req.get("method") or "GET").upper(), url=str(req.get("url") or ""),
-                headers=_pairs(req.get("headers")), body=body, started=_utc(entry.get("startedDateTime")),
-                status=_status(res.get("status")),
-                response_headers=_pairs(res.get("headers")), response_body=answer,
-                duration_ms=float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None), red))
-        except (TypeError, ValueError, AttributeError) as exc:   # the error's own words may quote a value
-            raise UnreadableEvidence(f"HAR entry {i} could not be read (a field of an unexpected type: "
-                                     f"{type(exc).__name__})") from None
+    out = [_redacted(EvidenceRequest(**fields), red) for fields in har.read(data)]
     return Evidence("har", _again(out, red), red.report(), red)
-
-
-def _status(value: Any) -> int | None:
-    """An HTTP status as a HAR holds it: a number, or a number written as text by some exporters."""
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
-    return value if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 999 else None
-
-
-def _utc(stamp: Any) -> Any:
-    """startedDateTime in UTC, as `started` is read everywhere (the timeline, the ticket): Firefox writes local time
-    with its offset (2026-11-28T11:00:03.907+01:00), Chrome and Safari write UTC (...Z), kept as written."""
-    if not isinstance(stamp, str):   # a number or an object where a time belongs: no time, not a crash later
-        return None
-    try:
-        t = datetime.fromisoformat(stamp)
-        if t.utcoffset() in (None, timedelta(0)):
-            return stamp
-        return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    except (ValueError, OverflowError):   # not a time, or one the offset pushes past year 1 or 9999
-        return stamp
-
-
-def _pairs(items) -> dict[str, str]:
-    if not isinstance(items, list):
-        return {}
-    out: dict[str, str] = {}
-    for h in items:
-        if isinstance(h, dict) and isinstance(h.get("name"), str):
-            name = h["name"]
-            if name.startswith(":"):   # HTTP/2 pseudo-headers as Chrome records them
-                continue
-            out[name] = str(h.get("value", ""))
-    return out
-
-
-def _har_post_data(post) -> Any:
-    if not isinstance(post, dict):
-        return None
-    if isinstance(post.get("text"), str):
-        return _body_of(post["text"], str(post.get("mimeType") or ""))
-    if isinstance(post.get("params"), list):   # form bodies as Firefox and Chrome may record them
-        return {str(p.get("name")): str(p.get("value", "")) for p in post["params"] if isinstance(p, dict)}
-    return None
-
-
-def _har_content(content: dict) -> Any:
-    text = content.get("text")
-    if not isinstance(text, str):
-        return None
-    if content.get("encoding") == "base64":
-        try:
-            text = base64.b64decode(text).decode("utf-8", "replace")
-        except ValueError:
-            return None
-    return _body_of(text, str(content.get("mimeType") or ""))
-
-
-def _body_of(text: str, mime: str = "") -> Any:
-    if "x-www-form-urlencoded" in mime:
-        return dict(parse_qsl(text, keep_blank_values=True))
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return text
 
 
 # ---- cURL ----
@@ -256,9 +166,9 @@ def _curl(text: str) -> EvidenceRequest:
     if not url:
         raise UnreadableEvidence("the cURL command names no URL")
     body = "&".join(data) if data else None
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    ctype = header(headers, "Content-Type") or ""
     return EvidenceRequest(method=(method or ("POST" if data else "GET")).upper(), url=url, headers=headers,
-                           body=_body_of(body, ctype) if body is not None else None)
+                           body=har.body_of(body, ctype) if body is not None else None)
 
 
 # ---- raw HTTP ----
@@ -274,11 +184,11 @@ def _raw_http(text: str) -> EvidenceRequest:
                                      "two lines is not read)")
         k, v = line.split(":", 1)
         headers[k.strip()] = v.strip()
-    host = next((v for k, v in headers.items() if k.lower() == "host"), "")
+    host = header(headers, "Host") or ""
     url = target if "://" in target else f"https://{host}{target}"
-    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    ctype = header(headers, "Content-Type") or ""
     return EvidenceRequest(method=method.upper(), url=url, headers=headers,
-                           body=_body_of(body, ctype) if body.strip() else None)
+                           body=har.body_of(body, ctype) if body.strip() else None)
 
 
 # ---- diag's own log ----

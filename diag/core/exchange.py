@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 TOKEN_PLACEHOLDER = "$GENESYS_CLOUD_ACCESS_TOKEN"
-RATE_HEADERS = ("inin-ratelimit-count", "inin-ratelimit-allowed", "inin-ratelimit-reset", "retry-after")
 
 
 def header_count(value) -> int | None:

@@ -279,14 +279,9 @@ def _host_key(given: str) -> str:
     return f"{(parts.hostname or '').lower()}:{port}"
 
 
-def _header(headers: dict[str, str], name: str) -> str | None:
-    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
-
-
 def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> Diagnosis:
-    from diag.core import errors
+    from diag.core.answer import read_answer
     from diag.core.endpoints import check_operation
-    from diag.core.exchange import RATE_HEADERS
 
     d = Diagnosis(index, r, region, login, None)
     if not login:
@@ -306,14 +301,11 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
         d.notes.append(f"Genesys accepted this ({r.status}) although diag's model says it would refuse the body: "
                        "the model is wrong here or the body was changed on the way; please report it with the "
                        "correlation id")
-    d.correlation_id = _header(r.response_headers, "ININ-Correlation-Id")
-    d.rate_limit = {h: v for h in RATE_HEADERS if (v := _header(r.response_headers, h)) is not None}
-    body = r.response_body if isinstance(r.response_body, dict) else {}
+    reading = read_answer(r.status, r.response_headers, r.response_body, d.operation)
+    d.correlation_id, d.rate_limit = reading.correlation_id, reading.rate_limit
     if (r.status or 0) >= 400:
-        d.error_code = body.get("code") or body.get("error")
-        d.message = body.get("message") or body.get("error_description")
-        d.explanation = errors.explain(d.error_code, d.message, r.status, d.operation)
-        params = body.get("messageParams") if isinstance(body.get("messageParams"), dict) else {}
+        d.error_code, d.message, d.explanation = reading.error_code, reading.message, reading.explanation
+        params = reading.params
         if r.status == 401 and d.error_code == "authentication.required":
             d.notes.append("no bearer token reached Genesys: the request had no usable Authorization header")
         elif r.status == 401:
@@ -324,7 +316,7 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
         if d.error_code == "not.a.user":
             d.notes.append("a client-credentials token: this operation needs a user's token (authorization code)")
         if r.status == 429:
-            wait = _header(r.response_headers, "Retry-After")
+            wait = reading.retry_after
             d.notes.append(f"rate limited; Retry-After {wait} s" if wait else "rate limited; no Retry-After sent")
     return d
 

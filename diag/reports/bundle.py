@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
-from diag.core import __version__
+from diag.core import __version__, har
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource
@@ -103,7 +103,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     files: dict[str, bytes] = {}
     files["exchanges.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-    files["session.har"] = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
+    files["session.har"] = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
     variables = _number_variables(records, raw_numbers, pseudo.mapping, keep_numbers)
     replayable = [dict(r, refused=_replay_refusal(e)) for r, e in zip(records, exchanges)]
     files["repro.sh"] = repro_sh(replayable, variables).encode()
@@ -192,7 +192,7 @@ def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool =
     secrets = _learned_on_read(inspection)
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges, secrets, keep_numbers, keep_people)
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
-    data = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
+    data = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
     _last_look({"evidence.har": data}, pseudo, raw_numbers, secrets, keep_numbers, keep_people)
     return data, dict(sorted((Counter(redactor.counts) + Counter(pseudo.counts)).items()))
 
@@ -205,7 +205,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
 
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in evidence_exchanges]
     files["evidence/requests.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-    files["evidence/evidence.har"] = json.dumps(to_har(records), indent=1, ensure_ascii=False).encode()
+    files["evidence/evidence.har"] = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
     found = evidence.to_dict()
     found.pop("redacted", None)
     # redacted on read already: only numbers and people here (a by-name pass would take "401 bad.credentials"'s
@@ -421,37 +421,6 @@ def _placeholder_only(pattern, text: str) -> bool:
 
 
 # ---- formats --------------------------------------------------------------------------------------
-
-def to_har(records: list[dict]) -> dict:
-    entries = []
-    for r in records:
-        req_text = None if r["request_body"] is None else (
-            r["request_body"] if isinstance(r["request_body"], str) else json.dumps(r["request_body"]))
-        res_text = "" if r["response_body"] is None else (
-            r["response_body"] if isinstance(r["response_body"], str) else json.dumps(r["response_body"]))
-        parts = urlsplit(r["url"])
-        request = {"method": r["method"], "url": r["url"], "httpVersion": "HTTP/1.1", "cookies": [],
-                   "headers": [{"name": k, "value": v} for k, v in r["request_headers"].items()],
-                   "queryString": [{"name": k, "value": v} for k, _, v in
-                                   (p.partition("=") for p in parts.query.split("&") if p)],
-                   "headersSize": -1, "bodySize": len(req_text.encode()) if req_text else 0}
-        if req_text is not None:
-            request["postData"] = {"mimeType": r["request_headers"].get("Content-Type", "application/json"),
-                                   "text": req_text}
-        status = r["status"] or 0
-        response = {"status": status, "statusText": "" if status else "no answer: " + (r["transport_error"] or ""),
-                    "httpVersion": "HTTP/1.1", "cookies": [],
-                    "headers": [{"name": k, "value": v} for k, v in r["response_headers"].items()],
-                    "content": {"size": len(res_text.encode()), "mimeType":
-                                r["response_headers"].get("Content-Type", "application/json"), "text": res_text},
-                    "redirectURL": "", "headersSize": -1, "bodySize": len(res_text.encode())}
-        wait = float(r["duration_ms"] or 0)
-        entries.append({"startedDateTime": r["started"], "time": wait, "request": request, "response": response,
-                        "cache": {}, "timings": {"send": 0, "wait": wait, "receive": 0},
-                        "comment": "; ".join(filter(None, [f"correlation id {r['correlation_id']}"
-                                                           if r["correlation_id"] else "", *r["notes"]]))})
-    return {"log": {"version": "1.2", "creator": {"name": "diag", "version": __version__}, "entries": entries}}
-
 
 def newrelic_events(records: list[dict], bundle_id: str) -> list[dict]:
     """New Relic Event API format: a JSON array of flat objects, each with eventType."""

@@ -8,6 +8,7 @@ import json
 from http import HTTPStatus
 
 from diag.core.exchange import Exchange, header_count
+from diag.core.headers import headers_of
 
 ERROR_FIELDS = ("message", "code", "status", "contextId", "messageParams", "details", "errors")
 
@@ -23,10 +24,10 @@ def when(ex: Exchange) -> str:
 
 def rate_limit_words(headers: dict[str, str]) -> str | None:
     """'5 of 300 used, resets in 39 s' from inin-ratelimit-* headers (None when they are absent or unreadable)."""
-    low = {k.lower(): v for k, v in headers.items()}
-    allowed = header_count(low.get("inin-ratelimit-allowed"))
-    used = header_count(low.get("inin-ratelimit-count"))
-    reset = header_count(low.get("inin-ratelimit-reset"))
+    h = headers_of(headers)
+    allowed = header_count(h.get("inin-ratelimit-allowed"))
+    used = header_count(h.get("inin-ratelimit-count"))
+    reset = header_count(h.get("inin-ratelimit-reset"))
     if allowed is None or used is None:
         return None
     return f"{used} of {allowed} used" + (f", resets in {reset} s" if reset is not None else "")

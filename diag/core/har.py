@@ -1,0 +1,158 @@
+"""HAR 1.2, read and written in one place: the customer's evidence comes in as a HAR, the ticket's session.har,
+evidence.har and a sanitised HAR go out as one. `read(data)` gives each entry's fields as `EvidenceRequest` takes
+them; `write(records)` makes a HAR of exchange records (`Exchange.to_dict()` shape). What `write` writes, `read`
+reads back the same (tests/unit/test_har.py)."""
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from diag.core import __version__
+from diag.core.errors import UnreadableEvidence
+
+__all__ = ["read", "write", "body_of"]
+
+
+def read(data: dict) -> list[dict[str, Any]]:
+    """Every entry of a HAR's `log.entries` as the fields of one request and its answer (method, url, headers,
+    body, started, status, response_headers, response_body, duration_ms). UnreadableEvidence says what is wrong
+    and where, never quoting a value."""
+    log = data.get("log") if isinstance(data, dict) else None
+    if not isinstance(log, dict):
+        raise UnreadableEvidence("not a HAR file: no log object")
+    entries = log.get("entries")
+    version = str(log.get("version") or "")
+    if version and not version.startswith("1.2"):
+        raise UnreadableEvidence(f"a HAR {version} file: diag reads HAR 1.2, what current browsers save; save the "
+                                 "capture again from the browser's devtools")
+    if not isinstance(entries, list):
+        raise UnreadableEvidence("a HAR file whose log.entries is not a list")
+    if not entries:
+        raise UnreadableEvidence("a HAR file with no entries: record the failing action with devtools open, then "
+                                 "save all as HAR")
+    out = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict):
+            raise UnreadableEvidence(f"HAR entry {i} has no request object")
+        req, res = entry["request"], entry.get("response") or {}
+        try:
+            out.append({
+                "method": str(req.get("method") or "GET").upper(), "url": str(req.get("url") or ""),
+                "headers": pairs(req.get("headers")), "body": post_data(req.get("postData")),
+                "started": utc(entry.get("startedDateTime")), "status": status_of(res.get("status")),
+                "response_headers": pairs(res.get("headers")), "response_body": content_of(res.get("content") or {}),
+                "duration_ms": float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None})
+        except (TypeError, ValueError, AttributeError) as exc:   # the error's own words may quote a value
+            raise UnreadableEvidence(f"HAR entry {i} could not be read (a field of an unexpected type: "
+                                     f"{type(exc).__name__})") from None
+    return out
+
+
+def write(records: list[dict]) -> dict:
+    """A HAR 1.2 of exchange records (as cleaned for a ticket): one entry per record, the correlation id and
+    diag's notes in the entry's comment, an exchange with no answer as status 0 with the reason."""
+    entries = []
+    for r in records:
+        req_text = None if r["request_body"] is None else (
+            r["request_body"] if isinstance(r["request_body"], str) else json.dumps(r["request_body"]))
+        res_text = "" if r["response_body"] is None else (
+            r["response_body"] if isinstance(r["response_body"], str) else json.dumps(r["response_body"]))
+        parts = urlsplit(r["url"])
+        request = {"method": r["method"], "url": r["url"], "httpVersion": "HTTP/1.1", "cookies": [],
+                   "headers": [{"name": k, "value": v} for k, v in r["request_headers"].items()],
+                   "queryString": [{"name": k, "value": v} for k, _, v in
+                                   (p.partition("=") for p in parts.query.split("&") if p)],
+                   "headersSize": -1, "bodySize": len(req_text.encode()) if req_text else 0}
+        if req_text is not None:
+            request["postData"] = {"mimeType": _header(r["request_headers"], "Content-Type", "application/json"),
+                                   "text": req_text}
+        status = r["status"] or 0
+        response = {"status": status, "statusText": "" if status else "no answer: " + (r["transport_error"] or ""),
+                    "httpVersion": "HTTP/1.1", "cookies": [],
+                    "headers": [{"name": k, "value": v} for k, v in r["response_headers"].items()],
+                    "content": {"size": len(res_text.encode()), "mimeType":
+                                _header(r["response_headers"], "Content-Type", "application/json"), "text": res_text},
+                    "redirectURL": "", "headersSize": -1, "bodySize": len(res_text.encode())}
+        wait = float(r["duration_ms"] or 0)
+        entries.append({"startedDateTime": r["started"], "time": wait, "request": request, "response": response,
+                        "cache": {}, "timings": {"send": 0, "wait": wait, "receive": 0},
+                        "comment": "; ".join(filter(None, [f"correlation id {r['correlation_id']}"
+                                                           if r["correlation_id"] else "", *r["notes"]]))})
+    return {"log": {"version": "1.2", "creator": {"name": "diag", "version": __version__}, "entries": entries}}
+
+
+def _header(headers: dict, name: str, default: str) -> str:
+    from diag.core.headers import header
+
+    found = header(headers, name)
+    return default if found is None else found
+
+
+def status_of(value: Any) -> int | None:
+    """An HTTP status as a HAR holds it: a number, or a number written as text by some exporters."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 999 else None
+
+
+def utc(stamp: Any) -> Any:
+    """startedDateTime in UTC, as `started` is read everywhere (the timeline, the ticket): Firefox writes local time
+    with its offset (2026-11-28T11:00:03.907+01:00), Chrome and Safari write UTC (...Z), kept as written."""
+    if not isinstance(stamp, str):   # a number or an object where a time belongs: no time, not a crash later
+        return None
+    try:
+        t = datetime.fromisoformat(stamp)
+        if t.utcoffset() in (None, timedelta(0)):
+            return stamp
+        return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    except (ValueError, OverflowError):   # not a time, or one the offset pushes past year 1 or 9999
+        return stamp
+
+
+def pairs(items) -> dict[str, str]:
+    if not isinstance(items, list):
+        return {}
+    out: dict[str, str] = {}
+    for h in items:
+        if isinstance(h, dict) and isinstance(h.get("name"), str):
+            name = h["name"]
+            if name.startswith(":"):   # HTTP/2 pseudo-headers as Chrome records them
+                continue
+            out[name] = str(h.get("value", ""))
+    return out
+
+
+def post_data(post) -> Any:
+    if not isinstance(post, dict):
+        return None
+    if isinstance(post.get("text"), str):
+        return body_of(post["text"], str(post.get("mimeType") or ""))
+    if isinstance(post.get("params"), list):   # form bodies as Firefox and Chrome may record them
+        return {str(p.get("name")): str(p.get("value", "")) for p in post["params"] if isinstance(p, dict)}
+    return None
+
+
+def content_of(content: dict) -> Any:
+    text = content.get("text")
+    if not isinstance(text, str):
+        return None
+    if content.get("encoding") == "base64":
+        try:
+            text = base64.b64decode(text).decode("utf-8", "replace")
+        except ValueError:
+            return None
+    return body_of(text, str(content.get("mimeType") or ""))
+
+
+def body_of(text: str, mime: str = "") -> Any:
+    if "x-www-form-urlencoded" in mime:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
