@@ -498,8 +498,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             report = _write_sanitised_har(inspection, out)
         except (OSError, DiagError) as exc:   # a redaction failure writes nothing; so does an unwritable place
             return _fail(f"--sanitise {out}: {getattr(exc, 'strerror', None) or exc}", args.json)
+        from diag.reports.bundle import NOT_COVERED
         inspection.notes.append(f"sanitised HAR written to {out}: replaced " + (", ".join(
-            f"{k} x{v}" for k, v in report.items()) or "nothing"))
+            f"{k} x{v}" for k, v in report.items()) or "nothing") + f". {NOT_COVERED}")
     if args.charts:
         from diag.reports import charts
         folder = Path(args.charts)

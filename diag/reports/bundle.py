@@ -44,7 +44,7 @@ from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Re
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
                "`attributes` values, `uuiData`, labels), and numbers of fewer than 7 digits. Read them before you "
-               "attach the bundle.")
+               "hand the file on.")
 POLICY = {
     "always_removed": ["credential headers (Authorization, cookies, *token*, *secret*, api keys)",
                        "OAuth/OIDC values by name: access_token, refresh_token, id_token, code, code_verifier, "
