@@ -377,6 +377,11 @@ def cmd_usage(args: argparse.Namespace) -> int:
     from diag.core.errors import DiagError
     from diag.core.frames import save_csv
 
+    from pathlib import Path
+
+    taken = next((p for p in (args.csv, args.png) if p and Path(p).exists()), None)
+    if taken:   # said before the query runs: nothing of the user's is overwritten
+        return _fail(f"{taken} exists: choose another name", False)
     try:
         query = UsageQuery.build(days=args.days if args.interval is None else None, interval=args.interval,
                                  granularity=args.granularity, group_by=args.group_by)
@@ -390,7 +395,8 @@ def cmd_usage(args: argparse.Namespace) -> int:
     if args.png:
         from diag.reports import charts
         fig = charts.status_classes_over_time(frame, session.label, query.label)
-        fig.savefig(args.png, dpi=charts.DPI)
+        with open(args.png, "xb") as fh:
+            fig.savefig(fh, format=Path(args.png).suffix[1:].lower() or "png", dpi=charts.DPI)
     totals = frame[["requests", "status200", "status300", "status400", "status429", "status500"]].sum()
     print(f"API usage on {session.label}, {query.label}, by {', '.join(query.group_by) or 'date'}")
     print(f"  requests {totals['requests']:,}  2xx {totals['status200']:,}  3xx {totals['status300']:,}  "

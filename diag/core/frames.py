@@ -97,9 +97,11 @@ def exchange_frame(log, freq: str = "min") -> "pd.DataFrame":
 
 # ---- CSV ------------------------------------------------------------------------------------------
 
-def save_csv(frame, path: str | Path) -> Path:
+def save_csv(frame, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the frame as CSV; an existing file is replaced only with overwrite=True (FileExistsError)."""
     path = Path(path)
-    frame.to_csv(path, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+    with open(path, "w" if overwrite else "x", newline="", encoding="utf-8") as fh:
+        frame.to_csv(fh, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
     return path
 
 

@@ -298,14 +298,17 @@ def evidence_figures(frame, kind: str, span: str) -> dict:
             "evidence_latency": evidence_latency_by_operation(frame, source, span)}
 
 
-def save_figure(fig, stem: str | Path, formats=("png", "svg")) -> list[Path]:
-    """Write the figure as PNG and SVG beside each other; returns the paths."""
+def save_figure(fig, stem: str | Path, formats=("png", "svg"), *, overwrite: bool = False) -> list[Path]:
+    """Write the figure as PNG and SVG beside each other; returns the paths. An existing file is replaced only
+    with overwrite=True (FileExistsError names it, and nothing is written)."""
     stem = Path(stem)
+    paths = [stem.with_suffix(f".{fmt}") for fmt in formats]
+    taken = [p for p in paths if p.exists()]
+    if taken and not overwrite:
+        raise FileExistsError(17, "exists: choose another name", str(taken[0]))
     stem.parent.mkdir(parents=True, exist_ok=True)
-    out = []
-    for fmt in formats:
-        path = stem.with_suffix(f".{fmt}")
-        fig.savefig(path, format=fmt, dpi=DPI)
-        out.append(path)
-    return out
+    for path, fmt in zip(paths, formats):
+        with open(path, "wb" if overwrite else "xb") as fh:
+            fig.savefig(fh, format=fmt, dpi=DPI)
+    return paths
 

@@ -187,3 +187,24 @@ def test_cli_usage_writes_csv_and_png(tmp_path, capsys):
 def test_cli_usage_bad_parameter(capsys):
     assert cli.main(["usage", "--days", "7", "--granularity", "Hour"]) == 2
     assert "granularity" in capsys.readouterr().err
+
+
+def test_nothing_of_the_users_is_overwritten_by_a_csv_a_chart_or_diag_usage(tmp_path, capsys):
+    from diag.app import cli
+
+    frame = usage_frame([])
+    kept = tmp_path / "mine.csv"
+    kept.write_text("my own notes\n")
+    with pytest.raises(FileExistsError):
+        save_csv(frame, kept)
+    assert kept.read_text() == "my own notes\n"
+    save_csv(frame, kept, overwrite=True)   # only when asked
+    fig = charts.status_classes_over_time(frame, "simulator", "test")
+    (tmp_path / "c.svg").write_text("mine")
+    with pytest.raises(FileExistsError):
+        charts.save_figure(fig, tmp_path / "c")
+    assert not (tmp_path / "c.png").exists() and (tmp_path / "c.svg").read_text() == "mine"
+    png = tmp_path / "chart.png"
+    png.write_bytes(b"mine")
+    assert cli.main(["usage", "--days", "3", "--region", "simulator", "--png", str(png)]) == 2
+    assert png.read_bytes() == b"mine" and "exists" in capsys.readouterr().err
