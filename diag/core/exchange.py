@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from diag.core.templates import render
+
 TOKEN_PLACEHOLDER = "$GENESYS_CLOUD_ACCESS_TOKEN"
 
 
@@ -63,31 +65,40 @@ class Exchange:
         return cls(**known)
 
     # -- replay snippets (the token is always a placeholder) --
-    def _send_headers(self) -> dict[str, str]:
+    def send_headers(self) -> dict[str, str]:
         keep = {k: v for k, v in self.request_headers.items()
                 if k.lower() in ("content-type", "accept")}
         keep["Authorization"] = f"Bearer {TOKEN_PLACEHOLDER}"
         return keep
 
     def to_curl(self) -> str:
-        parts = ["curl", "-sS", "-i", "-X", self.method, shlex.quote(self.url)]
-        for k, v in self._send_headers().items():
-            # double quotes so that the shell expands the token variable
-            parts += ["-H", f'"{k}: {v}"']
-        if self.request_body is not None and not isinstance(self.request_body, str):
+        """ "Copy as cURL": every recorded value single-quoted (a value from a log is never shell code); only the
+        token variable is expanded. A body kept as text (a paste that is not JSON) goes as sent."""
+        parts = ["curl", "-sS", "-i", "-X", shlex.quote(self.method), shlex.quote(self.url)]
+        for k, v in self.send_headers().items():
+            if k == "Authorization":   # double quotes so that the shell expands the token variable
+                parts += ["-H", f'"Authorization: Bearer ${TOKEN_PLACEHOLDER.lstrip("$")}"']
+            else:
+                parts += ["-H", shlex.quote(f"{k}: {v}")]
+        if isinstance(self.request_body, str):
+            parts += ["--data-binary", shlex.quote(self.request_body)]
+        elif self.request_body is not None:
             parts += ["--data", shlex.quote(json.dumps(self.request_body, ensure_ascii=False))]
         return " ".join(parts)
 
     def to_python(self) -> str:
-        headers = {k: v for k, v in self._send_headers().items() if k != "Authorization"}
-        lines = ["import os", "import requests", "",
-                 "headers = " + repr(headers),
-                 'headers["Authorization"] = "Bearer " + os.environ["GENESYS_CLOUD_ACCESS_TOKEN"]']
-        body = "" if self.request_body is None or isinstance(self.request_body, str) else \
-            f", json={json.dumps(self.request_body, ensure_ascii=False)}"
-        lines.append(f"r = requests.request({self.method!r}, {self.url!r}, headers=headers{body}, timeout=30)")
-        lines.append('print(r.status_code, r.headers.get("ININ-Correlation-Id"), r.text)')
-        return "\n".join(lines)
+        """ "Copy as Python": the request with `requests`, the token read from GENESYS_CLOUD_ACCESS_TOKEN. A JSON body
+        goes as JSON (null, true and false included); a body kept as text (a paste that is not JSON) goes as sent."""
+        headers = {k: v for k, v in self.send_headers().items() if k != "Authorization"}
+        body = self.request_body
+        if body is None:
+            sent = ""
+        elif isinstance(body, str):
+            sent = f", data={body!r}.encode(\"utf-8\")"
+        else:
+            sent = f", json=json.loads({json.dumps(body, ensure_ascii=False)!r})"
+        return render("snippet.py.tmpl", HEADERS=repr(headers), METHOD=repr(self.method), URL=repr(self.url),
+                      BODY=sent)
 
 
 class ExchangeLog:

@@ -25,7 +25,6 @@ import os
 import platform
 import re
 import secrets as _secrets
-import shlex
 import tempfile
 import zipfile
 from collections import Counter
@@ -40,6 +39,7 @@ from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource
 from diag.core.numbers import _SEP, phone_spans
 from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
+from diag.reports.replay import final_requests, replay_refusal, repro_py, repro_sh
 
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
@@ -105,7 +105,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     files["exchanges.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
     files["session.har"] = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
     variables = _number_variables(records, raw_numbers, pseudo.mapping, keep_numbers)
-    replayable = [dict(r, refused=_replay_refusal(e)) for r, e in zip(records, exchanges)]
+    replayable = [dict(r, refused=replay_refusal(e)) for r, e in zip(records, exchanges)]
     files["repro.sh"] = repro_sh(replayable, variables).encode()
     files["repro.py"] = repro_py(replayable, variables).encode()
     cleaned = {name: _clean_frame(frame, clean_text) for name, frame in (frames or {}).items()}
@@ -236,7 +236,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
 
 
 def _headline(records: list[dict], source: str) -> str:
-    final = _final(records)
+    final = final_requests(records)
     statuses = Counter(str(r["status"] or "no answer") for r in final)
     codes = Counter(r["error_code"] for r in final if isinstance(r.get("error_code"), str))
     return (f"{source}: {len(final)} request(s), " + (", ".join(f"{k} x{v}" for k, v in sorted(statuses.items()))
@@ -439,18 +439,13 @@ def nrql(bundle_id: str) -> str:
             "FACET endpoint, status, errorCode SINCE 30 days ago")
 
 
-def _final(records: list[dict]) -> list[dict]:
-    """Each request once: attempts that the session sent again (429, refreshed token, GET retry) are left out."""
-    return [r for r in records if not r.get("superseded")]
-
-
 def _number_variables(records: list[dict], raw_numbers: list[str], mapping: dict[str, str],
                       keep: bool) -> list[tuple[str, str, str]]:
     """(variable, pseudonym or number as it appears in the records' request bodies, default value) for the repro
     scripts: each pseudonymised number a replayed request holds becomes NUMBER_n."""
     from diag.core.doctor import phones
 
-    bodies = "\n".join(json.dumps(r["request_body"], ensure_ascii=False) for r in _final(records)
+    bodies = "\n".join(json.dumps(r["request_body"], ensure_ascii=False) for r in final_requests(records)
                        if r["request_body"] is not None and not isinstance(r["request_body"], str))
     out: list[tuple[str, str, str]] = []
     if not keep:
@@ -471,209 +466,6 @@ def _number_variables(records: list[dict], raw_numbers: list[str], mapping: dict
     return out
 
 
-def _replay_refusal(ex: Exchange) -> str | None:
-    """Why a recorded request must not be replayed (the scripts leave it out): a method or path that is not a plain
-    Platform API one (a saved log can be edited), or what the safety gate says of it as if sent to a real org."""
-    from diag.client.gate import READS, refusal_for
-    from diag.client.session import platform_path
-    from diag.core.errors import SafetyError
-
-    if not isinstance(ex.method, str) or not re.fullmatch(r"[A-Z]{3,7}", ex.method):
-        return "not a plain HTTP method"
-    try:
-        platform_path(_base_and_path(str(ex.url))[1])
-    except SafetyError:
-        return "not a Platform API path"
-    if ex.method in READS or ex.request_body is None or isinstance(ex.request_body, str):
-        return None
-    found = refusal_for(ex.method, urlsplit(ex.url).path, json.dumps(ex.request_body).encode())
-    return found.split(":", 1)[0] + ": " + found.split("(at ", 1)[-1].rstrip(")") if found else None
-
-
-def _replay_base(final: list[dict]) -> str | None:
-    """The recorded API base when it is a Genesys region's (or the in-process simulator's); else None, and the
-    scripts ask for GENESYS_CLOUD_API (a saved log could point the token at any host)."""
-    from diag.core.regions import REGIONS
-
-    if not final:
-        return None
-    base = _base_and_path(str(final[0]["url"]))[0]
-    known = {r.api_base for r in REGIONS.values()}   # the in-process simulator has no address to replay to
-    return base if base in known else None
-
-
-def _label(r: dict) -> str:
-    """'METHOD /path/template' when both are plain; else a neutral label (a saved log can carry anything)."""
-    method, where = r.get("method"), r.get("template") or r.get("path")
-    plain_method = isinstance(method, str) and re.fullmatch(r"[A-Z]{3,7}", method)
-    plain_path = isinstance(where, str) and re.fullmatch(r"/[A-Za-z0-9/{}._~-]{0,200}", where)
-    return f"{method} {where}" if plain_method and plain_path else "a recorded request (label not shown)"
-
-
-def _comment(text: str) -> str:
-    """Text safe inside a script comment: one line, no quotes, no shell or Python syntax that could end it."""
-    return re.sub(r"[^A-Za-z0-9 .,:;+#/_-]", " ", str(text))[:200]
-
-
-def _script_table() -> str:
-    from diag.core.numbers import emergency_by_country_code
-
-    return json.dumps({str(k): v for k, v in emergency_by_country_code().items()}, separators=(",", ":"))
-
-
-def _base_and_path(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}", parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
-    final = _final(records)
-    base = _replay_base(final)
-    table = json.loads(_script_table())
-    lines = ["#!/usr/bin/env bash",
-             "# Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.",
-             "# Needs: GENESYS_CLOUD_ACCESS_TOKEN (a user token); GENESYS_CLOUD_API to change the API base URL.",
-             "# Every NUMBER_n must be a full E.164 number; emergency and short numbers are refused (exit 3), from",
-             "# libphonenumber's emergency patterns per country calling code (EMERGENCY below).",
-             "set -u",
-             "mkdir -p responses   # each answer's body is kept here, as sent",
-             f'API="${{GENESYS_CLOUD_API:-{base}}}"' if base else
-             ': "${GENESYS_CLOUD_API:?set GENESYS_CLOUD_API to your region API base URL (the log named no Genesys '
-             'region; for the simulator, the URL that python -m diag sim prints)}"; API="$GENESYS_CLOUD_API"',
-             ': "${GENESYS_CLOUD_ACCESS_TOKEN:?set GENESYS_CLOUD_ACCESS_TOKEN to a valid token}"',
-             "declare -A EMERGENCY=(" + " ".join(
-                 f"[{cc}]='{pat.replace('(?:', '(').replace(chr(92) + 'd', '[0-9]')}'" for cc, pat in table.items())
-             + ")",
-             "check_number() {   # $1: variable name, $2: its value",
-             r'    local v="${2//[[:space:]().\/-]/}" d cc n rest',
-             r'    if ! [[ "$v" =~ ^\+[1-9][0-9]{7,14}$ ]]; then',
-             '        echo "refused: $1 must be a full number in E.164 (+ country code and number): diag never replays '
-             'short, national or service numbers" >&2; exit 3',
-             "    fi",
-             '    d="${v#+}"',
-             "    for n in 1 2 3; do",
-             '        cc="${d:0:n}"',
-             '        if [[ -n "${EMERGENCY[$cc]+set}" ]]; then',
-             '            rest="${d:n}"',
-             '            if (( ${#rest} < 7 )); then echo "refused: $1 has only ${#rest} digits after +$cc: a short '
-             'service number" >&2; exit 3; fi',
-             '            if [[ -n "${EMERGENCY[$cc]}" && "$rest" =~ ^(${EMERGENCY[$cc]}) ]]; then',
-             '                echo "refused: $1 begins with an emergency number of +$cc (${BASH_REMATCH[0]})" >&2; exit 3',
-             "            fi",
-             "            return 0",
-             "        fi",
-             "    done",
-             '    echo "refused: $1 has no known country code" >&2; exit 3',
-             "}"]
-    for var, shown, default in variables:
-        if default:
-            lines.append(f'{var}="${{{var}:-{default}}}"')
-        else:
-            lines.append(f': "${{{var}:?set {var} to the real number behind {_comment(shown)}}}"')
-        lines.append(f'check_number {var} "${{{var}}}"')
-    for i, r in enumerate(final, 1):
-        _, path = _base_and_path(r["url"])
-        lines.append("")
-        if r.get("refused"):
-            lines.append(f"# {i}. {_label(r)}: left out, diag refuses to replay it ({_comment(r['refused'])})")
-            continue
-        cid = r["correlation_id"] if isinstance(r["correlation_id"], str) else ""
-        lines.append("# " + _comment(f"{i}. {_label(r)} -> recorded status {r['status']}"
-                                     + (f", correlation id {cid}" if cid else "")))
-        cmd = f'curl -sS -o "responses/{i}.json" -w "STATUS {i} %{{http_code}} (body in responses/{i}.json)\\n" -X {shlex.quote(r["method"])} "$API"{shlex.quote(path)} ' \
-              f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"'
-        if r["request_body"] is not None and not isinstance(r["request_body"], str):
-            cmd += ' -H "Content-Type: application/json" --data ' + _shell_body(
-                json.dumps(r["request_body"], ensure_ascii=False), variables)
-        lines.append(cmd)
-    return "\n".join(lines) + "\n"
-
-
-def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:
-    """The body as one shell word: literal pieces shlex-quoted, each number variable expanded in double quotes."""
-    if not variables:
-        return shlex.quote(text)
-    pattern = re.compile("|".join(re.escape(shown) for _, shown, _ in variables))
-    names = {shown: var for var, shown, _ in variables}
-    out, at = [], 0
-    for m in pattern.finditer(text):
-        out += [shlex.quote(text[at:m.start()]) if m.start() > at else "", f'"${{{names[m.group(0)]}}}"']
-        at = m.end()
-    out.append(shlex.quote(text[at:]) if at < len(text) else "")
-    return "".join(out)
-
-
-def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
-    final = _final(records)
-    base = _replay_base(final)
-    lines = ['"""Replays the requests of a diag support bundle. POSTs to /api/v2/conversations/calls PLACE REAL CALLS.',
-             "", "Needs GENESYS_CLOUD_ACCESS_TOKEN; GENESYS_CLOUD_API changes the API base URL.", '"""',
-             "import json", "import os", "import sys", "", "import requests", "",
-             "import re", "",
-             f'API = os.environ.get("GENESYS_CLOUD_API", {base!r})' if base else
-             'API = os.environ.get("GENESYS_CLOUD_API") or sys.exit("set GENESYS_CLOUD_API to your region API base '
-             'URL (the log named no Genesys region)")',
-             'HEADERS = {"Authorization": "Bearer " + os.environ["GENESYS_CLOUD_ACCESS_TOKEN"], '
-             '"Accept": "application/json"}',
-             "# libphonenumber's emergency-number patterns by country calling code: emergency and short numbers are",
-             "# refused (exit 3). With diag installed its own safety rules (diag.numbers) are used instead.",
-             f"EMERGENCY = json.loads({_script_table()!r})", "",
-             "def refusal(name, value):",
-             '    v = re.sub(r"[\\s().\\/-]", "", value)',
-             '    if not re.fullmatch(r"\\+[1-9][0-9]{7,14}", v):   # ASCII digits only: others fool the table',
-             '        return "must be a full number in E.164 (+ country code and number)"',
-             "    try:",
-             "        from diag.numbers import refusal as diag_refusal",
-             "        found = diag_refusal(value, strict=True)",
-             "        return found and found.reason",
-             "    except ImportError:",
-             "        pass",
-             "    d = v[1:]",
-             "    for n in (1, 2, 3):",
-             "        if d[:n] in EMERGENCY:",
-             "            rest, pattern = d[n:], EMERGENCY[d[:n]]",
-             "            if len(rest) < 7:",
-             '                return f"has only {len(rest)} digits after +{d[:n]}: a short service number"',
-             "            if pattern and re.match(f\"(?:{pattern})\", rest):",
-             '                return f"begins with an emergency number of +{d[:n]}"',
-             "            return None",
-             '    return "has no known country code"', "",
-             "NUMBERS = {"]
-    for var, shown, default in variables:
-        lines.append(f"    {var!r}: os.environ.get({var!r}, {default!r}),  # {_comment(shown)}")
-    lines += ["}", "missing = [k for k, v in NUMBERS.items() if not v]", "if missing:",
-              '    sys.exit("set the real numbers first: " + ", ".join(missing))',
-              "for name, value in NUMBERS.items():",
-              "    why = refusal(name, value)",
-              "    if why:",
-              '        print(f"refused: {name} {why}", file=sys.stderr)',
-              "        sys.exit(3)", "",
-              "def body(text):", "    for var, value in NUMBERS.items():",
-              '        text = text.replace("${" + var + "}", value)', "    return json.loads(text)", "",
-              "REQUESTS = ["]
-    for r in final:
-        if r.get("refused"):
-            lines.append(f"    # {_label(r)}: left out, diag refuses to replay it ({_comment(r['refused'])})")
-            continue
-        _, path = _base_and_path(r["url"])
-        text = None
-        if r["request_body"] is not None and not isinstance(r["request_body"], str):
-            text = json.dumps(r["request_body"], ensure_ascii=False)
-            for var, shown, _ in variables:
-                text = text.replace(shown, f"${{{var}}}")
-        status = r["status"] if isinstance(r["status"], int) else None
-        lines.append(f"    ({r['method']!r}, {path!r}, {text!r}, {status!r}),")
-    lines += ["]", "", "for i, (method, path, text, recorded) in enumerate(REQUESTS, 1):",
-              "    kwargs = {\"json\": body(text)} if text is not None else {}",
-              "    r = requests.request(method, API + path, headers=HEADERS, timeout=30, **kwargs)",
-              "    os.makedirs('responses', exist_ok=True)",
-              "    with open(os.path.join('responses', f'{i}.json'), 'w', encoding='utf-8') as fh:",
-              "        fh.write(r.text)   # the answer as sent, for the ticket",
-              '    print(f"STATUS {i} {r.status_code} (recorded {recorded}) correlation id "',
-              '          f"{r.headers.get(\'ININ-Correlation-Id\')}")', ""]
-    return "\n".join(lines)
-
-
 def _md(value) -> str:
     """Text from a log or an answer, safe in one Markdown line or table cell: no line breaks, no table or code
     delimiters, no HTML (a crafted log cannot break out of summary.md)."""
@@ -690,7 +482,7 @@ def _c(value) -> str:
 def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, now: dt.datetime,
                figures: list[str], frames: list[str], newrelic: bool, bundle_id: str, keep_numbers: bool,
                notes: list[str], clean, keep_people: bool = False, evidence: dict | None = None) -> str:
-    final = _final(records)
+    final = final_requests(records)
     if not records and evidence:   # the customer's evidence alone: no calls of diag's to describe
         lines = [f"# Genesys Cloud API diagnosis (customer evidence, {evidence['kind']})", "",
                  f"- Bundle `{bundle_id}`, made {now.strftime('%Y-%m-%d %H:%M:%S')} UTC by diag {__version__}",

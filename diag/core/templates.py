@@ -1,0 +1,28 @@
+"""Code diag writes for people to run is rendered from template files in diag/_data/templates/ (the replay
+scripts, "Copy as Python"): read a template there to see exactly what a person will run."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+__all__ = ["render"]
+
+
+@lru_cache(maxsize=None)
+def _template(name: str) -> str:
+    return resources.files("diag").joinpath("_data", "templates", name).read_text(encoding="utf-8")
+
+
+def render(name: str, **parts: str) -> str:
+    """Template `name` with each {{PART}} replaced; every part must be given and used."""
+    text = _template(name)
+    for key, value in parts.items():
+        token = "{{" + key + "}}"
+        if token not in text:
+            raise KeyError(f"{name} has no {token}")
+        text = text.replace(token, value)
+    left = re.search(r"\{\{[A-Z_]+\}\}", text)
+    if left:
+        raise KeyError(f"{name}: {left.group(0)} was not given")
+    return text

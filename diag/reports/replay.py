@@ -1,0 +1,151 @@
+"""The ticket's replay scripts (repro.sh, repro.py), rendered from template files in diag/_data/templates/ (read
+them there) and tested by running them against `diag sim` (tests/safety/test_generated_code.py)."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from urllib.parse import urlsplit
+
+from diag.core.exchange import Exchange
+from diag.core.templates import render
+
+__all__ = ["final_requests", "replay_refusal", "repro_sh", "repro_py"]
+
+
+def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
+    final = final_requests(records)
+    base = _replay_base(final)
+    table = json.loads(_script_table())
+    api_line = (f'API="${{GENESYS_CLOUD_API:-{base}}}"' if base else
+                ': "${GENESYS_CLOUD_API:?set GENESYS_CLOUD_API to your region API base URL (the log named no Genesys '
+                'region; for the simulator, the URL that python -m diag sim prints)}"; API="$GENESYS_CLOUD_API"')
+    emergency = " ".join(f"[{cc}]='{pat.replace('(?:', '(').replace(chr(92) + 'd', '[0-9]')}'"
+                         for cc, pat in table.items())
+    numbers: list[str] = []
+    for var, shown, default in variables:
+        if default:
+            numbers.append(f'{var}="${{{var}:-{default}}}"')
+        else:
+            numbers.append(f': "${{{var}:?set {var} to the real number behind {_comment(shown)}}}"')
+        numbers.append(f'check_number {var} "${{{var}}}"')
+    steps: list[str] = []
+    for i, r in enumerate(final, 1):
+        _, path = _base_and_path(r["url"])
+        steps.append("")
+        if r.get("refused"):
+            steps.append(f"# {i}. {_label(r)}: left out, diag refuses to replay it ({_comment(r['refused'])})")
+            continue
+        cid = r["correlation_id"] if isinstance(r["correlation_id"], str) else ""
+        steps.append("# " + _comment(f"{i}. {_label(r)} -> recorded status {r['status']}"
+                                     + (f", correlation id {cid}" if cid else "")))
+        cmd = (f'curl -sS -o "responses/{i}.json" -w "STATUS {i} %{{http_code}} (body in responses/{i}.json)\\n" '
+               f'-X {shlex.quote(r["method"])} "$API"{shlex.quote(path)} '
+               f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"')
+        if r["request_body"] is not None and not isinstance(r["request_body"], str):
+            cmd += ' -H "Content-Type: application/json" --data ' + _shell_body(
+                json.dumps(r["request_body"], ensure_ascii=False), variables)
+        steps.append(cmd)
+    return render("repro.sh.tmpl", API_LINE=api_line, EMERGENCY=emergency, NUMBERS="\n".join(numbers),
+                  REQUESTS="\n".join(steps)).rstrip("\n") + "\n"
+
+
+def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
+    final = final_requests(records)
+    base = _replay_base(final)
+    api_line = (f'API = os.environ.get("GENESYS_CLOUD_API", {base!r})' if base else
+                'API = os.environ.get("GENESYS_CLOUD_API") or sys.exit("set GENESYS_CLOUD_API to your region API '
+                'base URL (the log named no Genesys region)")')
+    numbers = [f"    {var!r}: os.environ.get({var!r}, {default!r}),  # {_comment(shown)}"
+               for var, shown, default in variables]
+    steps: list[str] = []
+    for r in final:
+        if r.get("refused"):
+            steps.append(f"    # {_label(r)}: left out, diag refuses to replay it ({_comment(r['refused'])})")
+            continue
+        _, path = _base_and_path(r["url"])
+        text = None
+        if r["request_body"] is not None and not isinstance(r["request_body"], str):
+            text = json.dumps(r["request_body"], ensure_ascii=False)
+            for var, shown, _ in variables:
+                text = text.replace(shown, f"${{{var}}}")
+        status = r["status"] if isinstance(r["status"], int) else None
+        steps.append(f"    ({r['method']!r}, {path!r}, {text!r}, {status!r}),")
+    return render("repro.py.tmpl", API_LINE=api_line, EMERGENCY=repr(_script_table()),
+                  NUMBERS="\n".join(numbers), REQUESTS="\n".join(steps))
+
+
+# ---- what a script may replay, and how it is labelled ----
+
+def final_requests(records: list[dict]) -> list[dict]:
+    """Each request once: attempts that the session sent again (429, refreshed token, GET retry) are left out."""
+    return [r for r in records if not r.get("superseded")]
+
+
+def replay_refusal(ex: Exchange) -> str | None:
+    """Why a recorded request must not be replayed (the scripts leave it out): a method or path that is not a plain
+    Platform API one (a saved log can be edited), or what the safety gate says of it as if sent to a real org."""
+    from diag.client.gate import READS, refusal_for
+    from diag.client.session import platform_path
+    from diag.core.errors import SafetyError
+
+    if not isinstance(ex.method, str) or not re.fullmatch(r"[A-Z]{3,7}", ex.method):
+        return "not a plain HTTP method"
+    try:
+        platform_path(_base_and_path(str(ex.url))[1])
+    except SafetyError:
+        return "not a Platform API path"
+    if ex.method in READS or ex.request_body is None or isinstance(ex.request_body, str):
+        return None
+    found = refusal_for(ex.method, urlsplit(ex.url).path, json.dumps(ex.request_body).encode())
+    return found.split(":", 1)[0] + ": " + found.split("(at ", 1)[-1].rstrip(")") if found else None
+
+
+def _replay_base(final: list[dict]) -> str | None:
+    """The recorded API base when it is a Genesys region's (or the in-process simulator's); else None, and the
+    scripts ask for GENESYS_CLOUD_API (a saved log could point the token at any host)."""
+    from diag.core.regions import REGIONS
+
+    if not final:
+        return None
+    base = _base_and_path(str(final[0]["url"]))[0]
+    known = {r.api_base for r in REGIONS.values()}   # the in-process simulator has no address to replay to
+    return base if base in known else None
+
+
+def _label(r: dict) -> str:
+    """'METHOD /path/template' when both are plain; else a neutral label (a saved log can carry anything)."""
+    method, where = r.get("method"), r.get("template") or r.get("path")
+    plain_method = isinstance(method, str) and re.fullmatch(r"[A-Z]{3,7}", method)
+    plain_path = isinstance(where, str) and re.fullmatch(r"/[A-Za-z0-9/{}._~-]{0,200}", where)
+    return f"{method} {where}" if plain_method and plain_path else "a recorded request (label not shown)"
+
+
+def _comment(text: str) -> str:
+    """Text safe inside a script comment: one line, no quotes, no shell or Python syntax that could end it."""
+    return re.sub(r"[^A-Za-z0-9 .,:;+#/_-]", " ", str(text))[:200]
+
+
+def _script_table() -> str:
+    from diag.core.numbers import emergency_by_country_code
+
+    return json.dumps({str(k): v for k, v in emergency_by_country_code().items()}, separators=(",", ":"))
+
+
+def _base_and_path(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}", parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:
+    """The body as one shell word: literal pieces shlex-quoted, each number variable expanded in double quotes."""
+    if not variables:
+        return shlex.quote(text)
+    pattern = re.compile("|".join(re.escape(shown) for _, shown, _ in variables))
+    names = {shown: var for var, shown, _ in variables}
+    out, at = [], 0
+    for m in pattern.finditer(text):
+        out += [shlex.quote(text[at:m.start()]) if m.start() > at else "", f'"${{{names[m.group(0)]}}}"']
+        at = m.end()
+    out.append(shlex.quote(text[at:]) if at < len(text) else "")
+    return "".join(out)
