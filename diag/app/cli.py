@@ -147,6 +147,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
     from diag.sim import Simulator
 
+    from diag.core.facts import CALLS_PATH
+
     sim = Simulator(seed=args.seed, port=args.port, host="127.0.0.1").start()
     print(f"diag simulator of Genesys Cloud (seed {args.seed})")
     print(f"  base URL (API and login host): {sim.base_url}")
@@ -155,7 +157,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
             print(f"  demo OAuth client  {c.name}: client id {c.id}  secret {c.secret}")
     for u in sim.org.users.values():
         print(f"  demo user token    {u.name}: {sim.user_token(u.id)}")
-    print(f"  try: curl -s -X POST {sim.base_url}/api/v2/conversations/calls -H 'Authorization: Bearer "
+    print(f"  try: curl -s -X POST {sim.base_url}{CALLS_PATH} -H 'Authorization: Bearer "
           f"{sim.user_token()}' -H 'Content-Type: application/json' -d '{{\"phoneNumber\": \"+13175550100\"}}'")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())   # before "ready": a SIGTERM right after it stops cleanly
@@ -373,7 +375,7 @@ def _ask(prompt: str) -> bool:
 
 
 def cmd_usage(args: argparse.Namespace) -> int:
-    from diag.client.usage import FRESHNESS_NOTE, UsageQuery, query_usage
+    from diag.client.usage import FRESHNESS_NOTE, UsageQuery, poll_interval_for, query_usage
     from diag.core.errors import DiagError
     from diag.core.frames import save_csv
 
@@ -386,7 +388,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
         query = UsageQuery.build(days=args.days if args.interval is None else None, interval=args.interval,
                                  granularity=args.granularity, group_by=args.group_by)
         session = _session(args)
-        poll = args.poll_interval if args.poll_interval is not None else (0.2 if session.simulated else 5.0)
+        poll = args.poll_interval if args.poll_interval is not None else poll_interval_for(session)
         frame = query_usage(session, query, poll_interval=poll, progress=sys.stderr.isatty())
     except DiagError as exc:
         return _fail(str(exc), False)

@@ -34,10 +34,10 @@ def bundle_from_session(out: str | Path, session, *, exchanges: Iterable[Exchang
 
 def usage_charts(session, days: int) -> tuple[dict, dict]:
     """(chart makers, frames) of the last `days` of usage: the bundle draws each chart from its cleaned frames."""
-    from diag.client.usage import UsageQuery, outbound_frame, query_usage, ratelimit_frame
+    from diag.client.usage import UsageQuery, outbound_frame, poll_interval_for, query_usage, ratelimit_frame
 
     q = UsageQuery.build(days=days, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
-    poll = {"poll_interval": 0.2 if session.simulated else 5.0, "progress": False}
+    poll = {"poll_interval": poll_interval_for(session), "progress": False}
     frames = {"usage": query_usage(session, q, **poll), "rate_limits": ratelimit_frame(session, q.interval),
               "outbound": outbound_frame(session, q.interval)}
     return usage_chart_makers(session.label, q.label), frames

@@ -47,9 +47,10 @@ from diag.core.errors import (
     UnsafeRequest,
 )
 from diag.transport.base import Request, Response
+from diag.core.facts import CALLS_PATH
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
-CALL_CREATE = re.compile(r"^/api/v2/conversations/calls(?:/user/([^/]+))?$")
+CALL_CREATE = re.compile(rf"^{re.escape(CALLS_PATH)}(?:/user/([^/]+))?$")
 HEADERS_OF_THE_SESSION = frozenset({"host", "content-length", "transfer-encoding", "connection", "upgrade", "te",
                                     "trailer", "expect", "keep-alive", "proxy-connection"})
 # Writes that dial nothing and change nothing: they run a query (facts §6).

@@ -8,7 +8,7 @@ from diag.core import errors
 from diag.core.exchange import header_count
 from diag.core.facts import CALLS_ROUTE
 from diag.core.model import Caller, facts
-from diag.core.model.calls import CALL_ROUTES
+from diag.core.facts import CALL_ROUTES
 
 
 @dataclass

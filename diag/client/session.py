@@ -43,7 +43,7 @@ from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequ
 from diag.core.answer import read_answer
 from diag.core.exchange import Exchange, ExchangeLog
 from diag.core.headers import header
-from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_ROUTE
+from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_PATH, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.workspace import new_session_log
 from diag.core.regions import REGIONS, Region, find_region
@@ -52,8 +52,7 @@ from diag.transport import HTTPTransport, Request, Response, TransportFailure
 if TYPE_CHECKING:
     from diag.client.preflight import Preflight
 
-CALLS_PATH = "/api/v2/conversations/calls"
-CALL_PATHS = re.compile(r"^/api/v2/conversations/calls(/user/[^/]+)?$")
+CALL_PATHS = re.compile(rf"^{re.escape(CALLS_PATH)}(/user/[^/]+)?$")
 RETRY_AFTER_CAP = 180
 RETRY_AFTER_MIN = 1.0
 DEFAULT_RETRY_AFTER = 3.0     # diag's own choice when a 429 carries no usable Retry-After

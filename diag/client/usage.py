@@ -114,7 +114,15 @@ def parse_interval(text: str) -> tuple[dt.datetime, dt.datetime]:
 
 # ---- running queries ----------------------------------------------------------------------------
 
-def poll_results(session, results_uri: str, *, poll_interval: float = 5.0, timeout: float = 600.0,
+POLL_INTERVAL = 5.0            # seconds between result polls on a real org (then backing off, up to 4x)
+POLL_INTERVAL_SIMULATOR = 0.2  # the simulator's jobs complete on the second poll: no reason to wait
+
+
+def poll_interval_for(session) -> float:
+    """How often to poll a usage or analytics job's results on this session."""
+    return POLL_INTERVAL_SIMULATOR if session.simulated else POLL_INTERVAL
+
+def poll_results(session, results_uri: str, *, poll_interval: float = POLL_INTERVAL, timeout: float = 600.0,
                  progress: bool | Callable[[int, str | None], None] = True, sleep: Callable[[float], None] | None = None) -> list[dict]:
     """GET the results until Complete; Failed and time-outs are explained. Backs off up to 4x the interval."""
     sleep = sleep or session.sleep

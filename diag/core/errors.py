@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from diag.core.facts import CALL_PERMISSION, CALLS_USER_ROUTE
+from diag.core.facts import CALL_PERMISSION, CALL_ROUTES, CALLS_USER_ROUTE
 
 
 class DiagError(Exception):
@@ -236,7 +236,7 @@ CALL_CAUSES = {
                                f"conversation:agentlessCall:add or conversation:call:add for {CALLS_USER_ROUTE}.",
     "internal.server.error": "a call may have been placed: check the user's conversations before resending.",
 }
-CALL_OPERATIONS = ("POST /api/v2/conversations/calls", f"{CALLS_USER_ROUTE}")
+CALL_OPERATIONS = CALL_ROUTES
 
 
 # OAuth's error names (RFC 6749 §5.2); Genesys' token error body is not documented in diag's sources, so each

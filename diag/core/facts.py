@@ -2,8 +2,11 @@
 ../shared/reference/genesys-api-facts.md): permissions, routes, the destination fields of a call."""
 from __future__ import annotations
 
-CALLS_ROUTE = "POST /api/v2/conversations/calls"
-CALLS_USER_ROUTE = "POST /api/v2/conversations/calls/user/{userId}"                          # facts §1.3
+CALLS_PATH = "/api/v2/conversations/calls"                                                   # facts §1
+CALLS_ROUTE = f"POST {CALLS_PATH}"
+CALLS_USER_PATH = f"{CALLS_PATH}/user/{{userId}}"                                             # facts §1.3
+CALLS_USER_ROUTE = f"POST {CALLS_USER_PATH}"
+CALL_ROUTES = (CALLS_ROUTE, CALLS_USER_ROUTE)   # creating a call, as the token's user or on behalf of another
 CALL_PERMISSION = "conversation:conference:add"                                              # facts §2
 CALL_AS_USER_PERMISSIONS = ("conversation:agentlessCall:add", "conversation:call:add")      # facts §1.3, §2
 # The fields that name where a call goes; one per request (too.many.create.conversation.parameters, facts §1.2).

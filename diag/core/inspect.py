@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, read_evidence
+from diag.core.facts import CALLS_PATH
 
-CALLS_TEMPLATES = ("/api/v2/conversations/calls",)
+CALLS_TEMPLATES = (CALLS_PATH,)
 
 
 @dataclass

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import os
 import re
+from diag.core.facts import CALLS_PATH
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,7 +187,7 @@ def describe(path: Path) -> SessionLog | None:
                 regions.add(str(data.get("region")))
                 if data.get("org_id"):
                     orgs.add(str(data["org_id"]))
-                calls += (data.get("method") == "POST" and data.get("template") == "/api/v2/conversations/calls"
+                calls += (data.get("method") == "POST" and data.get("template") == CALLS_PATH
                           and not data.get("superseded"))
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
     except (OSError, ValueError):   # unreadable, or not UTF-8 text

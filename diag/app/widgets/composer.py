@@ -14,6 +14,7 @@ from diag.app.widgets.common import error_html, findings_html, inline_markdown, 
 from diag.client.gate import Confirmation
 from diag.core.doctor import Report, check_text
 from diag.core.errors import ConfirmationRequired, DiagError
+from diag.core.facts import CALLS_PATH
 
 EXAMPLE = ('{\n  "to": {"phoneNumber": "+1 317 555 0100"},\n  "from": {"phoneNumber": "+13175550199"},\n'
            '  "type": "external"\n}')
@@ -366,7 +367,7 @@ class ComposerModel:
             return []
         rows = []
         for e in reversed(list(self.session.log)):
-            is_call = e.method == "POST" and (e.template or "").startswith("/api/v2/conversations/calls")
+            is_call = e.method == "POST" and (e.template or "").startswith(CALLS_PATH)
             if not is_call and not self.show_plumbing:
                 continue
             mark = " (retried)" if e.superseded else (f" (attempt {e.attempt})" if e.attempt > 1 else "")

@@ -6,7 +6,8 @@ import datetime as dt
 import html
 
 from diag.app.widgets.common import error_html, png_image, run_safely
-from diag.client.usage import GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, query_usage, ratelimit_frame
+from diag.client.usage import (GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, poll_interval_for, query_usage,
+                               ratelimit_frame)
 
 ALL = "(all)"
 
@@ -25,7 +26,7 @@ class DashboardModel:
         self.figures: dict = {}
         self.outbound_figure = None
         self.last_error: str | None = None
-        self.poll_interval = 0.2 if session.simulated else 5.0
+        self.poll_interval = poll_interval_for(session)
         self.progress = True
 
     def run(self, on_progress=None) -> None:
@@ -211,7 +212,7 @@ class DashboardView:
         """Chart another session's org (after the connection panel connects): the old charts go at once."""
         m = self.model
         m.session, m.usage, m.rate_limits, m.outbound, m.figures, m.outbound_figure = session, None, None, None, {}, None
-        m.poll_interval = 0.2 if session.simulated else 5.0
+        m.poll_interval = poll_interval_for(session)
         self.charts.outputs, self.outbound.outputs = (), ()
         self.summary.value = self.table.value = ""
         self.run()

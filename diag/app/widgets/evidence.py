@@ -52,7 +52,7 @@ class EvidenceModel:
         query and body) in the any-endpoint panel. Returns which panel."""
         from urllib.parse import urlsplit
 
-        from diag.core.model.calls import CALL_ROUTES
+        from diag.core.facts import CALL_ROUTES
 
         from diag.app.widgets.common import Masked
 

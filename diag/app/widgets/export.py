@@ -8,6 +8,7 @@ from pathlib import Path
 
 from diag.app.widgets.common import error_html, run_safely
 from diag.app.ticket import usage_chart_makers
+from diag.client.usage import poll_interval_for
 from diag.reports.bundle import build_bundle
 
 
@@ -214,7 +215,7 @@ class ExportView:
         if m.dashboard is not None:   # its charts follow: one ticket, one source
             d = m.dashboard
             d.session, d.usage, d.figures = session, None, {}
-            d.poll_interval = 0.2 if session.simulated else 5.0
+            d.poll_interval = poll_interval_for(session)
             run_safely(m, d.run)
         m.selected_charts = list(m.available_charts())
         self._on_refresh()

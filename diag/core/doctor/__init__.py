@@ -11,7 +11,7 @@ from typing import Any
 from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFERRED, INFO, WARNING, Finding, Report
 from diag.core.doctor.jsonrepair import ParsedBody, parse_body
 from diag.core.errors import ConfigError
-from diag.core.facts import CALLS_ROUTE
+from diag.core.facts import CALL_ROUTES, CALLS_ROUTE
 
 # The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use.
 _LAZY = {"fix": ("fixer", "fix"), "RULES": ("rules", "RULES"), "DESTINATION_FIELDS": ("rules", "DESTINATION_FIELDS"),
@@ -94,7 +94,7 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
     return report
 
 
-CALL_OPERATIONS = {("POST", "/api/v2/conversations/calls"), ("POST", "/api/v2/conversations/calls/user/{userId}")}
+CALL_OPERATIONS = {tuple(route.split(" ", 1)) for route in CALL_ROUTES}
 
 
 class UnknownOperation(ConfigError, ValueError):

@@ -40,7 +40,8 @@ from diag.core.model.body import (
     first_refusal,
 )
 from diag.core.model.callers import DEMO, UNKNOWN_CALLER, Caller, grants
-from diag.core.model.calls import CALL_ROUTES, call_refusal
+from diag.core.facts import CALL_ROUTES
+from diag.core.model.calls import call_refusal
 
 __all__ = ["Answer", "Caller", "Request", "Examination", "answer", "examine", "DEMO", "UNKNOWN_CALLER", "RULES",
            "DOCUMENTED", "SDK_MODEL", "MODELLED", "UNKNOWN", "Observation", "grants", "coerce", "coercible",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from diag.core.facts import CALLS_USER_ROUTE, DESTINATION_FIELDS
+from diag.core.facts import DESTINATION_FIELDS
 
-CALL_ROUTES = ("POST /api/v2/conversations/calls", CALLS_USER_ROUTE)
 
 
 def _present(value: Any) -> bool:
