@@ -13,28 +13,13 @@ import json
 import sys
 from typing import Sequence
 
+from diag.core import textfile
+
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
-_MAX_INPUT = 16 * 1024 * 1024
-
-
-_MAX_EVIDENCE = 512 * 1024 * 1024   # diag.core.evidence.MAX_EVIDENCE_BYTES (cli imports lazily; a test holds them equal)
 
 
 def _read_input(name: str, limit: int | None = None, what: str = "a call body is a few hundred bytes") -> str:
-    limit = limit or _MAX_INPUT
-    if name == "-":
-        raw = sys.stdin.buffer.read(limit + 1)
-    else:
-        with open(name, "rb") as fh:
-            raw = fh.read(limit + 1)
-    if len(raw) > limit:
-        raise ValueError(f"the input is larger than {limit // (1024 * 1024)} MB; {what}")
-    if b"\x00" in raw:
-        raise ValueError("the input is binary, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"the input is not UTF-8 text (byte {exc.start})") from None
+    return textfile.read_text(name, limit=limit or textfile.MAX_BODY_BYTES, what=what)
 
 
 def _fail(message: str, as_json: bool) -> int:
@@ -443,7 +428,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         if args.evidence:   # the customer's requests, sanitised on read: their own section, beside or instead of a log
             from diag.core.evidence import read_evidence
             from diag.core.inspect import diagnose
-            evidence = diagnose(read_evidence(_read_input(args.evidence, _MAX_EVIDENCE,
+            evidence = diagnose(read_evidence(_read_input(args.evidence, textfile.MAX_EVIDENCE_BYTES,
                                                           "split the capture into smaller HAR files")),
                                 sim_hosts=args.sim_host or ())
             if not evidence.diagnoses:
@@ -494,7 +479,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     try:
         sims = args.sim_host or ()
-        text = _read_input(args.file, _MAX_EVIDENCE, "split the capture into smaller HAR files")
+        text = _read_input(args.file, textfile.MAX_EVIDENCE_BYTES, "split the capture into smaller HAR files")
         inspection = diagnose(read_evidence(text), sim_hosts=sims)
     except (OSError, ValueError) as exc:   # UnreadableEvidence is a ValueError
         return _fail(f"{args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)

@@ -19,8 +19,9 @@ from diag.core import har
 from diag.core.errors import UnreadableEvidence
 from diag.core.headers import header
 from diag.core.redact import Redactor
+from diag.core.textfile import MAX_EVIDENCE_BYTES
 
-__all__ = ["Evidence", "EvidenceRequest", "UnreadableEvidence", "read_evidence"]
+__all__ = ["MAX_EVIDENCE_BYTES", "Evidence", "EvidenceRequest", "UnreadableEvidence", "read_evidence"]
 
 
 @dataclass
@@ -47,7 +48,6 @@ class EvidenceRequest:
         return urlsplit(self.url).path
 
 
-MAX_EVIDENCE_BYTES = 512 * 1024 * 1024   # a HAR of a long session with response bodies is hundreds of MB
 
 
 @dataclass

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from diag.app import cli
+from diag.core import textfile
 from diag.core.evidence import UnreadableEvidence, read_evidence
 from diag.core.inspect import inspect
 
@@ -208,13 +209,27 @@ def test_a_200_mb_har_is_read_and_one_over_the_cap_is_a_message(tmp_path, capsys
     printed = capsys.readouterr().out
     assert "1 Genesys request(s), 10000 other request(s) skipped, 1 failed" in printed and "bad.request" in printed
     assert "CANARY" not in out.read_text()
-    monkeypatch.setattr(cli, "_MAX_EVIDENCE", 100 * 1024 * 1024)
+    monkeypatch.setattr(textfile, "MAX_EVIDENCE_BYTES", 100 * 1024 * 1024)
     assert cli.main(["inspect", str(big), "--sanitise", str(tmp_path / "never.har")]) == 2
     err = capsys.readouterr().err
     assert "larger than 100 MB" in err and "split the capture" in err and str(big) in err
     assert not (tmp_path / "never.har").exists()
 
 
-def test_the_command_line_and_the_panels_share_one_size_cap():
-    from diag.core.evidence import MAX_EVIDENCE_BYTES
-    assert cli._MAX_EVIDENCE == MAX_EVIDENCE_BYTES
+def test_the_command_line_and_the_panels_read_evidence_one_way(tmp_path, monkeypatch, capsys):
+    from diag.app.widgets.evidence import EvidenceModel
+    from diag.app.widgets.export import read_saved_evidence
+
+    monkeypatch.setattr(textfile, "MAX_EVIDENCE_BYTES", 1000)
+    big = tmp_path / "big.har"
+    big.write_text(" " * 2000)
+    assert cli.main(["inspect", str(big)]) == 2 and "larger than" in capsys.readouterr().err
+    upload = EvidenceModel()
+    with pytest.raises(ValueError, match="larger than"):
+        upload.read_upload(b" " * 2000)
+    with pytest.raises(ValueError, match="not UTF-8 text"):
+        upload.read_upload(b"\xff\xfe{" * 10)
+    link = tmp_path / "link.har"
+    link.symlink_to(big)
+    with pytest.raises(ValueError, match="not a regular file"):
+        read_saved_evidence(link)

@@ -26,6 +26,12 @@ class EvidenceModel:
 
         self.inspection, self.bundle, self.saved = diagnose(read_evidence(text)), None, None
 
+    def read_upload(self, raw: bytes) -> None:
+        """An uploaded file: the same cap and reading as the command line and the export panel."""
+        from diag.core.textfile import text_of
+
+        self.read(text_of(raw, what="split the capture into smaller HAR files"))
+
     def shown(self, text: str) -> str:
         """Text as the panel shows it: numbers and people pseudonymised (tokens went on read)."""
         return self.inspection.shown(text) if self.inspection is not None else text
@@ -160,14 +166,14 @@ class EvidenceView:
         item = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
         content = bytes(item["content"])
         self.upload.value = ()   # the file as it came (tokens and all) never stays in widget state
-        self._read(content.decode("utf-8-sig", "replace"))
+        self._read(content)
 
     def _on_paste(self, _button=None) -> None:
         text, self.paste.value = self.paste.value, ""   # the pasted text, too, is gone at once
         self._read(text)
 
-    def _read(self, text: str) -> None:
-        self._do(self.model.read, text)
+    def _read(self, text: str | bytes) -> None:
+        self._do(self.model.read_upload if isinstance(text, bytes) else self.model.read, text)
         self.charts.clear_output()
         if self.model.last_error is None:
             for fig in self.model.figures():

@@ -17,6 +17,19 @@ NO_CALLS = "no calls"     # a ticket of the customer's evidence alone
 NO_EVIDENCE = ""
 
 
+def read_saved_evidence(path: Path) -> str:
+    """A saved evidence file's text: a regular file within the cap (no pipe to hang on, no link to a raw
+    capture); ValueError says why not."""
+    from diag.core.textfile import read_text
+
+    try:
+        return read_text(path, regular_only=True)
+    except ValueError as exc:
+        raise ValueError(f"{path}: not read ({exc}): choose another saved evidence file, or none") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({type(exc).__name__})") from None
+
+
 class ExportModel:
     """What goes into the ticket: the exchanges of this session or of a saved session log (the workspace's, newest
     first), the dashboard's charts, and the options; the zip goes to the workspace's tickets folder."""
@@ -68,21 +81,12 @@ class ExportModel:
             self._inspection()   # unreadable: said now, not at export time
 
     def _inspection(self):
-        from diag.core.evidence import MAX_EVIDENCE_BYTES, read_evidence
+        from diag.core.evidence import read_evidence
         from diag.core.inspect import diagnose
 
         if not self.evidence:
             return None
-        path = Path(self.evidence)
-        try:   # a regular file within the cap (no pipe to hang on, no link to a raw capture)
-            if path.is_symlink() or not path.is_file():
-                raise ValueError(f"{path} is not a saved evidence file any more: choose another, or none")
-            if path.stat().st_size > MAX_EVIDENCE_BYTES:
-                raise ValueError(f"{path} is larger than {MAX_EVIDENCE_BYTES // 2**20} MB: not read")
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path}: cannot be read ({type(exc).__name__})") from None
-        return diagnose(read_evidence(text))
+        return diagnose(read_evidence(read_saved_evidence(Path(self.evidence))))
 
     def set_source(self, value: str) -> None:
         self.source = value

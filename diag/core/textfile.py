@@ -1,0 +1,41 @@
+"""Reading what a person hands diag (a body, a HAR, a log) as text, in one place: a size cap said in MB before
+anything is parsed, no binary, UTF-8 with or without a BOM, and, where asked, only a regular file (no pipe to hang
+on, no link to somewhere else). Kept free of imports so that the command line starts fast."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["MAX_BODY_BYTES", "MAX_EVIDENCE_BYTES", "text_of", "read_text"]
+
+MAX_BODY_BYTES = 16 * 1024 * 1024          # a call body is a few hundred bytes
+MAX_EVIDENCE_BYTES = 512 * 1024 * 1024     # a HAR of a long session with response bodies is hundreds of MB
+
+
+def text_of(raw: bytes, *, limit: int | None = None, what: str = "") -> str:
+    """`raw` as text; ValueError saying what is wrong (too large, binary, not UTF-8 and at which byte). The cap
+    is MAX_EVIDENCE_BYTES unless given."""
+    limit = limit or MAX_EVIDENCE_BYTES
+    if len(raw) > limit:
+        raise ValueError(f"the input is larger than {limit // (1024 * 1024)} MB" + (f"; {what}" if what else ""))
+    if b"\x00" in raw:
+        raise ValueError("the input is binary, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"the input is not UTF-8 text (byte {exc.start})") from None
+
+
+def read_text(source: str | os.PathLike, *, limit: int | None = None, what: str = "",
+              regular_only: bool = False) -> str:
+    """The text of file `source` ("-": standard input), read no further than the cap. regular_only: a link,
+    a pipe or a folder is refused (a file the workspace saved, chosen from a list)."""
+    limit = limit or MAX_EVIDENCE_BYTES
+    if str(source) == "-":
+        return text_of(sys.stdin.buffer.read(limit + 1), limit=limit, what=what)
+    path = Path(source)
+    if regular_only and (path.is_symlink() or not path.is_file()):
+        raise ValueError(f"{path} is not a regular file")
+    with open(path, "rb") as fh:
+        return text_of(fh.read(limit + 1), limit=limit, what=what)
