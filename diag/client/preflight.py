@@ -58,7 +58,7 @@ def _identity(session) -> _Identity:
     me = session.send("GET", "/api/v2/tokens/me")
     if me.status is None or me.status >= 400:
         return _Identity(me, None)
-    session._learn_org(me)
+    session.learn_org(me)
     return _Identity(me, session.send("GET", "/api/v2/users/me", params={"expand": "authorization,station"}))
 
 
@@ -101,7 +101,7 @@ def preflight(session, operation: str = CALLS_ROUTE) -> Preflight:
         return Preflight(session.label, checks, key)
     checks.append(Check("region", True, f"{session.region}: the token is valid here (org {session.org_name})", ""))
     caller = caller_of(session, found)
-    session._caller = caller
+    session.remember_caller(caller)
     user = found.user
     if caller.kind == "user":
         checks.append(Check("identity", True, f"a user token: {caller.name}", ""))

@@ -165,13 +165,13 @@ class Session:
         """The org behind the token (GET /api/v2/tokens/me, asked once)."""
         if self._org is None:
             ex = self.send("GET", "/api/v2/tokens/me")
-            if not self._learn_org(ex):
+            if not self.learn_org(ex):
                 raise ConfirmationRequired(f"diag could not tell which org this token belongs to (GET "
                                            f"/api/v2/tokens/me answered {ex.status or ex.transport_error}), so "
                                            "nothing that changes it can be confirmed.")
         return self._org
 
-    def _learn_org(self, tokens_me: Exchange) -> bool:
+    def learn_org(self, tokens_me: Exchange) -> bool:
         """Keep the org a GET /api/v2/tokens/me names (org(), identity() and preflight() all read it)."""
         body = tokens_me.response_body if isinstance(tokens_me.response_body, dict) else {}
         org = body.get("organization") or {}
@@ -410,7 +410,7 @@ class Session:
         """Who the token is, in words ("Avery Agent (user token, OAuth client ...)"); asked once, then cached."""
         if getattr(self, "_identity", None) is None:
             me = self.send("GET", "/api/v2/tokens/me")
-            self._learn_org(me)
+            self.learn_org(me)
             body = me.response_body if isinstance(me.response_body, dict) else {}
             oauth = body.get("OAuthClient") if isinstance(body.get("OAuthClient"), dict) else {}
             if not me.ok or not body:
@@ -494,6 +494,10 @@ class Session:
         if getattr(self, "_caller", None) is None:
             self._caller = caller_of(self)
         return self._caller
+
+    def remember_caller(self, caller) -> None:
+        """The caller a preflight just read (it asked the same two questions caller() would)."""
+        self._caller = caller
 
 
 @dataclass

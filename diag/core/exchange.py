@@ -192,7 +192,7 @@ class ExchangeLog:
             except ValueError as exc:
                 raise ValueError(f"{path}: line {n} is not JSON ({str(exc)[:120]}); was the file cut short or "
                                  "edited?") from None
-            problem = _not_an_exchange(data)
+            problem = not_an_exchange(data)
             if problem:
                 raise ValueError(f"{path}: line {n} is not a saved exchange ({problem})")
             items.append(Exchange.from_dict(data))
@@ -229,7 +229,7 @@ _FIELDS = {"seq": (int,), "started": _STR, "method": _STR, "url": _STR, "path": 
 _REQUIRED = ("seq", "started", "method", "url", "path")
 
 
-def _not_an_exchange(data) -> str | None:
+def not_an_exchange(data) -> str | None:
     """What makes `data` not a saved exchange (named by field), or None."""
     import datetime as dt
 
@@ -282,7 +282,7 @@ def _check_is_log(path: Path) -> None:
     if not first:
         return
     try:
-        problem = _not_an_exchange(json.loads(first))
+        problem = not_an_exchange(json.loads(first))
     except ValueError:
         problem = "its first line is not JSON"
     if problem:

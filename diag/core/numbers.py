@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -88,7 +88,7 @@ _ASCII_CONTROLS = {c: None for c in [*range(32), 127]}
 
 
 @lru_cache(maxsize=16384)
-def _clean(text: str) -> str:
+def canonical_text(text: str) -> str:
     """NFKC; every script's digits to ASCII; plus-like signs to '+'; invisible, control and combining characters
     dropped; other spaces to ' '."""
     if text.isascii():   # NFKC leaves ASCII as it is: only control characters go
@@ -198,7 +198,7 @@ def _dial_of_cached(text: str) -> Dial | None:
 
 
 def _dial_of(text: str) -> Dial | None:
-    text = _clean(text).strip()
+    text = canonical_text(text).strip()
     if _UUID.match(text):
         return None
     user, address = _user_part(text)
@@ -249,7 +249,7 @@ def _digit_runs_cached(text: str) -> tuple[tuple[bool, str], ...]:
 
 
 def _digit_runs(text: str) -> tuple[tuple[bool, str], ...]:
-    text = _clean(text)
+    text = canonical_text(text)
     if _UUID.match(text.strip()):
         return ()
     out = []
@@ -382,7 +382,7 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     d = dial_of(value)
     if d is not None:
         found += _refusals(d, strict, dialled)
-    cleaned = _clean(text).strip()
+    cleaned = canonical_text(text).strip()
     parts = user_parts(cleaned) if dialled else []
     for extra in parts[1:]:   # every further URI of a name-addr list is dialled too
         e = _dial_of(extra)
@@ -594,7 +594,7 @@ def reads_as_dial_string(value) -> bool:
         return isinstance(value, int) or value.is_integer()
     if not isinstance(value, str) or not _HAS_DIGIT.search(value):
         return False
-    text = _clean(value).strip()
+    text = canonical_text(value).strip()
     if _UUID.match(text):
         return False
     user, address = _user_part(text)
@@ -609,7 +609,7 @@ def is_pseudonym(value) -> bool:
     taken out of a ticket, which is never dialled."""
     from diag.core.redact import WHOLE_PSEUDONYM
 
-    m = WHOLE_PSEUDONYM.fullmatch(_clean(value).strip()) if isinstance(value, str) else None
+    m = WHOLE_PSEUDONYM.fullmatch(canonical_text(value).strip()) if isinstance(value, str) else None
     return m is not None and (m.group(1) is None
                               or phonenumbers.region_code_for_country_code(int(m.group(1))) != "ZZ")
 
@@ -623,7 +623,7 @@ def e164_key(value) -> str | None:
     text = _as_text(value)
     if text is None:
         return None
-    cleaned = _clean(text).strip()
+    cleaned = canonical_text(text).strip()
     if len(user_parts(cleaned)) > 1:
         return None
     if d is None:   # a flow or SIP name (ForceDisconnect@localhost): the address itself is the key
@@ -663,9 +663,9 @@ PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15   # E.164 allows 15; fewer than 7 dig
 # Inside a number: any character that is neither a letter nor a digit (spaces of every kind, tabs, dashes, dots,
 # slashes, brackets, middle dots, invisible and combining characters) and escape sequences as JSON and reprs write
 # them (\t, \u00a0); not the characters that end a value (: , ; @ = & quotes, braces, line breaks).
-_SEP = r"(?:[^\w\n\r+:,;@=&\"'<>{}\[\]|\\?!]|\\[tnrvf]|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2})"
-_SPAN = re.compile(rf"[+\uff0b]?\d(?:{_SEP}*\d)*")
-_ESCAPES = re.compile(r"\\(?:[tnrvf]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})")
+SEPARATOR = r"(?:[^\w\n\r+:,;@=&\"'<>{}\[\]|\\?!]|\\[tnrvf]|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2})"
+_SPAN = re.compile(rf"[+\uff0b]?\d(?:{SEPARATOR}*\d)*")
+ESCAPES = re.compile(r"\\(?:[tnrvf]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})")
 _PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
 _DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -686,8 +686,8 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _SPAN.finditer(text):
         start, end = m.start(), m.end()
-        raw = _ESCAPES.sub(" ", m.group(0)).strip()
-        clean = _clean(raw)
+        raw = ESCAPES.sub(" ", m.group(0)).strip()
+        clean = canonical_text(raw)
         digits = _NOT_DIGITS.sub("", clean)
         if len(digits) < PHONE_MIN_DIGITS:
             continue
@@ -695,7 +695,7 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
         # +44-20-7946-0958 or +49/89/1234567 never is)
         plus = clean.lstrip().startswith("+")
         long_group = max(map(len, _DIGITS.findall(clean)), default=0) > 4
-        if not (plus or long_group) and len(_NOT_DIGITS.sub("", _clean(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
+        if not (plus or long_group) and len(_NOT_DIGITS.sub("", canonical_text(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
             continue   # dates, alone or with a few digits beside them
         if (_IP_LIKE.fullmatch(raw) and all(int(part) <= 255 for part in raw.split("."))) \
                 or _DECIMAL.fullmatch(raw) or _glued_to_letters(text, start, end):
@@ -725,3 +725,143 @@ def _glued_to_letters(text: str, start: int, end: int) -> bool:
     while j < len(text) and text[j] in _ID_CHARS and text[j] != ".":
         j += 1
     return any(c.isalpha() for c in text[end:j])
+
+
+# ---- E.164 advice: what the doctor says of a number's spelling (tel:, formatting, a missing +) -----------
+
+_FORMATTING = re.compile(r"[\s\-().\u00a0/]")
+
+
+@dataclass
+class PhoneCheck:
+    raw: str
+    cleaned: str                  # without tel: and parameters
+    kind: str                     # "e164" | "number" | "address" (SIP/flow) | "empty"
+    e164: str | None = None       # the normalised form, when one can be derived
+    region: str | None = None
+    valid: bool = False
+    emergency_in: tuple[str, ...] = ()   # regions where this is an emergency number
+    service_in: tuple[str, ...] = ()     # regions where this is another short service number
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (code, detail)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.emergency_in or self.service_in)
+
+
+def strip_tel(value: str) -> tuple[str, bool]:
+    """'tel:+1-317-555-0100;ext=2' -> ('+1-317-555-0100', True)."""
+    v = value.strip()
+    if v.lower().startswith("tel:"):
+        return v[4:].split(";", 1)[0].strip(), True
+    return v, False
+
+
+def is_address(value: str) -> bool:
+    """SIP URIs and flow addresses (user@host) are legal in phoneNumber, e.g. 'ForceDisconnect@localhost'."""
+    v = value.strip().lower()
+    return "@" in v or v.startswith(("sip:", "sips:"))
+
+
+@lru_cache(maxsize=4096)
+def service_regions(digits: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """Regions (of those given) in which a digit string is a valid short service number."""
+    if not digits or len(digits) > SHORT_MAX_DIGITS:
+        return ()
+    out = []
+    for r in regions:
+        try:
+            if shortnumberinfo.is_valid_short_number_for_region(phonenumbers.parse(digits, r), r):
+                out.append(r)
+        except phonenumbers.NumberParseException:
+            pass
+    return tuple(out)
+
+
+def region_of(e164: str) -> str | None:
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def as_e164(num) -> str:
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=8192)
+def analyse(value: str, region_hint: str | None = None) -> PhoneCheck:
+    """Everything the doctor needs to know about one number-bearing string (cached: treat as read-only)."""
+    cleaned, had_tel = strip_tel(value)
+    if not cleaned:
+        return PhoneCheck(value, cleaned, "empty")
+    if is_address(cleaned):
+        user = cleaned.split(":", 1)[-1].split("@", 1)[0]
+        check = PhoneCheck(value, cleaned, "address")
+        if user.isdigit():  # sip:911@host still dials 911
+            check.emergency_in = emergency_in(user)
+        return check
+    check = PhoneCheck(value, cleaned, "number")
+    if had_tel:
+        check.problems.append(("phone-tel-prefix", "tel:"))
+    digits = _NOT_DIGITS.sub("", cleaned)
+    plus = cleaned.startswith("+")
+    if plus:
+        _analyse_international(check, cleaned)
+    else:
+        check.emergency_in = emergency_in(digits)
+        if region_hint and not check.emergency_in:
+            check.service_in = service_regions(digits, (region_hint,))
+        if not check.blocked:
+            _suggest_e164(check, digits, region_hint)
+    if _FORMATTING.search(cleaned) and not check.blocked:
+        check.problems.append(("phone-formatting", cleaned))
+    if check.kind != "e164" and not check.blocked:
+        check.problems.append(("phone-missing-plus" if check.e164 else
+                               ("phone-invalid" if plus else "phone-not-e164"), check.e164 or ""))
+    return check
+
+
+def _analyse_international(check: PhoneCheck, cleaned: str) -> None:
+    try:
+        num = phonenumbers.parse(cleaned, None)
+    except phonenumbers.NumberParseException:
+        return
+    national = str(num.national_number)
+    if len(national) <= SHORT_MAX_DIGITS:  # only short numbers can be service codes
+        regions = tuple(phonenumbers.region_codes_for_country_code(num.country_code))
+        check.emergency_in = tuple(r for r in regions if shortnumberinfo.is_emergency_number(national, r))
+        if not check.emergency_in:
+            check.service_in = service_regions(national, regions)
+    if check.blocked:
+        return
+    check.e164 = as_e164(num)
+    check.region = phonenumbers.region_code_for_number(num)
+    check.valid = phonenumbers.is_valid_number(num)
+    if check.valid:
+        check.kind = "e164"
+
+
+def _suggest_e164(check: PhoneCheck, digits: str, region_hint: str | None) -> None:
+    """A number without '+': try the hint's country, then the digits read as already international."""
+    candidates = []
+    if region_hint:
+        candidates.append((digits, region_hint))
+    candidates.append(("+" + digits, None))
+    for text, region in candidates:
+        try:
+            num = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(num):
+            check.e164 = as_e164(num)
+            check.region = phonenumbers.region_code_for_number(num)
+            return
+
+
+def normalise(value: str, region_hint: str | None = None) -> str:
+    """The form to send: E.164 when derivable, the SIP/flow address as is, else the value without tel:."""
+    check = analyse(value, region_hint)
+    if check.kind == "address":
+        return check.cleaned
+    return check.e164 or check.cleaned

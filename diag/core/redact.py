@@ -607,7 +607,7 @@ class Pseudonymiser:
     def pseudonym(self, number: str) -> str:
         from diag.core import numbers
 
-        key = numbers.e164_key(number) or "".join(ch for ch in numbers._clean(str(number)) if ch.isdigit())
+        key = numbers.e164_key(number) or "".join(ch for ch in numbers.canonical_text(str(number)) if ch.isdigit())
         for idd in ("00", "011"):
             if key.startswith(idd) and len(key) - len(idd) >= numbers.PHONE_MIN_DIGITS:
                 key = "+" + key[len(idd):]

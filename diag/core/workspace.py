@@ -169,7 +169,7 @@ def recent_logs(limit: int = 20, exclude: Path | None = None) -> list[SessionLog
 def describe(path: Path) -> SessionLog | None:
     """What a saved log holds, by its lines that are saved exchanges (anything else is not counted; a file with
     none is not a session log). Never raises on a bad file."""
-    from diag.core.exchange import _not_an_exchange
+    from diag.core.exchange import not_an_exchange
 
     calls = count = 0
     simulated, regions, orgs = set(), set(), set()
@@ -180,7 +180,7 @@ def describe(path: Path) -> SessionLog | None:
                     data = json.loads(line)
                 except (ValueError, RecursionError):
                     continue
-                if _not_an_exchange(data):
+                if not_an_exchange(data):
                     continue
                 count += 1
                 simulated.add(bool(data.get("simulated", True)))

@@ -37,7 +37,7 @@ from diag.core import __version__, har
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource
-from diag.core.numbers import _SEP, phone_spans
+from diag.core.numbers import SEPARATOR, phone_spans
 from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
 from diag.reports.replay import final_requests, replay_refusal, repro_py, repro_sh
 from diag.core.facts import CALLS_ROUTE
@@ -302,7 +302,8 @@ def check_target(out: Path, *, overwrite: bool, inputs: Iterable[str | Path] = (
 
 def _numbers_in(exchanges: list[Exchange]) -> list[str]:
     """Every number that the requests dialled or that answers echoed, as written and as E.164."""
-    from diag.core.doctor import phones, rules
+    from diag.core import numbers as phones
+    from diag.core.doctor import rules
 
     found: set[str] = set()
     for e in exchanges:
@@ -342,9 +343,9 @@ def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clea
 def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Names | None, secrets: list[str]) -> None:
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
-    from diag.core.numbers import _ESCAPES, _clean, phone_spans
+    from diag.core.numbers import ESCAPES, canonical_text, phone_spans
 
-    digits = {re.sub(r"\D", "", _clean(n)) for n in numbers}
+    digits = {re.sub(r"\D", "", canonical_text(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
     lengths = sorted({len(d) for d in digits})
     people_re = (people if isinstance(people, Names) else Names(people)) if people else None
@@ -368,8 +369,8 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
             # the digits of a pseudonymised number, standing on their own once separators are gone, or inside
             # anything the pseudonymiser reads as a number (not inside a longer id: c1000000-0000-4000-...).
             # Set look-ups, not one alternation of every number: linear in the text however many numbers.
-            flat = _FLATTEN.sub("", _clean(_ESCAPES.sub("", text)))
-            spans = [_NOT_DIGIT.sub("", _clean(_ESCAPES.sub("", text[a:b]))) for a, b in phone_spans(text)]
+            flat = _FLATTEN.sub("", canonical_text(ESCAPES.sub("", text)))
+            spans = [_NOT_DIGIT.sub("", canonical_text(ESCAPES.sub("", text[a:b]))) for a, b in phone_spans(text)]
             if any(run in digits for run in _DIGIT_RUN.findall(flat)) or any(
                     sd[i:i + n] in digits for sd in spans for n in lengths for i in range(len(sd) - n + 1)):
                 raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
@@ -414,7 +415,7 @@ def _strings_of(value: Any):
         yield value
 _NOT_DIGIT = re.compile(r"\D")
 _DIGIT_RUN = re.compile(r"\d+")
-_FLATTEN = re.compile(_SEP)   # the separators a number is written with (as phone_spans reads them)
+_FLATTEN = re.compile(SEPARATOR)   # the separators a number is written with (as phone_spans reads them)
 
 
 def _placeholder_only(pattern, text: str) -> bool:
@@ -444,7 +445,7 @@ def _number_variables(records: list[dict], raw_numbers: list[str], mapping: dict
                       keep: bool) -> list[tuple[str, str, str]]:
     """(variable, pseudonym or number as it appears in the records' request bodies, default value) for the repro
     scripts: each pseudonymised number a replayed request holds becomes NUMBER_n."""
-    from diag.core.doctor import phones
+    from diag.core import numbers as phones
 
     bodies = "\n".join(json.dumps(r["request_body"], ensure_ascii=False) for r in final_requests(records)
                        if r["request_body"] is not None and not isinstance(r["request_body"], str))

@@ -15,7 +15,7 @@ from diag.core.facts import CALL_ROUTES, CALLS_ROUTE
 
 # The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use.
 _LAZY = {"fix": ("fixer", "fix"), "RULES": ("rules", "RULES"), "DESTINATION_FIELDS": ("rules", "DESTINATION_FIELDS"),
-         "run_rules": ("rules", "run_rules"), "phones": ("phones", None)}
+         "run_rules": ("rules", "run_rules")}
 
 
 def __getattr__(name: str):
@@ -32,7 +32,7 @@ __all__ = ["check", "check_text", "check_for_operation", "UnknownOperation", "fi
 
 
 def _region_hint(body: dict, region: str | None) -> str | None:
-    from diag.core.doctor import phones
+    from diag.core import numbers as phones
 
     if region:
         return region.upper()

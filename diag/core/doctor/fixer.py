@@ -9,7 +9,8 @@ import json
 from typing import Any
 
 from diag.core.contract import model_fields
-from diag.core.doctor import names, phones
+from diag.core import numbers
+from diag.core.doctor import names
 from diag.core.facts import CALLS_USER_ROUTE
 
 ADDRESS_KEYS = ("phoneNumber", "phone_number", "number", "address", "e164", "phone", "uri", "value", "to")
@@ -235,7 +236,7 @@ class _Fixer:
         self.note(f"moved `{key}` to `{target}` ({why})")
 
     def normalise_numbers(self) -> None:
-        hint = phones.region_of(phones.normalise(self.out["callerId"])) if isinstance(
+        hint = numbers.region_of(numbers.normalise(self.out["callerId"])) if isinstance(
             self.out.get("callerId"), str) else None
         for key in ("phoneNumber", "callerId"):
             if isinstance(self.out.get(key), str):
@@ -245,10 +246,10 @@ class _Fixer:
                 item["address"] = self.normalised(f"participants[{i}].address", item["address"], hint)
 
     def normalised(self, where: str, value: str, hint: str | None) -> str:
-        check = phones.analyse(value, hint)
+        check = numbers.analyse(value, hint)
         if check.blocked:
             return value
-        new = phones.normalise(value, hint)
+        new = numbers.normalise(value, hint)
         if new != value and value.strip().lower().startswith("tel:"):
             self.note(f"wrote `{where}` {value!r} as {new!r}: the form of Genesys' examples (nothing says it refuses "
                       "tel:, so this is a tidy-up, not a fix)")
@@ -376,7 +377,7 @@ def _caller_name(body: dict, out: dict, fixer) -> None:
         out["callerIdName"] = names_given[0]
         fixer.note(f"the name {names_given[0]!r} goes to `callerIdName` (a caller id is a number)")
     if numbers_given:
-        out["callerId"] = phones.normalise(numbers_given[0])
+        out["callerId"] = numbers.normalise(numbers_given[0])
         fixer.note(f"`callerId` is the number given beside it, {out['callerId']!r}")
     elif out.get("callerId") in names_given:
         del out["callerId"]

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from diag.core.contract import model_fields
-from diag.core.doctor import names, phones
+from diag.core import numbers as dialling
+from diag.core.doctor import names
 from diag.core.doctor.findings import DOCUMENTED, ERROR, INFERRED, INFO, SCHEMA, WARNING, Finding
 from diag.core.facts import CALLS_USER_ROUTE, DESTINATION_FIELDS
 
@@ -222,13 +223,11 @@ def _as_text(value) -> str:
 
 @rule
 def numbers(ctx: Context) -> Iterator[Finding]:
-    from diag.core import numbers as dialling
-
     for path, value, role in number_fields(ctx.body):
         if dialling.is_pseudonym(value) or (role == "destination"
                                             and dialling.refusal(value, strict=False, dialled=True)):
             continue   # the safety findings speak for it
-        check = phones.analyse(value, ctx.region_hint)
+        check = dialling.analyse(value, ctx.region_hint)
         if role == "destination":
             yield from _destination_number(path, value, check)
         elif check.kind != "address" and not any(ch.isdigit() for ch in value):
@@ -242,7 +241,7 @@ def numbers(ctx: Context) -> Iterator[Finding]:
                           f"spaces).{better} Use a number the org may present as caller id.", INFERRED)
 
 
-def _destination_number(path: str, value: str, check: phones.PhoneCheck) -> Iterator[Finding]:
+def _destination_number(path: str, value: str, check: dialling.PhoneCheck) -> Iterator[Finding]:
     if check.kind == "address":
         yield Finding(INFO, path, "sip-address",
                       f"{value!r} is a SIP or flow address, not a phone number; Genesys accepts these in "
