@@ -151,3 +151,19 @@ def test_callback_errors_are_shown_not_silent(view):
     view.raw.value = '{"phoneNumber": "+13175550100"}'
     view.send_button.click()
     assert "Not connected" in view.error.value and view.model.last_error
+
+
+def test_the_doctor_runs_once_per_body_not_once_per_send(sim, monkeypatch):
+    """The composer's report, computed as the person types, is carried with the send (it used to run again in
+    Session.call, and a third time after a confirmation)."""
+    import diag.client.session as session_module
+    from diag.app.widgets.composer import ComposerModel
+    from diag.client.session import connect
+
+    s = connect(simulator=sim)
+    model = ComposerModel('{"phoneNumber": "+13175550100"}', session=s)
+    ran = []
+    monkeypatch.setattr(session_module.Session, "_findings", staticmethod(lambda body: ran.append(body) or []))
+    ex = model.send()
+    assert ex.status == 200 and ran == []
+    assert ex.findings == [f.to_dict() for f in model.report.findings]

@@ -248,8 +248,8 @@ class ComposerModel:
         """Fire the call as the text says. On a real org this first asks (see `pending`): nothing is sticky."""
         if self.session is None:
             raise DiagError("Not connected: run the connection cell first.")
-        body = self._to_send()
-        return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm))
+        body, report = self._to_send(), self.report   # the doctor ran as the person typed: not again per send
+        return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm, report=report))
 
     def resend(self, seq: int):
         ex = next(e for e in self.session.log if e.seq == seq)
@@ -274,8 +274,9 @@ class ComposerModel:
             raise DiagError("Nothing is waiting for confirmation.")
         intent, action = self.pending, self.pending_action
         if action[0] == "send":
-            body = self._to_send()
-            return self._attempt(action, lambda c: self.session.call(body, confirm=c), Confirmation.of(intent))
+            body, report = self._to_send(), self.report
+            return self._attempt(action, lambda c: self.session.call(body, confirm=c, report=report),
+                                 Confirmation.of(intent))
         ex = next(e for e in self.session.log if e.seq == action[1])
         return self._attempt(action, lambda c: self.session.resend(ex, confirm=c), Confirmation.of(intent))
 
