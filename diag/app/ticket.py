@@ -6,7 +6,7 @@ panel and `python -m diag bundle` use it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 from diag.core.exchange import Exchange, LogSource
 from diag.reports.bundle import Bundle, bundle_from_log

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from diag.core.errors import OAUTH_ERRORS, AuthError, ConfigError
@@ -47,7 +47,7 @@ class Credentials:
     access_token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls, environ: dict | None = None, dotenv: str | Path | None = ".env") -> "Credentials":
+    def from_env(cls, environ: dict | None = None, dotenv: str | Path | None = ".env") -> Credentials:
         env = dict(read_dotenv(dotenv)) if dotenv else {}
         env.update({k: v for k, v in (environ if environ is not None else os.environ).items() if v})
         return cls(env.get(ENV_REGION), env.get(ENV_CLIENT_ID), env.get(ENV_CLIENT_SECRET), env.get(ENV_TOKEN))

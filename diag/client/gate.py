@@ -34,7 +34,8 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from diag.core import dials, numbers
@@ -123,7 +124,7 @@ class Confirmation:
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, *intents: Intent) -> "Confirmation":
+    def of(cls, *intents: Intent) -> Confirmation:
         counts: dict[str, int] = {}
         for i in intents:
             counts[i.key] = counts.get(i.key, 0) + 1
@@ -133,7 +134,7 @@ class Confirmation:
         with self._lock:
             return self._counts.get(intent.key, 0) > 0
 
-    def take(self, intent: Intent) -> "Grant | None":
+    def take(self, intent: Intent) -> Grant | None:
         """Use one yes for one send (its 429 resends included); None when none is left for this intent."""
         with self._lock:
             left = self._counts.get(intent.key, 0)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 from diag.client.gate import Confirmation
 from diag.core.errors import ConfirmationDeclined, ConfirmationRequired

@@ -22,7 +22,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
@@ -451,7 +452,7 @@ class Session:
         return self.send(exchange.method, path, exchange.request_body, confirm=confirm)
 
     # ---- after the call ----
-    def follow_call(self, conversation_id: str, *, timeout: float = 30, interval: float = 0.5) -> "CallTrace":
+    def follow_call(self, conversation_id: str, *, timeout: float = 30, interval: float = 0.5) -> CallTrace:
         """A 200 only means created: watch the conversation until it ends or `timeout` passes."""
         trace = CallTrace(conversation_id)
         deadline = time.monotonic() + timeout
@@ -484,7 +485,7 @@ class Session:
             self.sleep(interval)
 
     # ---- before the call ----
-    def preflight(self, operation: str = CALLS_ROUTE) -> "Preflight":
+    def preflight(self, operation: str = CALLS_ROUTE) -> Preflight:
         """Can this token do `operation` here? (diag.client.preflight)"""
         from diag.client.preflight import preflight
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
 
 from diag.core.errors import UsageQueryError
 from diag.core.frames import OUTBOUND_METRICS, usage_frame
@@ -37,7 +38,7 @@ class UsageQuery:
     @classmethod
     def build(cls, *, days: int | None = None, interval: str | None = None, granularity: str = "Day",
               group_by: Iterable[str] | str = ("TemplateUri", "HttpMethod"), metrics: Iterable[str] = (),
-              now: dt.datetime | None = None, allow_user: bool = True) -> "UsageQuery":
+              now: dt.datetime | None = None, allow_user: bool = True) -> UsageQuery:
         """Validated before anything is sent; every mistake says which parameter and what is allowed."""
         if (days is None) == (interval is None):
             raise UsageQueryError("Give either days or interval (e.g. 2026-01-01/2026-01-31).", field="interval")
@@ -78,7 +79,7 @@ class UsageQuery:
         """For chart titles: '2026-08-29 to 2026-11-27 (UTC)'."""
         return interval_label(self.start, self.end)
 
-    def windows(self) -> list["UsageQuery"]:
+    def windows(self) -> list[UsageQuery]:
         """The query split into spans of at most 90 days."""
         out, cursor = [], self.start
         while cursor < self.end:
@@ -167,7 +168,7 @@ def _bar(progress):
     return tqdm(desc="waiting for usage results", unit="poll")
 
 
-def query_usage(session, query: UsageQuery, *, client_id: str | None = None, **poll) -> "pd.DataFrame":
+def query_usage(session, query: UsageQuery, *, client_id: str | None = None, **poll) -> pd.DataFrame:
     """Run the usage query (org-wide, or one OAuth client's), window by window; one tidy frame."""
     rows: list[dict] = []
     for window in query.windows():
@@ -180,7 +181,7 @@ def query_usage(session, query: UsageQuery, *, client_id: str | None = None, **p
     return usage_frame(rows, group_by=query.group_by)
 
 
-def client_usage_summary(session, client_id: str, days: int = 7, **poll) -> "pd.DataFrame":
+def client_usage_summary(session, client_id: str, days: int = 7, **poll) -> pd.DataFrame:
     """GET /api/v2/oauth/clients/{clientId}/usage/summary?days=N: one integration's usage (what exists when
     somebody asks for "the analytics summary")."""
     if not isinstance(days, int) or days < 1:
@@ -191,7 +192,7 @@ def client_usage_summary(session, client_id: str, days: int = 7, **poll) -> "pd.
     return usage_frame(poll_results(session, ex.response_body["resultsUri"], **poll))
 
 
-def ratelimit_frame(session, interval: str, granularity: str = "P1D") -> "pd.DataFrame":
+def ratelimit_frame(session, interval: str, granularity: str = "P1D") -> pd.DataFrame:
     """Which limits came near their maximum (oRateLimitRecorded: 90 % reached, a best-effort estimate), when."""
     import pandas as pd
 
@@ -220,7 +221,7 @@ def _aggregate_points(session, path: str, body: dict, what: str):
 
 
 def outbound_frame(session, interval: str, granularity: str = "P1D",
-                   group_by: Iterable[str] = ("disconnectType",)) -> "pd.DataFrame":
+                   group_by: Iterable[str] = ("disconnectType",)) -> pd.DataFrame:
     """Outbound call outcomes from the conversation aggregates: attempted vs connected vs error."""
     import pandas as pd
 

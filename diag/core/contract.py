@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -28,7 +28,7 @@ def _schema_of(sdk_type: str) -> dict:
     return {"$ref": f"#/$defs/{t}"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def call_schema() -> dict:
     """The call models as one JSON Schema document ($defs: CreateCallRequest, Destination, CreateCallResponse,
     ErrorBody, Detail, Limit): a view of models.jsonl, the one description of the contract."""
@@ -41,19 +41,19 @@ def sdk_version() -> str:
     return call_schema()["x-sdk"]["version"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_fields(model: str) -> dict[str, dict]:
     """Wire name -> JSON Schema of each field of a call model, in the SDK's order."""
     return call_schema()["$defs"][model]["properties"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def operations() -> tuple[dict, ...]:
     """Every Platform API operation of the SDK: method, path template, operationId, summary, body model."""
     return tuple(json.loads((CONTRACT_DIR / "operations.json").read_text())["operations"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _index() -> dict:
     return json.loads((CONTRACT_DIR / "models.index.json").read_text())
 
@@ -66,7 +66,7 @@ def model_names() -> list[str]:
     return list(_model_index())
 
 
-@lru_cache(maxsize=None)
+@cache
 def model(name: str) -> dict | None:
     """One SDK model from models.jsonl, read by its byte offset: {"name", "fields": {wire: {t, e?, ie?, r?}}}."""
     where = _model_index().get(name)

@@ -38,7 +38,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from diag.core import numbers
 from diag.core.errors import DiagError

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, cache
 from urllib.parse import urlsplit
 
 from diag.core.contract import operations
@@ -65,7 +65,7 @@ def _op_dict(op: Operation) -> dict:
             "summary": op.summary, "body": op.body}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _index() -> dict[tuple[str, int], list[tuple[tuple[str, ...], Operation]]]:
     index: dict = {}
     for o in operations():
@@ -76,7 +76,7 @@ def _index() -> dict[tuple[str, int], list[tuple[tuple[str, ...], Operation]]]:
     return index
 
 
-@lru_cache(maxsize=None)
+@cache
 def all_operations() -> tuple[Operation, ...]:
     return tuple(op for group in _index().values() for _, op in group)
 
@@ -99,7 +99,7 @@ def parse_operation(text: str) -> tuple[str, str]:
     return "GET", normalise_path(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled(method: str, n: int) -> tuple[tuple[tuple[str | None, ...], tuple[str | None, ...], Operation], ...]:
     """The templates of one method and length, each as (literals, parameter names), read once."""
     out = []

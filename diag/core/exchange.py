@@ -8,7 +8,8 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from diag.core.templates import render
 
@@ -60,7 +61,7 @@ class Exchange:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Exchange":
+    def from_dict(cls, data: dict) -> Exchange:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
@@ -175,7 +176,7 @@ class ExchangeLog:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "ExchangeLog":
+    def load(cls, path: str | Path) -> ExchangeLog:
         """Read a saved log; a line that is not a saved exchange is named by its number (ValueError)."""
         items = []
         try:
@@ -198,7 +199,7 @@ class ExchangeLog:
             items.append(Exchange.from_dict(data))
         return cls(items)
 
-    def source(self) -> "LogSource | None":
+    def source(self) -> LogSource | None:
         return LogSource.of(self)
 
     def to_frame(self):
@@ -340,7 +341,7 @@ class LogSource:
         return f"REAL ORG {self.org_id or '(org id not recorded)'} in {self.region}"
 
     @classmethod
-    def of(cls, exchanges: Iterable[Exchange]) -> "LogSource | None":
+    def of(cls, exchanges: Iterable[Exchange]) -> LogSource | None:
         """The one source of `exchanges` (None for none); ValueError when they mix sources: one ticket, one org."""
         items = list(exchanges)
         if not items:

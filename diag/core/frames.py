@@ -3,7 +3,8 @@ CSV round trips. Pure: no network (the queries are diag.client.usage)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 if TYPE_CHECKING:   # pandas loads on first use, not with diag
     import pandas as pd
@@ -14,7 +15,7 @@ GROUP_COLUMNS = {"OAuthClientId": "clientId", "OrganizationId": "organizationId"
 OUTBOUND_METRICS = ("nOutboundAttempted", "nOutboundConnected", "nError")
 
 
-def usage_frame(rows: list[dict] | Iterable[dict], group_by: Iterable[str] = ()) -> "pd.DataFrame":
+def usage_frame(rows: list[dict] | Iterable[dict], group_by: Iterable[str] = ()) -> pd.DataFrame:
     """ApiUsageRow dicts -> one row per date x group, typed, with derived columns.
 
     status4xx_other = status400 - status429 (429 is part of the 4xx count: never count it twice);
@@ -25,7 +26,7 @@ def usage_frame(rows: list[dict] | Iterable[dict], group_by: Iterable[str] = ())
     return _typed(pd.DataFrame.from_records(rows if isinstance(rows, list) else list(rows)), group_by)
 
 
-def usage_frame_from_pages(pages: Iterable, group_by: Iterable[str] = ()) -> "pd.DataFrame":
+def usage_frame_from_pages(pages: Iterable, group_by: Iterable[str] = ()) -> pd.DataFrame:
     """The same frame from result pages (JSON text or parsed dicts), one page at a time: only one page of row
     dicts is alive at once, which keeps a million-row export well under a gigabyte."""
     import pandas as pd
@@ -45,7 +46,7 @@ def usage_frame_from_pages(pages: Iterable, group_by: Iterable[str] = ()) -> "pd
     return _typed(frame, group_by)
 
 
-def _dates(column) -> "pd.Series":
+def _dates(column) -> pd.Series:
     """Parse each distinct date once: usage rows repeat a handful of dates over many groups."""
     import pandas as pd
 
@@ -54,7 +55,7 @@ def _dates(column) -> "pd.Series":
     return pd.Series(parsed.take(codes, allow_fill=True, fill_value=pd.NaT), index=column.index)
 
 
-def _typed(frame, group_by: Iterable[str] = ()) -> "pd.DataFrame":
+def _typed(frame, group_by: Iterable[str] = ()) -> pd.DataFrame:
     import numpy as np
     import pandas as pd
 
@@ -79,7 +80,7 @@ def _typed(frame, group_by: Iterable[str] = ()) -> "pd.DataFrame":
     return frame[lead + rest].sort_values("date", kind="stable").reset_index(drop=True)
 
 
-def exchange_frame(log, freq: str = "min") -> "pd.DataFrame":
+def exchange_frame(log, freq: str = "min") -> pd.DataFrame:
     """The session's own calls with their exact status codes (400/401/403/404/429/5xx), counted per time bucket."""
     import pandas as pd
 
@@ -105,7 +106,7 @@ def save_csv(frame, path: str | Path, *, overwrite: bool = False) -> Path:
     return path
 
 
-def load_csv(path: str | Path) -> "pd.DataFrame":
+def load_csv(path: str | Path) -> pd.DataFrame:
     """A saved frame back, typed: dates timezone-aware, counts integers."""
     import pandas as pd
 

@@ -3,13 +3,13 @@ scripts, "Copy as Python"): read a template there to see exactly what a person w
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 __all__ = ["render"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
     return resources.files("diag").joinpath("_data", "templates", name).read_text(encoding="utf-8")
 

@@ -38,7 +38,7 @@ class Simulator:
         self._thread: threading.Thread | None = None
 
     # -- the HTTP wrapper's lifecycle --
-    def start(self) -> "Simulator":
+    def start(self) -> Simulator:
         if self._server is None:
             self._server = SimServer(self._address, self.app)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -52,7 +52,7 @@ class Simulator:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "Simulator":
+    def __enter__(self) -> Simulator:
         return self.start()
 
     def __exit__(self, *exc) -> None:

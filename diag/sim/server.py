@@ -352,7 +352,7 @@ def oauth_error(status: int, error: str, description: str) -> tuple:
 
 
 @router.add("POST", "/oauth/token", auth=False)
-def token(sim: "SimApp", req: Request):
+def token(sim: SimApp, req: Request):
     form = {k: v[-1] for k, v in parse_qs(req.raw.decode("utf-8", "replace")).items()}
     grant = form.get("grant_type")
     if grant == "client_credentials":
@@ -382,7 +382,7 @@ def token(sim: "SimApp", req: Request):
 
 
 @router.add("GET", "/oauth/authorize", auth=False)
-def authorize(sim: "SimApp", req: Request):
+def authorize(sim: SimApp, req: Request):
     q = req.query
     client = sim.org.clients.get(q.get("client_id", ""))
     if not client or client.grant != "authorization_code":
@@ -405,7 +405,7 @@ def authorize(sim: "SimApp", req: Request):
 # ---- identity -------------------------------------------------------------------------------------
 
 @router.add("GET", "/api/v2/tokens/me")
-def tokens_me(sim: "SimApp", req: Request):
+def tokens_me(sim: SimApp, req: Request):
     tok = req.token
     client = sim.org.clients[tok.client_id]
     body = {"organization": {"id": sim.org.id, "name": sim.org.name},
@@ -418,7 +418,7 @@ def tokens_me(sim: "SimApp", req: Request):
 
 
 @router.add("GET", "/api/v2/users/me")
-def users_me(sim: "SimApp", req: Request):
+def users_me(sim: SimApp, req: Request):
     tok = req.token
     if tok.kind != "user":
         raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
@@ -447,7 +447,7 @@ def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
                        f"permissions assigned: [{listed}]", {"permissions": listed})
 
 
-def caller_of(sim: "SimApp", tok, station_of=None) -> Caller:
+def caller_of(sim: SimApp, tok, station_of=None) -> Caller:
     """The token's caller as the model reads it: its kind, its permissions (the demo user holds every one of the
     contract), the station of its user (or of `station_of`, the user a call is placed for)."""
     if tok.kind == "user":
@@ -458,7 +458,7 @@ def caller_of(sim: "SimApp", tok, station_of=None) -> Caller:
     return Caller("client", frozenset(client.permissions), None, client.name)
 
 
-def _answer(sim: "SimApp", req: Request, body, caller: Caller, user) -> tuple:
+def _answer(sim: SimApp, req: Request, body, caller: Caller, user) -> tuple:
     """The server model's answer (diag.core.model, shared with the doctor); a 200 places the call."""
     answer = model.answer(model.Request(req.method, req.path, body, tuple(req.query.items())), caller)
     if not answer.ok:
@@ -466,7 +466,7 @@ def _answer(sim: "SimApp", req: Request, body, caller: Caller, user) -> tuple:
     return _place(sim, req, answer.body, user)
 
 
-def _place(sim: "SimApp", req: Request, body: dict, user) -> tuple:
+def _place(sim: SimApp, req: Request, body: dict, user) -> tuple:
     call_id = sim.state.new_conversation_id()
     number = body.get("phoneNumber")
     if not number and body.get("participants"):
@@ -480,7 +480,7 @@ def _place(sim: "SimApp", req: Request, body: dict, user) -> tuple:
 
 
 @router.add("POST", "/api/v2/conversations/calls")
-def create_call(sim: "SimApp", req: Request):
+def create_call(sim: SimApp, req: Request):
     with sim.state.lock:
         sim.state.call_attempts += 1
     body = req.json()
@@ -490,7 +490,7 @@ def create_call(sim: "SimApp", req: Request):
 
 
 @router.add("POST", "/api/v2/conversations/calls/user/{userId}")
-def create_call_for_user(sim: "SimApp", req: Request, userId: str):
+def create_call_for_user(sim: SimApp, req: Request, userId: str):
     with sim.state.lock:
         sim.state.call_attempts += 1
     body = req.json()
@@ -506,7 +506,7 @@ def create_call_for_user(sim: "SimApp", req: Request, userId: str):
 
 
 @router.add("GET", "/api/v2/conversations/calls/{conversationId}")
-def get_call(sim: "SimApp", req: Request, conversationId: str):
+def get_call(sim: SimApp, req: Request, conversationId: str):
     call = sim.state.calls.get(conversationId)
     if not call:
         raise ApiError(404, "not.found", f"Conversation {conversationId} was not found.")
@@ -515,7 +515,7 @@ def get_call(sim: "SimApp", req: Request, conversationId: str):
 
 
 @router.add("GET", "/api/v2/outbound/contactlists/{contactListId}")
-def get_contact_list(sim: "SimApp", req: Request, contactListId: str):
+def get_contact_list(sim: SimApp, req: Request, contactListId: str):
     """The org's contact lists (org.json), with the fields of ContactList diag reads: its columns and phone columns.
     Modelled: the simulator has no dialler, and its lists hold no contacts."""
     found = next((c for c in sim.org.raw.get("contact_lists", []) if c["id"] == contactListId), None)
@@ -526,14 +526,14 @@ def get_contact_list(sim: "SimApp", req: Request, contactListId: str):
 
 # ---- usage ----------------------------------------------------------------------------------------
 
-def _start_execution(sim: "SimApp", rows: list[dict], results_uri: str, status: int = 200) -> tuple:
+def _start_execution(sim: SimApp, rows: list[dict], results_uri: str, status: int = 200) -> tuple:
     exec_id = sim.state.new_id()
     with sim.state.lock:
         sim.state.executions[exec_id] = Execution(exec_id, rows)
     return status, {"executionId": exec_id, "resultsUri": results_uri.format(executionId=exec_id)}, {}
 
 
-def _token_permissions(sim: "SimApp", tok) -> list[str]:
+def _token_permissions(sim: SimApp, tok) -> list[str]:
     return sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
 
 
@@ -549,7 +549,7 @@ def _model_request(req: Request):
     return model.Request(req.method, req.path, body, tuple(req.query.items()))
 
 
-def refuse_as_the_model_does(sim: "SimApp", req: Request) -> model.Answer:
+def refuse_as_the_model_does(sim: SimApp, req: Request) -> model.Answer:
     """The server model's answer for the token's caller; its refusal is the simulator's (ApiError)."""
     answer = model.answer(_model_request(req), caller_of(sim, req.token))
     if not answer.ok:
@@ -557,7 +557,7 @@ def refuse_as_the_model_does(sim: "SimApp", req: Request) -> model.Answer:
     return answer
 
 
-def any_operation(sim: "SimApp", req: Request, operation) -> tuple:
+def any_operation(sim: SimApp, req: Request, operation) -> tuple:
     """Every operation of the contract the simulator has no route of its own for: the server model's answer for the
     token's caller, and on success the operation's documented (or modelled) status with a deterministic body shaped
     by its response model (diag.sim.responses). Modelled throughout: the simulator keeps no state for them."""
@@ -569,40 +569,40 @@ def any_operation(sim: "SimApp", req: Request, operation) -> tuple:
     return answer.status, example(operation.response, req.path, sim.state.seed), {}
 
 
-def _known_client(sim: "SimApp", req: Request, client_id: str) -> None:
+def _known_client(sim: SimApp, req: Request, client_id: str) -> None:
     _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
     if client_id not in sim.org.clients:
         raise ApiError(404, "not.found", f"OAuth client {client_id} was not found.")
 
 
 @router.add("POST", "/api/v2/usage/query")
-def usage_query(sim: "SimApp", req: Request):
+def usage_query(sim: SimApp, req: Request):
     _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
     rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=None)
     return _start_execution(sim, rows, "/api/v2/usage/query/{executionId}/results", 202)   # the documented status
 
 
 @router.add("GET", "/api/v2/usage/query/{executionId}/results")
-def usage_results(sim: "SimApp", req: Request, executionId: str):
+def usage_results(sim: SimApp, req: Request, executionId: str):
     _require_any(_token_permissions(sim, req.token), USAGE_PERMISSIONS)
     return 200, sim.poll(executionId), {}
 
 
 @router.add("POST", "/api/v2/oauth/clients/{clientId}/usage/query")
-def client_usage_query(sim: "SimApp", req: Request, clientId: str):
+def client_usage_query(sim: SimApp, req: Request, clientId: str):
     _known_client(sim, req, clientId)
     rows = analytics.usage_rows(sim.usage_history, req.json(), client_id=clientId, allow_user=False)
     return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
 
 
 @router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/query/results/{executionId}")
-def client_usage_results(sim: "SimApp", req: Request, clientId: str, executionId: str):
+def client_usage_results(sim: SimApp, req: Request, clientId: str, executionId: str):
     _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
     return 200, sim.poll(executionId), {}
 
 
 @router.add("GET", "/api/v2/oauth/clients/{clientId}/usage/summary")
-def client_usage_summary(sim: "SimApp", req: Request, clientId: str):
+def client_usage_summary(sim: SimApp, req: Request, clientId: str):
     _known_client(sim, req, clientId)
     # the server model judged the query first (days is text in the SDK): what it let through is read here, the
     # simulator's history bounding it (modelled)
@@ -618,13 +618,13 @@ def client_usage_summary(sim: "SimApp", req: Request, clientId: str):
 # ---- analytics ------------------------------------------------------------------------------------
 
 @router.add("POST", "/api/v2/analytics/ratelimits/aggregates/query")
-def ratelimit_aggregates(sim: "SimApp", req: Request):
+def ratelimit_aggregates(sim: SimApp, req: Request):
     _require_any(_token_permissions(sim, req.token), ("analytics:rateLimitAggregate:view",))
     return 200, analytics.ratelimit_aggregates(sim.ratelimit_events(), req.json()), {}
 
 
 @router.add("POST", "/api/v2/analytics/conversations/aggregates/query")
-def conversation_aggregates(sim: "SimApp", req: Request):
+def conversation_aggregates(sim: SimApp, req: Request):
     _require_any(_token_permissions(sim, req.token), ("analytics:conversationAggregate:view",))
     live = analytics.live_outbound_rows(list(sim.state.calls.values()))
     return 200, analytics.conversation_aggregates(sim.outbound_history + live, req.json()), {}
@@ -633,7 +633,7 @@ def conversation_aggregates(sim: "SimApp", req: Request):
 # ---- simulator control (not Genesys: diag's own, for tests and demos) ------------------------------
 
 @router.add("GET", "/__sim/state", auth=False)
-def sim_state(sim: "SimApp", req: Request):
+def sim_state(sim: SimApp, req: Request):
     s = sim.state
     return 200, {"region": sim.region, "callsPlaced": s.calls_placed, "callAttempts": s.call_attempts,
                  "requests": [{"method": m, "path": p, "status": st, "count": n}
@@ -642,7 +642,7 @@ def sim_state(sim: "SimApp", req: Request):
 
 
 @router.add("GET", "/__sim/token", auth=False)
-def sim_token(sim: "SimApp", req: Request):
+def sim_token(sim: SimApp, req: Request):
     """The default user's demo token (what `diag --sim URL` uses when no --token is given)."""
     user = req.query.get("user") or next(iter(sim.org.users))
     if user not in sim.org.users:
@@ -651,7 +651,7 @@ def sim_token(sim: "SimApp", req: Request):
 
 
 @router.add("POST", "/__sim/faults", auth=False)
-def sim_add_fault(sim: "SimApp", req: Request):
+def sim_add_fault(sim: SimApp, req: Request):
     spec = req.json()
     try:
         sim.faults.add(**spec)
@@ -661,7 +661,7 @@ def sim_add_fault(sim: "SimApp", req: Request):
 
 
 @router.add("DELETE", "/__sim/faults", auth=False)
-def sim_clear_faults(sim: "SimApp", req: Request):
+def sim_clear_faults(sim: SimApp, req: Request):
     sim.faults.clear()
     return 200, {"faults": []}, {}
 

@@ -1,7 +1,7 @@
 """An application called in-process: no socket, the same answers (diag's simulator runs this way by default)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from diag.transport.base import Request, Response
 

@@ -7,7 +7,8 @@ transport). A transport never resends: retries are the Session's decision, made 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from urllib3 import HTTPHeaderDict
@@ -53,7 +54,7 @@ class Response:
     content: bytes
 
     @classmethod
-    def build(cls, status: int, headers: Mapping[str, str] | None = None, content: bytes = b"") -> "Response":
+    def build(cls, status: int, headers: Mapping[str, str] | None = None, content: bytes = b"") -> Response:
         return cls(status, HTTPHeaderDict(dict(headers or {})), content)
 
 

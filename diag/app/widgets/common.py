@@ -56,7 +56,7 @@ class Masked:
         self.real = dict(sorted(real_by_shown.items(), key=lambda kv: len(kv[0]), reverse=True))
 
     @classmethod
-    def of(cls, value, shown) -> "Masked":
+    def of(cls, value, shown) -> Masked:
         """Every string inside `value` (JSON-like) that `shown` changes, pseudonym -> real."""
         pairs: dict[str, str] = {}
 

@@ -66,7 +66,7 @@ def from_form_value(field: str, text: str) -> Any:
         return None
     if field == "participants":
         out = []
-        for line in filter(None, (l.strip() for l in text.splitlines())):
+        for line in filter(None, (part.strip() for part in text.splitlines())):
             if line.startswith("user:"):
                 out.append({"userId": line[5:].strip()})
             elif line.startswith("queue:"):

@@ -6,7 +6,7 @@ widget state (which a notebook could save).
 from __future__ import annotations
 
 import html
-from typing import Callable
+from collections.abc import Callable
 
 from diag.app.widgets.common import error_html, run_safely
 from diag.client.session import connect

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
+from functools import cache
 
 from diag.core.contract import model_fields
 
@@ -60,7 +60,7 @@ def squash(key: str) -> str:
     return _SEPARATORS.sub("", key).lower()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _by_squashed(model: str) -> dict[str, str]:
     return {squash(k): k for k in model_fields(model)}
 

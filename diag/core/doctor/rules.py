@@ -6,7 +6,8 @@ Evidence levels follow ../shared/reference/genesys-api-facts.md: `schema` (the S
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 from diag.core.contract import model_fields
 from diag.core import numbers as dialling

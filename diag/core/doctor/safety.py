@@ -10,7 +10,8 @@ and the same rules, so that the doctor and the gate agree by construction.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 from diag.core import dials
 from diag.core.doctor.findings import ERROR, INFERRED, INFO, WARNING, Finding

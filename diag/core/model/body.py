@@ -16,7 +16,8 @@ import difflib
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 from diag.core.contract import model
 
