@@ -597,7 +597,7 @@ def _encode(body: Any) -> bytes | None:
 
 def redacted_paths(value: Any, path: str = "$") -> list[str]:
     """JSON paths of values that redaction or pseudonymisation replaced (they cannot be sent again)."""
-    from diag.core.redact import PSEUDONYM
+    from diag.core.pseudonyms import PSEUDONYM
 
     if isinstance(value, dict):
         return [p for k, v in value.items() for p in redacted_paths(v, f"{path}.{k}")]

@@ -30,6 +30,8 @@ import phonenumbers
 from phonenumbers import shortnumberinfo
 from phonenumbers.phonemetadata import PhoneMetadata
 
+from diag.core.pseudonyms import WHOLE_PSEUDONYM
+
 SHORT_MAX_DIGITS = 6   # the longest emergency number in libphonenumber's metadata is 6 digits
 PAUSE = re.compile(r"(?:ext\.?|[,;pwx])")
 _KEYPAD = str.maketrans("abcdefghijklmnopqrstuvwxyz", "22233344455566677778889999")
@@ -607,8 +609,6 @@ def reads_as_dial_string(value) -> bool:
 def is_pseudonym(value) -> bool:
     """True when `value` is one pseudonym as the Pseudonymiser writes it (`PN1A2B3C4D`, `+1-PN1A2B3C4D`): a number
     taken out of a ticket, which is never dialled."""
-    from diag.core.redact import WHOLE_PSEUDONYM
-
     m = WHOLE_PSEUDONYM.fullmatch(canonical_text(value).strip()) if isinstance(value, str) else None
     return m is not None and (m.group(1) is None
                               or phonenumbers.region_code_for_country_code(int(m.group(1))) != "ZZ")

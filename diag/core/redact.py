@@ -28,10 +28,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, unquote
 
+from diag.core.pseudonyms import PERSON, PSEUDONYM, WHOLE_PSEUDONYM  # noqa: F401  (names of this module too)
+
 REDACTED = "[REDACTED]"
-PSEUDONYM = re.compile(r"(?<![0-9A-Za-z])PN[0-9A-F]{8}(?![0-9A-Za-z])")   # what Pseudonymiser writes
-WHOLE_PSEUDONYM = re.compile(r"(?:\+(\d{1,3})-)?PN[0-9A-F]{8}")           # ... as a whole value (+1-PN1A2B3C4D)
-PERSON = re.compile(r"\b(?:user|agent|customer|person|email|address)-\d+\b")   # ... and for people
 
 # Names that are credentials wherever they appear (query, form, header, JSON key), compared without case, '-'
 # or '_'; and the words that make any name one (X-Auth-Token, client_secret, user_password).
