@@ -109,7 +109,7 @@ def cmd_endpoint(args: argparse.Namespace) -> int:
     result = check_operation(" ".join(args.operation))
     if args.json:
         print(json.dumps(result.to_dict()))
-    elif result.known:
+    elif result.operation is not None:
         op = result.operation
         params = ", ".join(f"{k}={v}" for k, v in result.params.items())
         print(f"OK: {result.method} {result.path} is {op} ({op.summary})" + (f" [{params}]" if params else ""))
@@ -706,9 +706,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SafetyError as exc:
         return _refused(str(exc), getattr(args, "json", False))
-    except (DiagError, OSError) as exc:
-        return _fail(getattr(exc, "strerror", None) and f"{exc.filename or ''}: {exc.strerror}".lstrip(": ")
-                     or str(exc), getattr(args, "json", False))
+    except OSError as exc:
+        return _fail(exc.strerror and f"{exc.filename or ''}: {exc.strerror}".lstrip(": ") or str(exc),
+                     getattr(args, "json", False))
+    except DiagError as exc:
+        return _fail(str(exc), getattr(args, "json", False))
 
 
 if __name__ == "__main__":

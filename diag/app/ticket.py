@@ -37,8 +37,7 @@ def usage_charts(session, days: int) -> tuple[dict, dict]:
     from diag.client.usage import UsageQuery, outbound_frame, poll_interval_for, query_usage, ratelimit_frame
 
     q = UsageQuery.build(days=days, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
-    poll = {"poll_interval": poll_interval_for(session), "progress": False}
-    frames = {"usage": query_usage(session, q, **poll), "rate_limits": ratelimit_frame(session, q.interval),
+    frames = {"usage": query_usage(session, q, poll_interval=poll_interval_for(session), progress=False), "rate_limits": ratelimit_frame(session, q.interval),
               "outbound": outbound_frame(session, q.interval)}
     return usage_chart_makers(session.label, q.label), frames
 

@@ -157,12 +157,17 @@ class ClientCredentialsGrant(TokenSource):
         with self._lock:
             if self._token is None or time.time() > self._expires - 30:
                 self._fetch()
-            return self._token
+            return self._current()
 
     def refresh(self) -> str:
         with self._lock:
             self._fetch()
-            return self._token
+            return self._current()
+
+    def _current(self) -> str:
+        if self._token is None:   # _fetch either sets it or raises AuthError
+            raise AuthError("No token was issued.")
+        return self._token
 
     def _fetch(self) -> None:
         if self._transport is None:
@@ -172,7 +177,7 @@ class ClientCredentialsGrant(TokenSource):
                        {"Authorization": f"Basic {basic}"})
         if r.status != 200:
             code = _json(r).get("error") or _json(r).get("code")
-            message = OAUTH_ERRORS.get(code, f"The login host answered HTTP {r.status}.")
+            message = OAUTH_ERRORS.get(str(code), f"The login host answered HTTP {r.status}.")
             if code == "invalid_client":
                 # The secret goes to this region's login host only: never sprayed at the others to find out.
                 message += (f" If the client belongs to another region, connect to that one: the OAuth client's page "
@@ -267,7 +272,7 @@ class PkceLogin(TokenSource):
             "redirect_uri": redirect, "code_verifier": verifier})
         if r.status != 200:
             code = _json(r).get("error") or _json(r).get("code")
-            raise AuthError(OAUTH_ERRORS.get(code, f"Token exchange failed with HTTP {r.status}."),
+            raise AuthError(OAUTH_ERRORS.get(str(code), f"Token exchange failed with HTTP {r.status}."),
                             status=r.status, code=code)
         return _json(r)["access_token"]
 

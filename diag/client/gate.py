@@ -334,10 +334,11 @@ class SafetyGate:
     def check(self, request: Request) -> Assessment:
         """Raise a SafetyError unless `request` may be sent exactly as it is."""
         found = self.assess(request)
-        if found.needs_confirmation:
+        intent = found.intent
+        if found.needs_confirmation and intent is not None:
             grant = request.confirmation
-            if not (isinstance(grant, Grant) and grant.key == found.intent.key):
-                raise ConfirmationRequired(found.intent.prompt(), found.intent)
+            if not (isinstance(grant, Grant) and grant.key == intent.key):
+                raise ConfirmationRequired(intent.prompt(), intent)
         return found
 
     def assess(self, request: Request) -> Assessment:

@@ -32,7 +32,7 @@ class BatchResult:
     refused: list[str] = field(default_factory=list)
     stopped: bool = False
     elapsed_s: float = 0.0
-    limit: tuple[int, float] | None = None   # (requests, window seconds) the pace was set for
+    limit: tuple[float, float] | None = None   # (requests, window seconds) the pace was set for
 
     @property
     def rate_per_minute(self) -> float:
@@ -64,13 +64,13 @@ def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = Non
     bar = _progress(len(items), session.label) if progress else None
     start = time.monotonic()
     next_at = start
-    limit_pair = (limit, window_seconds) if limit else None
+    limit_pair: tuple[float, float] | None = (limit, window_seconds) if limit else None
     try:
         for body in items:
             if stop.is_set():
                 result.stopped = True
                 break
-            if not limit:   # follow what the server says, call by call (the first call has nothing to go on)
+            if not limit or limit_pair is None:   # follow what the server says, call by call
                 limit_pair = _learned(session, window_seconds)
             interval = limit_pair[1] / (limit_pair[0] * HEADROOM)
             now = time.monotonic()
@@ -96,7 +96,7 @@ def run_batch(session, bodies: dict | Iterable[dict], *, count: int | None = Non
     return result
 
 
-def _learned(session, window_seconds: float) -> tuple[int, float]:
+def _learned(session, window_seconds: float) -> tuple[float, float]:
     allowed = header_count(session.last_rate_limit.get("inin-ratelimit-allowed"))
     if allowed:   # 0 or unreadable says nothing usable about the pace
         return allowed, window_seconds

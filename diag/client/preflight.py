@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diag.core import errors
-from diag.core.exchange import header_count
+from diag.core.exchange import Exchange, header_count
 from diag.core.facts import CALLS_ROUTE
 from diag.core.model import Caller, facts
 from diag.core.facts import CALL_ROUTES
@@ -50,8 +50,8 @@ class Preflight:
 
 @dataclass
 class _Identity:
-    me: object              # the GET /api/v2/tokens/me exchange
-    user: object | None     # the GET /api/v2/users/me exchange (None when tokens/me failed)
+    me: Exchange               # the GET /api/v2/tokens/me exchange
+    user: Exchange | None      # the GET /api/v2/users/me exchange (None when tokens/me failed)
 
 
 def _identity(session) -> _Identity:

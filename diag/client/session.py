@@ -170,6 +170,7 @@ class Session:
                 raise ConfirmationRequired(f"diag could not tell which org this token belongs to (GET "
                                            f"/api/v2/tokens/me answered {ex.status or ex.transport_error}), so "
                                            "nothing that changes it can be confirmed.")
+        assert self._org is not None   # learn_org set it
         return self._org
 
     def learn_org(self, tokens_me: Exchange) -> bool:
@@ -274,9 +275,9 @@ class Session:
     def _confirmation(self, method, url, content, headers, confirm) -> Grant | None:
         """One use of a yes for this one send (its 429 resends included), or None when none is needed."""
         found = self.gate.assess(Request(method, url, headers, content))   # the very request the gate will see
-        if not found.needs_confirmation:
-            return None
         intent = found.intent
+        if not found.needs_confirmation or intent is None:
+            return None
         if isinstance(confirm, Confirmation):
             grant = confirm.take(intent)
             if grant is None:
@@ -389,7 +390,7 @@ class Session:
             if r.status == 400 and ex.findings:
                 wrong = [f for f in ex.findings if f["severity"] == "error"]
                 if wrong:
-                    ex.explanation += " The doctor found in the body that was sent: " + "; ".join(
+                    ex.explanation = (ex.explanation or "") + " The doctor found in the body that was sent: " + "; ".join(
                         f"{f['path']}: {f['message'].rstrip('.')}" for f in wrong[:5])
 
     @staticmethod
@@ -417,7 +418,8 @@ class Session:
             me = self.send("GET", "/api/v2/tokens/me")
             self.learn_org(me)
             body = me.response_body if isinstance(me.response_body, dict) else {}
-            oauth = body.get("OAuthClient") if isinstance(body.get("OAuthClient"), dict) else {}
+            found = body.get("OAuthClient")
+            oauth: dict = found if isinstance(found, dict) else {}
             if not me.ok or not body:
                 what = (f"HTTP {me.status}" if me.status is not None else f"no answer ({me.transport_error})")
                 return f"identity unknown: GET /api/v2/tokens/me gave {what}"   # asked again next time
@@ -675,7 +677,7 @@ def connect(region: str | None = None, *, client_id: str | None = None, client_s
     loopback; a region name or host: that real region, with credentials passed here or from GENESYS_CLOUD_*
     variables / .env. Credentials alone never select a real org."""
     env_creds = Credentials.from_env(environ, dotenv)
-    allowed = {"allowed_numbers": allowed_numbers if allowed_numbers is not None else allowed_numbers_from_env(environ),
+    allowed: dict[str, Any] = {"allowed_numbers": allowed_numbers if allowed_numbers is not None else allowed_numbers_from_env(environ),
                "allowed_users": allowed_users if allowed_users is not None else _env_list("DIAG_ALLOWED_USERS", environ),
                "allowed_queues": allowed_queues if allowed_queues is not None else
                _env_list("DIAG_ALLOWED_QUEUES", environ)}

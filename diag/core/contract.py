@@ -28,11 +28,18 @@ def _schema_of(sdk_type: str) -> dict:
     return {"$ref": f"#/$defs/{t}"}
 
 
+def _model(name: str) -> dict:
+    found = model(name)
+    if found is None:
+        raise KeyError(f"the contract has no model {name}: run make contract")
+    return found
+
+
 @cache
 def call_schema() -> dict:
     """The call models as one JSON Schema document ($defs: CreateCallRequest, Destination, CreateCallResponse,
     ErrorBody, Detail, Limit): a view of models.jsonl, the one description of the contract."""
-    defs = {name: {"type": "object", "properties": {wire: _schema_of(f["t"]) for wire, f in model(name)["fields"].items()}}
+    defs = {name: {"type": "object", "properties": {wire: _schema_of(f["t"]) for wire, f in _model(name)["fields"].items()}}
             for name in CALL_MODELS}
     return {"$defs": defs, "x-sdk": _index()["x-sdk"]}
 

@@ -486,7 +486,7 @@ def _walk(value: Any, t: str | None, path: str, role: str, fieldname: str, model
                     unknown = UNKNOWN if kind in _DIALLING else DATA
                     yield from _walk(v, None, f"{path}.{k}", unknown, k, t or "", kind, depth + 1)
                     continue
-                cls = class_of(t, real)
+                cls = class_of(t or "", real)
                 inner_ref = cls if cls in (USER, QUEUE) and _model(_model_types(fields[real]["t"])[0]) else ref
                 field_role = _role(cls, kind) if not (ref and real == "id") else ref
                 name = f"{t}.{real}" if real == k else f"{k} (read as {t}.{real})"

@@ -145,12 +145,12 @@ def check_operation(method: str, path: str | None = None, *, limit: int = 5) -> 
     result.note = INVENTED.get(path)
     other_methods = [m for m in METHODS if m != method and _match(m, segs)]
     if other_methods:
-        result.suggestions = [_match(m, segs)[0] for m in other_methods]
+        result.suggestions = [hit[0] for m in other_methods if (hit := _match(m, segs))]
         result.note = result.note or (f"{path} exists, but not with {method}: it takes "
                                       f"{', '.join(other_methods)}.")
         return result
     if path in INVENTED:
-        result.suggestions = [check_operation(op).operation for op in USAGE_INSTEAD]
+        result.suggestions = [found for op in USAGE_INSTEAD if (found := check_operation(op).operation)]
     else:
         result.suggestions = nearest_operations(method, path, limit)
     return result

@@ -287,7 +287,7 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
     d = Diagnosis(index, r, region, login, None)
     if not login:
         check = check_operation(r.method, r.path)
-        if check.known:
+        if check.operation is not None:
             d.operation = f"{r.method} {check.operation.path}"
         else:
             d.nearest = [str(op) for op in check.suggestions[:3]]

@@ -281,7 +281,7 @@ def emergency_table_from_metadata() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _emergency_patterns() -> dict[str, re.Pattern]:
+def _emergency_patterns() -> _Patterns:
     """From the shipped table when it was made from the installed phonenumbers release (a first check stays fast),
     else from the metadata itself: the table is a cache of libphonenumber, never a hand list."""
     import json
@@ -299,7 +299,7 @@ def _emergency_patterns() -> dict[str, re.Pattern]:
     return _Patterns(table)
 
 
-class _Patterns(Mapping):
+class _Patterns(Mapping[str, re.Pattern]):
     """Region -> compiled pattern, compiled when first asked for (most checks never need most regions)."""
 
     def __init__(self, source: dict[str, str]):
@@ -829,7 +829,7 @@ def _analyse_international(check: PhoneCheck, cleaned: str) -> None:
         return
     national = str(num.national_number)
     if len(national) <= SHORT_MAX_DIGITS:  # only short numbers can be service codes
-        regions = tuple(phonenumbers.region_codes_for_country_code(num.country_code))
+        regions = tuple(phonenumbers.region_codes_for_country_code(num.country_code or 0))
         check.emergency_in = tuple(r for r in regions if shortnumberinfo.is_emergency_number(national, r))
         if not check.emergency_in:
             check.service_in = service_regions(national, regions)
@@ -844,7 +844,7 @@ def _analyse_international(check: PhoneCheck, cleaned: str) -> None:
 
 def _suggest_e164(check: PhoneCheck, digits: str, region_hint: str | None) -> None:
     """A number without '+': try the hint's country, then the digits read as already international."""
-    candidates = []
+    candidates: list[tuple[str, str | None]] = []
     if region_hint:
         candidates.append((digits, region_hint))
     candidates.append(("+" + digits, None))

@@ -477,7 +477,8 @@ class Names:
 
     def _longest(self, text: str, at: int, most: int) -> int:
         """The end of the longest known name standing at `at`; -1 if none."""
-        pieces, starts = [], []
+        pieces: list[str] = []
+        starts: list[int] = []
         i = at
         while len(pieces) < most:
             m = _PIECE.match(text, i)

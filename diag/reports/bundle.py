@@ -651,7 +651,7 @@ def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_nu
 
     from diag.core.contract import sdk_version
 
-    libs = {}
+    libs: dict[str, str | None] = {}
     for lib in ("requests", "urllib3", "pandas", "matplotlib", "phonenumbers", "ipywidgets"):
         try:
             libs[lib] = version(lib)

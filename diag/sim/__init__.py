@@ -79,7 +79,7 @@ class Simulator:
             raise RuntimeError("the simulator's HTTP wrapper is not running; call start() first "
                                "(or use transport() in-process)")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def faults(self):

@@ -15,6 +15,7 @@ import socket
 import struct
 import time
 import uuid
+from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -25,7 +26,7 @@ from diag.core.model import Caller, grants
 from diag.sim import analytics
 from diag.sim.faults import FaultTable
 from diag.sim.server_errors import ApiError
-from diag.sim.state import Call, Execution, SimState
+from diag.sim.state import Call, Execution, SimState, Token
 from diag.transport import Request as TransportRequest
 from diag.transport import Response, TransportFailure
 
@@ -49,7 +50,19 @@ class Request:
         self.headers = headers          # case-insensitive .get()
         self.raw = raw
         self.correlation_id = str(uuid.uuid4())
-        self.token = None
+        self._token: Token | None = None   # set once authenticated
+
+    @property
+    def token(self) -> Token:
+        """The authenticated token; a route reached without one is a 401 (routes are authenticated first)."""
+        if self._token is None:
+            raise ApiError(401, "authentication.required", "No authentication bearer token specified in authorization "
+                           "header.")
+        return self._token
+
+    @token.setter
+    def token(self, value: Token | None) -> None:
+        self._token = value
 
     def json(self):
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -63,7 +76,7 @@ class Request:
                                                "syntax.") from None
 
 
-def error_body(status: int, code: str, message: str, correlation_id: str, params: dict | None = None) -> dict:
+def error_body(status: int, code: str | None, message: str, correlation_id: str, params: dict | None = None) -> dict:
     return {"message": message, "code": code, "status": status, "messageParams": params or {},
             "contextId": correlation_id, "details": [], "errors": []}
 
@@ -423,10 +436,10 @@ def users_me(sim: SimApp, req: Request):
     if tok.kind != "user":
         raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
                                           "for requests to this resource.")
-    user = sim.org.users[tok.user_id]
+    user = sim.org.users[str(tok.user_id)]
     expand = set((req.query.get("expand") or "").split(","))
-    body = {"id": user.id, "name": user.name, "email": user.email, "state": "active", "username": user.email,
-            "selfUri": f"/api/v2/users/{user.id}"}
+    body: dict[str, Any] = {"id": user.id, "name": user.name, "email": user.email, "state": "active",
+                            "username": user.email, "selfUri": f"/api/v2/users/{user.id}"}
     if "authorization" in expand:
         body["authorization"] = {"roles": [{"id": "r-1", "name": "simulated role"}],
                                  "permissions": list(user.permissions)}
@@ -485,7 +498,7 @@ def create_call(sim: SimApp, req: Request):
         sim.state.call_attempts += 1
     body = req.json()
     tok = req.token
-    user = sim.org.users[tok.user_id] if tok.kind == "user" else None
+    user = sim.org.users[str(tok.user_id)] if tok.kind == "user" else None
     return _answer(sim, req, body, caller_of(sim, tok), user)
 
 

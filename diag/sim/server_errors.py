@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, params: dict | None = None, headers=None):
+    def __init__(self, status: int, code: str | None, message: str, params: dict | None = None, headers=None):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.params = params or {}

@@ -6,6 +6,7 @@ API and login hosts alike. Proxies (the rules requests applies) and the CA bundl
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import urllib3
 
@@ -25,7 +26,7 @@ def _ca_bundle() -> str | None:
 
 class HTTPTransport:
     def __init__(self, maxsize: int = 8):
-        self._options = {"cert_reqs": "CERT_REQUIRED", "ca_certs": _ca_bundle(), "retries": False, "maxsize": maxsize}
+        self._options: dict[str, Any] = {"cert_reqs": "CERT_REQUIRED", "ca_certs": _ca_bundle(), "retries": False, "maxsize": maxsize}
         self._pools: dict[str | None, urllib3.PoolManager] = {}
 
     def _pool(self, url: str) -> urllib3.PoolManager:

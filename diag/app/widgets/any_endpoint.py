@@ -32,8 +32,8 @@ class AnyEndpointModel:
         self.params: dict[str, str] = {}
         self.query = ""
         self.text = text
-        self.report = None
-        self.prediction = None           # for an operation without a body (no report)
+        self.report: Any = None          # the doctor's Report of the body
+        self.prediction: Any = None      # for an operation without a body (no report)
         self.operation_error: str | None = None
         self.last_error: str | None = None
         self.last_exchange = None
@@ -198,8 +198,9 @@ class AnyEndpointModel:
     def apply_fix(self) -> bool:
         if not self.can_fix:
             return False
-        notes = [self._shown(n) for n in self.report.notes]
-        self.set_text(self._shown(json.dumps(self.report.fixed, indent=2, ensure_ascii=False)))
+        report = self.report
+        notes = [self._shown(n) for n in report.notes]
+        self.set_text(self._shown(json.dumps(report.fixed, indent=2, ensure_ascii=False)))
         self.applied_notes = notes
         return True
 

@@ -99,7 +99,7 @@ class ComposerModel:
         self.destination = ""
         self.last_error: str | None = None
         self.applied_notes: list[str] = []
-        self.last_exchange = None
+        self.last_exchange: Any = None  # the Exchange of the last send
         self.pending = None            # the Intent awaiting a yes (org, region, destinations, body digest)
         self.pending_action: tuple = ()
         self.selected: list[int] = []
@@ -107,7 +107,7 @@ class ComposerModel:
         self.trace = None              # how the last call ended (Follow)
         self.ticket: list[int] = []    # exchange numbers chosen for the ticket
         self.evidence = None           # the customer's evidence (an Inspection) added from the evidence panel
-        self.bundle = None             # the last exported ticket
+        self.bundle: Any = None        # the last exported ticket
         self.show_plumbing = False     # history: token, identity, preflight and follow-up requests too
         self.masked = None             # a Masked: the evidence's values kept in the kernel, pseudonyms on screen
         self.set_text(text)
@@ -222,12 +222,13 @@ class ComposerModel:
 
     @property
     def fixed_text(self) -> str:
-        return self._shown(json.dumps(self.report.fixed, indent=2, ensure_ascii=False)) if self.can_fix else ""
+        report = self.report
+        return self._shown(json.dumps(report.fixed, indent=2, ensure_ascii=False)) if report and self.can_fix else ""
 
     def apply_fix(self) -> bool:
         if not self.can_fix:
             return False
-        notes = [self._shown(n) for n in self.report.notes]
+        notes = [self._shown(n) for n in self.report.notes] if self.report else []
         self.set_text(self.fixed_text)
         self.applied_notes = notes
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from diag.app.widgets.common import error_html, run_safely
 from diag.app.ticket import usage_chart_makers
@@ -48,7 +49,7 @@ class ExportModel:
         self.redaction_report: dict = {}
         self.last_path: Path | None = None
         self.last_error: str | None = None
-        self.bundle = None
+        self.bundle: Any = None
         if not len(session.log):   # a fresh kernel: the newest saved session is what the person means
             logs = self.sources()
             if len(logs) > 1:
@@ -119,7 +120,7 @@ class ExportModel:
         same_source = found is None or found.matches(self.session.simulated, self.session.region,
                                                      org.id if org else None)
         if self.dashboard is not None and self.dashboard.usage is not None and self.selected_charts:
-            if not same_source:
+            if not same_source and found is not None:
                 raise ValueError(f"the exchanges are from {found.label}; the charts are {self.session.label}'s: a "
                                  "ticket shows one source (clear the charts, or connect there)")
             # the bundle redraws the dashboard's charts from the cleaned frames (pseudonyms in every label)

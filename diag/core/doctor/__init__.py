@@ -121,6 +121,7 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
     if not op_check.known:
         raise UnknownOperation(op_check)
     op = op_check.operation
+    assert op is not None   # known
     if (op.method, op.path) in CALL_OPERATIONS:
         report = check(body, region=region, operation=str(op), read_as=read_as, query=query, caller=caller)
         report.notes.append(f"Checked as {op.body} for {op} (with the call rules).")

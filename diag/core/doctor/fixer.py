@@ -24,7 +24,7 @@ class _Fixer:
         self.out: dict[str, Any] = {}
         self.notes: list[str] = []
         self.addresses: list[str] = []       # destinations found under invented names
-        self.queue: tuple[str, str] | None = None   # (source key, queue id) to place once the shape is known
+        self.queue: tuple[str, str | None] | None = None   # (source key, queue id) to place once the shape is known
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -183,9 +183,9 @@ class _Fixer:
                 if found:
                     d.setdefault("address", found[0])
                     self.note(f"participants[{i}]: moved `{k}` to `address`")
-            elif names.nearest(k, "Destination") in ("userId", "queueId"):
-                d.setdefault(names.nearest(k, "Destination"), _id_of(v))
-                self.note(f"participants[{i}]: moved `{k}` to `{names.nearest(k, 'Destination')}`")
+            elif (near := names.nearest(k, "Destination")) in ("userId", "queueId"):
+                d.setdefault(str(near), _id_of(v))
+                self.note(f"participants[{i}]: moved `{k}` to `{near}`")
             else:
                 self.note(f"participants[{i}]: dropped `{k}` (a Destination has no such field)")
         if kind in CALLER_TYPES and not d.get("address"):

@@ -103,6 +103,7 @@ def repair(text: str) -> tuple[str, list[str]]:
             i += 1
         elif ch.isalpha() or ch == "_":
             m = _WORD.match(text, i)
+            assert m is not None   # a letter or _ begins a word
             word = m.group(0)
             if word in _PY_LITERALS:
                 out.append(_PY_LITERALS[word])

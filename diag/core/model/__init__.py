@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 
 from diag.core.model import facts
@@ -43,6 +43,9 @@ from diag.core.model.body import (
 from diag.core.model.callers import DEMO, UNKNOWN_CALLER, Caller, grants
 from diag.core.facts import CALL_ROUTES
 from diag.core.model.calls import call_refusal
+
+if TYPE_CHECKING:
+    from diag.core.endpoints import Operation
 
 __all__ = ["Answer", "Caller", "Request", "Examination", "answer", "examine", "DEMO", "UNKNOWN_CALLER", "RULES",
            "DOCUMENTED", "SDK_MODEL", "MODELLED", "UNKNOWN", "Observation", "grants", "coerce", "coercible",
@@ -97,6 +100,13 @@ class Context:
         self.key = str(found.operation) if found.operation else f"{request.method.upper()} {request.path}"
         self.notes: list[str] = []
         self.unsure = False      # a rule could not decide (the caller's permissions unknown): the answer is unknown
+
+    @property
+    def op(self) -> Operation:
+        """The operation, for the rules that run once operation_exists found it."""
+        if self.operation is None:
+            raise LookupError(f"{self.key} is not an operation of the contract")
+        return self.operation
 
     @cached_property
     def observations(self) -> list[Observation]:
@@ -179,10 +189,10 @@ def query_parameters(ctx: Context) -> Answer | None:
     """The query parameters the SDK documents for the operation: a required one missing, or a value the server
     cannot read as its type, is 400 (modelled: Genesys documents the parameters, not the answer to a wrong one).
     Others are ignored (modelled)."""
-    given = {}
+    given: dict[str, str] = {}
     for name, value in ctx.request.query:
         given.setdefault(name, value)
-    for q in ctx.operation.query:
+    for q in ctx.op.query:
         value = given.get(q["name"])
         if value is None:
             if q.get("r"):
@@ -206,7 +216,7 @@ def body_module():
 
 @rule
 def body_needed(ctx: Context) -> Answer | None:
-    op = ctx.operation
+    op = ctx.op
     if op.body and (ctx.request.body is NOT_GIVEN or ctx.request.body is None):   # no body, or JSON null
         return ctx.refuse(400, "bad.request", f"{op} takes a body of type {op.body}.", "no-body", MODELLED)
     return None
@@ -223,7 +233,7 @@ def body_readable(ctx: Context) -> Answer | None:
 @rule
 def body_model(ctx: Context) -> Answer | None:
     first = first_refusal(ctx.observations)
-    if first is None:
+    if first is None or first.status is None:
         return None
     return ctx.refuse(first.status, first.code, first.answer or "", first.rule, first.evidence, first.params)
 
@@ -272,7 +282,7 @@ def call_rules(ctx: Context) -> Answer | None:
 
 @rule
 def success(ctx: Context) -> Answer:
-    op = ctx.operation
+    op = ctx.op
     known = facts.SUCCESS.get(ctx.key)
     if known:
         status, evidence, note = known[0], known[1], f"{known[0]}: {known[2]}"

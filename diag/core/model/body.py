@@ -55,7 +55,7 @@ def first_refusal(observations: list[Observation]) -> Observation | None:
     """What Genesys answers first: a value it cannot read (in the order it reads them), then a missing field."""
     refusing = [o for o in observations if o.status is not None]
     reading = [o for o in refusing if o.rule != "missing-required"]
-    return (reading or refusing or [None])[0]
+    return (reading or refusing or [None])[0]  # type: ignore[list-item]
 
 
 def _json_type(value: Any) -> str:
