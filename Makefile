@@ -8,7 +8,7 @@ PORT    ?= 8888
 INSTALL  = if $(UV) --version >/dev/null 2>&1; then $(UV) pip install --quiet --python $(PY) -r $(1); \
            else $(PY) -m pip install --quiet --disable-pip-version-check -r $(1) 2>&1 | grep -v "is ignored" || true; fi
 
-.PHONY: setup setup-test lab app test bench contract clean
+.PHONY: setup setup-test lab app test test-fast check bench contract docs docs-serve clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -23,7 +23,7 @@ $(VENV)/.lab: requirements.txt pyproject.toml | $(PY)
 # ... and the test set on top of it for `make test`.
 $(VENV)/.test: requirements-test.txt $(VENV)/.lab
 	$(call INSTALL,requirements-test.txt)
-	$(PY) -c "import diag, PureCloudPlatformClientV2, pytest, xdist"
+	$(PY) -c "import diag, PureCloudPlatformClientV2, pytest, xdist, mkdocs, material, mkdocstrings_handlers.python"
 	@# uv installs no bytecode, and this machine sets PYTHONDONTWRITEBYTECODE: without this every kernel, server
 	@# and subprocess of the suite compiles its libraries again (about 13 s once, about 25 s off every run).
 	$(PY) -m compileall -q -j 0 $(VENV)/lib diag >/dev/null 2>&1 || true
@@ -38,10 +38,20 @@ lab: setup
 	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
 	    --ServerApp.root_dir="$$($(PY) -m diag notebooks)"
 
-# Three workers on two cores: many tests wait on sockets, subprocesses and sleeps, so a third keeps both busy.
-test: setup-test
-	$(PY) -m pyflakes diag scripts benchmarks tests
+# The checkers first (seconds), then every test. Three workers on two cores: many tests wait on sockets,
+# subprocesses and sleeps, so a third keeps both busy.
+test: setup-test check
 	$(PY) -m pytest -n 3
+
+# ruff (lint), mypy (types) on diag/; the import contracts run inside the tests (tests/unit/test_layers.py).
+check: setup-test
+	$(VENV)/bin/ruff check diag scripts benchmarks tests
+	$(VENV)/bin/mypy
+
+# The inner loop: unit tests and the in-process simulator, no browsers, notebooks or wheel (under 30 s).
+test-fast: setup-test
+	DIAG_TEST_SCALE=0.1 $(PY) -m pytest -n 3 -q tests/unit tests/contract tests/sim tests/session -m "not browser and not wheel and not sdk" \
+	    -p no:cacheprovider
 
 bench: setup-test
 	$(PY) benchmarks/run_all.py
@@ -50,8 +60,17 @@ bench: setup-test
 contract: setup-test
 	$(PY) scripts/regenerate_contract.py
 
+# The manual (docs/, mkdocs.yml) as a static site in site/; the CLI reference regenerated from the parser first.
+docs: setup-test
+	$(PY) scripts/cli_reference.py
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir site
+
+# The same, served on http://127.0.0.1:8000 and rebuilt as you edit.
+docs-serve: setup-test
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve --dev-addr 127.0.0.1:8000
+
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache build site *.egg-info
 
 # The three notebooks as a code-free web app (widgets and charts only), on the simulator unless configured.
 APP_PORT ?= 8866

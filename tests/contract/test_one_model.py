@@ -15,6 +15,7 @@ from diag.core import contract, model
 from diag.core.doctor import check_for_operation, check_text
 from diag.core.endpoints import all_operations
 from diag.sim import Simulator
+from tests.sizes import examples
 
 USAGE = "POST /api/v2/usage/query"
 AGG = "POST /api/v2/analytics/conversations/aggregates/query"
@@ -98,7 +99,7 @@ def requests(draw):
     return op, {k: draw(FIELD_VALUES) for k in keys}
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
+@settings(max_examples=examples(300), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(requests(), st.sampled_from(["avery", "sam", "riley", "client-credentials"]))
 def test_the_doctor_and_the_simulator_agree_on_any_operation(sim, request, who):

@@ -259,7 +259,7 @@ def test_a_malformed_saved_log_gets_a_message_with_its_line(good_line, tmp_path,
 
 
 @pytest.mark.parametrize("content", [b'{"seq": 1, "started": "20', "[" * 100000 + "]" * 100000,
-                                     '{"a": "\\ud800"}'.encode(), "caf\u00e9".encode("utf-16")])
+                                     b'{"a": "\\ud800"}', "caf\u00e9".encode("utf-16")])
 def test_cut_short_deep_and_undecodable_logs_are_messages(tmp_path, capsys, content):
     log = tmp_path / "bad.jsonl"
     log.write_bytes(content if isinstance(content, bytes) else content.encode())

@@ -336,7 +336,7 @@ def _raw(sim, head: bytes, body: bytes = b"") -> bytes:
         while True:
             try:
                 data = s.recv(65536)
-            except (socket.timeout, ConnectionResetError):
+            except (TimeoutError, ConnectionResetError):
                 break
             if not data:
                 break

@@ -68,8 +68,9 @@ def served(tmp_path):
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         tokens = {name: sim.user_token(name) for name in ("avery", "riley", "sam")}
-        page = PAGE.replace("<script>", "<script>const SIM = %s, NUMBER = %s, AVERY = %s, RILEY = %s, SAM = %s;\n" % (
-            json.dumps(sim.base_url), json.dumps(NUMBER), *(json.dumps(tokens[n]) for n in ("avery", "riley", "sam"))))
+        avery, riley, sam = (json.dumps(tokens[n]) for n in ("avery", "riley", "sam"))
+        page = PAGE.replace("<script>", f"<script>const SIM = {json.dumps(sim.base_url)}, NUMBER = "
+                            f"{json.dumps(NUMBER)}, AVERY = {avery}, RILEY = {riley}, SAM = {sam};\n")
         (site / "index.html").write_text(page)
         try:
             yield sim, f"http://127.0.0.1:{server.server_address[1]}", tokens

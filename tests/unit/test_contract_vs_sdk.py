@@ -6,7 +6,15 @@ import pytest
 from diag.core.contract import CONTRACT_DIR, call_schema, operations
 from diag.core.doctor import names
 
-sdk = pytest.importorskip("PureCloudPlatformClientV2")
+pytestmark = pytest.mark.sdk
+
+
+
+@pytest.fixture(scope="module")
+def sdk():
+    """The SDK, imported by the tests that need it (importing it takes seconds: not at collection, in every
+    worker)."""
+    return pytest.importorskip("PureCloudPlatformClientV2")
 
 REQUIRED_REQUEST_FIELDS = {"phoneNumber", "callerId", "callerIdName", "callFromQueueId", "callQueueId",
                            "callUserId", "priority", "attributes", "languageId", "routingSkillsIds",
@@ -29,7 +37,7 @@ def sdk_type_of(schema: dict) -> str:
 
 
 @pytest.mark.parametrize("model", sorted(call_schema()["$defs"]))
-def test_contract_model_matches_sdk(model):
+def test_contract_model_matches_sdk(sdk, model):
     instance = getattr(sdk, model)()
     expected = {instance.attribute_map[a]: t for a, t in instance.swagger_types.items()}
     ours = {name: sdk_type_of(s) for name, s in call_schema()["$defs"][model]["properties"].items()}
@@ -41,12 +49,12 @@ def test_contract_covers_the_call_models():
     assert set(call_schema()["$defs"]["CreateCallRequest"]["properties"]) == REQUIRED_REQUEST_FIELDS
 
 
-def test_contract_was_made_from_the_installed_sdk_version():
+def test_contract_was_made_from_the_installed_sdk_version(sdk):
     from importlib.metadata import version
     assert call_schema()["x-sdk"]["version"] == version("PureCloudPlatformClientV2")
 
 
-def test_operations_match_sdk_methods():
+def test_operations_match_sdk_methods(sdk):
     ops = operations()
     by_id = {o["operationId"]: o for o in ops}
     assert by_id["post_conversations_calls"]["path"] == "/api/v2/conversations/calls"

@@ -10,6 +10,7 @@ from diag.core.answer import read_answer
 from diag.core.evidence import read_evidence
 from diag.core.headers import header
 from diag.core.inspect import inspect
+from tests.sizes import examples
 
 
 def record(**over):
@@ -50,7 +51,7 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6
                                                                                         max_size=3), max_leaves=8)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(body=st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=4),
        answer=st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=4),
        status=st.sampled_from([200, 201, 202, 400, 401, 403, 404, 429, 500, 503]))

@@ -1,6 +1,6 @@
-import re
 """Drive the composer panel from Python as a person would: type, paste, edit the form, Fix it, Send."""
 import json
+import re
 
 import pytest
 
