@@ -75,7 +75,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
         print(format_report(report, args.file))
-    return EXIT_OK if report.valid else EXIT_FINDINGS
+    # the exit code says what the headline says: an error in the body, or a refusal for this caller
+    return EXIT_OK if report.valid and report.verdict != "refused" else EXIT_FINDINGS
 
 
 def format_report(report, source: str = "body") -> str:
@@ -320,8 +321,10 @@ def cmd_send(args: argparse.Namespace) -> int:
         ex.notes.insert(0, sent_note)
     report = None
     if text is not None:
+        # the prediction is for what was sent: the repaired body when --repair repaired it, else the text
+        checked = json.dumps(body, ensure_ascii=False) if not isinstance(body, bytes) else text
         try:
-            report = check_text(text, operation=f"{method} {args.path}", caller=session.caller())
+            report = check_text(checked, operation=f"{method} {args.path}", caller=session.caller())
         except (DiagError, ValueError):
             report = None
     source = "the simulator's answer (modelled by diag, not Genesys)" if session.simulated else "the server's answer"

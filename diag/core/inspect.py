@@ -217,7 +217,7 @@ def _text_of(given: str | Path) -> str:
 
 
 def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) -> Inspection:
-    from diag.core.regions import REGIONS
+    from diag.core.regions import IN_PROCESS_HOST, REGIONS
 
     api_hosts = {r.host: name for name, r in REGIONS.items()}
     login_hosts = {r.login_base.split("//", 1)[-1]: name for name, r in REGIONS.items()}
@@ -229,7 +229,8 @@ def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) ->
         if host in api_hosts or token_request:
             n += 1
             out.append(_diagnose_one(n, r, api_hosts.get(host) or login_hosts[host], token_request))
-        elif sims and (key := _host_key(r.url)) and key in sims:   # the simulator serves its token endpoint beside the API
+        elif host == IN_PROCESS_HOST or sims and (key := _host_key(r.url)) and key in sims:
+            # the simulator (a diag log of the in-process one, or --sim-host) serves its token endpoint beside the API
             n += 1
             out.append(_diagnose_one(n, r, SIMULATOR, r.path.startswith("/oauth/")))
         else:

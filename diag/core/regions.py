@@ -75,3 +75,9 @@ def find_region(name_or_host: str, table: dict[str, Region] | None = None) -> Re
         if host and host == urlsplit(region.api_base).netloc.replace("api.", "", 1):
             return region
     raise UnknownRegion(key, table)
+
+
+# The in-process simulator's base URL: `.invalid` is reserved (RFC 2606), so no request to it ever left the machine,
+# and a diag log recorded there is read back as the simulator's.
+IN_PROCESS_BASE = "https://api.simulator.invalid"
+IN_PROCESS_HOST = "api.simulator.invalid"

@@ -13,14 +13,12 @@ import threading
 import time
 from typing import Any
 
+from diag.core.regions import IN_PROCESS_BASE   # the in-process simulator's base URL (no DNS resolves it)
 from diag.sim.org import SimOrg, load_org
 from diag.sim.server import SimApp, SimServer
 from diag.sim.state import SimState
 
 __all__ = ["Simulator", "load_org", "IN_PROCESS_BASE"]
-
-# The base URL of an in-process simulator: a reserved name (RFC 2606) that no DNS resolves.
-IN_PROCESS_BASE = "https://api.simulator.invalid"
 
 
 class Simulator:

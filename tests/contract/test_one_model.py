@@ -169,6 +169,7 @@ def test_validate_for_a_caller_and_region_means_a_region(tmp_path):
     code, out, _ = run("validate", "-", "--as", "sam", "--json", stdin=body)
     data = json.loads(out)
     assert data["prediction"]["code"] == "conversation.error.no.user.station" and "Sam" in data["caller"]
+    assert code == 1   # the exit code says what the headline says: refused for this caller
     code, out, _ = run("validate", "-", "--as", "client-credentials", stdin=body)
     assert "not.a.user" in out and "client-credentials token" in out
     code, _, err = run("validate", "-", "--region", "US", stdin=body)
@@ -194,6 +195,7 @@ def test_send_any_operation_from_the_command_line(tmp_path):
     code, out, _ = run("send", "POST", "/api/v2/usage/query", str(bad), "--json", "--repair")
     data = json.loads(out)
     assert data["status"] == 202 and any("sent the repaired body" in n for n in data["notes"])
+    assert data["prediction"]["status"] == 202   # predicted for the body that was sent, not the text as written
 
 
 def test_corrected_bodies_for_any_operation():
@@ -282,3 +284,17 @@ def test_the_call_composer_predicts_for_whoever_is_connected(sim):
         assert (m.report.prediction.status, m.report.prediction.code) == (status, code), who
         m.send()
         assert (m.last_exchange.status, m.last_exchange.error_code) == (status, code), who
+
+
+def test_a_log_of_the_in_process_simulator_is_read_back_as_the_simulators(tmp_path):
+    from diag.client.session import connect
+    from diag.core.inspect import inspect
+    from diag.sim import Simulator
+
+    s = connect(simulator=Simulator(seed=5), environ={}, dotenv=None)
+    s.call({"phoneNumber": "+13175550100"})
+    s.call({"to": "+13175550100"})
+    log = s.log.save(tmp_path / "sim.jsonl")
+    found = inspect(log)
+    assert [d.request.status for d in found.diagnoses] == [200, 400] and found.skipped == 0
+    assert all(d.region == "simulator" for d in found.diagnoses)
