@@ -528,7 +528,7 @@ def _write_sanitised_har(inspection, out) -> dict:
     from diag.reports.bundle import sanitised_har
 
     data, replaced = sanitised_har(inspection)
-    write_private(out, data)
+    write_private(out, data, replace=False)   # a file that appeared meanwhile stays
     return replaced
 
 

@@ -194,7 +194,7 @@ def _raw_http(text: str) -> EvidenceRequest:
 # ---- diag's own log ----
 
 def _diag_log(text: str, red: Redactor) -> Evidence:
-    from diag.core.exchange import not_an_exchange
+    from diag.core.exchange import not_an_exchange, whole_unicode
 
     out = []
     for n, line in enumerate(text.splitlines(), 1):
@@ -204,6 +204,7 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             data = json.loads(line)
         except (ValueError, RecursionError):
             raise UnreadableEvidence(f"line {n} of the diag log is not JSON") from None
+        data, _ = whole_unicode(data)
         problem = not_an_exchange(data)
         if problem:
             raise UnreadableEvidence(f"line {n} of the diag log is not a saved exchange ({problem})")

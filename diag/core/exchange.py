@@ -193,10 +193,14 @@ class ExchangeLog:
             except ValueError as exc:
                 raise ValueError(f"{path}: line {n} is not JSON ({str(exc)[:120]}); was the file cut short or "
                                  "edited?") from None
+            data, replaced = whole_unicode(data)
             problem = not_an_exchange(data)
             if problem:
                 raise ValueError(f"{path}: line {n} is not a saved exchange ({problem})")
-            items.append(Exchange.from_dict(data))
+            ex = Exchange.from_dict(data)
+            if replaced:
+                ex.notes.append(REPLACED_SURROGATES)
+            items.append(ex)
         return cls(items)
 
     def source(self) -> LogSource | None:
@@ -290,6 +294,34 @@ def _check_is_log(path: Path) -> None:
         raise ValueError(f"{path} is not a diag exchange log ({problem}): nothing was appended")
 
 
+REPLACED_SURROGATES = ("text that is not valid Unicode (a lone surrogate, legal in JSON) was read back as \ufffd; "
+                       "the exact bytes sent are not in the log")
+
+
+def whole_unicode(value: Any) -> tuple[Any, bool]:
+    """`value` (JSON-like) with every lone surrogate as U+FFFD, and whether any was: a log diag wrote of a body
+    holding one (legal JSON) is read back, not refused."""
+    changed = False
+
+    def walk(v: Any) -> Any:
+        nonlocal changed
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+                return v
+            except UnicodeEncodeError:
+                changed = True
+                return v.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        if isinstance(v, dict):
+            return {walk(k): walk(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    out = walk(value)
+    return out, changed
+
+
 def jsonl_line(record: dict) -> bytes:
     """One JSON line, UTF-8; text that UTF-8 cannot carry (a lone surrogate from a body: legal JSON) written as a
     JSON escape, never a failure after a request was sent."""
@@ -312,8 +344,9 @@ def _last_seq(path: Path) -> int:
     return last
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write `data` to `path` atomically, readable by the owner only (0600)."""
+def write_private(path: Path, data: bytes, *, replace: bool = True) -> None:
+    """Write `data` to `path` atomically, readable by the owner only (0600). replace=False: a file that is at
+    `path` when the data is ready (even one that appeared while it was made) stays, and FileExistsError says so."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")   # mkstemp: 0600
     try:
@@ -321,10 +354,23 @@ def write_private(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        settle(tmp, path, replace=replace)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def settle(tmp: str | Path, path: Path, *, replace: bool) -> None:
+    """Put the finished file `tmp` at `path`: replacing what is there, or (replace=False) only if nothing is, in one
+    step (a hard link fails when the name is taken), so that nothing of the person's is ever overwritten."""
+    if replace:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise FileExistsError(17, "exists: choose another name", str(path)) from None
+    Path(tmp).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -121,7 +121,12 @@ def pairs(items) -> dict[str, str]:
             name = h["name"]
             if name.startswith(":"):   # HTTP/2 pseudo-headers as Chrome records them
                 continue
-            out[name] = str(h.get("value", ""))
+            value = str(h.get("value", ""))
+            same = next((k for k in out if k.lower() == name.lower()), None)
+            if same is None:
+                out[name] = value
+            else:   # a header given twice (two Set-Cookie lines): both kept, as one value
+                out[same] += ("\n" if name.lower() == "set-cookie" else ", ") + value
     return out
 
 

@@ -663,9 +663,9 @@ PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15   # E.164 allows 15; fewer than 7 dig
 # Inside a number: any character that is neither a letter nor a digit (spaces of every kind, tabs, dashes, dots,
 # slashes, brackets, middle dots, invisible and combining characters) and escape sequences as JSON and reprs write
 # them (\t, \u00a0); not the characters that end a value (: , ; @ = & quotes, braces, line breaks).
-SEPARATOR = r"(?:[^\w\n\r+:,;@=&\"'<>{}\[\]|\\?!]|\\[tnrvf]|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2})"
+SEPARATOR = r"(?:[^\w\n\r+:,;@=&\"'<>{}\[\]|\\?!]|\\[tnrvfb]|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2})"
 _SPAN = re.compile(rf"[+\uff0b]?\d(?:{SEPARATOR}*\d)*")
-ESCAPES = re.compile(r"\\(?:[tnrvf]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})")
+ESCAPES = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})")
 _PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
 _DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -683,10 +683,13 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
     decimals. Numbers run together by separators are one span (and so never escape as "too long")."""
     if not isinstance(text, str) or not _HAS_DIGIT.search(text) or _UUID_ONLY.fullmatch(text):
         return []   # an id on its own (most strings of an answer) is hex glued together: never a number
+    # JSON escapes (\u00a0, \n, \b) read as the blanks they stand for, same length so that positions hold: a
+    # number right after one starts after it, not at its last hex digit (which would glue it to the escape's letters)
+    scan = ESCAPES.sub(lambda e: " " * len(e.group(0)), text) if "\\" in text else text
     out = []
-    for m in _SPAN.finditer(text):
+    for m in _SPAN.finditer(scan):
         start, end = m.start(), m.end()
-        raw = ESCAPES.sub(" ", m.group(0)).strip()
+        raw = m.group(0).strip()
         clean = canonical_text(raw)
         digits = _NOT_DIGITS.sub("", clean)
         if len(digits) < PHONE_MIN_DIGITS:
@@ -698,13 +701,13 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
         if not (plus or long_group) and len(_NOT_DIGITS.sub("", canonical_text(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
             continue   # dates, alone or with a few digits beside them
         if (_IP_LIKE.fullmatch(raw) and all(int(part) <= 255 for part in raw.split("."))) \
-                or _DECIMAL.fullmatch(raw) or _glued_to_letters(text, start, end):
+                or _DECIMAL.fullmatch(raw) or _glued_to_letters(scan, start, end):
             continue
         out.append((start, end))
     return out
 
 
-_ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvf]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
+_ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
 
 
 def _glued_to_letters(text: str, start: int, end: int) -> bool:

@@ -93,6 +93,19 @@ def _could_be_secret(value: str) -> bool:
             and not _DATE_ONLY.fullmatch(value))
 
 
+def _looks_random(value: str) -> bool:
+    """A cookie's value that reads as a generated id or token: 8 characters or more of one token alphabet, with
+    letters and digits mixed (two of each at least), and not words joined by separators (us-east-1, v1.2.3)."""
+    return (len(value) >= 8 and _TOKEN_CHARS.fullmatch(value) is not None
+            and sum(c.isdigit() for c in value) >= 2 and sum(c.isalpha() for c in value) >= 2
+            and not _WORDS_AND_NUMBER.fullmatch(value))
+
+
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_%.~-]+")
+_WORDS_AND_NUMBER = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*(?:[-_.]?\d{1,4})(?:[-_.]\d{1,4})*")
+# Set-Cookie values joined into one (by lines, or by commas as HTTP libraries join them): a comma starts a new
+# cookie only where a name= follows (an Expires date has a comma too)
+_SET_COOKIES = re.compile(r"\n|,(?=\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=)")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?")
 _CLEAN_MEMORY = 500_000   # texts remembered as clean, at most (per Redactor and per Pseudonymiser)
 
@@ -307,9 +320,9 @@ class Redactor:
         or Basic credentials (the blob and the secret inside it), every cookie's value, a secret-named field."""
         low, text = str(name).strip().lower(), str(value).strip()
         if low in ("authorization", "proxy-authorization"):
-            scheme, _, credential = text.partition(" ")
-            credential = credential.strip()
-            self.add(credential)
+            parts = text.split(None, 1)   # a scheme and its credential, split on any blank (a pasted tab too)
+            scheme, credential = (parts[0], parts[1].strip()) if len(parts) == 2 else ("", text)
+            self.add(credential)   # with no scheme, the whole value is the credential
             if scheme.lower() == "basic":
                 try:
                     pair = base64.b64decode(credential + "=" * (-len(credential) % 4)).decode("utf-8")
@@ -318,10 +331,15 @@ class Redactor:
                 if ":" in pair:
                     self.add(pair.split(":", 1)[1])
         elif low in ("cookie", "set-cookie"):
-            parts = text.split(";") if low == "cookie" else text.split(";")[:1]
-            for part in parts:
-                cookie = part.partition("=")[2].strip().strip('"')
-                if _could_be_secret(cookie):   # a session id, not consent=true or lang=en-US
+            if low == "cookie":
+                pairs = text.split(";")
+            else:   # one cookie per Set-Cookie, its attributes after `;`; several joined by lines or commas
+                pairs = [c.split(";", 1)[0] for c in _SET_COOKIES.split(text)]
+            for pair in pairs:
+                cookie_name, _, cookie = pair.partition("=")
+                cookie = cookie.strip().strip('"')
+                # a session id, not consent=true, lang=en-US, region=us-east-1 or tz=Europe/Dublin
+                if _looks_random(cookie) or (is_secret_name(cookie_name) and len(cookie) >= 8):
                     self.add(cookie)
         elif _could_be_secret(text):
             self.add(text)
@@ -388,7 +406,25 @@ _ADDRESS_KEYS = {"address1", "address2", "address3", "street", "streetaddress", 
                  "zipcode", "zip", "postcode"}
 # Where an entity with a `name` is a person: under these keys, and in the answers of these paths
 _PERSON_PARENTS = {"user", "users", "agent", "owner", "createdby", "modifiedby", "requestedby", "member"}
-_PEOPLE_PATH = re.compile(r"/api/v2/(?:users|users/search|users/[^/]+|.+/members|.+/users)/?$")
+_PEOPLE_PATH = re.compile(r"/api/v2/(?:users|users/search|users/[^/]+|.+/members|.+/users|.+/individuals)/?$")
+# Answers the SDK models as people: every operation whose response is one of these lists users
+_PEOPLE_MODELS = frozenset({"User", "UserEntityListing", "list[User]", "UsersSearchResponse", "UserMe",
+                            "TrustUser", "TrustUserEntityListing", "ClonedUserEntityListing", "ScimV2User",
+                            "ScimUserListResponse", "UserReferenceEntityListing", "DashboardUserListing"})
+
+
+@lru_cache(maxsize=4096)
+def _answers_people(path: str) -> bool:
+    """Whether GET `path` answers people: by its path, or by the response model the contract gives its operation."""
+    if _PEOPLE_PATH.search(path):
+        return True
+    try:
+        from diag.core.endpoints import check_operation
+
+        op = check_operation("GET", path).operation
+    except Exception:   # the contract unreadable: the path alone decides
+        return False
+    return op is not None and (op.response or "") in _PEOPLE_MODELS
 _NAME_KEYS = {"name", "username"} | _ALWAYS_PERSON
 # Words of Genesys' own vocabulary that a person's name can hold ("Avery Agent"): never replaced on their own.
 _VOCABULARY = {"agent", "user", "customer", "external", "station", "phone", "queue", "call", "calls", "client",
@@ -659,7 +695,7 @@ class Pseudonymiser:
                 kind = "user"
             top = depth == 0 or (depth == 1 and parent == "entities")
             if kind is None and "name" in value and "id" in value and (
-                    parent.lower() in _PERSON_PARENTS or (top and _PEOPLE_PATH.search(path.split("?", 1)[0]))
+                    parent.lower() in _PERSON_PARENTS or (top and _answers_people(path.split("?", 1)[0]))
                     or "/api/v2/users/" in str(value.get("selfUri") or "")):
                 kind = "user"   # an entity of a user list, a queue member, a user referenced by another entity
             if kind is None and ("address" in value or "participantType" in value or "state" in value

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from diag.core import __version__, har
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
-from diag.core.exchange import Exchange, LogSource
+from diag.core.exchange import Exchange, LogSource, settle
 from diag.core.numbers import SEPARATOR, phone_spans
 from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
 from diag.reports.replay import final_requests, replay_refusal, repro_py, repro_sh
@@ -147,7 +147,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
         manifest["evidence"] = {"kind": evidence.kind, "genesys_requests": len(evidence.diagnoses),
                                 "failed": len(evidence.failures), "other_requests_skipped": evidence.skipped}
     files["manifest.json"] = json.dumps(manifest, indent=1).encode()
-    path = _write_zip(out, files)
+    path = _write_zip(out, files, replace=overwrite)
     headline = _headline(records, source) if records or not evidence_part else ""
     if evidence_part:
         headline += (f"{'; ' if headline else ''}customer evidence ({evidence.kind}): {len(evidence.diagnoses)} Genesys request(s), "
@@ -665,14 +665,14 @@ def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_nu
                       for name, data in sorted(files.items())}}
 
 
-def _write_zip(out: Path, files: dict[str, bytes]) -> Path:
+def _write_zip(out: Path, files: dict[str, bytes], *, replace: bool = False) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".partial")
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in files.items():
                 zf.writestr(name, data)
-        os.replace(tmp, out)
+        settle(tmp, out, replace=replace)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -167,3 +167,18 @@ def test_the_doctor_runs_once_per_body_not_once_per_send(sim, monkeypatch):
     ex = model.send()
     assert ex.status == 200 and ran == []
     assert ex.findings == [f.to_dict() for f in model.report.findings]
+
+
+def test_fix_it_on_a_masked_body_sends_the_corrected_spelling_and_shows_only_its_pseudonym(sim):
+    from diag.app.widgets.common import Masked
+    from diag.app.widgets.composer import ComposerModel
+    from diag.client.session import connect
+
+    real = '{"phoneNumber": "+1 317 555 0187", "priority": "high"}'
+    masked = Masked({"+1-PN0000BEEF": "+1 317 555 0187"})
+    model = ComposerModel("", session=connect(simulator=sim))
+    model.open_masked(masked.mask(real), masked)
+    assert "317" not in model.text and "317" not in model.findings_html()
+    assert model.apply_fix()
+    assert "317" not in model.text and "+1-PN0000BEEF" in model.text
+    assert model._to_send()["phoneNumber"] == "+13175550187"   # the corrected spelling is what is sent

@@ -40,7 +40,7 @@ class AnyEndpointModel:
         self.pending = None
         self.applied_notes: list[str] = []
         self.stale = False
-        self.masked = None    # a Masked (common): the evidence's values kept in the kernel, pseudonyms on screen
+        self.masked: Any = None    # a Masked (common): the evidence's values kept in the kernel, pseudonyms on screen
         self.set_operation(operation)
 
     # ---- what is being built ----
@@ -186,9 +186,9 @@ class AnyEndpointModel:
         if self.prediction is not None:
             p = self.prediction
             extra = "".join(f"<div><i>{inline_markdown(n)}</i></div>" for n in p.notes)
-            return (f"<span class='diag-prediction'>Genesys would answer <code>{p.status}"
-                    f"{' ' + html.escape(p.code) if p.code else ''}</code> ({html.escape(p.evidence)}) from "
-                    f"{html.escape(self.caller.describe())}</span>{extra}")
+            return self._shown(f"<span class='diag-prediction'>Genesys would answer <code>{p.status}"
+                               f"{' ' + html.escape(p.code) if p.code else ''}</code> ({html.escape(p.evidence)}) "
+                               f"from {html.escape(self.caller.describe())}</span>{extra}")
         return ""
 
     @property
@@ -200,6 +200,8 @@ class AnyEndpointModel:
             return False
         report = self.report
         notes = [self._shown(n) for n in report.notes]
+        if self.masked:
+            self.masked.adopt(report.fixed)   # Send sends the corrected spelling, shown as its pseudonym
         self.set_text(self._shown(json.dumps(report.fixed, indent=2, ensure_ascii=False)))
         self.applied_notes = notes
         return True

@@ -54,6 +54,12 @@ class Masked:
     def __init__(self, real_by_shown: dict[str, str]):
         # longest first: a pseudonym inside a longer string is replaced after the string itself
         self.real = dict(sorted(real_by_shown.items(), key=lambda kv: len(kv[0]), reverse=True))
+        # Other spellings of each real number (the E.164 form the doctor and Fix it write, its digits): masked too
+        self.spellings: dict[str, str] = {}
+        for shown, real in self.real.items():
+            for form in _number_spellings(real):
+                if form != real:
+                    self.spellings.setdefault(form, shown)
 
     @classmethod
     def of(cls, value, shown) -> Masked:
@@ -89,11 +95,39 @@ class Masked:
     def mask(self, text: str) -> str:
         import json
 
-        for shown, real in self.real.items():
+        pairs = list(self.real.items()) + [(shown, form) for form, shown in self.spellings.items()]
+        for shown, real in sorted(pairs, key=lambda p: len(p[1]), reverse=True):
             for form in {real, json.dumps(real, ensure_ascii=False)[1:-1], html.escape(real), repr(real)[1:-1]}:
                 if form:
                     text = text.replace(form, shown)
         return text
+
+    def adopt(self, value) -> None:
+        """A body the kernel made from the real values (Fix it's corrected body): where it spells a number another
+        way (E.164), that spelling is what its pseudonym now stands for, so that Send sends the corrected body."""
+        def walk(v) -> None:
+            if isinstance(v, dict):
+                for x in v.values():
+                    walk(x)
+            elif isinstance(v, list):
+                for x in v:
+                    walk(x)
+            elif isinstance(v, str) and v in self.spellings:
+                self.real[self.spellings[v]] = v
+        walk(value)
+
+
+def _number_spellings(real: str) -> set[str]:
+    """The ways diag itself may write the number `real` holds: its E.164 form and its digits."""
+    from diag.core import numbers
+
+    if sum(ch.isdigit() for ch in real) < numbers.PHONE_MIN_DIGITS:
+        return set()
+    out = {numbers.normalise(real)}
+    key = numbers.e164_key(real)
+    if key:
+        out |= {key, key.lstrip("+")}
+    return {form for form in out if form and sum(ch.isdigit() for ch in form) >= numbers.PHONE_MIN_DIGITS}
 
 
 def error_html(message: str | None) -> str:

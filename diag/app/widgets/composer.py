@@ -229,6 +229,8 @@ class ComposerModel:
         if not self.can_fix:
             return False
         notes = [self._shown(n) for n in self.report.notes] if self.report else []
+        if self.masked and self.report is not None:
+            self.masked.adopt(self.report.fixed)   # Send sends the corrected spelling, shown as its pseudonym
         self.set_text(self.fixed_text)
         self.applied_notes = notes
         return True
@@ -533,7 +535,7 @@ class ComposerView:
         self.header.value = f"<div class='diag-target' style='{style}'>Target: {where}{who}</div>"
         self.findings.value = m.findings_html()
         self.fix_button.disabled = not m.can_fix
-        notes = m.applied_notes or (m.report.notes if m.report else [])
+        notes = m.applied_notes or [m._shown(n) for n in (m.report.notes if m.report else [])]
         title = ("<b>Fix it changed:</b>" if m.applied_notes else
                  "<b>Fix it will change:</b>" if m.can_fix else "<b>Read as:</b>")
         self.changes.value = (f"<div class='diag-changes'>{title}<ul>" + "".join(
