@@ -8,6 +8,11 @@ PORT    ?= 8888
 INSTALL  = if $(UV) --version >/dev/null 2>&1; then $(UV) pip install --quiet --python $(PY) -r $(1); \
            else $(PY) -m pip install --quiet --disable-pip-version-check -r $(1) 2>&1 | grep -v "is ignored" || true; fi
 
+# jsonschema[format-nongpl] (asked for by Jupyter's packages) brings rfc3987-syntax, which compiles ~38 Lark grammars
+# on import: about 1.8 s in every process that imports jsonschema (JupyterLab, Voila, nbformat, every test worker).
+# No Jupyter schema uses its "iri" formats, and jsonschema skips them without it (python-jsonschema/jsonschema#1428).
+SLIM     = $(PY) -m pip uninstall --quiet --yes rfc3987-syntax >/dev/null 2>&1 || true
+
 .PHONY: setup setup-test lab app test test-fast check bench contract docs docs-serve clean
 
 $(PY):
@@ -17,12 +22,14 @@ $(PY):
 # Only what the notebooks need (the library and its lab/app extras) ...
 $(VENV)/.lab: requirements.txt pyproject.toml | $(PY)
 	$(call INSTALL,requirements.txt)
+	$(SLIM)
 	$(PY) -c "import diag, jupyterlab, ipywidgets"
 	touch $@
 
 # ... and the test set on top of it for `make test`.
 $(VENV)/.test: requirements-test.txt $(VENV)/.lab
 	$(call INSTALL,requirements-test.txt)
+	$(SLIM)
 	$(PY) -c "import diag, PureCloudPlatformClientV2, pytest, xdist, mkdocs, material, mkdocstrings_handlers.python"
 	@# uv installs no bytecode, and this machine sets PYTHONDONTWRITEBYTECODE: without this every kernel, server
 	@# and subprocess of the suite compiles its libraries again (about 13 s once, about 25 s off every run).
@@ -40,8 +47,12 @@ lab: setup
 
 # The checkers first (seconds), then every test. Three workers on two cores: many tests wait on sockets,
 # subprocesses and sleeps, so a third keeps both busy.
+# This machine sets PYTHONDONTWRITEBYTECODE, which stops pytest caching its rewritten test modules: every worker
+# would rewrite all of them again (about 4 s each, every run).
+PYTEST   = env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest
+
 test: setup-test check
-	$(PY) -m pytest -n 3
+	$(PYTEST) -n 3 --dist loadgroup
 
 # ruff (lint), mypy (types) on diag/; the import contracts run inside the tests (tests/unit/test_layers.py).
 check: setup-test
@@ -50,7 +61,7 @@ check: setup-test
 
 # The inner loop: unit tests and the in-process simulator, no browsers, notebooks or wheel (under 30 s).
 test-fast: setup-test
-	DIAG_TEST_SCALE=0.1 $(PY) -m pytest -n 3 -q tests/unit tests/contract tests/sim tests/session -m "not browser and not wheel and not sdk" \
+	DIAG_TEST_SCALE=0.1 $(PYTEST) -n 3 -q tests/unit tests/contract tests/sim tests/session -m "not browser and not wheel and not sdk" \
 	    -p no:cacheprovider
 
 bench: setup-test

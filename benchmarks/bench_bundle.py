@@ -20,7 +20,7 @@ N = 1000
 
 
 def make_session():
-    from diag.client.session import connect
+    from diag.client.connect import connect
     from diag.sim import Simulator
 
     sim = Simulator(overrides={"rate_limit": {"requests": 10**9, "window_seconds": 60}}).start()
@@ -41,7 +41,7 @@ def composer_export(rounds: int = 3) -> dict:
     """Export ticket in the composer (notebook 01, the app) after a session of 100 calls: the zip and its
     download link. Baseline, same run: a naive zip of the same exchanges as JSON lines."""
     from diag.app.widgets.composer import ComposerModel
-    from diag.client.session import connect
+    from diag.client.connect import connect
     from diag.sim import Simulator
 
     sim = Simulator(overrides={"rate_limit": {"requests": 10**9, "window_seconds": 60}})

@@ -20,7 +20,7 @@ BODY = {"phoneNumber": "+13175550100"}
 
 
 def diag_rate(sim) -> float:
-    from diag.client.session import connect
+    from diag.client.connect import connect
 
     s = connect(sim_url=sim.base_url)    # over HTTP, as the SDK is: the same wire on both sides
     for _ in range(50):
@@ -50,7 +50,7 @@ def sdk_rate(sim) -> float:
 
 def paced_share(limit: int = 100, window: float = 5.0, calls: int = 300) -> dict:
     from diag.client.pacing import run_batch
-    from diag.client.session import connect
+    from diag.client.connect import connect
     from diag.sim import Simulator
 
     with Simulator(overrides={"rate_limit": {"requests": limit, "window_seconds": window}}) as sim:

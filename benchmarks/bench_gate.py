@@ -36,7 +36,7 @@ def bodies(varied: bool, start: int = 0) -> list[dict]:
 
 
 def session(sim):
-    from diag.client.session import connect
+    from diag.client.connect import connect
     from diag.core.regions import Region
 
     s = connect("us_east_1", token=sim.user_token(), environ={}, dotenv=None,

@@ -27,7 +27,8 @@ if TYPE_CHECKING:   # what static tools see; at run time the names load on first
     from diag.app.ticket import bundle_from_session
     from diag.client.gate import Confirmation, SafetyGate
     from diag.client.pacing import BatchResult, run_batch
-    from diag.client.session import Session, connect, locate_region
+    from diag.client.connect import connect, locate_region
+    from diag.client.session import Session
     from diag.core.doctor import (
         Finding,
         Report,
@@ -66,7 +67,7 @@ _EXPORTS = {
     "check_for_operation": "diag.core.doctor", "UnknownOperation": "diag.core.doctor",
     "Finding": "diag.core.doctor", "Report": "diag.core.doctor",
     "check_operation": "diag.core.endpoints", "EndpointCheck": "diag.core.endpoints", "Operation": "diag.core.endpoints",
-    "connect": "diag.client.session", "Session": "diag.client.session", "locate_region": "diag.client.session",
+    "connect": "diag.client.connect", "Session": "diag.client.session", "locate_region": "diag.client.connect",
     "Exchange": "diag.core.exchange", "ExchangeLog": "diag.core.exchange",
     "run_batch": "diag.client.pacing", "BatchResult": "diag.client.pacing",
     "REGIONS": "diag.core.regions", "find_region": "diag.core.regions", "Region": "diag.core.regions",

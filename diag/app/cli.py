@@ -37,7 +37,7 @@ def _caller(args: argparse.Namespace):
         if args.region or args.sim:
             from diag.core.errors import ConfigError
             raise ConfigError("--as names one of the simulator's callers: give it without --region or --sim")
-        from diag.client.session import shared_simulator
+        from diag.client.connect import shared_simulator
 
         sim = shared_simulator()
         if args.as_ not in sim.PERSONAS:
@@ -160,7 +160,7 @@ def cmd_sim(args: argparse.Namespace) -> int:
 
 def _session(args: argparse.Namespace):
     """The session a command talks to: a real org only with --region; --sim URL; else the simulator."""
-    from diag.client.session import connect
+    from diag.client.connect import connect
 
     region, sim_url, token = getattr(args, "region", None), getattr(args, "sim", None), getattr(args, "token", None)
     if region and sim_url:

@@ -106,7 +106,7 @@ def _learned(session, window_seconds: float) -> tuple[float, float]:
 def confirm_batch(session, items: list, confirm) -> Confirmation | None:
     """Every body through the gate first (a refusal raises before anything is sent); on a real org, one prompt
     naming every distinct destination, and a Confirmation that covers exactly these bodies."""
-    from diag.client.session import CALLS_PATH
+    from diag.core.facts import CALLS_PATH
 
     intents, by_body = [], {}
     for body in items:

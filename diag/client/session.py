@@ -1,32 +1,28 @@
-"""connect() and Session: every request of diag leaves through the session's one transport, behind the safety gate.
+"""Session: every request of diag leaves through the session's one transport, behind the safety gate.
 
-    Session.send() -> GatedTransport (diag.gate: the exact bytes, every attempt) -> HTTPTransport | AppTransport
+    Session.send() -> the send pipeline -> GatedTransport (diag.client.gate: the exact bytes, every attempt)
+                                         -> HTTPTransport | AppTransport
 
-Retry policy (diag decides every resend; nothing below it resends):
-  - 429: sent again after Retry-After, at most `max_429_resends` times; waits clamped to [1 s, 180 s]; a missing,
-    zero, negative or unreadable Retry-After waits DEFAULT_RETRY_AFTER; over 180 s is not retried (diag's cap, as the Go
-    SDK and the CLI cap; the Python SDK's urllib3 Retry() would wait up to 6 hours, 10 times: facts §9.4);
-  - a POST (any non-idempotent method) is never sent again for any other answer or failure: it may have placed a
-    call. A 401 refreshes a client-credentials token for the next request;
-  - idempotent GETs retry 5xx and connection errors with backoff, and once after a refreshed token.
+The pipeline, one attempt at a time: confirm (a write to a real org needs a yes bound to it), record the request
+as sent (redacted; the doctor's findings for a call), send, read the answer (diag.core.answer), then the retry
+handlers decide whether to send again (diag.client.retry: the policy as a value). Each attempt is logged once it is
+final, whatever fails after. connect() lives in diag.client.connect, following a call in diag.client.calls.
 """
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
-import os
 import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
-from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
+from diag.client.auth import StaticToken, TokenSource
+from diag.client.calls import CallTrace, follow_call
 from diag.client.gate import (
     Confirmation,
     GatedTransport,
@@ -36,29 +32,36 @@ from diag.client.gate import (
     SafetyGate,
     allowed_ids_from,
     allowed_numbers_from,
-    is_loopback,
 )
-from diag.core import errors
+from diag.client.retry import (
+    DEFAULT_RETRY_AFTER,
+    IDEMPOTENT,
+    MAX_429_RESENDS,
+    RETRY_AFTER_CAP,
+    AGAIN,
+    Attempts,
+    RetryPolicy,
+    decide,
+    retry_wait,
+)
 from diag.core.endpoints import check_operation
-from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
+from diag.core.errors import ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from diag.core.answer import read_answer
 from diag.core.exchange import Exchange, ExchangeLog
 from diag.core.headers import header
 from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_PATH, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.workspace import new_session_log
-from diag.core.regions import REGIONS, Region, find_region
+from diag.core.regions import REGIONS, Region
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
 
 if TYPE_CHECKING:
     from diag.client.preflight import Preflight
 
+__all__ = ["Session", "platform_path", "template_of", "redacted_paths", "retry_wait", "RETRY_AFTER_CAP",
+           "MAX_429_RESENDS", "DEFAULT_RETRY_AFTER", "IDEMPOTENT"]
+
 CALL_PATHS = re.compile(rf"^{re.escape(CALLS_PATH)}(/user/[^/]+)?$")
-RETRY_AFTER_CAP = 180
-RETRY_AFTER_MIN = 1.0
-DEFAULT_RETRY_AFTER = 3.0     # diag's own choice when a 429 carries no usable Retry-After
-MAX_429_RESENDS = 3
-IDEMPOTENT = {"GET", "HEAD", "OPTIONS"}
 YES = {"yes", "y", "true"}
 _PLATFORM_PATH = re.compile(r"^/api/v2/[A-Za-z0-9._~!$&'()*+,;=:%/-]*(\?[^\s#]*)?$")
 
@@ -69,13 +72,19 @@ def template_of(method: str, path: str) -> str | None:
     return check.operation.path if check.operation else None
 
 
-def _env_list(name: str, environ=None) -> list[str]:
-    raw = (environ if environ is not None else os.environ).get(name, "")
-    return [n.strip() for n in raw.split(",") if n.strip()]
+@lru_cache(maxsize=256)
+def _findings_of_text(text: str) -> tuple[dict, ...]:
+    from diag.core.doctor import check_text
+
+    return tuple(f.to_dict() for f in check_text(text).findings)
 
 
-def allowed_numbers_from_env(environ=None) -> list[str]:
-    return _env_list("DIAG_ALLOWED_NUMBERS", environ)
+@lru_cache(maxsize=256)
+def _findings_of_body(as_json: str) -> tuple[dict, ...]:
+    # keyed by the body's JSON (1, 1.0 and true stay apart); read back, it is the very value the caller gave
+    from diag.core.doctor import check
+
+    return tuple(f.to_dict() for f in check(json.loads(as_json)).findings)
 
 
 def _needless_escape(hex2: str) -> bool:
@@ -115,10 +124,7 @@ class Session:
         self.hint = hint            # one line on how to reach a real org, when credentials were found unused
         self._org: Org | None = Org("simulator", org_name) if simulated and org_name else None
         self._org_name = org_name
-        # hard limits: a setting can lower them, never raise them
-        self.retry_after_cap = _bounded(retry_after_cap, 0.0, RETRY_AFTER_CAP)
-        self.max_429_resends = int(_bounded(max_429_resends, 0, MAX_429_RESENDS))
-        self.get_retries = get_retries
+        self.retry = RetryPolicy.of(retry_after_cap, max_429_resends, get_retries)   # clamped: never raised
         self.timeout = timeout
         self.sleep = sleep
         self.log = ExchangeLog()
@@ -146,6 +152,14 @@ class Session:
     def __repr__(self) -> str:
         where = "SIMULATOR" if self.simulated else f"REAL ORG in {self.region}"
         return f"<diag.Session {where} {self.api_base} auth={self.tokens.kind} exchanges={len(self.log)}>"
+
+    @property
+    def retry_after_cap(self) -> float:
+        return self.retry.retry_after_cap
+
+    @property
+    def max_429_resends(self) -> int:
+        return self.retry.max_429_resends
 
     @property
     def allowed_numbers(self) -> list[str]:
@@ -219,51 +233,17 @@ class Session:
         content = _encode(body)
         url = self.api_base + path + ((("&" if "?" in path else "?") + urlencode(params)) if params else "")
         confirmation = self._confirmation(method, url, content, self._headers(content, headers), confirm)
-        attempt, resends_429, refreshed = 1, 0, False
+        state = Attempts(method, self.retry, self.sleep, self._refresh if self.tokens.can_refresh else None,
+                         pasted_token=isinstance(self.tokens, StaticToken))
         while True:
-            ex = self._send_once(method, path, url, body, content, headers, attempt, confirmation, _findings)
+            ex = self._send_once(method, path, url, body, content, headers, state.attempt, confirmation, _findings)
             attempts.append(ex)
-            if ex.status == 401 and self.tokens.can_refresh and not refreshed:
-                refreshed = True
-                self.tokens.refresh()
-                self._register_secrets()
-                if method in IDEMPOTENT:    # a 401 was not processed: a read is safe to send again
-                    ex.notes.append("token refused: fetched a new one and sent again")
-                    ex.superseded = True
-                    attempt += 1
-                    continue
-                ex.notes.append(f"token refused: diag fetched a new one, but never resends a {method} unless the "
-                                "answer was a 429. Send it again.")
-            if ex.status == 401 and isinstance(self.tokens, StaticToken):
-                ex.notes.append("the pasted token was refused: it may have expired or belong to another region")
-            if ex.status == 429:
-                wait, why = retry_wait(ex, self.retry_after_cap)
-                if wait is None:
-                    ex.notes.append(f"429 with Retry-After {why}, over the {self.retry_after_cap:g} s cap: not retried")
-                    return ex
-                if resends_429 >= self.max_429_resends:
-                    ex.notes.append(f"429 again after {resends_429} resend(s): diag stops here (at most "
-                                    f"{self.max_429_resends}). Wait for the limit to reset, then send again.")
-                    return ex
-                resends_429 += 1
-                ex.notes.append(f"429: waited {wait:g} s ({why}) and sent again, resend {resends_429} of at most "
-                                f"{self.max_429_resends} (safe: a 429 was not processed)")
-                self.sleep(wait)
-                ex.superseded = True
-                attempt += 1
-                continue
-            failed = ex.transport_error is not None or (ex.status or 0) >= 500
-            if failed and method in IDEMPOTENT and attempt <= self.get_retries:
-                ex.notes.append(f"{method} is idempotent: retrying after {0.2 * 2 ** (attempt - 1):.1f} s")
-                self.sleep(0.2 * 2 ** (attempt - 1))
-                ex.superseded = True
-                attempt += 1
-                continue
-            if failed and method not in IDEMPOTENT:
-                ex.notes.append(f"not retried: a {method} that failed this way may already have taken effect "
-                                f"(a call may have been placed). Check before sending again"
-                                + (f"; correlation id {ex.correlation_id}" if ex.correlation_id else "") + ".")
-            return ex
+            if decide(state, ex) != AGAIN:
+                return ex
+
+    def _refresh(self) -> None:
+        self.tokens.refresh()
+        self._register_secrets()
 
     def confirm_for(self, method: str, path: str, body: Any = None, *, params: dict | None = None):
         """The Intent a write would need confirmed (None when it needs none); raises if it may never be sent."""
@@ -395,10 +375,18 @@ class Session:
 
     @staticmethod
     def _findings(body) -> list[dict]:
-        from diag.core.doctor import check, check_text
+        """The doctor's findings on a call body about to be sent (a batch sends one body many times: read once)."""
+        if isinstance(body, str):
+            return [dict(f) for f in _findings_of_text(body)]
+        try:
+            key = json.dumps(body, ensure_ascii=False, allow_nan=True)
+        except (TypeError, ValueError):
+            key = None
+        if key is None:
+            from diag.core.doctor import check
 
-        report = check_text(body) if isinstance(body, str) else check(body)
-        return [f.to_dict() for f in report.findings]
+            return [f.to_dict() for f in check(body).findings]
+        return [dict(f) for f in _findings_of_body(key)]
 
     # ---- placing calls ----
     def call(self, body: Any, *, confirm: Callable[[str], Any] | str | Confirmation | None = None,
@@ -455,36 +443,9 @@ class Session:
 
     # ---- after the call ----
     def follow_call(self, conversation_id: str, *, timeout: float = 30, interval: float = 0.5) -> CallTrace:
-        """A 200 only means created: watch the conversation until it ends or `timeout` passes."""
-        trace = CallTrace(conversation_id)
-        deadline = time.monotonic() + timeout
-        last: dict[str, str] = {}
-        t0 = time.monotonic()
-        while True:
-            ex = self.send("GET", f"{CALLS_PATH}/{conversation_id}")
-            if not ex.ok or not isinstance(ex.response_body, dict):
-                trace.problem = ex.explanation or f"HTTP {ex.status}"
-                return trace
-            for p in ex.response_body.get("participants", []):
-                key = p.get("id") or p.get("purpose")
-                if last.get(key) != p.get("state"):
-                    last[key] = p.get("state")
-                    trace.changes.append((round(time.monotonic() - t0, 2), p.get("purpose"), p.get("state")))
-            external = far_end(ex.response_body.get("participants", []))
-            if external and all(p.get("state") in ("disconnected", "terminated") for p in external):
-                p = external[0]
-                info = p.get("errorInfo") or {}
-                trace.ended = True
-                trace.disconnect_type = p.get("disconnectType")
-                trace.error_info = info or None
-                trace.connected = bool(p.get("connectedTime"))
-                trace.explanation = errors.explain_disconnect(trace.disconnect_type, info.get("code"),
-                                                              info.get("message"))
-                return trace
-            if time.monotonic() >= deadline:
-                trace.problem = f"the call had not ended after {timeout:g} s"
-                return trace
-            self.sleep(interval)
+        """A 200 only means created: watch the conversation until it ends or `timeout` passes
+        (diag.client.calls.follow_call)."""
+        return follow_call(self, conversation_id, timeout=timeout, interval=interval)
 
     # ---- before the call ----
     def preflight(self, operation: str = CALLS_ROUTE) -> Preflight:
@@ -505,85 +466,6 @@ class Session:
     def remember_caller(self, caller) -> None:
         """The caller a preflight just read (it asked the same two questions caller() would)."""
         self._caller = caller
-
-
-@dataclass
-class CallTrace:
-    conversation_id: str
-    changes: list[tuple[float, str, str]] = field(default_factory=list)   # (seconds, purpose, state)
-    ended: bool = False
-    connected: bool = False
-    disconnect_type: str | None = None
-    error_info: dict | None = None
-    explanation: str | None = None
-    problem: str | None = None
-
-    def to_dict(self) -> dict:
-        return {"conversationId": self.conversation_id, "ended": self.ended, "connected": self.connected,
-                "disconnectType": self.disconnect_type, "errorInfo": self.error_info,
-                "explanation": self.explanation, "problem": self.problem,
-                "changes": [{"seconds": t, "purpose": p, "state": st} for t, p, st in self.changes]}
-
-    def text(self) -> str:
-        lines = [f"Call {self.conversation_id}:"]
-        lines += [f"  +{t:5.2f}s  {purpose:<9} {state}" for t, purpose, state in self.changes]
-        if self.ended:
-            lines.append(f"  ended: {self.explanation} (disconnectType {self.disconnect_type})")
-        if self.problem:
-            lines.append(f"  {self.problem}")
-        return "\n".join(lines)
-
-
-def far_end(participants: list[dict]) -> list[dict]:
-    """The participants at the other end of a call, whatever kind it is: `external` (a number) or `customer` (a call
-    placed for a queue), else the `agent` who answered a call to a queue, else the other `user` of a user-to-user
-    call (the first `user` is the caller). Purposes per call kind are modelled (facts §1 names none)."""
-    parts = [p for p in participants if isinstance(p, dict)]
-    for wanted in (("external", "customer"), ("agent",)):
-        found = [p for p in parts if p.get("purpose") in wanted]
-        if found:
-            return found
-    users = [p for p in parts if p.get("purpose") == "user"]
-    return users[1:]
-
-
-def retry_wait(ex: Exchange, cap: float = RETRY_AFTER_CAP) -> tuple[float | None, str]:
-    """How long to wait before resending after a 429, and why; (None, value) when it is over `cap`.
-
-    Retry-After in seconds or as an HTTP date; missing, zero, negative or unreadable: DEFAULT_RETRY_AFTER.
-    Never under RETRY_AFTER_MIN, so that no answer can make diag loop tightly."""
-    raw = ex.rate_limit.get("retry-after")
-    if raw is None:
-        raw = header(ex.response_headers, "Retry-After")
-    seconds = None
-    if raw is not None:
-        text = str(raw).strip()[:64]
-        try:
-            seconds = float(text)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(text)
-                seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
-            except (TypeError, ValueError, IndexError, OverflowError):
-                seconds = None
-    if seconds is not None and seconds != seconds:   # NaN
-        seconds = None
-    if seconds is None or seconds <= 0:
-        shown = "missing" if raw is None else f"{str(raw)[:20]!r} unusable"
-        return DEFAULT_RETRY_AFTER, f"Retry-After {shown}: diag's default {DEFAULT_RETRY_AFTER:g} s"
-    if seconds > cap:
-        return None, f"{seconds:g} s"
-    wait = max(RETRY_AFTER_MIN, seconds)
-    return wait, f"Retry-After {seconds:g} s" + (" (raised to the 1 s floor)" if wait != seconds else "")
-
-
-def _bounded(value, low: float, high: float) -> float:
-    """`value` within [low, high]; anything unreadable (NaN, text, None) is `high`'s side of safe: the limit."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return high
-    return min(max(number, low), high) if number == number else high
 
 
 def _encode(body: Any) -> bytes | None:
@@ -610,22 +492,6 @@ def redacted_paths(value: Any, path: str = "$") -> list[str]:
     return []
 
 
-# ---- connect ----
-
-_shared_sim = None
-_shared_lock = threading.Lock()
-
-
-def shared_simulator():
-    """One in-process simulator per process, made on first use (what connect() uses by default)."""
-    global _shared_sim
-    with _shared_lock:
-        if _shared_sim is None:
-            from diag.sim import Simulator
-            _shared_sim = Simulator(seed=1, fresh_ids=True)   # each run its own conversation ids
-        return _shared_sim
-
-
 def locate_region(token: str, regions: dict[str, Region] | None = None, skip: str | None = None,
                   transport=None) -> str | None:
     """Which region knows this user token: GET /api/v2/tokens/me on each region's API host (a token is what those
@@ -648,70 +514,3 @@ def locate_region(token: str, regions: dict[str, Region] | None = None, skip: st
         if r.status == 200:
             return region.name
     return None
-
-
-def _sim_session(base: str, transport, token: str | None, region: str, org_name: str, simulator, allowed,
-                 hint, **options) -> Session:
-    source = StaticToken(token) if token else None
-    if source is None:
-        try:
-            r = transport.send(Request("GET", base + "/__sim/token", {"Accept": "application/json"}, timeout=10))
-        except TransportFailure as exc:
-            raise ConfigError(f"No diag simulator answers at {base} ({exc.reason}): start one with "
-                              "`python -m diag sim`.") from None
-        if r.status != 200:
-            raise ConfigError(f"{base} did not answer as a diag simulator (GET /__sim/token: HTTP {r.status}).")
-        source = StaticToken(json.loads(r.content)["access_token"])
-    return Session(base, source, region=region, simulated=True, org_name=org_name, simulator=simulator,
-                   transport=transport, login_base=base, hint=hint, **allowed, **options)
-
-
-def connect(region: str | None = None, *, client_id: str | None = None, client_secret: str | None = None,
-            token: str | None = None, environ: dict | None = None, dotenv: str | None = ".env",
-            regions: dict[str, Region] | None = None, simulator=None, sim_url: str | None = None,
-            allowed_numbers: list[str] | None = None, allowed_users: list[str] | None = None,
-            allowed_queues: list[str] | None = None, **session_options) -> Session:
-    """A session on the built-in simulator, or on a real region only when `region` names one.
-
-    region=None or "simulator": the in-process simulator (or `simulator=`); sim_url: a running `diag sim` on
-    loopback; a region name or host: that real region, with credentials passed here or from GENESYS_CLOUD_*
-    variables / .env. Credentials alone never select a real org."""
-    env_creds = Credentials.from_env(environ, dotenv)
-    allowed: dict[str, Any] = {"allowed_numbers": allowed_numbers if allowed_numbers is not None else allowed_numbers_from_env(environ),
-               "allowed_users": allowed_users if allowed_users is not None else _env_list("DIAG_ALLOWED_USERS", environ),
-               "allowed_queues": allowed_queues if allowed_queues is not None else
-               _env_list("DIAG_ALLOWED_QUEUES", environ)}
-    if sim_url is not None:
-        if not is_loopback(urlsplit(sim_url).hostname):
-            raise ConfigError(f"--sim must be a diag simulator on this machine (127.0.0.1, localhost or ::1), not "
-                              f"{urlsplit(sim_url).hostname!r}: a real region is reached only with --region.")
-        base = sim_url.rstrip("/")
-        return _sim_session(base, HTTPTransport(), token, "simulator", "diag simulator (HTTP)", None, allowed, None,
-                            **session_options)
-    if simulator is not None or region is None or region == "simulator":
-        if region is None and simulator is None and not (env_creds.empty and not (client_id or client_secret or token)):
-            hint = ("Credentials were found but no region was given, so this is the simulator. To use the real org, "
-                    "pass region=... (command line: --region REGION).")
-        else:
-            hint = None
-        sim = simulator or shared_simulator()
-        from diag.sim import IN_PROCESS_BASE
-        return _sim_session(IN_PROCESS_BASE, sim.transport(), token or sim.user_token(), sim.region, sim.org.name,
-                            sim, allowed, hint, **session_options)
-    table = regions if regions is not None else REGIONS
-    reg = find_region(region, table)
-    creds = Credentials(reg.name, client_id or env_creds.client_id, client_secret or env_creds.client_secret,
-                        token or env_creds.access_token)
-    probe = frozenset(urlsplit(r.api_base).netloc.lower() for r in table.values())
-    if creds.access_token:
-        source: TokenSource = StaticToken(creds.access_token)
-    elif creds.client_id and creds.client_secret:
-        source = ClientCredentialsGrant(reg.login_base, creds.client_id, creds.client_secret,
-                                        regions_hint=", ".join(f"{r.name} ({r.host})" for r in table.values()))
-    else:
-        raise ConfigError("No credentials: set GENESYS_CLOUD_ACCESS_TOKEN (a user token), or "
-                          "GENESYS_CLOUD_CLIENT_ID and GENESYS_CLOUD_CLIENT_SECRET, or pass them to connect().")
-    session = Session(reg.api_base, source, region=reg.name, simulated=False, login_base=reg.login_base,
-                      probe_hosts=probe, **allowed, **session_options)
-    session.regions = table
-    return session

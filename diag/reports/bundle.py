@@ -64,7 +64,7 @@ POLICY = {
 
 @dataclass
 class Bundle:
-    path: Path
+    path: Path | None                     # None: assembled in memory only (a preview), nothing written
     files: dict[str, int]                 # name -> size
     manifest: dict
     redaction_report: dict
@@ -73,7 +73,7 @@ class Bundle:
     headline: str = ""                    # one line: source, requests, statuses, first error code
 
 
-def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str = "simulator",
+def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, source: str = "simulator",
                  figures: dict[str, Any] | None = None, frames: dict[str, Any] | None = None,
                  keep_numbers: bool = False, keep_people: bool = False, newrelic: bool = False,
                  secrets: Iterable[str] = (), notes: Iterable[str] = (), now: dt.datetime | None = None,
@@ -85,9 +85,11 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
     (their titles and legends are cleaned; they must not draw personal data on their axes).
 
     An existing `out` is replaced only with overwrite=True, and never when it is one of `inputs` (a log the
-    bundle is made from)."""
-    out = Path(out)
-    check_target(out, overwrite=overwrite, inputs=inputs)
+    bundle is made from). With `out=None` the bundle is assembled and checked in memory and nothing is written
+    (a preview)."""
+    out = Path(out) if out is not None else None
+    if out is not None:
+        check_target(out, overwrite=overwrite, inputs=inputs)
     now = now or dt.datetime.now(dt.timezone.utc)
     bundle_id = "dg" + _secrets.token_hex(5)   # letters first: an all-digit id would read as a phone number
     exchanges = list(exchanges)
@@ -147,7 +149,7 @@ def build_bundle(out: str | Path, exchanges: Iterable[Exchange], *, source: str 
         manifest["evidence"] = {"kind": evidence.kind, "genesys_requests": len(evidence.diagnoses),
                                 "failed": len(evidence.failures), "other_requests_skipped": evidence.skipped}
     files["manifest.json"] = json.dumps(manifest, indent=1).encode()
-    path = _write_zip(out, files, replace=overwrite)
+    path = _write_zip(out, files, replace=overwrite) if out is not None else None
     headline = _headline(records, source) if records or not evidence_part else ""
     if evidence_part:
         headline += (f"{'; ' if headline else ''}customer evidence ({evidence.kind}): {len(evidence.diagnoses)} Genesys request(s), "

@@ -15,6 +15,7 @@ import socket
 import struct
 import time
 import uuid
+from functools import cached_property
 from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -109,9 +110,19 @@ class SimApp:
         self.router = router
         self.faults = FaultTable()
         self.history_end = dt.datetime.fromtimestamp(state.clock(), dt.timezone.utc).date() - dt.timedelta(days=1)
-        self.usage_history = analytics.build_usage_history(state, self.history_end)
-        self.outbound_history = analytics.build_outbound_history(state, self.history_end)
-        self._history_rate_events = analytics.history_rate_events(self.usage_history)
+
+    # The seeded history is built when first asked for: most simulators (a test, a quick check) never chart it.
+    @cached_property
+    def usage_history(self) -> list[dict]:
+        return analytics.build_usage_history(self.state, self.history_end)
+
+    @cached_property
+    def outbound_history(self) -> list[dict]:
+        return analytics.build_outbound_history(self.state, self.history_end)
+
+    @cached_property
+    def _history_rate_events(self) -> list:
+        return analytics.history_rate_events(self.usage_history)
 
     def __call__(self, request: TransportRequest) -> Response:
         parts = urlsplit(request.url)

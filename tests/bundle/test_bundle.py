@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 
 from diag.app import cli
 from diag.app.ticket import bundle_from_session
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.errors import RedactionError
 from diag.core.exchange import ExchangeLog
 from diag.reports.bundle import build_bundle
@@ -237,7 +237,7 @@ def test_ids_with_digit_runs_are_not_mistaken_for_numbers():
 
 
 def test_the_summary_headlines_the_doctors_verdict(tmp_path):
-    from diag.client.session import connect as plain_connect
+    from diag.client.connect import connect as plain_connect
     from diag.sim import Simulator as Sim
 
     s = plain_connect(simulator=Sim(seed=91), environ={}, dotenv=None)

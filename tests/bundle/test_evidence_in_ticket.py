@@ -54,7 +54,7 @@ def test_evidence_alone_makes_a_ticket_with_its_section_and_charts(tmp_path, cap
 
 
 def test_evidence_beside_a_simulator_session_is_not_refused_as_mixed_sources(tmp_path, sim, capsys):
-    from diag.client.session import connect
+    from diag.client.connect import connect
 
     session = connect(simulator=sim)
     session.call({"phoneNumber": NUMBER})

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core import model
 from diag.core.doctor import check, check_for_operation, check_text
 from diag.core.errors import explain

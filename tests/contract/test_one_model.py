@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core import contract, model
 from diag.core.doctor import check_for_operation, check_text
 from diag.core.endpoints import all_operations
@@ -287,7 +287,7 @@ def test_the_call_composer_predicts_for_whoever_is_connected(sim):
 
 
 def test_a_log_of_the_in_process_simulator_is_read_back_as_the_simulators(tmp_path):
-    from diag.client.session import connect
+    from diag.client.connect import connect
     from diag.core.inspect import inspect
     from diag.sim import Simulator
 

@@ -99,7 +99,7 @@ PAGES_WITH_EXAMPLES = [page for page in PAGES if any(runnable(b) and b.not_run i
 @pytest.fixture
 def sandbox(tmp_path, monkeypatch):
     """A fresh folder and workspace, no credentials, a fresh simulator, and no socket beyond this machine."""
-    from diag.client import session as session_module
+    from diag.client import connect as connect_module
     from diag.sim import Simulator
 
     for name in list(os.environ):
@@ -108,7 +108,7 @@ def sandbox(tmp_path, monkeypatch):
     monkeypatch.setenv("DIAG_HOME", str(tmp_path / "diag-home"))
     shutil.copytree(DOCS / "examples", tmp_path / "docs" / "examples")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(session_module, "_shared_sim",
+    monkeypatch.setattr(connect_module, "_shared_sim",
                         Simulator(seed=1, fresh_ids=True, overrides={"call_timeline_seconds": 0.3}))
 
     real_connect, real_getaddrinfo = socket.socket.connect, socket.getaddrinfo

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diag.app import cli
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.errors import DiagError
 from diag.reports.bundle import build_bundle
 from diag.sim import Simulator
@@ -108,9 +108,12 @@ def outputs_of(session, tmp_path) -> dict[str, str]:
     return out
 
 
+NON_ASCII_DIGIT = re.compile(r"(?![0-9])\d")   # any other script's decimal digit
+
+
 def flat(text: str) -> str:
     return re.sub(r"\\[tnrvf]|\\u[0-9a-fA-F]{4}|[^0-9A-Za-z]", "",
-                  "".join(str(int(ch)) if ch.isdigit() else ch for ch in text))
+                  NON_ASCII_DIGIT.sub(lambda m: str(int(m.group())), text))
 
 
 def assert_no_secret(texts: dict[str, str], secret: str):

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.client.usage import UsageQuery, query_usage
 from diag.core.errors import UsageQueryError
 from diag.sim import Simulator

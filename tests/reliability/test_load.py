@@ -1,6 +1,6 @@
 """The batch runner over 2,000 calls with a low limit: no 429 reaches the user unhandled, totals add up."""
 from diag.client.pacing import run_batch
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.sim import Simulator
 
 

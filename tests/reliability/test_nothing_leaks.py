@@ -10,7 +10,7 @@ import pytest
 
 from diag.app import cli
 from diag.app.ticket import bundle_from_session
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.exchange import ExchangeLog
 from diag.core.regions import REGIONS, Region
 from diag.reports.bundle import build_bundle

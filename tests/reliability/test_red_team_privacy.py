@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from diag.app import cli
 from diag.app.ticket import bundle_from_session
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.inspect import inspect
 from diag.reports.bundle import build_bundle, sanitised_har
 from diag.sim import Simulator

@@ -1,7 +1,7 @@
 """Red-team fixtures: the simulator posing as a real region (loopback only), and sessions on both."""
 import pytest
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.regions import Region
 from diag.sim import IN_PROCESS_BASE, Simulator
 

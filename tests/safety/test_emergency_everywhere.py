@@ -4,6 +4,7 @@ an unknown key of a write that dials (on a real org: diag cannot know whether Ge
 (attributes, caller id, label, UUI data): such a body is sent, on both policies, and the call goes to its real
 destination only. No call is ever placed to anything but the body's own test number."""
 import json
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from diag.app import cli
 from diag.app.widgets.composer import ComposerModel
 from diag.client.pacing import run_batch
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.errors import SafetyError
 from diag.core.exchange import Exchange
 from diag.core.numbers import _emergency_patterns
@@ -35,12 +36,12 @@ def emergency_numbers() -> list[tuple[str, int, str]]:
 
     table = _emergency_patterns()
     out = set()
-    candidates = [str(i).zfill(n) for n in (2, 3, 4) for i in range(10 ** n)]
+    # every string of 2 to 4 digits, one per line: one scan per region finds its numbers among them
+    candidates = "\n".join(str(i).zfill(n) for n in (2, 3, 4) for i in range(10 ** n))
     for region, pattern in table.items():
         cc = phonenumbers.country_code_for_region(region)
-        for c in candidates:
-            if pattern.fullmatch(c):
-                out.add((region, cc, c))
+        whole_line = re.compile(rf"^(?:{pattern.pattern})$", re.MULTILINE)
+        out.update((region, cc, m.group(0)) for m in whole_line.finditer(candidates) if pattern.fullmatch(m.group(0)))
         example = PhoneMetadata.short_metadata_for_region(region).emergency.example_number
         if example:
             out.add((region, cc, example))

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.exchange import Exchange
 from diag.reports.bundle import build_bundle
 from diag.sim import Simulator

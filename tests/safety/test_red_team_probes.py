@@ -9,7 +9,7 @@ import diag
 from diag.app import cli
 from diag.client.gate import Confirmation
 from diag.client.pacing import run_batch
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.errors import (
     BlockedNumber,
     ConfirmationDeclined,
@@ -394,6 +394,7 @@ def test_credentials_without_region_call_the_simulator_and_never_a_region(monkey
         table = {name: Region(name, recorder.url, recorder.url) for name in regions.REGIONS}
         monkeypatch.setattr(regions, "REGIONS", table)
         monkeypatch.setattr("diag.client.session.REGIONS", table)
+        monkeypatch.setattr("diag.client.connect.REGIONS", table)
         monkeypatch.setenv("GENESYS_CLOUD_CLIENT_ID", "client-id-in-env")
         monkeypatch.setenv("GENESYS_CLOUD_CLIENT_SECRET", "CANARY-secret-in-env")
         monkeypatch.setenv("GENESYS_CLOUD_REGION", "us_east_1")

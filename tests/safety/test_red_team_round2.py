@@ -9,7 +9,7 @@ import pytest
 
 from diag.app import cli
 from diag.client.gate import Confirmation
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnreadableBody, UnsafeRequest
 from diag.core.exchange import Exchange
 from diag.core.regions import Region

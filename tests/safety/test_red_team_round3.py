@@ -12,7 +12,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.errors import BlockedNumber, ConfirmationRequired, NumberNotAllowed, UnsafeRequest
 from diag.core.regions import Region
 from diag.reports.bundle import build_bundle

@@ -4,7 +4,7 @@ import requests
 
 import diag
 from diag.client.auth import ClientCredentialsGrant, Credentials, PkceLogin, StaticToken
-from diag.client.session import connect, locate_region
+from diag.client.connect import connect, locate_region
 from diag.core.errors import AuthError, ConfigError
 from diag.core.regions import REGIONS, UnknownRegion, find_region
 from diag.sim import Simulator

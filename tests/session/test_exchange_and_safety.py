@@ -9,7 +9,7 @@ import pytest
 import diag
 from diag.app import cli
 from diag.client.pacing import run_batch
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.errors import CATALOGUE, BlockedNumber, ConfirmationRequired, NumberNotAllowed, explain
 from diag.core.exchange import ExchangeLog
 from diag.core.regions import REGIONS

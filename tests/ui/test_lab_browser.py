@@ -39,9 +39,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def lab(tmp_path):
-    yield from _lab_on(tmp_path, [ROOT / "notebooks" / "01_build_and_test_a_call.ipynb"])
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """One JupyterLab server on copies of all three notebooks for this module's tests (a server and its first
+    kernel are the walk's dearest part); each test opens its notebooks in a workspace of its own."""
+    yield from _lab_on(tmp_path_factory.mktemp("lab"), sorted((ROOT / "notebooks").glob("*.ipynb")))
 
 
 def _lab_on(tmp_path, notebooks):
@@ -207,16 +209,10 @@ def test_composer_in_jupyterlab(lab):
     print(f"\nnotebook 01: open -> composer interactive in {interactive_s:.1f} s")
 
 
-@pytest.fixture
-def lab_all(tmp_path):
-    """JupyterLab on copies of all three notebooks."""
-    yield from _lab_on(tmp_path, sorted((ROOT / "notebooks").glob("*.ipynb")))
-
-
-def test_every_panel_fits_1280_with_the_file_browser_open(lab_all):
+def test_every_panel_fits_1280_with_the_file_browser_open(lab):
     from playwright.sync_api import expect, sync_playwright
 
-    base, token = lab_all
+    base, token = lab
     overflow = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[

@@ -88,7 +88,7 @@ def test_a_raw_http_request_and_a_diag_log(sim, tmp_path):
            "application/json\r\nAuthorization: Bearer " + TOKEN + "\r\n\r\n{\"phoneNumber\": \"+13175550161\"}")
     d = inspect(raw).diagnoses[0]
     assert d.region == "us_west_2" and d.verdict in ("sendable", "sendable-with-notes")
-    from diag.client.session import connect
+    from diag.client.connect import connect
     s = connect(simulator=sim)
     s.call({"to": "+13175550161"})
     log = s.log.save(tmp_path / "log.jsonl")

@@ -1,7 +1,7 @@
 """Every case of issue 14's "Why", with the verdict a support engineer should see."""
 import pytest
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.doctor import check, check_text
 from diag.sim import Simulator
 

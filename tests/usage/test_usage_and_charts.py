@@ -7,7 +7,7 @@ import pytest
 matplotlib.use("Agg")
 
 from diag.app import cli
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.client.usage import UsageQuery, client_usage_summary, outbound_frame, query_usage, ratelimit_frame
 from diag.core.errors import UsageQueryError
 from diag.core.frames import exchange_frame, load_csv, save_csv, usage_frame

@@ -1,6 +1,6 @@
 import pytest
 
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.regions import Region
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from diag.app.widgets.composer import ComposerModel, ComposerView
-from diag.client.session import connect
+from diag.client.connect import connect
 
 CLASSIC_WRONG = {
     "to/from": '{"to": {"phoneNumber": "+13175550100"}, "from": {"phoneNumber": "+13175550199"}}',
@@ -158,7 +158,7 @@ def test_the_doctor_runs_once_per_body_not_once_per_send(sim, monkeypatch):
     Session.call, and a third time after a confirmation)."""
     import diag.client.session as session_module
     from diag.app.widgets.composer import ComposerModel
-    from diag.client.session import connect
+    from diag.client.connect import connect
 
     s = connect(simulator=sim)
     model = ComposerModel('{"phoneNumber": "+13175550100"}', session=s)
@@ -172,7 +172,7 @@ def test_the_doctor_runs_once_per_body_not_once_per_send(sim, monkeypatch):
 def test_fix_it_on_a_masked_body_sends_the_corrected_spelling_and_shows_only_its_pseudonym(sim):
     from diag.app.widgets.common import Masked
     from diag.app.widgets.composer import ComposerModel
-    from diag.client.session import connect
+    from diag.client.connect import connect
 
     real = '{"phoneNumber": "+1 317 555 0187", "priority": "high"}'
     masked = Masked({"+1-PN0000BEEF": "+1 317 555 0187"})

@@ -1,7 +1,7 @@
 """The connection panel: simulator by default, a real region with typed credentials that are never kept."""
 from diag.app.widgets.composer import ComposerModel, ComposerView
 from diag.app.widgets.connect import SIMULATOR, ConnectModel, ConnectView
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.regions import Region
 from diag.sim import Simulator
 

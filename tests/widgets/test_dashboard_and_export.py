@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 
 from diag.app.widgets.dashboard import DashboardModel, DashboardView
 from diag.app.widgets.export import ExportModel, ExportView
-from diag.client.session import connect
+from diag.client.connect import connect
 
 
 @pytest.fixture
@@ -82,16 +82,23 @@ def test_the_sessions_own_error_codes_are_a_table(dashboard, session):
     assert "example correlation id" in dashboard.codes.value
 
 
-def test_export_preview_and_zip(dashboard, session, tmp_path):
+def test_export_preview_and_zip(dashboard, session, tmp_path, monkeypatch):
+    import diag.reports.bundle as bundle_module
+
     dashboard.run_button.click()
     view = ExportView(ExportModel(session, dashboard.model, out_dir=tmp_path))
     view.refresh_button.click()
     assert len(view.exchanges.options) == len(session.log) and "status_classes" in view.charts.options
     view.charts.value = ("status_classes", "top_endpoints")
+    written = []
+    real_write = bundle_module._write_zip
+    monkeypatch.setattr(bundle_module, "_write_zip", lambda *a, **k: written.append(a) or real_write(*a, **k))
     view.preview_button.click()
+    assert written == [] and not list(tmp_path.iterdir())   # a preview is assembled in memory: nothing written
     assert "Genesys Cloud API diagnosis" in view.summary.value and "+13175550142" not in view.summary.value
     assert "Redacted" in view.report.value
     view.export_button.click()
+    assert len(written) == 1
     path = view.model.last_path
     names = zipfile.ZipFile(path).namelist()
     assert "charts/status_classes.png" in names and "charts/clients.png" not in names
@@ -106,7 +113,7 @@ def test_export_with_nothing_chosen_says_so(session, tmp_path):
 
 
 def test_a_new_connection_moves_the_dashboard_and_the_export_to_that_org(dashboard, session):
-    from diag.client.session import connect as plain_connect
+    from diag.client.connect import connect as plain_connect
     from diag.sim import Simulator
 
     dashboard.run_button.click()

@@ -5,7 +5,7 @@ import re
 
 from diag.app.widgets.composer import ComposerModel, ComposerView
 from diag.app.widgets.evidence import EvidenceModel, EvidenceView
-from diag.client.session import connect
+from diag.client.connect import connect
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.Q0FOQVJZc2lnbmF0dXJl"
 CURL = ("curl 'https://api.mypurecloud.ie/api/v2/conversations/calls' -H 'Authorization: Bearer " + TOKEN + "' "

@@ -7,7 +7,7 @@ import re
 import zipfile
 
 from diag.app.widgets.composer import ComposerModel, ComposerView
-from diag.client.session import connect
+from diag.client.connect import connect
 
 WRONG = '{"to": {"phoneNumber": "+1 317 555 0100"}, "type": "external"}'
 

@@ -10,7 +10,7 @@ from diag.app import cli
 from diag.app.widgets.composer import ComposerModel
 from diag.app.widgets.connect import SIMULATOR, ConnectModel
 from diag.app.widgets.export import ExportModel
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core import workspace
 
 

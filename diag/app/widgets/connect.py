@@ -9,7 +9,7 @@ import html
 from collections.abc import Callable
 
 from diag.app.widgets.common import error_html, run_safely
-from diag.client.session import connect
+from diag.client.connect import connect
 from diag.core.regions import REGIONS
 
 SIMULATOR = "simulator (no credentials)"

@@ -3,7 +3,6 @@ zip, and show the summary ready to copy."""
 from __future__ import annotations
 
 import html
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +109,7 @@ class ExportModel:
     def available_charts(self) -> list[str]:
         return list(self.dashboard.figures) if self.dashboard is not None and self.dashboard.figures else []
 
-    def _build(self, path: Path, overwrite: bool = False):
+    def _build(self, path: Path | None, overwrite: bool = False):
         from diag.core.exchange import LogSource
 
         chosen = [e for e in self.exchanges() if e.seq in set(self.selected_seqs)]
@@ -142,8 +141,8 @@ class ExportModel:
         return bundle
 
     def preview(self) -> str:
-        with tempfile.TemporaryDirectory() as tmp:
-            self._build(Path(tmp) / "preview.zip")
+        """What Export would write, assembled and checked in memory: nothing is written anywhere."""
+        self._build(None)
         return self.summary
 
     def export(self, name: str = "") -> Path:
@@ -155,6 +154,7 @@ class ExportModel:
         if name:
             path = path.with_name(name)
         bundle = self._build(path)
+        assert bundle.path is not None   # given a path, the bundle is written there
         self.last_path = bundle.path
         return bundle.path
 

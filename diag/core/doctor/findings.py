@@ -1,7 +1,7 @@
 """What the doctor says about a body: findings, and the report that gathers them."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -45,6 +45,11 @@ class Report:
     parsed: Any = None   # the ParsedBody, when the body came from text
     operation: str = "POST /api/v2/conversations/calls"
     caller: Any = None   # a diag.core.model.Caller; None: the simulator's demo user
+
+    def for_caller(self, caller: Any) -> Report:
+        """The same findings and corrected body, predicted for another caller (the findings do not depend on who
+        sends the body; what Genesys answers does)."""
+        return replace(self, notes=list(self.notes), caller=caller)
 
     @property
     def errors(self) -> list[Finding]:

@@ -13,6 +13,7 @@ meant. Enum values that differ from the list only in case: nobody documents the 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -262,14 +263,25 @@ def near_miss(key: str, fields) -> str | None:
 
 def meant_field(key: str, fields) -> str | None:
     """The real field an unknown key most likely means: the same but for case or '_', or a close spelling."""
-    return near_miss(key, fields) or next(iter(difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)), None)
+    return _meant(key, tuple(fields))
+
+
+@functools.lru_cache(maxsize=4096)
+def _meant(key: str, fields: tuple[str, ...]) -> str | None:
+    # difflib is the doctor's dearest step; people repeat the same few wrong keys, so remember the answers
+    return near_miss(key, fields) or next(iter(difflib.get_close_matches(key, fields, n=1, cutoff=0.6)), None)
 
 
 def nested_home(key: str, fields) -> str | None:
     """The one field of this model whose own model has `key` (a filter's `predicates` given at the top)."""
+    return _nested_home(key, tuple((name, f["t"]) for name, f in fields.items()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _nested_home(key: str, fields: tuple[tuple[str, str], ...]) -> str | None:
     homes = []
-    for name, f in fields.items():
-        t = f["t"].strip()
+    for name, t in fields:
+        t = t.strip()
         inner = model(t) if not t.startswith(("list[", "dict(")) else None
         if inner is not None and key in inner["fields"]:
             homes.append(name)
@@ -314,8 +326,13 @@ def closest(value: str, allowed: list[str], n: int = 1) -> list[str]:
     """The allowed values that read most like `value`, without regard to case ("days" -> "Day")."""
     if len(value) > 64:
         return []
+    return list(_closest(value, tuple(allowed), n))
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(value: str, allowed: tuple[str, ...], n: int) -> tuple[str, ...]:
     by_lower = {a.lower(): a for a in allowed}
-    return [by_lower[c] for c in difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6)]
+    return tuple(by_lower[c] for c in difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6))
 
 
 def enum_message(value: str, key: str, allowed: list[str]) -> str:
