@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 N = 1000
 BODY = {"phoneNumber": "+13175550100"}
@@ -32,7 +33,9 @@ def diag_rate(sim) -> float:
 
 
 def sdk_rate(sim) -> float:
-    import PureCloudPlatformClientV2 as sdk
+    from measure import import_sdk
+
+    sdk = import_sdk()
 
     client = sdk.api_client.ApiClient()
     client.host = sim.base_url

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import cold_seconds  # noqa: E402
+from measure import cold_seconds, sdk_home_env  # noqa: E402
 
 OP = "POST /api/v2/analytics/conversations/aggregates/query"
 BODY = {"interval": "2026-11-01T00:00:00Z/2026-11-08T00:00:00Z", "granularity": "P1D", "groupBy": ["queueId"],
@@ -26,12 +26,14 @@ COLD = ("import time, json; t = time.perf_counter(); from diag.core.doctor impor
         f"check_for_operation({OP!r}, json.loads({json.dumps(json.dumps(BODY))})); print(time.perf_counter() - t)")
 
 
-def cold(code: str) -> float:
-    return cold_seconds(code, cwd=ROOT)
+def cold(code: str, env: dict | None = None) -> float:
+    return cold_seconds(code, cwd=ROOT, env=env)
 
 
 def run() -> dict:
-    import PureCloudPlatformClientV2 as sdk
+    from measure import import_sdk
+
+    sdk = import_sdk()
 
     from diag.core.doctor import check_for_operation
 
@@ -52,7 +54,7 @@ def run() -> dict:
     sdk_ms = (time.perf_counter() - t)
     cold_ms = cold(COLD) * 1000
     sdk_import = cold("import time; t = time.perf_counter(); import PureCloudPlatformClientV2; "
-                      "print(time.perf_counter() - t)") * 1000
+                      "print(time.perf_counter() - t)", sdk_home_env()) * 1000
     contract = ROOT / "diag" / "_data" / "contract"
     size = sum(p.stat().st_size for p in contract.glob("*"))
     return {"name": "any-endpoint check (aggregates query body)", "cold_ms": round(cold_ms, 1),

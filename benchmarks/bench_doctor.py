@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 N_BODIES = 3000
 
@@ -50,7 +51,9 @@ def time_each(fn, items) -> list[float]:
 
 
 def run() -> dict:
-    import PureCloudPlatformClientV2 as sdk
+    from measure import import_sdk
+
+    sdk = import_sdk()
 
     from diag.core.contract import model_fields
     from diag.core.doctor import check

@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import cold_seconds  # noqa: E402
+from measure import cold_seconds, sdk_home_env  # noqa: E402
 
 SNIPPETS = {
     "import diag": "import diag",
@@ -18,12 +18,14 @@ SNIPPETS = {
 }
 
 
-def cold(snippet: str) -> float:
-    return cold_seconds("import time; t = time.perf_counter(); " + snippet + "; print(time.perf_counter() - t)")
+def cold(snippet: str, env: dict | None = None) -> float:
+    return cold_seconds("import time; t = time.perf_counter(); " + snippet + "; print(time.perf_counter() - t)",
+                        env=env)
 
 
 def run() -> dict:
-    t = {name: cold(snippet) for name, snippet in SNIPPETS.items()}
+    sdk_env = sdk_home_env()
+    t = {name: cold(snippet, sdk_env if "PureCloud" in snippet else None) for name, snippet in SNIPPETS.items()}
     sdk = t["import PureCloudPlatformClientV2"]
     return {"name": "cold import", "import_diag_s": round(t["import diag"], 3),
             "import_diag_and_check_s": round(t["import diag + first check"], 3),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from diag.core import har
+from diag.core import har, jsontext
 from diag.core.errors import UnreadableEvidence
 from diag.core.headers import header
 from diag.core.redact import Redactor
@@ -68,7 +68,7 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
         raise UnreadableEvidence("the input is empty")
     if stripped.startswith("{"):
         try:
-            data = json.loads(stripped)
+            data = jsontext.loads(stripped)
         except (ValueError, RecursionError) as exc:
             if '"seq"' in stripped[:200]:   # a diag log: JSON lines
                 return _diag_log(stripped, red)

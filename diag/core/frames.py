@@ -3,8 +3,8 @@ CSV round trips. Pure: no network (the queries are diag.client.usage)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 if TYPE_CHECKING:   # pandas loads on first use, not with diag
     import pandas as pd
@@ -31,11 +31,7 @@ def usage_frame_from_pages(pages: Iterable, group_by: Iterable[str] = ()) -> pd.
     dicts is alive at once, which keeps a million-row export well under a gigabyte."""
     import pandas as pd
 
-    loads: Callable[[Any], Any]
-    try:
-        from orjson import loads
-    except ImportError:  # pragma: no cover - orjson is in requirements.txt; the stdlib is the fallback
-        from json import loads
+    from diag.core.jsontext import loads
 
     parts = []
     for page in pages:

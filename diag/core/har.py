@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from diag.core import __version__
+from diag.core import __version__, jsontext
 from diag.core.errors import UnreadableEvidence
 
 __all__ = ["read", "write", "body_of"]
@@ -156,7 +156,7 @@ def body_of(text: str, mime: str = "") -> Any:
     if "x-www-form-urlencoded" in mime:
         return dict(parse_qsl(text, keep_blank_values=True))
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except (ValueError, RecursionError):
         return text
 

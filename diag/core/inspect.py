@@ -7,6 +7,8 @@ headers), auth problems named, region consistency checked; other requests counte
 """
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -324,9 +326,6 @@ def _diagnose_one(index: int, r: EvidenceRequest, region: str, login: bool) -> D
 
 
 def _check_body(d: Diagnosis) -> None:
-    from diag.core.doctor import check_for_operation
-    from diag.core.doctor import UnknownOperation
-
     body = d.request.body
     if body is None or d.operation is None or d.request.method not in ("POST", "PUT", "PATCH"):
         return
@@ -334,6 +333,25 @@ def _check_body(d: Diagnosis) -> None:
         d.findings.append({"severity": "error", "path": "$", "code": "invalid-json",
                            "message": "the body is not JSON"})
         return
+    try:
+        key = json.dumps(body, ensure_ascii=False)
+    except (TypeError, ValueError):
+        key = None
+    judged = _judged(d.operation, key) if key is not None else _judge(d.operation, body)
+    if judged is None:
+        return
+    d.verdict, d.headline, d.refused_by, findings = judged
+    d.findings = [dict(f) for f in findings]
+
+
+@functools.lru_cache(maxsize=1024)
+def _judged(operation: str, body_json: str) -> tuple | None:
+    # a capture repeats the same request (polls, retries, a click-to-dial button): each body is judged once
+    return _judge(operation, json.loads(body_json))
+
+
+def _judge(operation: str, body: Any) -> tuple | None:
+    from diag.core.doctor import UnknownOperation, check_for_operation
     from diag.core.model import Caller
 
     # The body is judged as if its caller may send it: the evidence does not say who it was, and its answer says
@@ -341,12 +359,12 @@ def _check_body(d: Diagnosis) -> None:
     caller = Caller("user", None, True, "the caller in the evidence (assumed to hold the operation's permissions)",
                     all_permissions=True)
     try:
-        report = check_for_operation(d.operation, body, caller=caller)
+        report = check_for_operation(operation, body, caller=caller)
     except UnknownOperation:
-        return
-    d.verdict, d.headline, d.refused_by = report.verdict, report.headline, report.refused_by
-    d.findings = [{"severity": f.severity, "path": f.path, "code": f.code, "message": f.message}
-                  for f in report.findings]
+        return None
+    return (report.verdict, report.headline, report.refused_by,
+            tuple({"severity": f.severity, "path": f.path, "code": f.code, "message": f.message}
+                  for f in report.findings))
 
 
 def _across(inspection: Inspection) -> None:

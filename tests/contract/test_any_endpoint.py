@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from tests import official_sdk
+
 from diag.app.widgets.any_endpoint import AnyEndpointModel, AnyEndpointView
 from diag.core.contract import model, model_names
 from diag.core.doctor import UnknownOperation, check_for_operation
@@ -14,7 +16,7 @@ from diag.core.doctor import UnknownOperation, check_for_operation
 
 def sdk_module():
     """The official SDK, imported when a test first needs it (seconds: never at collection, in every worker)."""
-    return pytest.importorskip("PureCloudPlatformClientV2")
+    return official_sdk.sdk()
 AGG = "POST /api/v2/analytics/conversations/aggregates/query"
 
 

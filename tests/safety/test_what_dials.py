@@ -9,6 +9,8 @@ from functools import lru_cache
 
 import phonenumbers
 import pytest
+
+from tests import official_sdk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +37,7 @@ def sim():
 # ---- the classification: every write field and operation, reviewed -------------------------------------------
 
 def _descriptions():
-    pytest.importorskip("PureCloudPlatformClientV2")   # the oracle: the installed SDK
+    official_sdk.sdk()   # the oracle: the installed SDK
     import importlib.util
     import sys
     from pathlib import Path

@@ -3,13 +3,15 @@ import datetime as dt
 
 import pytest
 
+from tests import official_sdk
+
 pytestmark = pytest.mark.sdk
 
 
 
 def sdk_module():
     """The official SDK, imported when a test first needs it (seconds: never at collection, in every worker)."""
-    return pytest.importorskip("PureCloudPlatformClientV2")
+    return official_sdk.sdk()
 
 
 def api_client(sim):

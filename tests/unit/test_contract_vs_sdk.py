@@ -3,6 +3,8 @@ import json
 
 import pytest
 
+from tests import official_sdk
+
 from diag.core.contract import CONTRACT_DIR, call_schema, operations
 from diag.core.doctor import names
 
@@ -14,7 +16,7 @@ pytestmark = pytest.mark.sdk
 def sdk():
     """The SDK, imported by the tests that need it (importing it takes seconds: not at collection, in every
     worker)."""
-    return pytest.importorskip("PureCloudPlatformClientV2")
+    return official_sdk.sdk()
 
 REQUIRED_REQUEST_FIELDS = {"phoneNumber", "callerId", "callerIdName", "callFromQueueId", "callQueueId",
                            "callUserId", "priority", "attributes", "languageId", "routingSkillsIds",

@@ -1,0 +1,24 @@
+"""Reading JSON text fast, with the standard library's answer wherever the two could differ.
+
+orjson (a dependency) reads the common case several times faster than `json`; what it refuses (NaN and
+Infinity, integers beyond 64 bits, lone surrogate escapes, nesting past its limit) goes to `json`, so every text
+reads exactly as it did, and what neither reads raises ValueError (or RecursionError) as json.loads does.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is in requirements.txt; the stdlib alone still reads everything
+    orjson = None  # type: ignore[assignment]
+
+
+def loads(text: str | bytes) -> Any:
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
