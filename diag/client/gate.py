@@ -130,10 +130,6 @@ class Confirmation:
             counts[i.key] = counts.get(i.key, 0) + 1
         return cls(counts)
 
-    def covers(self, intent: Intent) -> bool:
-        with self._lock:
-            return self._counts.get(intent.key, 0) > 0
-
     def take(self, intent: Intent) -> Grant | None:
         """Use one yes for one send (its 429 resends included); None when none is left for this intent."""
         with self._lock:
@@ -321,10 +317,6 @@ class SafetyGate:
                            or any(core in text for core in _base64_cores(secret))):
                 return True
         return False
-
-    @property
-    def confirms_writes(self) -> bool:
-        return self.policy.real
 
     def org(self) -> Org:
         if self._org is None:

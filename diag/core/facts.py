@@ -8,11 +8,9 @@ CALLS_USER_PATH = f"{CALLS_PATH}/user/{{userId}}"                               
 CALLS_USER_ROUTE = f"POST {CALLS_USER_PATH}"
 CALL_ROUTES = (CALLS_ROUTE, CALLS_USER_ROUTE)   # creating a call, as the token's user or on behalf of another
 CALL_PERMISSION = "conversation:conference:add"                                              # facts §2
-CALL_AS_USER_PERMISSIONS = ("conversation:agentlessCall:add", "conversation:call:add")      # facts §1.3, §2
 # The fields that name where a call goes; one per request (too.many.create.conversation.parameters, facts §1.2).
 # Which fields count is inferred from the model ([GUESS] in the facts).
 DESTINATION_FIELDS = ("phoneNumber", "callUserId", "callQueueId", "participants", "conversationIds")
-DESTINATION_ITEM_FIELDS = ("address", "name", "userId", "queueId")                         # Destination, facts §1.1
 # The statuses documented for POST /api/v2/conversations/calls (facts §3.2; the OpenAPI subset's responses).
 # Genesys may answer others (later releases are said to list 202 and 409); diag holds no source for what they
 # mean, so it shows them as sent and says they are undocumented rather than guessing.

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, read_evidence
-from diag.core.facts import CALLS_PATH
 
-CALLS_TEMPLATES = (CALLS_PATH,)
 
 
 @dataclass

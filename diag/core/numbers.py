@@ -659,7 +659,7 @@ def emergency_by_country_code() -> dict[int, str]:
 
 # ---- numbers written in free text, for pseudonymisation (the bundle, the evidence importer) ----
 
-PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15   # E.164 allows 15; fewer than 7 digits is a short or service number
+PHONE_MIN_DIGITS = 7   # fewer than 7 digits is a short or service number
 # Inside a number: any character that is neither a letter nor a digit (spaces of every kind, tabs, dashes, dots,
 # slashes, brackets, middle dots, invisible and combining characters) and escape sequences as JSON and reprs write
 # them (\t, \u00a0); not the characters that end a value (: , ; @ = & quotes, braces, line breaks).

@@ -48,10 +48,6 @@ class AnyEndpointModel:
     def operations() -> list[str]:
         return sorted(str(op) for op in all_operations())
 
-    @staticmethod
-    def operations_with_body() -> list[str]:
-        return sorted(str(op) for op in all_operations() if op.body)
-
     def set_operation(self, operation: str) -> None:
         """A template ("GET /api/v2/users/{userId}") or a concrete path ("GET /api/v2/users/5f3..."): its path
         parameters are filled from the concrete path, kept when the template names them again."""

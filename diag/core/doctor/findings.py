@@ -5,7 +5,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 ERROR, WARNING, INFO = "error", "warning", "info"
-SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 # How sure diag is, in the model's own words (diag.core.model): documented by Genesys, following from the SDK's
 # model, or modelled by diag where Genesys documents nothing.
