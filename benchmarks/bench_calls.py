@@ -2,7 +2,7 @@
 official SDK's ConversationsApi.post_conversations_calls (which logs and checks nothing), both against the
 simulator in the same run; and a paced batch's share of the org's limit.
 
-Targets: diag >= 500 calls/s; diag's per-call time within 1.5x of the SDK's; a paced batch reaches >= 95 % of
+Targets: diag >= 500 calls/s; diag's per-call time within 1.2x of the SDK's (logging and autosave on); a paced batch reaches >= 95 % of
 the limit with no 429.
 """
 from __future__ import annotations
@@ -20,19 +20,25 @@ N = 1000
 BODY = {"phoneNumber": "+13175550100"}
 
 
-def diag_rate(sim) -> float:
+def numbers(varied: bool) -> list[str]:
+    """The same number every call (a batch), or a new one each call (every body checked afresh)."""
+    return [f"+1317555{i % 10000:04d}" if varied else BODY["phoneNumber"] for i in range(N)]
+
+
+def diag_rate(sim, varied: bool = False) -> float:
     from diag.client.connect import connect
 
     s = connect(sim_url=sim.base_url)    # over HTTP, as the SDK is: the same wire on both sides
     for _ in range(50):
         s.call(BODY)
+    bodies = [{"phoneNumber": n} for n in numbers(varied)]
     t = time.perf_counter()
-    for _ in range(N):
-        assert s.call(BODY).status == 200
+    for body in bodies:
+        assert s.call(body).status == 200
     return N / (time.perf_counter() - t)
 
 
-def sdk_rate(sim) -> float:
+def sdk_rate(sim, varied: bool = False) -> float:
     from measure import import_sdk
 
     sdk = import_sdk()
@@ -45,8 +51,11 @@ def sdk_rate(sim) -> float:
     req.phone_number = BODY["phoneNumber"]
     for _ in range(50):
         api.post_conversations_calls(req)
+    wanted = numbers(varied)
     t = time.perf_counter()
-    for _ in range(N):
+    for n in wanted:
+        req = sdk.CreateCallRequest()
+        req.phone_number = n
         api.post_conversations_calls(req)
     return N / (time.perf_counter() - t)
 
@@ -69,18 +78,23 @@ def run(rounds: int = 3) -> dict:
     from diag.sim import Simulator
 
     with Simulator(overrides={"rate_limit": {"requests": 10**9, "window_seconds": 60}}) as sim:
-        diag_rates, sdk_rates = [], []
+        diag_rates, sdk_rates, diag_varied, sdk_varied = [], [], [], []
         for _ in range(rounds):
             diag_rates.append(diag_rate(sim))
             sdk_rates.append(sdk_rate(sim))
+            diag_varied.append(diag_rate(sim, varied=True))
+            sdk_varied.append(sdk_rate(sim, varied=True))
     d, k = statistics.median(diag_rates), statistics.median(sdk_rates)
+    dv, kv = statistics.median(diag_varied), statistics.median(sdk_varied)
     paced = paced_share()
     return {"name": "calls through a diag Session vs the official SDK, against the simulator",
             "calls": N, "rounds": rounds, "diag_calls_per_s": round(d), "sdk_calls_per_s": round(k),
             "baseline": "PureCloudPlatformClientV2 ConversationsApi.post_conversations_calls",
             "per_call_ratio": round(k / d, 2), "paced_batch": paced,
-            "target": "diag >= 500/s; per-call <= 1.5x SDK; paced >= 95% of limit, no 429",
-            "met": d >= 500 and k / d <= 1.5 and paced["achieved_share"] >= 0.95 and paced["429s"] == 0}
+            "varied_diag_calls_per_s": round(dv), "varied_sdk_calls_per_s": round(kv),
+            "varied_per_call_ratio": round(kv / dv, 2),
+            "target": "diag >= 500/s; per-call <= 1.2x SDK (same body and a new number each call); paced >= 95% of limit, no 429",
+            "met": d >= 500 and k / d <= 1.2 and kv / dv <= 1.2 and paced["achieved_share"] >= 0.95 and paced["429s"] == 0}
 
 
 if __name__ == "__main__":
@@ -88,7 +102,8 @@ if __name__ == "__main__":
     print(r["name"])
     print(f"  diag session  {r['diag_calls_per_s']:5d} calls/s   (full logging, doctor, redaction)")
     print(f"  official SDK  {r['sdk_calls_per_s']:5d} calls/s")
-    print(f"  per-call time ratio diag/SDK {r['per_call_ratio']}")
+    print(f"  per-call time ratio diag/SDK {r['per_call_ratio']} (same body); {r['varied_per_call_ratio']} (a new "
+          f"number each call: {r['varied_diag_calls_per_s']} vs {r['varied_sdk_calls_per_s']} calls/s)")
     p = r["paced_batch"]
     print(f"  paced batch: {p['achieved_share']:.1%} of {p['limit']} over {p['calls']} calls, {p['429s']} x 429")
     print(f"  target {r['target']}: {'met' if r['met'] else 'NOT met'}")
