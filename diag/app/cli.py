@@ -473,6 +473,37 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_limits(args: argparse.Namespace) -> int:
+    from diag.core.evidence import read_evidence
+    from diag.core.limits import limits_of
+
+    try:
+        text = _read_input(args.file, textfile.MAX_EVIDENCE_BYTES, "split the capture into smaller HAR files")
+        evidence = read_evidence(text)
+    except (OSError, ValueError) as exc:   # UnreadableEvidence is a ValueError
+        return _fail(f"{args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
+    if evidence.kind not in ("har", "diag-log"):
+        return _fail(f"{args.file}: a {evidence.kind} holds one request; limits need a HAR file or a diag log",
+                     args.json)
+    report = limits_of(evidence)
+    written: list[str] = []
+    if args.chart:
+        from diag.reports import charts
+        try:
+            paths = charts.save_figure(charts.requests_per_minute(report, f"customer evidence ({evidence.kind})"),
+                                       args.chart)
+        except OSError as exc:   # FileExistsError included: nothing of the person's is replaced
+            return _fail(f"--chart {args.chart}: {getattr(exc, 'strerror', None) or exc}", args.json)
+        written = [str(p) for p in paths]
+    if args.json:
+        print(json.dumps({**report.to_dict(), "charts": written}, indent=1))
+    else:
+        print(report.text())
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -659,6 +690,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--charts", metavar="DIR", help="also draw the exact codes over the evidence's time span and the "
                                                    "latency by operation (PNG and SVG) into DIR")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("limits", help="which rate limit did the requests of a HAR file or a diag log hit: requests "
+                                       "per minute per caller against each layer of Genesys' limits, 429s placed")
+    p.add_argument("file", help="a HAR file or a diag log (a saved session), or - for standard input")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--chart", metavar="STEM", help="also draw requests per minute by caller with the 429s and the "
+                                                   "layers' figures (STEM.png and STEM.svg; never overwrites)")
+    p.set_defaults(func=cmd_limits)
 
     p = sub.add_parser("notebooks", help="copy the notebooks into the workspace (what `make lab` opens) and "
                                           "print that folder")

@@ -35,6 +35,8 @@ class EvidenceRequest:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: Any = None
     duration_ms: float | None = None
+    # Who sent it, as a label that names no secret ("token 1 (client credentials)"): read before redaction
+    caller: str | None = None
     # How many secret forms the reader knew before this request was cleaned: reading it again is needed only if
     # more were learned since (during its own cleaning or after)
     cleaned_knowing: int = field(default=-1, repr=False, compare=False)
@@ -79,9 +81,9 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
             return _diag_log(stripped, red)
         raise UnreadableEvidence("a JSON object, but neither a HAR file (no log.entries) nor a diag log")
     if re.match(r"(?i)curl(\.exe)?\s", stripped):
-        return Evidence("curl", _again([_redacted(_curl(stripped), red)], red), red.report(), red)
+        return Evidence("curl", _again([_redacted(_curl(stripped), red, Callers())], red), red.report(), red)
     if re.match(r"[A-Z]{3,7} \S+ HTTP/(?:1\.[01]|2(?:\.0)?|3)\r?\n", stripped):   # as devtools copy it
-        return Evidence("http", _again([_redacted(_raw_http(stripped), red)], red), red.report(), red)
+        return Evidence("http", _again([_redacted(_raw_http(stripped), red, Callers())], red), red.report(), red)
     # what it begins with is not quoted back: a pasted token would be on screen, in the log, in the notebook
     raise UnreadableEvidence("not a HAR file (JSON with log.entries), a cURL command (begins with curl), a raw HTTP "
                              "request (a request line such as POST /api/v2/... HTTP/1.1) or a diag log")
@@ -90,7 +92,8 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
 # ---- HAR ----
 
 def _har(data: dict, red: Redactor) -> Evidence:
-    out = [_redacted(EvidenceRequest(**fields), red) for fields in har.read(data)]
+    callers = Callers()
+    out = [_redacted(EvidenceRequest(**fields), red, callers) for fields in har.read(data)]
     return Evidence("har", _again(out, red), red.report(), red)
 
 
@@ -212,7 +215,7 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             method=data["method"], url=data["url"], headers=data.get("request_headers") or {},
             body=data.get("request_body"), started=data["started"], status=data.get("status"),
             response_headers=data.get("response_headers") or {}, response_body=data.get("response_body"),
-            duration_ms=data.get("duration_ms")), red))
+            duration_ms=data.get("duration_ms"), caller="this session's token"), red))
     return Evidence("diag-log", _again(out, red), red.report(), red)
 
 
@@ -230,9 +233,60 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
     return requests
 
 
-def _redacted(r: EvidenceRequest, red: Redactor) -> EvidenceRequest:
+class Callers:
+    """Labels for the credentials of one piece of evidence: "token 1", "token 2", ... in order of first use, with
+    the grant that issued a token when the evidence holds its token request. Only digests of the credentials are
+    kept (and the last one seen), and only while reading: no label names or derives from a secret's characters."""
+
+    def __init__(self) -> None:
+        self._labels: dict[str, str] = {}
+        self._grants: dict[str, str] = {}
+        self._last: tuple[str, str] | None = None   # the last credential and its label, while reading
+
+    @staticmethod
+    def _digest(credential: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(credential.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def issued(self, r: EvidenceRequest) -> None:
+        """A token request and its answer: the token it issued, and by which grant."""
+        body = r.response_body if isinstance(r.response_body, dict) else {}
+        token = body.get("access_token")
+        if isinstance(token, str) and token:
+            form = r.body if isinstance(r.body, dict) else {}
+            grant = str(form.get("grant_type") or "").strip()
+            self._grants[self._digest(token)] = grant.replace("_", " ") if grant else "a token request"
+            self._last = None   # a label given before may now name its grant
+
+    def label(self, headers: dict[str, str]) -> str | None:
+        auth = header(headers, "Authorization")
+        if not auth or not str(auth).strip():
+            return None
+        scheme, _, credential = str(auth).strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return "client credentials (Basic)" if scheme.lower() == "basic" else "another scheme"
+        credential = credential.strip()
+        if not credential or credential == "[REDACTED]":
+            return "a token (redacted before diag read it)"
+        if self._last is not None and self._last[0] == credential:   # a capture uses one token many times over
+            return self._last[1]
+        key = self._digest(credential)
+        if key not in self._labels:
+            self._labels[key] = f"token {len(self._labels) + 1}"
+        grant = self._grants.get(key)
+        label = f"{self._labels[key]} ({grant})" if grant else self._labels[key]
+        self._last = (credential, label)
+        return label
+
+
+def _redacted(r: EvidenceRequest, red: Redactor, callers: Callers | None = None) -> EvidenceRequest:
     """Tokens, secrets and credentials out before anything is kept (the same policy as the exchange log)."""
     token_form = "/oauth/token" in r.url
+    if callers is not None:
+        r.caller = callers.label(r.headers)
+        if token_form:
+            callers.issued(r)
     r.cleaned_knowing = red.known
     r.url = red.text(r.url)
     r.headers = red.headers(r.headers)

@@ -298,6 +298,46 @@ def evidence_figures(frame, kind: str, span: str) -> dict:
             "evidence_latency": evidence_latency_by_operation(frame, source, span)}
 
 
+def requests_per_minute(report, source: str):
+    """Requests per minute of each caller in the evidence (diag.core.limits), every 429 marked where it came, and
+    a line at each per-minute figure the sources give for a layer (labelled with the layer and how sure it is)."""
+    import datetime as dt
+
+    fig, ax = _figure("Requests in the last minute, by caller, and the 429s", source, "the evidence's own time span")
+    if not report.rolling:
+        _empty(ax, "requests with a time")
+        return fig
+    colours = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "sky", "purple", "yellow", "grey")]
+    peak = 0
+    for i, (caller, series) in enumerate(sorted(report.rolling.items())):
+        when = [dt.datetime.fromtimestamp(t, dt.timezone.utc) for t, _ in series]
+        counts = [n for _, n in series]
+        peak = max(peak, max(counts))
+        ax.step(when, counts, where="post", color=colours[i % len(colours)], linewidth=1.4, label=caller)
+    for h in report.hits:
+        try:
+            at = dt.datetime.fromisoformat(h.at.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        ax.plot([at], [h.caller_last_minute], marker="x", color=OKABE_ITO["black"], markersize=8, linestyle="none")
+    if report.hits:
+        ax.plot([], [], marker="x", color=OKABE_ITO["black"], linestyle="none", label="429 (its caller's last minute)")
+    drawn = set()
+    for layer in report.layers:
+        for value, _source in layer.figures:
+            if value is None or value in drawn or value > max(peak * 3, 400):
+                continue
+            drawn.add(value)
+            ax.axhline(value, color=OKABE_ITO["grey"], linestyle="--", linewidth=1)
+            ax.text(0.995, value, f"{value}/min: {layer.name} ({layer.evidence})", transform=ax.get_yaxis_transform(),
+                    ha="right", va="bottom", fontsize=8, color="#555555")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("requests in the 60 s up to each request (count)")
+    ax.set_xlabel("time (UTC)")
+    ax.legend(loc="upper left", fontsize=9, frameon=False)
+    return fig
+
+
 def save_figure(fig, stem: str | Path, formats=("png", "svg"), *, overwrite: bool = False) -> list[Path]:
     """Write the figure as PNG and SVG beside each other; returns the paths. An existing file is replaced only
     with overwrite=True (FileExistsError names it, and nothing is written)."""
