@@ -226,6 +226,22 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
             fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
             files[f"charts/{name}.{fmt}"] = buf.getvalue()
         names.append(name)
+    limits = None
+    read = getattr(evidence, "evidence", None)
+    if read is not None and read.kind in ("har", "diag-log"):
+        from diag.core.limits import limits_of
+
+        report = limits_of(read)
+        if report.hits:   # which rate limit the 429s most likely hit, with its chart
+            limits = map_strings(report.to_dict(), clean_text)
+            files["evidence/limits.json"] = json.dumps(limits, indent=1, ensure_ascii=False).encode()
+            fig = charts.requests_per_minute(report, f"customer evidence ({evidence.kind})")
+            with _cleaned_labels(fig, clean_text):
+                for fmt in ("png", "svg"):
+                    buf = io.BytesIO()
+                    fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
+                    files[f"charts/evidence_limits.{fmt}"] = buf.getvalue()
+            names.append("evidence_limits")
     fixed = {}   # a corrected body for each call body the doctor refuses, computed on the body as sent, then cleaned
     from diag.core.doctor import check
     for d, e in zip(evidence.diagnoses, evidence_exchanges):
@@ -235,7 +251,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
                 fixed[d.index] = clean_text(json.dumps(pseudo.value(redactor.value(body)), indent=2,
                                                        ensure_ascii=False))
     return {"records": records, "inspection": found, "charts": names, "span": span, "kind": evidence.kind,
-            "fixed": fixed,
+            "fixed": fixed, "limits": limits,
             "where": evidence.where, "skipped": evidence.skipped}
 
 
@@ -522,6 +538,16 @@ def _evidence_summary(evidence: dict) -> list[str]:
              "- Failures by exact code: " + (", ".join(f"`{_c(k)}` x{v}" for k, v in found["byCode"].items()) or "none")]
     lines += [f"- Note: {_md(n)}" for n in found["notes"]]
     lines.append("")
+    limits = evidence.get("limits")
+    if limits:
+        lines += ["### Which rate limit", "",
+                  f"- Most likely: `{_c(limits['most_likely'])}` ({len(limits['hits'])} x 429; "
+                  "`evidence/limits.json`, `charts/evidence_limits.png`)"]
+        lines += [f"- 429 at {_md(h['at'])} for {_md(h['caller'])}, `{_c(h['operation'])}`: "
+                  f"{h['caller_last_minute']} of its requests in the minute before; {_md(h['evidence'])}: "
+                  f"{_md(h['why'])}; correlation id `{_c(h['correlation_id'] or '-')}`" for h in limits["hits"][:10]]
+        lines += [f"- What to do: {_md(a)}" for a in limits["advice"]]
+        lines.append("")
     if failing:
         lines += ["### Failing requests", "", "| # | time (UTC) | request | status | error code | correlation id |",
                   "|---|---|---|---|---|---|"]

@@ -175,3 +175,29 @@ def test_counts_agree_with_a_count_by_hand(requests):
         assert report.callers[name]["peak_per_minute"] == by_hand
     for hit in report.hits:
         assert 1 <= hit.caller_last_minute <= hit.all_last_minute and hit.operation_last_minute <= hit.all_last_minute
+
+
+def test_the_ticket_and_the_evidence_panel_say_which_limit(tmp_path):
+    import zipfile
+
+    from diag.app.widgets.evidence import EvidenceModel
+    from diag.core.inspect import diagnose
+    from diag.reports.bundle import build_bundle
+
+    text = client_credentials_burst()
+    bundle = build_bundle(tmp_path / "t.zip", [], evidence=diagnose(read_evidence(text)))
+    with zipfile.ZipFile(bundle.path) as z:
+        names = z.namelist()
+        summary = z.read("summary.md").decode()
+        limits = json.loads(z.read("evidence/limits.json"))
+        everything = b"".join(z.read(n) for n in names if not n.endswith(".png")).decode("utf-8", "replace")
+    assert "charts/evidence_limits.png" in names and "charts/evidence_limits.svg" in names
+    assert "### Which rate limit" in summary and "client.credentials.token.rate.per.minute" in summary
+    assert limits["most_likely"] == "client.credentials.token.rate.per.minute"
+    assert TOKEN_CC not in everything
+    panel = EvidenceModel()
+    panel.read(text)
+    assert "Which rate limit" in panel.report_html() and len(panel.figures()) == 3
+    quiet = EvidenceModel()   # no 429: no limits section, the two usual charts
+    quiet.read(har([entry("GET", f"{API}/api/v2/users/me", at=START, token=TOKEN_USER)]))
+    assert "Which rate limit" not in quiet.report_html() and len(quiet.figures()) == 2

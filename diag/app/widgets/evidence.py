@@ -51,7 +51,20 @@ class EvidenceModel:
         if self.inspection is None or not self.inspection.diagnoses:
             return []
         i = self.inspection
-        return list(charts.evidence_figures(i.public_frame(), i.kind, i.span()).values())
+        figures = list(charts.evidence_figures(i.public_frame(), i.kind, i.span()).values())
+        limits = self.limits()
+        if limits is not None and limits.hits:   # which limit the 429s hit: only when there were 429s
+            figures.append(charts.requests_per_minute(limits, f"customer evidence ({i.kind})"))
+        return figures
+
+    def limits(self):
+        """Which rate limit the evidence's 429s most likely hit (diag.core.limits), for a HAR or a diag log."""
+        from diag.core.limits import limits_of
+
+        evidence = getattr(self.inspection, "evidence", None)
+        if evidence is None or evidence.kind not in ("har", "diag-log"):
+            return None
+        return limits_of(evidence)
 
     def open_in_composer(self, index: int) -> str:
         """The request in the panel that fits it: a call in the call composer, any other operation (its path,
@@ -118,8 +131,15 @@ class EvidenceModel:
             where = (f" (sanitised copy: `{self.saved}`)" if self.saved else
                      " (saving is off, DIAG_HOME=off: no copy kept for notebook 03)")
             added = f"<p>{inline_markdown('Added to the ticket' + where + '.')}</p>"
+        limits = self.limits()
+        which = ""
+        if limits is not None and limits.hits:
+            which = (f"<details class='diag-limits'><summary><b>Which rate limit:</b> "
+                     f"{html.escape(self.shown(limits.most_likely or ''))} ({len(limits.hits)} x 429)</summary>"
+                     f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'>{html.escape(self.shown(limits.text()))}"
+                     "</pre></details>")
         return (f"<pre class='diag-evidence' style='white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.3'>"
-                f"{html.escape(text)}</pre><p>{inline_markdown('Replaced on read: ' + replaced)}; numbers and "
+                f"{html.escape(text)}</pre>{which}<p>{inline_markdown('Replaced on read: ' + replaced)}; numbers and "
                 f"names are shown as pseudonyms.</p>{added}")
 
 
