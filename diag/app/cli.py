@@ -389,6 +389,7 @@ def cmd_usage(args: argparse.Namespace) -> int:
             fig.savefig(fh, format=Path(args.png).suffix[1:].lower() or "png", dpi=charts.DPI)
     totals = frame[["requests", "status200", "status300", "status400", "status429", "status500"]].sum()
     print(f"API usage on {session.label}, {query.label}, by {', '.join(query.group_by) or 'date'}")
+    print(f"  from {frame.attrs.get('usage_api', 'the usage API')}")
     print(f"  requests {totals['requests']:,}  2xx {totals['status200']:,}  3xx {totals['status300']:,}  "
           f"4xx {totals['status400']:,} (of which 429: {totals['status429']:,})  5xx {totals['status500']:,}")
     keys = [c for c in ("templateUri", "httpMethod", "clientName") if c in frame.columns]

@@ -16,6 +16,7 @@ Exception tree (every message is safe to show: no token or secret is ever put in
     │   └── UnsafeRequest          another host, user information in the URL, a secret going elsewhere, a path
     │                              that is not a Platform API path, a redacted value to re-send
     ├── UsageQueryError        a usage query wrong before sending, failed at Genesys, or not done in time
+    │   └── JobsRefused            the usage jobs API refused or cannot reach the interval (the older query follows)
     ├── UnreadableEvidence     (also a ValueError) a HAR, cURL, raw request or log diag cannot read: says where
     └── RedactionError         something that must not leave was still found in a bundle: nothing written
 
@@ -117,6 +118,10 @@ class UsageQueryError(DiagError):
     def __init__(self, message: str, *, field: str | None = None, execution_id: str | None = None):
         super().__init__(message)
         self.field, self.execution_id = field, execution_id
+
+
+class JobsRefused(UsageQueryError):
+    """The usage jobs API refused the request (its permission, its interval, or an org without it)."""
 
 
 @dataclass(frozen=True)

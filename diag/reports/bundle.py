@@ -101,6 +101,9 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     if not exchanges and evidence is None and not figures and not frames:
         raise ValueError("nothing to put in the ticket: no exchanges, no evidence, no charts")
     secrets = [s for s in secrets if s] + _learned_on_read(evidence)
+    usage_api = getattr((frames or {}).get("usage"), "attrs", {}).get("usage_api")
+    if usage_api:   # which usage API answered (the jobs API, or the older query as a labelled fallback)
+        notes = [*notes, f"API usage from {usage_api}."]
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges + evidence_exchanges, secrets, keep_numbers,
                                                           keep_people)
 

@@ -40,7 +40,17 @@ def incidents_for(seed: int, days: int) -> Incidents:
                      bad_400_first_day=rng.randrange(61, max(62, days - 10)), bad_400_days=7)
 
 
-def usage_history(seed: int, end: dt.date, days: int, clients: dict[str, str], users: list[str]) -> list[dict]:
+# Genesys' own clients (the Genesys Cloud UI): the usage jobs API returns their traffic, the older usage query leaves
+# it out (facts §9.2). Their names and volumes here are the simulator's own (modelled).
+BUILT_IN_TRAFFIC = [
+    ("Genesys Cloud UI", "api/v2/users/me", "GET", 900, 0.002),
+    ("Genesys Cloud UI", "api/v2/conversations/calls/{conversationId}", "GET", 500, 0.004),
+    ("Genesys Cloud UI", "api/v2/analytics/conversations/details/query", "POST", 250, 0.01),
+]
+
+
+def usage_history(seed: int, end: dt.date, days: int, clients: dict[str, str], users: list[str],
+                  traffic: list[tuple] | None = None) -> list[dict]:
     """Daily ApiUsageRow-like dicts (one per day x client x user x endpoint x method), oldest first.
 
     `clients` maps client name -> client id; user tokens (the PKCE client) are spread over `users`.
@@ -52,11 +62,11 @@ def usage_history(seed: int, end: dt.date, days: int, clients: dict[str, str], u
         day = end - dt.timedelta(days=back)
         weekday = day.weekday() < 5
         growth = 1 + 0.3 * (days - back) / days
-        for client, uri, method, base, share_4xx in TRAFFIC:
+        for client, uri, method, base, share_4xx in (TRAFFIC if traffic is None else traffic):
             client_id = clients.get(client)
             if client_id is None:   # an org configured without this integration has no such traffic
                 continue
-            owners = users if client == "Agent desktop (PKCE)" else [None]
+            owners = users if client in ("Agent desktop (PKCE)", "Genesys Cloud UI") else [None]
             for user in owners:
                 volume = base * growth * (1.0 if weekday else 0.25) / len(owners)
                 requests = max(0, int(rng.gauss(volume, volume * 0.12)))

@@ -639,6 +639,72 @@ def client_usage_summary(sim: SimApp, req: Request, clientId: str):
     return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
 
 
+# ---- usage jobs (the newer usage API, facts §9.2) -------------------------------------------------
+
+JOB_PAGE_SIZE, JOB_PAGE_MAX = 100, 1000   # pageSize: default 100, at most 1000 (facts §6.1)
+
+
+def _start_job(sim: SimApp, req: Request, results: str, client_id: str | None) -> tuple:
+    refuse_as_the_model_does(sim, req)   # permissions and the body (its interval's year and 90 days) as modelled
+    rows = analytics.job_rows(sim.usage_history, req.json(), client_id=client_id)
+    job_id = sim.state.new_id()
+    with sim.state.lock:
+        sim.state.executions[job_id] = Execution(job_id, rows)
+    return 200, {"id": job_id, "resultsUri": results.format(jobId=job_id)}, {}
+
+
+def _job_page(sim: SimApp, req: Request, job_id: str, uri: str) -> tuple:
+    refuse_as_the_model_does(sim, req)
+    job = sim.state.executions.get(job_id)
+    if job is None:
+        raise ApiError(404, "not.found", f"Job {job_id} was not found.")
+    with sim.state.lock:
+        job.polls += 1
+        running = job.polls <= int(sim.org.raw.get("usage_running_polls", 1))
+    if running:
+        return 200, {"queryStatus": "Running", "entities": []}, {}
+    size_text = str(req.query.get("pageSize", JOB_PAGE_SIZE))
+    size = min(max(int(size_text), 1), JOB_PAGE_MAX) if size_text.isascii() and size_text.isdigit() else JOB_PAGE_SIZE
+    after_text = str(req.query.get("after", "0"))
+    after = int(after_text) if after_text.isascii() and after_text.isdigit() else 0
+    page = job.rows[after:after + size]
+    body: dict = {"queryStatus": "Succeeded", "entities": page}
+    if after + size < len(job.rows):
+        body["nextUri"] = f"{uri}?pageSize={size}&after={after + size}"
+    return 200, body, {}
+
+
+@router.add("POST", "/api/v2/usage/aggregates/query/jobs")
+def usage_job(sim: SimApp, req: Request):
+    return _start_job(sim, req, "/api/v2/usage/aggregates/query/jobs/{jobId}", None)
+
+
+@router.add("GET", "/api/v2/usage/aggregates/query/jobs/{jobId}")
+def usage_job_results(sim: SimApp, req: Request, jobId: str):
+    return _job_page(sim, req, jobId, f"/api/v2/usage/aggregates/query/jobs/{jobId}")
+
+
+@router.add("POST", "/api/v2/usage/client/{clientId}/aggregates/query/jobs")
+def client_usage_job(sim: SimApp, req: Request, clientId: str):
+    if clientId not in sim.org.clients:
+        refuse_as_the_model_does(sim, req)
+        raise ApiError(404, "not.found", f"OAuth client {clientId} was not found.")
+    return _start_job(sim, req, f"/api/v2/usage/client/{clientId}/aggregates/query/jobs/{{jobId}}", clientId)
+
+
+@router.add("GET", "/api/v2/usage/client/{clientId}/aggregates/query/jobs/{jobId}")
+def client_usage_job_results(sim: SimApp, req: Request, clientId: str, jobId: str):
+    return _job_page(sim, req, jobId, f"/api/v2/usage/client/{clientId}/aggregates/query/jobs/{jobId}")
+
+
+@router.add("GET", "/api/v2/oauth/clients")
+def oauth_clients(sim: SimApp, req: Request):
+    """The org's own OAuth clients (Genesys' built-in ones are not among them)."""
+    refuse_as_the_model_does(sim, req)
+    entities = [{"id": c.id, "name": c.name} for c in sim.org.clients.values()]
+    return 200, {"entities": entities, "pageSize": len(entities), "pageNumber": 1, "total": len(entities)}, {}
+
+
 # ---- analytics ------------------------------------------------------------------------------------
 
 @router.add("POST", "/api/v2/analytics/ratelimits/aggregates/query")

@@ -64,10 +64,49 @@ def test_polling_until_complete_with_backoff(session):
     s = session
     s.sleep = slept.append
     q = UsageQuery.build(days=3)
-    query_usage(s, q, poll_interval=1.0, progress=False)
+    query_usage(s, q, poll_interval=1.0, progress=False, api="query")
     gets = [e for e in s.log if e.method == "GET"]
     assert [e.response_body["queryStatus"] for e in gets] == ["Running", "Complete"]
     assert slept == [1.0]
+
+
+def test_the_jobs_api_answers_by_default_and_counts_genesys_built_in_clients(session):
+    q = UsageQuery.build(days=30, group_by=["OAuthClientId", "TemplateUri", "HttpMethod"])
+    jobs = query_usage(session, q, poll_interval=0, progress=False)
+    older = query_usage(session, q, poll_interval=0, progress=False, api="query")
+    assert jobs.attrs["usage_api"] == "POST /api/v2/usage/aggregates/query/jobs"
+    assert older.attrs["usage_api"] == "POST /api/v2/usage/query"
+    posts = [e.path for e in session.log if e.method == "POST"]
+    assert posts[0] == "/api/v2/usage/aggregates/query/jobs" and "/api/v2/usage/query" in posts
+    built_in = jobs[jobs["clientName"].str.endswith("(Genesys built-in)")]
+    assert not built_in.empty and set(built_in["clientName"]) == {"Genesys Cloud UI (Genesys built-in)"}
+    # the same history: every integration's counts agree; only the built-in client's traffic is extra
+    own = jobs[~jobs["clientName"].str.endswith("(Genesys built-in)")]
+    assert own["requests"].sum() == older["requests"].sum() and own["status429"].sum() == older["status429"].sum()
+    assert jobs["requests"].sum() == older["requests"].sum() + built_in["requests"].sum()
+
+
+def test_the_older_query_answers_labelled_when_the_jobs_api_refuses():
+    from diag.sim import Simulator
+
+    # a caller with the older query's permission (oauth:client:view) and not the jobs API's (usage:organization:view)
+    clients = [{"id": "c1000000-0000-4000-8000-0000000000d1", "secret": "s3cret-jobs-refused", "name": "Old reader",
+                "grant": "client_credentials", "permissions": ["oauth:client:view"]}]
+    with Simulator(seed=4, overrides={"clients": clients}) as sim:
+        s = connect(sim_url=sim.base_url, token=sim.state.mint("client", clients[0]["id"], None).value)
+        frame = query_usage(s, UsageQuery.build(days=7), poll_interval=0, progress=False)
+    assert frame.attrs["usage_api"].startswith("POST /api/v2/usage/query (fallback: POST "
+                                               "/api/v2/usage/aggregates/query/jobs answered 403")
+    assert "built-in clients out" in frame.attrs["usage_api"]
+    assert [(e.path, e.status) for e in s.log if e.method == "POST"] == [
+        ("/api/v2/usage/aggregates/query/jobs", 403), ("/api/v2/usage/query", 202)]
+
+
+def test_an_interval_beyond_a_year_goes_to_the_older_query_and_says_why(session):
+    q = UsageQuery.build(days=400, group_by=[])
+    frame = query_usage(session, q, poll_interval=0, progress=False)
+    assert frame.attrs["usage_api"].startswith("POST /api/v2/usage/query (fallback: the jobs API reaches back one "
+                                               "year")
 
 
 def test_polling_gives_up_within_its_bound():
@@ -180,6 +219,7 @@ def test_cli_usage_writes_csv_and_png(tmp_path, capsys):
                      str(tmp_path / "u.csv"), "--png", str(tmp_path / "u.png"), "--poll-interval", "0.01"])
     out = capsys.readouterr().out
     assert code == 0 and "top by errors" in out and "24 h" in out
+    assert "  from POST /api/v2/usage/aggregates/query/jobs" in out
     assert load_csv(tmp_path / "u.csv")["date"].nunique() == 14
     assert png_size(tmp_path / "u.png") == (1000, 520)
 
@@ -208,3 +248,20 @@ def test_nothing_of_the_users_is_overwritten_by_a_csv_a_chart_or_diag_usage(tmp_
     png.write_bytes(b"mine")
     assert cli.main(["usage", "--days", "3", "--region", "simulator", "--png", str(png)]) == 2
     assert png.read_bytes() == b"mine" and "exists" in capsys.readouterr().err
+
+
+def test_the_dashboard_the_command_line_and_the_ticket_say_which_usage_api_answered(session, tmp_path, capsys):
+    import zipfile
+
+    from diag.app.ticket import usage_charts
+    from diag.app.widgets.dashboard import DashboardModel, DashboardView
+    from diag.reports.bundle import build_bundle
+
+    view = DashboardView(DashboardModel(session, days=30))
+    view.run()
+    assert "Usage from <code>POST /api/v2/usage/aggregates/query/jobs</code>" in view.source.value
+    assert any(c.endswith("(Genesys built-in)") for c in view.model.clients)
+    makers, frames = usage_charts(session, 30)
+    bundle = build_bundle(tmp_path / "t.zip", list(session.log)[:1], frames=frames)
+    summary = zipfile.ZipFile(bundle.path).read("summary.md").decode()
+    assert "API usage from POST /api/v2/usage/aggregates/query/jobs." in summary

@@ -240,8 +240,11 @@ class DashboardView:
 
     def refresh(self) -> None:
         m = self.model
+        api = m.usage.attrs.get("usage_api") if m.usage is not None else None
         self.source.value = (f"<b>Source:</b> <span class='diag-source'>{html.escape(m.session.label)}</span>. Usage "
-                             "data is refreshed once a day and can be up to 24 h old.")
+                             "data is refreshed once a day and can be up to 24 h old."
+                             + (f" <span class='diag-usage-api'>Usage from <code>{html.escape(api)}</code>.</span>"
+                                if api else ""))
         self.error.value = error_html(m.last_error)
         note = m.client_filter_note
         self.client.disabled = bool(note)
