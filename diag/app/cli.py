@@ -474,6 +474,21 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_conversation(args: argparse.Namespace) -> int:
+    from diag.client.genesys_side import genesys_side
+    from diag.core.errors import DiagError
+
+    if not (0 < args.window <= 24 * 60):
+        return _fail(f"--window {args.window:g}: give minutes between 1 and 1440", args.json)
+    try:
+        session = _session(args)
+        side = genesys_side(session, args.conversation_id, window_minutes=args.window)
+    except DiagError as exc:
+        return _fail(str(exc), args.json)
+    print(json.dumps(side.to_dict(), indent=1) if args.json else side.text())
+    return 0 if any(p.ok for p in side.parts) else 1
+
+
 def cmd_limits(args: argparse.Namespace) -> int:
     from diag.core.evidence import read_evidence
     from diag.core.limits import limits_of
@@ -691,6 +706,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--charts", metavar="DIR", help="also draw the exact codes over the evidence's time span and the "
                                                    "latency by operation (PNG and SVG) into DIR")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("conversation", help="Genesys' side of one conversation: analytics details, SIP messages and "
+                                             "headers, SIP trace metadata, operational events and audits of its "
+                                             "window, in one timeline with diag's own requests (simulator unless "
+                                             "--region)")
+    p.add_argument("conversation_id", metavar="ID", help="the conversation id (a call diag placed, or one in the "
+                                                         "customer's evidence)")
+    _target_options(p)
+    p.add_argument("--window", type=float, default=30, metavar="MINUTES",
+                   help="minutes either side of the conversation for events, audits and SIP traces (default 30)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (numbers and people pseudonymised)")
+    p.set_defaults(func=cmd_conversation)
 
     p = sub.add_parser("limits", help="which rate limit did the requests of a HAR file or a diag log hit: requests "
                                        "per minute per caller against each layer of Genesys' limits, 429s placed")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
 from diag.sim import history
 from diag.sim.server_errors import ApiError
@@ -25,6 +26,10 @@ OUTCOME_MODEL = {
     "no_answer": ("other", "timeout", "diag.sim.no-answer", False, 0.9),
     "invalid_number": ("error", "error", "diag.sim.invalid-number", False, 0.15),
 }
+# The SIP final response each outcome ends with (RFC 3261 codes; which one Genesys' edge records for an outcome is
+# modelled): answered 200 OK, busy 486 Busy Here, no answer 480 Temporarily Unavailable, invalid 404 Not Found.
+SIP_FINAL = {"answered": (200, "OK"), "busy": (486, "Busy Here"), "no_answer": (480, "Temporarily Unavailable"),
+             "invalid_number": (404, "Not Found")}
 ERROR_MESSAGES = {"diag.sim.busy": "The far end was busy.",
                   "diag.sim.no-answer": "Nobody answered before the call timed out.",
                   "diag.sim.invalid-number": "The number is not reachable."}
@@ -322,3 +327,81 @@ def call_conversation(call, elapsed: float, timeline: float, org) -> dict:
         agent["endTime"] = at(end_share)
         agent["disconnectType"] = "client" if call.outcome == "answered" else "peer"
     return {"id": call.id, "participants": [agent, *extra, external], "selfUri": f"/api/v2/conversations/calls/{call.id}"}
+
+
+# ---- Genesys' side of a call (modelled: shaped by the SDK's models, filled from the simulator's call) ------------
+
+def conversation_details(call, elapsed: float, timeline: float, org) -> dict:
+    """An AnalyticsConversationWithoutAttributes for one of the simulator's calls: its participants, sessions and
+    segments, the far end's disconnect type and SIP response code as the call's outcome ends it (modelled)."""
+    _, analytics_type, error_code, connects, end_share = OUTCOME_MODEL[call.outcome]
+    created = dt.datetime.fromtimestamp(call.created, UTC)
+    at = lambda share: _iso(created + dt.timedelta(seconds=timeline * share))  # noqa: E731
+    ended = (elapsed / timeline if timeline > 0 else 1.0) >= end_share
+    sip_code, _ = SIP_FINAL[call.outcome]
+    segments: list[dict[str, Any]] = [{"segmentType": "dialing", "segmentStart": at(0), "segmentEnd": at(0.15)}]
+    if connects:
+        segments.append({"segmentType": "interact", "segmentStart": at(0.4), "segmentEnd": at(end_share)})
+    else:
+        segments.append({"segmentType": "alert", "segmentStart": at(0.15), "segmentEnd": at(end_share)})
+    last = segments[-1]
+    if ended:
+        last["disconnectType"] = analytics_type
+        last["sipResponseCodes"] = [sip_code]
+        if error_code:
+            last["errorCode"] = error_code
+    else:
+        last.pop("segmentEnd")
+    user = org.users[call.user_id]
+    caller = {"participantId": call.id[:8] + "-u", "purpose": "user", "userId": user.id,
+              "sessions": [{"mediaType": "voice", "direction": "outbound", "sessionId": call.id[:8] + "-su",
+                            "segments": [{"segmentType": "dialing", "segmentStart": at(0),
+                                          **({"segmentEnd": at(end_share), "disconnectType": "peer"} if ended
+                                             else {})}]}]}
+    far = {"participantId": call.id[:8] + "-e", "purpose": "external",
+           "sessions": [{"mediaType": "voice", "direction": "outbound", "sessionId": call.id[:8] + "-se",
+                         "dnis": call.number or "", "protocolCallId": call.id[:8] + "@sim.invalid",
+                         "segments": segments}]}
+    out = {"conversationId": call.id, "conversationStart": at(0), "originatingDirection": "outbound",
+           "participants": [caller, far]}
+    if ended:
+        out["conversationEnd"] = at(end_share)
+    return out
+
+
+def sip_messages(call, org) -> dict:
+    """A Callmessage: the call's SIP ladder as text (INVITE, provisional answers, the final one), modelled."""
+    code, reason = SIP_FINAL[call.outcome]
+    number = call.number or "unknown"
+    call_id = call.id[:8] + "@sim.invalid"
+    lines = [f"INVITE sip:{number}@carrier.sim.invalid SIP/2.0", f"Call-ID: {call_id}",
+             "SIP/2.0 100 Trying", f"Call-ID: {call_id}", "SIP/2.0 180 Ringing" if code in (200, 480) else "",
+             f"SIP/2.0 {code} {reason}", f"Call-ID: {call_id}"]
+    if code == 200:
+        lines += ["ACK", "BYE", "SIP/2.0 200 OK"]
+    return {"id": call.id, "name": "sip messages (modelled by the diag simulator)",
+            "message": "\n".join(line for line in lines if line)}
+
+
+def sip_headers(call, org) -> dict:
+    """A Callheader: the INVITE's headers, by name (modelled)."""
+    number = call.number or "unknown"
+    return {"id": call.id, "name": "sip headers (modelled by the diag simulator)",
+            "headers": {"Call-ID": [call.id[:8] + "@sim.invalid"], "To": [f"<sip:{number}@carrier.sim.invalid>"],
+                        "User-Agent": ["diag-sim"]}}
+
+
+def operational_events(calls, interval) -> dict:
+    """An EventQueryResponse for the window: one event for each of the simulator's calls in it that ended in error
+    (modelled: the event definition is the simulator's own, not one of Genesys' Event Catalog)."""
+    start, end = parse_interval(interval)
+    events = []
+    for call in calls:
+        created = dt.datetime.fromtimestamp(call.created, UTC)
+        _, _, error_code, _, _ = OUTCOME_MODEL[call.outcome]
+        if error_code and start <= created <= end:
+            events.append({"eventDefinition": {"id": "diag-sim.call.ended-in-error"}, "errorCode": error_code,
+                           "entityName": ERROR_MESSAGES[error_code], "conversation": {"id": call.id},
+                           "dateCreated": _iso(created)})
+    return {"entities": events}
+

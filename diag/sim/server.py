@@ -639,6 +639,58 @@ def client_usage_summary(sim: SimApp, req: Request, clientId: str):
     return _start_execution(sim, rows, f"/api/v2/oauth/clients/{clientId}/usage/query/results/{{executionId}}")
 
 
+# ---- Genesys' side of the simulator's calls (modelled) --------------------------------------------
+
+def _sim_call(sim: SimApp, req: Request, conversation_id: str):
+    refuse_as_the_model_does(sim, req)
+    call = sim.state.calls.get(conversation_id)
+    if call is None:
+        raise ApiError(404, "not.found", f"Conversation {conversation_id} was not found.")
+    return call
+
+
+@router.add("GET", "/api/v2/analytics/conversations/{conversationId}/details")
+def conversation_details(sim: SimApp, req: Request, conversationId: str):
+    call = _sim_call(sim, req, conversationId)
+    elapsed = sim.state.clock() - call.created
+    return 200, analytics.conversation_details(call, elapsed, float(sim.org.raw["call_timeline_seconds"]), sim.org), {}
+
+
+@router.add("GET", "/api/v2/telephony/sipmessages/conversations/{conversationId}")
+def sip_messages(sim: SimApp, req: Request, conversationId: str):
+    return 200, analytics.sip_messages(_sim_call(sim, req, conversationId), sim.org), {}
+
+
+@router.add("GET", "/api/v2/telephony/sipmessages/conversations/{conversationId}/headers")
+def sip_headers(sim: SimApp, req: Request, conversationId: str):
+    return 200, analytics.sip_headers(_sim_call(sim, req, conversationId), sim.org), {}
+
+
+@router.add("POST", "/api/v2/usage/events/query")
+def events_query(sim: SimApp, req: Request):
+    refuse_as_the_model_does(sim, req)
+    body = req.json()
+    interval = body.get("interval") if isinstance(body, dict) else None
+    if not isinstance(interval, str):
+        raise ApiError(400, "bad.request", "interval is required (modelled).")
+    return 200, analytics.operational_events(list(sim.state.calls.values()), interval), {}
+
+
+@router.add("POST", "/api/v2/audits/query")
+def audits_query(sim: SimApp, req: Request):
+    """The simulator changes nothing of its org's configuration: an audit query finds nothing (modelled)."""
+    refuse_as_the_model_does(sim, req)
+    body = req.json()
+    return 200, {"id": sim.state.new_id(), "state": "Succeeded",
+                 "interval": body.get("interval") if isinstance(body, dict) else None}, {}
+
+
+@router.add("GET", "/api/v2/audits/query/{transactionId}/results")
+def audits_results(sim: SimApp, req: Request, transactionId: str):
+    refuse_as_the_model_does(sim, req)
+    return 200, {"id": transactionId, "pageSize": 0, "entities": []}, {}
+
+
 # ---- usage jobs (the newer usage API, facts §9.2) -------------------------------------------------
 
 JOB_PAGE_SIZE, JOB_PAGE_MAX = 100, 1000   # pageSize: default 100, at most 1000 (facts §6.1)

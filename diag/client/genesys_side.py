@@ -1,0 +1,212 @@
+"""Genesys' side of one conversation: what Genesys recorded of a call diag placed, or of a conversation id found in
+a customer's evidence, joined into one timeline with diag's own requests.
+
+    analytics details   GET  /api/v2/analytics/conversations/{conversationId}/details
+    SIP messages        GET  /api/v2/telephony/sipmessages/conversations/{conversationId}   (and /headers)
+    SIP trace metadata  GET  /api/v2/telephony/siptraces?conversationId=...&dateStart=...&dateEnd=...
+    operational events  POST /api/v2/usage/events/query   {"interval": the window}
+    audits              POST /api/v2/audits/query         {"interval": the window}, then its results
+
+(facts §9.3.) Every request leaves through the session (the gate, the log, redaction as it is read); a part Genesys
+refuses is named with the permissions the operation documents. The PCAP download is never asked for here.
+What is printed or saved goes through one Pseudonymiser: numbers and people as pseudonyms.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets as _secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from diag.core.model import facts
+
+__all__ = ["Part", "GenesysSide", "genesys_side"]
+
+DETAILS = "GET /api/v2/analytics/conversations/{conversationId}/details"
+SIP_MESSAGES = "GET /api/v2/telephony/sipmessages/conversations/{conversationId}"
+SIP_HEADERS = "GET /api/v2/telephony/sipmessages/conversations/{conversationId}/headers"
+SIP_TRACES = "GET /api/v2/telephony/siptraces"
+EVENTS = "POST /api/v2/usage/events/query"
+AUDITS = "POST /api/v2/audits/query"
+AUDIT_RESULTS = "GET /api/v2/audits/query/{transactionId}/results"
+
+
+@dataclass
+class Part:
+    name: str
+    operation: str
+    status: int | None
+    answer: Any = None                      # as Genesys sent it (secrets redacted as it was read)
+    refusal: str | None = None              # why there is nothing: the code, and the permissions it needs
+    correlation_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None
+
+
+@dataclass
+class GenesysSide:
+    conversation_id: str
+    window: tuple[str, str]
+    parts: list[Part]
+    timeline: list[tuple[str, str, str]] = field(default_factory=list)   # (time, source, what), in time order
+    simulated: bool = True
+    _pseudo: Any = field(default=None, repr=False, compare=False)
+
+    def part(self, name: str) -> Part | None:
+        return next((p for p in self.parts if p.name == name), None)
+
+    @property
+    def pseudonymiser(self):
+        if self._pseudo is None:
+            from diag.core.redact import Pseudonymiser
+
+            self._pseudo = Pseudonymiser(_secrets.token_bytes(32))
+            for p in self.parts:
+                self._pseudo.learn_people(p.answer, p.operation)
+        return self._pseudo
+
+    def shown(self, text: str) -> str:
+        return self.pseudonymiser.text(text)
+
+    def text(self) -> str:
+        where = "the diag simulator (modelled answers: they mean nothing at Genesys)" if self.simulated else \
+            "Genesys"
+        lines = [f"Genesys' side of conversation {self.conversation_id}, from {where}; window "
+                 f"{self.window[0]} to {self.window[1]}"]
+        for p in self.parts:
+            state = (f"HTTP {p.status}" if p.ok else f"not available: {p.refusal}")
+            lines.append(f"  {p.name:<20} {p.operation}: {state}"
+                         + (f" (correlation id {p.correlation_id})" if p.correlation_id else ""))
+        if self.timeline:
+            lines.append("Timeline (UTC):")
+            lines += [f"  {t}  {src:<10} {what}" for t, src, what in self.timeline]
+        return self.shown("\n".join(lines))
+
+    def to_dict(self) -> dict:
+        from diag.core.redact import map_strings
+
+        data = {"conversationId": self.conversation_id, "window": list(self.window), "simulated": self.simulated,
+                "parts": [{"name": p.name, "operation": p.operation, "status": p.status, "refusal": p.refusal,
+                           "correlationId": p.correlation_id, "answer": p.answer} for p in self.parts],
+                "timeline": [{"time": t, "source": s, "what": w} for t, s, w in self.timeline]}
+        return map_strings(data, self.shown)
+
+
+def _refusal(operation: str, ex) -> str:
+    code = f" {ex.error_code}" if ex.error_code else ""
+    said = f"HTTP {ex.status}{code}" if ex.status is not None else f"no answer ({ex.transport_error})"
+    needs = facts.permissions(operation)
+    if needs is not None and needs.names and ex.status in (401, 403):
+        which = "any of" if needs.requires == "any" else "all of"
+        said += f"; it needs {which} {', '.join(needs.names)} (the operation's documented permissions)"
+    elif ex.status == 404:
+        said += "; Genesys has nothing under this id for this token (another org or region, or not kept)"
+    return said
+
+
+def _get(session, name: str, operation: str, path: str, **kwargs) -> Part:
+    method = operation.split(" ", 1)[0]
+    ex = session.send(method, path, **kwargs)
+    if ex.ok:
+        return Part(name, operation, ex.status, ex.response_body, None, ex.correlation_id)
+    return Part(name, operation, ex.status, ex.response_body, _refusal(operation, ex), ex.correlation_id)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def genesys_side(session, conversation_id: str, *, window_minutes: float = 30) -> GenesysSide:
+    """Ask Genesys (or the simulator) for its side of `conversation_id`; the window for events, audits and SIP
+    traces is the conversation's own (from its analytics details) widened by `window_minutes` on each side, else the
+    last `window_minutes` up to now."""
+    from urllib.parse import quote
+
+    cid = quote(conversation_id, safe="")
+    parts = [_get(session, "analytics details", DETAILS, f"/api/v2/analytics/conversations/{cid}/details")]
+    details = parts[0].answer if parts[0].ok and isinstance(parts[0].answer, dict) else {}
+    start, end = _span(details, window_minutes)
+    window = (_iso(start), _iso(end))
+    parts.append(_get(session, "SIP messages", SIP_MESSAGES, f"/api/v2/telephony/sipmessages/conversations/{cid}"))
+    parts.append(_get(session, "SIP headers", SIP_HEADERS,
+                      f"/api/v2/telephony/sipmessages/conversations/{cid}/headers"))
+    parts.append(_get(session, "SIP trace metadata", SIP_TRACES, "/api/v2/telephony/siptraces",
+                      params={"conversationId": conversation_id, "dateStart": window[0], "dateEnd": window[1]}))
+    parts.append(_get(session, "operational events", EVENTS, "/api/v2/usage/events/query",
+                      body={"interval": f"{window[0]}/{window[1]}"}))
+    audits = _get(session, "audits", AUDITS, "/api/v2/audits/query", body={"interval": f"{window[0]}/{window[1]}"})
+    parts.append(audits)
+    if audits.ok and isinstance(audits.answer, dict) and audits.answer.get("id"):
+        tid = quote(str(audits.answer["id"]), safe="")
+        parts.append(_get(session, "audit results", AUDIT_RESULTS, f"/api/v2/audits/query/{tid}/results"))
+    side = GenesysSide(conversation_id, window, parts, simulated=session.simulated)
+    side.timeline = _timeline(side, session)
+    return side
+
+
+def _span(details: dict, minutes: float) -> tuple[dt.datetime, dt.datetime]:
+    now = dt.datetime.now(dt.timezone.utc)
+    first, last = _when(details.get("conversationStart")), _when(details.get("conversationEnd"))
+    pad = dt.timedelta(minutes=minutes)
+    if first is None:
+        return now - pad, now
+    return first - pad, min((last or first) + pad, now + dt.timedelta(minutes=1))
+
+
+def _timeline(side: GenesysSide, session) -> list[tuple[str, str, str]]:
+    """Diag's own requests for this conversation and what Genesys recorded of it, in time order."""
+    rows: list[tuple[str, str, str]] = []
+    for ex in session.log:
+        body = ex.response_body if isinstance(ex.response_body, dict) else {}
+        if side.conversation_id in (ex.path or "") or body.get("id") == side.conversation_id:
+            rows.append((str(ex.started), "diag", f"{ex.method} {ex.template or ex.path} -> "
+                                                   f"{ex.status or ex.transport_error}"))
+    details = side.part("analytics details")
+    answer = details.answer if details is not None and details.ok and isinstance(details.answer, dict) else {}
+    for p in answer.get("participants") or []:
+        if not isinstance(p, dict):
+            continue
+        for s in p.get("sessions") or []:
+            for seg in (s.get("segments") or []) if isinstance(s, dict) else []:
+                if not isinstance(seg, dict) or not seg.get("segmentStart"):
+                    continue
+                what = f"{p.get('purpose')} {seg.get('segmentType')}"
+                if seg.get("disconnectType"):
+                    what += f", disconnectType {seg['disconnectType']}"
+                if seg.get("sipResponseCodes"):
+                    what += f", SIP {', '.join(str(c) for c in seg['sipResponseCodes'])}"
+                if seg.get("errorCode"):
+                    what += f", errorCode {seg['errorCode']}"
+                rows.append((str(seg["segmentStart"]), "analytics", what))
+    audits = side.part("audit results")
+    for a in (audits.answer or {}).get("entities") or [] if audits is not None and audits.ok and \
+            isinstance(audits.answer, dict) else []:
+        if isinstance(a, dict) and a.get("eventDate"):
+            rows.append((str(a["eventDate"]), "audit", f"{a.get('action')} {a.get('entityType')}"))
+    events = side.part("operational events")
+    for e in (events.answer or {}).get("entities") or [] if events is not None and events.ok and \
+            isinstance(events.answer, dict) else []:
+        if isinstance(e, dict) and e.get("dateCreated"):
+            found = e.get("eventDefinition")
+            definition: dict = found if isinstance(found, dict) else {}
+            what = " ".join(str(v) for v in (definition.get("id"), e.get("errorCode"), e.get("entityName")) if v)
+            rows.append((str(e["dateCreated"]), "event", what or "an operational event"))
+    start, end = (_when(t) for t in side.window)
+    placed = []
+    for t, source, what in rows:
+        when = _when(t)
+        if when is None or (start and end and source != "diag" and not start <= when <= end):
+            continue   # Genesys' records outside the window are not this conversation's
+        placed.append((when, source, what))
+    placed.sort(key=lambda r: r[0])
+    return [(w.strftime("%Y-%m-%dT%H:%M:%S.") + f"{w.microsecond // 1000:03d}Z", s, what) for w, s, what in placed]
+
+
+def _when(value) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
