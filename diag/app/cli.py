@@ -445,6 +445,21 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         options = {"keep_numbers": args.keep_numbers, "keep_people": args.keep_people, "newrelic": args.newrelic,
                    "overwrite": args.force, "inputs": [p for p in (log_path, args.evidence) if p and p != "-"],
                    "evidence": evidence}
+        if args.genesys:   # Genesys' side of the log's calls, asked of the org (or simulator) that placed them
+            from diag.client.genesys_side import conversations_of, genesys_side
+
+            if source and not source.simulated and not args.region:
+                return _fail(f"the log is from {source.label}: Genesys' side of its calls is asked there; add "
+                             f"--region {source.region}", False)
+            if source and source.simulated and not args.sim and (args.region or "simulator") != "simulator":
+                return _fail(f"the log is from the simulator but --region {args.region} names a real org: its "
+                             "calls are not there; give --sim URL (the simulator that placed them)", False)
+            ids = conversations_of(exchanges)
+            if not ids:
+                return _fail("--genesys: the log placed no call (no create-call request answered 200)", False)
+            check_target(out, overwrite=args.force, inputs=options["inputs"])   # before asking the org
+            session = _session(args)
+            options["genesys"] = [genesys_side(session, cid) for cid in ids]
         if args.usage_days:   # usage needs a connection; a saved log alone does not
             if source and not source.simulated and not args.region:
                 return _fail(f"the log is from {source.label}: its usage charts come from the same org; add "
@@ -749,6 +764,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                               "pseudonyms (shown in the redaction report)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists (never the input log)")
     p.add_argument("--newrelic", action="store_true", help="also write newrelic-events.json")
+    p.add_argument("--genesys", action="store_true", help="add Genesys' side of the log's calls (analytics details, "
+                                                          "SIP, events, audits) under genesys/, asked with --sim URL "
+                                                          "or --region R")
     _target_options(p)
     p.set_defaults(func=cmd_bundle)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from diag.core.model import facts
 
-__all__ = ["Part", "GenesysSide", "genesys_side"]
+__all__ = ["Part", "GenesysSide", "genesys_side", "conversations_of"]
 
 DETAILS = "GET /api/v2/analytics/conversations/{conversationId}/details"
 SIP_MESSAGES = "GET /api/v2/telephony/sipmessages/conversations/{conversationId}"
@@ -84,14 +84,19 @@ class GenesysSide:
             lines += [f"  {t}  {src:<10} {what}" for t, src, what in self.timeline]
         return self.shown("\n".join(lines))
 
-    def to_dict(self) -> dict:
-        from diag.core.redact import map_strings
-
-        data = {"conversationId": self.conversation_id, "window": list(self.window), "simulated": self.simulated,
+    def raw_dict(self) -> dict:
+        """Everything, as read (secrets already redacted; numbers and people not yet): what a ticket cleans with its
+        own pseudonyms, the same as its other files'."""
+        return {"conversationId": self.conversation_id, "window": list(self.window), "simulated": self.simulated,
                 "parts": [{"name": p.name, "operation": p.operation, "status": p.status, "refusal": p.refusal,
                            "correlationId": p.correlation_id, "answer": p.answer} for p in self.parts],
                 "timeline": [{"time": t, "source": s, "what": w} for t, s, w in self.timeline]}
-        return map_strings(data, self.shown)
+
+    def to_dict(self) -> dict:
+        """raw_dict() as it may be shown or saved: numbers and people pseudonymised."""
+        from diag.core.redact import map_strings
+
+        return map_strings(self.raw_dict(), self.shown)
 
 
 def _refusal(operation: str, ex) -> str:
@@ -192,6 +197,9 @@ def _timeline(side: GenesysSide, session) -> list[tuple[str, str, str]]:
             found = e.get("eventDefinition")
             definition: dict = found if isinstance(found, dict) else {}
             what = " ".join(str(v) for v in (definition.get("id"), e.get("errorCode"), e.get("entityName")) if v)
+            about = e.get("conversation") if isinstance(e.get("conversation"), dict) else {}
+            if about.get("id") and about["id"] != side.conversation_id:   # the org's events of the window
+                what += f" (another conversation: {about['id']})"
             rows.append((str(e["dateCreated"]), "event", what or "an operational event"))
     start, end = (_when(t) for t in side.window)
     placed = []
@@ -210,3 +218,17 @@ def _when(value) -> dt.datetime | None:
     except ValueError:
         return None
     return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+
+
+def conversations_of(exchanges) -> list[str]:
+    """The conversation ids of the calls a log placed (each answered 200 to a create-call request), in order."""
+    from diag.core.facts import CALL_ROUTES
+
+    out: list[str] = []
+    for ex in exchanges:
+        body = ex.response_body if isinstance(ex.response_body, dict) else {}
+        if f"{ex.method} {ex.template}" in CALL_ROUTES and ex.status == 200 and isinstance(body.get("id"), str) \
+                and body["id"] not in out and not getattr(ex, "superseded", False):
+            out.append(body["id"])
+    return out
+

@@ -77,7 +77,8 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
                  figures: dict[str, Any] | None = None, frames: dict[str, Any] | None = None,
                  keep_numbers: bool = False, keep_people: bool = False, newrelic: bool = False,
                  secrets: Iterable[str] = (), notes: Iterable[str] = (), now: dt.datetime | None = None,
-                 overwrite: bool = False, inputs: Iterable[str | Path] = (), evidence=None) -> Bundle:
+                 overwrite: bool = False, inputs: Iterable[str | Path] = (), evidence=None,
+                 genesys: Iterable[Any] = ()) -> Bundle:
     """Build the zip at `out`. `evidence` is an Inspection of the customer's evidence (diag.core.inspect): its
     section sits beside the exchanges (diag's own calls, which may be none) under its own heading, so a ticket
     can hold the customer's failing requests and their reproduction on the simulator without mixing the two. `frames` are DataFrames by name; `figures` are, by name, functions that draw a
@@ -129,6 +130,12 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     evidence_part = None
     if evidence is not None:
         evidence_part = _evidence_files(evidence, evidence_exchanges, redactor, pseudo, clean_text, files)
+    sides = [map_strings(side.raw_dict(), clean_text) for side in genesys]   # Genesys' side of the calls
+    for i, side in enumerate(sides, 1):
+        files[f"genesys/{i:02d}-{side['conversationId']}.json"] = json.dumps(side, indent=1,
+                                                                             ensure_ascii=False).encode()
+    if sides:
+        notes = [*notes, *_genesys_summary(sides)]
     if newrelic:
         files["newrelic-events.json"] = json.dumps(newrelic_events(records, bundle_id), indent=1).encode()
     summary = clean_text(summary_md(records, exchanges, source=source, now=now, figures=list(figures or {}),
@@ -256,6 +263,22 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     return {"records": records, "inspection": found, "charts": names, "span": span, "kind": evidence.kind,
             "fixed": fixed, "limits": limits,
             "where": evidence.where, "skipped": evidence.skipped}
+
+
+def _genesys_summary(sides: list[dict]) -> list[str]:
+    """One note per conversation: what Genesys' side holds (or why not), and its timeline's Genesys rows."""
+    out = []
+    for i, side in enumerate(sides, 1):
+        held = [p["name"] for p in side["parts"] if not p["refusal"]]
+        refused = [f"{p['name']} ({p['refusal']})" for p in side["parts"] if p["refusal"]]
+        where = " (modelled by the diag simulator: these answers mean nothing at Genesys)" if side["simulated"] else ""
+        rows = [f"{r['time']} {r['what']}" for r in side["timeline"]
+                if r["source"] != "diag" and "another conversation" not in r["what"]][:8]
+        out.append(f"Genesys' side of conversation {side['conversationId']}{where}: genesys/{i:02d}-"
+                   f"{side['conversationId']}.json holds " + (", ".join(held) or "nothing")
+                   + (f"; not available: {'; '.join(refused)}" if refused else "")
+                   + (f". Genesys recorded: {'; '.join(rows)}" if rows else "") + ".")
+    return out
 
 
 def _headline(records: list[dict], source: str) -> str:

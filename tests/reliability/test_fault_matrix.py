@@ -39,9 +39,10 @@ def test_usage_query_under_fault_on_polling(sim, kind, params):
     t0 = time.monotonic()
     if kind == "not_json":    # a 200 that is not JSON is no answer to retry: said so, with the URL
         with pytest.raises(UsageQueryError, match="Polling /api/v2/usage/query/.*/results failed with 200"):
-            query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, timeout=5, progress=False)
+            query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, timeout=5, progress=False, api="query")
     else:                     # GET polls are retried: two faults, then the rows
-        frame = query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, timeout=5, progress=False)
+        frame = query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, timeout=5, progress=False,
+                            api="query")
         assert frame["requests"].sum() > 0
         assert sum(e.superseded for e in s.log) == (0 if kind == "latency" else 2)
     assert time.monotonic() - t0 < 10
@@ -51,8 +52,30 @@ def test_usage_query_post_fault_is_not_retried(sim):
     sim.faults.add("/api/v2/usage/query$", "status", status=503, method="POST")
     s = connect(simulator=sim, sleep=lambda t: None)
     with pytest.raises(UsageQueryError, match="503"):
-        query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, progress=False)
+        query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, progress=False, api="query")
     assert sim.requests_received("POST", "/api/v2/usage/query") == 1
+
+
+@pytest.mark.parametrize("kind,params", FAULTS, ids=[f"{k}{p.get('status', '')}" for k, p in FAULTS])
+def test_usage_job_under_fault_on_polling(sim, kind, params):
+    sim.faults.add("/api/v2/usage/aggregates/query/jobs/.+", kind, times=2, method="GET", **params)
+    s = connect(simulator=sim, sleep=lambda t: None)
+    if kind == "not_json":    # a 200 that is not JSON is no answer to retry: said so, with the URL
+        with pytest.raises(UsageQueryError, match="Polling /api/v2/usage/aggregates/query/jobs/.* failed with 200"):
+            query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, timeout=5, progress=False)
+    else:                     # GET polls are retried: two faults, then the rows
+        frame = query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, timeout=5, progress=False)
+        assert frame["requests"].sum() > 0 and frame.attrs["usage_api"].endswith("/aggregates/query/jobs")
+        assert sum(e.superseded for e in s.log) == (0 if kind == "latency" else 2)
+
+
+def test_a_usage_job_that_fails_to_start_is_not_resent_and_the_older_query_answers_labelled(sim):
+    sim.faults.add("/api/v2/usage/aggregates/query/jobs$", "status", status=503, method="POST")
+    s = connect(simulator=sim, sleep=lambda t: None)
+    frame = query_usage(s, UsageQuery.build(days=5), poll_interval=0.01, progress=False)
+    assert sim.requests_received("POST", "/api/v2/usage/aggregates/query/jobs") == 1
+    assert frame.attrs["usage_api"].startswith("POST /api/v2/usage/query (fallback: POST "
+                                               "/api/v2/usage/aggregates/query/jobs answered 503")
 
 
 def test_429_storm_with_long_retry_after_is_reported_not_waited():

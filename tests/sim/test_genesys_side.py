@@ -75,3 +75,26 @@ def test_the_command_line_prints_the_timeline_without_the_number(quick_sim, caps
     assert any("errorCode diag.sim.invalid-number" in row["what"] for row in data["timeline"])
     assert "3175550103" not in out
     assert cli.main(["conversation", cid, "--sim", quick_sim.base_url, "--window", "0"]) == 2
+
+
+def test_bundle_genesys_puts_genesys_side_of_the_logs_calls_in_the_ticket(quick_sim, tmp_path, capsys):
+    import zipfile
+
+    s, cid = ended_call(quick_sim, "+13175550101")
+    log = tmp_path / "session.jsonl"
+    s.log.save(log)
+    out = tmp_path / "ticket.zip"
+    assert cli.main(["bundle", "--log", str(log), "--out", str(out), "--genesys", "--sim", quick_sim.base_url]) == 0
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        summary = z.read("summary.md").decode()
+        side = json.loads(z.read(f"genesys/01-{cid}.json"))
+        everything = b"".join(z.read(n) for n in names if not n.endswith(".png")).decode("utf-8", "replace")
+    assert f"Genesys' side of conversation {cid}" in summary and "mean nothing at Genesys" in summary
+    assert "SIP 486" in summary and "errorCode diag.sim.busy" in summary
+    assert side["conversationId"] == cid and any(p["name"] == "SIP messages" for p in side["parts"])
+    assert "3175550101" not in everything   # the SIP messages' number too: pseudonymised like the rest
+    capsys.readouterr()
+    assert cli.main(["bundle", "--log", str(log), "--out", str(tmp_path / "t2.zip"), "--genesys",
+                     "--region", "eu_west_1"]) == 2
+    assert "give --sim URL" in capsys.readouterr().err

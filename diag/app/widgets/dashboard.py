@@ -103,7 +103,14 @@ class DashboardModel:
 
         if self.usage is None or self.usage.empty or "clientId" not in self.usage.columns:
             return ("<p>Run the usage query grouped by OAuthClientId to see one integration's usage summary.</p>")
-        totals = self.usage.groupby("clientId")["requests"].sum()
+        from diag.client.usage import BUILT_IN
+
+        own = self.usage
+        if "clientName" in own.columns:   # Genesys' built-in clients have no usage summary of the org's to show
+            own = own[~own["clientName"].astype(str).str.endswith(BUILT_IN)]
+        if own.empty:
+            return "<p>Only Genesys' built-in clients used the API in this interval.</p>"
+        totals = own.groupby("clientId")["requests"].sum()
         client_id = totals.idxmax()
         names = self.usage.loc[self.usage["clientId"] == client_id, "clientName"] if "clientName" in \
             self.usage.columns else []
