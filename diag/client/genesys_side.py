@@ -197,7 +197,8 @@ def _timeline(side: GenesysSide, session) -> list[tuple[str, str, str]]:
             found = e.get("eventDefinition")
             definition: dict = found if isinstance(found, dict) else {}
             what = " ".join(str(v) for v in (definition.get("id"), e.get("errorCode"), e.get("entityName")) if v)
-            about = e.get("conversation") if isinstance(e.get("conversation"), dict) else {}
+            named = e.get("conversation")
+            about: dict = named if isinstance(named, dict) else {}
             if about.get("id") and about["id"] != side.conversation_id:   # the org's events of the window
                 what += f" (another conversation: {about['id']})"
             rows.append((str(e["dateCreated"]), "event", what or "an operational event"))
