@@ -62,3 +62,24 @@ def test_a_new_connection_clears_the_old_answer_and_ticket(sim):
     assert "HTTP 200" in view.result.value and view.ticket.value
     view.set_session(connect(simulator=sim))
     assert view.result.value == "" and view.ticket.value == "" and view.history.options == ()
+
+
+def test_genesys_side_after_follow_is_shown_pseudonymised_and_joins_the_ticket(sim):
+    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550101"}', session=connect(simulator=sim)))
+    assert view.genesys_button.disabled
+    view.send_button.click()
+    assert view.genesys_button.disabled                         # Follow first: the call must have ended
+    view.follow_button.click()
+    assert not view.genesys_button.disabled
+    view.genesys_button.click()
+    assert view.error.value == "" and "Genesys' side" in view.result.value
+    side = view.result.value.split("<details class='diag-genesys'", 1)[1].split("</details>", 1)[0]
+    assert "SIP 486" in side and "errorCode diag.sim.busy" in side
+    assert "3175550101" not in side                             # Genesys' records of the number: pseudonymised
+    view.add_button.click()
+    view.export_button.click()
+    link = re.search(r"href='data:application/zip;base64,([^']+)'", view.ticket.value)
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(link.group(1)))) as z:
+        names = z.namelist()
+        summary = z.read("summary.md").decode()
+    assert any(n.startswith("genesys/01-") for n in names) and "Genesys' side of conversation" in summary

@@ -105,6 +105,7 @@ class ComposerModel:
         self.selected: list[int] = []
         self.stale = False             # the body changed since the answer shown
         self.trace = None              # how the last call ended (Follow)
+        self.genesys = None            # Genesys' side of it (diag.client.genesys_side), when asked
         self.ticket: list[int] = []    # exchange numbers chosen for the ticket
         self.evidence = None           # the customer's evidence (an Inspection) added from the evidence panel
         self.bundle: Any = None        # the last exported ticket
@@ -261,6 +262,7 @@ class ComposerModel:
     def _attempt(self, action: tuple, run, confirmation=None):
         self.pending = None
         self.last_exchange, self.stale, self.trace = None, False, None   # never an old answer above a new question
+        self.genesys = None
         try:
             self.last_exchange = run(confirmation)
         except ConfirmationRequired as exc:
@@ -302,6 +304,10 @@ class ComposerModel:
             dim = "opacity:0.55;" if self.stale else ""
             out += (f"<pre class='diag-trace' style='{dim}white-space:pre-wrap;line-height:1.3;margin:4px 0'>"
                     f"{html.escape(self.trace.text())}</pre>")
+        if self.genesys is not None:   # already pseudonymised by its own text()
+            out += ("<details class='diag-genesys' open><summary><b>Genesys' side</b> (added to the ticket)</summary>"
+                    "<pre style='white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.3;margin:4px 0'>"
+                    f"{html.escape(self._shown(self.genesys.text()))}</pre></details>")
         problem = self.session.log.autosave_error if self.session is not None else None
         if problem:
             out += f"<p class='diag-save-error' style='color:#b35806'>Not saved to the workspace: {html.escape(problem)}</p>"
@@ -321,6 +327,19 @@ class ComposerModel:
             raise DiagError("Nothing to follow: send a call that Genesys created (HTTP 200) first.")
         self.trace = self.session.follow_call(self.last_exchange.response_body["id"], timeout=timeout)
         return self.trace
+
+    @property
+    def can_ask_genesys(self) -> bool:
+        return self.trace is not None and self.can_follow
+
+    def ask_genesys(self):
+        """Genesys' side of the call just followed (analytics details, SIP, events, audits); it joins the ticket."""
+        from diag.client.genesys_side import genesys_side
+
+        if not self.can_ask_genesys:
+            raise DiagError("Follow the call first: Genesys' side is asked for a call that was created and followed.")
+        self.genesys = genesys_side(self.session, self.last_exchange.response_body["id"])
+        return self.genesys
 
     def add_to_ticket(self, seqs: list[int] | None = None) -> list[int]:
         chosen = list(seqs) if seqs else ([self.last_exchange.seq] if self.last_exchange is not None else [])
@@ -343,7 +362,7 @@ class ComposerModel:
             raise DiagError("Nothing to export yet: send a call, then Add to ticket.")
         chosen = [e for e in self.session.log if e.seq in set(seqs)]
         self.bundle = bundle_from_session(out or new_ticket_path(panel=True), self.session, exchanges=chosen,
-                                          evidence=self.evidence)
+                                          evidence=self.evidence, genesys=[self.genesys] if self.genesys else [])
         return self.bundle
 
     def ticket_html(self) -> str:
@@ -424,6 +443,8 @@ class ComposerView:
         self.result = w.HTML()
         self.error = w.HTML()
         self.follow_button = w.Button(description="Follow the call", icon="eye", layout=w.Layout(width="auto"))
+        self.genesys_button = w.Button(description="Genesys' side", icon="search", layout=w.Layout(width="auto"),
+                                       tooltip="analytics details, SIP messages, events and audits of this call")
         self.add_button = w.Button(description="Add to ticket", icon="plus", layout=w.Layout(width="auto"))
         self.export_button = w.Button(description="Export ticket", icon="download", button_style="success",
                                       layout=w.Layout(width="auto"))
@@ -446,14 +467,15 @@ class ComposerView:
         self.history.observe(self._on_select, names="value")
         self.plumbing.observe(lambda c: self._guarded(setattr, self.model, "show_plumbing", c["new"]), names="value")
         self.follow_button.on_click(lambda _b: self._guarded(self.model.follow))
+        self.genesys_button.on_click(lambda _b: self._guarded(self.model.ask_genesys))
         self.add_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket))
         self.add_selected_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket, self.model.selected))
         self.export_button.on_click(lambda _b: self._guarded(self.model.export_ticket))
         left = w.VBox([self.mode, self.destination, form], layout=w.Layout(width="50%", min_width="0"))
         right = w.VBox([w.HTML("<b>Raw JSON</b> (kept in sync with the form)"), self.raw],
                        layout=w.Layout(width="50%", min_width="0"))
-        actions = w.HBox([self.fix_button, self.send_button, self.follow_button, self.add_button,
-                          self.export_button], layout=w.Layout(flex_flow="row wrap"))
+        actions = w.HBox([self.fix_button, self.send_button, self.follow_button, self.genesys_button,
+                          self.add_button, self.export_button], layout=w.Layout(flex_flow="row wrap"))
         history = w.VBox([w.HTML("<b>History</b> (newest first; click a row to see its answer)"), self.plumbing,
                           self.history, w.HBox([self.resend_button, self.add_selected_button],
                                                layout=w.Layout(flex_flow="row wrap")), self.selected_view])
@@ -543,6 +565,7 @@ class ComposerView:
         self.error.value = error_html(m.last_error)
         self.result.value = m.result_html()
         self.follow_button.disabled = not m.can_follow
+        self.genesys_button.disabled = not m.can_ask_genesys
         self.add_button.disabled = m.last_exchange is None
         self.export_button.disabled = m.session is None or not (m.ticket or m.last_exchange is not None
                                                                  or m.evidence is not None)
