@@ -17,7 +17,7 @@ from typing import Any
 
 from diag.core.evidence import Evidence, EvidenceRequest
 
-__all__ = ["LAYERS", "Layer", "Hit", "LimitsReport", "limits_of"]
+__all__ = ["LAYERS", "Layer", "Hit", "LimitsReport", "limits_of", "limits_of_exchanges"]
 
 WINDOW_S = 60.0
 
@@ -278,3 +278,14 @@ def _likely(hit: Hit, caller: str) -> tuple[str, str, str]:
             f"{hit.caller_last_minute} request(s) in the minute before from this capture: the user's limit counts "
             "the user's other apps too (the Genesys UI included), which a capture does not show; the sources "
             "disagree on its figure (300 or 3,000 a minute)", "modelled")
+
+
+def limits_of_exchanges(exchanges, kind: str = "session") -> LimitsReport:
+    """The same report for a session's own exchanges (already redacted as they were recorded): one caller, the
+    session's token; each request counted once (a 429's resends are requests too)."""
+    requests = [EvidenceRequest(method=e.method, url=e.url, headers=dict(e.request_headers or {}),
+                                body=e.request_body, started=e.started, status=e.status,
+                                response_headers=dict(e.response_headers or {}), response_body=e.response_body,
+                                duration_ms=e.duration_ms, caller="this session's token") for e in exchanges]
+    return limits_of(Evidence(kind, requests))
+

@@ -124,3 +124,21 @@ def test_a_new_connection_moves_the_dashboard_and_the_export_to_that_org(dashboa
     export.set_session(other)
     assert export.model.session is other and export.model.source == "this session"
     assert f"{len(other.log)} exchange(s)" in export.source.options[0][0]
+
+
+def test_the_dashboard_says_which_limit_this_sessions_429s_hit():
+    from diag.app.widgets.dashboard import DashboardModel, DashboardView
+    from diag.client.connect import connect as plain_connect
+    from diag.sim import Simulator
+
+    with Simulator(seed=5, overrides={"rate_limit": {"requests": 4, "window_seconds": 60}}) as low:
+        s = plain_connect(simulator=low, max_429_resends=0)
+        view = DashboardView(DashboardModel(s, days=7))   # its own usage query counts against the limit too
+        for _ in range(6):
+            s.send("GET", "/api/v2/users/me")
+        view.limits_button.click()
+    assert view.error.value == ""
+    shown = view.limits.value
+    assert "answered 429" in shown and "this session&#x27;s token" in shown and "Most likely hit" in shown
+    assert "3000 (a Genesys staff answer on community.genesys.com)" in shown
+    assert len(view.limits_chart.outputs) == 1

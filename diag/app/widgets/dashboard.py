@@ -96,6 +96,13 @@ class DashboardModel:
             frame[col] = frame[col].str.slice(0, 19).str.replace("T", " ") + " UTC"
         return frame.sort_values("count", ascending=False)
 
+    def limits(self):
+        """Which rate limit this session's requests reached (its own exchange log; the org's other traffic is in
+        the usage charts)."""
+        from diag.core.limits import limits_of_exchanges
+
+        return limits_of_exchanges(list(self.session.log))
+
     def busiest_client_html(self, days: int = 7) -> str:
         """The usage summary of the OAuth client with the most requests, as a compact table (what one integration
         did, day by day), or why there is none."""
@@ -199,8 +206,14 @@ class DashboardView:
         self.group_by.observe(lambda c: setattr(self.model, "group_by", list(c["new"])), names="value")
         self.endpoint.observe(self._on_filter, names="value")
         self.client.observe(self._on_filter, names="value")
-        tabs = w.Tab(children=[w.VBox([self.summary, self.table, self.charts]), self.outbound, self.codes],
-                     titles=("API usage", "Outbound outcomes", "This session's error codes"))
+        self.limits = w.HTML()
+        self.limits_chart = w.Output()
+        self.limits_button = w.Button(description="Which limit?", icon="tachometer", layout=w.Layout(width="auto"),
+                                      tooltip="requests per minute of this session against each rate-limit layer")
+        self.limits_button.on_click(lambda _b: self._on_limits())
+        tabs = w.Tab(children=[w.VBox([self.summary, self.table, self.charts]), self.outbound, self.codes,
+                               w.VBox([self.limits_button, self.limits, self.limits_chart])],
+                     titles=("API usage", "Outbound outcomes", "This session's error codes", "Which rate limit"))
         self.source = w.HTML()
         self.widget = w.VBox([self.source,
                               w.HBox([self.start, self.end, self.granularity], layout=w.Layout(flex_flow="row wrap")),
@@ -237,6 +250,21 @@ class DashboardView:
             self.run_button.disabled = False
             self.progress.value = ""
         self.refresh()
+
+    def _on_limits(self) -> None:
+        """This session's requests per minute against each rate-limit layer, its 429s placed (diag.core.limits)."""
+        found: dict = {}
+        if run_safely(self.model, lambda: found.update(report=self.model.limits())):
+            report = found["report"]
+            from diag.reports import charts
+
+            self.limits.value = (f"<pre class='diag-limits' style='white-space:pre-wrap;overflow-wrap:anywhere'>"
+                                 f"{html.escape(report.text())}</pre>")
+            self.limits_chart.outputs = ()
+            if report.hits:
+                self.limits_chart.append_display_data(png_image(charts.requests_per_minute(report,
+                                                                                           self.model.session.label)))
+        self.error.value = error_html(self.model.last_error)
 
     def _on_filter(self, _change=None) -> None:
         self.model.endpoint_filter = self.endpoint.value
