@@ -242,13 +242,19 @@ class SimApp:
         with self.state.lock:
             return self._history_rate_events + list(self.state.rate_events)
 
-    def poll(self, execution_id: str) -> dict:
+    def advance(self, execution_id: str, what: str = "Execution") -> tuple[Execution, bool]:
+        """One more poll of a query's results (the older query's executions and the usage jobs alike): the
+        execution, and whether it is still running (it is, for the org's usage_running_polls first polls)."""
         ex = self.state.executions.get(execution_id)
         if ex is None:
-            raise ApiError(404, "not.found", f"Execution {execution_id} was not found.")
+            raise ApiError(404, "not.found", f"{what} {execution_id} was not found.")
         with self.state.lock:
             ex.polls += 1
             running = ex.polls <= int(self.org.raw.get("usage_running_polls", 1))
+        return ex, running
+
+    def poll(self, execution_id: str) -> dict:
+        ex, running = self.advance(execution_id)
         if running:
             return {"queryStatus": "Running", "results": []}
         return {"queryStatus": "Complete", "results": ex.rows}
@@ -707,12 +713,7 @@ def _start_job(sim: SimApp, req: Request, results: str, client_id: str | None) -
 
 def _job_page(sim: SimApp, req: Request, job_id: str, uri: str) -> tuple:
     refuse_as_the_model_does(sim, req)
-    job = sim.state.executions.get(job_id)
-    if job is None:
-        raise ApiError(404, "not.found", f"Job {job_id} was not found.")
-    with sim.state.lock:
-        job.polls += 1
-        running = job.polls <= int(sim.org.raw.get("usage_running_polls", 1))
+    job, running = sim.advance(job_id, "Job")
     if running:
         return 200, {"queryStatus": "Running", "entities": []}, {}
     size_text = str(req.query.get("pageSize", JOB_PAGE_SIZE))
