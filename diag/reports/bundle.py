@@ -143,6 +143,13 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
                                     keep_numbers=keep_numbers, keep_people=keep_people, notes=list(notes),
                                     clean=clean_text, evidence=evidence_part))
     files["summary.md"] = summary.encode()
+    from diag.reports.report import report_files
+
+    svgs = {n[len("charts/"):-len(".svg")]: b for n, b in files.items() if n.startswith("charts/") and n.endswith(".svg")}
+    files.update(report_files(records, source=source, now=now, bundle_id=bundle_id, version=__version__,
+                              evidence=evidence_part, charts=svgs, notes=list(notes),
+                              simulated=any(r.get("simulated") for r in records),
+                              headline=_headline(records, source) if records else "the customer's evidence"))
     replaced = Counter(redactor.counts) + Counter(pseudo.counts)
     report = {"bundle": bundle_id, "redacted": dict(sorted(replaced.items())),
               "phone_numbers_pseudonymised": len(pseudo.mapping), "people_pseudonymised": len(pseudo.people_mapping),
