@@ -423,6 +423,10 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     log_path = _pick_log(args.log)
     if log_path is None and args.log:
         return _fail(f"--log {args.log}: no such session log (see `diag bundle --list`)", False)
+    if log_path is None and not (args.evidence or args.usage_days):   # the latest session that placed a call
+        log_path = _pick_log("latest")
+        if log_path is not None:
+            print(f"diag: the latest session with calls: {log_path} (--log to choose another)", file=sys.stderr)
     out = Path(args.out) if args.out else workspace.new_ticket_path()
     if out.is_dir():
         return _fail(f"--out {out} is a folder: give the zip's file name, e.g. {out / 'ticket.zip'}", False)
@@ -439,8 +443,9 @@ def cmd_bundle(args: argparse.Namespace) -> int:
                 return _fail(f"--evidence {args.evidence}: no Genesys request in it ({evidence.skipped} other "
                              "request(s))", False)
         if not exchanges and evidence is None and not args.usage_days:
-            return _fail("nothing to bundle: give --log SAVED_LOG (a file, `latest`, or a number from `diag bundle "
-                         "--list`), --evidence FILE and/or --usage-days N", False)
+            return _fail("nothing to bundle: no session in the workspace placed a call; give --log SAVED_LOG (a file, "
+                         "`latest`, or a number from `diag bundle --list`), --evidence FILE and/or --usage-days N",
+                         False)
         source = LogSource.of(exchanges)     # the log says where it was recorded; mixed sources are refused
         options = {"keep_numbers": args.keep_numbers, "keep_people": args.keep_people, "newrelic": args.newrelic,
                    "overwrite": args.force, "inputs": [p for p in (log_path, args.evidence) if p and p != "-"],

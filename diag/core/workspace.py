@@ -148,8 +148,9 @@ class SessionLog:
         return f"{when} · {self.source} · {self.calls} call(s), {self.exchanges} exchange(s)"
 
 
-def recent_logs(limit: int = 20, exclude: Path | None = None) -> list[SessionLog]:
-    """The workspace's session logs, newest first (unreadable lines are skipped here; loading says why)."""
+def recent_logs(limit: int = 20, exclude: Path | None = None, calls_only: bool = True) -> list[SessionLog]:
+    """The workspace's session logs, newest first (unreadable lines are skipped here; loading says why); by default
+    only those that placed a call (a panel opened and closed leaves a log of reads that nobody looks for)."""
     folder = _folder("sessions")
     if folder is None:
         return []
@@ -159,7 +160,7 @@ def recent_logs(limit: int = 20, exclude: Path | None = None) -> list[SessionLog
         if exclude is not None and path.resolve() == Path(exclude).resolve():
             continue
         info = describe(path)
-        if info is not None and info.exchanges:
+        if info is not None and info.exchanges and (info.calls or not calls_only):
             out.append(info)
         if len(out) >= limit:
             break

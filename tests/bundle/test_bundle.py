@@ -223,7 +223,8 @@ def test_cli_bundle_from_a_saved_log(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "+13175550142" not in out and "PN" in out and "# Genesys Cloud API diagnosis" in out
     assert zipfile.ZipFile(tmp_path / "t.zip").testzip() is None
-    assert cli.main(["bundle", "--out", str(tmp_path / "u.zip")]) == 2
+    assert cli.main(["bundle", "--out", str(tmp_path / "u.zip")]) == 0   # the latest session that placed a call
+    assert "the latest session with calls" in capsys.readouterr().err
 
 
 def test_ids_with_digit_runs_are_not_mistaken_for_numbers():

@@ -66,3 +66,27 @@ def test_endpoint_json():
     code, out, _ = run("endpoint", "--json", "GET /api/v2/conversations/calls/c-1")
     data = json.loads(out)
     assert code == 0 and data["known"] and data["params"] == {"conversationId": "c-1"}
+
+
+def test_bundle_with_no_log_takes_the_latest_session_that_placed_a_call(tmp_path, monkeypatch, capsys):
+    import zipfile
+
+    from diag.app import cli as cli_module
+    from diag.client.connect import connect
+    from diag.sim import Simulator
+
+    monkeypatch.setenv("DIAG_HOME", str(tmp_path / "home"))
+    with Simulator(seed=2) as sim:
+        calls = connect(simulator=sim)
+        calls.call({"phoneNumber": "+13175550100"})
+        reads = connect(simulator=sim)              # a later session that only read: not what anyone bundles
+        reads.send("GET", "/api/v2/users/me")
+    out = tmp_path / "t.zip"
+    assert cli_module.main(["bundle", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "the latest session with calls" in err and str(calls.log.autosave) in err
+    records = zipfile.ZipFile(out).read("exchanges.jsonl").decode()
+    assert "/api/v2/conversations/calls" in records and "/api/v2/users/me" not in records.split("\n")[-2]
+    assert cli_module.main(["bundle", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert str(calls.log.autosave) in listed and str(reads.log.autosave) not in listed

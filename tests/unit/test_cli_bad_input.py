@@ -39,6 +39,7 @@ CASES = [
 @pytest.mark.parametrize("argv,code,says", CASES, ids=[" ".join(a) for a, _, _ in CASES])
 def test_bad_arguments_get_a_message_not_a_traceback(argv, code, says, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DIAG_HOME", str(tmp_path / "home"))   # an empty workspace: no session to bundle by default
     (tmp_path / "folder").mkdir()
     (tmp_path / "body.json").write_text('{"phoneNumber": "+13175550100"}')
     names = {"missing": str(tmp_path / "missing.json"), "folder": str(tmp_path / "folder"),
