@@ -83,7 +83,8 @@ docs-serve: setup-test
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache build site *.egg-info
 
-# The three notebooks as a code-free web app (widgets and charts only), on the simulator unless configured.
+# The three notebooks as a code-free web app (widgets and charts only), on the simulator unless configured; on
+# 127.0.0.1 only, with a token printed in its address (as make lab): it can read the workspace's logs and tickets.
 APP_PORT ?= 8866
 app: setup
-	$(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --ServerApp.allow_root=True
+	$(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --ServerApp.allow_root=True --token

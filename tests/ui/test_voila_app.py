@@ -15,9 +15,13 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
+TOKEN = "diag-app-test-token"
+
+
 @contextlib.contextmanager
 def voila_on(folder: Path, notebooks):
-    """`make app`'s server on copies of `notebooks` in `folder`: yields its base URL; stopped afterwards."""
+    """`make app`'s server (127.0.0.1, a token) on copies of `notebooks` in `folder`: yields its base URL; stopped
+    afterwards. Pages are asked for with ?token=TOKEN, as the address `make app` prints carries it."""
     voila = Path(sys.executable).with_name("voila")
     if not voila.exists():
         pytest.fail("voila is in requirements.txt but not installed")
@@ -28,7 +32,7 @@ def voila_on(folder: Path, notebooks):
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYS_CLOUD_")}
     proc = subprocess.Popen([str(voila), str(folder), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-                             "--ServerApp.allow_root=True"], env=env, stdout=subprocess.DEVNULL,
+                             "--ServerApp.allow_root=True", f"--token={TOKEN}"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -42,7 +46,7 @@ def voila_on(folder: Path, notebooks):
 
 def test_voila_renders_notebook_01_without_code(tmp_path):
     with voila_on(tmp_path, [ROOT / "notebooks" / "01_build_and_test_a_call.ipynb"]) as base:
-        url = f"{base}/voila/render/01_build_and_test_a_call.ipynb"
+        url = f"{base}/voila/render/01_build_and_test_a_call.ipynb?token={TOKEN}"
         deadline, page = time.time() + 90, None
         while time.time() < deadline:
             try:
@@ -54,6 +58,11 @@ def test_voila_renders_notebook_01_without_code(tmp_path):
         assert "Build and test a call" in page.text
         assert "application/vnd.jupyter.widget-view" in page.text
         assert "ComposerView(ComposerModel" not in page.text      # no code cells in the app
+        # without the token the app (which reads the workspace's logs and tickets) is not served
+        bare = requests.get(f"{base}/voila/render/01_build_and_test_a_call.ipynb", timeout=60, allow_redirects=False)
+        assert bare.status_code in (302, 401, 403) and "Build and test a call" not in bare.text
+        assert requests.get(f"{base}/voila/render/01_build_and_test_a_call.ipynb?token=wrong", timeout=60,
+                            allow_redirects=False).status_code in (302, 401, 403)
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -96,12 +105,12 @@ def _walk(base: str, tmp_path: Path) -> None:
         try:
             stray = {}
             for name in ("01_build_and_test_a_call", "02_error_codes_dashboard", "03_support_ticket"):
-                page.goto(f"{base}/voila/render/{name}.ipynb", timeout=120000)
+                page.goto(f"{base}/voila/render/{name}.ipynb?token={TOKEN}", timeout=120000)
                 page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=120000)
                 stray[name] = page.evaluate("""() => [...document.querySelectorAll(
                     '.jp-OutputArea-output.jp-RenderedText, .jp-OutputArea-output[data-mime-type="text/plain"]')]
                     .map(e => e.innerText.slice(0, 80))""")
-            page.goto(f"{base}/voila/render/01_build_and_test_a_call.ipynb", timeout=120000)
+            page.goto(f"{base}/voila/render/01_build_and_test_a_call.ipynb?token={TOKEN}", timeout=120000)
             raw = page.locator(".diag-raw textarea")
             raw.wait_for(state="visible", timeout=120000)
             raw.fill(WRONG)
