@@ -142,3 +142,18 @@ def test_the_dashboard_says_which_limit_this_sessions_429s_hit():
     assert "answered 429" in shown and "this session&#x27;s token" in shown and "Most likely hit" in shown
     assert "3000 (a Genesys staff answer on community.genesys.com)" in shown
     assert len(view.limits_chart.outputs) == 1
+
+
+def test_the_codes_tab_reads_this_orgs_sessions_in_the_workspace(tmp_path, monkeypatch):
+    from diag.app.widgets.dashboard import DashboardModel, DashboardView
+    from diag.client.connect import connect as plain_connect
+    from diag.sim import Simulator
+
+    monkeypatch.setenv("DIAG_HOME", str(tmp_path / "home"))
+    with Simulator(seed=7) as sim:
+        earlier = plain_connect(simulator=sim)
+        earlier.call({"to": "+13175550100"})                  # an earlier session's refused call: 400
+        refused = earlier.log[-1].correlation_id
+        view = DashboardView(DashboardModel(plain_connect(simulator=sim), days=7))
+    assert "bad.request" in view.codes.value and refused in view.codes.value
+    assert "Error answers of this org's sessions in the workspace" in view.codes.value

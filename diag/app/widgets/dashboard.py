@@ -76,13 +76,37 @@ class DashboardModel:
             out.append(last)
         return tuple(sorted(set(out)))
 
+    def workspace_exchanges(self) -> list:
+        """This session's exchanges and those of the workspace's other sessions with the same source (the simulator,
+        or this region and org): the error codes are the org's, not one panel's."""
+        from diag.core import workspace
+        from diag.core.exchange import ExchangeLog, LogSource
+
+        out = list(self.session.log)
+        own = getattr(self.session.log, "autosave", None)
+        org = getattr(self.session, "_org", None)
+        cache = self.__dict__.setdefault("_other_logs", {})   # path -> (modified, exchanges, source)
+        for info in workspace.recent_logs(limit=50, exclude=own, calls_only=False):
+            stamp = info.modified.timestamp()
+            if cache.get(info.path, (None,))[0] != stamp:   # read each log once, and again only when it changes
+                try:
+                    exchanges = list(ExchangeLog.load(info.path))
+                    cache[info.path] = (stamp, exchanges, LogSource.of(exchanges))
+                except (OSError, ValueError):
+                    cache[info.path] = (stamp, [], None)   # unreadable or mixed: said where it is opened, not here
+            _, exchanges, found = cache[info.path]
+            if found is not None and found.matches(self.session.simulated, self.session.region,
+                                                   org.id if org else None):
+                out += exchanges
+        return out
+
     def exact_codes(self):
-        """The session's own calls by exact error code: count, first and last seen (UTC), an example correlation
-        id: what support asks for."""
+        """The calls of this org's sessions in the workspace (this one included) by exact error code: count, first
+        and last seen (UTC), an example correlation id: what support asks for."""
         import pandas as pd
 
         rows = {}
-        for e in self.session.log:
+        for e in sorted(self.workspace_exchanges(), key=lambda e: str(e.started)):
             if e.superseded or (e.status or 0) < 400 and not e.transport_error:
                 continue
             key = (e.status, e.error_code or (e.transport_error and "no answer") or "")
@@ -213,7 +237,7 @@ class DashboardView:
         self.limits_button.on_click(lambda _b: self._on_limits())
         tabs = w.Tab(children=[w.VBox([self.summary, self.table, self.charts]), self.outbound, self.codes,
                                w.VBox([self.limits_button, self.limits, self.limits_chart])],
-                     titles=("API usage", "Outbound outcomes", "This session's error codes", "Which rate limit"))
+                     titles=("API usage", "Outbound outcomes", "Error codes (workspace)", "Which rate limit"))
         self.source = w.HTML()
         self.widget = w.VBox([self.source,
                               w.HBox([self.start, self.end, self.granularity], layout=w.Layout(flex_flow="row wrap")),
@@ -285,8 +309,9 @@ class DashboardView:
         self.client.disabled = bool(note)
         self.client_note.value = f"<span style='color:#555'>{html.escape(note)}</span>" if note else ""
         codes = m.exact_codes()
-        self.codes.value = ("<p>No error answers in this session yet.</p>" if codes.empty else
-                            codes.to_html(index=False, border=0, classes="diag-codes"))
+        self.codes.value = ("<p>No error answers in this org's sessions in the workspace yet.</p>" if codes.empty else
+                            "<p>Error answers of this org's sessions in the workspace (this one included):</p>"
+                            + codes.to_html(index=False, border=0, classes="diag-codes"))
         if m.usage is None:
             return
         f = m.filtered()
