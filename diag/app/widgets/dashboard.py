@@ -77,8 +77,8 @@ class DashboardModel:
         return tuple(sorted(set(out)))
 
     def workspace_exchanges(self) -> list:
-        """This session's exchanges and those of the workspace's other sessions with the same source (the simulator,
-        or this region and org): the error codes are the org's, not one panel's."""
+        """This session's exchanges and those of the workspace's 20 newest other sessions with the same source (the
+        simulator, or this region and org): the error codes are the org's, not one panel's."""
         from diag.core import workspace
         from diag.core.exchange import ExchangeLog, LogSource
 
@@ -86,7 +86,14 @@ class DashboardModel:
         own = getattr(self.session.log, "autosave", None)
         org = getattr(self.session, "_org", None)
         cache = self.__dict__.setdefault("_other_logs", {})   # path -> (modified, exchanges, source)
-        for info in workspace.recent_logs(limit=50, exclude=own, calls_only=False):
+        root = workspace.home()
+        folder = root / "sessions" if root is not None else None
+        listed = folder.stat().st_mtime_ns if folder is not None and folder.is_dir() else None
+        if self.__dict__.get("_listed") != listed or "_infos" not in self.__dict__:
+            # the folder's listing is read again only when a session log was added or removed (refresh runs on
+            # every filter change)
+            self._listed, self._infos = listed, workspace.recent_logs(limit=20, exclude=own, calls_only=False)
+        for info in self._infos:
             stamp = info.modified.timestamp()
             if cache.get(info.path, (None,))[0] != stamp:   # read each log once, and again only when it changes
                 try:
