@@ -521,7 +521,10 @@ def cmd_limits(args: argparse.Namespace) -> int:
     if evidence.kind not in ("har", "diag-log"):
         return _fail(f"{args.file}: a {evidence.kind} holds one request; limits need a HAR file or a diag log",
                      args.json)
-    report = limits_of(evidence)
+    try:
+        report = limits_of(evidence, sim_hosts=args.sim_host or ())
+    except ValueError as exc:   # a --sim-host that is not HOST:PORT on this machine
+        return _fail(str(exc), args.json)
     written: list[str] = []
     if args.chart:
         from diag.reports import charts
@@ -532,9 +535,9 @@ def cmd_limits(args: argparse.Namespace) -> int:
             return _fail(f"--chart {args.chart}: {getattr(exc, 'strerror', None) or exc}", args.json)
         written = [str(p) for p in paths]
     if args.json:
-        print(json.dumps({**report.to_dict(), "charts": written}, indent=1))
+        print(json.dumps({**report.public_dict(), "charts": written}, indent=1))
     else:
-        print(report.text())
+        print(report.public_text())
         for path in written:
             print(f"wrote {path}")
     return 0
@@ -742,6 +745,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("limits", help="which rate limit did the requests of a HAR file or a diag log hit: requests "
                                        "per minute per caller against each layer of Genesys' limits, 429s placed")
     p.add_argument("file", help="a HAR file or a diag log (a saved session), or - for standard input")
+    p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
+                   help="a diag simulator (`diag sim`) in the capture: its requests count as Genesys requests")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--chart", metavar="STEM", help="also draw requests per minute by caller with the 429s and the "
                                                    "layers' figures (STEM.png and STEM.svg; never overwrites)")

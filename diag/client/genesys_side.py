@@ -107,7 +107,8 @@ def _refusal(operation: str, ex) -> str:
         which = "any of" if needs.requires == "any" else "all of"
         said += f"; it needs {which} {', '.join(needs.names)} (the operation's documented permissions)"
     elif ex.status == 404:
-        said += "; Genesys has nothing under this id for this token (another org or region, or not kept)"
+        said += ("; nothing under this id for this token (modelled: the id may be another org's or region's, or no "
+                 "longer kept)")
     return said
 
 
@@ -185,15 +186,11 @@ def _timeline(side: GenesysSide, session) -> list[tuple[str, str, str]]:
                 if seg.get("errorCode"):
                     what += f", errorCode {seg['errorCode']}"
                 rows.append((str(seg["segmentStart"]), "analytics", what))
-    audits = side.part("audit results")
-    for a in (audits.answer or {}).get("entities") or [] if audits is not None and audits.ok and \
-            isinstance(audits.answer, dict) else []:
-        if isinstance(a, dict) and a.get("eventDate"):
+    for a in _entities(side.part("audit results")):
+        if a.get("eventDate"):
             rows.append((str(a["eventDate"]), "audit", f"{a.get('action')} {a.get('entityType')}"))
-    events = side.part("operational events")
-    for e in (events.answer or {}).get("entities") or [] if events is not None and events.ok and \
-            isinstance(events.answer, dict) else []:
-        if isinstance(e, dict) and e.get("dateCreated"):
+    for e in _entities(side.part("operational events")):
+        if e.get("dateCreated"):
             found = e.get("eventDefinition")
             definition: dict = found if isinstance(found, dict) else {}
             what = " ".join(str(v) for v in (definition.get("id"), e.get("errorCode"), e.get("entityName")) if v)
@@ -213,6 +210,12 @@ def _timeline(side: GenesysSide, session) -> list[tuple[str, str, str]]:
     return [(w.strftime("%Y-%m-%dT%H:%M:%S.") + f"{w.microsecond // 1000:03d}Z", s, what) for w, s, what in placed]
 
 
+def _entities(part: Part | None) -> list[dict]:
+    """The `entities` of a part Genesys answered (events, audit results); none otherwise."""
+    answer = part.answer if part is not None and part.ok and isinstance(part.answer, dict) else {}
+    return [e for e in answer.get("entities") or [] if isinstance(e, dict)]
+
+
 def _when(value) -> dt.datetime | None:
     try:
         when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -229,7 +232,7 @@ def conversations_of(exchanges) -> list[str]:
     for ex in exchanges:
         body = ex.response_body if isinstance(ex.response_body, dict) else {}
         if f"{ex.method} {ex.template}" in CALL_ROUTES and ex.status == 200 and isinstance(body.get("id"), str) \
-                and body["id"] not in out and not getattr(ex, "superseded", False):
+                and body["id"] not in out and not ex.superseded:
             out.append(body["id"])
     return out
 

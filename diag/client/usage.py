@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from diag.core.errors import JobsRefused, UsageQueryError
+from diag.core.facts import USAGE_JOBS_REACH_DAYS, USAGE_JOBS_SPAN_DAYS
 from diag.core.frames import OUTBOUND_METRICS, usage_frame
 
 if TYPE_CHECKING:   # pandas loads on first use, not with diag
@@ -23,7 +24,7 @@ if TYPE_CHECKING:   # pandas loads on first use, not with diag
 GRANULARITIES = ("Day", "Week", "Month")
 GROUP_BY = ("OAuthClientId", "OrganizationId", "UserId", "TemplateUri", "HttpMethod")
 METRICS = ("Status200", "Status300", "Status400", "Status500", "Status429", "Requests")
-MAX_SPAN_DAYS = 90   # documented for the usage jobs API (facts §6.1); applied to the query too, to be safe
+MAX_SPAN_DAYS = USAGE_JOBS_SPAN_DAYS   # the usage jobs' span (facts §6.1, §9.2); applied to the older query too
 HISTORY_START = dt.datetime(2018, 1, 1, tzinfo=dt.timezone.utc)   # "history back to 2018" (facts §6.1, BLOG-USAGE)
 FRESHNESS_NOTE = "Usage data is refreshed once a day and can be up to 24 h old."
 
@@ -124,42 +125,53 @@ def poll_interval_for(session) -> float:
     """How often to poll a usage or analytics job's results on this session."""
     return POLL_INTERVAL_SIMULATOR if session.simulated else POLL_INTERVAL
 
-def poll_results(session, results_uri: str, *, poll_interval: float = POLL_INTERVAL, timeout: float = 600.0,
-                 progress: bool | Callable[[int, str | None], None] = True, sleep: Callable[[float], None] | None = None) -> list[dict]:
-    """GET the results until Complete; Failed and time-outs are explained. Backs off up to 4x the interval."""
+def _poll(session, uri: str, finished: Callable[[dict, object], list[dict] | None], *, what: str,
+          poll_interval: float = POLL_INTERVAL, timeout: float = 600.0,
+          progress: bool | Callable[[int, str | None], None] = True,
+          sleep: Callable[[float], None] | None = None) -> list[dict]:
+    """GET `uri` until `finished(body, exchange)` gives the rows (or raises); an answer that is not a JSON object and
+    time-outs are explained. Backs off up to 4x the interval. One loop for the older query and the usage jobs."""
     sleep = sleep or session.sleep
     deadline = time.monotonic() + timeout
-    wait = poll_interval
-    bar = _bar(progress)
-    polls = 0
+    wait, polls, bar = poll_interval, 0, _bar(progress)
     try:
         while True:
-            ex = session.send("GET", results_uri)
+            ex = session.send("GET", uri)
             polls += 1
+            body = ex.response_body if isinstance(ex.response_body, dict) else None
             if bar is not None:
                 bar.update(1)
             if callable(progress):   # a panel's own progress line
-                progress(polls, (ex.response_body or {}).get("queryStatus") if isinstance(ex.response_body, dict)
-                         else None)
-            if not ex.ok or not isinstance(ex.response_body, dict):
-                raise UsageQueryError(f"Polling {results_uri} failed with {ex.status or ex.transport_error}: "
-                                      f"{ex.explanation or ''}".strip(), execution_id=results_uri)
-            status = ex.response_body.get("queryStatus")
-            if status == "Complete":
-                return list(ex.response_body.get("results") or [])
-            if status == "Failed":
-                raise UsageQueryError("Genesys reported the usage query as Failed; try a shorter interval or fewer "
-                                      "groupBy dimensions, and quote the correlation id "
-                                      f"{ex.correlation_id} to support.", execution_id=results_uri)
+                progress(polls, body.get("queryStatus") if body else None)
+            if not ex.ok or body is None:
+                raise UsageQueryError(f"Polling {uri} failed with {ex.status or ex.transport_error}: "
+                                      f"{ex.explanation or ''}".strip(), execution_id=uri)
+            rows = finished(body, ex)
+            if rows is not None:
+                return rows
             if time.monotonic() + wait > deadline:
-                raise UsageQueryError(f"The usage query was still {status} after {polls} polls ({timeout:g} s); "
-                                      "results can take minutes for long intervals. Try again later with the same "
-                                      f"execution ({results_uri}).", execution_id=results_uri)
+                raise UsageQueryError(f"The usage {what} was still {body.get('queryStatus')} after {polls} polls "
+                                      f"({timeout:g} s); results can take minutes for long intervals. Try again "
+                                      f"later with the same {what} ({uri}).", execution_id=uri)
             sleep(wait)
             wait = min(wait * 1.5, poll_interval * 4)
     finally:
         if bar is not None:
             bar.close()
+
+
+def poll_results(session, results_uri: str, **poll) -> list[dict]:
+    """GET the older query's results until Complete; Failed is explained (the rest: _poll)."""
+    def finished(body: dict, ex) -> list[dict] | None:
+        if body.get("queryStatus") == "Complete":
+            return list(body.get("results") or [])
+        if body.get("queryStatus") == "Failed":
+            raise UsageQueryError("Genesys reported the usage query as Failed; try a shorter interval or fewer "
+                                  "groupBy dimensions, and quote the correlation id "
+                                  f"{ex.correlation_id} to support.", execution_id=results_uri)
+        return None
+
+    return _poll(session, results_uri, finished, what="query", **poll)
 
 
 def _bar(progress):
@@ -170,7 +182,6 @@ def _bar(progress):
 
 
 USAGE_JOBS = "/api/v2/usage/aggregates/query/jobs"
-JOBS_REACH_DAYS = 365   # "Start date cannot be more than a year ago" (the jobs request model, facts §9.2)
 # The older query's groupBy names -> the jobs API's (facts §6.1: "note different casing"); a client is asked for by
 # id and name together. OrganizationId has no jobs counterpart (it is the org's own usage anyway).
 JOB_GROUP_BY = {"OAuthClientId": ("OauthClientId", "OauthClientName"), "UserId": ("UserId",),
@@ -187,7 +198,7 @@ def query_usage(session, query: UsageQuery, *, client_id: str | None = None, api
     reason = None
     if api in ("auto", "jobs"):
         now = dt.datetime.now(dt.timezone.utc)
-        if query.start < now - dt.timedelta(days=JOBS_REACH_DAYS):
+        if query.start < now - dt.timedelta(days=USAGE_JOBS_REACH_DAYS):
             reason = "the jobs API reaches back one year"
         else:
             try:
@@ -226,49 +237,43 @@ def _query_jobs(session, query: UsageQuery, client_id: str | None, **poll) -> pd
     return frame
 
 
-def poll_job(session, job_uri: str, *, poll_interval: float = POLL_INTERVAL, timeout: float = 600.0,
-             progress: bool | Callable[[int, str | None], None] = True,
-             sleep: Callable[[float], None] | None = None) -> list[dict]:
-    """GET the job until Succeeded, then every page (nextUri); Failed and Cancelled are explained."""
-    sleep = sleep or session.sleep
-    deadline = time.monotonic() + timeout
-    wait, polls, rows, uri = poll_interval, 0, [], f"{job_uri}?pageSize=1000"
-    while True:
-        ex = session.send("GET", uri)
-        polls += 1
-        body = ex.response_body if isinstance(ex.response_body, dict) else None
-        if callable(progress):
-            progress(polls, body.get("queryStatus") if body else None)
-        if not ex.ok or body is None:
-            raise UsageQueryError(f"Polling {job_uri} failed with {ex.status or ex.transport_error}: "
-                                  f"{ex.explanation or ''}".strip(), execution_id=job_uri)
+def poll_job(session, job_uri: str, **poll) -> list[dict]:
+    """GET the job until Succeeded, then every page (nextUri); Failed and Cancelled are explained (the rest: _poll)."""
+    def finished(body: dict, ex) -> list[dict] | None:
         status = body.get("queryStatus")
-        if status == "Succeeded":
-            rows += list(body.get("entities") or [])
-            nxt = body.get("nextUri")
-            if not nxt:
-                return rows
-            uri = nxt if str(nxt).startswith("/api/v2/") else urlsplit(str(nxt))._replace(scheme="", netloc="").geturl()
-            continue
         if status in ("Failed", "Cancelled"):
-            said = (body.get("errorBody") or {}).get("message") if isinstance(body.get("errorBody"), dict) else None
+            error = body.get("errorBody")
+            said = error.get("message") if isinstance(error, dict) else None
             raise UsageQueryError(f"Genesys reported the usage job as {status}" + (f": {said}" if said else "")
                                   + f"; quote the correlation id {ex.correlation_id} to support.",
                                   execution_id=job_uri)
-        if time.monotonic() + wait > deadline:
-            raise UsageQueryError(f"The usage job was still {status} after {polls} polls ({timeout:g} s). Try "
-                                  f"again later with the same job ({job_uri}).", execution_id=job_uri)
-        sleep(wait)
-        wait = min(wait * 1.5, poll_interval * 4)
+        if status != "Succeeded":
+            return None
+        rows = list(body.get("entities") or [])
+        while body.get("nextUri"):   # the pages of a finished job: no waiting between them
+            nxt = str(body["nextUri"])
+            page = session.send("GET", nxt if nxt.startswith("/api/v2/") else
+                                urlsplit(nxt)._replace(scheme="", netloc="").geturl())
+            if not page.ok or not isinstance(page.response_body, dict):
+                raise UsageQueryError(f"Reading {nxt} failed with {page.status or page.transport_error}: "
+                                      f"{page.explanation or ''}".strip(), execution_id=job_uri)
+            body = page.response_body
+            rows += list(body.get("entities") or [])
+        return rows
+
+    return _poll(session, f"{job_uri}?pageSize=1000", finished, what="job", **poll)
 
 
 def _own_client_ids(session) -> set[str] | None:
     """The org's own OAuth clients (GET /api/v2/oauth/clients): a client in the usage that is not among them is one
     of Genesys' built-in clients (modelled: the usage row itself does not say). None when it cannot be read."""
-    ex = session.send("GET", "/api/v2/oauth/clients", params={"pageSize": 500})
+    ex = session.send("GET", "/api/v2/oauth/clients")   # the SDK names no query parameter for it
     body = ex.response_body if ex.ok and isinstance(ex.response_body, dict) else None
     if body is None or not isinstance(body.get("entities"), list):
         return None
+    total = body.get("total")
+    if body.get("nextUri") or isinstance(total, int) and total > len(body["entities"]):
+        return None   # a partial list would call an org's own client built-in: say it cannot be told instead
     return {str(e.get("id")) for e in body["entities"] if isinstance(e, dict)}
 
 

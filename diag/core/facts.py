@@ -15,3 +15,7 @@ DESTINATION_FIELDS = ("phoneNumber", "callUserId", "callQueueId", "participants"
 # Genesys may answer others (later releases are said to list 202 and 409); diag holds no source for what they
 # mean, so it shows them as sent and says they are undocumented rather than guessing.
 CALLS_DOCUMENTED_STATUSES = (200, 400, 401, 403, 404, 415, 429, 500, 503, 504)
+# The usage jobs' interval (the request model's text, facts §9.2): "Start date cannot be more than a year ago. End
+# date cannot be more than 90 days after the start." (a year read as 366 days, so a leap year's is not refused)
+USAGE_JOBS_REACH_DAYS = 366
+USAGE_JOBS_SPAN_DAYS = 90

@@ -217,27 +217,42 @@ def _text_of(given: str | Path) -> str:
 
 
 def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) -> Inspection:
+
+    place = genesys_places(sim_hosts)
+    out, skipped, n = [], 0, 0
+    for r in evidence.requests:
+        found = place(r)
+        if found is None:
+            skipped += 1
+            continue
+        n += 1
+        out.append(_diagnose_one(n, r, *found))
+    inspection = Inspection(evidence.kind, out, skipped, evidence.redaction, evidence=evidence)
+    _across(inspection)
+    return inspection
+
+
+def genesys_places(sim_hosts=()):
+    """The one rule for which requests of the evidence are Genesys': a function of a request giving (region, is a
+    token request) for a region's API or login host (its /oauth/ paths), the in-process simulator, or a --sim-host;
+    None for anything else (a CDN, the page itself)."""
     from diag.core.regions import IN_PROCESS_HOST, REGIONS
 
     api_hosts = {r.host: name for name, r in REGIONS.items()}
     login_hosts = {r.login_base.split("//", 1)[-1]: name for name, r in REGIONS.items()}
     sims = {_host_key(h) for h in checked_sim_hosts(sim_hosts)} - {""}   # an unreadable host names nothing
-    out, skipped, n = [], 0, 0
-    for r in evidence.requests:
+
+    def place(r: EvidenceRequest) -> tuple[str, bool] | None:
         host = r.host
         token_request = host in login_hosts and r.path.startswith("/oauth/")   # not the login page itself
         if host in api_hosts or token_request:
-            n += 1
-            out.append(_diagnose_one(n, r, api_hosts.get(host) or login_hosts[host], token_request))
-        elif host == IN_PROCESS_HOST or sims and (key := _host_key(r.url)) and key in sims:
+            return api_hosts.get(host) or login_hosts[host], token_request
+        if host == IN_PROCESS_HOST or sims and (key := _host_key(r.url)) and key in sims:
             # the simulator (a diag log of the in-process one, or --sim-host) serves its token endpoint beside the API
-            n += 1
-            out.append(_diagnose_one(n, r, SIMULATOR, r.path.startswith("/oauth/")))
-        else:
-            skipped += 1
-    inspection = Inspection(evidence.kind, out, skipped, evidence.redaction, evidence=evidence)
-    _across(inspection)
-    return inspection
+            return SIMULATOR, r.path.startswith("/oauth/")
+        return None
+
+    return place
 
 
 def checked_sim_hosts(given) -> tuple[str, ...]:

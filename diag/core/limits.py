@@ -111,6 +111,7 @@ class LimitsReport:
     rolling: dict[str, list[tuple[float, int]]] = field(default_factory=dict, repr=False)
     layers: tuple[Layer, ...] = LAYERS
     notes: list[str] = field(default_factory=list)
+    _pseudo: Any = field(default=None, repr=False, compare=False)
 
     @property
     def most_likely(self) -> str | None:
@@ -134,6 +135,26 @@ class LimitsReport:
                 "layers": [{"name": layer.name, "applies_to": layer.applies_to, "evidence": layer.evidence,
                             "figures": [{"per_minute": v, "source": s} for v, s in layer.figures],
                             "note": layer.note} for layer in self.layers]}
+
+    @property
+    def pseudonymiser(self):
+        """One per report: a path of an unknown operation may carry a number; what is printed never does."""
+        if self._pseudo is None:
+            import secrets
+
+            from diag.core.redact import Pseudonymiser
+
+            self._pseudo = Pseudonymiser(secrets.token_bytes(32))
+        return self._pseudo
+
+    def public_text(self) -> str:
+        """text(), as it may be printed or shown: numbers and people pseudonymised."""
+        return self.pseudonymiser.text(self.text())
+
+    def public_dict(self) -> dict[str, Any]:
+        from diag.core.redact import map_strings
+
+        return map_strings(self.to_dict(), self.pseudonymiser.text)
 
     def text(self) -> str:
         lines = [f"{self.requests} Genesys API request(s) in this {self.kind}; {len(self.hits)} answered 429."]
@@ -170,31 +191,33 @@ def _when(started: str | None) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
-def _api_requests(evidence: Evidence) -> list[tuple[EvidenceRequest, str]]:
-    """The Genesys API requests (a region's API host, or the simulator's), each with its operation's template."""
+def _api_requests(evidence: Evidence, sim_hosts=()) -> list[tuple[EvidenceRequest, str]]:
+    """The Genesys API requests (by diag.core.inspect's one rule; token requests are not API traffic), each with
+    its operation's template."""
     from diag.core.endpoints import check_operation
-    from diag.core.regions import IN_PROCESS_HOST, REGIONS
+    from diag.core.inspect import genesys_places
 
-    api_hosts = {r.host for r in REGIONS.values()} | {IN_PROCESS_HOST}
+    place = genesys_places(sim_hosts)
     out = []
     templates: dict[tuple[str, str], str] = {}
     for r in evidence.requests:
-        loopback = r.host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]")   # a `diag sim` on this machine
-        if r.host not in api_hosts and not (loopback and r.path.startswith("/api/v2/")):
+        found = place(r)
+        if found is None or found[1]:
             continue
         key = (r.method, r.path)
         if key not in templates:
-            found = check_operation(r.method, r.path)
-            templates[key] = f"{r.method} {found.operation.path}" if found.operation else f"{r.method} {r.path}"
+            found_op = check_operation(r.method, r.path)
+            templates[key] = f"{r.method} {found_op.operation.path}" if found_op.operation else f"{r.method} {r.path}"
         out.append((r, templates[key]))
     return out
 
 
-def limits_of(evidence: Evidence) -> LimitsReport:
-    """Count, place every 429, and name the layer most likely hit."""
+def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
+    """Count, place every 429, and name the layer most likely hit. `sim_hosts`: a diag simulator in the capture
+    (HOST:PORT), read as Genesys, as `diag inspect --sim-host` reads it."""
     from diag.core.answer import read_answer
 
-    api = _api_requests(evidence)
+    api = _api_requests(evidence, sim_hosts)
     timed = [(w, r, op) for r, op in api if (w := _when(r.started)) is not None]
     timed.sort(key=lambda t: t[0])
     times = [t[0].timestamp() for t in timed]

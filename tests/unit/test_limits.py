@@ -201,3 +201,35 @@ def test_the_ticket_and_the_evidence_panel_say_which_limit(tmp_path):
     quiet = EvidenceModel()   # no 429: no limits section, the two usual charts
     quiet.read(har([entry("GET", f"{API}/api/v2/users/me", at=START, token=TOKEN_USER)]))
     assert "Which rate limit" not in quiet.report_html() and len(quiet.figures()) == 2
+
+
+def test_which_requests_are_genesys_is_the_inspectors_rule(tmp_path, capsys):
+    """A capture of a local `diag sim`: its requests count only when named with --sim-host (as diag inspect reads
+    them), any other host's /api/v2 requests never; the login host's token requests are not API traffic."""
+    sim = "http://127.0.0.1:8123"
+    entries = [entry("GET", f"{sim}/api/v2/users/me", at=START + dt.timedelta(seconds=i), token=TOKEN_USER)
+               for i in range(5)]
+    entries.append(entry("GET", "http://[::1]:9000/api/v2/users/me", at=START, token=TOKEN_USER))
+    entries.append(entry("POST", LOGIN + "/oauth/token", at=START, form="grant_type=client_credentials",
+                         answer={"access_token": TOKEN_CC}))
+    evidence = read_evidence(har(entries))
+    assert limits_of(evidence).requests == 0
+    assert limits_of(evidence, sim_hosts=["127.0.0.1:8123"]).requests == 5
+    path = tmp_path / "sim.har"
+    path.write_text(har(entries))
+    assert cli.main(["limits", str(path), "--sim-host", "127.0.0.1:8123", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["requests"] == 5
+    assert cli.main(["limits", str(path), "--sim-host", "example.com:80"]) == 2
+
+
+def test_a_number_in_the_path_of_an_unknown_operation_is_never_printed(tmp_path, capsys):
+    path = "/api/v2/custom/callbacks/+13175550177"
+    entries = [entry("GET", API + path, at=START + dt.timedelta(seconds=i), token=TOKEN_USER) for i in range(3)]
+    entries.append(too_many(START + dt.timedelta(seconds=4), TOKEN_USER, "c0000000-0000-4000-8000-000000000077",
+                            path=path))
+    capture = tmp_path / "c.har"
+    capture.write_text(har(entries))
+    for argv in (["limits", str(capture)], ["limits", str(capture), "--json"]):
+        assert cli.main(argv) == 0
+        out = capsys.readouterr().out
+        assert "429" in out and "3175550177" not in out

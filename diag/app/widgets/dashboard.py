@@ -290,7 +290,7 @@ class DashboardView:
             from diag.reports import charts
 
             self.limits.value = (f"<pre class='diag-limits' style='white-space:pre-wrap;overflow-wrap:anywhere'>"
-                                 f"{html.escape(report.text())}</pre>")
+                                 f"{html.escape(report.public_text())}</pre>")
             self.limits_chart.outputs = ()
             if report.hits:
                 self.limits_chart.append_display_data(png_image(charts.requests_per_minute(report,

@@ -248,6 +248,7 @@ def usage_job_interval(ctx: Context) -> Answer | None:
     import datetime as dt
 
     from diag.core import intervals
+    from diag.core.facts import USAGE_JOBS_REACH_DAYS, USAGE_JOBS_SPAN_DAYS
 
     body = ctx.request.body
     if ctx.key not in USAGE_JOBS or not isinstance(body, dict) or not isinstance(body.get("interval"), str):
@@ -256,10 +257,10 @@ def usage_job_interval(ctx: Context) -> Answer | None:
         start, end = intervals.parse_interval(body["interval"])
     except ValueError:
         return None
-    if start < dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=366):
+    if start < dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=USAGE_JOBS_REACH_DAYS):
         return ctx.refuse(400, "bad.request", "Start date cannot be more than a year ago.", "usage-interval",
                           MODELLED)
-    if end - start > dt.timedelta(days=90):
+    if end - start > dt.timedelta(days=USAGE_JOBS_SPAN_DAYS):
         return ctx.refuse(400, "bad.request", "End date cannot be more than 90 days after the start.",
                           "usage-interval", MODELLED)
     return None
