@@ -18,6 +18,7 @@ import secrets as _secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from diag.core.intervals import recorded_instant as _when
 from diag.core.model import facts
 
 __all__ = ["Part", "GenesysSide", "genesys_side", "conversations_of"]
@@ -214,14 +215,6 @@ def _entities(part: Part | None) -> list[dict]:
     """The `entities` of a part Genesys answered (events, audit results); none otherwise."""
     answer = part.answer if part is not None and part.ok and isinstance(part.answer, dict) else {}
     return [e for e in answer.get("entities") or [] if isinstance(e, dict)]
-
-
-def _when(value) -> dt.datetime | None:
-    try:
-        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
 
 
 def conversations_of(exchanges) -> list[str]:

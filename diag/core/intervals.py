@@ -23,6 +23,14 @@ def parse_instant(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def recorded_instant(value) -> dt.datetime | None:
+    """A time as a record holds it (2026-11-28T10:00:01.412Z, or with an offset), in UTC; None when it is not one."""
+    try:
+        return parse_instant(str(value)).astimezone(UTC) if value else None
+    except (ValueError, OverflowError):
+        return None
+
+
 _DURATION = re.compile(r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
                        r"(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 

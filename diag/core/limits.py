@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diag.core.evidence import Evidence, EvidenceRequest
+from diag.core.intervals import recorded_instant as _when
 
 __all__ = ["LAYERS", "Layer", "Hit", "LimitsReport", "limits_of", "limits_of_exchanges"]
 
@@ -179,16 +180,6 @@ class LimitsReport:
                          + (f". {layer.note}" if layer.note else ""))
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
-
-
-def _when(started: str | None) -> dt.datetime | None:
-    if not started:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(str(started).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
 def _api_requests(evidence: Evidence, sim_hosts=()) -> list[tuple[EvidenceRequest, str]]:

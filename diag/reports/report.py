@@ -47,11 +47,11 @@ def _svg(data: bytes) -> str:
 
 def _time(value: Any) -> str:
     """One spelling of every time on the page: 2026-11-28 10:00:01.412 UTC."""
-    try:
-        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+    from diag.core.intervals import recorded_instant
+
+    when = recorded_instant(value)
+    if when is None:
         return "-"
-    when = (when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
     return when.strftime("%Y-%m-%d %H:%M:%S.") + f"{when.microsecond // 1000:03d} UTC"
 
 
