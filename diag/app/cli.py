@@ -642,6 +642,14 @@ def _port(text: str) -> int:
     return value
 
 
+def _evidence_options(p: argparse.ArgumentParser, what: str) -> None:
+    """The options of every verb that reads the customer's evidence (inspect, limits)."""
+    p.add_argument("file", help=what)
+    p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
+                   help="a diag simulator (`diag sim`) in the capture: its requests count as Genesys requests")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
 def _target_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--region", help="a REAL org's region (e.g. eu_west_1; credentials from GENESYS_CLOUD_* variables "
                                     "or .env); `simulator` for the built-in one. Without it: the simulator")
@@ -720,10 +728,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("inspect", help="diagnose every Genesys request in a HAR file, a cURL command, a raw HTTP "
                                         "request or a diag log (read by content)")
-    p.add_argument("file", help="the evidence, or - for standard input")
-    p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
-                   help="a diag simulator (`diag sim`) in the capture: its requests count as Genesys requests")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _evidence_options(p, "the evidence, or - for standard input")
     p.add_argument("--sanitise", "--sanitize", metavar="OUT.har", help="also write the Genesys requests as a HAR "
                    "with tokens, secrets, numbers and people replaced (never overwrites)")
     p.add_argument("--charts", metavar="DIR", help="also draw the exact codes over the evidence's time span and the "
@@ -744,10 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("limits", help="which rate limit did the requests of a HAR file or a diag log hit: requests "
                                        "per minute per caller against each layer of Genesys' limits, 429s placed")
-    p.add_argument("file", help="a HAR file or a diag log (a saved session), or - for standard input")
-    p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
-                   help="a diag simulator (`diag sim`) in the capture: its requests count as Genesys requests")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _evidence_options(p, "a HAR file or a diag log (a saved session), or - for standard input")
     p.add_argument("--chart", metavar="STEM", help="also draw requests per minute by caller with the 429s and the "
                                                    "layers' figures (STEM.png and STEM.svg; never overwrites)")
     p.set_defaults(func=cmd_limits)
