@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import platform
@@ -40,6 +39,7 @@ from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource, settle
 from diag.core.numbers import SEPARATOR, phone_spans
 from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
+from diag.reports import charts
 from diag.reports.replay import final_requests, replay_refusal, repro_py, repro_sh
 from diag.core.facts import CALLS_ROUTE
 
@@ -123,10 +123,8 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
         if callable(fig):   # a chart drawn here, from the cleaned frames: its labels hold pseudonyms only
             fig = fig(cleaned)
         with _cleaned_labels(fig, clean_text):   # titles, ticks and legends: client names, templates, numbers
-            for fmt in ("png", "svg"):
-                buf = io.BytesIO()
-                fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
-                files[f"charts/{name}.{fmt}"] = buf.getvalue()
+            for fmt, data in charts.rendered(fig).items():
+                files[f"charts/{name}.{fmt}"] = data
     evidence_part = None
     if evidence is not None:
         evidence_part = _evidence_files(evidence, evidence_exchanges, redactor, pseudo, clean_text, files)
@@ -222,7 +220,6 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
                     clean_text, files: dict[str, bytes]) -> dict:
     """The evidence's part of the bundle, cleaned like the exchanges (the same pseudonyms for the same numbers and
     people in both): requests (JSONL and HAR), the inspection's findings, its frame and its two charts."""
-    from diag.reports import charts
 
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in evidence_exchanges]
     files["evidence/requests.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
@@ -238,10 +235,8 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     span = evidence.span()
     names = []
     for name, fig in charts.evidence_figures(frame, evidence.kind, span).items():
-        for fmt in ("png", "svg"):
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
-            files[f"charts/{name}.{fmt}"] = buf.getvalue()
+        for fmt, data in charts.rendered(fig).items():
+            files[f"charts/{name}.{fmt}"] = data
         names.append(name)
     limits = None
     read = getattr(evidence, "evidence", None)
@@ -254,10 +249,8 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
             files["evidence/limits.json"] = json.dumps(limits, indent=1, ensure_ascii=False).encode()
             fig = charts.requests_per_minute(report, f"customer evidence ({evidence.kind})")
             with _cleaned_labels(fig, clean_text):
-                for fmt in ("png", "svg"):
-                    buf = io.BytesIO()
-                    fig.savefig(buf, format=fmt, dpi=100, metadata={"Date": None} if fmt == "svg" else None)
-                    files[f"charts/evidence_limits.{fmt}"] = buf.getvalue()
+                for fmt, data in charts.rendered(fig).items():
+                    files[f"charts/evidence_limits.{fmt}"] = data
             names.append("evidence_limits")
     fixed = {}   # a corrected body for each call body the doctor refuses, computed on the body as sent, then cleaned
     from diag.core.doctor import check

@@ -163,10 +163,8 @@ def download_html(path, label: str = "Download the ticket") -> str:
 
 def png_image(fig):
     """The figure as a PNG image (the same in every kernel, whatever matplotlib backend it has)."""
-    import io
-
     from IPython.display import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return Image(data=buf.getvalue(), format="png")
+    from diag.reports.charts import rendered
+
+    return Image(data=rendered(fig, ("png",))["png"], format="png")
