@@ -45,6 +45,7 @@ def test_dashboard_runs_the_query_and_shows_charts_and_offenders(dashboard):
 def test_dashboard_filters(dashboard):
     dashboard.run_button.click()
     total = dashboard.model.filtered()["requests"].sum()
+    assert dashboard.endpoint.continuous_update is False   # typing does not redraw six charts per key
     dashboard.endpoint.value = "usage/query"
     assert dashboard.model.filtered()["templateUri"].str.contains("usage/query").all()
     dashboard.endpoint.value = ""

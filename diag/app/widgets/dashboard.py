@@ -223,7 +223,9 @@ class DashboardView:
         self.granularity = w.Dropdown(description="Granularity", options=list(GRANULARITIES), value=m.granularity)
         self.group_by = w.SelectMultiple(description="Group by", options=list(GROUP_BY), value=tuple(m.group_by),
                                          rows=5)
-        self.endpoint = w.Text(description="Endpoint has", placeholder="e.g. conversations/calls")
+        # filtered on Enter or leaving the box: each filter redraws six charts, too slow to do on every key
+        self.endpoint = w.Text(description="Endpoint has", placeholder="e.g. conversations/calls, then Enter",
+                               continuous_update=False)
         self.client = w.Dropdown(description="Client", options=m.clients, value=ALL)
         self.run_button = w.Button(description="Run usage query", button_style="primary", icon="play")
         self.error = w.HTML()
