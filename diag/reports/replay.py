@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from diag.core.exchange import Exchange
@@ -137,12 +138,18 @@ def _base_and_path(url: str) -> tuple[str, str]:
     return f"{parts.scheme}://{parts.netloc}", parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+@lru_cache(maxsize=8)
+def _variables_pattern(variables: tuple[tuple[str, str, str], ...]) -> tuple[re.Pattern, dict[str, str]]:
+    """The pseudonyms of a script's number variables as one pattern (built once per script, not per request)."""
+    return (re.compile("|".join(re.escape(shown) for _, shown, _ in variables)),
+            {shown: var for var, shown, _ in variables})
+
+
 def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:
     """The body as one shell word: literal pieces shlex-quoted, each number variable expanded in double quotes."""
     if not variables:
         return shlex.quote(text)
-    pattern = re.compile("|".join(re.escape(shown) for _, shown, _ in variables))
-    names = {shown: var for var, shown, _ in variables}
+    pattern, names = _variables_pattern(tuple(variables))
     out, at = [], 0
     for m in pattern.finditer(text):
         out += [shlex.quote(text[at:m.start()]) if m.start() > at else "", f'"${{{names[m.group(0)]}}}"']
