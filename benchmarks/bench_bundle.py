@@ -1,4 +1,4 @@
-"""Export time of a ticket bundle with 1,000 exchanges and 5 charts (target: under 10 s).
+"""Export time of a ticket bundle with 1,000 exchanges and 5 charts (target: within 2x the naive zip below).
 
 Baseline, same run: a naive zip of the same exchanges as JSON lines plus the same 5 figures as PNG (no redaction,
 no pseudonyms, no HAR, repro scripts, SVG, summary or checks): what the export costs beyond just writing files.
@@ -94,7 +94,8 @@ def run(rounds: int = 3) -> dict:
     return {"name": "bundle export: 1,000 exchanges and 5 charts", "exchanges": len(s.log), "charts": len(figs),
             "composer_export_100_calls_s": export["diag_s"], "composer_export_baseline_s": export["baseline_s"],
             "diag_s": round(d, 2), "zip_bytes": size, "baseline": "naive zip: JSON lines + PNGs, no redaction",
-            "baseline_s": round(k, 2), "ratio": round(d / k, 2), "target": "< 10 s", "met": d < 10}
+            "baseline_s": round(k, 2), "ratio": round(d / k, 2),
+            "target": "<= 2x the naive zip (issue 26; < 10 s before it)", "met": d <= 2 * k}
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """`diag inspect` on a HAR of 10,000 entries (~100 MB, a realistic mix with response bodies): report and charts
-(target < 5 s, peak memory < 1 GB). Baselines, same run: `json.load` of the same file, and a HAR library from
-PyPI, haralyzer (requirements-test.txt), loading the same file and walking every entry; skipped, with the reason
-in the result, where it cannot be imported."""
+(target < 1 s and within 4x the HAR library below, peak memory < 1 GB). Baselines, same run: `json.load` of the
+same file, and a HAR library from PyPI, haralyzer (requirements-test.txt), loading the same file and walking every
+entry; skipped, with the reason in the result, where it cannot be imported."""
 from __future__ import annotations
 
 import importlib.metadata
@@ -126,10 +126,12 @@ def run() -> dict:
         print(f"bench_inspect: haralyzer baseline skipped: {lib['haralyzer_skipped']}", file=sys.stderr, flush=True)
     else:
         lib["haralyzer_ratio"] = round(diag_s / lib["haralyzer_s"], 2)
+        lib["haralyzer_target"] = "<= 4x haralyzer's load + walk"
+        lib["haralyzer_met"] = lib["haralyzer_ratio"] <= 4
     return {"name": "diag inspect: HAR of 10,000 entries -> report + charts", "entries": N, "bytes": size,
             "diag_s": round(diag_s, 2), "diag_peak_mb": round(diag_mb), "baseline": "json.load of the file",
             "baseline_s": round(base_s, 2), "baseline_peak_mb": round(base_mb), "ratio": round(diag_s / base_s, 1),
-            "target": "< 5 s and < 1024 MB", "met": diag_s < 5 and diag_mb < 1024,
+            "target": "< 1 s and < 1024 MB (issue 26; < 5 s before it)", "met": diag_s < 1 and diag_mb < 1024,
             "many_tokens": "3,000 entries, each answer with its own token", "many_tokens_s": round(many_s, 2),
             "many_tokens_baseline_s": round(many_base_s, 2), "many_tokens_target": "< 5 s",
             "many_tokens_met": many_s < 5, **lib}

@@ -106,7 +106,7 @@ def rows(name: str, r: dict) -> list[tuple]:
         if "haralyzer_s" in r:   # a HAR library reading the same file: load and walk every entry (no diagnosis)
             out.append(("diag inspect: the same HAR vs a HAR library", f"{r['diag_s']} s, {r['diag_peak_mb']} MB",
                         f"{r['haralyzer_s']} s, {r['haralyzer_peak_mb']} MB (haralyzer: load + walk)",
-                        r["haralyzer_ratio"], r["target"], r["met"]))
+                        r["haralyzer_ratio"], r["haralyzer_target"], r["haralyzer_met"]))
         if "many_tokens_s" in r:   # reading learns each token: the search for known ones must not grow with them
             out.append((f"diag inspect: {r['many_tokens']}", f"{r['many_tokens_s']} s",
                         f"{r['many_tokens_baseline_s']} s (json.load)",
