@@ -42,8 +42,7 @@ setup-test: $(VENV)/.test
 # JupyterLab opens your copies in the workspace ($$DIAG_HOME, default ~/diag-work): its saves never dirty the
 # repository's notebooks (which stay output-free for `make test`).
 lab: setup
-	$(VENV)/bin/jupyter lab --no-browser --allow-root --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	    --ServerApp.root_dir="$$($(PY) -m diag notebooks)"
+	$(PY) -m diag.app.serve lab --port=$(PORT) --root="$$($(PY) -m diag notebooks)"
 
 # The checkers first (seconds), then every test. Three workers on two cores: many tests wait on sockets,
 # subprocesses and sleeps, so a third keeps both busy.
@@ -83,8 +82,8 @@ docs-serve: setup-test
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache build site *.egg-info
 
-# The three notebooks as a code-free web app (widgets and charts only), on the simulator unless configured; on
+# The app (notebooks/00_diag_app.ipynb: every tool in a tab, code hidden), on the simulator unless configured; on
 # 127.0.0.1 only, with a token printed in its address (as make lab): it can read the workspace's logs and tickets.
 APP_PORT ?= 8866
 app: setup
-	$(VENV)/bin/voila notebooks --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 --ServerApp.allow_root=True --token
+	$(PY) -m diag.app.serve app --port=$(APP_PORT)

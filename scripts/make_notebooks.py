@@ -1,4 +1,4 @@
-"""Write the three notebooks from this one source, without outputs or widget state (run after editing here;
+"""Write the notebooks from this one source, without outputs or widget state (run after editing here;
 tests/notebooks/test_notebooks.py fails when the committed notebooks differ from what this writes)."""
 from pathlib import Path
 
@@ -10,6 +10,10 @@ META = {"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)"
 md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
 
 NOTEBOOKS = {
+    '00_diag_app.ipynb': [
+        md("# diag\n\nWhy a Genesys Cloud API request fails, and a clean ticket of it. In JupyterLab, choose **Run › Run All Cells** if the panels below are not showing.\n\nOne connection, and every tool in a tab that shares it: **test a call** (build it, see what Genesys will answer, send it, follow it), check **any endpoint**, read the customer's **evidence** (a HAR, a cURL line, a log), chart **usage** and error codes, and make the **ticket**. Unchanged, everything runs on diag's built-in simulator: no credentials, no real phone rings. To use a real org, choose its region in **Connect to**; every tab moves to it."),
+        code('from diag.app.workbench import Workbench\n\napp = Workbench()\napp.widget'),
+    ],
     '01_build_and_test_a_call.ipynb': [
         md('# 01 · Build and test a call\n\n`POST /api/v2/conversations/calls` creates an outbound call **as the user the token belongs to**. Its body, `CreateCallRequest`, has no `to`, `from` or `type`: the number to dial is `phoneNumber`, the number shown is `callerId`.\n\nBuild the body in the form or paste any JSON into **Raw JSON** (even one copied from a forum, curly quotes and all): the two stay in sync, the findings update as you type, **Fix it** applies the corrected body and lists what moved, **Send** fires the call and shows the status, correlation id, rate-limit state and a plain explanation.'),
         md('## Where the calls go\n\nUnchanged, this notebook runs on diag\'s **built-in simulator** (no credentials, no real phone rings). Every session is saved as it happens in your workspace (`~/diag-work/sessions`, or `$DIAG_HOME`), so notebook 03, the app and `diag bundle` can make a ticket from it later.\n\n> **To use a real org**, choose its region in the connection panel and type a client id and secret or paste a user token (they go to the session and the fields are cleared; nothing is stored in the notebook). Real calls need a user token and an explicit confirmation.\n\nThe simulator\'s people show the errors support meets: choose *user without a station*, *user without the call permission* or *client credentials* in **Connect to**.'),

@@ -12,12 +12,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from diag.app.serve import lab_command
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,19 +52,13 @@ def _lab_on(tmp_path, notebooks):
     work.mkdir()
     for nb in notebooks:
         shutil.copy(nb, work)
-    settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
-    port, token = free_port(), "diag-ui-test"
+    port, token = free_port(), "diag-ui-test"   # make lab's own command: its flags keep the news pop-up away
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
     for var in ("GENESYS_CLOUD_REGION", "GENESYS_CLOUD_CLIENT_ID", "GENESYS_CLOUD_CLIENT_SECRET",
                 "GENESYS_CLOUD_ACCESS_TOKEN"):
         env.pop(var, None)
-    jupyter = Path(sys.executable).with_name("jupyter")
-    proc = subprocess.Popen([str(jupyter), "lab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-                             f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                             f"--ServerApp.root_dir={work}", f"--IdentityProvider.token={token}"],
+    proc = subprocess.Popen([*lab_command(work, port, token), "--ServerApp.port_retries=0"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -106,6 +101,8 @@ def test_composer_in_jupyterlab(lab):
             page.goto(f"{base}/lab/tree/01_build_and_test_a_call.ipynb?token={token}")
             page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(state="visible", timeout=60000)
             expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=60000)
+            # make lab asks nothing of the internet: no news pop-up over the panels' buttons
+            expect(page.get_by_text("official Jupyter news")).to_have_count(0)
             page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
             page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
             raw = page.locator(".diag-raw textarea")

@@ -1,16 +1,18 @@
-"""`make app`: Voila serves the notebooks as a code-free app (widgets and charts, no code cells)."""
+"""`make app`: Voila serves the app (notebooks/00_diag_app.ipynb: every tool a tab over one connection) as a
+code-free page, on 127.0.0.1, with a token, refusing foreign Host headers; walked in Chromium from its landing page."""
 import contextlib
 import os
 import shutil
-import signal
 import socket
+import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
+
+from diag.app.serve import APP_NOTEBOOK, voila_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,23 +21,28 @@ TOKEN = "diag-app-test-token"
 
 
 @contextlib.contextmanager
-def voila_on(folder: Path, notebooks):
-    """`make app`'s server (127.0.0.1, a token) on copies of `notebooks` in `folder`: yields its base URL; stopped
-    afterwards. Pages are asked for with ?token=TOKEN, as the address `make app` prints carries it."""
-    voila = Path(sys.executable).with_name("voila")
-    if not voila.exists():
+def app_on(folder: Path):
+    """`make app`'s server (diag.app.serve's very command line) on a copy of the app notebook in `folder`: yields
+    its base URL once it answers; stopped afterwards."""
+    if not Path(voila_command(APP_NOTEBOOK, 0, TOKEN)[0]).exists():
         pytest.fail("voila is in requirements.txt but not installed")
-    for nb in notebooks:
-        shutil.copy(nb, folder)
+    notebook = Path(shutil.copy(APP_NOTEBOOK, folder))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYS_CLOUD_")}
-    proc = subprocess.Popen([str(voila), str(folder), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-                             "--ServerApp.allow_root=True", f"--token={TOKEN}"], env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(voila_command(notebook, port, TOKEN), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                requests.get(f"{base}/voila/static/", timeout=5)   # the server is up (no kernel started)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        yield base
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -44,25 +51,25 @@ def voila_on(folder: Path, notebooks):
             proc.kill()
 
 
-def test_voila_renders_notebook_01_without_code(tmp_path):
-    with voila_on(tmp_path, [ROOT / "notebooks" / "01_build_and_test_a_call.ipynb"]) as base:
-        url = f"{base}/voila/render/01_build_and_test_a_call.ipynb?token={TOKEN}"
-        deadline, page = time.time() + 90, None
-        while time.time() < deadline:
-            try:
-                page = requests.get(url, timeout=60)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        assert page is not None and page.status_code == 200
-        assert "Build and test a call" in page.text
+def test_the_app_needs_its_token_and_a_local_host_name(tmp_path):
+    with app_on(tmp_path) as base:
+        page = requests.get(f"{base}/?token={TOKEN}", timeout=90)
+        assert page.status_code == 200
+        assert "Why a Genesys Cloud API request fails" in page.text          # the landing page is the app
         assert "application/vnd.jupyter.widget-view" in page.text
-        assert "ComposerView(ComposerModel" not in page.text      # no code cells in the app
+        assert "Workbench()" not in page.text                               # no code cells in the app
         # without the token the app (which reads the workspace's logs and tickets) is not served
-        bare = requests.get(f"{base}/voila/render/01_build_and_test_a_call.ipynb", timeout=60, allow_redirects=False)
-        assert bare.status_code in (302, 401, 403) and "Build and test a call" not in bare.text
-        assert requests.get(f"{base}/voila/render/01_build_and_test_a_call.ipynb?token=wrong", timeout=60,
-                            allow_redirects=False).status_code in (302, 401, 403)
+        for url in (f"{base}/", f"{base}/?token=wrong"):
+            bare = requests.get(url, timeout=60, allow_redirects=False)
+            assert bare.status_code in (302, 401, 403) and "Why a Genesys" not in bare.text, url
+        # a page elsewhere reaching it through a name that resolves to 127.0.0.1 (DNS rebinding) is refused
+        port = base.rsplit(":", 1)[1]
+        for host in ("evil.example.com", f"evil.example.com:{port}", f"127.0.0.1.nip.io:{port}"):
+            foreign = requests.get(f"{base}/?token={TOKEN}", headers={"Host": host}, timeout=60,
+                                   allow_redirects=False)
+            assert foreign.status_code == 403 and "Why a Genesys" not in foreign.text, host
+        assert requests.get(f"{base}/voila/static/", headers={"Host": f"localhost:{port}"},
+                            timeout=60).status_code != 403
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -71,14 +78,15 @@ WRONG = '{"to": {"phoneNumber": "+13175550100"}, "type": "external"}'
 
 @pytest.mark.browser
 def test_the_whole_flow_in_the_app(tmp_path):
-    """make app, in Chromium: paste, Fix it, Send, the answer, Follow, Add to ticket, Export, download; and no
-    stray text output anywhere in the app."""
+    """make app, in Chromium, from its landing page: paste, Fix it, Send, the answer, Follow, Add to ticket; the
+    usage tab's charts; the Ticket tab's export and download; the ticket's report.html opened as the agent
+    receiving it would; and no stray text output anywhere in the app."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             raise RuntimeError("CI must run the browser tests: install Debian's chromium (.ci/run does)")
         pytest.skip("no chromium installed")
 
-    with voila_on(tmp_path, sorted((ROOT / "notebooks").glob("*.ipynb"))) as base:
+    with app_on(tmp_path) as base:
         _walk(base, tmp_path)
 
 
@@ -91,28 +99,20 @@ def _walk(base: str, tmp_path: Path) -> None:
 
     artifacts = ROOT / "tests" / "artifacts"
     artifacts.mkdir(exist_ok=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            requests.get(f"{base}/", timeout=5)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.3)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
         page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
         try:
-            stray = {}
-            for name in ("01_build_and_test_a_call", "02_error_codes_dashboard", "03_support_ticket"):
-                page.goto(f"{base}/voila/render/{name}.ipynb?token={TOKEN}", timeout=120000)
-                page.locator(".jupyter-widgets").first.wait_for(state="visible", timeout=120000)
-                stray[name] = page.evaluate("""() => [...document.querySelectorAll(
-                    '.jp-OutputArea-output.jp-RenderedText, .jp-OutputArea-output[data-mime-type="text/plain"]')]
-                    .map(e => e.innerText.slice(0, 80))""")
-            page.goto(f"{base}/voila/render/01_build_and_test_a_call.ipynb?token={TOKEN}", timeout=120000)
+            page.goto(f"{base}/?token={TOKEN}", timeout=120000)
+            page.locator(".diag-workbench").wait_for(state="visible", timeout=120000)
+            stray = page.evaluate("""() => [...document.querySelectorAll(
+                '.jp-OutputArea-output.jp-RenderedText, .jp-OutputArea-output[data-mime-type="text/plain"]')]
+                .map(e => e.innerText.slice(0, 80))""")
+            tab = page.locator(".diag-workbench-tabs > .lm-TabBar .lm-TabBar-tabLabel")   # not the dashboard's own
+            expect(tab).to_have_text(["Test a call", "Any endpoint", "Evidence", "Usage", "Ticket"])
             raw = page.locator(".diag-raw textarea")
-            raw.wait_for(state="visible", timeout=120000)
+            raw.wait_for(state="visible", timeout=60000)
             raw.fill(WRONG)
             expect(page.locator(".diag-composer .diag-findings")).to_contain_text("$.to", timeout=15000)
             page.screenshot(path=str(artifacts / "app-flow-1-findings.png"))
@@ -125,21 +125,33 @@ def _walk(base: str, tmp_path: Path) -> None:
             page.locator("button:has-text('Follow the call')").click()
             expect(page.locator(".diag-trace")).to_contain_text("ended:", timeout=30000)
             page.screenshot(path=str(artifacts / "app-flow-3-followed.png"))
-            page.locator("button:has-text('Add to ticket')").first.click()
-            page.locator("button:has-text('Export ticket')").click()
-            link = page.locator("a.diag-download-link")
-            link.wait_for(state="visible", timeout=30000)
+            tab.filter(has_text="Usage").click()
+            expect(page.locator(".diag-dashboard img").first).to_be_visible(timeout=60000)
+            page.screenshot(path=str(artifacts / "app-flow-4-usage.png"))
+            tab.filter(has_text="Ticket").click()
+            export = page.locator(".diag-export")
+            expect(export.locator("select").first).to_contain_text("this session", timeout=15000)
+            export.locator("button:has-text('Export zip')").click()
+            link = export.locator("a.diag-download-link")
+            link.wait_for(state="visible", timeout=60000)
             with page.expect_download(timeout=30000) as download:
                 link.click()
             zip_path = tmp_path / "app-ticket.zip"
             download.value.save_as(str(zip_path))
-            page.screenshot(path=str(artifacts / "app-flow-4-exported.png"))
+            page.screenshot(path=str(artifacts / "app-flow-5-ticket.png"))
+            with zipfile.ZipFile(zip_path) as z:
+                manifest = json.loads(z.read("manifest.json"))
+                for name, meta in manifest["files"].items():
+                    assert hashlib.sha256(z.read(name)).hexdigest() == meta["sha256"], name
+                records = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
+                report = tmp_path / "report.html"
+                report.write_bytes(z.read("report.html"))
+            received = browser.new_page(viewport={"width": 1280, "height": 800})   # the agent receiving it
+            received.goto(report.as_uri())
+            expect(received.locator("body")).to_contain_text(correlation)
+            expect(received.locator("body")).to_contain_text("simulator")
+            received.screenshot(path=str(artifacts / "app-flow-6-report.png"))
         finally:
             browser.close()
-    assert stray == {n: [] for n in stray}, stray
-    with zipfile.ZipFile(zip_path) as z:
-        manifest = json.loads(z.read("manifest.json"))
-        for name, meta in manifest["files"].items():
-            assert hashlib.sha256(z.read(name)).hexdigest() == meta["sha256"], name
-        records = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
-    assert [r["correlation_id"] for r in records] == [correlation]
+    assert stray == [], stray
+    assert correlation in [r["correlation_id"] for r in records]

@@ -261,14 +261,18 @@ class DashboardView:
         """Run the query now (what the button does)."""
         self._on_run()
 
-    def set_session(self, session) -> None:
-        """Chart another session's org (after the connection panel connects): the old charts go at once."""
+    def set_session(self, session, *, run: bool = True) -> None:
+        """Chart another session's org (after the connection panel connects): the old charts go at once, and the
+        query runs for the new org (with run=False, when the person next asks)."""
         m = self.model
         m.session, m.usage, m.rate_limits, m.outbound, m.figures, m.outbound_figure = session, None, None, None, {}, None
         m.poll_interval = poll_interval_for(session)
         self.charts.outputs, self.outbound.outputs = (), ()
         self.summary.value = self.table.value = ""
-        self.run()
+        if run:
+            self.run()
+        else:
+            self.refresh()
 
     def _on_run(self, _button=None) -> None:
         self.run_button.disabled = True

@@ -34,7 +34,7 @@ class ExportModel:
     """What goes into the ticket: the exchanges of this session or of a saved session log (the workspace's, newest
     first), the dashboard's charts, and the options; the zip goes to the workspace's tickets folder."""
 
-    def __init__(self, session, dashboard=None, out_dir: str | Path | None = None):
+    def __init__(self, session, dashboard=None, out_dir: str | Path | None = None, *, newest_saved: bool = True):
         self.session = session
         self.dashboard = dashboard
         self.out_dir = Path(out_dir) if out_dir else None   # None: the workspace's tickets (or, saving off, a
@@ -49,15 +49,17 @@ class ExportModel:
         self.last_path: Path | None = None
         self.last_error: str | None = None
         self.bundle: Any = None
-        if not len(session.log):   # a fresh kernel: the newest saved session is what the person means
+        if newest_saved and not len(session.log):   # a fresh kernel: the newest saved session is what is meant
             logs = self.sources()
             if len(logs) > 1:
                 self.source = logs[1][1]
+        # None: every exchange of the source as it stands at export time (calls made after the list was shown
+        # included); a list once the person chooses
+        self.selected_seqs: list[int] | None = None
         try:
-            self.selected_seqs: list[int] = [e.seq for e in self.exchanges()]
+            self.exchanges()
         except ValueError as exc:   # a log that cannot be loaded: said in the panel, this session offered
             self.last_error, self.source = str(exc), THIS_SESSION
-            self.selected_seqs = [e.seq for e in self.exchanges()]
         self.selected_charts: list[str] = list(self.available_charts())
 
     def sources(self) -> list[tuple[str, str]]:
@@ -90,7 +92,12 @@ class ExportModel:
 
     def set_source(self, value: str) -> None:
         self.source = value
-        self.selected_seqs = [e.seq for e in self.exchanges()]
+        self.selected_seqs = None
+        self.exchanges()   # unreadable: said now
+
+    def choose(self, seqs) -> None:
+        """The person's choice of exchanges (by seq); from then on only these go in the ticket."""
+        self.selected_seqs = list(seqs)
 
     def exchanges(self) -> list:
         if self.source == NO_CALLS:
@@ -112,7 +119,8 @@ class ExportModel:
     def _build(self, path: Path | None, overwrite: bool = False):
         from diag.core.exchange import LogSource
 
-        chosen = [e for e in self.exchanges() if e.seq in set(self.selected_seqs)]
+        wanted = None if self.selected_seqs is None else set(self.selected_seqs)
+        chosen = [e for e in self.exchanges() if wanted is None or e.seq in wanted]
         figures, frames = {}, {}
         found = LogSource.of(chosen)
         org = getattr(self.session, "_org", None)
@@ -174,7 +182,8 @@ class ExportView:
                                    layout=w.Layout(width="98%"),
                                    tooltip="The customer's evidence, added in notebook 01's evidence panel")
         self.exchanges = w.SelectMultiple(description="Exchanges", options=m.exchange_options(),
-                                          value=tuple(m.selected_seqs), rows=8, layout=w.Layout(width="98%"))
+                                          value=tuple(s for _, s in m.exchange_options()), rows=8,
+                                          layout=w.Layout(width="98%"))
         self.charts = w.SelectMultiple(description="Charts", options=m.available_charts(),
                                        value=tuple(m.selected_charts), rows=5, layout=w.Layout(width="98%"))
         self.keep = w.Checkbox(description="Keep phone numbers (no pseudonyms)", value=False, indent=False,
@@ -195,7 +204,8 @@ class ExportView:
         self.summary = w.Textarea(layout=w.Layout(width="98%", height="320px"), placeholder="summary.md appears here")
         self.source.observe(self._on_source, names="value")
         self.evidence.observe(lambda c: self._do(m.set_evidence, c["new"]), names="value")
-        self.exchanges.observe(lambda c: setattr(m, "selected_seqs", list(c["new"])), names="value")
+        self._showing = False   # True while the panel sets the lists itself: only a person's change is a choice
+        self.exchanges.observe(lambda c: None if self._showing else m.choose(c["new"]), names="value")
         self.charts.observe(lambda c: setattr(m, "selected_charts", list(c["new"])), names="value")
         self.keep.observe(lambda c: setattr(m, "keep_numbers", bool(c["new"])), names="value")
         self.keep_people.observe(lambda c: setattr(m, "keep_people", bool(c["new"])), names="value")
@@ -212,12 +222,13 @@ class ExportView:
                              layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-export")
 
-    def set_session(self, session) -> None:
-        """Export for another session (after the connection panel connects)."""
+    def set_session(self, session, *, charts_moved: bool = False) -> None:
+        """Export for another session (after the connection panel connects). Its charts follow (one ticket, one
+        source): the dashboard's query runs for the new org, unless the caller moved the dashboard already."""
         m = self.model
         m.session, m.source, m.last_error = session, THIS_SESSION, None
         m.set_source(THIS_SESSION)
-        if m.dashboard is not None:   # its charts follow: one ticket, one source
+        if m.dashboard is not None and not charts_moved:
             d = m.dashboard
             d.session, d.usage, d.figures = session, None, {}
             d.poll_interval = poll_interval_for(session)
@@ -239,10 +250,17 @@ class ExportView:
             m.evidence = NO_EVIDENCE
         self.evidence.value = m.evidence
         options = m.exchange_options() if m.last_error is None else []
-        self.exchanges.options = options
-        self.exchanges.value = tuple(s for _, s in options)
-        self.charts.options = m.available_charts()
-        self.charts.value = tuple(m.available_charts())
+        chosen = m.selected_seqs
+        self._showing = True
+        try:
+            with self.exchanges.hold_sync():
+                self.exchanges.options = options
+                self.exchanges.value = tuple(s for _, s in options if chosen is None or s in chosen)
+        finally:
+            self._showing = False
+        with self.charts.hold_sync():
+            self.charts.options = m.available_charts()
+            self.charts.value = tuple(m.available_charts())
         self.refresh()
 
     def _do(self, fn, *args) -> None:

@@ -1,0 +1,90 @@
+"""The app's front door (diag.app.workbench): every tool a tab over one connection; the usage query waits for its
+tab; the ticket tab lists the calls made in the other tabs; a new connection moves every tab to that org."""
+import json
+import zipfile
+
+from diag.app.workbench import TABS, TICKET, USAGE, Workbench
+from diag.client.connect import connect
+
+USAGE_PATHS = ("/api/v2/usage/", "/api/v2/analytics/ratelimits", "/api/v2/analytics/conversations/aggregates")
+
+
+def _usage_requests(session) -> int:
+    return sum(1 for e in session.log if e.path.startswith(USAGE_PATHS))
+
+
+def test_the_tabs_share_one_session_and_the_usage_query_waits_for_its_tab(sim):
+    app = Workbench(connect(simulator=sim))
+    s = app.session
+    assert app.tabs.titles == TABS and len(app.tabs.children) == len(TABS)
+    assert app.composer.model.session is s and app.endpoint.model.session is s
+    assert app.usage.session is s and app.ticket.model.session is s
+    assert "simulator" in app.header.value and "no real phone rings" in app.header.value
+    assert _usage_requests(s) == 0           # nothing asked of the org before the person opens the tab
+    app.tabs.selected_index = USAGE
+    asked = _usage_requests(s)
+    assert asked > 0 and app.usage.figures and "requests" in app.dashboard.summary.value
+    app.tabs.selected_index = 0
+    app.tabs.selected_index = USAGE
+    assert _usage_requests(s) == asked       # opened again: the same charts, no second query
+
+
+def test_a_call_made_in_one_tab_is_in_the_ticket_tab(sim, tmp_path):
+    app = Workbench(connect(simulator=sim))
+    app.ticket.model.out_dir = tmp_path
+    app.composer.model.set_text('{"to": {"phoneNumber": "+13175550100"}, "type": "external"}')
+    app.composer.fix_button.click()
+    app.composer.send_button.click()
+    sent = app.composer.model.last_exchange
+    assert sent.status == 200
+    app.tabs.selected_index = TICKET
+    assert app.ticket.source.value == "this session"
+    assert sent.seq in app.ticket.exchanges.value
+    app.ticket.export_button.click()
+    assert app.ticket.error.value == ""
+    (ticket,) = tmp_path.glob("*.zip")
+    with zipfile.ZipFile(ticket) as z:
+        assert "report.html" in z.namelist() and "case.txt" in z.namelist()
+        assert sent.correlation_id in z.read("exchanges.jsonl").decode()
+
+
+def test_a_new_connection_moves_every_tab(sim):
+    app = Workbench(connect(simulator=sim))
+    app.tabs.selected_index = USAGE
+    app.connection.model.connect("simulator: user without a station")
+    new = app.connection.model.session
+    assert new is not None and new is not sim
+    for session in (app.session, app.composer.model.session, app.endpoint.model.session, app.usage.session,
+                    app.ticket.model.session):
+        assert session is new
+    # the usage tab was open: it asks the new org (which may refuse this user: said, not the old org's charts)
+    assert _usage_requests(new) > 0 and (app.usage.figures or app.dashboard.error.value)
+    app.composer.model.set_text('{"phoneNumber": "+13175550100"}')
+    app.composer.send_button.click()
+    assert app.composer.model.last_exchange.error_code == "conversation.error.no.user.station"
+
+
+def test_export_takes_the_calls_made_after_the_list_was_shown_unless_the_person_chose(sim, tmp_path):
+    """A click on Export can reach the kernel before the tab's own refresh (the page holds a tab change back while
+    the kernel is busy): a ticket never leaves out a call because its list was drawn earlier."""
+    app = Workbench(connect(simulator=sim))
+    app.ticket.model.out_dir = tmp_path
+    app.tabs.selected_index = TICKET                 # the list drawn before any call
+    app.composer.model.set_text('{"phoneNumber": "+13175550100"}')
+    app.composer.send_button.click()
+    late = app.composer.model.last_exchange
+    app.ticket.preview_button.click()
+    assert late.correlation_id in app.ticket.summary.value   # the preview says exactly what Export takes
+    app.ticket.export_button.click()
+    (first,) = tmp_path.glob("*.zip")
+    with zipfile.ZipFile(first) as z:
+        assert late.correlation_id in z.read("exchanges.jsonl").decode()
+    app.tabs.selected_index = 0
+    app.tabs.selected_index = TICKET
+    app.ticket.exchanges.value = (late.seq,)         # the person's choice: only that call
+    app.composer.send_button.click()                 # another call after choosing: not added behind their back
+    app.ticket.name.value = "chosen.zip"
+    app.ticket.export_button.click()
+    with zipfile.ZipFile(tmp_path / "chosen.zip") as z:
+        ids = [json.loads(line)["correlation_id"] for line in z.read("exchanges.jsonl").decode().splitlines()]
+    assert ids == [late.correlation_id]
