@@ -182,3 +182,37 @@ def test_fix_it_on_a_masked_body_sends_the_corrected_spelling_and_shows_only_its
     assert model.apply_fix()
     assert "317" not in model.text and "+1-PN0000BEEF" in model.text
     assert model._to_send()["phoneNumber"] == "+13175550187"   # the corrected spelling is what is sent
+
+
+def test_a_new_connection_keeps_the_ticket_being_built_and_names_where_the_history_went(sim, tmp_path):
+    """Nothing lost: a connection change once wiped the History and the ticket silently. The ticket stays (and
+    exports from the session its calls went through), adding another org's call to it is refused with what to do,
+    and the old History is named with the file it is saved in."""
+    import zipfile
+
+    from diag.sim import Simulator
+
+    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550100"}', session=connect(simulator=sim)))
+    view.send_button.click()
+    first = view.model.last_exchange
+    view.add_button.click()
+    old_log = view.model.session.log.autosave
+    other = connect(simulator=Simulator(seed=9))
+    view.set_session(other)
+    m = view.model
+    assert m.last_exchange is None and "HTTP 200" not in view.result.value          # the old answer went
+    assert m.ticket == [first.seq] and "from the previous connection" in view.ticket.value
+    assert "1 call(s)" in view.previous.value and str(old_log) in view.previous.value
+    view.send_button.click()                                                        # a call on the new connection
+    assert m.last_exchange.seq == first.seq and "[ticket]" not in str(view.history.options)   # same number, not it
+    view.add_button.click()
+    assert "previous connection" in view.error.value and "Clear ticket" in view.error.value
+    assert m.ticket == [first.seq]
+    m.export_ticket(tmp_path / "kept.zip")
+    with zipfile.ZipFile(tmp_path / "kept.zip") as z:
+        jsonl = z.read("exchanges.jsonl").decode()
+    assert first.correlation_id in jsonl and m.last_exchange.correlation_id not in jsonl
+    view.clear_button.click()
+    assert m.ticket == [] and view.clear_button.disabled
+    view.add_button.click()
+    assert m.ticket == [m.last_exchange.seq] and view.error.value == ""

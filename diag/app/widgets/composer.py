@@ -106,7 +106,9 @@ class ComposerModel:
         self.stale = False             # the body changed since the answer shown
         self.trace = None              # how the last call ended (Follow)
         self.genesys = None            # Genesys' side of it (diag.client.genesys_side), when asked
-        self.ticket: list[int] = []    # exchange numbers chosen for the ticket
+        self.ticket: list[int] = []    # exchange numbers chosen for the ticket, in ticket_session's log
+        self.ticket_session: Any = None   # the session those calls went through (kept across a new connection)
+        self.previous: list[tuple[str, int, Any]] = []   # earlier connections: (label, calls, saved log or None)
         self.evidence = None           # the customer's evidence (an Inspection) added from the evidence panel
         self.bundle: Any = None        # the last exported ticket
         self.show_plumbing = False     # history: token, identity, preflight and follow-up requests too
@@ -345,10 +347,41 @@ class ComposerModel:
         chosen = list(seqs) if seqs else ([self.last_exchange.seq] if self.last_exchange is not None else [])
         if not chosen:
             raise DiagError("Nothing to add: send a call, or select rows in History.")
+        if self.ticket and self.ticket_session is not self.session:
+            raise DiagError(f"The ticket holds {len(self.ticket)} exchange(s) from the previous connection "
+                            f"({self.ticket_session.label}), and a ticket shows one source: Export ticket first, "
+                            "or Clear ticket to start one for this connection.")
+        self.ticket_session = self.session
         for seq in chosen:
             if seq not in self.ticket:
                 self.ticket.append(seq)
         return self.ticket
+
+    def clear_ticket(self) -> None:
+        """Start the ticket again (its calls stay in History and in the workspace's session log)."""
+        self.ticket, self.ticket_session, self.bundle = [], None, None
+
+    def connected(self, session) -> None:
+        """Another connection: the answers on screen were the old one's and go; the ticket being built stays (it
+        exports from the session its calls went through), and the old History is named with where it is saved."""
+        old = self.session
+        if old is not None and old is not session and len(old.log):
+            calls = sum(1 for e in old.log if e.method == "POST" and (e.template or "").startswith(CALLS_PATH))
+            self.previous.append((old.label, calls, old.log.autosave))
+        self.session = session
+        self.cancel_pending()     # another org is a new question
+        self.last_exchange, self.trace, self.genesys, self.stale, self.selected = None, None, None, False, []
+        if not self.ticket:
+            self.ticket_session, self.bundle = None, None
+        self.set_text(self.text)  # the prediction is for the new caller
+
+    def previous_html(self) -> str:
+        """Where the earlier connections' History went (the Ticket tab, notebook 03 and diag bundle read it)."""
+        rows = [f"{html.escape(label)}: {calls} call(s)" + (f", saved as <code>{html.escape(str(path))}</code>"
+                                                             if path else " (not saved: saving is off)")
+                for label, calls, path in self.previous]
+        return ("<div class='diag-previous' style='color:#555'>Earlier connections' History: " + "; ".join(rows)
+                + "</div>") if rows else ""
 
     def export_ticket(self, out=None):
         """The ticket's exchanges (or, when none were added, the last answer) into a zip in the workspace."""
@@ -360,8 +393,9 @@ class ComposerModel:
         seqs = self.ticket or ([self.last_exchange.seq] if self.last_exchange is not None else [])
         if not seqs and self.evidence is None:
             raise DiagError("Nothing to export yet: send a call, then Add to ticket.")
-        chosen = [e for e in self.session.log if e.seq in set(seqs)]
-        self.bundle = bundle_from_session(out or new_ticket_path(panel=True), self.session, exchanges=chosen,
+        source = self.ticket_session if self.ticket and self.ticket_session is not None else self.session
+        chosen = [e for e in source.log if e.seq in set(seqs)]
+        self.bundle = bundle_from_session(out or new_ticket_path(panel=True), source, exchanges=chosen,
                                           evidence=self.evidence, genesys=[self.genesys] if self.genesys else [])
         return self.bundle
 
@@ -370,8 +404,10 @@ class ComposerModel:
 
         parts = []
         if self.ticket:
+            earlier = (f", from the previous connection: {html.escape(self.ticket_session.label)}"
+                       if self.ticket_session is not None and self.ticket_session is not self.session else "")
             parts.append(f"<span class='diag-ticket'>Ticket: {len(self.ticket)} exchange(s) "
-                         f"({', '.join(f'#{n}' for n in self.ticket)})</span>")
+                         f"({', '.join(f'#{n}' for n in self.ticket)}){earlier}</span>")
         if self.evidence is not None:
             e = self.evidence
             parts.append(f"<span class='diag-ticket'>Ticket: the customer's evidence ({html.escape(e.kind.upper())}, "
@@ -394,7 +430,7 @@ class ComposerModel:
             if not is_call and not self.show_plumbing:
                 continue
             mark = " (retried)" if e.superseded else (f" (attempt {e.attempt})" if e.attempt > 1 else "")
-            ticket = " [ticket]" if e.seq in self.ticket else ""
+            ticket = " [ticket]" if e.seq in self.ticket and self.ticket_session is self.session else ""
             rows.append((f"#{e.seq} {when(e)} {e.method} {e.template or e.path} -> {e.status or 'no answer'} "
                          f"{e.error_code or ''}{mark}{ticket}".strip(), e.seq))
         return rows
@@ -471,14 +507,20 @@ class ComposerView:
         self.add_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket))
         self.add_selected_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket, self.model.selected))
         self.export_button.on_click(lambda _b: self._guarded(self.model.export_ticket))
+        self.clear_button = w.Button(description="Clear ticket", icon="eraser", layout=w.Layout(width="auto"),
+                                     tooltip="start the ticket again (the calls stay in History)")
+        self.clear_button.on_click(lambda _b: self._guarded(self.model.clear_ticket))
+        self.previous = w.HTML()
         left = w.VBox([self.mode, self.destination, form], layout=w.Layout(width="50%", min_width="0"))
         right = w.VBox([w.HTML("<b>Raw JSON</b> (kept in sync with the form)"), self.raw],
                        layout=w.Layout(width="50%", min_width="0"))
         actions = w.HBox([self.fix_button, self.send_button, self.follow_button, self.genesys_button,
-                          self.add_button, self.export_button], layout=w.Layout(flex_flow="row wrap"))
+                          self.add_button, self.export_button, self.clear_button],
+                         layout=w.Layout(flex_flow="row wrap"))
         history = w.VBox([w.HTML("<b>History</b> (newest first; click a row to see its answer)"), self.plumbing,
                           self.history, w.HBox([self.resend_button, self.add_selected_button],
-                                               layout=w.Layout(flex_flow="row wrap")), self.selected_view])
+                                               layout=w.Layout(flex_flow="row wrap")), self.selected_view,
+                          self.previous])
         self.widget = w.VBox([self.header, w.HBox([left, right], layout=w.Layout(width="100%")), self.findings,
                               self.changes, actions, self.confirm, self.error, self.result, self.ticket, history],
                              layout=w.Layout(width="100%", overflow="hidden"))
@@ -486,13 +528,9 @@ class ComposerView:
         self.refresh()
 
     def set_session(self, session) -> None:
-        """Point the composer at another session (after the connection panel connects)."""
-        m = self.model
-        m.session = session
-        m.cancel_pending()     # another org is a new question
-        # and none of the old session's answers, trace or ticket stay on screen under the new one
-        m.last_exchange, m.trace, m.ticket, m.bundle, m.stale, m.selected = None, None, [], None, False, []
-        m.set_text(m.text)     # the prediction is for the new caller
+        """Point the composer at another session (after the connection panel connects): the old answers go, the
+        ticket being built stays (see ComposerModel.connected)."""
+        self.model.connected(session)
         self.refresh()
 
     # ---- callbacks ----
@@ -570,6 +608,8 @@ class ComposerView:
         self.export_button.disabled = m.session is None or not (m.ticket or m.last_exchange is not None
                                                                  or m.evidence is not None)
         self.ticket.value = m.ticket_html()
+        self.clear_button.disabled = not m.ticket
+        self.previous.value = m.previous_html()
         from diag.app.widgets.response import response_html
         self.selected_view.value = m._shown(response_html(m.selected_exchange()))
         self.confirm_text.value = m.pending_html()
