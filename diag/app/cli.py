@@ -449,7 +449,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         source = LogSource.of(exchanges)     # the log says where it was recorded; mixed sources are refused
         options = {"keep_numbers": args.keep_numbers, "keep_people": args.keep_people, "newrelic": args.newrelic,
                    "overwrite": args.force, "inputs": [p for p in (log_path, args.evidence) if p and p != "-"],
-                   "evidence": evidence}
+                   "evidence": evidence, "scripts": not args.no_scripts}
         if args.genesys:   # Genesys' side of the log's calls, asked of the org (or simulator) that placed them
             from diag.client.genesys_side import conversations_of, genesys_side
 
@@ -776,6 +776,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                               "pseudonyms (shown in the redaction report)")
     p.add_argument("--force", action="store_true", help="replace --out if it exists (never the input log)")
     p.add_argument("--newrelic", action="store_true", help="also write newrelic-events.json")
+    p.add_argument("--no-scripts", action="store_true", help="leave out repro.sh and repro.py, for a case portal "
+                   "that refuses script attachments")
     p.add_argument("--genesys", action="store_true", help="add Genesys' side of the log's calls (analytics details, "
                                                           "SIP, events, audits) under genesys/, asked with --sim URL "
                                                           "or --region R")

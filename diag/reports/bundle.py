@@ -78,7 +78,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
                  keep_numbers: bool = False, keep_people: bool = False, newrelic: bool = False,
                  secrets: Iterable[str] = (), notes: Iterable[str] = (), now: dt.datetime | None = None,
                  overwrite: bool = False, inputs: Iterable[str | Path] = (), evidence=None,
-                 genesys: Iterable[Any] = ()) -> Bundle:
+                 genesys: Iterable[Any] = (), scripts: bool = True) -> Bundle:
     """Build the zip at `out`. `evidence` is an Inspection of the customer's evidence (diag.core.inspect): its
     section sits beside the exchanges (diag's own calls, which may be none) under its own heading, so a ticket
     can hold the customer's failing requests and their reproduction on the simulator without mixing the two. `frames` are DataFrames by name; `figures` are, by name, functions that draw a
@@ -87,7 +87,8 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
 
     An existing `out` is replaced only with overwrite=True, and never when it is one of `inputs` (a log the
     bundle is made from). With `out=None` the bundle is assembled and checked in memory and nothing is written
-    (a preview)."""
+    (a preview). With scripts=False the replay scripts (repro.sh, repro.py) are left out, for a case portal that
+    refuses script attachments; the ticket holds no other script (report.html has none)."""
     out = Path(out) if out is not None else None
     if out is not None:
         check_target(out, overwrite=overwrite, inputs=inputs)
@@ -114,8 +115,12 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     files["session.har"] = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
     variables = _number_variables(records, raw_numbers, pseudo.mapping, keep_numbers)
     replayable = [dict(r, refused=replay_refusal(e)) for r, e in zip(records, exchanges)]
-    files["repro.sh"] = repro_sh(replayable, variables).encode()
-    files["repro.py"] = repro_py(replayable, variables).encode()
+    if scripts:
+        files["repro.sh"] = repro_sh(replayable, variables).encode()
+        files["repro.py"] = repro_py(replayable, variables).encode()
+    else:
+        notes = [*notes, "Replay scripts (repro.sh, repro.py) left out: this ticket was made for a case portal "
+                         "that refuses script attachments."]
     cleaned = {name: _clean_frame(frame, clean_text) for name, frame in (frames or {}).items()}
     for name, frame in cleaned.items():   # text columns cleaned; counts and measurements are data
         files[f"data/{name}.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
@@ -139,7 +144,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     summary = clean_text(summary_md(records, exchanges, source=source, now=now, figures=list(figures or {}),
                                     frames=list(frames or {}), newrelic=newrelic, bundle_id=bundle_id,
                                     keep_numbers=keep_numbers, keep_people=keep_people, notes=list(notes),
-                                    clean=clean_text, evidence=evidence_part))
+                                    clean=clean_text, evidence=evidence_part, scripts=scripts))
     files["summary.md"] = summary.encode()
     from diag.reports.report import report_files
 
@@ -528,7 +533,8 @@ def _c(value) -> str:
 
 def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, now: dt.datetime,
                figures: list[str], frames: list[str], newrelic: bool, bundle_id: str, keep_numbers: bool,
-               notes: list[str], clean, keep_people: bool = False, evidence: dict | None = None) -> str:
+               notes: list[str], clean, keep_people: bool = False, evidence: dict | None = None,
+               scripts: bool = True) -> str:
     final = final_requests(records)
     if not records and evidence:   # the customer's evidence alone: no calls of diag's to describe
         lines = [f"# Genesys Cloud API diagnosis (customer evidence, {evidence['kind']})", "",
@@ -546,7 +552,7 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
         if figures or frames:
             lines += ["- Usage data is refreshed once a day and can be up to 24 h old."]
         lines.append("")
-    lines += _summary_tail(bundle_id, newrelic, notes, keep_numbers, keep_people)
+    lines += _summary_tail(bundle_id, newrelic, notes, keep_numbers, keep_people, scripts)
     return "\n".join(lines)
 
 
@@ -653,7 +659,7 @@ def _session_summary(records: list[dict], exchanges: list[Exchange], final: list
 
 
 def _summary_tail(bundle_id: str, newrelic: bool, notes: list[str], keep_numbers: bool,
-                  keep_people: bool) -> list[str]:
+                  keep_people: bool, scripts: bool = True) -> list[str]:
     lines: list[str] = []
     if newrelic:
         lines += ["## New Relic", "", f"`newrelic-events.json` holds one `{NR_EVENT_TYPE}` event per request (Event API "
@@ -669,7 +675,8 @@ def _summary_tail(bundle_id: str, newrelic: bool, notes: list[str], keep_numbers
                                      "every number a phone system would dial (any form: national, `00`, SIP/tel "
                                      "user parts, JSON integers, in free text too) replaced by a pseudonym "
                                      "(`+<country>-PN<hash>` or `PN<hash>`), the same for the same number in every "
-                                     "file; `repro.sh`/`repro.py` take the real numbers as variables."),
+                                     "file" + ("; `repro.sh`/`repro.py` take the real numbers as variables."
+                                               if scripts else ".")),
               "- People: " + ("names and e-mail addresses kept as they were (the bundle was made with keep people)."
                               if keep_people else "user names and e-mails (`users/me`), participant and caller id "
                               "names, and every e-mail address replaced by stable pseudonyms (`user-1`, `agent-2`, "

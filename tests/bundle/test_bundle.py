@@ -245,3 +245,36 @@ def test_the_summary_headlines_the_doctors_verdict(tmp_path):
     s.call({"to": "+13175550100", "type": "external"})
     summary = bundle_from_session(tmp_path / "t.zip", s).summary
     assert "Doctor's verdict: **Genesys refuses this (modelled)** (the server model answers 400 bad.request, modelled)" in summary
+
+
+def test_a_ticket_without_scripts_for_a_portal_that_refuses_them(tmp_path, capsys):
+    """A case portal found rejects .sh and .js attachments: --no-scripts (and the export panel's box) leave the
+    replay scripts out, say so in the summary, and nothing else in the ticket is a script."""
+    from diag.app.widgets.export import ExportModel, ExportView
+    from diag.client.connect import connect
+    from diag.sim import Simulator
+
+    body = tmp_path / "b.json"
+    body.write_text('{"phoneNumber": "+13175550143"}')
+    log = tmp_path / "calls.jsonl"
+    assert cli.main(["call", "--log", str(log), str(body)]) == 0
+    assert cli.main(["bundle", "--out", str(tmp_path / "plain.zip"), "--log", str(log), "--no-scripts"]) == 0
+    assert cli.main(["bundle", "--out", str(tmp_path / "full.zip"), "--log", str(log)]) == 0
+    capsys.readouterr()
+    with zipfile.ZipFile(tmp_path / "plain.zip") as z:
+        names = z.namelist()
+        summary = z.read("summary.md").decode()
+        page = z.read("report.html").decode().lower()
+        manifest = json.loads(z.read("manifest.json"))
+    assert not [n for n in names if n.endswith((".sh", ".py", ".js", ".bat", ".ps1"))], names
+    assert "<script" not in page and set(manifest["files"]) <= set(names)
+    assert "left out" in summary and "script attachments" in summary and "take the real numbers" not in summary
+    assert {"repro.sh", "repro.py"} <= set(zipfile.ZipFile(tmp_path / "full.zip").namelist())   # the default
+    with Simulator(seed=3) as sim:
+        session = connect(simulator=sim)
+        session.call({"phoneNumber": "+13175550144"})
+        view = ExportView(ExportModel(session, None, out_dir=tmp_path / "panel"))
+        view.no_scripts.value = True
+        view.export_button.click()
+        (made,) = (tmp_path / "panel").glob("*.zip")
+        assert not [n for n in zipfile.ZipFile(made).namelist() if n.startswith("repro.")]

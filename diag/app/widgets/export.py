@@ -44,6 +44,7 @@ class ExportModel:
         self.keep_numbers = False
         self.keep_people = False
         self.newrelic = False
+        self.scripts = True   # False: no repro.sh / repro.py, for a case portal that refuses script attachments
         self.summary = ""
         self.redaction_report: dict = {}
         self.last_path: Path | None = None
@@ -142,7 +143,7 @@ class ExportModel:
         secrets = self.session.tokens.secrets() if same_source else []
         bundle = build_bundle(path, chosen, source=found.label if found else self.session.label, figures=figures,
                               frames=frames, keep_numbers=self.keep_numbers, keep_people=self.keep_people,
-                              newrelic=self.newrelic, secrets=secrets, overwrite=overwrite,
+                              newrelic=self.newrelic, secrets=secrets, overwrite=overwrite, scripts=self.scripts,
                               inputs=[p for p in (self.source, self.evidence) if p not in (THIS_SESSION, NO_CALLS, "")],
                               evidence=evidence)
         self.summary, self.redaction_report, self.bundle = bundle.summary, bundle.redaction_report, bundle
@@ -192,6 +193,8 @@ class ExportView:
                                       layout=w.Layout(width="auto"))
         self.newrelic = w.Checkbox(description="Add New Relic events", value=False, indent=False,
                                    layout=w.Layout(width="auto"))
+        self.no_scripts = w.Checkbox(description="No scripts (a portal that refuses .sh/.py)", value=False,
+                                     indent=False, layout=w.Layout(width="auto"))
         self.name = w.Text(description="File", value="", placeholder="(a new ticket-<time>.zip)",
                            layout=w.Layout(width="auto"))
         self.refresh_button = w.Button(description="Refresh lists", icon="refresh", layout=w.Layout(width="auto"))
@@ -210,13 +213,14 @@ class ExportView:
         self.keep.observe(lambda c: setattr(m, "keep_numbers", bool(c["new"])), names="value")
         self.keep_people.observe(lambda c: setattr(m, "keep_people", bool(c["new"])), names="value")
         self.newrelic.observe(lambda c: setattr(m, "newrelic", bool(c["new"])), names="value")
+        self.no_scripts.observe(lambda c: setattr(m, "scripts", not c["new"]), names="value")
         self.refresh_button.on_click(self._on_refresh)
         self.preview_button.on_click(lambda _b: self._do(m.preview))
         self.export_button.on_click(lambda _b: self._do(m.export, self.name.value.strip()))
         wrap = w.Layout(flex_flow="row wrap")
         self.widget = w.VBox([w.HBox([self.source, self.refresh_button], layout=wrap), self.exchanges, self.charts,
                               self.evidence,
-                              w.HBox([self.keep, self.keep_people, self.newrelic], layout=wrap),
+                              w.HBox([self.keep, self.keep_people, self.newrelic, self.no_scripts], layout=wrap),
                               w.HBox([self.name, self.preview_button, self.export_button], layout=wrap),
                               self.error, self.download, self.report, self.summary],
                              layout=w.Layout(width="100%", overflow="hidden"))
