@@ -35,6 +35,12 @@ class CallTrace:
                 "explanation": self.explanation, "problem": self.problem,
                 "changes": [{"seconds": t, "purpose": p, "state": st} for t, p, st in self.changes]}
 
+    def ending(self) -> str:
+        """How the call ended, in one line (or why that is not known)."""
+        if self.ended:
+            return f"{self.explanation} (disconnectType {self.disconnect_type})"
+        return self.problem or "not known: the call was not followed to its end"
+
     def text(self) -> str:
         lines = [f"Call {self.conversation_id}:"]
         lines += [f"  +{t:5.2f}s  {purpose:<9} {state}" for t, purpose, state in self.changes]

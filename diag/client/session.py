@@ -219,15 +219,15 @@ class Session:
     # ---- the one way out ----
     def send(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
              headers: dict | None = None, confirm: Callable[[str], Any] | str | Confirmation | None = None,
-             _findings: list[dict] | None = None) -> Exchange:
+             _findings: list[dict] | None = None, _story: tuple[Any, list[str]] | None = None) -> Exchange:
         """Send one request through the gate. Writes to a real org need `confirm` (see confirm_for)."""
         attempts: list[Exchange] = []
         try:
-            return self._send(method, path, body, params, headers, confirm, _findings, attempts)
+            return self._send(method, path, body, params, headers, confirm, _findings, attempts, _story)
         finally:
             self.log.persist(attempts)   # the workspace copy: each attempt once it is final
 
-    def _send(self, method, path, body, params, headers, confirm, _findings, attempts: list) -> Exchange:
+    def _send(self, method, path, body, params, headers, confirm, _findings, attempts: list, story=None) -> Exchange:
         method = method.upper()
         platform_path(path)
         content = _encode(body)
@@ -236,7 +236,8 @@ class Session:
         state = Attempts(method, self.retry, self.sleep, self._refresh if self.tokens.can_refresh else None,
                          pasted_token=isinstance(self.tokens, StaticToken))
         while True:
-            ex = self._send_once(method, path, url, body, content, headers, state.attempt, confirmation, _findings)
+            ex = self._send_once(method, path, url, body, content, headers, state.attempt, confirmation, _findings,
+                                 story)
             attempts.append(ex)
             if decide(state, ex) != AGAIN:
                 return ex
@@ -296,7 +297,7 @@ class Session:
         return headers
 
     def _send_once(self, method, path, url, body, content, extra_headers, attempt, confirmation,
-                   findings=None) -> Exchange:
+                   findings=None, story=None) -> Exchange:
         headers = self._headers(content, extra_headers)
         red = self.redactor
         started = dt.datetime.now(dt.timezone.utc)
@@ -306,6 +307,10 @@ class Session:
                       request_headers=red.headers(headers), request_body=red.value(shown),
                       region=self.region, simulated=self.simulated, attempt=attempt,
                       org_id=None if self.simulated or self._org is None else self._org.id)
+        if story is not None:   # the body as first written and what Fix it changed: the ticket tells the story
+            written, changes = story
+            ex.written_as = red.value(written)
+            ex.notes += [red.text(f"Fix it changed the body before it was sent: {c}") for c in changes]
         if CALL_PATHS.match(path) and method == "POST":
             # after the body: values its secret-named keys held are known to the redactor, so the doctor's
             # messages that quote them lose them too
@@ -390,15 +395,18 @@ class Session:
 
     # ---- placing calls ----
     def call(self, body: Any, *, confirm: Callable[[str], Any] | str | Confirmation | None = None,
-             user_id: str | None = None, report=None) -> Exchange:
+             user_id: str | None = None, report=None, written_as: Any = None,
+             fixed: list[str] | tuple[str, ...] = ()) -> Exchange:
         """Place a test call. The body is sent exactly as given; only the safety gate stops a send.
 
         report: the doctor's Report of exactly this body when the caller has one (the composer checks as the
-        person types): its findings are recorded instead of checking the body again."""
+        person types): its findings are recorded instead of checking the body again. written_as and fixed: the body
+        as the person first wrote it and what Fix it changed, recorded with the exchange for the ticket."""
         path = f"{CALLS_PATH}/user/{user_id}" if user_id else CALLS_PATH
         findings = ([f.to_dict() for f in report.findings] if report is not None else
                     self._findings(body.decode("utf-8", "replace") if isinstance(body, bytes) else body))
-        return self.send("POST", path, body, confirm=confirm, _findings=findings)
+        story = (written_as, list(fixed)) if written_as is not None else None
+        return self.send("POST", path, body, confirm=confirm, _findings=findings, _story=story)
 
     def identity(self) -> str:
         """Who the token is, in words ("Avery Agent (user token, OAuth client ...)"); asked once, then cached."""

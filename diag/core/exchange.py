@@ -50,6 +50,7 @@ class Exchange:
     org_id: str | None = None        # the org behind the token, once the session knows it (tokens/me)
     attempt: int = 1
     superseded: bool = False         # the session sent this request again (429, refreshed token, GET retry)
+    written_as: Any = None           # the body as the person wrote it, when Fix it changed it before it was sent
 
     @property
     def ok(self) -> bool:

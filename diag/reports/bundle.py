@@ -381,7 +381,7 @@ def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clea
     if "/oauth/token" in str(data["url"]):
         data["request_body"] = redactor.form_body(data["request_body"])
     known = redactor.known
-    bodies = ("request_body", "response_body", "error")
+    bodies = ("request_body", "response_body", "error", "written_as")
     for key in bodies:
         data[key] = pseudo.value(redactor.value(data[key]))
     # The bodies had the whole pipeline already; they are read again only if a secret was learned meanwhile

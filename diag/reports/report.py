@@ -65,7 +65,8 @@ def _row(r: dict, source: str, index: int, fixed: str | None = None, simulated: 
             "code": r.get("error_code") or "", "cid": r.get("correlation_id") or "", "failed": failed,
             "answer": _shown(r.get("response_body")) or "(no body)", "explanation": r.get("explanation") or "",
             "findings": [f for f in r.get("findings") or [] if isinstance(f, dict)],
-            "body": _shown(r.get("request_body")), "fixed": fixed or "", "notes": list(r.get("notes") or [])}
+            "body": _shown(r.get("request_body")), "fixed": fixed or "", "notes": list(r.get("notes") or []),
+            "written_as": _shown(r.get("written_as"))}
 
 
 def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_id: str, version: str,

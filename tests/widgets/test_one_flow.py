@@ -84,3 +84,29 @@ def test_genesys_side_after_follow_is_shown_pseudonymised_and_joins_the_ticket(s
         names = z.namelist()
         summary = z.read("summary.md").decode()
     assert any(n.startswith("genesys/01-") for n in names) and "Genesys' side of conversation" in summary
+
+
+def test_the_ticket_tells_the_story_of_the_call(sim):
+    """The ticket holds the story, not only the last request: the body as the person wrote it, what Fix it changed,
+    the answer, and how the call ended; numbers as pseudonyms in every part of it."""
+    view = ComposerView(ComposerModel('{"to": {"phoneNumber": "+1 317 555 0177"}, "type": "external"}',
+                                      session=connect(simulator=sim)))
+    view.fix_button.click()
+    view.send_button.click()
+    sent = view.model.last_exchange
+    assert sent.status == 200 and sent.written_as == {"to": {"phoneNumber": "+1 317 555 0177"}, "type": "external"}
+    assert any(n.startswith("Fix it changed the body before it was sent") for n in sent.notes)
+    view.follow_button.click()
+    view.add_button.click()
+    view.export_button.click()
+    link = re.search(r"href='data:application/zip;base64,([^']+)'", view.ticket.value)
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(link.group(1)))) as z:
+        page = z.read("report.html").decode()
+        (record,) = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
+    assert "The body as first written" in page and "Fix it changed the body" in page
+    assert "How the call ended (Follow)" in page and "disconnectType" in page
+    assert "3175550177" not in page and "555 0177" not in page and "555 0177" not in json.dumps(record)
+    assert record["written_as"]["type"] == "external" and "PN" in json.dumps(record["written_as"])
+    view.model.set_text('{"phoneNumber": "+13175550178"}')   # typed by hand: no Fix it story any more
+    view.send_button.click()
+    assert view.model.last_exchange.written_as is None

@@ -99,6 +99,8 @@ class ComposerModel:
         self.destination = ""
         self.last_error: str | None = None
         self.applied_notes: list[str] = []
+        self.written_as: Any = None     # the body before the first Fix it since the person last typed
+        self.fixed: list[str] = []      # what every Fix it since then changed
         self.last_exchange: Any = None  # the Exchange of the last send
         self.pending = None            # the Intent awaiting a yes (org, region, destinations, body digest)
         self.pending_action: tuple = ()
@@ -232,11 +234,18 @@ class ComposerModel:
         if not self.can_fix:
             return False
         notes = [self._shown(n) for n in self.report.notes] if self.report else []
+        first, before = (self.written_as, self.fixed) if self.applied_notes else (self._to_send(), [])
         if self.masked and self.report is not None:
             self.masked.adopt(self.report.fixed)   # Send sends the corrected spelling, shown as its pseudonym
         self.set_text(self.fixed_text)
         self.applied_notes = notes
+        # the story, until the person types again (the notes as shown: the answer view shows them too)
+        self.written_as, self.fixed = first, before + notes
         return True
+
+    def _story(self) -> dict:
+        """The body as first written and what Fix it changed, when the body about to be sent is Fix it's."""
+        return {"written_as": self.written_as, "fixed": self.fixed} if self.applied_notes else {}
 
     def findings_html(self) -> str:
         return self._shown(findings_html(self.report))
@@ -255,7 +264,9 @@ class ComposerModel:
         if self.session is None:
             raise DiagError("Not connected: run the connection cell first.")
         body, report = self._to_send(), self.report   # the doctor ran as the person typed: not again per send
-        return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm, report=report))
+        story = self._story()
+        return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm, report=report,
+                                                                          **story))
 
     def resend(self, seq: int):
         ex = next(e for e in self.session.log if e.seq == seq)
@@ -281,8 +292,8 @@ class ComposerModel:
             raise DiagError("Nothing is waiting for confirmation.")
         intent, action = self.pending, self.pending_action
         if action[0] == "send":
-            body, report = self._to_send(), self.report
-            return self._attempt(action, lambda c: self.session.call(body, confirm=c, report=report),
+            body, report, story = self._to_send(), self.report, self._story()
+            return self._attempt(action, lambda c: self.session.call(body, confirm=c, report=report, **story),
                                  Confirmation.of(intent))
         ex = next(e for e in self.session.log if e.seq == action[1])
         return self._attempt(action, lambda c: self.session.resend(ex, confirm=c), Confirmation.of(intent))
@@ -327,8 +338,10 @@ class ComposerModel:
         """Watch the call just created until it ends: its states as they change and how it ended."""
         if not self.can_follow:
             raise DiagError("Nothing to follow: send a call that Genesys created (HTTP 200) first.")
-        self.trace = self.session.follow_call(self.last_exchange.response_body["id"], timeout=timeout)
-        return self.trace
+        trace = self.trace = self.session.follow_call(self.last_exchange.response_body["id"], timeout=timeout)
+        # with the call's exchange, for a ticket made in this session (the saved log has the polls themselves)
+        self.last_exchange.notes.append(f"How the call ended (Follow): {trace.ending()}")
+        return trace
 
     @property
     def can_ask_genesys(self) -> bool:
