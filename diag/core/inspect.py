@@ -48,6 +48,17 @@ class Diagnosis:
         status = self.request.status or 0
         return status >= 400 or (not status and self.verdict == "refused")
 
+    def corrected(self) -> Any:
+        """The body that was meant, for a call body the doctor refuses (None otherwise), from the body as recorded
+        (tokens gone; numbers and people still real: pseudonymise before showing it)."""
+        from diag.core.facts import CALLS_ROUTE
+
+        if self.operation == CALLS_ROUTE and self.verdict and isinstance(self.request.body, dict):
+            from diag.core.doctor import check
+
+            return check(self.request.body).fixed
+        return None
+
     def to_dict(self) -> dict:
         r = self.request
         return {"index": self.index, "method": r.method, "url": r.url, "started": r.started, "status": r.status,

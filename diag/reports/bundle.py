@@ -41,7 +41,6 @@ from diag.core.numbers import SEPARATOR, phone_spans
 from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
 from diag.reports import charts
 from diag.reports.replay import final_requests, replay_refusal, repro_py, repro_sh
-from diag.core.facts import CALLS_ROUTE
 
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
@@ -258,13 +257,10 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
                     files[f"charts/evidence_limits.{fmt}"] = data
             names.append("evidence_limits")
     fixed = {}   # a corrected body for each call body the doctor refuses, computed on the body as sent, then cleaned
-    from diag.core.doctor import check
-    for d, e in zip(evidence.diagnoses, evidence_exchanges):
-        if d.operation == CALLS_ROUTE and d.verdict and isinstance(e.request_body, dict):
-            body = check(e.request_body).fixed
-            if body is not None:
-                fixed[d.index] = clean_text(json.dumps(pseudo.value(redactor.value(body)), indent=2,
-                                                       ensure_ascii=False))
+    for d in evidence.diagnoses:
+        body = d.corrected()
+        if body is not None:
+            fixed[d.index] = clean_text(json.dumps(pseudo.value(redactor.value(body)), indent=2, ensure_ascii=False))
     return {"records": records, "inspection": found, "charts": names, "span": span, "kind": evidence.kind,
             "fixed": fixed, "limits": limits,
             "where": evidence.where, "skipped": evidence.skipped}

@@ -182,3 +182,39 @@ def test_an_emergency_number_from_the_evidence_is_never_dialled(sim):
     view.open_button.click()
     composer.send_button.click()
     assert "emergency" in composer.error.value and sim.calls_placed == 0
+
+
+def test_the_evidence_is_a_table_failures_first_each_explained_with_its_corrected_body():
+    """One row per Genesys request, failures first, the correlation id whole (never wrapped mid-id), a one-line why
+    that expands to the explanation and the corrected body, a timing bar; a cURL command is 'not answered'."""
+    from pathlib import Path
+
+    from bs4 import BeautifulSoup
+
+    har = (Path(__file__).resolve().parents[2] / "docs" / "examples" / "customer.har").read_text()
+    view = EvidenceView(EvidenceModel())
+    view.paste.value = har
+    view.read_button.click()
+    table = BeautifulSoup(view.report.value, "html.parser").select_one("table.diag-evidence-table")
+    rows = table.select("tr.diag-evidence-row")
+    inspection = view.model.inspection
+    assert len(rows) == len(inspection.diagnoses)
+    failed = [("diag-failed" in r["class"]) for r in rows]
+    assert failed == sorted(failed, reverse=True) and any(failed)          # failures first
+    for row, d in zip(rows, sorted(inspection.diagnoses, key=lambda d: (not d.failed, d.index))):
+        cid = row.select_one("code.diag-cid")
+        assert cid.get_text() == (d.correlation_id or "-") and "nowrap" in cid["style"]
+    first = rows[0]
+    assert first.select_one("details summary").get_text().strip()           # a one-line why
+    fixes = [d for d in inspection.diagnoses if d.corrected() is not None]
+    if fixes:
+        assert "Corrected body" in view.report.value
+    assert all(r.select("td")[-1].select("div") for r in rows)              # every row has its timing bar
+    assert len(view.charts.outputs) == 2
+    view.paste.value = har                                                  # the same evidence again
+    view.read_button.click()
+    assert len(view.charts.outputs) == 2                                    # the charts are replaced, not lost
+    view.paste.value = CURL
+    view.read_button.click()
+    assert "not answered (command only)" in view.report.value
+    assert "3175550161" not in view.report.value and TOKEN not in view.report.value

@@ -138,9 +138,80 @@ class EvidenceModel:
                      f"{html.escape(self.shown(limits.most_likely or ''))} ({len(limits.hits)} x 429)</summary>"
                      f"<pre style='white-space:pre-wrap;overflow-wrap:anywhere'>{html.escape(self.shown(limits.text()))}"
                      "</pre></details>")
+        # the counts, the first failure in one line and the failures by code and operation; the table has the rest
+        blocks = text.split("\nTimeline:", 1)[0].rstrip().split("\n\n")
+        head = "\n\n".join(b.split("\n", 1)[0] if b.startswith("First failure:") else b for b in blocks)
         return (f"<pre class='diag-evidence' style='white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.3'>"
-                f"{html.escape(text)}</pre>{which}<p>{inline_markdown('Replaced on read: ' + replaced)}; numbers and "
-                f"names are shown as pseudonyms.</p>{added}")
+                f"{html.escape(head)}</pre>{evidence_table_html(self.inspection)}{which}"
+                f"<p>{inline_markdown('Replaced on read: ' + replaced)}; numbers and names are shown as pseudonyms."
+                f"</p>{added}")
+
+
+def _why(d) -> str:
+    """One line: why it failed (or what the doctor says of it)."""
+    answered = (d.request.status or 0) >= 400   # Genesys' own words first when the evidence holds its answer
+    for text in ((d.message, d.headline, d.explanation) if answered else (d.headline, d.message, d.explanation)):
+        if text:
+            first = str(text).split("\n", 1)[0]
+            return first if len(first) <= 140 else first[:139] + "…"
+    return "" if not d.failed else "no error body recorded"
+
+
+def evidence_table_html(inspection) -> str:
+    """Every Genesys request of the evidence as a row, failures first: time, operation, status, code, the whole
+    correlation id, why (expanding to the explanation, the findings and the corrected body), and a timing bar on the
+    capture's own time line. Text as shown everywhere else: numbers and people as pseudonyms."""
+    from diag.core.intervals import recorded_instant
+
+    shown = inspection.shown
+    rows = sorted(inspection.diagnoses, key=lambda d: (not d.failed, d.index))
+    times = [(recorded_instant(d.request.started), d.request.duration_ms or 0.0) for d in inspection.diagnoses]
+    starts = [t.timestamp() for t, _ in times if t is not None]
+    first = min(starts) if starts else 0.0
+    span = max([t.timestamp() + ms / 1000 for t, ms in times if t is not None] + [first + 0.001]) - first
+    command_only = inspection.kind in ("curl", "http")   # a command, not a capture: it holds no answer
+    out = ["<table class='diag-evidence-table' style='border-collapse:collapse;font-size:12px;width:100%'>",
+           "<tr style='text-align:left;border-bottom:1px solid #ccc'><th>#</th><th>time (UTC)</th><th>operation</th>"
+           "<th>status</th><th>code</th><th>correlation id</th><th>why</th><th>timing</th></tr>"]
+    for d in rows:
+        r = d.request
+        when = recorded_instant(r.started)
+        status = (str(r.status) if r.status else
+                  "not answered (command only)" if command_only else "no answer recorded")
+        colour = "#b00020" if d.failed else "#1b7f3b" if r.status and r.status < 400 else "#555"
+        detail = []
+        if d.explanation:
+            detail.append(f"<p>{html.escape(shown(d.explanation))}</p>")
+        if d.message and d.message != d.explanation and not _why(d).startswith(str(d.message).split("\n")[0][:60]):
+            detail.append(f"<p>Genesys said: {html.escape(shown(d.message))}</p>")
+        detail += [f"<div><b>{html.escape(f['severity'])}</b> <code>{html.escape(shown(f['path']))}</code> "
+                   f"<code>{html.escape(f['code'])}</code>: {html.escape(shown(f['message']))}</div>"
+                   for f in d.findings[:8]]
+        fixed = d.corrected()
+        if fixed is not None:
+            detail.append("<div><b>Corrected body</b>:</div><pre style='margin:2px 0'>"
+                          f"{html.escape(shown(json.dumps(fixed, indent=2, ensure_ascii=False)))}</pre>")
+        detail += [f"<div style='color:#555'>note: {html.escape(shown(n))}</div>" for n in d.notes]
+        why = html.escape(shown(_why(d)))
+        why_cell = (f"<details><summary>{why or 'details'}</summary>{''.join(detail)}</details>" if detail else why)
+        bar = ""
+        if when is not None:
+            left = (when.timestamp() - first) / span * 100
+            width = max((r.duration_ms or 0) / 1000 / span * 100, 0.8)
+            bar = (f"<div title='{r.duration_ms or 0:.0f} ms' style='position:relative;height:8px;background:#eee;"
+                   f"min-width:80px'><div style='position:absolute;left:{min(left, 99.2):.1f}%;"
+                   f"width:{min(width, 100 - min(left, 99.2)):.1f}%;height:8px;background:{colour}'></div></div>")
+        out.append(f"<tr class='diag-evidence-row{' diag-failed' if d.failed else ''}' "
+                   f"style='border-bottom:1px solid #eee;vertical-align:top'>"
+                   f"<td>{d.index}</td><td style='white-space:nowrap'>"
+                   f"{html.escape(when.strftime('%H:%M:%S.%f')[:12]) if when else '-'}</td>"
+                   f"<td><code>{html.escape(shown(d.label))}</code></td>"
+                   f"<td style='color:{colour};white-space:nowrap'>{html.escape(status)}</td>"
+                   f"<td>{html.escape(d.error_code or '')}</td>"
+                   f"<td><code class='diag-cid' style='white-space:nowrap'>{html.escape(d.correlation_id or '-')}"
+                   f"</code></td><td>{why_cell}</td><td style='width:12%'>{bar}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
 
 
 class EvidenceView:
@@ -194,7 +265,8 @@ class EvidenceView:
 
     def _read(self, text: str | bytes) -> None:
         self._do(self.model.read_upload if isinstance(text, bytes) else self.model.read, text)
-        self.charts.clear_output()
+        # replaced as data: a clear_output message raced the new charts and lost them on every second upload
+        self.charts.outputs = ()
         if self.model.last_error is None:
             for fig in self.model.figures():
                 self.charts.append_display_data(png_image(fig))
