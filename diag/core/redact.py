@@ -426,6 +426,7 @@ def _answers_people(path: str) -> bool:
         return False
     return op is not None and (op.response or "") in _PEOPLE_MODELS
 _NAME_KEYS = {"name", "username"} | _ALWAYS_PERSON
+_NUMBER_KEYS = {"address", "phonenumber", "callerid", "ani", "dnis"}   # a number goes here: text without one is a name
 # Words of Genesys' own vocabulary that a person's name can hold ("Avery Agent"): never replaced on their own.
 _VOCABULARY = {"agent", "user", "customer", "external", "station", "phone", "queue", "call", "calls", "client",
                "desktop", "admin", "test", "demo", "support", "service", "sales", "team", "bot", "system"}
@@ -698,9 +699,10 @@ class Pseudonymiser:
                     parent.lower() in _PERSON_PARENTS or (top and _answers_people(path.split("?", 1)[0]))
                     or "/api/v2/users/" in str(value.get("selfUri") or "")):
                 kind = "user"   # an entity of a user list, a queue member, a user referenced by another entity
-            if kind is None and ("address" in value or "participantType" in value or "state" in value
-                                 and "id" in value and "name" in value and "/conversations" in path):
-                kind = "person"   # a destination or participant without a purpose
+            if kind is None and ("address" in value or "participantType" in value or "phoneNumber" in value
+                                 or "state" in value and "id" in value and "name" in value
+                                 and "/conversations" in path):
+                kind = "person"   # a destination or participant without a purpose ({"phoneNumber", "name"} too)
             for k, v in value.items():
                 low = str(k).lower()
                 if isinstance(v, str) and v.strip():
@@ -712,6 +714,8 @@ class Pseudonymiser:
                         self.person(v, "person", count=False)
                     elif low in _NAME_KEYS and kind:
                         self.person(v, kind, count=False)
+                    elif low in _NUMBER_KEYS and not any(ch.isdigit() or ch in "@:" for ch in v):
+                        self.person(v, kind or "person", count=False)   # a name where a number goes: a person
                 else:
                     self.learn_people(v, path, str(k), depth + 1)
         elif isinstance(value, list):

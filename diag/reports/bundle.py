@@ -113,7 +113,9 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     files["exchanges.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
     files["session.har"] = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
     variables = _number_variables(records, raw_numbers, pseudo.mapping, keep_numbers)
-    replayable = [dict(r, refused=replay_refusal(e)) for r, e in zip(records, exchanges)]
+    # why a request is not replayed quotes the value the gate refused: cleaned like every other text
+    replayable = [dict(r, refused=(lambda why: clean_text(why) if why else why)(replay_refusal(e)))
+                  for r, e in zip(records, exchanges)]
     if scripts:
         files["repro.sh"] = repro_sh(replayable, variables).encode()
         files["repro.py"] = repro_py(replayable, variables).encode()
@@ -183,8 +185,8 @@ def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool,
     redactor = Redactor(secrets)
     pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
     for e in exchanges:
-        pseudo.learn_people(e.request_body, str(e.path))
-        pseudo.learn_people(e.response_body, str(e.path))
+        for body in (e.request_body, e.written_as, e.response_body):   # the body as first written is a body too
+            pseudo.learn_people(body, str(e.path))
 
     def clean_text(text: str) -> str:
         return pseudo.text(redactor.text(text))
@@ -353,7 +355,7 @@ def _numbers_in(exchanges: list[Exchange]) -> list[str]:
 
     found: set[str] = set()
     for e in exchanges:
-        bodies = [e.request_body, e.response_body]
+        bodies = [e.request_body, e.written_as, e.response_body]
         for body in bodies:
             if isinstance(body, dict):
                 for _, value, _ in rules.number_fields(body):

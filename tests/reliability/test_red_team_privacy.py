@@ -851,3 +851,39 @@ def test_the_bundle_never_replaces_a_file_that_appears_while_it_is_built(tmp_pat
     except FileExistsError:
         pass
     assert out.read_bytes() == b"the other ticket", "the file made meanwhile was replaced by this ticket"
+
+
+# ==== 11. the story of a call (the body as first written, Fix it) carries no person =============================
+
+NAME = "Wilhelmina Quackenbush"
+
+
+@pytest.mark.parametrize("written", [
+    {"to": {"phoneNumber": "+1 317 555 0177"}, "customerName": NAME, "type": "external"},
+    {"to": {"phoneNumber": "+1 317 555 0177", "name": NAME}, "type": "external"},   # a name beside the number
+    {"phoneNumber": "+13175550177", "contactName": NAME, "priority": "high"},
+    {"phoneNumber": "+13175550177", "participantName": NAME},      # Fix it once made this name a destination
+], ids=["customerName", "to.name", "contactName", "participantName"])
+def test_the_body_as_first_written_is_pseudonymised_like_every_body(sim, tmp_path, written):
+    """A helper's probe: names the person typed reached exchanges.jsonl and report.html through the body as first
+    written (Fix it drops or moves their field, so only that copy held them), and Fix it turned a name under a
+    misnamed key into a participant address that would be dialled."""
+    from diag.app.widgets.composer import ComposerModel, ComposerView
+
+    view = ComposerView(ComposerModel(json.dumps(written), session=connect(simulator=sim)))
+    view.fix_button.click()
+    assert NAME not in view.raw.value                              # Fix it never makes a name a destination
+    view.send_button.click()
+    assert view.model.last_exchange.status == 200 and view.model.last_exchange.written_as == written
+    view.add_button.click()
+    bundle = view.model.export_ticket(tmp_path / "t.zip")
+    texts = files_of(bundle.path)
+    assert not [n for n, t in texts.items() if "Quackenbush" in t or "Wilhelmina" in t]
+    assert not number_leaks(texts, ["3175550177"])
+
+
+def test_a_name_where_a_destination_goes_is_a_person_in_the_ticket(sim, tmp_path):
+    s = connect(simulator=sim)
+    ex = s.call({"phoneNumber": "+13175550177", "participants": [{"address": NAME}]})
+    bundle = bundle_from_session(tmp_path / "t.zip", s, exchanges=[ex])
+    assert not [n for n, t in files_of(bundle.path).items() if "Quackenbush" in t]   # the replay note too

@@ -155,10 +155,17 @@ class _Fixer:
             d = self.participant(i, item)
             if d is not None:
                 fixed.append(d)
-        self.out["participants"] = fixed
+        if fixed or not items:
+            self.out["participants"] = fixed
+        else:
+            self.note("dropped `participants`: nothing in it is a destination")
 
     def participant(self, i: int, item: Any) -> dict | None:
-        if isinstance(item, (str, int)):
+        if isinstance(item, (str, int)) and not isinstance(item, bool):
+            if isinstance(item, str) and not _addressable(item):
+                # a name or a note is never made a destination: wrapped, it would be dialled
+                self.note(f"dropped participants[{i}]: text that is neither a number nor an address")
+                return None
             self.note(f"participants[{i}]: wrapped the number as {{\"address\": ...}}")
             return {"address": str(item)}
         if not isinstance(item, dict):
@@ -394,3 +401,12 @@ def fix(body: Any) -> tuple[dict | None, list[str]]:
     if out == body:
         return None, []
     return out, fixer.notes
+
+
+def _addressable(text: str) -> bool:
+    """Whether a bare string in `participants` can be a destination: a number as a phone system reads one, or an
+    address (a SIP/tel URI, name@host) with no spaces in it."""
+    from diag.core.numbers import reads_as_dial_string
+
+    t = text.strip()
+    return reads_as_dial_string(t) or (bool(t) and not any(c.isspace() for c in t) and ("@" in t or ":" in t))
