@@ -88,3 +88,33 @@ def test_export_takes_the_calls_made_after_the_list_was_shown_unless_the_person_
     with zipfile.ZipFile(tmp_path / "chosen.zip") as z:
         ids = [json.loads(line)["correlation_id"] for line in z.read("exchanges.jsonl").decode().splitlines()]
     assert ids == [late.correlation_id]
+
+
+def test_a_new_connection_leaves_nothing_of_the_old_org_in_the_usage_tab(sim):
+    """A helper's probe: the limits report, its chart, the client list and the client filter stayed the old org's."""
+    app = Workbench(connect(simulator=sim))
+    app.tabs.selected_index = USAGE
+    app.dashboard.client.value = app.dashboard.client.options[-1]
+    app.dashboard.limits_button.click()
+    assert app.dashboard.limits.value and app.usage.client_filter != "(all)"
+    app.connection.model.connect("simulator: user without a station")
+    assert app.dashboard.limits.value == "" and app.dashboard.limits_chart.outputs == ()
+    assert app.usage.client_filter == "(all)" and app.dashboard.client.value == "(all)"
+    assert all(c == "(all)" or c in app.usage.clients for c in app.dashboard.client.options)
+
+
+def test_the_charts_the_person_unticked_stay_unticked(sim, tmp_path):
+    app = Workbench(connect(simulator=sim))
+    app.ticket.model.out_dir = tmp_path
+    app.tabs.selected_index = USAGE
+    app.tabs.selected_index = TICKET
+    assert app.ticket.charts.value                          # the usage tab was opened: its charts are offered
+    app.ticket.charts.value = ()                            # the person wants none
+    app.tabs.selected_index = 0
+    app.composer.model.set_text('{"phoneNumber": "+13175550100"}')
+    app.composer.send_button.click()
+    app.tabs.selected_index = TICKET
+    assert app.ticket.charts.value == ()
+    app.ticket.export_button.click()
+    (ticket,) = tmp_path.glob("*.zip")
+    assert not [n for n in zipfile.ZipFile(ticket).namelist() if n.startswith("charts/")]

@@ -267,8 +267,11 @@ class DashboardView:
         m = self.model
         m.session, m.usage, m.rate_limits, m.outbound, m.figures, m.outbound_figure = session, None, None, None, {}, None
         m.poll_interval = poll_interval_for(session)
-        self.charts.outputs, self.outbound.outputs = (), ()
-        self.summary.value = self.table.value = ""
+        m.client_filter = ALL   # the old org's clients, its limits report and its chart go too
+        self.client.options = m.clients
+        self.client.value = ALL
+        self.charts.outputs, self.outbound.outputs, self.limits_chart.outputs = (), (), ()
+        self.summary.value = self.table.value = self.limits.value = ""
         if run:
             self.run()
         else:

@@ -61,7 +61,7 @@ class ExportModel:
             self.exchanges()
         except ValueError as exc:   # a log that cannot be loaded: said in the panel, this session offered
             self.last_error, self.source = str(exc), THIS_SESSION
-        self.selected_charts: list[str] = list(self.available_charts())
+        self.selected_charts: list[str] | None = None   # None: every chart the dashboard has at export time
 
     def sources(self) -> list[tuple[str, str]]:
         """(label, value): this session, then the workspace's session logs newest first, with source and calls."""
@@ -127,7 +127,8 @@ class ExportModel:
         org = getattr(self.session, "_org", None)
         same_source = found is None or found.matches(self.session.simulated, self.session.region,
                                                      org.id if org else None)
-        if self.dashboard is not None and self.dashboard.usage is not None and self.selected_charts:
+        charts = self.available_charts() if self.selected_charts is None else self.selected_charts
+        if self.dashboard is not None and self.dashboard.usage is not None and charts:
             if not same_source and found is not None:
                 raise ValueError(f"the exchanges are from {found.label}; the charts are {self.session.label}'s: a "
                                  "ticket shows one source (clear the charts, or connect there)")
@@ -135,7 +136,7 @@ class ExportModel:
             frames = {"usage": self.dashboard.filtered(), "rate_limits": self.dashboard.rate_limits,
                       "outbound": self.dashboard.outbound}
             makers = usage_chart_makers(self.session.label, self.dashboard.query.label)
-            figures = {n: makers.get(n, self.dashboard.figures.get(n)) for n in self.selected_charts
+            figures = {n: makers.get(n, self.dashboard.figures.get(n)) for n in charts
                        if n in makers or n in self.dashboard.figures}
         evidence = self._inspection()
         if not chosen and not figures and evidence is None:
@@ -186,7 +187,7 @@ class ExportView:
                                           value=tuple(s for _, s in m.exchange_options()), rows=8,
                                           layout=w.Layout(width="98%"))
         self.charts = w.SelectMultiple(description="Charts", options=m.available_charts(),
-                                       value=tuple(m.selected_charts), rows=5, layout=w.Layout(width="98%"))
+                                       value=tuple(m.available_charts()), rows=5, layout=w.Layout(width="98%"))
         self.keep = w.Checkbox(description="Keep phone numbers (no pseudonyms)", value=False, indent=False,
                                layout=w.Layout(width="auto"))
         self.keep_people = w.Checkbox(description="Keep names and e-mails", value=False, indent=False,
@@ -209,7 +210,8 @@ class ExportView:
         self.evidence.observe(lambda c: self._do(m.set_evidence, c["new"]), names="value")
         self._showing = False   # True while the panel sets the lists itself: only a person's change is a choice
         self.exchanges.observe(lambda c: None if self._showing else m.choose(c["new"]), names="value")
-        self.charts.observe(lambda c: setattr(m, "selected_charts", list(c["new"])), names="value")
+        self.charts.observe(lambda c: None if self._showing else setattr(m, "selected_charts", list(c["new"])),
+                            names="value")
         self.keep.observe(lambda c: setattr(m, "keep_numbers", bool(c["new"])), names="value")
         self.keep_people.observe(lambda c: setattr(m, "keep_people", bool(c["new"])), names="value")
         self.newrelic.observe(lambda c: setattr(m, "newrelic", bool(c["new"])), names="value")
@@ -237,7 +239,7 @@ class ExportView:
             d.session, d.usage, d.figures = session, None, {}
             d.poll_interval = poll_interval_for(session)
             run_safely(m, d.run)
-        m.selected_charts = list(m.available_charts())
+        m.selected_charts = None
         self._on_refresh()
 
     def _on_source(self, change) -> None:
@@ -260,11 +262,13 @@ class ExportView:
             with self.exchanges.hold_sync():
                 self.exchanges.options = options
                 self.exchanges.value = tuple(s for _, s in options if chosen is None or s in chosen)
+            with self.charts.hold_sync():   # the charts the person left ticked stay ticked
+                available = m.available_charts()
+                self.charts.options = available
+                self.charts.value = tuple(c for c in available if m.selected_charts is None
+                                          or c in m.selected_charts)
         finally:
             self._showing = False
-        with self.charts.hold_sync():
-            self.charts.options = m.available_charts()
-            self.charts.value = tuple(m.available_charts())
         self.refresh()
 
     def _do(self, fn, *args) -> None:
