@@ -26,14 +26,33 @@ def _tool(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def voila_command(notebook: str | Path, port: int, token: str) -> list[str]:
-    """Voila on one notebook (it is the landing page at /), loopback only, the token required, foreign Host headers
-    refused (Voila allows them unless told)."""
+def voila_command(notebook: str | Path, port: int) -> list[str]:
+    """Voila on one notebook (it is the landing page at /), loopback only, foreign Host headers refused (Voila
+    allows them unless told), and a token required: the one in the environment (token_env), never on the command
+    line, where any local user can read it (ps, /proc/PID/cmdline)."""
+    return [sys.executable, "-m", "diag.app.serve", "voila", str(notebook), "--no-browser", f"--port={port}",
+            "--Voila.ip=127.0.0.1", "--ServerApp.allow_root=True", "--Voila.auto_token=True"]
+
+
+def _voila(argv: list[str]) -> None:
+    """Voila with the Host check on (its own default turns it off; on the command line a boolean in a dict would
+    arrive as the string "False", which is true)."""
+    from traitlets import default
+    from voila.app import Voila
+
+    class LoopbackVoila(Voila):
+        @default("tornado_settings")
+        def _loopback_only(self) -> dict:
+            return {"allow_remote_access": False, "local_hostnames": ["localhost"]}
+
+    LoopbackVoila.launch_instance(argv)
+
+
+def token_env(token: str) -> dict[str, str]:
+    """The environment entry that gives the server its token (readable by its own user only)."""
     if not token:
         raise ValueError("the app needs a token: it can read the workspace's logs and tickets")
-    return [_tool("voila"), str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--ServerApp.allow_root=True", f"--token={token}",
-            "--Voila.tornado_settings={'allow_remote_access': False, 'local_hostnames': ['localhost']}"]
+    return {"JUPYTER_TOKEN": token}
 
 
 def lab_command(root: str | Path, port: int, token: str | None = None) -> list[str]:
@@ -46,6 +65,10 @@ def lab_command(root: str | Path, port: int, token: str | None = None) -> list[s
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["voila"]:   # the server process itself (voila_command)
+        _voila(argv[1:])
+        return 0
     parser = argparse.ArgumentParser(prog="python -m diag.app.serve", description="the app or JupyterLab")
     sub = parser.add_subparsers(dest="what", required=True)
     app = sub.add_parser("app", help="the app (Voila)")
@@ -61,11 +84,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"diag: no app notebook at {args.notebook}", file=sys.stderr)
             return 2
         token = args.token or secrets.token_urlsafe(24)
-        command = voila_command(args.notebook, args.port, token)
+        command, env = voila_command(args.notebook, args.port), {**os.environ, **token_env(token)}
         print(f"diag app: http://127.0.0.1:{args.port}/?token={token}", flush=True)
     else:
-        command = lab_command(args.root, args.port)   # JupyterLab prints its address with its token
-    os.execv(command[0], command)
+        command, env = lab_command(args.root, args.port), dict(os.environ)   # JupyterLab prints its own token
+    os.execve(command[0], command, env)
     return 0   # not reached: the process is the server's now
 
 

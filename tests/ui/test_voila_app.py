@@ -1,6 +1,7 @@
 """`make app`: Voila serves the app (notebooks/00_diag_app.ipynb: every tool a tab over one connection) as a
 code-free page, on 127.0.0.1, with a token, refusing foreign Host headers; walked in Chromium from its landing page."""
 import contextlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from diag.app.serve import APP_NOTEBOOK, voila_command
+from diag.app.serve import APP_NOTEBOOK, token_env, voila_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,14 +25,14 @@ TOKEN = "diag-app-test-token"
 def app_on(folder: Path):
     """`make app`'s server (diag.app.serve's very command line) on a copy of the app notebook in `folder`: yields
     its base URL once it answers; stopped afterwards."""
-    if not Path(voila_command(APP_NOTEBOOK, 0, TOKEN)[0]).exists():
+    if importlib.util.find_spec("voila") is None:
         pytest.fail("voila is in requirements.txt but not installed")
     notebook = Path(shutil.copy(APP_NOTEBOOK, folder))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYS_CLOUD_")}
-    proc = subprocess.Popen(voila_command(notebook, port, TOKEN), env=env, stdout=subprocess.DEVNULL,
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GENESYS_CLOUD_")} | token_env(TOKEN)
+    proc = subprocess.Popen(voila_command(notebook, port), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -42,6 +43,8 @@ def app_on(folder: Path):
                 break
             except requests.ConnectionError:
                 time.sleep(0.3)
+        # the token is not on the command line, where any local user reads it
+        assert TOKEN not in Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode("utf-8", "replace")
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)
