@@ -141,11 +141,13 @@ class SessionLog:
     calls: int           # POST /api/v2/conversations/calls exchanges
     exchanges: int
     modified: dt.datetime
+    who: str = ""        # the token's kind and OAuth client, as its GET /api/v2/tokens/me and users/me said
 
     @property
     def label(self) -> str:
         when = self.modified.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        return f"{when} · {self.source} · {self.calls} call(s), {self.exchanges} exchange(s)"
+        who = f" · {self.who}" if self.who else ""
+        return f"{when} · {self.source}{who} · {self.calls} call(s), {self.exchanges} exchange(s)"
 
 
 def recent_logs(limit: int = 20, exclude: Path | None = None, calls_only: bool = True) -> list[SessionLog]:
@@ -174,6 +176,7 @@ def describe(path: Path) -> SessionLog | None:
 
     calls = count = 0
     simulated, regions, orgs = set(), set(), set()
+    client = kind = None
     try:
         with path.open(encoding="utf-8") as fh:
             for line in fh:
@@ -190,6 +193,7 @@ def describe(path: Path) -> SessionLog | None:
                     orgs.add(str(data["org_id"]))
                 calls += (data.get("method") == "POST" and data.get("template") == CALLS_PATH
                           and not data.get("superseded"))
+                client, kind = _who(data, client, kind)
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
     except (OSError, ValueError):   # unreadable, or not UTF-8 text
         return None
@@ -201,7 +205,26 @@ def describe(path: Path) -> SessionLog | None:
         source = f"REAL ORG {orgs.pop() if len(orgs) == 1 else ''} in {regions.pop()}".replace("  ", " ")
     else:
         source = "mixed sources"
-    return SessionLog(path, source, calls, count, modified)
+    who = ", ".join(x for x in (kind, f"OAuth client {client}" if client else None) if x)
+    return SessionLog(path, source, calls, count, modified, who)
+
+
+def _who(data: dict, client: str | None, kind: str | None) -> tuple[str | None, str | None]:
+    """Who a session's token was, from its first identity answers: the OAuth client's name (GET
+    /api/v2/tokens/me) and the token's kind (GET /api/v2/users/me: a user, or not.a.user for client credentials).
+    Never the user's name: the label is shown in panels whose state a saved notebook keeps."""
+    path, body = data.get("path"), data.get("response_body")
+    if client is None and path == "/api/v2/tokens/me" and data.get("status") == 200 and isinstance(body, dict):
+        oauth = body.get("OAuthClient")
+        name = oauth.get("name") if isinstance(oauth, dict) else None
+        client = str(name)[:60] if isinstance(name, str) and name.strip() else None
+        if client is not None:
+            from diag.core.numbers import phone_spans
+            client = client if not phone_spans(client) else "(its name holds a number: not shown)"
+    if kind is None and path == "/api/v2/users/me":
+        kind = ("user token" if data.get("status") == 200 else
+                "client credentials" if data.get("error_code") == "not.a.user" else None)
+    return client, kind
 
 
 def notebook_copies(source: Path) -> tuple[Path, list[str]]:

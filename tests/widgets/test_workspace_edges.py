@@ -85,3 +85,26 @@ def test_another_orgs_charts_never_join_a_log_from_this_region(home, tmp_path):
     model.selected_charts = ["errors"]
     with pytest.raises(ValueError, match="a ticket shows one source"):
         model._build(tmp_path / "t.zip")
+
+
+def test_saved_sessions_are_named_by_the_token_they_used(tmp_path, monkeypatch):
+    """Sessions you can find: each saved session says the token's kind and OAuth client (never the user's name,
+    which a saved notebook's panel state would keep), besides where it went and how many calls it holds."""
+    from diag.client.connect import connect
+    from diag.core.workspace import recent_logs
+    from diag.sim import Simulator
+
+    monkeypatch.setenv("DIAG_HOME", str(tmp_path / "home"))
+    with Simulator(seed=4) as sim:
+        user = connect(simulator=sim)
+        user.identity()
+        user.call({"phoneNumber": "+13175550100"})
+        client = sim.client()
+        app = connect(simulator=sim, token=sim.state.mint("client", client.id, None).value)
+        app.identity()
+        app.call({"phoneNumber": "+13175550101"})
+    labels = [info.label for info in recent_logs()]
+    assert len(labels) == 2
+    assert any("user token, OAuth client " in label for label in labels)
+    assert any("client credentials, OAuth client " in label for label in labels)
+    assert not any("Avery" in label for label in labels)         # the user's name is not in a label
