@@ -103,18 +103,19 @@ def test_a_new_connection_leaves_nothing_of_the_old_org_in_the_usage_tab(sim):
     assert all(c == "(all)" or c in app.usage.clients for c in app.dashboard.client.options)
 
 
-def test_the_charts_the_person_unticked_stay_unticked(sim, tmp_path):
+def test_usage_charts_join_the_ticket_only_when_chosen_and_the_choice_stays(sim, tmp_path):
     app = Workbench(connect(simulator=sim))
     app.ticket.model.out_dir = tmp_path
     app.tabs.selected_index = USAGE
     app.tabs.selected_index = TICKET
-    assert app.ticket.charts.value                          # the usage tab was opened: its charts are offered
-    app.ticket.charts.value = ()                            # the person wants none
+    assert app.ticket.charts.options and app.ticket.charts.value == ()   # offered, and only added when asked
+    app.ticket.charts.value = ("errors",)                   # the person asks for one
     app.tabs.selected_index = 0
     app.composer.model.set_text('{"phoneNumber": "+13175550100"}')
     app.composer.send_button.click()
     app.tabs.selected_index = TICKET
-    assert app.ticket.charts.value == ()
+    assert app.ticket.charts.value == ("errors",)           # their choice survives the tab's refresh
     app.ticket.export_button.click()
     (ticket,) = tmp_path.glob("*.zip")
-    assert not [n for n in zipfile.ZipFile(ticket).namelist() if n.startswith("charts/")]
+    assert [n for n in zipfile.ZipFile(ticket).namelist() if n.startswith("charts/")] == ["charts/errors.png",
+                                                                                          "charts/errors.svg"]

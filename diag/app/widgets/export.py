@@ -61,7 +61,8 @@ class ExportModel:
             self.exchanges()
         except ValueError as exc:   # a log that cannot be loaded: said in the panel, this session offered
             self.last_error, self.source = str(exc), THIS_SESSION
-        self.selected_charts: list[str] | None = None   # None: every chart the dashboard has at export time
+        # usage charts only when asked: the simulator's are made up, and a real org's say nothing of one call
+        self.selected_charts: list[str] = []
 
     def sources(self) -> list[tuple[str, str]]:
         """(label, value): this session, then the workspace's session logs newest first, with source and calls."""
@@ -127,7 +128,7 @@ class ExportModel:
         org = getattr(self.session, "_org", None)
         same_source = found is None or found.matches(self.session.simulated, self.session.region,
                                                      org.id if org else None)
-        charts = self.available_charts() if self.selected_charts is None else self.selected_charts
+        charts = [c for c in self.selected_charts if c in self.available_charts()]
         if self.dashboard is not None and self.dashboard.usage is not None and charts:
             if not same_source and found is not None:
                 raise ValueError(f"the exchanges are from {found.label}; the charts are {self.session.label}'s: a "
@@ -187,7 +188,8 @@ class ExportView:
                                           value=tuple(s for _, s in m.exchange_options()), rows=8,
                                           layout=w.Layout(width="98%"))
         self.charts = w.SelectMultiple(description="Charts", options=m.available_charts(),
-                                       value=tuple(m.available_charts()), rows=5, layout=w.Layout(width="98%"))
+                                       value=tuple(m.selected_charts), rows=5, layout=w.Layout(width="98%"),
+                                       tooltip="usage charts join the ticket only when chosen here")
         self.keep = w.Checkbox(description="Keep phone numbers (no pseudonyms)", value=False, indent=False,
                                layout=w.Layout(width="auto"))
         self.keep_people = w.Checkbox(description="Keep names and e-mails", value=False, indent=False,
@@ -239,7 +241,7 @@ class ExportView:
             d.session, d.usage, d.figures = session, None, {}
             d.poll_interval = poll_interval_for(session)
             run_safely(m, d.run)
-        m.selected_charts = None
+        m.selected_charts = []
         self._on_refresh()
 
     def _on_source(self, change) -> None:
@@ -265,8 +267,7 @@ class ExportView:
             with self.charts.hold_sync():   # the charts the person left ticked stay ticked
                 available = m.available_charts()
                 self.charts.options = available
-                self.charts.value = tuple(c for c in available if m.selected_charts is None
-                                          or c in m.selected_charts)
+                self.charts.value = tuple(c for c in available if c in m.selected_charts)
         finally:
             self._showing = False
         self.refresh()
