@@ -678,21 +678,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("endpoint", help="check that METHOD PATH is a real Platform API operation")
     p.add_argument("operation", nargs="+", help='e.g. "POST /api/v2/conversations/calls"')
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_endpoint)
 
     p = sub.add_parser("preflight", help="can this token do this here? (a call by default; simulator unless "
                                          "--region)")
     p.add_argument("--endpoint", help='the operation, e.g. "POST /api/v2/usage/query" (default: create a call)')
     _target_options(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_preflight)
 
     p = sub.add_parser("call", help="fire one test call with a body from FILE (simulator unless --region)")
     p.add_argument("file", help="a JSON body, or - for standard input (sent as written; see --repair)")
     _target_options(p)
     p.add_argument("--yes", action="store_true", help="confirm a real call without asking")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--log", help="append the exchanges to this saved log (JSON lines)")
     p.add_argument("--follow", action="store_true", help="follow the created call to its end and say how it ended "
                                                          "(exit 1 unless it connected)")
@@ -710,7 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
     _target_options(p)
     p.add_argument("--yes", action="store_true", help="confirm a write to a real org without asking")
     p.add_argument("--repair", action="store_true", help="send the repaired JSON when the file's is damaged")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_send)
 
     p = sub.add_parser("usage", help="API usage (responses by status class) as a table, CSV and PNG")
@@ -759,11 +759,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_notebooks)
 
-    p = sub.add_parser("bundle", help="export a support-ticket zip (redacted; numbers pseudonymised)")
+    p = sub.add_parser("bundle", help="export a support-ticket zip: report.html, case.txt, summary.md, the "
+                                      "exchanges, a HAR, replay scripts (redacted; numbers and people pseudonymised)")
     p.add_argument("--out", help="the zip to write (default: a new ticket in the workspace, $DIAG_HOME/tickets)")
     p.add_argument("--log", help="a saved exchange log: a file, `latest`, or N from --list (the workspace's "
-                                 "session logs, newest first)")
-    p.add_argument("--list", action="store_true", help="list the workspace's session logs, newest first")
+                                 "session logs, newest first; default: the latest that placed a call)")
+    p.add_argument("--list", action="store_true", help="list the workspace's session logs that placed a call, "
+                                                       "newest first")
     p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
                    help="with --evidence: a diag simulator in the capture, read as a Genesys host")
     p.add_argument("--evidence", metavar="FILE", help="the customer's HAR, cURL command or raw request: its Genesys "
@@ -785,8 +787,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bundle)
 
     p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")
-    p.add_argument("--port", type=_port, default=8765)
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--port", type=_port, default=8765, help="its port on 127.0.0.1 (default 8765)")
+    p.add_argument("--seed", type=int, default=1, help="the seed of its made-up org history and ids (default 1)")
     p.set_defaults(func=cmd_sim)
     return parser
 
