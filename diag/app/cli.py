@@ -787,10 +787,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bundle)
 
     p = sub.add_parser("sim", help="run the built-in Genesys Cloud simulator on 127.0.0.1")
-    p.add_argument("--port", type=_port, default=8765, help="its port on 127.0.0.1 (default 8765; 0 picks a free "
-                                                                      "one)")
-    p.add_argument("--seed", type=int, default=1, help="the seed the simulated org, its history and "
-                                                                   "its ids are made from (default 1)")
+    p.add_argument("--port", type=_port, default=8765,
+                   help="its port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    p.add_argument("--seed", type=int, default=1,
+                   help="the seed the simulated org, its history and its ids are made from (default 1)")
     p.set_defaults(func=cmd_sim)
     return parser
 
