@@ -167,8 +167,8 @@ def _session(args: argparse.Namespace):
         from diag.core.errors import ConfigError
         raise ConfigError("give --region (a real org) or --sim (a running simulator), not both")
     if sim_url:
-        return connect(sim_url=sim_url, token=token)
-    session = connect(region, token=token) if region else connect(token=token)
+        return connect(sim_url=sim_url, token=token, origin="cli")
+    session = connect(region, token=token, origin="cli") if region else connect(token=token, origin="cli")
     if session.hint:
         print(f"diag: {session.hint}", file=sys.stderr)
     return session

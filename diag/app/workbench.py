@@ -25,7 +25,7 @@ class Workbench:
 
         import diag
 
-        self.session = session if session is not None else diag.connect()
+        self.session = session if session is not None else diag.connect(origin="app")
         self.connection = ConnectView(ConnectModel(self.session))
         self.composer = ComposerView(ComposerModel(session=self.session))
         self.endpoint = AnyEndpointView(AnyEndpointModel(session=self.session))

@@ -114,7 +114,7 @@ class Session:
                  retry_after_cap: float = RETRY_AFTER_CAP, max_429_resends: int = MAX_429_RESENDS,
                  get_retries: int = 3, timeout: float = 30, simulator=None, login_base: str | None = None,
                  transport=None, probe_hosts: frozenset[str] = frozenset(), hint: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep, save: bool = True):
+                 sleep: Callable[[float], None] = time.sleep, save: bool = True, origin: str = ""):
         self.api_base = api_base.rstrip("/")
         self.login_base = (login_base or self.api_base.replace("//api.", "//login.", 1)).rstrip("/")
         self.tokens = token_source
@@ -130,7 +130,7 @@ class Session:
         self.log = ExchangeLog()
         if save:   # the workspace copy; a workspace that cannot be used is said, never raised into a session
             try:
-                self.log.autosave = new_session_log("simulator" if simulated else region)
+                self.log.autosave = new_session_log("simulator" if simulated else region, origin=origin)
             except OSError as exc:
                 self.log.autosave_error = (f"the workspace cannot be used ({exc.strerror or exc}: "
                                            f"{exc.filename or ''}); set DIAG_HOME to a folder, or DIAG_HOME=off")

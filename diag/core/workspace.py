@@ -54,13 +54,18 @@ def _fresh(folder: Path, stem: str, suffix: str) -> Path:
     return path
 
 
-def new_session_log(source: str, now: dt.datetime | None = None) -> Path | None:
-    """A fresh log path for a session, named by time and source ("simulator", "eu_west_1")."""
+ORIGINS = {"cli": "from the command line", "app": "from the app"}   # where a session was opened (its log's name)
+
+
+def new_session_log(source: str, now: dt.datetime | None = None, origin: str = "") -> Path | None:
+    """A fresh log path for a session, named by time, source ("simulator", "eu_west_1") and where it was opened
+    (ORIGINS; none for the notebooks and Python)."""
     folder = _folder("sessions")
     if folder is None:
         return None
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", source).strip("-")[:40] or "session"
-    return _fresh(folder, f"{_stamp(now)}_{slug}", ".jsonl")
+    tag = f".{origin}" if origin in ORIGINS else ""
+    return _fresh(folder, f"{_stamp(now)}_{slug}{tag}", ".jsonl")
 
 
 def new_ticket_path(now: dt.datetime | None = None, folder: Path | None = None, panel: bool = False) -> Path:
@@ -205,7 +210,9 @@ def describe(path: Path) -> SessionLog | None:
         source = f"REAL ORG {orgs.pop() if len(orgs) == 1 else ''} in {regions.pop()}".replace("  ", " ")
     else:
         source = "mixed sources"
-    who = ", ".join(x for x in (kind, f"OAuth client {client}" if client else None) if x)
+    tagged = re.search(r"\.(" + "|".join(ORIGINS) + r")(?:-\d+)?$", path.stem)
+    where = ORIGINS[tagged.group(1)] if tagged else ""
+    who = ", ".join(x for x in (kind, f"OAuth client {client}" if client else None, where) if x)
     return SessionLog(path, source, calls, count, modified, who)
 
 

@@ -108,3 +108,22 @@ def test_saved_sessions_are_named_by_the_token_they_used(tmp_path, monkeypatch):
     assert any("user token, OAuth client " in label for label in labels)
     assert any("client credentials, OAuth client " in label for label in labels)
     assert not any("Avery" in label for label in labels)         # the user's name is not in a label
+
+
+def test_saved_sessions_say_where_they_were_opened(tmp_path, monkeypatch, capsys):
+    from diag.app import cli
+    from diag.app.workbench import Workbench
+    from diag.core.workspace import recent_logs
+
+    monkeypatch.setenv("DIAG_HOME", str(tmp_path / "home"))
+    body = tmp_path / "b.json"
+    body.write_text('{"phoneNumber": "+13175550100"}')
+    assert cli.main(["call", str(body)]) == 0
+    app = Workbench()
+    app.composer.model.set_text('{"phoneNumber": "+13175550101"}')
+    app.composer.send_button.click()
+    capsys.readouterr()
+    labels = sorted(info.label for info in recent_logs())
+    assert len(labels) == 2
+    assert sum("from the command line" in label for label in labels) == 1
+    assert sum("from the app" in label for label in labels) == 1
