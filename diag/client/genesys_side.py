@@ -114,8 +114,11 @@ def _refusal(operation: str, ex) -> str:
 
 
 def _get(session, name: str, operation: str, path: str, **kwargs) -> Part:
+    from diag.client.session import doing
+
     method = operation.split(" ", 1)[0]
-    ex = session.send(method, path, **kwargs)
+    with doing(session, "genesys"):   # kept as Genesys' side (genesys/ in a ticket), not as one of the person's
+        ex = session.send(method, path, **kwargs)
     if ex.ok:
         return Part(name, operation, ex.status, ex.response_body, None, ex.correlation_id)
     return Part(name, operation, ex.status, ex.response_body, _refusal(operation, ex), ex.correlation_id)

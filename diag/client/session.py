@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
@@ -128,6 +129,7 @@ class Session:
         self.timeout = timeout
         self.sleep = sleep
         self.log = ExchangeLog()
+        self._purpose = threading.local()   # what diag is sending for itself right now (doing())
         if save:   # the workspace copy; a workspace that cannot be used is said, never raised into a session
             try:
                 self.log.autosave = new_session_log("simulator" if simulated else region, origin=origin)
@@ -179,7 +181,8 @@ class Session:
     def org(self) -> Org:
         """The org behind the token (GET /api/v2/tokens/me, asked once)."""
         if self._org is None:
-            ex = self.send("GET", "/api/v2/tokens/me")
+            with self.doing("identity"):
+                ex = self.send("GET", "/api/v2/tokens/me")
             if not self.learn_org(ex):
                 raise ConfirmationRequired(f"diag could not tell which org this token belongs to (GET "
                                            f"/api/v2/tokens/me answered {ex.status or ex.transport_error}), so "
@@ -202,7 +205,8 @@ class Session:
         """The columns a dialler dials in this contact list (its phone and WhatsApp columns), read once per list
         with GET /api/v2/outbound/contactlists/{contactListId}; None when it cannot be read."""
         if list_id not in self._columns:
-            ex = self.send("GET", f"/api/v2/outbound/contactlists/{quote(list_id, safe='')}")
+            with self.doing("contact-list"):
+                ex = self.send("GET", f"/api/v2/outbound/contactlists/{quote(list_id, safe='')}")
             body = ex.response_body if ex.ok and isinstance(ex.response_body, dict) else None
             columns = None
             if body is not None and isinstance(body.get("phoneColumns"), list):
@@ -215,6 +219,17 @@ class Session:
     def org_name(self) -> str:
         """The org's name once it is known (org(), identity(), preflight() ask); never a request by itself."""
         return self._org_name or "(org not asked yet)"
+
+    @contextmanager
+    def doing(self, purpose: str):
+        """Mark what is sent inside as diag's own (identity, usage, follow...): the ticket leaves it out unless
+        chosen, and the History shows it only with every request."""
+        before = getattr(self._purpose, "value", "")
+        self._purpose.value = before or purpose   # the outermost purpose names it
+        try:
+            yield self
+        finally:
+            self._purpose.value = before
 
     # ---- the one way out ----
     def send(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
@@ -306,6 +321,7 @@ class Session:
                       url=red.text(url), path=red.text(path), template=template_of(method, path.split("?")[0]),
                       request_headers=red.headers(headers), request_body=red.value(shown),
                       region=self.region, simulated=self.simulated, attempt=attempt,
+                      purpose=getattr(self._purpose, "value", ""),
                       org_id=None if self.simulated or self._org is None else self._org.id)
         if story is not None:   # the body as first written and what Fix it changed: the ticket tells the story
             written, changes = story
@@ -411,25 +427,31 @@ class Session:
     def identity(self) -> str:
         """Who the token is, in words ("Avery Agent (user token, OAuth client ...)"); asked once, then cached."""
         if getattr(self, "_identity", None) is None:
-            me = self.send("GET", "/api/v2/tokens/me")
-            self.learn_org(me)
-            body = me.response_body if isinstance(me.response_body, dict) else {}
-            found = body.get("OAuthClient")
-            oauth: dict = found if isinstance(found, dict) else {}
-            if not me.ok or not body:
-                what = (f"HTTP {me.status}" if me.status is not None else f"no answer ({me.transport_error})")
-                return f"identity unknown: GET /api/v2/tokens/me gave {what}"   # asked again next time
-            client = oauth.get("name", "?")
-            user = self.send("GET", "/api/v2/users/me")
-            u = user.response_body if isinstance(user.response_body, dict) else {}
-            if user.ok and u:
-                self._identity = f"{u.get('name')} (user token, OAuth client {client})"
-            elif user.error_code == "not.a.user":   # only this answer says the token is a client's
-                self._identity = (f"OAuth client {client} (client credentials: cannot place calls on "
-                                  "/api/v2/conversations/calls)")
-            else:   # a 5xx, a reset or a proxy's page says nothing about the token's kind
-                what = (f"HTTP {user.status}" if user.status is not None else f"no answer ({user.transport_error})")
-                return f"OAuth client {client}; the user could not be read (GET /api/v2/users/me gave {what})"
+            with self.doing("identity"):
+                return self._ask_identity()
+        return self._identity
+
+    def _ask_identity(self) -> str:
+        """The questions identity() asks: who the token is, or why that is not known yet."""
+        me = self.send("GET", "/api/v2/tokens/me")
+        self.learn_org(me)
+        body = me.response_body if isinstance(me.response_body, dict) else {}
+        found = body.get("OAuthClient")
+        oauth: dict = found if isinstance(found, dict) else {}
+        if not me.ok or not body:
+            what = (f"HTTP {me.status}" if me.status is not None else f"no answer ({me.transport_error})")
+            return f"identity unknown: GET /api/v2/tokens/me gave {what}"   # asked again next time
+        client = oauth.get("name", "?")
+        user = self.send("GET", "/api/v2/users/me")
+        u = user.response_body if isinstance(user.response_body, dict) else {}
+        if user.ok and u:
+            self._identity = f"{u.get('name')} (user token, OAuth client {client})"
+        elif user.error_code == "not.a.user":   # only this answer says the token is a client's
+            self._identity = (f"OAuth client {client} (client credentials: cannot place calls on "
+                              "/api/v2/conversations/calls)")
+        else:   # a 5xx, a reset or a proxy's page says nothing about the token's kind
+            what = (f"HTTP {user.status}" if user.status is not None else f"no answer ({user.transport_error})")
+            return f"OAuth client {client}; the user could not be read (GET /api/v2/users/me gave {what})"
         return self._identity
 
     def resend(self, exchange: Exchange, *, confirm: Callable[[str], Any] | str | Confirmation | None = None
@@ -453,14 +475,16 @@ class Session:
     def follow_call(self, conversation_id: str, *, timeout: float = 30, interval: float = 0.5) -> CallTrace:
         """A 200 only means created: watch the conversation until it ends or `timeout` passes
         (diag.client.calls.follow_call)."""
-        return follow_call(self, conversation_id, timeout=timeout, interval=interval)
+        with self.doing("follow"):
+            return follow_call(self, conversation_id, timeout=timeout, interval=interval)
 
     # ---- before the call ----
     def preflight(self, operation: str = CALLS_ROUTE) -> Preflight:
         """Can this token do `operation` here? (diag.client.preflight)"""
         from diag.client.preflight import preflight
 
-        return preflight(self, operation)
+        with self.doing("preflight"):
+            return preflight(self, operation)
 
     def caller(self):
         """Who this session's token is, as the server model reads a caller (diag.core.model.Caller): its kind,
@@ -468,7 +492,8 @@ class Session:
         from diag.client.preflight import caller_of
 
         if getattr(self, "_caller", None) is None:
-            self._caller = caller_of(self)
+            with self.doing("identity"):
+                self._caller = caller_of(self)
         return self._caller
 
     def remember_caller(self, caller) -> None:
@@ -522,3 +547,9 @@ def locate_region(token: str, regions: dict[str, Region] | None = None, skip: st
         if r.status == 200:
             return region.name
     return None
+
+
+def doing(session, purpose: str):
+    """session.doing(purpose) for a Session; nothing for a stand-in that sends without one."""
+    own = getattr(session, "doing", None)
+    return own(purpose) if callable(own) else nullcontext()

@@ -51,6 +51,7 @@ class Exchange:
     attempt: int = 1
     superseded: bool = False         # the session sent this request again (429, refreshed token, GET retry)
     written_as: Any = None           # the body as the person wrote it, when Fix it changed it before it was sent
+    purpose: str = ""                # what diag sent it for itself (identity, usage, follow...); "": the person
 
     @property
     def ok(self) -> bool:

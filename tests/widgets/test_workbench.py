@@ -80,8 +80,10 @@ def test_export_takes_the_calls_made_after_the_list_was_shown_unless_the_person_
     with zipfile.ZipFile(first) as z:
         assert late.correlation_id in z.read("exchanges.jsonl").decode()
     app.tabs.selected_index = 0
+    app.composer.send_button.click()                 # a second call
     app.tabs.selected_index = TICKET
-    app.ticket.exchanges.value = (late.seq,)         # the person's choice: only that call
+    assert len(app.ticket.exchanges.value) == 2      # both calls ticked; diag's own reads listed, not ticked
+    app.ticket.exchanges.value = (late.seq,)         # the person's choice: only the first
     app.composer.send_button.click()                 # another call after choosing: not added behind their back
     app.ticket.name.value = "chosen.zip"
     app.ticket.export_button.click()
@@ -119,3 +121,25 @@ def test_usage_charts_join_the_ticket_only_when_chosen_and_the_choice_stays(sim,
     (ticket,) = tmp_path.glob("*.zip")
     assert [n for n in zipfile.ZipFile(ticket).namelist() if n.startswith("charts/")] == ["charts/errors.png",
                                                                                           "charts/errors.svg"]
+
+
+def test_a_ticket_holds_the_persons_requests_not_diags_own_unless_ticked(sim, tmp_path):
+    """The ticket tells the story: the person's call (with how it ended), not diag's identity reads, usage queries
+    or call polls, which are listed and join only when ticked."""
+    app = Workbench(connect(simulator=sim))
+    app.ticket.model.out_dir = tmp_path
+    app.composer.model.set_text('{"phoneNumber": "+13175550100"}')
+    app.composer.send_button.click()
+    app.composer.follow_button.click()
+    call = app.composer.model.last_exchange
+    app.tabs.selected_index = USAGE
+    app.tabs.selected_index = TICKET
+    own = [e for e in app.session.log if e.purpose]
+    assert {e.purpose for e in own} >= {"identity", "follow", "usage"}
+    assert app.ticket.exchanges.value == (call.seq,) and len(app.ticket.exchanges.options) == len(app.session.log)
+    app.ticket.export_button.click()
+    (ticket,) = tmp_path.glob("*.zip")
+    with zipfile.ZipFile(ticket) as z:
+        (record,) = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
+    assert record["correlation_id"] == call.correlation_id
+    assert any(n.startswith("How the call ended (Follow)") for n in record["notes"])

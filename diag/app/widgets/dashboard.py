@@ -6,6 +6,7 @@ import datetime as dt
 import html
 
 from diag.app.widgets.common import error_html, png_image, run_safely
+from diag.client.session import doing
 from diag.client.usage import (GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, poll_interval_for, query_usage,
                                ratelimit_frame)
 
@@ -36,10 +37,11 @@ class DashboardModel:
         end = self.end + dt.timedelta(days=1)
         self.query = UsageQuery.build(interval=f"{self.start.isoformat()}/{end.isoformat()}",
                                       granularity=self.granularity, group_by=self.group_by)
-        self.usage = query_usage(self.session, self.query, poll_interval=self.poll_interval,
-                                 progress=on_progress or self.progress)
-        self.rate_limits = ratelimit_frame(self.session, self.query.interval)
-        self.outbound = outbound_frame(self.session, self.query.interval)
+        with doing(self.session, "usage"):   # diag's own questions: a ticket leaves them out unless chosen
+            self.usage = query_usage(self.session, self.query, poll_interval=self.poll_interval,
+                                     progress=on_progress or self.progress)
+            self.rate_limits = ratelimit_frame(self.session, self.query.interval)
+            self.outbound = outbound_frame(self.session, self.query.interval)
         self.build_figures()
 
     @property
@@ -153,8 +155,9 @@ class DashboardModel:
         names = self.usage.loc[self.usage["clientId"] == client_id, "clientName"] if "clientName" in \
             self.usage.columns else []
         name = str(names.iloc[0]) if len(names) else client_id
-        f = client_usage_summary(self.session, client_id, days=days, poll_interval=self.poll_interval,
-                                 progress=False)
+        with doing(self.session, "usage"):
+            f = client_usage_summary(self.session, client_id, days=days, poll_interval=self.poll_interval,
+                                     progress=False)
         if f.empty:
             return f"<p>No usage for {html.escape(name)} in the last {days} days.</p>"
         g = f.groupby(f["date"].dt.strftime("%Y-%m-%d"))[["requests", "status400", "status429", "status500"]].sum()

@@ -97,6 +97,13 @@ class ExportModel:
         self.selected_seqs = None
         self.exchanges()   # unreadable: said now
 
+    def is_chosen(self, exchange) -> bool:
+        """In the ticket: what the person chose, else every request of theirs (diag's own identity reads, usage
+        queries, call polls and Genesys' side are listed, and join only when ticked: the story, not the plumbing)."""
+        if self.selected_seqs is None:
+            return not getattr(exchange, "purpose", "")
+        return exchange.seq in self.selected_seqs
+
     def choose(self, seqs) -> None:
         """The person's choice of exchanges (by seq); from then on only these go in the ticket."""
         self.selected_seqs = list(seqs)
@@ -121,8 +128,7 @@ class ExportModel:
     def _build(self, path: Path | None, overwrite: bool = False):
         from diag.core.exchange import LogSource
 
-        wanted = None if self.selected_seqs is None else set(self.selected_seqs)
-        chosen = [e for e in self.exchanges() if wanted is None or e.seq in wanted]
+        chosen = [e for e in self.exchanges() if self.is_chosen(e)]
         figures, frames = {}, {}
         found = LogSource.of(chosen)
         org = getattr(self.session, "_org", None)
@@ -185,7 +191,7 @@ class ExportView:
                                    layout=w.Layout(width="98%"),
                                    tooltip="The customer's evidence, added in notebook 01's evidence panel")
         self.exchanges = w.SelectMultiple(description="Exchanges", options=m.exchange_options(),
-                                          value=tuple(s for _, s in m.exchange_options()), rows=8,
+                                          value=tuple(e.seq for e in m.exchanges() if m.is_chosen(e)), rows=8,
                                           layout=w.Layout(width="98%"))
         self.charts = w.SelectMultiple(description="Charts", options=m.available_charts(),
                                        value=tuple(m.selected_charts), rows=5, layout=w.Layout(width="98%"),
@@ -258,12 +264,12 @@ class ExportView:
             m.evidence = NO_EVIDENCE
         self.evidence.value = m.evidence
         options = m.exchange_options() if m.last_error is None else []
-        chosen = m.selected_seqs
+        ticked = {e.seq for e in m.exchanges() if m.is_chosen(e)} if m.last_error is None else set()
         self._showing = True
         try:
             with self.exchanges.hold_sync():
                 self.exchanges.options = options
-                self.exchanges.value = tuple(s for _, s in options if chosen is None or s in chosen)
+                self.exchanges.value = tuple(s for _, s in options if s in ticked)
             with self.charts.hold_sync():   # the charts the person left ticked stay ticked
                 available = m.available_charts()
                 self.charts.options = available
