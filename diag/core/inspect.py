@@ -97,7 +97,9 @@ class Inspection:
                  "code": f"{d.request.status or '-'} {d.error_code or ''}".strip(),
                  "duration_ms": d.request.duration_ms} for d in self.diagnoses]
         frame = pd.DataFrame(rows, columns=["started", "operation", "status", "code", "duration_ms"])
-        frame["started"] = pd.to_datetime(frame["started"], utc=True, errors="coerce")
+        from diag.core.intervals import recorded_instant
+
+        frame["started"] = pd.to_datetime(frame["started"].map(recorded_instant), utc=True, errors="coerce")
         return frame
 
     def span(self) -> str:
@@ -106,7 +108,10 @@ class Inspection:
         if not frame["started"].notna().any():
             return "the evidence's time span (no times recorded)"
         first, last = frame["started"].min(), frame["started"].max()
-        return f"{first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S} UTC"
+        try:
+            return f"{first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S} UTC"
+        except (ValueError, NotImplementedError):   # a recorded time past what a calendar library spells
+            return f"{str(first)[:19]} to {str(last)[:19]} UTC"
 
     @property
     def regions(self) -> list[str]:

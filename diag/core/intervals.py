@@ -23,12 +23,17 @@ def parse_instant(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+PLAUSIBLE_YEARS = range(1990, 2200)   # a recorded time outside them is a broken clock or a crafted file
+
+
 def recorded_instant(value) -> dt.datetime | None:
-    """A time as a record holds it (2026-11-28T10:00:01.412Z, or with an offset), in UTC; None when it is not one."""
+    """A time as a record holds it (2026-11-28T10:00:01.412Z, or with an offset), in UTC; None when it is not one
+    (or not a plausible one: year 1 or 9999 cannot be charted, spelled by every library, or meant)."""
     try:
-        return parse_instant(str(value)).astimezone(UTC) if value else None
+        when = parse_instant(str(value)).astimezone(UTC) if value else None
     except (ValueError, OverflowError):
         return None
+    return when if when is not None and when.year in PLAUSIBLE_YEARS else None
 
 
 _DURATION = re.compile(r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"

@@ -426,7 +426,10 @@ def _answers_people(path: str) -> bool:
         return False
     return op is not None and (op.response or "") in _PEOPLE_MODELS
 _NAME_KEYS = {"name", "username"} | _ALWAYS_PERSON
-_NUMBER_KEYS = {"address", "phonenumber", "callerid", "ani", "dnis"}   # a number goes here: text without one is a name
+# a number goes here: text without one is a name; under the misnamed keys of forum bodies, one of two words or more
+# ("to": "external" or "queue" is no one)
+_NUMBER_KEYS = {"address", "phonenumber", "callerid", "ani", "dnis"}
+_MISNAMED_NUMBER_KEYS = {"to", "from", "caller", "callee"}
 # Words of Genesys' own vocabulary that a person's name can hold ("Avery Agent"): never replaced on their own.
 _VOCABULARY = {"agent", "user", "customer", "external", "station", "phone", "queue", "call", "calls", "client",
                "desktop", "admin", "test", "demo", "support", "service", "sales", "team", "bot", "system"}
@@ -714,7 +717,8 @@ class Pseudonymiser:
                         self.person(v, "person", count=False)
                     elif low in _NAME_KEYS and kind:
                         self.person(v, kind, count=False)
-                    elif low in _NUMBER_KEYS and not any(ch.isdigit() or ch in "@:" for ch in v):
+                    elif (low in _NUMBER_KEYS or low in _MISNAMED_NUMBER_KEYS and len(v.split()) > 1) \
+                            and not any(ch.isdigit() or ch in "@:" for ch in v):
                         self.person(v, kind or "person", count=False)   # a name where a number goes: a person
                 else:
                     self.learn_people(v, path, str(k), depth + 1)

@@ -240,10 +240,15 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
     span = evidence.span()
     names = []
-    for name, fig in charts.evidence_figures(frame, evidence.kind, span).items():
-        for fmt, data in charts.rendered(fig).items():
-            files[f"charts/{name}.{fmt}"] = data
-        names.append(name)
+    try:
+        for name, fig in charts.evidence_figures(frame, evidence.kind, span).items():
+            for fmt, data in charts.rendered(fig).items():
+                files[f"charts/{name}.{fmt}"] = data
+            names.append(name)
+    except (ValueError, OverflowError, NotImplementedError):   # times no chart can place (year 1, year 9999)
+        for stale in [n for n in files if n.startswith("charts/evidence_")]:
+            del files[stale]
+        names = []
     limits = None
     read = getattr(evidence, "evidence", None)
     if read is not None and read.kind in ("har", "diag-log"):

@@ -887,3 +887,25 @@ def test_a_name_where_a_destination_goes_is_a_person_in_the_ticket(sim, tmp_path
     ex = s.call({"phoneNumber": "+13175550177", "participants": [{"address": NAME}]})
     bundle = bundle_from_session(tmp_path / "t.zip", s, exchanges=[ex])
     assert not [n for n, t in files_of(bundle.path).items() if "Quackenbush" in t]   # the replay note too
+
+
+def test_fix_it_on_an_opened_body_never_rewrites_a_text_that_holds_the_number(sim):
+    """A helper's probe: a number's corrected spelling was given to the longest text holding it (a uuiData note),
+    so Fix it showed phoneNumber as the note's pseudonym and sent the note's value replaced by the number."""
+    from diag.app.workbench import Workbench
+    from tests.unit.test_inspect_evidence import entry, har
+
+    app = Workbench(connect(simulator=sim))
+    app.evidence.paste.value = har([entry("POST", CALLS, 400,
+                                          body={"phoneNumber": "+1 (317) 555-0161", "uuiData": "ref +1 (317) 555-0161"},
+                                          answer={"code": "bad.request", "status": 400})])
+    app.evidence.read_button.click()
+    app.evidence.open_button.click()
+    app.composer.fix_button.click()
+    shown = json.loads(app.composer.raw.value)
+    assert not shown["phoneNumber"].startswith("ref")
+    app.composer.send_button.click()
+    (placed,) = [c for c in sim.state.calls.values()]
+    assert placed.number == "+13175550161"
+    sent = app.composer.model.last_exchange
+    assert sent.request_body["uuiData"] == "ref +1 (317) 555-0161"   # sent as the customer wrote it

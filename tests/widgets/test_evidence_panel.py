@@ -218,3 +218,47 @@ def test_the_evidence_is_a_table_failures_first_each_explained_with_its_correcte
     view.read_button.click()
     assert "not answered (command only)" in view.report.value
     assert "3175550161" not in view.report.value and TOKEN not in view.report.value
+
+
+def _har_of(*entries):
+    from tests.unit.test_inspect_evidence import har
+    return har(list(entries))
+
+
+def test_the_table_shows_every_cell_as_a_pseudonym_and_odd_times_are_a_message():
+    """A helper's probes: the correlation id and code cells skipped the pseudonyms, and a start time outside
+    what a chart can draw raised out of the panel (no message, no ticket)."""
+    from tests.unit.test_inspect_evidence import entry
+
+    calls = "https://api.mypurecloud.ie/api/v2/conversations/calls"
+    e = entry("POST", calls, 400, body={"phoneNumber": "+13175550161"},
+              answer={"code": "bad.request", "status": 400, "message": "m"})
+    e["response"]["headers"] = [{"name": "ININ-Correlation-Id", "value": "call +1 317 555 0161 grace.hopper@example.com"}]
+    view = EvidenceView(EvidenceModel())
+    view.paste.value = _har_of(e)
+    view.read_button.click()
+    assert "555 0161" not in view.report.value and "grace.hopper" not in view.report.value
+    for when in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59-05:00"):
+        odd = entry("GET", "https://api.mypurecloud.ie/api/v2/users/me", 200, answer={"id": "x"})
+        odd["startedDateTime"] = when
+        view = EvidenceView(EvidenceModel())
+        view.paste.value = _har_of(odd)
+        view.read_button.click()                       # no exception out of the button
+        assert "1 Genesys request(s)" in view.report.value and view.error.value == ""
+        view.export_button.click()                     # a ticket can still be made of it
+        assert view.error.value == "" and view.model.bundle is not None
+
+
+def test_a_name_under_a_misnamed_key_is_a_person_in_the_panel_and_the_ticket():
+    from tests.unit.test_inspect_evidence import entry
+
+    calls = "https://api.mypurecloud.ie/api/v2/conversations/calls"
+    view = EvidenceView(EvidenceModel())
+    view.paste.value = _har_of(entry("POST", calls, 400, body={"to": "+1 (317) 555-0161", "from": "Grace Hopper"},
+                                     answer={"code": "bad.request", "status": 400}))
+    view.read_button.click()
+    assert "Hopper" not in view.report.value
+    view.export_button.click()
+    import zipfile
+    with zipfile.ZipFile(view.model.bundle.path) as z:
+        assert not [n for n in z.namelist() if b"Hopper" in z.read(n)]

@@ -121,8 +121,8 @@ def _number_spellings(real: str) -> set[str]:
     """The ways diag itself may write the number `real` holds: its E.164 form and its digits."""
     from diag.core import numbers
 
-    if sum(ch.isdigit() for ch in real) < numbers.PHONE_MIN_DIGITS:
-        return set()
+    if sum(ch.isdigit() for ch in real) < numbers.PHONE_MIN_DIGITS or not numbers.reads_as_dial_string(real):
+        return set()   # a text holding a number (a note, uuiData) is not that number: Fix it never writes it
     out = {numbers.normalise(real)}
     key = numbers.e164_key(real)
     if key:

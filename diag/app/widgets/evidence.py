@@ -207,8 +207,8 @@ def evidence_table_html(inspection) -> str:
                    f"{html.escape(when.strftime('%H:%M:%S.%f')[:12]) if when else '-'}</td>"
                    f"<td><code>{html.escape(shown(d.label))}</code></td>"
                    f"<td style='color:{colour};white-space:nowrap'>{html.escape(status)}</td>"
-                   f"<td>{html.escape(d.error_code or '')}</td>"
-                   f"<td><code class='diag-cid' style='white-space:nowrap'>{html.escape(d.correlation_id or '-')}"
+                   f"<td>{html.escape(shown(d.error_code or ''))}</td>"
+                   f"<td><code class='diag-cid' style='white-space:nowrap'>{html.escape(shown(d.correlation_id or '-'))}"
                    f"</code></td><td>{why_cell}</td><td style='width:12%'>{bar}</td></tr>")
     out.append("</table>")
     return "".join(out)
@@ -267,9 +267,11 @@ class EvidenceView:
         self._do(self.model.read_upload if isinstance(text, bytes) else self.model.read, text)
         # replaced as data: a clear_output message raced the new charts and lost them on every second upload
         self.charts.outputs = ()
-        if self.model.last_error is None:
-            for fig in self.model.figures():
+        found: list = []
+        if self.model.last_error is None and run_safely(self.model, lambda: found.extend(self.model.figures())):
+            for fig in found:
                 self.charts.append_display_data(png_image(fig))
+        self.error.value = error_html(self.model.last_error)
 
     def _do(self, fn, *args) -> None:
         run_safely(self.model, fn, *args)
