@@ -432,6 +432,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         return _fail(f"--out {out} is a folder: give the zip's file name, e.g. {out / 'ticket.zip'}", False)
     try:
         exchanges = list(ExchangeLog.load(log_path)) if log_path else []
+        if not args.all:   # the story: the requests the person made, not diag's own reads (a log of only those: all)
+            exchanges = [e for e in exchanges if not e.purpose] or exchanges
         evidence = None
         if args.evidence:   # the customer's requests, sanitised on read: their own section, beside or instead of a log
             from diag.core.evidence import read_evidence
@@ -766,6 +768,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "session logs, newest first; default: the latest that placed a call)")
     p.add_argument("--list", action="store_true", help="list the workspace's session logs that placed a call, "
                                                        "newest first")
+    p.add_argument("--all", action="store_true", help="every exchange of the log, diag's own too (identity reads, "
+                                                      "call polls, usage queries); by default only the requests made")
     p.add_argument("--sim-host", action="append", metavar="HOST:PORT",
                    help="with --evidence: a diag simulator in the capture, read as a Genesys host")
     p.add_argument("--evidence", metavar="FILE", help="the customer's HAR, cURL command or raw request: its Genesys "

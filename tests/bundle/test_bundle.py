@@ -278,3 +278,21 @@ def test_a_ticket_without_scripts_for_a_portal_that_refuses_them(tmp_path, capsy
         view.export_button.click()
         (made,) = (tmp_path / "panel").glob("*.zip")
         assert not [n for n in zipfile.ZipFile(made).namelist() if n.startswith("repro.")]
+
+
+def test_the_cli_ticket_holds_the_requests_made_and_all_with_all(tmp_path, capsys):
+    """As in the panels: a followed call's polls are diag's own and join the ticket only when asked (--all)."""
+    body = tmp_path / "b.json"
+    body.write_text('{"phoneNumber": "+13175550145"}')
+    log = tmp_path / "calls.jsonl"
+    assert cli.main(["call", "--follow", "--log", str(log), str(body)]) in (0, 1)
+    assert cli.main(["bundle", "--out", str(tmp_path / "story.zip"), "--log", str(log)]) == 0
+    assert cli.main(["bundle", "--out", str(tmp_path / "all.zip"), "--log", str(log), "--all"]) == 0
+    capsys.readouterr()
+
+    def records(name):
+        with zipfile.ZipFile(tmp_path / name) as z:
+            return [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
+    story, everything = records("story.zip"), records("all.zip")
+    assert [r["method"] for r in story] == ["POST"] and len(everything) > len(story)
+    assert {r["purpose"] for r in everything} >= {"", "follow"}
