@@ -684,6 +684,7 @@ PHONE_MIN_DIGITS = 7   # fewer than 7 digits is a short or service number
 SEPARATOR = r"(?:[^\w\n\r+:,;@=&\"'<>{}\[\]|\\?!]|\\[tnrvfb]|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2})"
 _SPAN = re.compile(rf"[+\uff0b]?\d(?:{SEPARATOR}*\d)*")
 ESCAPES = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
 _DATE_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -704,6 +705,8 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
     # JSON escapes (\u00a0, \n, \b) read as the blanks they stand for, same length so that positions hold: a
     # number right after one starts after it, not at its last hex digit (which would glue it to the escape's letters)
     scan = ESCAPES.sub(lambda e: " " * len(e.group(0)), text) if "\\" in text else text
+    if "%" in scan:   # a percent-escape in a URL (%3E, %20) stands for one character: never letters glued to a number
+        scan = _PERCENT.sub("   ", scan)
     out = []
     for m in _SPAN.finditer(scan):
         start, end = m.start(), m.end()

@@ -909,3 +909,17 @@ def test_fix_it_on_an_opened_body_never_rewrites_a_text_that_holds_the_number(si
     assert placed.number == "+13175550161"
     sent = app.composer.model.last_exchange
     assert sent.request_body["uuiData"] == "ref +1 (317) 555-0161"   # sent as the customer wrote it
+
+
+def test_a_number_after_a_percent_escape_is_a_number(tmp_path):
+    """A helper's probe: `%3E+13175550161` read the escape's E as a letter glued to the number, which then reached
+    every file of the ticket raw."""
+    from diag.core.evidence import read_evidence
+    from diag.core.inspect import diagnose
+    from tests.unit.test_inspect_evidence import entry
+
+    found = diagnose(read_evidence(har([entry("GET", "https://api.mypurecloud.ie/api/v2/users/%3Cscript%3E"
+                                              "+13175550161/x%20+1%20317%20555%200162", 404,
+                                              answer={"code": "not.found", "status": 404})])))
+    texts = ticket(tmp_path, found)
+    assert not number_leaks(texts, ["3175550161", "3175550162"])
