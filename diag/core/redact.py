@@ -426,6 +426,11 @@ def _answers_people(path: str) -> bool:
         return False
     return op is not None and (op.response or "") in _PEOPLE_MODELS
 _NAME_KEYS = {"name", "username"} | _ALWAYS_PERSON
+# A caller id name is often a team, not a person ("Support"): a word of these is nobody, and pseudonymising it
+# replaced the word in diag's own prose too, so that the last look refused every ticket holding such a call
+ROLE_NAMES = frozenset({"support", "sales", "service", "services", "customer service", "customer care", "care",
+                        "billing", "help", "helpdesk", "help desk", "info", "information", "reception", "office",
+                        "team", "desk", "operator", "agent", "queue", "unknown", "anonymous", "private"})
 # a number goes here: text without one is a name; under the misnamed keys of forum bodies, one of two words or more
 # ("to": "external" or "queue" is no one)
 _NUMBER_KEYS = {"address", "phonenumber", "callerid", "ani", "dnis"}
@@ -666,7 +671,7 @@ class Pseudonymiser:
     # -- people --
     def person(self, value: str, kind: str, count: bool = True) -> str:
         norm = " ".join(value.split()).lower()   # any whitespace, no-break spaces included
-        if not norm or PERSON.fullmatch(norm) or norm == REDACTED.lower():
+        if not norm or PERSON.fullmatch(norm) or norm == REDACTED.lower() or norm in ROLE_NAMES:
             return value
         if norm not in self.people_mapping:
             self._kinds[kind] += 1

@@ -923,3 +923,15 @@ def test_a_number_after_a_percent_escape_is_a_number(tmp_path):
                                               answer={"code": "not.found", "status": 404})])))
     texts = ticket(tmp_path, found)
     assert not number_leaks(texts, ["3175550161", "3175550162"])
+
+
+def test_a_team_as_caller_id_name_is_nobody_and_the_ticket_exports(sim, tmp_path):
+    """callerIdName "Support" was learned as a person; the word then stood in diag's own prose, and the last look
+    refused every ticket holding such a call. A team is nobody; a person's name is still pseudonymised."""
+    s = connect(simulator=sim)
+    team = s.call({"phoneNumber": "+13175550177", "callerIdName": "Support"})
+    person = s.call({"phoneNumber": "+13175550178", "callerIdName": "Grace Hopper"})
+    bundle = bundle_from_session(tmp_path / "t.zip", s, exchanges=[team, person])
+    texts = files_of(bundle.path)
+    assert not [n for n, t in texts.items() if "Hopper" in t]
+    assert '"callerIdName": "Support"' in texts["exchanges.jsonl"]
