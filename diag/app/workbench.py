@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 
 from diag.app.widgets.any_endpoint import AnyEndpointModel, AnyEndpointView
+from diag.app.widgets.common import run_safely
 from diag.app.widgets.composer import ComposerModel, ComposerView
 from diag.app.widgets.connect import ConnectModel, ConnectView
 from diag.app.widgets.dashboard import DashboardModel, DashboardView
@@ -66,6 +67,9 @@ class Workbench:
     def _evidence_changed(self) -> None:
         self.composer.refresh()
         self.endpoint.refresh()
+        saved = self.evidence.model.saved   # added to the ticket: the Ticket tab takes it too (one workbench)
+        if saved is not None and str(saved) != self.ticket.model.evidence:
+            run_safely(self.ticket.model, self.ticket.model.set_evidence, str(saved))
 
     def _show_source(self) -> None:
         label = html.escape(self.session.label)

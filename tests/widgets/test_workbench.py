@@ -143,3 +143,24 @@ def test_a_ticket_holds_the_persons_requests_not_diags_own_unless_ticked(sim, tm
         (record,) = [json.loads(line) for line in z.read("exchanges.jsonl").decode().splitlines()]
     assert record["correlation_id"] == call.correlation_id
     assert any(n.startswith("How the call ended (Follow)") for n in record["notes"])
+
+
+def test_evidence_added_in_its_tab_is_in_the_ticket_tab(sim, tmp_path):
+    """One workbench: the customer's evidence added to the ticket in the Evidence tab is the Ticket tab's evidence."""
+    from pathlib import Path
+
+    app = Workbench(connect(simulator=sim))
+    app.ticket.model.out_dir = tmp_path
+    har = (Path(__file__).resolve().parents[2] / "docs" / "examples" / "customer.har").read_text()
+    app.evidence.paste.value = har
+    app.evidence.read_button.click()
+    app.evidence.add_button.click()
+    saved = app.evidence.model.saved
+    assert saved is not None
+    app.tabs.selected_index = TICKET
+    assert app.ticket.evidence.value == str(saved)
+    app.ticket.source.value = "no calls"
+    app.ticket.export_button.click()
+    assert app.ticket.error.value == ""
+    (ticket,) = tmp_path.glob("*.zip")
+    assert "evidence/evidence.har" in zipfile.ZipFile(ticket).namelist()
