@@ -1,7 +1,7 @@
 """Set-up and test time from a fresh clone: `make setup` with uv (warm package cache, and a cold one), against pip
 installing the same requirement set into a fresh venv in the same run; then `make test`'s wall time.
 
-Targets: warm < 20 s, cold < 45 s, make test < 90 s.
+Targets: warm < 20 s, cold < 45 s, make test < 120 s (issue 26; 90 s before it).
 """
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ def run() -> dict:
         make_test = timed(["make", "test"], warm)
     return {"name": "set-up and test time from a fresh clone", "uv_warm_s": uv_warm, "uv_cold_s": uv_cold,
             "pip_s": pip_s, "make_test_s": make_test, "baseline": "pip install -r requirements.txt, fresh venv",
-            "target": "warm < 20 s, cold < 45 s, make test < 90 s",
-            "met": uv_warm < 20 and uv_cold < 45 and make_test < 90}
+            "target": "warm < 20 s, cold < 45 s, make test < 120 s",
+            "met": uv_warm < 20 and uv_cold < 45 and make_test < 120}
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ def rows(name: str, r: dict) -> list[tuple]:
                  round(r["uv_warm_s"] / r["pip_s"], 2), "< 20 s", r["uv_warm_s"] < 20),
                 ("fresh clone -> `make setup` (uv, cold cache)", f"{r['uv_cold_s']} s", f"{r['pip_s']} s (pip, same set)",
                  round(r["uv_cold_s"] / r["pip_s"], 2), "< 45 s", r["uv_cold_s"] < 45),
-                ("`make test` wall time (fresh clone, set up)", f"{r['make_test_s']} s", "-", "-", "< 90 s",
-                 r["make_test_s"] < 90)]
+                ("`make test` wall time (fresh clone, set up)", f"{r['make_test_s']} s", "-", "-", "< 120 s",
+                 r["make_test_s"] < 120)]
     if name == "bench_doctor":
         return [("doctor per body, p50 / p99", f"{r['diag_p50_us']} / {r['diag_p99_us']} us",
                  f"{r['sdk_p50_us']} / {r['sdk_p99_us']} us (SDK build + serialise)", r["ratio_p50"], r["target"],
