@@ -3,10 +3,20 @@ tab; the ticket tab lists the calls made in the other tabs; a new connection mov
 import json
 import zipfile
 
+import pytest
+
 from diag.app.workbench import TABS, TICKET, USAGE, Workbench
 from diag.client.connect import connect
 
 USAGE_PATHS = ("/api/v2/usage/", "/api/v2/analytics/ratelimits", "/api/v2/analytics/conversations/aggregates")
+
+
+@pytest.fixture
+def app(sim, tmp_path):
+    """The app on the simulator, its tickets written to the test's own folder."""
+    made = Workbench(connect(simulator=sim))
+    made.ticket.model.out_dir = tmp_path
+    return made
 
 
 def _usage_requests(session) -> int:
@@ -29,9 +39,7 @@ def test_the_tabs_share_one_session_and_the_usage_query_waits_for_its_tab(sim):
     assert _usage_requests(s) == asked       # opened again: the same charts, no second query
 
 
-def test_a_call_made_in_one_tab_is_in_the_ticket_tab(sim, tmp_path):
-    app = Workbench(connect(simulator=sim))
-    app.ticket.model.out_dir = tmp_path
+def test_a_call_made_in_one_tab_is_in_the_ticket_tab(app, sim, tmp_path):
     app.composer.model.set_text('{"to": {"phoneNumber": "+13175550100"}, "type": "external"}')
     app.composer.fix_button.click()
     app.composer.send_button.click()
@@ -64,11 +72,9 @@ def test_a_new_connection_moves_every_tab(sim):
     assert app.composer.model.last_exchange.error_code == "conversation.error.no.user.station"
 
 
-def test_export_takes_the_calls_made_after_the_list_was_shown_unless_the_person_chose(sim, tmp_path):
+def test_export_takes_the_calls_made_after_the_list_was_shown_unless_the_person_chose(app, sim, tmp_path):
     """A click on Export can reach the kernel before the tab's own refresh (the page holds a tab change back while
     the kernel is busy): a ticket never leaves out a call because its list was drawn earlier."""
-    app = Workbench(connect(simulator=sim))
-    app.ticket.model.out_dir = tmp_path
     app.tabs.selected_index = TICKET                 # the list drawn before any call
     app.composer.model.set_text('{"phoneNumber": "+13175550100"}')
     app.composer.send_button.click()
@@ -105,9 +111,7 @@ def test_a_new_connection_leaves_nothing_of_the_old_org_in_the_usage_tab(sim):
     assert all(c == "(all)" or c in app.usage.clients for c in app.dashboard.client.options)
 
 
-def test_usage_charts_join_the_ticket_only_when_chosen_and_the_choice_stays(sim, tmp_path):
-    app = Workbench(connect(simulator=sim))
-    app.ticket.model.out_dir = tmp_path
+def test_usage_charts_join_the_ticket_only_when_chosen_and_the_choice_stays(app, sim, tmp_path):
     app.tabs.selected_index = USAGE
     app.tabs.selected_index = TICKET
     assert app.ticket.charts.options and app.ticket.charts.value == ()   # offered, and only added when asked
@@ -123,11 +127,9 @@ def test_usage_charts_join_the_ticket_only_when_chosen_and_the_choice_stays(sim,
                                                                                           "charts/errors.svg"]
 
 
-def test_a_ticket_holds_the_persons_requests_not_diags_own_unless_ticked(sim, tmp_path):
+def test_a_ticket_holds_the_persons_requests_not_diags_own_unless_ticked(app, sim, tmp_path):
     """The ticket tells the story: the person's call (with how it ended), not diag's identity reads, usage queries
     or call polls, which are listed and join only when ticked."""
-    app = Workbench(connect(simulator=sim))
-    app.ticket.model.out_dir = tmp_path
     app.composer.model.set_text('{"phoneNumber": "+13175550100"}')
     app.composer.send_button.click()
     app.composer.follow_button.click()
