@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -49,7 +50,23 @@ class Observation:
 
 def read(body: Any, model_name: str) -> list[Observation]:
     """Every observation on `body` read as `model_name` (an SDK type: a model, list[...], dict(...), a scalar)."""
-    return list(_walk(body, model_name, "$", 0))
+    try:   # the same body is read several times per send (the doctor, the simulator's checks, a batch's calls)
+        key = (model_name, json.dumps(body, ensure_ascii=False, allow_nan=True))
+    except (TypeError, ValueError):
+        return list(_walk(body, model_name, "$", 0))
+    found = _READ.get(key)
+    if found is None:
+        found = _READ[key] = tuple(_walk(body, model_name, "$", 0))
+        if len(_READ) > 2048:
+            try:
+                _READ.pop(next(iter(_READ)))
+            except (KeyError, RuntimeError, StopIteration):   # another thread trimmed it first
+                pass
+    return list(found)
+
+
+# JSON text (which tells 1 from 1.0, true and "1") -> observations; Observation is frozen, so shared safely
+_READ: dict[tuple[str, str], tuple[Observation, ...]] = {}
 
 
 def first_refusal(observations: list[Observation]) -> Observation | None:
