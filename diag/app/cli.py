@@ -427,6 +427,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         log_path = _pick_log("latest")
         if log_path is not None:
             print(f"diag: the latest session with calls: {log_path} (--log to choose another)", file=sys.stderr)
+    if args.pcap and not args.genesys:
+        return _fail("--pcap goes with --genesys: the PCAP is part of Genesys' side of the log's calls", False)
     out = Path(args.out) if args.out else workspace.new_ticket_path()
     if out.is_dir():
         return _fail(f"--out {out} is a folder: give the zip's file name, e.g. {out / 'ticket.zip'}", False)
@@ -466,7 +468,9 @@ def cmd_bundle(args: argparse.Namespace) -> int:
                 return _fail("--genesys: the log placed no call (no create-call request answered 200)", False)
             check_target(out, overwrite=args.force, inputs=options["inputs"])   # before asking the org
             session = _session(args)
-            options["genesys"] = [genesys_side(session, cid) for cid in ids]
+            beside = out.parent / f"{out.stem}-pcap" if args.pcap else None
+            options["genesys"] = [genesys_side(session, cid, pcap_to=beside, pcap_name=f"{i:02d}-{cid}.pcap")
+                                  for i, cid in enumerate(ids, 1)]
         if args.usage_days:   # usage needs a connection; a saved log alone does not
             if source and not source.simulated and not args.region:
                 return _fail(f"the log is from {source.label}: its usage charts come from the same org; add "
@@ -488,6 +492,11 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         return _fail(str(exc), False)
     replaced = bundle.redaction_report["redacted"]
     print(f"wrote {bundle.path}")
+    for side in options.get("genesys") or ():
+        if side.pcap is not None:
+            print(f"  PCAP of {side.conversation_id}: "
+                  + (f"saved beside the ticket, {side.pcap.file} (raw: not in the ticket)" if side.pcap.ok
+                     else side.pcap.line()))
     print(f"  {bundle.headline}; redacted: "
           + (", ".join(f"{k} x{v}" for k, v in replaced.items()) or "nothing"))
     if args.print_summary:
@@ -504,7 +513,7 @@ def cmd_conversation(args: argparse.Namespace) -> int:
         return _fail(f"--window {args.window:g}: give minutes between 1 and 1440", args.json)
     try:
         session = _session(args)
-        side = genesys_side(session, args.conversation_id, window_minutes=args.window)
+        side = genesys_side(session, args.conversation_id, window_minutes=args.window, pcap_to=args.pcap)
     except DiagError as exc:
         return _fail(str(exc), args.json)
     print(json.dumps(side.to_dict(), indent=1) if args.json else side.text())
@@ -747,6 +756,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=float, default=30, metavar="MINUTES",
                    help="minutes either side of the conversation for events, audits and SIP traces (default 30)")
     p.add_argument("--json", action="store_true", help="machine-readable output (numbers and people pseudonymised)")
+    p.add_argument("--pcap", metavar="FOLDER", help="also download the conversation's PCAP into FOLDER (a new file, "
+                                                    "never over one; raw and unredacted: diag never opens it)")
     p.set_defaults(func=cmd_conversation)
 
     p = sub.add_parser("limits", help="which rate limit did the requests of a HAR file or a diag log hit: requests "
@@ -787,6 +798,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--genesys", action="store_true", help="add Genesys' side of the log's calls (analytics details, "
                                                           "SIP, events, audits) under genesys/, asked with --sim URL "
                                                           "or --region R")
+    p.add_argument("--pcap", action="store_true", help="with --genesys: also download each call's PCAP into a folder "
+                                                       "beside the ticket (OUT-pcap/), never into it: raw and "
+                                                       "unredacted")
     _target_options(p)
     p.set_defaults(func=cmd_bundle)
 

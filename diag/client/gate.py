@@ -59,6 +59,7 @@ QUERY_WRITES = tuple(re.compile(p) for p in (
     r"^/api/v2/usage/query$", r"^/api/v2/oauth/clients/[^/]+/usage/query$",
     r"^/api/v2/usage/aggregates/query/jobs$", r"^/api/v2/usage/client/[^/]+/aggregates/query/jobs$",   # §9.2
     r"^/api/v2/usage/events/query$", r"^/api/v2/usage/events/aggregates/query$", r"^/api/v2/audits/query$",  # §9.3
+    r"^/api/v2/telephony/siptraces/download$",   # §9.3: prepares a capture to download; dials and changes nothing
     r"^/api/v2/analytics/(?:conversations|ratelimits)/aggregates/query$"))
 TOKEN_PATH = "/oauth/token"
 PROBE_PATH = "/api/v2/tokens/me"

@@ -8,7 +8,8 @@ a customer's evidence, joined into one timeline with diag's own requests.
     audits              POST /api/v2/audits/query         {"interval": the window}, then its results
 
 (facts §9.3.) Every request leaves through the session (the gate, the log, redaction as it is read); a part Genesys
-refuses is named with the permissions the operation documents. The PCAP download is never asked for here.
+refuses is named with the permissions the operation documents. The PCAP is downloaded only when asked
+(`pcap_to`, diag.client.pcap): saved as a file beside the ticket, never opened, never inside it.
 What is printed or saved goes through one Pseudonymiser: numbers and people as pseudonyms.
 """
 from __future__ import annotations
@@ -16,12 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets as _secrets
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from diag.core.intervals import recorded_instant as _when
 from diag.core.model import facts
 
-__all__ = ["Part", "GenesysSide", "genesys_side", "conversations_of"]
+__all__ = ["Part", "GenesysSide", "genesys_side", "conversations_of", "refusal_of"]
 
 DETAILS = "GET /api/v2/analytics/conversations/{conversationId}/details"
 SIP_MESSAGES = "GET /api/v2/telephony/sipmessages/conversations/{conversationId}"
@@ -53,6 +55,7 @@ class GenesysSide:
     parts: list[Part]
     timeline: list[tuple[str, str, str]] = field(default_factory=list)   # (time, source, what), in time order
     simulated: bool = True
+    pcap: Any = None          # diag.client.pcap.Pcap when the PCAP was asked for
     _pseudo: Any = field(default=None, repr=False, compare=False)
 
     def part(self, name: str) -> Part | None:
@@ -80,6 +83,8 @@ class GenesysSide:
             state = (f"HTTP {p.status}" if p.ok else f"not available: {p.refusal}")
             lines.append(f"  {p.name:<20} {p.operation}: {state}"
                          + (f" (correlation id {p.correlation_id})" if p.correlation_id else ""))
+        if self.pcap is not None:
+            lines.append(f"  {'PCAP':<20} {self.pcap.line()}")
         if self.timeline:
             lines.append("Timeline (UTC):")
             lines += [f"  {t}  {src:<10} {what}" for t, src, what in self.timeline]
@@ -91,7 +96,8 @@ class GenesysSide:
         return {"conversationId": self.conversation_id, "window": list(self.window), "simulated": self.simulated,
                 "parts": [{"name": p.name, "operation": p.operation, "status": p.status, "refusal": p.refusal,
                            "correlationId": p.correlation_id, "answer": p.answer} for p in self.parts],
-                "timeline": [{"time": t, "source": s, "what": w} for t, s, w in self.timeline]}
+                "timeline": [{"time": t, "source": s, "what": w} for t, s, w in self.timeline],
+                "pcap": self.pcap.to_dict() if self.pcap is not None else None}
 
     def to_dict(self) -> dict:
         """raw_dict() as it may be shown or saved: numbers and people pseudonymised."""
@@ -100,7 +106,8 @@ class GenesysSide:
         return map_strings(self.raw_dict(), self.shown)
 
 
-def _refusal(operation: str, ex) -> str:
+def refusal_of(operation: str, ex) -> str:
+    """What Genesys said instead of an answer, and for a 401/403 the permissions the operation documents."""
     code = f" {ex.error_code}" if ex.error_code else ""
     said = f"HTTP {ex.status}{code}" if ex.status is not None else f"no answer ({ex.transport_error})"
     needs = facts.permissions(operation)
@@ -121,17 +128,18 @@ def _get(session, name: str, operation: str, path: str, **kwargs) -> Part:
         ex = session.send(method, path, **kwargs)
     if ex.ok:
         return Part(name, operation, ex.status, ex.response_body, None, ex.correlation_id)
-    return Part(name, operation, ex.status, ex.response_body, _refusal(operation, ex), ex.correlation_id)
+    return Part(name, operation, ex.status, ex.response_body, refusal_of(operation, ex), ex.correlation_id)
 
 
 def _iso(t: dt.datetime) -> str:
     return t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def genesys_side(session, conversation_id: str, *, window_minutes: float = 30) -> GenesysSide:
+def genesys_side(session, conversation_id: str, *, window_minutes: float = 30,
+                 pcap_to: str | Path | None = None, pcap_name: str = "genesys-sip-trace.pcap") -> GenesysSide:
     """Ask Genesys (or the simulator) for its side of `conversation_id`; the window for events, audits and SIP
     traces is the conversation's own (from its analytics details) widened by `window_minutes` on each side, else the
-    last `window_minutes` up to now."""
+    last `window_minutes` up to now. pcap_to: a folder to save the conversation's PCAP in (only when asked)."""
     from urllib.parse import quote
 
     cid = quote(conversation_id, safe="")
@@ -152,6 +160,11 @@ def genesys_side(session, conversation_id: str, *, window_minutes: float = 30) -
         tid = quote(str(audits.answer["id"]), safe="")
         parts.append(_get(session, "audit results", AUDIT_RESULTS, f"/api/v2/audits/query/{tid}/results"))
     side = GenesysSide(conversation_id, window, parts, simulated=session.simulated)
+    if pcap_to is not None:
+        from diag.client.pcap import download_pcap
+
+        side.pcap = download_pcap(session, conversation_id, pcap_to, window, name=pcap_name)
+        side.parts += side.pcap.parts
     side.timeline = _timeline(side, session)
     return side
 

@@ -234,15 +234,21 @@ class Session:
     # ---- the one way out ----
     def send(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
              headers: dict | None = None, confirm: Callable[[str], Any] | str | Confirmation | None = None,
+             reveal: Callable[[Response], None] | None = None,
              _findings: list[dict] | None = None, _story: tuple[Any, list[str]] | None = None) -> Exchange:
-        """Send one request through the gate. Writes to a real org need `confirm` (see confirm_for)."""
+        """Send one request through the gate. Writes to a real org need `confirm` (see confirm_for).
+
+        reveal: for an answer that carries a credential its caller must use once (the signed URL of a download),
+        called with a 2xx answer as received, before it is redacted and recorded; it may teach the redactor that
+        credential (self.redactor.add) so that the log, too, never holds it."""
         attempts: list[Exchange] = []
         try:
-            return self._send(method, path, body, params, headers, confirm, _findings, attempts, _story)
+            return self._send(method, path, body, params, headers, confirm, _findings, attempts, _story, reveal)
         finally:
             self.log.persist(attempts)   # the workspace copy: each attempt once it is final
 
-    def _send(self, method, path, body, params, headers, confirm, _findings, attempts: list, story=None) -> Exchange:
+    def _send(self, method, path, body, params, headers, confirm, _findings, attempts: list, story=None,
+              reveal=None) -> Exchange:
         method = method.upper()
         platform_path(path)
         content = _encode(body)
@@ -252,7 +258,7 @@ class Session:
                          pasted_token=isinstance(self.tokens, StaticToken))
         while True:
             ex = self._send_once(method, path, url, body, content, headers, state.attempt, confirmation, _findings,
-                                 story)
+                                 story, reveal)
             attempts.append(ex)
             if decide(state, ex) != AGAIN:
                 return ex
@@ -312,7 +318,7 @@ class Session:
         return headers
 
     def _send_once(self, method, path, url, body, content, extra_headers, attempt, confirmation,
-                   findings=None, story=None) -> Exchange:
+                   findings=None, story=None, reveal=None) -> Exchange:
         headers = self._headers(content, extra_headers)
         red = self.redactor
         started = dt.datetime.now(dt.timezone.utc)
@@ -349,6 +355,11 @@ class Session:
                 " The request may have reached Genesys: a call may have been placed." if method == "POST" else ""))
             return self._record(ex, method, path, content)
         ex.duration_ms = round((time.perf_counter() - t0) * 1000, 2)
+        if reveal is not None and 200 <= r.status < 300:
+            try:
+                reveal(r)
+            except Exception as exc:   # the answer is recorded whatever its reader made of it
+                ex.notes.append(f"diag could not read what it needed from this answer ({type(exc).__name__})")
         self._record_response(ex, r, r.content)
         return self._record(ex, method, path, content)
 

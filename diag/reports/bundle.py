@@ -285,8 +285,18 @@ def _genesys_summary(sides: list[dict]) -> list[str]:
         out.append(f"Genesys' side of conversation {side['conversationId']}{where}: genesys/{i:02d}-"
                    f"{side['conversationId']}.json holds " + (", ".join(held) or "nothing")
                    + (f"; not available: {'; '.join(refused)}" if refused else "")
+                   + _pcap_note(side.get("pcap"))
                    + (f". Genesys recorded: {'; '.join(rows)}" if rows else "") + ".")
     return out
+
+
+def _pcap_note(pcap: dict | None) -> str:
+    if not pcap:
+        return ""
+    if pcap.get("file"):
+        return (f"; its PCAP was saved beside this ticket as {pcap['file']} (sha256 {pcap['sha256']}), not in it: "
+                "raw and unredacted, it goes only where the customer agrees")
+    return f"; PCAP not available: {pcap.get('refusal')}"
 
 
 def _headline(records: list[dict], source: str) -> str:

@@ -383,6 +383,20 @@ def sip_messages(call, org) -> dict:
             "message": "\n".join(line for line in lines if line)}
 
 
+def sip_capture(call, org) -> bytes:
+    """The call's PCAP as the simulator models it: a pcap file (LINKTYPE_USER0, 147) whose records are the modelled
+    SIP ladder's lines, one per record. Not Genesys' capture: a file to prove the download path, labelled inside."""
+    import struct
+
+    created = int(call.created)
+    lines = ["diag simulator: a modelled capture, not Genesys'", *sip_messages(call, org)["message"].splitlines()]
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 147)]
+    for i, line in enumerate(lines):
+        data = line.encode("utf-8")
+        out.append(struct.pack("<IIII", created, i * 1000, len(data), len(data)) + data)
+    return b"".join(out)
+
+
 def sip_headers(call, org) -> dict:
     """A Callheader: the INVITE's headers, by name (modelled)."""
     number = call.number or "unknown"

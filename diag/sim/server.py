@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
 import re
+import secrets
 import socket
 import struct
 import time
@@ -23,6 +25,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib3 import HTTPHeaderDict
 
 from diag.core import model
+from diag.core.intervals import recorded_instant
 from diag.core.model import Caller, grants
 from diag.sim import analytics
 from diag.sim.faults import FaultTable
@@ -43,8 +46,9 @@ FAULT_CODES = {500: "internal.server.error", 503: "service.unavailable", 504: "r
 class Request:
     """A request as the simulated server reads it (from a socket or from the in-process transport)."""
 
-    def __init__(self, method: str, target: str, headers, raw: bytes):
+    def __init__(self, method: str, target: str, headers, raw: bytes, origin: str | None = None):
         parts = urlsplit(target)
+        self.origin = origin or "http://" + str(headers.get("Host") or "127.0.0.1")   # scheme://host[:port] asked
         self.method = method
         self.path = parts.path
         self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -128,7 +132,8 @@ class SimApp:
         parts = urlsplit(request.url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         headers = HTTPHeaderDict(dict(request.headers))
-        return self.handle(Request(request.method.upper(), target, headers, request.content or b""))
+        return self.handle(Request(request.method.upper(), target, headers, request.content or b"",
+                                   f"{parts.scheme}://{parts.netloc}"))
 
     def __repr__(self) -> str:
         return f"<SimApp {self.region}>"
@@ -295,7 +300,8 @@ class Handler(BaseHTTPRequestHandler):
         if raw is None:
             return
         try:
-            r = self.app.handle(Request(method, self.path, self.headers, raw))
+            origin = "http://" + str(self.headers.get("Host") or "127.0.0.1")
+            r = self.app.handle(Request(method, self.path, self.headers, raw, origin))
         except SimulatedFault as fault:
             return self.act_out(fault)
         head = [f"HTTP/1.1 {r.status} {REASONS.get(r.status, 'Status')}", f"Content-Length: {len(r.content)}"]
@@ -672,6 +678,38 @@ def sip_headers(sim: SimApp, req: Request, conversationId: str):
     return 200, analytics.sip_headers(_sim_call(sim, req, conversationId), sim.org), {}
 
 
+@router.add("POST", "/api/v2/telephony/siptraces/download")
+def siptraces_download(sim: SimApp, req: Request):
+    """A PCAP is prepared for a call that left over a trunk (to a phone number) inside the asked window; a call to a
+    user or queue is station to station and has none (facts §9.3). What Genesys answers when there is none is not
+    documented: the simulator's 404 is modelled."""
+    status = refuse_as_the_model_does(sim, req).status   # its success status is the model's (modelled)
+    body = req.json()
+    call = sim.state.calls.get(str(body.get("conversationId"))) if isinstance(body, dict) else None
+    start, end = (recorded_instant(body.get(k)) if isinstance(body, dict) else None
+                  for k in ("dateStart", "dateEnd"))
+    if call is None or not call.number:
+        placed = None
+    else:
+        placed = dt.datetime.fromtimestamp(call.created, dt.timezone.utc)
+    if call is None or placed is None or (start and placed < start) or (end and placed > end):
+        raise ApiError(404, "not.found", "No SIP trace for this conversation in the interval (modelled by the diag "
+                                         "simulator: calls to a user or a queue have none).")
+    download_id = sim.state.new_id()
+    with sim.state.lock:
+        sim.state.downloads[download_id] = (call.id, secrets.token_urlsafe(32))
+    return status, {"downloadId": download_id}, {}
+
+
+@router.add("GET", "/api/v2/telephony/siptraces/download/{downloadId}")
+def siptraces_download_url(sim: SimApp, req: Request, downloadId: str):
+    found = sim.state.downloads.get(downloadId)
+    if found is None:
+        raise ApiError(404, "not.found", f"No download {downloadId}.")
+    query = urlencode({"X-Amz-Expires": "600", "X-Amz-Signature": found[1]})
+    return 200, {"id": downloadId, "url": f"{req.origin}/__sim/storage/{downloadId}.pcap?{query}"}, {}
+
+
 @router.add("POST", "/api/v2/usage/events/query")
 def events_query(sim: SimApp, req: Request):
     refuse_as_the_model_does(sim, req)
@@ -782,6 +820,28 @@ def sim_state(sim: SimApp, req: Request):
                  "requests": [{"method": m, "path": p, "status": st, "count": n}
                               for (m, p, st), n in sorted(s.requests.items(), key=str)],
                  "faults": sim.faults.list()}, {}
+
+
+@router.add("GET", "/__sim/storage/{name}", auth=False)
+def sim_storage(sim: SimApp, req: Request, name: str):
+    """The modelled storage host of a PCAP download (Amazon S3 at Genesys): the signature in the URL is its only
+    credential. As S3 does, it refuses a request that also carries an Authorization header, and its refusal
+    repeats the signature it was given (so diag must never show a storage host's answer)."""
+    download_id = name.removesuffix(".pcap")
+    found = sim.state.downloads.get(download_id)
+    given = req.query.get("X-Amz-Signature", "")
+    with sim.state.lock:
+        sim.state.storage_requests.append({"download": download_id, "authorization": "Authorization" in req.headers,
+                                           "cookie": "Cookie" in req.headers})
+    xml = {"Content-Type": "application/xml"}
+    if "Authorization" in req.headers:
+        return 400, (f"<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message>"
+                     f"<SignatureProvided>{given}</SignatureProvided></Error>"), xml
+    if found is None or not hmac.compare_digest(given, found[1]):
+        return 403, (f"<Error><Code>SignatureDoesNotMatch</Code><SignatureProvided>{given}</SignatureProvided>"
+                     "</Error>"), xml
+    call = sim.state.calls[found[0]]
+    return 200, analytics.sip_capture(call, sim.org), {"Content-Type": "application/vnd.tcpdump.pcap"}
 
 
 @router.add("GET", "/__sim/token", auth=False)

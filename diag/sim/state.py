@@ -49,6 +49,8 @@ class SimState:
         self.codes: dict[str, dict] = {}
         self.calls: dict[str, Call] = {}
         self.executions: dict[str, Execution] = {}
+        self.downloads: dict[str, tuple[str, str]] = {}   # PCAP downloadId -> (conversation id, URL signature)
+        self.storage_requests: list[dict] = []             # what reached the modelled storage host (tests read it)
         self.windows: dict[str, collections.deque] = collections.defaultdict(collections.deque)
         self.rate_events: list[dict] = []   # 429s given, for the rate-limit aggregates
         self.requests: collections.Counter = collections.Counter()  # (method, path-template, status)

@@ -16,7 +16,7 @@ from urllib3 import HTTPHeaderDict
 
 class TransportFailure(Exception):
     """No usable HTTP answer. `reason` says what happened in plain words; `kind` is one of
-    timeout | reset | truncated | refused."""
+    timeout | reset | truncated | refused | too-large."""
 
     def __init__(self, reason: str, kind: str = "reset", *, status: int | None = None,
                  headers: Mapping[str, str] | None = None):
@@ -37,6 +37,7 @@ class Request:
     timeout: float = 30.0
     # What a person approved for this request (diag.gate.Confirmation); checked by the gate, never sent.
     confirmation: Any = field(default=None, repr=False)
+    max_bytes: int | None = None    # read no more of the answer than this (a download): TransportFailure "too-large"
 
     @property
     def host(self) -> str:

@@ -54,7 +54,10 @@ class HTTPTransport:
         except urllib3.exceptions.HTTPError:
             raise TransportFailure("the connection was reset or refused", "refused") from None
         try:   # the body read apart from the head, so that a cut-short answer keeps its status and headers
-            data = r.read()
+            data = r.read() if request.max_bytes is None else r.read(request.max_bytes + 1)
+            if request.max_bytes is not None and len(data) > request.max_bytes:
+                raise TransportFailure(f"the answer is larger than {request.max_bytes:,} bytes: not read further",
+                                       "too-large", status=r.status, headers=r.headers)
         except urllib3.exceptions.TimeoutError:
             raise TransportFailure("timed out while the answer was arriving", "timeout", status=r.status,
                                    headers=r.headers) from None

@@ -86,6 +86,28 @@ def test_genesys_side_after_follow_is_shown_pseudonymised_and_joins_the_ticket(s
     assert any(n.startswith("genesys/01-") for n in names) and "Genesys' side of conversation" in summary
 
 
+def test_the_pcap_checkbox_saves_the_capture_beside_the_tickets_and_never_in_one(sim):
+    import os
+    from pathlib import Path
+
+    view = ComposerView(ComposerModel('{"phoneNumber": "+13175550104"}', session=connect(simulator=sim)))
+    assert view.pcap.disabled and not view.pcap.value          # never by default
+    view.send_button.click()
+    view.follow_button.click()
+    view.pcap.value = True
+    view.genesys_button.click()
+    assert view.error.value == ""
+    pcap = view.model.genesys.pcap
+    assert pcap.ok and pcap.file.parent == Path(os.environ["DIAG_HOME"]) / "tickets"
+    assert pcap.file.name in view.result.value and "never puts it in a ticket" in view.result.value
+    view.add_button.click()
+    view.export_button.click()
+    link = re.search(r"href='data:application/zip;base64,([^']+)'", view.ticket.value)
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(link.group(1)))) as z:
+        assert not any(n.endswith(".pcap") for n in z.namelist())
+        assert f"its PCAP was saved beside this ticket as {pcap.file.name}" in z.read("summary.md").decode()
+
+
 def test_the_ticket_tells_the_story_of_the_call(sim):
     """The ticket holds the story, not only the last request: the body as the person wrote it, what Fix it changed,
     the answer, and how the call ended; numbers as pseudonyms in every part of it."""

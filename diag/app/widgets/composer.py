@@ -347,13 +347,18 @@ class ComposerModel:
     def can_ask_genesys(self) -> bool:
         return self.trace is not None and self.can_follow
 
-    def ask_genesys(self):
-        """Genesys' side of the call just followed (analytics details, SIP, events, audits); it joins the ticket."""
+    def ask_genesys(self, pcap: bool = False):
+        """Genesys' side of the call just followed (analytics details, SIP, events, audits); it joins the ticket.
+        pcap: also download the call's PCAP, as a file in the workspace's tickets folder beside the tickets (never
+        in one: it is raw)."""
         from diag.client.genesys_side import genesys_side
+        from diag.core.workspace import new_ticket_path
 
         if not self.can_ask_genesys:
             raise DiagError("Follow the call first: Genesys' side is asked for a call that was created and followed.")
-        self.genesys = genesys_side(self.session, self.last_exchange.response_body["id"])
+        cid = self.last_exchange.response_body["id"]
+        self.genesys = genesys_side(self.session, cid, pcap_to=new_ticket_path(panel=True).parent if pcap else None,
+                                    pcap_name=f"genesys-sip-trace-{str(cid)[:8]}.pcap")
         return self.genesys
 
     def add_to_ticket(self, seqs: list[int] | None = None) -> list[int]:
@@ -494,6 +499,8 @@ class ComposerView:
         self.follow_button = w.Button(description="Follow the call", icon="eye", layout=w.Layout(width="auto"))
         self.genesys_button = w.Button(description="Genesys' side", icon="search", layout=w.Layout(width="auto"),
                                        tooltip="analytics details, SIP messages, events and audits of this call")
+        self.pcap = w.Checkbox(description="and its PCAP", indent=False, layout=w.Layout(width="auto"),
+                               tooltip="download the call's packet capture beside the tickets (raw: never in one)")
         self.add_button = w.Button(description="Add to ticket", icon="plus", layout=w.Layout(width="auto"))
         self.export_button = w.Button(description="Export ticket", icon="download", button_style="success",
                                       layout=w.Layout(width="auto"))
@@ -516,7 +523,7 @@ class ComposerView:
         self.history.observe(self._on_select, names="value")
         self.plumbing.observe(lambda c: self._guarded(setattr, self.model, "show_plumbing", c["new"]), names="value")
         self.follow_button.on_click(lambda _b: self._guarded(self.model.follow))
-        self.genesys_button.on_click(lambda _b: self._guarded(self.model.ask_genesys))
+        self.genesys_button.on_click(lambda _b: self._guarded(lambda: self.model.ask_genesys(pcap=self.pcap.value)))
         self.add_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket))
         self.add_selected_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket, self.model.selected))
         self.export_button.on_click(lambda _b: self._guarded(self.model.export_ticket))
@@ -527,7 +534,7 @@ class ComposerView:
         left = w.VBox([self.mode, self.destination, form], layout=w.Layout(width="50%", min_width="0"))
         right = w.VBox([w.HTML("<b>Raw JSON</b> (kept in sync with the form)"), self.raw],
                        layout=w.Layout(width="50%", min_width="0"))
-        actions = w.HBox([self.fix_button, self.send_button, self.follow_button, self.genesys_button,
+        actions = w.HBox([self.fix_button, self.send_button, self.follow_button, self.genesys_button, self.pcap,
                           self.add_button, self.export_button, self.clear_button],
                          layout=w.Layout(flex_flow="row wrap"))
         history = w.VBox([w.HTML("<b>History</b> (newest first; click a row to see its answer)"), self.plumbing,
@@ -616,7 +623,7 @@ class ComposerView:
         self.error.value = error_html(m.last_error)
         self.result.value = m.result_html()
         self.follow_button.disabled = not m.can_follow
-        self.genesys_button.disabled = not m.can_ask_genesys
+        self.genesys_button.disabled = self.pcap.disabled = not m.can_ask_genesys
         self.add_button.disabled = m.last_exchange is None
         self.export_button.disabled = m.session is None or not (m.ticket or m.last_exchange is not None
                                                                  or m.evidence is not None)
