@@ -107,7 +107,7 @@ class ComposerModel:
         self.selected: list[int] = []
         self.stale = False             # the body changed since the answer shown
         self.trace = None              # how the last call ended (Follow)
-        self.genesys = None            # Genesys' side of it (diag.client.genesys_side), when asked
+        self.genesys: Any = None       # Genesys' side of it (diag.client.genesys_side.GenesysSide), when asked
         self.ticket: list[int] = []    # exchange numbers chosen for the ticket, in ticket_session's log
         self.ticket_session: Any = None   # the session those calls went through (kept across a new connection)
         self.previous: list[tuple[str, int, Any]] = []   # earlier connections: (label, calls, saved log or None)
