@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import html
 
+import traitlets
+
 from diag.core.doctor import Report
 from diag.core.errors import DiagError
 
@@ -135,8 +137,27 @@ def error_html(message: str | None) -> str:
     return f"<p class='diag-error' style='color:#b2182b'>{html.escape(message)}</p>" if message else ""
 
 
+class PanelModel(traitlets.HasTraits):
+    """A panel's view-model, ipyleaflet's way: what the panel shows lives here as traits, and its view links each
+    widget to one trait once (`show`, traitlets.link) instead of copying fields by hand. `publish()` works out the
+    display traits from the state; run_safely calls it after every action, so a change made from anywhere (the
+    panel, another panel, the workbench) reaches the widgets."""
+
+    session = traitlets.Any(None, allow_none=True)
+    last_error = traitlets.Unicode(None, allow_none=True)
+
+    def publish(self) -> None:
+        """Set the display traits from the state (each panel says which)."""
+
+
+def show(model: traitlets.HasTraits, trait: str, widget, attr: str = "value", transform=None) -> None:
+    """`widget.attr` follows `model.trait` from now on (a one-way link, through `transform`)."""
+    traitlets.dlink((model, trait), (widget, attr), transform)
+
+
 def run_safely(model, fn, *args) -> bool:
-    """Callback errors are never silent: they land on the model (and so in the panel)."""
+    """Callback errors are never silent: they land on the model (and so in the panel); then the model publishes what
+    changed (its widgets follow)."""
     try:
         fn(*args)
         model.last_error = None
@@ -144,6 +165,13 @@ def run_safely(model, fn, *args) -> bool:
     except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
         model.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DiagError) else str(exc)
         return False
+    finally:
+        publish = getattr(model, "publish", None)
+        if publish is not None:
+            try:
+                publish()
+            except Exception as exc:  # noqa: BLE001 - shown, never a traceback in the panel
+                model.last_error = f"{type(exc).__name__}: {exc}"
 
 
 def download_html(path, label: str = "Download the ticket") -> str:

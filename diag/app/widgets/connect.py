@@ -8,7 +8,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from diag.app.widgets.common import error_html, run_safely
+import traitlets
+
+from diag.app.widgets.common import PanelModel, error_html, run_safely, show
 from diag.client.connect import connect
 from diag.core.regions import REGIONS
 
@@ -22,12 +24,25 @@ PERSONAS = {
 }
 
 
-class ConnectModel:
+class ConnectModel(PanelModel):
+    status = traitlets.Unicode("Not connected.")     # who is connected, where (HTML)
+    preflight = traitlets.Unicode("")                # the last preflight checklist (HTML)
+
     def __init__(self, session=None, connector: Callable = connect):
+        super().__init__()
         self.connector = connector
-        self.session = session
-        self.last_error: str | None = None
         self.listeners: list[Callable] = []
+        self.session = session
+        self.publish()
+
+    def publish(self) -> None:
+        try:
+            self.status = self.status_html()
+        except Exception as exc:  # noqa: BLE001 - an unreachable org shows as such
+            self.status = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"
+
+    def run_preflight(self, operation: str) -> None:
+        self.preflight = self.preflight_html(operation)
 
     @staticmethod
     def regions() -> list[tuple[str, str]]:
@@ -129,28 +144,22 @@ class ConnectView:
         self.preflight = w.HTML()
         self.button.on_click(self._on_connect)
         self.preflight_button.on_click(self._on_preflight)
+        show(m, "last_error", self.error, transform=error_html)
+        show(m, "status", self.status)
+        show(m, "preflight", self.preflight)
         self.widget = w.VBox([w.HBox([self.region, self.button]), w.HBox([self.client_id, self.client_secret]),
                               self.token, self.error, self.status, w.HBox([self.preflight_op,
                                                                           self.preflight_button]), self.preflight])
         self.widget.add_class("diag-connect")
-        self.refresh()
 
     def _on_connect(self, _button=None) -> None:
         secret, token = self.client_secret.value, self.token.value
         self.client_secret.value = self.token.value = ""   # gone from widget state before anything else happens
         run_safely(self.model, self.model.connect, self.region.value, self.client_id.value.strip(), secret, token)
-        self.refresh()
 
     def _on_preflight(self, _button=None) -> None:
-        def run():
-            self.preflight.value = self.model.preflight_html(self.preflight_op.value)
-        run_safely(self.model, run)
-        self.error.value = error_html(self.model.last_error)
+        run_safely(self.model, self.model.run_preflight, self.preflight_op.value)
 
     def refresh(self) -> None:
-        m = self.model
-        self.error.value = error_html(m.last_error)
-        try:
-            self.status.value = m.status_html()
-        except Exception as exc:  # noqa: BLE001 - shown, not swallowed
-            self.status.value = f"<span style='color:#b2182b'>{html.escape(str(exc))}</span>"
+        """The widgets follow the model by themselves; this asks it to publish again (a session changed outside)."""
+        self.model.publish()

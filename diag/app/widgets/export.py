@@ -3,10 +3,13 @@ zip, and show the summary ready to copy."""
 from __future__ import annotations
 
 import html
+import operator
 from pathlib import Path
 from typing import Any
 
-from diag.app.widgets.common import error_html, run_safely
+import traitlets
+
+from diag.app.widgets.common import PanelModel, error_html, run_safely, show
 from diag.app.ticket import usage_chart_makers
 from diag.client.usage import poll_interval_for
 from diag.reports.bundle import build_bundle
@@ -30,25 +33,28 @@ def read_saved_evidence(path: Path) -> str:
         raise ValueError(f"{path}: cannot be read ({type(exc).__name__})") from None
 
 
-class ExportModel:
+class ExportModel(PanelModel):
     """What goes into the ticket: the exchanges of this session or of a saved session log (the workspace's, newest
     first), the dashboard's charts, and the options; the zip goes to the workspace's tickets folder."""
 
+    keep_numbers = traitlets.Bool(False)
+    keep_people = traitlets.Bool(False)
+    newrelic = traitlets.Bool(False)
+    scripts = traitlets.Bool(True)   # False: no repro.sh / repro.py, for a case portal that refuses script attachments
+    summary = traitlets.Unicode("")  # summary.md of the last preview or export
+    report = traitlets.Unicode("")   # where it was written and what was redacted (HTML)
+    download = traitlets.Unicode("")  # the last export's download link (HTML)
+
     def __init__(self, session, dashboard=None, out_dir: str | Path | None = None, *, newest_saved: bool = True):
+        super().__init__()
         self.session = session
         self.dashboard = dashboard
         self.out_dir = Path(out_dir) if out_dir else None   # None: the workspace's tickets (or, saving off, a
                                                              # private temporary folder made at export time)
         self.source = THIS_SESSION
         self.evidence = NO_EVIDENCE      # a sanitised evidence file in the workspace (the evidence panel's "Add")
-        self.keep_numbers = False
-        self.keep_people = False
-        self.newrelic = False
-        self.scripts = True   # False: no repro.sh / repro.py, for a case portal that refuses script attachments
-        self.summary = ""
         self.redaction_report: dict = {}
         self.last_path: Path | None = None
-        self.last_error: str | None = None
         self.bundle: Any = None
         if newest_saved and not len(session.log):   # a fresh kernel: the newest saved session is what is meant
             logs = self.sources()
@@ -179,6 +185,16 @@ class ExportModel:
         from diag.app.widgets.common import download_html
         return download_html(self.last_path) if self.last_path and self.last_path.exists() else ""
 
+    def publish(self) -> None:
+        if self.redaction_report:
+            counts = self.redaction_report.get("redacted", {})
+            where = f"Wrote <code>{html.escape(str(self.last_path))}</code>. " if self.last_path else ""
+            self.report = (where + "Redacted: " + (", ".join(f"{html.escape(k)} x{v}" for k, v in counts.items())
+                                                   or "nothing")
+                           + f"; {self.redaction_report.get('phone_numbers_pseudonymised', 0)} phone number(s) "
+                           "pseudonymised.")
+        self.download = self.download_html()
+
 
 class ExportView:
     def __init__(self, model: ExportModel):
@@ -220,10 +236,14 @@ class ExportView:
         self.exchanges.observe(lambda c: None if self._showing else m.choose(c["new"]), names="value")
         self.charts.observe(lambda c: None if self._showing else setattr(m, "selected_charts", list(c["new"])),
                             names="value")
-        self.keep.observe(lambda c: setattr(m, "keep_numbers", bool(c["new"])), names="value")
-        self.keep_people.observe(lambda c: setattr(m, "keep_people", bool(c["new"])), names="value")
-        self.newrelic.observe(lambda c: setattr(m, "newrelic", bool(c["new"])), names="value")
-        self.no_scripts.observe(lambda c: setattr(m, "scripts", not c["new"]), names="value")
+        traitlets.link((m, "keep_numbers"), (self.keep, "value"))
+        traitlets.link((m, "keep_people"), (self.keep_people, "value"))
+        traitlets.link((m, "newrelic"), (self.newrelic, "value"))
+        traitlets.link((m, "scripts"), (self.no_scripts, "value"), transform=(operator.not_, operator.not_))
+        show(m, "last_error", self.error, transform=error_html)
+        show(m, "report", self.report)
+        show(m, "download", self.download)
+        show(m, "summary", self.summary)
         self.refresh_button.on_click(self._on_refresh)
         self.preview_button.on_click(lambda _b: self._do(m.preview))
         self.export_button.on_click(lambda _b: self._do(m.export, self.name.value.strip()))
@@ -280,17 +300,7 @@ class ExportView:
 
     def _do(self, fn, *args) -> None:
         run_safely(self.model, fn, *args)
-        self.refresh()
 
     def refresh(self) -> None:
-        m = self.model
-        self.error.value = error_html(m.last_error)
-        if m.redaction_report:
-            counts = m.redaction_report.get("redacted", {})
-            where = f"Wrote <code>{html.escape(str(m.last_path))}</code>. " if m.last_path else ""
-            self.report.value = (where + "Redacted: " + (", ".join(f"{html.escape(k)} x{v}" for k, v in counts.items())
-                                                        or "nothing") +
-                                 f"; {m.redaction_report.get('phone_numbers_pseudonymised', 0)} phone number(s) "
-                                 "pseudonymised.")
-        self.summary.value = m.summary
-        self.download.value = m.download_html()
+        """The widgets follow the model by themselves; this asks it to publish again (a change made outside)."""
+        self.model.publish()
