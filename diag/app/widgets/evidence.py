@@ -7,18 +7,45 @@ from __future__ import annotations
 
 import html
 import json
+import operator
 
-from diag.app.widgets.common import download_html, error_html, inline_markdown, png_image, run_safely
+import traitlets
+
+from diag.app.widgets.common import (
+    PanelModel,
+    download_html,
+    error_html,
+    inline_markdown,
+    png_image,
+    run_safely,
+    show,
+)
 
 
-class EvidenceModel:
+class EvidenceModel(PanelModel):
+    report = traitlets.Unicode("")             # the evidence table and findings (HTML, pseudonymised)
+    failing = traitlets.List()                 # (label, index) of each failing request with a body
+    can_open = traitlets.Bool(False)
+    can_export = traitlets.Bool(False)
+    can_add = traitlets.Bool(False)
+    download = traitlets.Unicode("")           # the evidence ticket's download link (HTML)
+
     def __init__(self, composer=None, endpoint=None):
+        super().__init__()
         self.composer = composer          # a ComposerModel: "Open in composer" loads a call's body there
         self.endpoint = endpoint          # an AnyEndpointModel: any other operation opens there
         self.inspection = None
         self.bundle = None
         self.saved = None                 # the sanitised copy in the workspace, once added to the ticket
-        self.last_error: str | None = None
+        self.publish()
+
+    def publish(self) -> None:
+        self.report = self.report_html()
+        self.failing = self.failing_calls()
+        self.can_open = bool(self.failing) and self.composer is not None
+        self.can_export = self.inspection is not None and bool(self.inspection.diagnoses)
+        self.can_add = self.can_export and self.composer is not None
+        self.download = download_html(self.bundle.path) if self.bundle is not None else ""
 
     def read(self, text: str) -> None:
         from diag.core.evidence import read_evidence
@@ -242,13 +269,26 @@ class EvidenceView:
         self.open_button.on_click(lambda _b: self._do(m.open_in_composer, self.failing.value))
         self.add_button.on_click(lambda _b: self._do(m.add_to_ticket))
         self.export_button.on_click(lambda _b: self._do(m.export))
+        show(m, "last_error", self.error, transform=error_html)
+        show(m, "report", self.report)
+        show(m, "download", self.download)
+        m.observe(self._show_failing, names="failing")
+        self._show_failing()
+        for trait, button in (("can_open", self.open_button), ("can_export", self.export_button),
+                              ("can_add", self.add_button)):
+            show(m, trait, button, "disabled", operator.not_)
         wrap = w.Layout(flex_flow="row wrap")
         self.widget = w.VBox([w.HBox([self.upload, self.read_button], layout=wrap), self.paste, self.error,
                               self.report, w.HBox([self.failing, self.open_button, self.add_button,
                                                    self.export_button], layout=wrap),
                               self.download, self.charts], layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-evidence-panel")
-        self.refresh()
+
+    def _show_failing(self, _change=None) -> None:
+        options = [tuple(o) for o in self.model.failing]
+        if list(self.failing.options) != options:   # a new list: its first failure is the one shown
+            self.failing.options = options
+            self.failing.value = options[0][1] if options else None
 
     def _on_upload(self, change) -> None:
         files = change["new"]
@@ -271,23 +311,12 @@ class EvidenceView:
         if self.model.last_error is None and run_safely(self.model, lambda: found.extend(self.model.figures())):
             for fig in found:
                 self.charts.append_display_data(png_image(fig))
-        self.error.value = error_html(self.model.last_error)
 
     def _do(self, fn, *args) -> None:
         run_safely(self.model, fn, *args)
-        self.refresh()
         if self.on_change is not None:
             self.on_change()
 
     def refresh(self) -> None:
-        m = self.model
-        self.error.value = error_html(m.last_error)
-        self.report.value = m.report_html()
-        options = m.failing_calls()
-        if list(self.failing.options) != options:
-            self.failing.options = options
-            self.failing.value = options[0][1] if options else None
-        self.open_button.disabled = not self.failing.options or m.composer is None
-        self.export_button.disabled = m.inspection is None or not m.inspection.diagnoses
-        self.add_button.disabled = self.export_button.disabled or m.composer is None
-        self.download.value = download_html(m.bundle.path) if m.bundle is not None else ""
+        """The widgets follow the model by themselves; this asks it to publish again (a change made outside)."""
+        self.model.publish()
