@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from diag.app.widgets.common import error_html, png_image, run_safely
+import traitlets
+
+from diag.app.widgets.common import PanelModel, error_html, png_image, run_safely, show
 from diag.client.session import doing
 from diag.client.usage import (GRANULARITIES, GROUP_BY, UsageQuery, outbound_frame, poll_interval_for, query_usage,
                                ratelimit_frame)
@@ -13,22 +15,60 @@ from diag.client.usage import (GRANULARITIES, GROUP_BY, UsageQuery, outbound_fra
 ALL = "(all)"
 
 
-class DashboardModel:
+class DashboardModel(PanelModel):
+    # what the person chooses (the view's widgets are linked to these)
+    start = traitlets.Any()
+    end = traitlets.Any()
+    granularity = traitlets.Unicode("Day")
+    group_by: traitlets.List = traitlets.List(["OAuthClientId", "TemplateUri", "HttpMethod"])
+    endpoint_filter = traitlets.Unicode("")
+    client_filter = traitlets.Unicode(ALL)
+    # what the panel shows
+    figures: traitlets.Dict = traitlets.Dict()      # name -> matplotlib figure of the usage charts
+    outbound_figure = traitlets.Any(None, allow_none=True)
+    client_options: traitlets.List = traitlets.List([ALL])
+    client_note = traitlets.Unicode("")       # why the client filter offers nothing, when it does not
+    source = traitlets.Unicode("")            # where the data comes from (HTML)
+    codes = traitlets.Unicode("")             # the workspace's error codes of this org (HTML)
+    summary = traitlets.Unicode("")
+    table = traitlets.Unicode("")
+
     def __init__(self, session, days: int = 30, today: dt.date | None = None):
+        super().__init__()
         self.session = session
         today = today or dt.datetime.now(dt.timezone.utc).date()
         self.start, self.end = today - dt.timedelta(days=days), today
-        self.granularity = "Day"
-        self.group_by = ["OAuthClientId", "TemplateUri", "HttpMethod"]
-        self.endpoint_filter = ""
-        self.client_filter = ALL
         self.usage = self.rate_limits = self.outbound = None
         self.query: UsageQuery | None = None
-        self.figures: dict = {}
-        self.outbound_figure = None
-        self.last_error: str | None = None
         self.poll_interval = poll_interval_for(session)
         self.progress = True
+        self.publish()
+
+    @traitlets.observe("endpoint_filter", "client_filter")
+    def _filtered(self, _change) -> None:
+        if self.usage is not None:   # each filter redraws the charts
+            run_safely(self, self.build_figures)
+
+    def publish(self) -> None:
+        api = self.usage.attrs.get("usage_api") if self.usage is not None else None
+        self.source = (f"<b>Source:</b> <span class='diag-source'>{html.escape(self.session.label)}</span>. Usage "
+                       "data is refreshed once a day and can be up to 24 h old."
+                       + (f" <span class='diag-usage-api'>Usage from <code>{html.escape(api)}</code>.</span>"
+                          if api else ""))
+        self.client_options = self.clients
+        self.client_note = self.client_filter_note
+        codes = self.exact_codes()
+        self.codes = ("<p>No error answers in this org's sessions in the workspace yet.</p>" if codes.empty else
+                      "<p>Error answers of this org's sessions in the workspace (this one included):</p>"
+                      + codes.to_html(index=False, border=0, classes="diag-codes"))
+        if self.usage is None:
+            self.summary = self.table = ""
+            return
+        f = self.filtered()
+        self.summary = (f"<b>{int(f['requests'].sum()):,}</b> requests, <b>{int(f['status400'].sum()):,}</b> "
+                        f"4xx (of which <b>{int(f['status429'].sum()):,}</b> 429), "
+                        f"<b>{int(f['status500'].sum()):,}</b> 5xx, {html.escape(self.span_label)}")
+        self.table = "<b>Top offenders</b>" + self.top_offenders().to_html(index=False, border=0)
 
     def run(self, on_progress=None) -> None:
         """Query [From, To] with To included (the API's interval end is exclusive: To + 1 day is sent)."""
@@ -236,12 +276,22 @@ class DashboardView:
         self.table = w.HTML()
         self.charts = w.Output()
         self.outbound = w.Output()
+        self.source = w.HTML()
         self.run_button.on_click(self._on_run)
-        for widget, attr in ((self.start, "start"), (self.end, "end"), (self.granularity, "granularity")):
-            widget.observe(lambda c, a=attr: setattr(self.model, a, c["new"]), names="value")
-        self.group_by.observe(lambda c: setattr(self.model, "group_by", list(c["new"])), names="value")
-        self.endpoint.observe(self._on_filter, names="value")
-        self.client.observe(self._on_filter, names="value")
+        for attr in ("start", "end", "granularity"):
+            traitlets.link((m, attr), (getattr(self, attr), "value"))
+        traitlets.link((m, "group_by"), (self.group_by, "value"), transform=(tuple, list))
+        traitlets.link((m, "endpoint_filter"), (self.endpoint, "value"))
+        show(m, "client_options", self.client, "options")
+        traitlets.link((m, "client_filter"), (self.client, "value"), transform=(str, lambda v: v or ALL))
+        show(m, "client_note", self.client, "disabled", bool)
+        show(m, "client_note", self.client_note,
+             transform=lambda n: f"<span style='color:#555'>{html.escape(n)}</span>" if n else "")
+        for trait in ("source", "codes", "summary", "table"):
+            show(m, trait, getattr(self, trait))
+        show(m, "last_error", self.error, transform=error_html)
+        m.observe(self._draw_usage, names="figures")
+        m.observe(self._draw_outbound, names="outbound_figure")
         self.limits = w.HTML()
         self.limits_chart = w.Output()
         self.limits_button = w.Button(description="Which limit?", icon="tachometer", layout=w.Layout(width="auto"),
@@ -250,7 +300,6 @@ class DashboardView:
         tabs = w.Tab(children=[w.VBox([self.summary, self.table, self.charts]), self.outbound, self.codes,
                                w.VBox([self.limits_button, self.limits, self.limits_chart])],
                      titles=("API usage", "Outbound outcomes", "Error codes (workspace)", "Which rate limit"))
-        self.source = w.HTML()
         self.widget = w.VBox([self.source,
                               w.HBox([self.start, self.end, self.granularity], layout=w.Layout(flex_flow="row wrap")),
                               w.HBox([self.group_by, w.VBox([self.endpoint, self.client, self.client_note])],
@@ -258,7 +307,19 @@ class DashboardView:
                               self.run_button, self.progress, self.error, tabs],
                              layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-dashboard")
-        self.refresh()
+        self._draw_usage()
+        self._draw_outbound()
+
+    # Replace the outputs as data (no clear_output message): works the same with or without a front end.
+    def _draw_usage(self, _change=None) -> None:
+        self.charts.outputs = ()
+        for fig in self.model.figures.values():
+            self.charts.append_display_data(png_image(fig))
+
+    def _draw_outbound(self, _change=None) -> None:
+        self.outbound.outputs = ()
+        if self.model.outbound_figure is not None:
+            self.outbound.append_display_data(png_image(self.model.outbound_figure))
 
     def run(self) -> None:
         """Run the query now (what the button does)."""
@@ -271,14 +332,10 @@ class DashboardView:
         m.session, m.usage, m.rate_limits, m.outbound, m.figures, m.outbound_figure = session, None, None, None, {}, None
         m.poll_interval = poll_interval_for(session)
         m.client_filter = ALL   # the old org's clients, its limits report and its chart go too
-        self.client.options = m.clients
-        self.client.value = ALL
-        self.charts.outputs, self.outbound.outputs, self.limits_chart.outputs = (), (), ()
-        self.summary.value = self.table.value = self.limits.value = ""
+        self.limits_chart.outputs, self.limits.value = (), ""
+        m.publish()
         if run:
             self.run()
-        else:
-            self.refresh()
 
     def _on_run(self, _button=None) -> None:
         self.run_button.disabled = True
@@ -287,12 +344,10 @@ class DashboardView:
         def progress(polls: int, status) -> None:   # shown here, not in JupyterLab's log console
             self.progress.value = f"<i>Waiting for the usage results: poll {polls} ({html.escape(str(status))})</i>"
         try:
-            if run_safely(self.model, self.model.run, progress):
-                self.client.options = self.model.clients
+            run_safely(self.model, self.model.run, progress)
         finally:
             self.run_button.disabled = False
             self.progress.value = ""
-        self.refresh()
 
     def _on_limits(self) -> None:
         """This session's requests per minute against each rate-limit layer, its 429s placed (diag.core.limits)."""
@@ -307,40 +362,7 @@ class DashboardView:
             if report.hits:
                 self.limits_chart.append_display_data(png_image(charts.requests_per_minute(report,
                                                                                            self.model.session.label)))
-        self.error.value = error_html(self.model.last_error)
-
-    def _on_filter(self, _change=None) -> None:
-        self.model.endpoint_filter = self.endpoint.value
-        self.model.client_filter = self.client.value or ALL
-        if self.model.usage is not None and run_safely(self.model, self.model.build_figures):
-            pass
-        self.refresh()
 
     def refresh(self) -> None:
-        m = self.model
-        api = m.usage.attrs.get("usage_api") if m.usage is not None else None
-        self.source.value = (f"<b>Source:</b> <span class='diag-source'>{html.escape(m.session.label)}</span>. Usage "
-                             "data is refreshed once a day and can be up to 24 h old."
-                             + (f" <span class='diag-usage-api'>Usage from <code>{html.escape(api)}</code>.</span>"
-                                if api else ""))
-        self.error.value = error_html(m.last_error)
-        note = m.client_filter_note
-        self.client.disabled = bool(note)
-        self.client_note.value = f"<span style='color:#555'>{html.escape(note)}</span>" if note else ""
-        codes = m.exact_codes()
-        self.codes.value = ("<p>No error answers in this org's sessions in the workspace yet.</p>" if codes.empty else
-                            "<p>Error answers of this org's sessions in the workspace (this one included):</p>"
-                            + codes.to_html(index=False, border=0, classes="diag-codes"))
-        if m.usage is None:
-            return
-        f = m.filtered()
-        self.summary.value = (f"<b>{int(f['requests'].sum()):,}</b> requests, <b>{int(f['status400'].sum()):,}</b> "
-                              f"4xx (of which <b>{int(f['status429'].sum()):,}</b> 429), "
-                              f"<b>{int(f['status500'].sum()):,}</b> 5xx, {html.escape(m.span_label)}")
-        self.table.value = "<b>Top offenders</b>" + m.top_offenders().to_html(index=False, border=0)
-        # Replace the outputs as data (no clear_output message): works the same with or without a front end.
-        self.charts.outputs = ()
-        for fig in m.figures.values():
-            self.charts.append_display_data(png_image(fig))
-        self.outbound.outputs = ()
-        self.outbound.append_display_data(png_image(m.outbound_figure))
+        """The widgets follow the model by themselves; this asks it to publish again (a change made outside)."""
+        self.model.publish()

@@ -24,7 +24,7 @@ from diag.app.widgets.common import (
 
 class EvidenceModel(PanelModel):
     report = traitlets.Unicode("")             # the evidence table and findings (HTML, pseudonymised)
-    failing = traitlets.List()                 # (label, index) of each failing request with a body
+    failing: traitlets.List = traitlets.List()   # (label, index) of each failing request with a body
     can_open = traitlets.Bool(False)
     can_export = traitlets.Bool(False)
     can_add = traitlets.Bool(False)
