@@ -21,7 +21,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote, unquote_plus, urlsplit
 
 from diag.transport import HTTPTransport, Request, TransportFailure
 
@@ -63,8 +63,11 @@ class Pcap:
 
 def storage_refusal(url: str, session) -> str | None:
     """Why diag will not fetch `url` for this session (None: it will). Never quotes the URL's query."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:   # a port out of range, a bracketed name that is no IPv6 address...
+        return "the download URL cannot be read as a URL: not fetched"
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         return "the download URL carries user information: not fetched"
     if session.simulated:
@@ -76,8 +79,8 @@ def storage_refusal(url: str, session) -> str | None:
     if parts.scheme != "https":
         return (f"the download URL is {parts.scheme + ', not https' if parts.scheme else 'not https'} "
                 f"({host or 'no host'}): not fetched")
-    if not S3_HOST.match(host) or parts.port not in (None, 443):
-        return (f"the download URL points to {host or '(no host)'}{':' + str(parts.port) if parts.port else ''}, "
+    if not S3_HOST.match(host) or port not in (None, 443):
+        return (f"the download URL points to {host or '(no host)'}{':' + str(port) if port else ''}, "
                 "which is not an Amazon S3 host over https (the SDK names it a signed S3 URL): not fetched")
     return None
 
@@ -107,22 +110,33 @@ def download_pcap(session, conversation_id: str, folder: str | Path, window: tup
     signed: dict[str, str] = {}
 
     def reveal(response) -> None:   # the signed URL, before the answer is redacted and recorded
-        found = json.loads(response.content)
+        try:
+            found = json.loads(response.content)
+        except ValueError:
+            signed["unreadable"] = "an answer that is not JSON"
+            return
         url = found.get("url") if isinstance(found, dict) else None
-        if isinstance(url, str) and url:
-            signed["url"] = url
-            query = urlsplit(url).query
-            session.redactor.add(query)
-            for _, value in parse_qsl(query):
-                if len(value) >= 8:
-                    session.redactor.add(value)
+        if url is None:
+            return   # no URL yet: the capture may still be in preparation
+        if not isinstance(url, str) or not url.strip():
+            signed["unreadable"] = "a url that is not a text"
+            return
+        # taught before anything can fail: whatever the URL holds after its '?' is the credential
+        query = url.split("?", 1)[1] if "?" in url else ""
+        session.redactor.add(query.split("#", 1)[0])
+        for piece in re.split(r"[&;#]", query):
+            value = piece.split("=", 1)[-1]
+            if len(value) >= 8:
+                session.redactor.add(value)
+                session.redactor.add(unquote_plus(value))
+        signed["url"] = url
 
     path = f"/api/v2/telephony/siptraces/download/{quote(download_id, safe='')}"
     got = None
     for attempt in range(max(1, polls)):
         with doing(session, "genesys"):
             got = session.send("GET", path, reveal=reveal)
-        if not got.ok or signed:
+        if not got.ok or signed:   # the URL, or an answer that is not what the SDK models: no point asking again
             break
         if attempt + 1 < polls:
             session.sleep(poll_interval_for(session))
@@ -131,6 +145,9 @@ def download_pcap(session, conversation_id: str, folder: str | Path, window: tup
                              None if got.ok else refusal_of(DOWNLOAD_URL, got), got.correlation_id))
     if not got.ok:
         result.refusal = f"{DOWNLOAD_URL} answered {refusal_of(DOWNLOAD_URL, got)}"
+        return result
+    if "unreadable" in signed:
+        result.refusal = f"{DOWNLOAD_URL} answered {signed['unreadable']}, not a URL to fetch: nothing downloaded"
         return result
     url = signed.pop("url", None)
     if url is None:
@@ -185,7 +202,11 @@ def _write_new(folder: Path, name: str, data: bytes) -> tuple[Path, int]:
             continue
         except OSError as exc:
             raise _NotSaved(f"cannot write {target.name}: {exc.strerror or exc}") from None
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+        except OSError as exc:   # a full disk or a quota: no half file left behind
+            target.unlink(missing_ok=True)
+            raise _NotSaved(f"cannot write {target.name}: {exc.strerror or exc}") from None
         return target, len(data)
     raise _NotSaved(f"{folder.name}: 999 files named {name} already")
