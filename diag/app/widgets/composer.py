@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import html
 import json
+import operator
 from typing import Any
 
-from diag.app.widgets.common import error_html, findings_html, inline_markdown, run_safely
+import traitlets
+
+from diag.app.widgets.common import PanelModel, error_html, findings_html, inline_markdown, run_safely, show
 from diag.client.gate import Confirmation
 from diag.core.doctor import Report, check_text
 from diag.core.errors import ConfirmationRequired, DiagError
@@ -88,8 +91,29 @@ def from_form_value(field: str, text: str) -> Any:
     return text
 
 
-class ComposerModel:
+class ComposerModel(PanelModel):
+    # what the panel shows, set by publish() (the view links its widgets to these)
+    shown_text = traitlets.Unicode("")          # the raw JSON as shown (pseudonyms for the evidence's values)
+    shown_form: traitlets.Dict = traitlets.Dict()   # the form: field -> value, "mode", "destination"
+    header = traitlets.Unicode("")
+    findings_view = traitlets.Unicode("")
+    changes = traitlets.Unicode("")
+    result = traitlets.Unicode("")
+    ticket_view = traitlets.Unicode("")
+    previous_view = traitlets.Unicode("")
+    selected_view = traitlets.Unicode("")
+    confirm_text = traitlets.Unicode("")
+    confirming = traitlets.Bool(False)
+    history_options: traitlets.List = traitlets.List()
+    can_fix_now = traitlets.Bool(False)
+    can_follow_now = traitlets.Bool(False)
+    can_ask_genesys_now = traitlets.Bool(False)
+    can_add = traitlets.Bool(False)
+    can_export = traitlets.Bool(False)
+    can_clear = traitlets.Bool(False)
+
     def __init__(self, text: str = EXAMPLE, region: str | None = None, session=None):
+        super().__init__()
         self.region = region
         self.session = session
         self.text = ""
@@ -116,6 +140,46 @@ class ComposerModel:
         self.show_plumbing = False     # history: token, identity, preflight and follow-up requests too
         self.masked = None             # a Masked: the evidence's values kept in the kernel, pseudonyms on screen
         self.set_text(text)
+        self.publish()
+
+    def publish(self) -> None:
+        """The display traits from the state: what the view shows, in one place."""
+        from diag.app.widgets.response import response_html
+
+        form = dict(self.form)
+        form.update(mode=self.mode, destination=self.destination)
+        self.shown_text = self.text
+        if isinstance(self.body, dict):
+            self.shown_form = form
+        self.history_options = self.history_rows()
+        where = html.escape(self.target_label)
+        style = "color:#b2182b;font-weight:bold" if self.session is not None and not self.session.simulated else ""
+        who = ""
+        if self.session is not None:
+            try:
+                who = f" · {html.escape(self.identity)}"
+            except Exception as exc:  # noqa: BLE001 - an unreachable org shows as such, never silently
+                who = f" · identity unknown ({html.escape(str(exc))})"
+        self.header = f"<div class='diag-target' style='{style}'>Target: {where}{who}</div>"
+        self.findings_view = self.findings_html()
+        self.can_fix_now = self.can_fix
+        notes = self.applied_notes or [self._shown(n) for n in (self.report.notes if self.report else [])]
+        title = ("<b>Fix it changed:</b>" if self.applied_notes else
+                 "<b>Fix it will change:</b>" if self.can_fix else "<b>Read as:</b>")
+        self.changes = (f"<div class='diag-changes'>{title}<ul>" + "".join(
+            f"<li>{inline_markdown(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
+        self.result = self.result_html()
+        self.can_follow_now = self.can_follow
+        self.can_ask_genesys_now = self.can_ask_genesys
+        self.can_add = self.last_exchange is not None
+        self.can_export = self.session is not None and bool(self.ticket or self.last_exchange is not None
+                                                            or self.evidence is not None)
+        self.ticket_view = self.ticket_html()
+        self.can_clear = bool(self.ticket)
+        self.previous_view = self.previous_html()
+        self.selected_view = self._shown(response_html(self.selected_exchange()))
+        self.confirm_text = self.pending_html()
+        self.confirming = self.pending is not None
 
     # ---- the raw side ----
     def set_text(self, text: str) -> Report:
@@ -545,20 +609,32 @@ class ComposerView:
                               self.changes, actions, self.confirm, self.error, self.result, self.ticket, history],
                              layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-composer")
-        self.refresh()
+        for trait, widget in (("header", self.header), ("findings_view", self.findings), ("changes", self.changes),
+                              ("result", self.result), ("ticket_view", self.ticket), ("previous_view", self.previous),
+                              ("selected_view", self.selected_view), ("confirm_text", self.confirm_text)):
+            show(m, trait, widget)
+        show(m, "last_error", self.error, transform=error_html)
+        show(m, "history_options", self.history, "options", lambda rows: [tuple(r) for r in rows])
+        show(m, "confirming", self.confirm.layout, "display", lambda on: "flex" if on else "none")
+        for trait, widgets in (("can_fix_now", [self.fix_button]), ("can_follow_now", [self.follow_button]),
+                               ("can_ask_genesys_now", [self.genesys_button, self.pcap]),
+                               ("can_add", [self.add_button]), ("can_export", [self.export_button]),
+                               ("can_clear", [self.clear_button])):
+            for widget in widgets:
+                show(m, trait, widget, "disabled", operator.not_)
+        m.observe(self._show_body, names=["shown_text", "shown_form"])
+        self._show_body()
 
     def set_session(self, session) -> None:
         """Point the composer at another session (after the connection panel connects): the old answers go, the
         ticket being built stays (see ComposerModel.connected)."""
-        self.model.connected(session)
-        self.refresh()
+        run_safely(self.model, self.model.connected, session)
 
     # ---- callbacks ----
     def _guarded(self, fn, *args) -> None:
         if self._syncing:
-            return
+            return   # the panel is showing the model's own body: not a person's edit
         run_safely(self.model, fn, *args)
-        self.refresh()
 
     def _on_text(self, change) -> None:
         self._guarded(self.model.set_text, change["new"])
@@ -579,58 +655,31 @@ class ComposerView:
         self._guarded(self.model.send)
 
     def _on_select(self, change) -> None:
-        self.model.selected = list(change["new"])
-        self.refresh()
+        self._guarded(setattr, self.model, "selected", list(change["new"]))
 
     def _on_resend(self, _button=None) -> None:
         for seq in list(self.model.selected):
             self._guarded(self.model.resend, seq)
 
     # ---- model -> widgets ----
-    def refresh(self) -> None:
+    def _show_body(self, _change=None) -> None:
+        """The raw JSON and the form as the model shows them (their own edits go back through the model)."""
         m = self.model
         self._syncing = True
         try:
-            if self.raw.value != m.text:
-                self.raw.value = m.text
-            if isinstance(m.body, dict):
-                for name, widget in self.fields.items():
-                    if widget.value != m.form[name]:
-                        widget.value = m.form[name]
-                if self.mode.value != m.mode:
-                    self.mode.value = m.mode
-                if self.destination.value != m.destination:
-                    self.destination.value = m.destination
-            self.history.options = m.history_rows()
+            if self.raw.value != m.shown_text:
+                self.raw.value = m.shown_text
+            form = m.shown_form
+            for name, widget in self.fields.items():
+                if name in form and widget.value != form[name]:
+                    widget.value = form[name]
+            if "mode" in form and self.mode.value != form["mode"]:
+                self.mode.value = form["mode"]
+            if "destination" in form and self.destination.value != form["destination"]:
+                self.destination.value = form["destination"]
         finally:
             self._syncing = False
-        where = html.escape(m.target_label)
-        style = "color:#b2182b;font-weight:bold" if m.session is not None and not m.session.simulated else ""
-        who = ""
-        if m.session is not None:
-            try:
-                who = f" · {html.escape(m.identity)}"
-            except Exception as exc:  # noqa: BLE001 - an unreachable org shows as such, never silently
-                who = f" · identity unknown ({html.escape(str(exc))})"
-        self.header.value = f"<div class='diag-target' style='{style}'>Target: {where}{who}</div>"
-        self.findings.value = m.findings_html()
-        self.fix_button.disabled = not m.can_fix
-        notes = m.applied_notes or [m._shown(n) for n in (m.report.notes if m.report else [])]
-        title = ("<b>Fix it changed:</b>" if m.applied_notes else
-                 "<b>Fix it will change:</b>" if m.can_fix else "<b>Read as:</b>")
-        self.changes.value = (f"<div class='diag-changes'>{title}<ul>" + "".join(
-            f"<li>{inline_markdown(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
-        self.error.value = error_html(m.last_error)
-        self.result.value = m.result_html()
-        self.follow_button.disabled = not m.can_follow
-        self.genesys_button.disabled = self.pcap.disabled = not m.can_ask_genesys
-        self.add_button.disabled = m.last_exchange is None
-        self.export_button.disabled = m.session is None or not (m.ticket or m.last_exchange is not None
-                                                                 or m.evidence is not None)
-        self.ticket.value = m.ticket_html()
-        self.clear_button.disabled = not m.ticket
-        self.previous.value = m.previous_html()
-        from diag.app.widgets.response import response_html
-        self.selected_view.value = m._shown(response_html(m.selected_exchange()))
-        self.confirm_text.value = m.pending_html()
-        self.confirm.layout.display = "flex" if m.pending is not None else "none"
+
+    def refresh(self) -> None:
+        """The widgets follow the model by themselves; this asks it to publish again (a change made outside)."""
+        self.model.publish()
