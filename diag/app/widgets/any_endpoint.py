@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import html
 import json
+import operator
 from typing import Any
 from urllib.parse import quote
 
-from diag.app.widgets.common import error_html, findings_html, inline_markdown, run_safely
+import traitlets
+
+from diag.app.widgets.common import PanelModel, error_html, findings_html, inline_markdown, run_safely, show
 from diag.client.gate import Confirmation
 from diag.core.doctor import UnknownOperation, check_text
 from diag.core.endpoints import Operation, all_operations, check_operation
@@ -24,8 +27,20 @@ EXAMPLE = ('{\n  "interval": "2026-11-01T00:00:00Z/2026-11-08T00:00:00Z",\n  "gr
            '  "metrics": ["nOutboundAttempted", "nOutboundConected"]\n}')
 
 
-class AnyEndpointModel:
+class AnyEndpointModel(PanelModel):
+    # what the panel shows, set by publish() (the view links its widgets to these)
+    shown: traitlets.Dict = traitlets.Dict()   # operation, params, query, text and form values as shown
+    problem = traitlets.Unicode("")            # the operation's or the last action's error (HTML)
+    findings_view = traitlets.Unicode("")
+    changes = traitlets.Unicode("")
+    result = traitlets.Unicode("")
+    confirm_text = traitlets.Unicode("")
+    confirming = traitlets.Bool(False)
+    can_fix_now = traitlets.Bool(False)
+    can_send = traitlets.Bool(False)
+
     def __init__(self, operation: str = DEFAULT_OPERATION, text: str = EXAMPLE, session=None):
+        super().__init__()
         self.session = session
         self.operation = operation
         self.op: Operation | None = None
@@ -42,6 +57,28 @@ class AnyEndpointModel:
         self.stale = False
         self.masked: Any = None    # a Masked (common): the evidence's values kept in the kernel, pseudonyms on screen
         self.set_operation(operation)
+        self.publish()
+
+    @traitlets.observe("last_error")
+    def _failed(self, _change) -> None:
+        self.problem = error_html(self.operation_error or self.last_error)
+
+    def publish(self) -> None:
+        """The display traits from the state: what the view shows, in one place."""
+        body = self.body
+        self.shown = {"op": self.op, "operation": self.operation, "params": dict(self.params), "query": self.query,
+                      "text": self.text, "form": ({name: self.form_value(name) for name, _, _ in self.form_fields()}
+                                                  if isinstance(body, dict) else None)}
+        self.problem = error_html(self.operation_error or self.last_error)
+        self.findings_view = self.findings_html()
+        notes = self.applied_notes
+        self.changes = ("<div class='diag-changes'><b>Fix it changed:</b><ul>" + "".join(
+            f"<li>{inline_markdown(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
+        self.can_fix_now = self.can_fix
+        self.can_send = self.session is not None and self.op is not None
+        self.confirm_text = self.pending_html()
+        self.confirming = self.pending is not None
+        self.result = self.result_html()
 
     # ---- what is being built ----
     @staticmethod
@@ -288,20 +325,28 @@ class AnyEndpointView:
                               self.confirm, self.result], layout=w.Layout(width="100%", overflow="hidden"))
         self.widget.add_class("diag-any-endpoint")
         self._rebuild()
-        self.refresh()
+        for trait, widget in (("problem", self.error), ("findings_view", self.findings), ("changes", self.changes),
+                              ("confirm_text", self.confirm_text), ("result", self.result)):
+            show(m, trait, widget)
+        show(m, "can_fix_now", self.fix_button, "disabled", operator.not_)
+        show(m, "can_send", self.send_button, "disabled", operator.not_)
+        show(m, "confirming", self.confirm.layout, "display", lambda on: "flex" if on else "none")
+        m.observe(self._show_request, names="shown")
+        self._show_request()
 
     def set_session(self, session) -> None:
-        self.model.session = session
-        self.model.cancel_pending()
-        self.model.last_exchange = None
-        self.model.refresh()
-        self.refresh()
+        def move() -> None:
+            m = self.model
+            m.session = session
+            m.cancel_pending()
+            m.last_exchange = None
+            m.refresh()
+        run_safely(self.model, move)
 
     def _do(self, fn, *args) -> None:
         if self._syncing:
-            return
+            return   # the panel is showing the model's own request: not a person's edit
         run_safely(self.model, fn, *args)
-        self.refresh()
 
     def _rebuild(self) -> None:
         """Path parameter and form widgets for the operation chosen."""
@@ -328,35 +373,30 @@ class AnyEndpointView:
                        else "<i>This operation takes no body.</i>")
         self.form.children = (title, *self._form_widgets.values())
 
-    def refresh(self) -> None:
-        """Widgets from the model (after its own actions, or another panel's: the evidence opens requests here)."""
-        m = self.model
-        if m.op is not getattr(self, "_built_for", None):
+    def _show_request(self, _change=None) -> None:
+        """The operation, its parameters, query, body and form as the model shows them."""
+        shown = self.model.shown
+        if shown.get("op") is not getattr(self, "_built_for", None):
             self._rebuild()
         self._syncing = True
         try:
-            if self.operation.value != m.operation:
-                self.operation.value = m.operation
+            if self.operation.value != shown["operation"]:
+                self.operation.value = shown["operation"]
             for name, box in self._param_widgets.items():
-                if box.value != m.params.get(name, ""):
-                    box.value = m.params.get(name, "")
-            if self.query.value != m.query:
-                self.query.value = m.query
-            if self.raw.value != m.text:
-                self.raw.value = m.text
+                if box.value != shown["params"].get(name, ""):
+                    box.value = shown["params"].get(name, "")
+            if self.query.value != shown["query"]:
+                self.query.value = shown["query"]
+            if self.raw.value != shown["text"]:
+                self.raw.value = shown["text"]
             for name, box in self._form_widgets.items():
-                value = m.form_value(name)
-                if box.value != value and isinstance(m.body, dict):
+                value = (shown["form"] or {}).get(name, "")
+                if shown["form"] is not None and box.value != value:
                     box.value = value
         finally:
             self._syncing = False
-        self.error.value = error_html(m.operation_error or m.last_error)
-        self.findings.value = m.findings_html()
-        notes = m.applied_notes
-        self.changes.value = ("<div class='diag-changes'><b>Fix it changed:</b><ul>" + "".join(
-            f"<li>{inline_markdown(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
-        self.fix_button.disabled = not m.can_fix
-        self.send_button.disabled = m.session is None or m.op is None
-        self.confirm_text.value = m.pending_html()
-        self.confirm.layout.display = "flex" if m.pending is not None else "none"
-        self.result.value = m.result_html()
+
+    def refresh(self) -> None:
+        """Widgets from the model (after another panel's action: the evidence opens requests here): the model
+        publishes again and the linked widgets follow."""
+        self.model.publish()

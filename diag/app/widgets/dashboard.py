@@ -44,6 +44,10 @@ class DashboardModel(PanelModel):
         self.progress = True
         self.publish()
 
+    @traitlets.observe("group_by")
+    def _grouped(self, _change) -> None:   # the client filter needs OAuthClientId among the groups
+        self.client_note = self.client_filter_note
+
     @traitlets.observe("endpoint_filter", "client_filter")
     def _filtered(self, _change) -> None:
         if self.usage is not None:   # each filter redraws the charts
