@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diag.client.parts import Part, refusal_of
 from diag.core.intervals import recorded_instant as _when
-from diag.core.model import facts
 
 __all__ = ["Part", "GenesysSide", "genesys_side", "conversations_of", "refusal_of"]
 
@@ -32,20 +32,6 @@ SIP_TRACES = "GET /api/v2/telephony/siptraces"
 EVENTS = "POST /api/v2/usage/events/query"
 AUDITS = "POST /api/v2/audits/query"
 AUDIT_RESULTS = "GET /api/v2/audits/query/{transactionId}/results"
-
-
-@dataclass
-class Part:
-    name: str
-    operation: str
-    status: int | None
-    answer: Any = None                      # as Genesys sent it (secrets redacted as it was read)
-    refusal: str | None = None              # why there is nothing: the code, and the permissions it needs
-    correlation_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.refusal is None
 
 
 @dataclass
@@ -104,20 +90,6 @@ class GenesysSide:
         from diag.core.redact import map_strings
 
         return map_strings(self.raw_dict(), self.shown)
-
-
-def refusal_of(operation: str, ex) -> str:
-    """What Genesys said instead of an answer, and for a 401/403 the permissions the operation documents."""
-    code = f" {ex.error_code}" if ex.error_code else ""
-    said = f"HTTP {ex.status}{code}" if ex.status is not None else f"no answer ({ex.transport_error})"
-    needs = facts.permissions(operation)
-    if needs is not None and needs.names and ex.status in (401, 403):
-        which = "any of" if needs.requires == "any" else "all of"
-        said += f"; it needs {which} {', '.join(needs.names)} (the operation's documented permissions)"
-    elif ex.status == 404:
-        said += ("; nothing under this id for this token (modelled: the id may be another org's or region's, or no "
-                 "longer kept)")
-    return said
 
 
 def _get(session, name: str, operation: str, path: str, **kwargs) -> Part:

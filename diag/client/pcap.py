@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote_plus, urlsplit
 
+from diag.core.errors import DiagError
 from diag.transport import HTTPTransport, Request, TransportFailure
 
 __all__ = ["Pcap", "download_pcap", "storage_refusal", "MAX_BYTES", "PCAP_NOTE"]
@@ -88,7 +89,7 @@ def storage_refusal(url: str, session) -> str | None:
 def download_pcap(session, conversation_id: str, folder: str | Path, window: tuple[str, str], *,
                   name: str = "genesys-sip-trace.pcap", polls: int = POLLS) -> Pcap:
     """Ask Genesys for the PCAP of `conversation_id` in `window` (ISO-8601 start, end) and save it in `folder`."""
-    from diag.client.genesys_side import Part, refusal_of
+    from diag.client.parts import Part, refusal_of
     from diag.client.session import doing
     from diag.client.usage import poll_interval_for
 
@@ -164,8 +165,8 @@ def download_pcap(session, conversation_id: str, folder: str | Path, window: tup
     return result
 
 
-class _NotSaved(Exception):
-    pass
+class _NotSaved(DiagError):
+    """Why the file was not saved (becomes Pcap.refusal)."""
 
 
 def _fetch(session, url: str, folder: Path, name: str) -> tuple[Path, int, str]:
