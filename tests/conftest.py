@@ -50,6 +50,7 @@ GROUPS = {
     "sdk": ("tests/contract/test_any_endpoint.py", "tests/unit/test_contract_vs_sdk.py",
             "tests/safety/test_what_dials.py", "tests/sim/test_sim_with_official_sdk.py"),
     "lab": ("tests/ui/test_lab_browser.py",),
+    "app": ("tests/ui/test_voila_app.py",),                   # one Voila server
     # a module-scoped fixture that builds something dear: once per run, not once per worker
     "wheel": ("tests/packaging/test_wheel.py",),              # builds and installs the wheel
     "docs": ("tests/docs/test_docs_examples.py",),            # builds the site

@@ -54,25 +54,29 @@ def app_on(folder: Path):
             proc.kill()
 
 
-def test_the_app_needs_its_token_and_a_local_host_name(tmp_path):
-    with app_on(tmp_path) as base:
-        page = requests.get(f"{base}/?token={TOKEN}", timeout=90)
-        assert page.status_code == 200
-        assert "Why a Genesys Cloud API request fails" in page.text          # the landing page is the app
-        assert "application/vnd.jupyter.widget-view" in page.text
-        assert "Workbench()" not in page.text                               # no code cells in the app
-        # without the token the app (which reads the workspace's logs and tickets) is not served
-        for url in (f"{base}/", f"{base}/?token=wrong"):
-            bare = requests.get(url, timeout=60, allow_redirects=False)
-            assert bare.status_code in (302, 401, 403) and "Why a Genesys" not in bare.text, url
-        # a page elsewhere reaching it through a name that resolves to 127.0.0.1 (DNS rebinding) is refused
-        port = base.rsplit(":", 1)[1]
-        for host in ("evil.example.com", f"evil.example.com:{port}", f"127.0.0.1.nip.io:{port}"):
-            foreign = requests.get(f"{base}/?token={TOKEN}", headers={"Host": host}, timeout=60,
-                                   allow_redirects=False)
-            assert foreign.status_code == 403 and "Why a Genesys" not in foreign.text, host
-        assert requests.get(f"{base}/voila/static/", headers={"Host": f"localhost:{port}"},
-                            timeout=60).status_code != 403
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """One `make app` server for this file's tests (each page load runs its own kernel)."""
+    with app_on(tmp_path_factory.mktemp("app")) as base:
+        yield base
+
+
+def test_the_app_needs_its_token_and_a_local_host_name(app):
+    """Refused without the token or through a foreign host name (no kernel is started for either); what it serves
+    with the token is the browser walk's first check."""
+    base = app
+    # without the token the app (which reads the workspace's logs and tickets) is not served
+    for url in (f"{base}/", f"{base}/?token=wrong"):
+        bare = requests.get(url, timeout=60, allow_redirects=False)
+        assert bare.status_code in (302, 401, 403) and "Why a Genesys" not in bare.text, url
+    # a page elsewhere reaching it through a name that resolves to 127.0.0.1 (DNS rebinding) is refused
+    port = base.rsplit(":", 1)[1]
+    for host in ("evil.example.com", f"evil.example.com:{port}", f"127.0.0.1.nip.io:{port}"):
+        foreign = requests.get(f"{base}/?token={TOKEN}", headers={"Host": host}, timeout=60,
+                               allow_redirects=False)
+        assert foreign.status_code == 403 and "Why a Genesys" not in foreign.text, host
+    assert requests.get(f"{base}/voila/static/", headers={"Host": f"localhost:{port}"},
+                        timeout=60).status_code != 403
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -80,7 +84,7 @@ WRONG = '{"to": {"phoneNumber": "+13175550100"}, "type": "external"}'
 
 
 @pytest.mark.browser
-def test_the_whole_flow_in_the_app(tmp_path):
+def test_the_whole_flow_in_the_app(app, tmp_path):
     """make app, in Chromium, from its landing page: paste, Fix it, Send, the answer, Follow, Add to ticket; the
     usage tab's charts; the Ticket tab's export and download; the ticket's report.html opened as the agent
     receiving it would; and no stray text output anywhere in the app."""
@@ -89,8 +93,7 @@ def test_the_whole_flow_in_the_app(tmp_path):
             raise RuntimeError("CI must run the browser tests: install Debian's chromium (.ci/run does)")
         pytest.skip("no chromium installed")
 
-    with app_on(tmp_path) as base:
-        _walk(base, tmp_path)
+    _walk(app, tmp_path)
 
 
 def _walk(base: str, tmp_path: Path) -> None:
@@ -109,6 +112,8 @@ def _walk(base: str, tmp_path: Path) -> None:
         try:
             page.goto(f"{base}/?token={TOKEN}", timeout=120000)
             page.locator(".diag-workbench").wait_for(state="visible", timeout=120000)
+            served = page.content()   # with the token, the landing page is the app: its widgets, no code cells
+            assert "Why a Genesys Cloud API request fails" in served and "Workbench()" not in served
             stray = page.evaluate("""() => [...document.querySelectorAll(
                 '.jp-OutputArea-output.jp-RenderedText, .jp-OutputArea-output[data-mime-type="text/plain"]')]
                 .map(e => e.innerText.slice(0, 80))""")
