@@ -18,6 +18,7 @@ redaction failure stops the export and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -720,19 +721,25 @@ def _codes_table(final: list[dict]) -> list[str]:
     return out + [""]
 
 
-def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_numbers: bool, n: int) -> dict:
+@functools.lru_cache(maxsize=1)
+def _library_versions() -> tuple[tuple[str, str | None], ...]:
+    """The installed versions the manifest names (reading package metadata is slow: once per process)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from diag.core.contract import sdk_version
-
-    libs: dict[str, str | None] = {}
+    libs: list[tuple[str, str | None]] = []
     for lib in ("requests", "urllib3", "pandas", "matplotlib", "phonenumbers", "ipywidgets"):
         try:
-            libs[lib] = version(lib)
+            libs.append((lib, version(lib)))
         except PackageNotFoundError:
-            libs[lib] = None
+            libs.append((lib, None))
+    return tuple(libs)
+
+
+def _manifest(files: dict[str, bytes], bundle_id: str, now: dt.datetime, keep_numbers: bool, n: int) -> dict:
+    from diag.core.contract import sdk_version
+
     return {"bundle": bundle_id, "tool": {"name": "diag", "version": __version__}, "python": platform.python_version(),
-            "libraries": libs, "created": now.isoformat(timespec="seconds"),
+            "libraries": dict(_library_versions()), "created": now.isoformat(timespec="seconds"),
             "contract": {"sdk": "PureCloudPlatformClientV2", "version": sdk_version()},
             "exchanges": n, "redaction_policy": POLICY, "numbers_kept": keep_numbers,
             "files": {name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}

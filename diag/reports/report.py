@@ -11,6 +11,7 @@ refuses scripts, offline, as it is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from typing import Any
@@ -20,7 +21,9 @@ __all__ = ["report_files"]
 IMPACT_NOT_STATED = ("not stated: add who is affected, how many, and since when before you file the case")
 
 
+@functools.lru_cache(maxsize=1)
 def _environment():
+    """The compiled template (compiling it is most of a small ticket's cost: once per process)."""
     from importlib.resources import files
 
     from jinja2 import Environment, select_autoescape
