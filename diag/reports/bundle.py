@@ -324,6 +324,33 @@ def _clean_frame(frame, clean_text):
     return out
 
 
+def _CleanedTicks(inner, clean_text):
+    """`inner` (a matplotlib tick formatter) with every label it makes cleaned; it still lays the ticks out itself
+    (dates, offsets), as it would alone."""
+    from matplotlib.ticker import Formatter
+
+    class CleanedTicks(Formatter):
+        def __call__(self, x, pos=None):
+            return clean_text(str(inner(x, pos)))
+
+        def format_ticks(self, values):
+            return [clean_text(str(v)) for v in inner.format_ticks(values)]
+
+        def set_locs(self, locs):
+            inner.set_locs(locs)
+
+        def get_offset(self):
+            return clean_text(str(inner.get_offset()))
+
+        def format_data(self, value):
+            return clean_text(str(inner.format_data(value)))
+
+        def format_data_short(self, value):
+            return clean_text(str(inner.format_data_short(value)))
+
+    return CleanedTicks()
+
+
 class _cleaned_labels:
     """Every text a figure draws, cleaned for the export and put back afterwards (the panel keeps its view)."""
 
@@ -332,16 +359,26 @@ class _cleaned_labels:
 
         self.texts = [(t, t.get_text()) for t in fig.findobj(Text)]
         self.clean_text = clean_text
+        # tick labels are made again from the data at each draw (a categorical axis names its categories): their
+        # formatters are wrapped, not their texts
+        self.axes = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)]
+        self.formatters = [(axis.get_major_formatter(), axis.get_minor_formatter()) for axis in self.axes]
 
     def __enter__(self):
         for t, original in self.texts:
             if original:
                 t.set_text(self.clean_text(original))
+        for axis, (major, minor) in zip(self.axes, self.formatters):
+            axis.set_major_formatter(_CleanedTicks(major, self.clean_text))
+            axis.set_minor_formatter(_CleanedTicks(minor, self.clean_text))
         return self
 
     def __exit__(self, *exc):
         for t, original in self.texts:
             t.set_text(original)
+        for axis, (major, minor) in zip(self.axes, self.formatters):
+            axis.set_major_formatter(major)
+            axis.set_minor_formatter(minor)
 
 
 def check_target(out: Path, *, overwrite: bool, inputs: Iterable[str | Path] = ()) -> None:

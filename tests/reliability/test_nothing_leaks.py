@@ -404,3 +404,26 @@ def test_appending_follows_symlinks_and_refuses_other_files(sim, tmp_path):
     with pytest.raises(ValueError, match="not a diag exchange log"):
         s.log.save(other, append=True)
     assert other.read_text() == "a,b\n1,2\n"
+
+
+def test_a_chart_a_panel_already_showed_is_cleaned_again_for_the_ticket(sim, tmp_path):
+    """The dashboard draws its charts with the org's real labels; the ticket draws them again with pseudonyms. A
+    picture kept from the panel's draw would carry the real labels into the ticket."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from diag.reports import charts
+
+    s = connect(simulator=sim)
+    s.call({"phoneNumber": NUMBER})
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.bar(["desk of zelda.canary@example.com"], [3])
+    ax.set_title("calls to +1 317 555 0161")
+    shown = charts.rendered(fig, ("png",))["png"]          # what the panel put on screen
+    with matplotlib.rc_context({"svg.fonttype": "none"}):   # SVG text as text: searchable
+        b = build_bundle(tmp_path / "t.zip", list(s.log), figures={"clients": fig})
+    with zipfile.ZipFile(b.path) as z:
+        svg, png = z.read("charts/clients.svg").decode(), z.read("charts/clients.png")
+    assert "zelda.canary" not in svg and not digits_anywhere(svg, NATIONAL) and "email-" in svg
+    assert png != shown

@@ -51,7 +51,7 @@ class DashboardModel(PanelModel):
     @traitlets.observe("endpoint_filter", "client_filter")
     def _filtered(self, _change) -> None:
         if self.usage is not None:   # each filter redraws the charts
-            run_safely(self, self.build_figures)
+            run_safely(self, self.build_figures, False)
 
     def publish(self) -> None:
         api = self.usage.attrs.get("usage_api") if self.usage is not None else None
@@ -228,7 +228,8 @@ class DashboardModel(PanelModel):
             frame = frame[frame["clientName"] == self.client_filter]
         return frame
 
-    def build_figures(self) -> None:
+    def build_figures(self, outbound: bool = True) -> None:
+        """The usage charts of the filtered rows; the outbound chart too unless told (the filters leave it)."""
         from diag.reports import charts
 
         f, label, src = self.filtered(), self.span_label, self.session.label
@@ -237,7 +238,8 @@ class DashboardModel(PanelModel):
                         "top_endpoints": charts.top_endpoints(f, src, label),
                         "clients": charts.clients_comparison(f, src, label),
                         "rate_limit_pressure": charts.ratelimit_pressure(self.rate_limits, f, src, label)}
-        self.outbound_figure = charts.outbound_outcomes(self.outbound, src, label)
+        if outbound:
+            self.outbound_figure = charts.outbound_outcomes(self.outbound, src, label)
 
     def top_offenders(self, n: int = 10):
         import pandas as pd
