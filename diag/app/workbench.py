@@ -65,8 +65,6 @@ class Workbench:
         self._show_source()
 
     def _evidence_changed(self) -> None:
-        self.composer.refresh()
-        self.endpoint.refresh()
         saved = self.evidence.model.saved   # added to the ticket: the Ticket tab takes it too (one workbench)
         if saved is not None and str(saved) != self.ticket.model.evidence:
             run_safely(self.ticket.model, self.ticket.model.set_evidence, str(saved))

@@ -70,3 +70,65 @@ def test_the_export_options_are_linked_both_ways(panels):
     assert view.keep.value is True
     with pytest.raises(traitlets.TraitError):
         m.keep_people = "yes"     # a trait, typed: not any value a caller assigns
+
+
+def test_typing_in_a_form_field_never_sends_an_older_value_back(panels):
+    """The raw JSON and the form change together when the model publishes: the box being typed in hears only its
+    own value (an older one sent back would flicker and move the cursor)."""
+    view = panels[1]
+    seen: list = []
+    view.fields["callerIdName"].observe(lambda c: seen.append(c["new"]), names="value")
+    view.fields["callerIdName"].value = "Acme"
+    assert seen == ["Acme"] and '"callerIdName": "Acme"' in view.raw.value
+    modes: list = []
+    view.mode.observe(lambda c: modes.append(c["new"]), names="value")
+    view.mode.value = "user"
+    assert modes == ["user"]
+
+
+def test_an_error_stays_when_the_history_grows_and_the_selection_stays_too(panels):
+    view = panels[1]
+    m = view.model
+    view.send_button.click()
+    view.plumbing.value = True
+    chosen = view.history.options[0][1]
+    view.history.value = (chosen,)
+    session = m.session
+
+    def failing(cid, timeout=60):
+        session.send("GET", f"/api/v2/conversations/calls/{cid}")   # a poll joins the History ...
+        raise RuntimeError("the call was not found")                  # ... then the action fails
+
+    session.follow_call = failing
+    view.follow_button.click()
+    assert m.last_error == "RuntimeError: the call was not found" and "not found" in view.error.value
+    assert view.history.value == (chosen,) and m.selected == [chosen]
+
+
+def test_evidence_added_twice_is_the_tickets_evidence_when_its_tab_opens(sim):
+    from diag.app.workbench import Workbench
+
+    curl = ("curl 'https://api.mypurecloud.ie/api/v2/conversations/calls' -H 'Content-Type: application/json' "
+            "--data-raw '{\"to\": {\"phoneNumber\": \"+13175550161\"}}'")
+    wb = Workbench(connect(simulator=sim))
+    for text in (curl, curl.replace("0161", "0162")):
+        wb.tabs.selected_index = 2
+        wb.evidence.paste.value = text
+        wb.evidence.read_button.click()
+        wb.evidence.add_button.click()
+        assert "evidence" in wb.composer.ticket.value          # the composer's ticket line, with no refresh
+        added = wb.ticket.model.evidence
+        wb.tabs.selected_index = 4
+        assert added and wb.ticket.evidence.value == added == wb.ticket.model.evidence
+
+
+def test_the_ticket_panel_keeps_its_choices_when_its_lists_are_read_again(panels, sim):
+    view = panels[5]
+    m = view.model
+    other = connect(simulator=sim)
+    other.call({"phoneNumber": "+13175550100"})       # a saved session in the workspace
+    view.refresh_button.click()
+    saved = [v for _, v in view.source.options if v != "this session"]
+    view.source.value = saved[0]
+    view.refresh_button.click()
+    assert m.source == saved[0] and view.source.value == saved[0]

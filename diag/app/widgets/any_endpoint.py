@@ -63,7 +63,7 @@ class AnyEndpointModel(PanelModel):
     def _failed(self, _change) -> None:
         self.problem = error_html(self.operation_error or self.last_error)
 
-    def publish(self) -> None:
+    def _publish(self) -> None:
         """The display traits from the state: what the view shows, in one place."""
         body = self.body
         self.shown = {"op": self.op, "operation": self.operation, "params": dict(self.params), "query": self.query,

@@ -147,7 +147,16 @@ class PanelModel(traitlets.HasTraits):
     last_error = traitlets.Unicode(None, allow_none=True)
 
     def publish(self) -> None:
-        """Set the display traits from the state (each panel says which)."""
+        """Set the display traits from the state, all at once: the widgets hear of them together (a field being
+        typed in never flickers back to an older value); a failure is the panel's error line, never a traceback."""
+        try:
+            with self.hold_trait_notifications():
+                self._publish()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
+            self.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DiagError) else str(exc)
+
+    def _publish(self) -> None:
+        """Each panel: its display traits from its state."""
 
 
 def show(model: traitlets.HasTraits, trait: str, widget, attr: str = "value", transform=None) -> None:
@@ -168,10 +177,7 @@ def run_safely(model, fn, *args) -> bool:
     finally:
         publish = getattr(model, "publish", None)
         if publish is not None:
-            try:
-                publish()
-            except Exception as exc:  # noqa: BLE001 - shown, never a traceback in the panel
-                model.last_error = f"{type(exc).__name__}: {exc}"
+            publish()
 
 
 def download_html(path, label: str = "Download the ticket") -> str:

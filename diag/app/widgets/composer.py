@@ -111,6 +111,7 @@ class ComposerModel(PanelModel):
     can_add = traitlets.Bool(False)
     can_export = traitlets.Bool(False)
     can_clear = traitlets.Bool(False)
+    show_plumbing = traitlets.Bool(False)        # History: token, identity, preflight and follow-up requests too
 
     def __init__(self, text: str = EXAMPLE, region: str | None = None, session=None):
         super().__init__()
@@ -137,12 +138,15 @@ class ComposerModel(PanelModel):
         self.previous: list[tuple[str, int, Any]] = []   # earlier connections: (label, calls, saved log or None)
         self.evidence = None           # the customer's evidence (an Inspection) added from the evidence panel
         self.bundle: Any = None        # the last exported ticket
-        self.show_plumbing = False     # history: token, identity, preflight and follow-up requests too
         self.masked = None             # a Masked: the evidence's values kept in the kernel, pseudonyms on screen
         self.set_text(text)
         self.publish()
 
-    def publish(self) -> None:
+    @traitlets.observe("show_plumbing")
+    def _plumbing(self, _change) -> None:
+        self.publish()
+
+    def _publish(self) -> None:
         """The display traits from the state: what the view shows, in one place."""
         from diag.app.widgets.response import response_html
 
@@ -585,7 +589,7 @@ class ComposerView:
         self.confirm_yes.on_click(lambda _b: self._guarded(self.model.confirm_pending))
         self.confirm_no.on_click(lambda _b: self._guarded(self.model.cancel_pending))
         self.history.observe(self._on_select, names="value")
-        self.plumbing.observe(lambda c: self._guarded(setattr, self.model, "show_plumbing", c["new"]), names="value")
+        traitlets.link((self.model, "show_plumbing"), (self.plumbing, "value"))
         self.follow_button.on_click(lambda _b: self._guarded(self.model.follow))
         self.genesys_button.on_click(lambda _b: self._guarded(lambda: self.model.ask_genesys(pcap=self.pcap.value)))
         self.add_button.on_click(lambda _b: self._guarded(self.model.add_to_ticket))
@@ -614,7 +618,8 @@ class ComposerView:
                               ("selected_view", self.selected_view), ("confirm_text", self.confirm_text)):
             show(m, trait, widget)
         show(m, "last_error", self.error, transform=error_html)
-        show(m, "history_options", self.history, "options", lambda rows: [tuple(r) for r in rows])
+        m.observe(self._show_history, names="history_options")
+        self._show_history()
         show(m, "confirming", self.confirm.layout, "display", lambda on: "flex" if on else "none")
         for trait, widgets in (("can_fix_now", [self.fix_button]), ("can_follow_now", [self.follow_button]),
                                ("can_ask_genesys_now", [self.genesys_button, self.pcap]),
@@ -662,6 +667,21 @@ class ComposerView:
             self._guarded(self.model.resend, seq)
 
     # ---- model -> widgets ----
+    def _show_history(self, _change=None) -> None:
+        """The History rows, and the rows chosen that are still there (a new row never loses the selection)."""
+        m = self.model
+        rows = [tuple(r) for r in m.history_options]
+        there = {seq for _, seq in rows}
+        kept = tuple(seq for seq in m.selected if seq in there)
+        m.selected = list(kept)
+        self._syncing = True
+        try:
+            with self.history.hold_sync():
+                self.history.options = rows
+                self.history.value = kept
+        finally:
+            self._syncing = False
+
     def _show_body(self, _change=None) -> None:
         """The raw JSON and the form as the model shows them (their own edits go back through the model)."""
         m = self.model

@@ -35,7 +35,7 @@ class ConnectModel(PanelModel):
         self.session = session
         self.publish()
 
-    def publish(self) -> None:
+    def _publish(self) -> None:
         try:
             self.status = self.status_html()
         except Exception as exc:  # noqa: BLE001 - an unreachable org shows as such

@@ -53,7 +53,7 @@ class DashboardModel(PanelModel):
         if self.usage is not None:   # each filter redraws the charts
             run_safely(self, self.build_figures, False)
 
-    def publish(self) -> None:
+    def _publish(self) -> None:
         api = self.usage.attrs.get("usage_api") if self.usage is not None else None
         self.source = (f"<b>Source:</b> <span class='diag-source'>{html.escape(self.session.label)}</span>. Usage "
                        "data is refreshed once a day and can be up to 24 h old."

@@ -39,7 +39,7 @@ class EvidenceModel(PanelModel):
         self.saved = None                 # the sanitised copy in the workspace, once added to the ticket
         self.publish()
 
-    def publish(self) -> None:
+    def _publish(self) -> None:
         self.report = self.report_html()
         self.failing = self.failing_calls()
         self.can_open = bool(self.failing) and self.composer is not None
@@ -111,11 +111,13 @@ class EvidenceModel(PanelModel):
             if self.composer is None:
                 raise ValueError("No composer to open it in.")
             self.composer.open_masked(text, masked)
+            self.composer.publish()   # that panel shows it at once
             return "composer"
         self.endpoint.masked = masked
         self.endpoint.set_operation(f"{d.request.method} {d.request.path}")
         self.endpoint.set_query(self.inspection.shown(urlsplit(d.request.url).query))
         self.endpoint.set_text(text)
+        self.endpoint.publish()
         return "endpoint"
 
     def _need_evidence(self) -> None:
@@ -135,6 +137,7 @@ class EvidenceModel(PanelModel):
         i = self.inspection
         self.saved = save_evidence(data, i.kind, len(i.diagnoses), len(i.failures))
         self.composer.evidence = i
+        self.composer.publish()   # its ticket line names the evidence at once
         return self.saved
 
     def export(self):

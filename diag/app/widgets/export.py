@@ -185,7 +185,7 @@ class ExportModel(PanelModel):
         from diag.app.widgets.common import download_html
         return download_html(self.last_path) if self.last_path and self.last_path.exists() else ""
 
-    def publish(self) -> None:
+    def _publish(self) -> None:
         if self.redaction_report:
             counts = self.redaction_report.get("redacted", {})
             where = f"Wrote <code>{html.escape(str(self.last_path))}</code>. " if self.last_path else ""
@@ -230,9 +230,9 @@ class ExportView:
         self.report = w.HTML()
         self.download = w.HTML()
         self.summary = w.Textarea(layout=w.Layout(width="98%", height="320px"), placeholder="summary.md appears here")
-        self.source.observe(self._on_source, names="value")
-        self.evidence.observe(lambda c: self._do(m.set_evidence, c["new"]), names="value")
         self._showing = False   # True while the panel sets the lists itself: only a person's change is a choice
+        self.source.observe(self._on_source, names="value")
+        self.evidence.observe(lambda c: None if self._showing else self._do(m.set_evidence, c["new"]), names="value")
         self.exchanges.observe(lambda c: None if self._showing else m.choose(c["new"]), names="value")
         self.charts.observe(lambda c: None if self._showing else setattr(m, "selected_charts", list(c["new"])),
                             names="value")
@@ -271,18 +271,31 @@ class ExportView:
         self._on_refresh()
 
     def _on_source(self, change) -> None:
+        if self._showing:
+            return
         run_safely(self.model, self.model.set_source, change["new"])
         self._on_refresh()
 
     def _on_refresh(self, _button=None) -> None:
+        """The lists from the workspace as it is now, each with its choice kept (setting a list's options alone
+        would choose its first entry for the person)."""
         m = self.model
-        self.source.options = m.sources()
-        if m.source in [v for _, v in self.source.options]:
-            self.source.value = m.source
-        self.evidence.options = m.evidence_sources()
-        if m.evidence not in [v for _, v in self.evidence.options]:
-            m.evidence = NO_EVIDENCE
-        self.evidence.value = m.evidence
+        self._showing = True
+        try:
+            sources = m.sources()
+            if m.source not in [v for _, v in sources]:   # a saved log that is gone
+                m.set_source(THIS_SESSION)
+            with self.source.hold_sync():
+                self.source.options = sources
+                self.source.value = m.source
+            evidence = m.evidence_sources()
+            if m.evidence not in [v for _, v in evidence]:
+                m.evidence = NO_EVIDENCE
+            with self.evidence.hold_sync():
+                self.evidence.options = evidence
+                self.evidence.value = m.evidence
+        finally:
+            self._showing = False
         options = m.exchange_options() if m.last_error is None else []
         ticked = {e.seq for e in m.exchanges() if m.is_chosen(e)} if m.last_error is None else set()
         self._showing = True
