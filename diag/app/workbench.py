@@ -27,7 +27,7 @@ class Workbench:
         import diag
 
         self.session = session if session is not None else diag.connect(origin="app")
-        self.connection = ConnectView(ConnectModel(self.session))
+        self.connection = ConnectView(ConnectModel(self.session, origin="app"))
         self.composer = ComposerView(ComposerModel(session=self.session))
         self.endpoint = AnyEndpointView(AnyEndpointModel(session=self.session))
         self.evidence = EvidenceView(EvidenceModel(self.composer.model, self.endpoint.model),

@@ -166,3 +166,14 @@ def test_evidence_added_in_its_tab_is_in_the_ticket_tab(sim, tmp_path):
     assert app.ticket.error.value == ""
     (ticket,) = tmp_path.glob("*.zip")
     assert "evidence/evidence.har" in zipfile.ZipFile(ticket).namelist()
+
+
+def test_a_connection_made_in_the_app_is_named_the_apps(sim):
+    """The sessions the app's connection panel opens are the app's in the workspace (found as such in the ticket's
+    list of saved sessions), the later ones as well as the first."""
+    app = Workbench(connect(simulator=sim, origin="app"))
+    assert app.session.log.autosave.name.endswith(".app.jsonl")
+    app.connection.region.value = "simulator: user without a station"
+    app.connection.button.click()
+    assert app.connection.error.value == "" and app.session is not None
+    assert app.composer.model.session.log.autosave.name.endswith(".app.jsonl")

@@ -28,9 +28,10 @@ class ConnectModel(PanelModel):
     status = traitlets.Unicode("Not connected.")     # who is connected, where (HTML)
     preflight = traitlets.Unicode("")                # the last preflight checklist (HTML)
 
-    def __init__(self, session=None, connector: Callable = connect):
+    def __init__(self, session=None, connector: Callable = connect, origin: str = ""):
         super().__init__()
-        self.connector = connector
+        self.origin = origin   # where the sessions it opens are named from (diag.core.workspace.ORIGINS)
+        self._connector = connector
         self.listeners: list[Callable] = []
         self.session = session
         self.publish()
@@ -43,6 +44,12 @@ class ConnectModel(PanelModel):
 
     def run_preflight(self, operation: str) -> None:
         self.preflight = self.preflight_html(operation)
+
+    def connector(self, *args, **kwargs):
+        """A new session, named by where it was opened (the app's reconnections stay the app's)."""
+        if self.origin:
+            kwargs.setdefault("origin", self.origin)
+        return self._connector(*args, **kwargs)
 
     @staticmethod
     def regions() -> list[tuple[str, str]]:
