@@ -935,3 +935,17 @@ def test_a_team_as_caller_id_name_is_nobody_and_the_ticket_exports(sim, tmp_path
     texts = files_of(bundle.path)
     assert not [n for n, t in texts.items() if "Hopper" in t]
     assert '"callerIdName": "Support"' in texts["exchanges.jsonl"]
+
+
+def test_an_ssn_written_like_a_date_is_pseudonymised_and_dates_are_kept(tmp_path):
+    """078-05-1120 read as a date (its '8-05-1120') and was kept; a date is still a date."""
+    with Simulator(seed=4) as sim:
+        s = connect(simulator=sim)
+        s.call({"phoneNumber": "+13175550100", "attributes": {"ssn": "078-05-1120", "dob": "1970-01-31",
+                                                              "seen": "12/06/2026", "note": "SSN 123-45-6789"}})
+        b = build_bundle(tmp_path / "t.zip", list(s.log))
+    with zipfile.ZipFile(b.path) as z:
+        text = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
+    for ssn in ("078-05-1120", "078051120", "123-45-6789", "123456789"):
+        assert ssn not in text
+    assert "1970-01-31" in text and "12/06/2026" in text
