@@ -83,9 +83,9 @@ def _findings_of_text(text: str) -> tuple[dict, ...]:
 @lru_cache(maxsize=256)
 def _findings_of_body(as_json: str) -> tuple[dict, ...]:
     # keyed by the body's JSON (1, 1.0 and true stay apart); read back, it is the very value the caller gave
-    from diag.core.doctor import check
+    from diag.core.doctor import findings_of
 
-    return tuple(f.to_dict() for f in check(json.loads(as_json)).findings)
+    return tuple(f.to_dict() for f in findings_of(json.loads(as_json)))
 
 
 def _needless_escape(hex2: str) -> bool:
@@ -415,9 +415,9 @@ class Session:
         except (TypeError, ValueError):
             key = None
         if key is None:
-            from diag.core.doctor import check
+            from diag.core.doctor import findings_of
 
-            return [f.to_dict() for f in check(body).findings]
+            return [f.to_dict() for f in findings_of(body)]
         return [dict(f) for f in _findings_of_body(key)]
 
     # ---- placing calls ----

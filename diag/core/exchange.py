@@ -133,8 +133,11 @@ class ExchangeLog:
             return
         with self._lock:
             try:
-                self.autosave.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.autosave, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    fd = os.open(self.autosave, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                except FileNotFoundError:   # its folder is not there (yet, or any more)
+                    self.autosave.parent.mkdir(parents=True, exist_ok=True)
+                    fd = os.open(self.autosave, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 with os.fdopen(fd, "ab") as fh:
                     fh.write(data)
                 self.autosave_error = None

@@ -27,7 +27,7 @@ def __getattr__(name: str):
         return module if attr is None else getattr(module, attr)
     raise AttributeError(name)
 
-__all__ = ["check", "check_text", "check_for_operation", "UnknownOperation", "fix", "parse_body", "Finding", "Report", "ParsedBody",
+__all__ = ["check", "findings_of", "check_text", "check_for_operation", "UnknownOperation", "fix", "parse_body", "Finding", "Report", "ParsedBody",
            "ERROR", "WARNING", "INFO", "RULES", "DESTINATION_FIELDS", "BLOCKING_CODES"]
 
 
@@ -66,23 +66,15 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
     `query`: its query parameters, so that the safety findings read what the gate reads. `caller`: who sends it
     (a diag.core.model.Caller; by default the simulator's demo user), for the prediction.
     """
-    if not isinstance(body, dict):
-        kind = "a list" if isinstance(body, list) else type(body).__name__
-        return Report(body, [Finding(ERROR, "$", "body-not-object",
-                                     f"The body must be a JSON object ({{...}}), not {kind}.")],
-                      operation=operation, caller=caller)
-    if _deeper_than(body, MAX_DEPTH):
-        return Report(body, [Finding(ERROR, "$", "body-too-deep",
-                                     f"The body is nested more than {MAX_DEPTH} levels deep; a CreateCallRequest is "
-                                     "at most 4 levels deep. Check that the right text was pasted.")],
-                      operation=operation, caller=caller)
+    shape = _shape_problem(body)
+    if shape is not None:
+        return Report(body, [shape], operation=operation, caller=caller)
     from diag.core.doctor.fixer import fix
     from diag.core.doctor.rules import run_rules
 
     from diag.core.doctor.safety import safety_findings
 
-    findings = list(safety_findings(operation, body if read_as is None else read_as, query)) + \
-        run_rules(body, _region_hint(body, region))
+    findings = findings_of(body, region=region, operation=operation, read_as=read_as, query=query)
     fixed, notes = fix(body)
     report = Report(body, findings, fixed, notes, operation=operation, caller=caller)
     if fixed is not None:
@@ -92,6 +84,31 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
             report.notes.append("The corrected body still has errors: " +
                                 "; ".join(f"{f.path} {f.code}" for f in remaining))
     return report
+
+
+def findings_of(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE, read_as: Any = None,
+                query: tuple = ()) -> list[Finding]:
+    """check()'s findings alone, without working out the corrected body (what a send records with its exchange)."""
+    shape = _shape_problem(body)
+    if shape is not None:
+        return [shape]
+    from diag.core.doctor.rules import run_rules
+    from diag.core.doctor.safety import safety_findings
+
+    return list(safety_findings(operation, body if read_as is None else read_as, query)) + \
+        run_rules(body, _region_hint(body, region))
+
+
+def _shape_problem(body: Any) -> Finding | None:
+    """A body the rules cannot read at all: not an object, or nested deeper than any call body."""
+    if not isinstance(body, dict):
+        kind = "a list" if isinstance(body, list) else type(body).__name__
+        return Finding(ERROR, "$", "body-not-object", f"The body must be a JSON object ({{...}}), not {kind}.")
+    if _deeper_than(body, MAX_DEPTH):
+        return Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels deep; a "
+                                                    "CreateCallRequest is at most 4 levels deep. Check that the right "
+                                                    "text was pasted.")
+    return None
 
 
 CALL_OPERATIONS = {tuple(route.split(" ", 1)) for route in CALL_ROUTES}
