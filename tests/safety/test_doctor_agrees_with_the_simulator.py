@@ -48,11 +48,12 @@ def targets():
     out = []
     for name in ("avery", "sam", "riley"):
         token = sim.user_token(name)
-        out.append((connect(simulator=sim, token=token, environ={}, dotenv=None),
+        out.append((connect(simulator=sim, token=token, environ={}, dotenv=None, save=False),
                     caller_of(sim.app, sim.state.tokens[token])))
     client = sim.client()
     token = sim.state.mint("client", client.id, None)
-    out.append((connect(simulator=sim, token=token.value, environ={}, dotenv=None), caller_of(sim.app, token)))
+    out.append((connect(simulator=sim, token=token.value, environ={}, dotenv=None, save=False),
+                caller_of(sim.app, token)))
     return sim, out
 
 
