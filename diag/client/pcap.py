@@ -189,7 +189,10 @@ def _fetch(session, url: str, folder: Path, name: str) -> tuple[Path, int, str]:
 
 
 def _write_new(folder: Path, name: str, data: bytes) -> tuple[Path, int]:
-    """`data` in a new file in `folder` (name, then name-2, name-3...): nothing that exists is overwritten."""
+    """`data` in a new private file in `folder` (name, then name-2, name-3...), by the one private writer
+    (diag.core.exchange.write_private: 0600, whole or not at all, never over a name that is taken)."""
+    from diag.core.exchange import write_private
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -198,16 +201,10 @@ def _write_new(folder: Path, name: str, data: bytes) -> tuple[Path, int]:
     for n in range(1, 1000):
         target = folder / (name if n == 1 else f"{stem}-{n}{suffix}")
         try:
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        except FileExistsError:
+            write_private(target, data, replace=False)
+        except FileExistsError:   # a file, a folder or a link of that name: the next name
             continue
-        except OSError as exc:
-            raise _NotSaved(f"cannot write {target.name}: {exc.strerror or exc}") from None
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-        except OSError as exc:   # a full disk or a quota: no half file left behind
-            target.unlink(missing_ok=True)
+        except OSError as exc:    # a full disk, a quota: nothing is left behind
             raise _NotSaved(f"cannot write {target.name}: {exc.strerror or exc}") from None
         return target, len(data)
     raise _NotSaved(f"{folder.name}: 999 files named {name} already")
