@@ -324,7 +324,7 @@ def _clean_frame(frame, clean_text):
     return out
 
 
-def _CleanedTicks(inner, clean_text):
+def _cleaned_ticks(inner, clean_text):
     """`inner` (a matplotlib tick formatter) with every label it makes cleaned; it still lays the ticks out itself
     (dates, offsets), as it would alone."""
     from matplotlib.ticker import Formatter
@@ -369,8 +369,8 @@ class _cleaned_labels:
             if original:
                 t.set_text(self.clean_text(original))
         for axis, (major, minor) in zip(self.axes, self.formatters):
-            axis.set_major_formatter(_CleanedTicks(major, self.clean_text))
-            axis.set_minor_formatter(_CleanedTicks(minor, self.clean_text))
+            axis.set_major_formatter(_cleaned_ticks(major, self.clean_text))
+            axis.set_minor_formatter(_cleaned_ticks(minor, self.clean_text))
         return self
 
     def __exit__(self, *exc):
