@@ -185,3 +185,18 @@ def test_bundle_genesys_pcap_saves_beside_the_ticket_never_in_it(quick_sim, tmp_
     assert f"its PCAP was saved beside this ticket as 01-{cid}.pcap" in summary and "not in it" in summary
     assert side["pcap"]["file"] == f"01-{cid}.pcap" and side["pcap"]["bytes"] == beside.stat().st_size
     assert str(tmp_path) not in json.dumps(side)      # the file's name, never where this machine keeps it
+
+
+def test_the_download_url_asked_for_by_hand_is_redacted_too(quick_sim, tmp_path):
+    """The path an engineer takes first: the any-endpoint panel (a plain Session.send) asking for the download URL
+    itself, with no PCAP code in between: the signature still reaches neither the log nor its saved copy."""
+    s, cid = placed(quick_sim)
+    genesys_side(s, cid, pcap_to=tmp_path)                      # a download to ask about
+    download_id = list(quick_sim.state.downloads)[-1]
+    sig = quick_sim.state.downloads[download_id][1]
+    by_hand = connect(simulator=quick_sim, environ={}, dotenv=None)
+    ex = by_hand.send("GET", f"/api/v2/telephony/siptraces/download/{download_id}")
+    assert ex.status == 200 and "__sim/storage" in ex.response_body["url"]
+    log = tmp_path / "by-hand.jsonl"
+    by_hand.log.save(log)
+    assert sig not in json.dumps(ex.to_dict()) and sig not in log.read_text() and sig[:16] not in log.read_text()
