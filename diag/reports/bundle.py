@@ -38,7 +38,7 @@ from diag.core import __version__, har
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource, settle
-from diag.core.numbers import SEPARATOR, phone_spans
+from diag.core.numbers import phone_spans
 from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
 from diag.reports import charts
 from diag.reports.replay import final_requests, replay_refusal, repro_py, repro_sh
@@ -444,12 +444,15 @@ def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clea
 def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Names | None, secrets: list[str]) -> None:
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
-    from diag.core.numbers import ESCAPES, canonical_text, phone_spans
+    from diag.core.numbers import ESCAPES, canonical_text, phone_spans, without_separators
+    from diag.reports.report import inline_svg
 
     digits = {re.sub(r"\D", "", canonical_text(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
     lengths = sorted({len(d) for d in digits})
+    runs = re.compile(rf"\d{{{lengths[0] if lengths else 1},}}")   # a shorter run is none of the numbers
     people_re = (people if isinstance(people, Names) else Names(people)) if people else None
+    drawn = [inline_svg(data) for name, data in files.items() if name.startswith("charts/") and name.endswith(".svg")]
     for name, data in files.items():
         if name.endswith(".png"):
             continue
@@ -466,17 +469,20 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
                                      kind=kind)
         if name.startswith("charts/"):   # SVG path data is digits all the way down; charts draw no bodies
             continue
+        if name.endswith(".html"):   # the same charts, inline in the page: read as their files are (above)
+            text = functools.reduce(lambda page, svg: page.replace(svg, ""), drawn, text)
+        found = phone_spans(text) if digits or (numbers and name in _FREE_TEXT_FILES) else []
         if digits:
             # the digits of a pseudonymised number, standing on their own once separators are gone, or inside
             # anything the pseudonymiser reads as a number (not inside a longer id: c1000000-0000-4000-...).
             # Set look-ups, not one alternation of every number: linear in the text however many numbers.
-            flat = _FLATTEN.sub("", canonical_text(ESCAPES.sub("", text)))
-            spans = [_NOT_DIGIT.sub("", canonical_text(ESCAPES.sub("", text[a:b]))) for a, b in phone_spans(text)]
-            if any(run in digits for run in _DIGIT_RUN.findall(flat)) or any(
+            flat = without_separators(canonical_text(ESCAPES.sub("", text)))
+            spans = [_NOT_DIGIT.sub("", canonical_text(ESCAPES.sub("", text[a:b]))) for a, b in found]
+            if any(run in digits for run in runs.findall(flat)) or any(
                     sd[i:i + n] in digits for sd in spans for n in lengths for i in range(len(sd) - n + 1)):
                 raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
                                      "written.", file=name, kind="phone number")
-        if numbers and name in _FREE_TEXT_FILES and phone_spans(text):
+        if numbers and name in _FREE_TEXT_FILES and found:
             raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was written.",
                                  file=name, kind="phone number")
         if people_re and (people_re.search(text) or EMAIL.search(text)):
@@ -515,8 +521,6 @@ def _strings_of(value: Any):
     elif isinstance(value, str):
         yield value
 _NOT_DIGIT = re.compile(r"\D")
-_DIGIT_RUN = re.compile(r"\d+")
-_FLATTEN = re.compile(SEPARATOR)   # the separators a number is written with (as phone_spans reads them)
 
 
 def _placeholder_only(pattern, text: str) -> bool:
