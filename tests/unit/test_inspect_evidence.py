@@ -204,3 +204,21 @@ def test_the_command_line_and_the_panels_read_evidence_one_way(tmp_path, monkeyp
     link.symlink_to(big)
     with pytest.raises(ValueError, match="not a regular file"):
         read_saved_evidence(link)
+
+
+def test_a_big_captures_dots_are_one_picture_in_the_svg_and_a_small_ones_stay_dots():
+    import pandas as pd
+
+    from diag.reports import charts
+
+    def svg_of(n):
+        frame = pd.DataFrame({"started": pd.date_range("2026-11-28 10:00", periods=n, freq="s", tz="UTC"),
+                              "code": ["200" if i % 3 else "400 bad.request" for i in range(n)],
+                              "operation": "POST /api/v2/conversations/calls", "duration_ms": 12.0})
+        return charts.rendered(charts.evidence_codes_over_time(frame, "customer evidence (har)", "x"))["svg"]
+
+    small, big = svg_of(40), svg_of(10_000)
+    dots = b'xlink:href="#m'   # each vector dot is a use of a marker (text is a use of a glyph: #DejaVuSans-)
+    assert b"<image" not in small and small.count(dots) >= 40         # a few requests: each a vector dot
+    assert big.count(b"<image") == 1 and big.count(dots) < 40         # 10,000: one picture of the dots
+    assert len(big) < 200_000                                         # was 930 KB, inline in report.html
