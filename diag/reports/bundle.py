@@ -445,14 +445,12 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
     from diag.core.numbers import ESCAPES, canonical_text, phone_spans, without_separators
-    from diag.reports.report import inline_svg
 
     digits = {re.sub(r"\D", "", canonical_text(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
     lengths = sorted({len(d) for d in digits})
     runs = re.compile(rf"\d{{{lengths[0] if lengths else 1},}}")   # a shorter run is none of the numbers
     people_re = (people if isinstance(people, Names) else Names(people)) if people else None
-    drawn = [inline_svg(data) for name, data in files.items() if name.startswith("charts/") and name.endswith(".svg")]
     for name, data in files.items():
         if name.endswith(".png"):
             continue
@@ -467,10 +465,12 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
             if needed in low and pattern.search(text) and not _placeholder_only(pattern, text):
                 raise RedactionError(f"A {kind} survived redaction in {name}; nothing was written.", file=name,
                                      kind=kind)
-        if name.startswith("charts/"):   # SVG path data is digits all the way down; charts draw no bodies
+        if name.endswith(".svg"):   # a chart: what it says, not how it is drawn (digits all the way down)
+            text = _said_in_svg(text)
+        elif name.endswith(".html"):   # the same charts, inline in the page: read as their files are
+            text = _SVG_ELEMENT.sub(lambda svg: _said_in_svg(svg.group(0)), text)
+        elif name.startswith("charts/"):   # a chart picture (PNG was left out above)
             continue
-        if name.endswith(".html"):   # the same charts, inline in the page: read as their files are (above)
-            text = functools.reduce(lambda page, svg: page.replace(svg, ""), drawn, text)
         found = phone_spans(text) if digits or (numbers and name in _FREE_TEXT_FILES) else []
         if digits:
             # the digits of a pseudonymised number, standing on their own once separators are gone, or inside
@@ -491,6 +491,15 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
 
 
 _FREE_TEXT_FILES = ("summary.md",)
+# An SVG's drawing: path data, coordinates, sizes, transforms and styles, and pictures embedded as data. What is
+# left is what the chart says: its texts (matplotlib keeps each as a comment), links, element ids and names.
+_SVG_DRAWING = re.compile(r'\s(?:d|x|y|x1|x2|y1|y2|cx|cy|r|rx|ry|width|height|viewBox|transform|style|points)="[^"]*"'
+                          r'|(?<=href=")data:[^"]*')
+_SVG_ELEMENT = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
+
+
+def _said_in_svg(svg: str) -> str:
+    return _SVG_DRAWING.sub("", svg)
 
 
 def _any_secret_in(text: str, secrets: list[str]) -> bool:

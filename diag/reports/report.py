@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["report_files", "inline_svg"]
+__all__ = ["report_files"]
 
 IMPACT_NOT_STATED = ("not stated: add who is affected, how many, and since when before you file the case")
 
@@ -42,7 +42,7 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def inline_svg(data: bytes) -> str:
+def _svg(data: bytes) -> str:
     """An SVG file as an inline element: its XML declaration and doctype dropped."""
     text = data.decode("utf-8", "replace")
     return re.sub(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", "", text)
@@ -112,6 +112,6 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
         simulated=simulated, care=care,
         timeline=sorted(rows, key=lambda r: r["time"]), failures=failures,
         requests=failures + [r for r in rows if not r["failed"]],
-        charts=[(name, inline_svg(data)) for name, data in sorted(charts.items())], notes=notes)
+        charts=[(name, _svg(data)) for name, data in sorted(charts.items())], notes=notes)
     case = "\n".join([title, ""] + [f"{label}: {value}" for label, value in care]) + "\n"
     return {"report.html": html.encode("utf-8"), "case.txt": case.encode("utf-8")}
