@@ -692,6 +692,15 @@ _LONG_SPAN = re.compile(rf"[+\uff0b]?\d(?:{SEPARATOR}*\d){{{PHONE_MIN_DIGITS - 1
 _DIGIT_IN_SEPARATOR = re.compile("[\u32c0-\u33ff]")
 ESCAPES = re.compile(_ESCAPE)
 _ONE_CHAR_SEPARATOR = re.compile(_SEPARATOR_CHAR)
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
+_DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)")
+_IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_DECIMAL = re.compile(r"[+-]?\d+\.\d+")   # a measurement (0.3588235294117647), not a number written with dots
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+
+
+_UUID_ONLY = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class _SeparatorChars(dict):
@@ -712,15 +721,6 @@ def without_separators(text: str) -> str:
     with a backslash, which no one-character separator is, so both are found where one pass would find them), then
     each one-character separator, by str.translate at C speed."""
     return (ESCAPES.sub("", text) if "\\" in text else text).translate(_SEPARATOR_CHARS)
-_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
-_PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
-_DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)")
-_IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
-_DECIMAL = re.compile(r"[+-]?\d+\.\d+")   # a measurement (0.3588235294117647), not a number written with dots
-_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
-
-
-_UUID_ONLY = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def phone_spans(text: str) -> list[tuple[int, int]]:
