@@ -833,7 +833,9 @@ def service_regions(digits: str, regions: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=8192)
 def region_of(e164: str) -> str | None:
+    """The region of a number in E.164 (cached: the doctor asks it of the caller id before and after Fix it)."""
     try:
         return phonenumbers.region_code_for_number(phonenumbers.parse(e164))
     except phonenumbers.NumberParseException:
@@ -844,9 +846,15 @@ def as_e164(num) -> str:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
-@lru_cache(maxsize=8192)
 def analyse(value: str, region_hint: str | None = None) -> PhoneCheck:
     """Everything the doctor needs to know about one number-bearing string (cached: treat as read-only)."""
+    if region_hint is not None and strip_tel(value)[0].startswith("+"):
+        region_hint = None   # the hint is read only for a number without '+': one reading, whoever asks
+    return _analysed(value, region_hint)
+
+
+@lru_cache(maxsize=8192)
+def _analysed(value: str, region_hint: str | None) -> PhoneCheck:
     cleaned, had_tel = strip_tel(value)
     if not cleaned:
         return PhoneCheck(value, cleaned, "empty")
