@@ -210,3 +210,13 @@ def test_report_json_shape():
     assert d["verdict"] == "refused" and d["prediction"]["code"] == "bad.request"
     assert all("evidence" in f for f in d["findings"])
     assert set(d["findings"][0]) >= {"severity", "path", "code", "message"}
+
+
+@pytest.mark.parametrize("value", ["+13175550100", "tel:+442079460958", " +1 (317) 555-0100 ", "+911", "+1",
+                                   "+44 20 7946 0958 ext. 12", "+999 555", "tel:+61 000"])
+@pytest.mark.parametrize("hint", ["US", "GB", "AU", "IN", "XX"])
+def test_a_number_with_a_plus_reads_the_same_whatever_the_callers_region(value, hint):
+    """The doctor analyses a '+' number once for every region hint: the hint must change nothing of its reading."""
+    from diag.core import numbers
+
+    assert numbers._analysed(value, hint) == numbers._analysed(value, None) == numbers.analyse(value, hint)
