@@ -20,6 +20,7 @@ from diag.sim import Simulator  # noqa: E402
 NUMBER = "+13175550161"      # dialled by the session below: the ticket pseudonymises it
 DIGITS = "13175550161"
 
+
 @pytest.fixture(scope="module")
 def calls():
     """A simulated session that dialled NUMBER and read users/me (so the ticket knows a person)."""
