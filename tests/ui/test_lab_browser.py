@@ -175,6 +175,8 @@ def test_composer_in_jupyterlab(lab):
             evidence_zip = ARTIFACTS / "lab-ticket-evidence.zip"
             download.value.save_as(str(evidence_zip))
             panel.scroll_into_view_if_needed()
+            # JupyterLab draws the cells of a notebook scrolled to lazily: the picture waits for the table on screen
+            expect(panel.locator("table.diag-evidence-table")).to_be_in_viewport(timeout=15000)
             shot("6-evidence")
             shown = panel.inner_text()
             overflow = page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-output')]

@@ -204,8 +204,10 @@ def test_the_evidence_is_a_table_failures_first_each_explained_with_its_correcte
     for row, d in zip(rows, sorted(inspection.diagnoses, key=lambda d: (not d.failed, d.index))):
         cid = row.select_one("code.diag-cid")
         assert cid.get_text() == (d.correlation_id or "-") and "nowrap" in cid["style"]
-    first = rows[0]
-    assert first.select_one("details summary").get_text().strip()           # a one-line why
+    whys = table.select("tr.diag-evidence-why")
+    assert [w.find_previous_sibling("tr") for w in whys] == rows           # each request's why right under it
+    assert whys[0].select_one("details summary").get_text().strip()        # a one-line why
+    assert all(w.select_one("td[colspan]") for w in whys)                  # the table's whole width
     fixes = [d for d in inspection.diagnoses if d.corrected() is not None]
     if fixes:
         assert "Corrected body" in view.report.value

@@ -189,8 +189,9 @@ def _why(d) -> str:
 
 def evidence_table_html(inspection) -> str:
     """Every Genesys request of the evidence as a row, failures first: time, operation, status, code, the whole
-    correlation id, why (expanding to the explanation, the findings and the corrected body), and a timing bar on the
-    capture's own time line. Text as shown everywhere else: numbers and people as pseudonyms."""
+    correlation id and a timing bar on the capture's own time line; under it, the table's whole width, why
+    (expanding to the explanation, the findings and the corrected body). Text as shown everywhere else: numbers and
+    people as pseudonyms."""
     from diag.core.intervals import recorded_instant
 
     shown = inspection.shown
@@ -202,7 +203,7 @@ def evidence_table_html(inspection) -> str:
     command_only = inspection.kind in ("curl", "http")   # a command, not a capture: it holds no answer
     out = ["<table class='diag-evidence-table' style='border-collapse:collapse;font-size:12px;width:100%'>",
            "<tr style='text-align:left;border-bottom:1px solid #ccc'><th>#</th><th>time (UTC)</th><th>operation</th>"
-           "<th>status</th><th>code</th><th>correlation id</th><th>why</th><th>timing</th></tr>"]
+           "<th>status</th><th>code</th><th>correlation id</th><th>timing</th></tr>"]
     for d in rows:
         r = d.request
         when = recorded_instant(r.started)
@@ -231,15 +232,18 @@ def evidence_table_html(inspection) -> str:
             bar = (f"<div title='{r.duration_ms or 0:.0f} ms' style='position:relative;height:8px;background:#eee;"
                    f"min-width:80px'><div style='position:absolute;left:{min(left, 99.2):.1f}%;"
                    f"width:{min(width, 100 - min(left, 99.2)):.1f}%;height:8px;background:{colour}'></div></div>")
-        out.append(f"<tr class='diag-evidence-row{' diag-failed' if d.failed else ''}' "
-                   f"style='border-bottom:1px solid #eee;vertical-align:top'>"
+        # the why on a line of its own under its request, the table's whole width: at 1,280 px with the file
+        # browser open a column of its own left it one word per line beside the correlation id
+        out.append(f"<tr class='diag-evidence-row{' diag-failed' if d.failed else ''}' style='vertical-align:top'>"
                    f"<td>{d.index}</td><td style='white-space:nowrap'>"
                    f"{html.escape(when.strftime('%H:%M:%S.%f')[:12]) if when else '-'}</td>"
                    f"<td><code>{html.escape(shown(d.label))}</code></td>"
                    f"<td style='color:{colour};white-space:nowrap'>{html.escape(status)}</td>"
                    f"<td>{html.escape(shown(d.error_code or ''))}</td>"
                    f"<td><code class='diag-cid' style='white-space:nowrap'>{html.escape(shown(d.correlation_id or '-'))}"
-                   f"</code></td><td>{why_cell}</td><td style='width:12%'>{bar}</td></tr>")
+                   f"</code></td><td style='width:12%'>{bar}</td></tr>"
+                   f"<tr class='diag-evidence-why' style='border-bottom:1px solid #eee'><td></td>"
+                   f"<td colspan='6' style='padding-bottom:4px'>{why_cell}</td></tr>")
     out.append("</table>")
     return "".join(out)
 
