@@ -491,10 +491,11 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
 
 
 _FREE_TEXT_FILES = ("summary.md",)
-# An SVG's drawing: path data, coordinates, sizes, transforms and styles, and pictures embedded as data. What is
-# left is what the chart says: its texts (matplotlib keeps each as a comment), links, element ids and names.
+# An SVG's drawing: path data, coordinates, sizes, transforms and styles, and PNG pictures embedded in base64. What
+# is left is what the chart says: its texts (matplotlib keeps each as a comment), links (a data: URL of any other
+# kind too: it can carry text), element ids and names.
 _SVG_DRAWING = re.compile(r'\s(?:d|x|y|x1|x2|y1|y2|cx|cy|r|rx|ry|width|height|viewBox|transform|style|points)="[^"]*"'
-                          r'|(?<=href=")data:[^"]*')
+                          r'|(?<=href=")data:image/png;base64,[A-Za-z0-9+/=\s]*(?=")')
 _SVG_ELEMENT = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 
 

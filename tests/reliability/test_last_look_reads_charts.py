@@ -74,6 +74,7 @@ def test_a_chart_named_after_the_caller_is_refused(calls, tmp_path):
 @pytest.mark.parametrize("spelling", [
     pytest.param({"url": f"https://crm.example.com/customer?phone={NUMBER}"}, id="a bar linking to the CRM record"),
     pytest.param({"url": f"tel:{NUMBER}"}, id="a bar linking to tel:"),
+    pytest.param({"url": "data:text/plain,call +1 317 555 0161"}, id="a bar linking to a data: URL"),
     pytest.param({"gid": "+1 317 555 0161"}, id="a bar's element id"),
     pytest.param({"title": f"caller_{DIGITS}"}, id="the title, the number glued to a word"),
     pytest.param({"title": f"ANI{DIGITS}"}, id="the title, the number glued to letters"),
