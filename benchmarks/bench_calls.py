@@ -20,9 +20,16 @@ N = 1000
 BODY = {"phoneNumber": "+13175550100"}
 
 
+_blocks = iter(range(200, 1000))   # exchanges 200-999 of area code 317: valid numbers, each block used once
+
+
 def numbers(varied: bool) -> list[str]:
-    """The same number every call (a batch), or a new one each call (every body checked afresh)."""
-    return [f"+1317555{i % 10000:04d}" if varied else BODY["phoneNumber"] for i in range(N)]
+    """The same number every call (a batch), or a new one each call, never used before in this process (every
+    body and every number read afresh, by diag, the SDK and the simulator alike: their caches hold none of them)."""
+    if not varied:
+        return [BODY["phoneNumber"]] * N
+    block = next(_blocks)
+    return [f"+1317{block}{i:04d}" for i in range(N)]
 
 
 def diag_rate(sim, varied: bool = False) -> float:

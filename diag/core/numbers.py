@@ -842,6 +842,15 @@ def region_of(e164: str) -> str | None:
         return None
 
 
+def caller_region(value: str) -> str | None:
+    """The country a caller id places the call in, which reads the other numbers of a body written without '+':
+    the region of the number it normalises to (its analysis knows it whenever it has an E.164 form: one parse)."""
+    check = analyse(value)
+    if check.e164 is not None:
+        return check.region
+    return region_of(normalise(value))
+
+
 def as_e164(num) -> str:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 

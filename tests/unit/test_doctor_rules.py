@@ -220,3 +220,33 @@ def test_a_number_with_a_plus_reads_the_same_whatever_the_callers_region(value, 
     from diag.core import numbers
 
     assert numbers._analysed(value, hint) == numbers._analysed(value, None) == numbers.analyse(value, hint)
+
+
+def _caller_ids() -> list[str]:
+    """Every region's example numbers of every type, written as a caller id would be: E.164, spaced, tel:, without
+    '+', one digit short and one too many (invalid), plus short, emergency, SIP and junk values."""
+    import phonenumbers
+
+    out = ["", "911", "+1 911", "+44 999", "sip:+13175550100@edge", "Acme", "555-0199", "+1", "+999 555", "tel:",
+           "+13175550100;ext=2", "+44 20 7946 0958 ext. 12", "0044 20 7946 0958", "+８１ ３ １２３４ ５６７８"]
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+                     phonenumbers.PhoneNumberType.TOLL_FREE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            spaced = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            out += [e164, spaced, "tel:" + spaced, e164[1:], e164[:-1], e164 + "7"]
+    return out
+
+
+def test_a_caller_ids_region_is_the_region_of_the_number_it_normalises_to():
+    """caller_region reads the region from the caller id's one analysis: the answer region_of gives for its E.164
+    form, for every region's numbers in every spelling (what the doctor and Fix it read other numbers with)."""
+    from diag.core import numbers
+
+    values = _caller_ids()
+    assert len(values) > 1000
+    for value in values:
+        assert numbers.caller_region(value) == numbers.region_of(numbers.normalise(value)), value

@@ -37,7 +37,7 @@ def _region_hint(body: dict, region: str | None) -> str | None:
     if region:
         return region.upper()
     caller = body.get("callerId")
-    return phones.region_of(phones.normalise(caller)) if isinstance(caller, str) else None
+    return phones.caller_region(caller) if isinstance(caller, str) else None
 
 
 MAX_DEPTH = 64

@@ -243,8 +243,8 @@ class _Fixer:
         self.note(f"moved `{key}` to `{target}` ({why})")
 
     def normalise_numbers(self) -> None:
-        hint = numbers.region_of(numbers.normalise(self.out["callerId"])) if isinstance(
-            self.out.get("callerId"), str) else None
+        caller = self.out.get("callerId")
+        hint = numbers.caller_region(caller) if isinstance(caller, str) else None
         for key in ("phoneNumber", "callerId"):
             if isinstance(self.out.get(key), str):
                 self.out[key] = self.normalised(key, self.out[key], hint)

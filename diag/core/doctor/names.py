@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from diag.core.contract import model_fields
 
@@ -56,6 +56,7 @@ DESTINATION = {
 _SEPARATORS = re.compile(r"[_\-\s.]")
 
 
+@lru_cache(maxsize=4096)   # a body's few keys are squashed dozens of times per check, by every rule
 def squash(key: str) -> str:
     return _SEPARATORS.sub("", key).lower()
 
