@@ -105,8 +105,14 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
             ("Correlation ids to quote", ", ".join(quote) if quote else "none recorded")]
     if sim_ids:
         care.append(("Simulator ids (do not quote)", ", ".join(sim_ids) + ": they mean nothing at Genesys"))
-    lead = "the customer's evidence" if evidence else headline or source
-    title = f"Genesys Cloud API diagnosis: {lead}" + (f" ({headline})" if evidence and records and headline else "")
+    if evidence:   # each count beside what it counts: the customer's requests, then diag's own
+        theirs = [r for r in rows if r["source"] == "customer"]
+        lead = (f"the customer's evidence ({str(evidence['kind']).upper()}, {len(theirs)} Genesys request(s), "
+                f"{sum(r['failed'] for r in theirs)} failed)")
+        lead += f"; diag's calls ({headline})" if records and headline else ""
+    else:
+        lead = headline or source
+    title = f"Genesys Cloud API diagnosis: {lead}"
     html = _environment().render(
         title=title, bundle_id=bundle_id, made=now.strftime("%Y-%m-%d %H:%M:%S UTC"), version=version,
         simulated=simulated, care=care,

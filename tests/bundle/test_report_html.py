@@ -48,7 +48,13 @@ def test_the_page_stands_alone_and_leads_with_what_the_case_needs(sim, tmp_path)
     for label in ("What failed", "When (UTC)", "How often", "Business impact", "Org and region",
                   "Correlation ids to quote"):
         assert label in top and label in case
-    assert "Genesys Cloud API diagnosis: the customer&#39;s evidence" in html
+    # the headline counts each side beside its name, as the lines under it do (it said "the customer's evidence
+    # (simulator: 2 request(s)...)", diag's own count beside the customer's name)
+    title = re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)
+    theirs = len(found.diagnoses)
+    assert title.startswith(f"Genesys Cloud API diagnosis: the customer&#39;s evidence (HAR, {theirs} Genesys request(s), "
+                            f"{len(found.failures)} failed); diag&#39;s calls (simulator: 2 request(s), ")
+    assert f"of {theirs + 2} request(s) failed" in html
     customer_ids = [d.correlation_id for d in found.failures if d.correlation_id]
     sim_failed = [e.correlation_id for e in log if e.status == 400]
     quote_line = next(line for line in case.splitlines() if line.startswith("Correlation ids to quote"))
