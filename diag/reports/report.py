@@ -96,7 +96,7 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
                                    + (" (simulator)" if r["simulated"] else "") for r in failures)) or \
         "nothing failed in what the ticket holds"
     places = ([f"the customer's: {evidence['where']}"] if evidence else []) + \
-        ([f"diag's calls: {source}" + (" (the diag simulator: no real org)" if simulated else "")] if records else [])
+        ([f"diag's calls: {'the diag simulator (no real org)' if simulated else source}"] if records else [])
     care = [("What failed", what),
             ("When (UTC)", f"{times[0]} to {times[-1]}" if times else "no time recorded"),
             ("How often", f"{len(failures)} of {len(rows)} request(s) failed"),

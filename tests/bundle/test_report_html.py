@@ -71,6 +71,8 @@ def test_a_simulator_only_ticket_is_labelled_and_offers_no_id_to_quote(sim, tmp_
     html, case, _, _ = ticket(sim, tmp_path, evidence=False)
     assert "Simulator material." in html and "Correlation ids to quote: none recorded" in case
     assert "Simulator ids (do not quote)" in case
+    # said once (it read "simulator (no real calls) (the diag simulator: no real org)")
+    assert "Org and region: diag's calls: the diag simulator (no real org)\n" in case, case
 
 
 @pytest.mark.browser
