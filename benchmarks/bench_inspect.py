@@ -61,6 +61,37 @@ def make_many_tokens_har(path: Path, n: int = 3000) -> None:
                                         "entries": entries}}))
 
 
+def make_large_answers_har(path: Path, n: int = 60, rows: int = 2000) -> int:
+    """A capture of an analytics screen: few requests, each answer ~0.8 MB of conversation records naming people
+    and their numbers (what redaction must read all of)."""
+    entries = []
+    for i in range(n):
+        records = [{"conversationId": f"{i:04x}{r:04x}-6f1c-4d2a-9b3e-{r * 7919:012x}",
+                    "conversationStart": f"2026-11-28T10:{r % 60:02d}:{(r * 7) % 60:02d}.000Z",
+                    "participants": [{"participantName": f"Agent {chr(65 + r % 26)}. Person{r % 97}",
+                                      "purpose": "agent", "userId": f"{r:08x}-aaaa-4bbb-8ccc-{i:012x}"},
+                                     {"purpose": "customer", "sessions": [{
+                                         "mediaType": "voice", "direction": "outbound",
+                                         "ani": f"tel:+1317555{(i * rows + r) % 10000:04d}",
+                                         "dnis": f"tel:+1412555{r % 10000:04d}"}]}]} for r in range(rows)]
+        entries.append({"startedDateTime": f"2026-11-28T10:00:{i % 60:02d}.000Z", "time": 850.0,
+                        "request": {"method": "POST", "httpVersion": "HTTP/2.0", "cookies": [], "queryString": [],
+                                    "url": "https://api.mypurecloud.ie/api/v2/analytics/conversations/details/query",
+                                    "headers": [{"name": "authorization", "value": "Bearer benchTokLarge0123456"}],
+                                    "postData": {"mimeType": "application/json", "text": json.dumps(
+                                        {"interval": "2026-11-27T00:00:00Z/2026-11-28T00:00:00Z"})},
+                                    "headersSize": -1, "bodySize": 0},
+                        "response": {"status": 200, "statusText": "", "httpVersion": "HTTP/2.0", "cookies": [],
+                                     "headers": [{"name": "ININ-Correlation-Id", "value": f"cid-{i}"}],
+                                     "content": {"size": 0, "mimeType": "application/json",
+                                                 "text": json.dumps({"conversations": records})},
+                                     "redirectURL": "", "headersSize": -1, "bodySize": -1},
+                        "cache": {}, "timings": {"wait": 1}})
+    path.write_text(json.dumps({"log": {"version": "1.2", "creator": {"name": "bench", "version": "1"},
+                                        "entries": entries}}))
+    return path.stat().st_size
+
+
 def timed(code: str, har: Path, *args: str) -> tuple[float, float]:
     """(seconds, peak MB) of `code` in a fresh process."""
     # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec (run_all's is large)
@@ -90,7 +121,7 @@ HARALYZER_WORK = ("HarParser.from_file + its page walk (HarEntry each, sorted by
                   "request method/url/headers/postData and response status/headers/mimeType/content text")
 
 
-def library_baseline(har: Path) -> dict:
+def library_baseline(har: Path, entries: int = N) -> dict:
     """haralyzer on the same file, in its own process like the others; {'haralyzer_skipped': why} if it can't."""
     if importlib.util.find_spec("haralyzer") is None:
         return {"haralyzer_skipped": "haralyzer is not installed (it is in requirements-test.txt: make setup-test)"}
@@ -99,7 +130,7 @@ def library_baseline(har: Path) -> dict:
     except importlib.metadata.PackageNotFoundError:
         version = "?"
     try:
-        seconds, mb = timed(HARALYZER, har, str(N))
+        seconds, mb = timed(HARALYZER, har, str(entries))
     except subprocess.CalledProcessError as exc:   # importable by name but broken, or it could not read the file
         last = (exc.stderr or "").strip().splitlines() or [f"exit status {exc.returncode}"]
         return {"haralyzer_skipped": f"haralyzer {version} failed: {last[-1][:300]}"}
@@ -122,6 +153,7 @@ def run() -> dict:
         many_s, _ = timed("from diag.core.inspect import inspect\ninspect(open(sys.argv[1]).read())", many)
         many_base_s, _ = timed("import json\njson.load(open(sys.argv[1]))", many)
         lib = library_baseline(har)
+        shaped = real_shapes(Path(tmp), many) if "haralyzer_skipped" not in lib else []
     if "haralyzer_skipped" in lib:
         print(f"bench_inspect: haralyzer baseline skipped: {lib['haralyzer_skipped']}", file=sys.stderr, flush=True)
     else:
@@ -134,7 +166,36 @@ def run() -> dict:
             "target": "< 1 s and < 1024 MB (issue 26; < 5 s before it)", "met": diag_s < 1 and diag_mb < 1024,
             "many_tokens": "3,000 entries, each answer with its own token", "many_tokens_s": round(many_s, 2),
             "many_tokens_baseline_s": round(many_base_s, 2), "many_tokens_target": "< 5 s",
-            "many_tokens_met": many_s < 5, **lib}
+            "many_tokens_met": many_s < 5, "real_shapes": shaped, **lib}
+
+
+def real_shapes(tmp: Path, many: Path) -> list[dict]:
+    """The same comparison (the whole report against haralyzer's load + walk) on HARs shaped like real captures:
+    many people in list answers, large analytics answers, an answer with its own token in every entry."""
+    from bench_redaction import people_har
+
+    people, large = tmp / "people.har", tmp / "large-answers.har"
+    people_har(people)
+    make_large_answers_har(large)
+    out = []
+    for name, har in (("4,000 people in 40 list answers", people), ("60 analytics answers of ~0.8 MB", large),
+                      ("3,000 entries, each answer with its own token", many)):
+        entries = len(json.loads(har.read_text())["log"]["entries"])
+        diag_s, _ = timed(INSPECT_REPORT, har)
+        lib = library_baseline(har, entries)
+        if "haralyzer_s" not in lib:
+            continue
+        out.append({"shape": name, "entries": entries, "bytes": har.stat().st_size, "diag_s": round(diag_s, 2),
+                    "haralyzer_s": lib["haralyzer_s"], "ratio": round(diag_s / lib["haralyzer_s"], 2),
+                    "met": diag_s / lib["haralyzer_s"] <= 4})
+    return out
+
+
+# `diag inspect` with its whole report, as a person runs it (the JSON report on stdout, charts written)
+INSPECT_REPORT = ("from diag.app import cli\nimport contextlib, io, tempfile\nbuf = io.StringIO()\n"
+                  "with contextlib.redirect_stdout(buf):\n"
+                  "    rc = cli.main(['inspect', sys.argv[1], '--charts', tempfile.mkdtemp(), '--json'])\n"
+                  "assert rc in (0, 1), (rc, buf.getvalue()[:300])")
 
 
 if __name__ == "__main__":

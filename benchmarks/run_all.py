@@ -112,6 +112,10 @@ def rows(name: str, r: dict) -> list[tuple]:
                         f"{r['many_tokens_baseline_s']} s (json.load)",
                         round(r["many_tokens_s"] / max(r["many_tokens_baseline_s"], 0.01), 1),
                         r["many_tokens_target"], r["many_tokens_met"]))
+        for shape in r.get("real_shapes", []):   # HARs shaped like real captures, against the same library
+            out.append((f"diag inspect: {shape['shape']} ({shape['bytes'] / 1e6:.1f} MB) vs a HAR library",
+                        f"{shape['diag_s']} s", f"{shape['haralyzer_s']} s (haralyzer: load + walk)", shape["ratio"],
+                        "<= 4x haralyzer's load + walk", shape["met"]))
         if "haralyzer_skipped" in r:
             out.append(("diag inspect: the same HAR vs a HAR library", "-",
                         "skipped: " + r["haralyzer_skipped"].replace("|", "/"), "-", "-", "-"))
