@@ -114,10 +114,37 @@ def _match(method: str, segs: tuple[str, ...]) -> tuple[Operation, dict] | None:
     return (hit[0], dict(hit[1])) if hit else None
 
 
+_RESOURCE = 2   # /api/v2/<resource>/...: the segment that tells most templates apart
+
+
+@cache
+def _by_resource(method: str, n: int) -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """The templates of one method and length (by their place in _compiled) under their literal resource segment,
+    and those with a parameter there (they match any)."""
+    named: dict[str, list[int]] = {}
+    anywhere: list[int] = []
+    for i, (literals, _names, _op) in enumerate(_compiled(method, n)):
+        lit = literals[_RESOURCE] if n > _RESOURCE else None
+        (anywhere if lit is None else named.setdefault(lit, [])).append(i)
+    return {k: tuple(v) for k, v in named.items()}, tuple(anywhere)
+
+
+def _candidates(method: str, segs: tuple[str, ...]):
+    """The templates that can match `segs`, in _compiled's order (which decides between equally good matches):
+    a path full of ids (/api/v2/users/<id>) is compared with its resource's templates, not all of them."""
+    compiled = _compiled(method, len(segs))
+    if len(segs) <= _RESOURCE:
+        return compiled
+    named, anywhere = _by_resource(method, len(segs))
+    s = segs[_RESOURCE]
+    picked = set(anywhere).union(named.get(s, ()), named.get(s.lower(), ()))
+    return [compiled[i] for i in sorted(picked)]
+
+
 @lru_cache(maxsize=16384)   # a HAR repeats the same few paths thousands of times
 def _match_cached(method: str, segs: tuple[str, ...]) -> tuple[Operation, tuple] | None:
     best = None
-    for literals, names, op in _compiled(method, len(segs)):
+    for literals, names, op in _candidates(method, segs):
         literal = 0
         for lit, s in zip(literals, segs):
             if lit is None:

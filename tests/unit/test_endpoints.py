@@ -37,3 +37,41 @@ def test_wrong_method_says_which_methods_exist():
 def test_urls_and_usage_template_uris_are_read():
     assert normalise_path("https://api.mypurecloud.ie/api/v2/usage/query?x=1") == "/api/v2/usage/query"
     assert check_operation("GET api/v2/conversations/{conversationId}").known
+
+
+def _every_template_match(method, segs):
+    """The reference: every template of that method and length compared in turn (what the matcher did before it
+    looked only at the templates of the path's resource); the most literal segments win, the first of equals."""
+    from diag.core.endpoints import _compiled
+
+    best = None
+    for literals, names, op in _compiled(method, len(segs)):
+        if all(lit is None or lit in (s, s.lower()) for lit, s in zip(literals, segs)):
+            literal = sum(lit is not None for lit in literals)
+            if best is None or literal > best[0]:
+                best = (literal, op, tuple((name, s) for name, s in zip(names, segs) if name))
+    return (best[1], best[2]) if best else None
+
+
+def test_a_path_is_matched_as_by_comparing_every_template():
+    """Every operation's path with ids in place of its parameters, in upper case, with a parameter value that is
+    another template's literal, a segment short and one too many, and under every method: the resource index finds
+    what a comparison with every template finds."""
+    from diag.core.endpoints import _match_cached, all_operations
+
+    ops = all_operations()
+    literals = sorted({seg for op in ops for seg in op.path.strip("/").split("/") if not seg.startswith("{")})
+    asked = set()
+    for i, op in enumerate(ops):
+        segs = op.path.strip("/").split("/")
+        filled = [f"id-{i}" if s.startswith("{") else s for s in segs]
+        asked.add((op.method, tuple(filled)))   # every operation, under its own method
+        if i % 7:
+            continue   # the variants for one in seven (the reference compares every template: dear)
+        clash = [literals[(i + k) % len(literals)] if s.startswith("{") else s for k, s in enumerate(segs)]
+        for variant in (clash, [s.upper() for s in filled], filled[:-1], filled + ["extra"],
+                        filled[:2] + ["Users"] + filled[3:]):
+            asked.update((method, tuple(variant)) for method in ("GET", "POST", "PUT", "PATCH", "DELETE"))
+    assert len(asked) > 5_000
+    for method, segs in sorted(asked):
+        assert _match_cached(method, segs) == _every_template_match(method, segs), (method, segs)
