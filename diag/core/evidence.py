@@ -35,6 +35,8 @@ class EvidenceRequest:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: Any = None
     duration_ms: float | None = None
+    # Why no answer came, where the evidence records one (a diag log's transport error, a browser's net::ERR_...)
+    transport_error: str | None = None
     # Who sent it, as a label that names no secret ("token 1 (client credentials)"): read before redaction
     caller: str | None = None
     # How many secret forms the reader knew before this request was cleaned: reading it again is needed only if
@@ -215,7 +217,9 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             method=data["method"], url=data["url"], headers=data.get("request_headers") or {},
             body=data.get("request_body"), started=data["started"], status=data.get("status"),
             response_headers=data.get("response_headers") or {}, response_body=data.get("response_body"),
-            duration_ms=data.get("duration_ms"), caller="this session's token"), red))
+            duration_ms=data.get("duration_ms"), caller="this session's token",
+            transport_error=data.get("transport_error") if isinstance(data.get("transport_error"), str) else None),
+            red))
     return Evidence("diag-log", _again(out, red), red.report(), red)
 
 
@@ -230,6 +234,7 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
             r.headers = {k: red.text(v) for k, v in r.headers.items()}
             r.response_headers = {k: red.text(v) for k, v in r.response_headers.items()}
             r.body, r.response_body = red.value(r.body), red.value(r.response_body)
+            r.transport_error = red.text(r.transport_error) if r.transport_error else None
     return requests
 
 
@@ -293,4 +298,5 @@ def _redacted(r: EvidenceRequest, red: Redactor, callers: Callers | None = None)
     r.response_headers = red.headers(r.response_headers)
     r.body = red.form_body(r.body) if token_form and r.body is not None else red.value(r.body)
     r.response_body = red.value(r.response_body)
+    r.transport_error = red.text(r.transport_error) if r.transport_error else None
     return r

@@ -44,7 +44,8 @@ def read(data: dict) -> list[dict[str, Any]]:
                 "headers": pairs(req.get("headers")), "body": post_data(req.get("postData")),
                 "started": utc(entry.get("startedDateTime")), "status": status_of(res.get("status")),
                 "response_headers": pairs(res.get("headers")), "response_body": content_of(res.get("content") or {}),
-                "duration_ms": float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None})
+                "duration_ms": float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None,
+                "transport_error": no_answer(res)})
         except (TypeError, ValueError, AttributeError) as exc:   # the error's own words may quote a value
             raise UnreadableEvidence(f"HAR entry {i} could not be read (a field of an unexpected type: "
                                      f"{type(exc).__name__})") from None
@@ -82,6 +83,22 @@ def write(records: list[dict]) -> dict:
                         "comment": "; ".join(filter(None, [f"correlation id {r['correlation_id']}"
                                                            if r["correlation_id"] else "", *r["notes"]]))})
     return {"log": {"version": "1.2", "creator": {"name": "diag", "version": __version__}, "entries": entries}}
+
+
+NO_ANSWER_IN_EVIDENCE = "no answer in the evidence"   # the request is known, its outcome is not (a cURL command)
+
+
+def no_answer(response: dict) -> str | None:
+    """Why a HAR entry got no answer, where the HAR says: status 0 with the browser's error (Chrome and Edge write
+    `_error`, net::ERR_...) or with diag's own "no answer: <reason>"; None for an answer, or an outcome unknown."""
+    if status_of(response.get("status")) not in (0, None):
+        return None
+    error = response.get("_error")
+    if isinstance(error, str) and error.strip():
+        return error.strip()[:200]
+    text = response.get("statusText")
+    reason = text[len("no answer: "):].strip() if isinstance(text, str) and text.startswith("no answer: ") else ""
+    return reason[:200] if reason and reason != NO_ANSWER_IN_EVIDENCE else None
 
 
 def _header(headers: dict, name: str, default: str) -> str:

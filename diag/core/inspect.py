@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, read_evidence
+from diag.core.har import NO_ANSWER_IN_EVIDENCE
 
 
 
@@ -43,10 +44,13 @@ class Diagnosis:
 
     @property
     def failed(self) -> bool:
-        """Genesys refused it (4xx, 5xx) or, with no answer in the evidence, the doctor says it would. An answer of
-        2xx is never a failure, whatever the doctor thinks of the body (that disagreement is a note)."""
+        """Genesys refused it (4xx, 5xx), no answer came (the evidence records why: a reset, a browser's net::ERR_),
+        or, with no answer in the evidence, the doctor says it would be refused. An answer of 2xx is never a
+        failure, whatever the doctor thinks of the body (that disagreement is a note). The one rule: every count of
+        failures (the ticket's pages, the summary, the manifest, the CLI) is a count of these."""
         status = self.request.status or 0
-        return status >= 400 or (not status and self.verdict == "refused")
+        return (status >= 400 or (not status and self.request.transport_error is not None)
+                or (not status and self.verdict == "refused"))
 
     def corrected(self) -> Any:
         """The body that was meant, for a call body the doctor refuses (None otherwise), from the body as recorded
@@ -421,7 +425,7 @@ def as_records(inspection: Inspection) -> list[dict[str, Any]]:
         out.append({"method": r.method, "url": r.url, "request_headers": r.headers, "request_body": r.body,
                     "status": r.status, "response_headers": r.response_headers, "response_body": r.response_body,
                     "started": r.started or "1970-01-01T00:00:00.000Z", "duration_ms": r.duration_ms,
-                    "transport_error": None if r.status else "no answer recorded",
+                    "transport_error": None if r.status else (r.transport_error or NO_ANSWER_IN_EVIDENCE),
                     "correlation_id": d.correlation_id, "notes": d.notes})
     return out
 
@@ -445,6 +449,6 @@ def as_exchanges(inspection: Inspection):
             error=r.response_body if isinstance(r.response_body, dict) and (r.status or 0) >= 400 else None,
             error_code=d.error_code, explanation=d.explanation, findings=list(d.findings),
             notes=[f"from the customer's evidence ({inspection.kind})", *d.notes],
-            transport_error=None if r.status else "no answer in the evidence", region=d.region,
+            transport_error=None if r.status else (r.transport_error or NO_ANSWER_IN_EVIDENCE), region=d.region,
             simulated=d.region == SIMULATOR))
     return out

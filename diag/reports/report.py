@@ -58,9 +58,13 @@ def _time(value: Any) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S.") + f"{when.microsecond // 1000:03d} UTC"
 
 
-def _row(r: dict, source: str, index: int, fixed: str | None = None, simulated: bool = False) -> dict:
+def _row(r: dict, source: str, index: int, fixed: str | None = None, simulated: bool = False,
+         failed: bool | None = None) -> dict:
+    """One request of the ticket. `failed`: the customer's evidence says by the inspection's own rule
+    (Diagnosis.failed); a request of diag's failed when it got no answer or a 4xx or 5xx."""
     status = r.get("status")
-    failed = r.get("transport_error") is not None or status is None or status >= 400
+    if failed is None:
+        failed = r.get("transport_error") is not None or status is None or status >= 400
     request = r.get("operation") or f"{r.get('method')} {r.get('template') or r.get('path') or r.get('url')}"
     return {"source": source, "index": index, "time": _time(r.get("started")), "request": request,
             "simulated": simulated,
@@ -82,12 +86,14 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
     if evidence:
         fixed = evidence.get("fixed") or {}
         for i, (r, d) in enumerate(zip(evidence["records"], evidence["inspection"]["requests"]), 1):
+            sim = bool(r.get("simulated"))   # evidence captured from the simulator: its ids are never to quote
             row = _row({**r, "template": None, "operation": d.get("operation"),
                         "findings": d.get("findings"), "explanation": d.get("explanation") or r.get("explanation")},
-                       "customer", d.get("index", i), fixed.get(d.get("index")))
+                       "customer (simulator)" if sim else "customer", d.get("index", i), fixed.get(d.get("index")),
+                       simulated=sim, failed=bool(d.get("failed")))
             rows.append(row)
     # the customer's evidence first: what the case is about; the simulator's reproduction after it
-    rows.sort(key=lambda r: r["source"] != "customer")
+    rows.sort(key=lambda r: not r["source"].startswith("customer"))
     failures = [r for r in rows if r["failed"]]
     times = sorted(r["time"] for r in rows if r["time"] != "-")
     quote = list(dict.fromkeys(r["cid"] for r in failures if r["cid"] and not r["simulated"]))
@@ -106,7 +112,7 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
     if sim_ids:
         care.append(("Simulator ids (do not quote)", ", ".join(sim_ids) + ": they mean nothing at Genesys"))
     if evidence:   # each count beside what it counts: the customer's requests, then diag's own
-        theirs = [r for r in rows if r["source"] == "customer"]
+        theirs = [r for r in rows if r["source"].startswith("customer")]
         lead = (f"the customer's evidence ({str(evidence['kind']).upper()}, {len(theirs)} Genesys request(s), "
                 f"{sum(r['failed'] for r in theirs)} failed)")
         lead += f"; diag's calls ({headline})" if records and headline else ""
@@ -115,7 +121,8 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
     title = f"Genesys Cloud API diagnosis: {lead}"
     html = _environment().render(
         title=title, bundle_id=bundle_id, made=now.strftime("%Y-%m-%d %H:%M:%S UTC"), version=version,
-        simulated=simulated, care=care,
+        simulated=simulated, evidence_simulated=any(r["simulated"] for r in rows if r["source"].startswith("customer")),
+        care=care,
         timeline=sorted(rows, key=lambda r: r["time"]), failures=failures,
         requests=failures + [r for r in rows if not r["failed"]],
         charts=[(name, _svg(data)) for name, data in sorted(charts.items())], notes=notes)

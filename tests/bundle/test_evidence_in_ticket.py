@@ -95,3 +95,48 @@ def test_the_bundle_never_overwrites_the_evidence_it_is_made_from(tmp_path, caps
     before = path.read_bytes()
     assert cli.main(["bundle", "--evidence", str(path), "--out", str(path), "--force"]) == 2
     assert path.read_bytes() == before
+
+
+def _counts(b):
+    """Every count of failures a ticket states: its headline, case.txt's, summary.md's and the manifest's."""
+    files = read_zip(b.path)
+    case, summary = files["case.txt"].decode(), files["summary.md"].decode()
+    return {"headline": re.search(r"(\d+) failed", b.headline).group(1),
+            "case title": re.search(r"request\(s\), (\d+) failed\)", case.splitlines()[0]).group(1),
+            "how often": re.search(r"How often: (\d+) of", case).group(1),
+            "summary": re.search(r"Genesys requests: \d+ \((\d+) failed\)", summary).group(1),
+            "manifest": str(json.loads(files["manifest.json"])["evidence"]["failed"])}
+
+
+def test_every_count_of_the_evidences_failures_is_one_rule(tmp_path, sim):
+    """A cURL holds no answer: nothing says it failed (its body is one Genesys takes), and every part of the ticket
+    says 0 failed; a diag log whose request was reset got no answer: every part says 1 failed (report.html and
+    case.txt counted the first as failed while the rest did not, and the CLI said 0 of the second)."""
+    from diag.client.connect import connect
+
+    curl = inspect("curl 'https://api.mypurecloud.ie/api/v2/conversations/calls' -H 'authorization: Bearer "
+                   "a.b.c' --data-raw '{\"phoneNumber\":\"" + NUMBER + "\"}'")
+    assert set(_counts(build_bundle(tmp_path / "curl.zip", [], evidence=curl)).values()) == {"0"}
+    s = connect(simulator=sim)
+    sim.faults.add("/api/v2/conversations/calls$", "reset", times=1, method="POST")
+    ex = s.call({"phoneNumber": "+13175550100"})
+    assert ex.status is None and ex.transport_error
+    log = s.log.save(tmp_path / "reset.jsonl")
+    reset = inspect(log)
+    assert len(reset.failures) == 1 and "1 failed" in reset.text()
+    assert set(_counts(build_bundle(tmp_path / "reset.zip", [], evidence=reset)).values()) == {"1"}
+
+
+def test_evidence_captured_from_the_simulator_offers_no_id_to_quote(tmp_path, sim):
+    """A diag log of a simulator session read as the customer's evidence: its correlation ids are the simulator's,
+    listed as not to quote, under the simulator banner (case.txt offered them to quote to Genesys)."""
+    from diag.client.connect import connect
+
+    s = connect(simulator=sim)
+    ex = s.call({"to": "+13175550100"})   # refused: 400, with the simulator's correlation id
+    found = inspect(s.log.save(tmp_path / "sim.jsonl"))
+    files = read_zip(build_bundle(tmp_path / "t.zip", [], evidence=found).path)
+    case, html = files["case.txt"].decode(), files["report.html"].decode()
+    assert "Correlation ids to quote: none recorded" in case
+    assert re.search(r"Simulator ids \(do not quote\): .*" + ex.correlation_id, case)
+    assert "Simulator material." in html and "the requests of the customer's evidence" in html
