@@ -178,13 +178,17 @@ class Inspection:
         lines = [f"{self.kind.upper()} evidence: {len(self.diagnoses)} Genesys request(s), {self.skipped} other "
                  f"request(s) skipped, {len(self.failures)} failed."]
         lines += [f"  note: {n}" for n in self.notes]
+        if SIMULATOR in self.regions:
+            lines.append("  note: captured from the diag simulator: its answers are modelled and its correlation ids "
+                         "mean nothing at Genesys (do not quote them)")
         first = self.failures[0] if self.failures else None
         if first:
             r = first.request
             lines += ["", f"First failure: #{first.index} {first.label} -> "
-                          f"{r.status or 'not sent / no answer'} {first.error_code or ''}".rstrip()]
-            if first.message:
-                lines.append(f"  Genesys said: {first.message}")
+                          f"{r.status or r.transport_error or 'not sent / no answer'} {first.error_code or ''}".rstrip()]
+            if first.message:   # the simulator's answers are modelled: never said as Genesys' own words
+                lines.append(f"  {'The diag simulator (modelled)' if first.region == SIMULATOR else 'Genesys'} said: "
+                             f"{first.message}")
             if first.explanation:
                 lines.append(f"  Why: {first.explanation}")
             lines.append(f"  Correlation id: {first.correlation_id or '-'}")

@@ -140,3 +140,13 @@ def test_evidence_captured_from_the_simulator_offers_no_id_to_quote(tmp_path, si
     assert "Correlation ids to quote: none recorded" in case
     assert re.search(r"Simulator ids \(do not quote\): .*" + ex.correlation_id, case)
     assert "Simulator material." in html and "the requests of the customer's evidence" in html
+
+
+def test_diag_inspect_of_a_simulator_log_never_speaks_for_genesys(tmp_path, sim):
+    from diag.client.connect import connect
+
+    s = connect(simulator=sim)
+    s.call({"to": "+13175550100"})
+    text = inspect(s.log.save(tmp_path / "sim.jsonl")).text()
+    assert "captured from the diag simulator" in text and "Genesys said" not in text
+    assert "The diag simulator (modelled) said:" in text
