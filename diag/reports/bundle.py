@@ -154,7 +154,9 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     files.update(report_files(records, source=source, now=now, bundle_id=bundle_id, version=__version__,
                               evidence=evidence_part, charts=svgs, notes=list(notes),
                               simulated=any(r.get("simulated") for r in records),
-                              headline=_headline(records, source) if records else "the customer's evidence"))
+                              headline=_headline(records, source) if records else
+                              "the customer's evidence" if evidence_part else
+                              f"API usage of {source} (charts and data; no request in this ticket)"))
     replaced = Counter(redactor.counts) + Counter(pseudo.counts)
     report = {"bundle": bundle_id, "redacted": dict(sorted(replaced.items())),
               "phone_numbers_pseudonymised": len(pseudo.mapping), "people_pseudonymised": len(pseudo.people_mapping),
@@ -608,6 +610,11 @@ def summary_md(records: list[dict], exchanges: list[Exchange], *, source: str, n
     else:
         lines = _session_summary(records, exchanges, final, source=source, now=now, bundle_id=bundle_id,
                                  clean=clean)
+        if evidence:   # both sides in the title, each count beside its name, as report.html's
+            found = evidence["inspection"]
+            lines[0] = (f"# Genesys Cloud API diagnosis: the customer's evidence ({evidence['kind'].upper()}, "
+                        f"{found['genesysRequests']} Genesys request(s), {found['failures']} failed); diag's calls "
+                        f"({_md(source)})")
     if evidence:
         lines += _evidence_summary(evidence)
     if figures or frames or evidence:

@@ -63,7 +63,10 @@ def test_evidence_beside_a_simulator_session_is_not_refused_as_mixed_sources(tmp
     assert cli.main(["bundle", "--log", str(log), "--evidence", str(evidence_har(tmp_path)), "--out", str(out)]) == 0
     files = read_zip(out)
     summary = files["summary.md"].decode()
-    assert summary.startswith("# Genesys Cloud API diagnosis (simulator") and "## The customer's evidence" in summary
+    # each side's count beside its name (the title named diag's side alone above the customer's section)
+    assert summary.splitlines()[0] == ("# Genesys Cloud API diagnosis: the customer's evidence (HAR, 2 Genesys "
+                                       "request(s), 1 failed); diag's calls (simulator (no real calls))")
+    assert "## The customer's evidence" in summary and "Genesys requests: 2 (1 failed)" in summary
     assert "eu_west_1" in summary.split("## The customer's evidence")[1]
     # one number, one pseudonym, in diag's calls and in the customer's evidence alike
     ours = json.loads(files["exchanges.jsonl"].decode().splitlines()[-1])["request_body"]["phoneNumber"]
@@ -150,3 +153,17 @@ def test_diag_inspect_of_a_simulator_log_never_speaks_for_genesys(tmp_path, sim)
     text = inspect(s.log.save(tmp_path / "sim.jsonl")).text()
     assert "captured from the diag simulator" in text and "Genesys said" not in text
     assert "The diag simulator (modelled) said:" in text
+
+
+def test_a_usage_only_ticket_is_not_titled_as_the_customers_evidence(tmp_path, sim):
+    """Charts and usage data alone: the title says so (it read "the customer's evidence", with no evidence in it)."""
+    from diag.app import ticket
+    from diag.client.connect import connect
+
+    s = connect(simulator=sim)
+    makers, frames = ticket.usage_charts(s, 3)
+    b = build_bundle(tmp_path / "u.zip", [], source=s.label, figures=dict(list(makers.items())[:1]), frames=frames)
+    case = read_zip(b.path)["case.txt"].decode()
+    assert case.splitlines()[0] == ("Genesys Cloud API diagnosis: API usage of simulator (no real calls) (charts and "
+                                    "data; no request in this ticket)")
+    assert "customer" not in case.splitlines()[0]

@@ -104,7 +104,8 @@ def test_add_to_ticket_joins_the_composers_ticket_and_keeps_a_sanitised_copy(sim
     with zipfile.ZipFile(composer.model.bundle.path) as z:
         summary = z.read("summary.md").decode()
         names = z.namelist()
-    assert summary.startswith("# Genesys Cloud API diagnosis (simulator") and "## The customer's evidence" in summary
+    assert summary.startswith("# Genesys Cloud API diagnosis: the customer's evidence (") and \
+        "; diag's calls (simulator" in summary.splitlines()[0] and "## The customer's evidence" in summary
     assert "evidence/evidence.har" in names and "charts/evidence_codes.png" in names
     view.paste.value = CURL.replace("conversations/calls", "users/me")   # other evidence: the ticket still holds
     view.read_button.click()                                             # the first, and the panel says so
