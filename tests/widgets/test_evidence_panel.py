@@ -265,3 +265,16 @@ def test_a_name_under_a_misnamed_key_is_a_person_in_the_panel_and_the_ticket():
     import zipfile
     with zipfile.ZipFile(view.model.bundle.path) as z:
         assert not [n for n in z.namelist() if b"Hopper" in z.read(n)]
+
+
+def test_an_accepted_request_never_reads_as_refused_under_its_green_status():
+    """A 200 whose body diag's model would refuse: its why says Genesys accepted it and the model disagreed (it
+    read "Genesys refuses this (modelled)" under a green 200)."""
+    from tests.unit.test_inspect_evidence import entry, har
+
+    m = EvidenceModel()
+    m.read(har([entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 200,
+                      body={"to": "+13175550161"}, answer={"id": "c1"})]))
+    m.publish()
+    why = re.search(r"<tr class='diag-evidence-why'.*?</tr>", m.report, re.S).group(0)
+    assert "Genesys accepted this (200)" in why and "refuses" not in why
