@@ -90,3 +90,15 @@ def test_bundle_with_no_log_takes_the_latest_session_that_placed_a_call(tmp_path
     assert cli_module.main(["bundle", "--list"]) == 0
     listed = capsys.readouterr().out
     assert str(calls.log.autosave) in listed and str(reads.log.autosave) not in listed
+
+
+def test_a_text_that_is_not_json_as_written_is_counted_as_the_error_it_is():
+    """A trailing comma: Genesys refuses the text as written, so the headline, the error count and `valid` say so
+    alike, and the corrected body is the repaired text (it said "GENESYS REFUSES THIS: 0 error(s)" and
+    "valid": true)."""
+    code, out, _ = run("validate", "-", stdin=b'{"phoneNumber": "+13175550100",}')
+    assert code == 1 and out.startswith("GENESYS REFUSES THIS: 1 error(s)") and "invalid-json" in out
+    code, out, _ = run("validate", "--json", "-", stdin=b'{"phoneNumber": "+13175550100",}')
+    data = json.loads(out)
+    assert (data["valid"], data["verdict"], data["fixed"]) == (False, "refused", {"phoneNumber": "+13175550100"})
+    assert [f["code"] for f in data["findings"]] == ["invalid-json"]

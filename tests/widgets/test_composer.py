@@ -216,3 +216,18 @@ def test_a_new_connection_keeps_the_ticket_being_built_and_names_where_the_histo
     assert m.ticket == [] and view.clear_button.disabled
     view.add_button.click()
     assert m.ticket == [m.last_exchange.seq] and view.error.value == ""
+
+
+def test_a_paste_that_is_not_json_as_written_is_sent_as_the_verdict_judges_it(view):
+    """The verdict is about the text as written (Genesys refuses it): Send sends that text, and the simulator
+    answers 400 as the verdict said; Fix it writes the repaired body, which is placed (Send sent the repaired body
+    under "Genesys refuses this", and Fix it was offered nothing)."""
+    view.raw.value = '{"phoneNumber": "+13175550100",}'
+    assert view.model.report.verdict == "refused" and "invalid-json" in view.findings.value
+    view.send_button.click()
+    assert view.model.last_exchange.status == 400
+    assert not view.fix_button.disabled
+    view.fix_button.click()
+    assert json.loads(view.raw.value) == {"phoneNumber": "+13175550100"} and view.model.report.valid
+    view.send_button.click()
+    assert view.model.last_exchange.status == 200

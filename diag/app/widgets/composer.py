@@ -230,9 +230,10 @@ class ComposerModel(PanelModel):
         return parsed.value if parsed is not None and parsed.ok else None
 
     def _to_send(self) -> Any:
-        """What Send sends: the real body (the evidence's values revealed in the kernel)."""
+        """What Send sends: the real body (the evidence's values revealed in the kernel); a text that is not JSON as
+        written is sent as written, as the verdict judges it (Fix it writes the repaired body)."""
         parsed = self.report.parsed if self.report else None
-        if parsed is not None and parsed.ok:
+        if parsed is not None and parsed.ok and not parsed.repairs:
             return parsed.value
         return self.masked.reveal(self.text) if self.masked else self.text
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from diag.core.doctor.findings import BLOCKING_CODES, ERROR, INFERRED, INFO, WARNING, Finding, Report
+from diag.core.doctor.findings import BLOCKING_CODES, DOCUMENTED, ERROR, INFERRED, INFO, WARNING, Finding, Report
 from diag.core.doctor.jsonrepair import ParsedBody, parse_body
 from diag.core.errors import ConfigError
 from diag.core.facts import CALL_ROUTES, CALLS_ROUTE
@@ -221,7 +221,12 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
               else check(parsed.value, region=region, read_as=read_as, caller=caller))
     report.parsed = parsed
     report.findings[:0] = duplicate_keys(parsed.text if not parsed.repairs else "")
-    if parsed.repairs:
+    if parsed.repairs:   # Genesys reads the text as written: refused, and counted as the error it is
         report.repaired_from_text = True
         report.notes.insert(0, "Repaired the pasted text: " + ", ".join(parsed.repairs) + ".")
+        report.findings.insert(0, Finding(ERROR, "$", "invalid-json", "The text is not JSON as written ("
+                                          + ", ".join(parsed.repairs) + "): Genesys refuses it with 400 bad.request. "
+                                          "The corrected body is the repaired text.", DOCUMENTED))
+        if report.fixed is None:
+            report.fixed = parsed.value
     return report
