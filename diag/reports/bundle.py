@@ -685,13 +685,15 @@ def _session_summary(records: list[dict], exchanges: list[Exchange], final: list
 
     times = [r["started"] for r in records]
     statuses = Counter(str(r["status"] or "no answer") for r in final)
-    codes = Counter(r["error_code"] for r in final if r["error_code"])
+    codes = Counter(key[1] or f"{key[0]} (no code)" for key in map(_failure_key, final) if key)   # the table's rows
     endpoints = Counter(f"{r['method']} {r['template'] or r['path']}" for r in final)
+    retried = len(records) - len(final)
     lines = [f"# Genesys Cloud API diagnosis ({_md(source)})", "",
              f"- Bundle `{bundle_id}`, made {now.strftime('%Y-%m-%d %H:%M:%S')} UTC by diag {__version__}",
              f"- Where: {_md(source)}",
              f"- When: {_md(min(times))} to {_md(max(times))} (UTC)" if times else "- When: no requests recorded",
-             f"- Requests: {len(final)} (plus {len(records) - len(final)} attempts that were retried)",
+             f"- Requests: {len(final)} (plus {retried} attempt{'' if retried == 1 else 's'} that "
+             f"{'was' if retried == 1 else 'were'} retried)",
              "- Endpoints: " + (", ".join(f"`{_c(k)}` x{v}" for k, v in endpoints.most_common()) or "none"),
              "- Status codes: " + (", ".join(f"{_md(k)} x{v}" for k, v in sorted(statuses.items())) or "none"),
              "- Error codes: " + (", ".join(f"`{_c(k)}` x{v}" for k, v in codes.most_common()) or "none"), ""]
@@ -718,11 +720,20 @@ def _session_summary(records: list[dict], exchanges: list[Exchange], final: list
                 lines += [f"- **{_md(f['severity'])}** `{_c(f['path'])}` `{_c(f['code'])}`: {_md(f['message'])}"
                           for f in r["findings"]]
             if isinstance(e.request_body, dict) and r["findings"]:
-                report = check(e.request_body)
+                from diag.core import model
+                from diag.core.facts import CALL_ROUTES, CALLS_ROUTE
+
+                route = f"{r['method']} {r['template']}"
+                report = check(e.request_body, operation=route if route in CALL_ROUTES else CALLS_ROUTE)
                 p = report.prediction
+                # the model's answer is for a caller who may place calls: never said as if it were the answer above
+                differs = (f" The server answered {r['status']}: that is what happened, for the caller who sent it "
+                           "(permissions and a station decide as much as the body)."
+                           if r["status"] and r["status"] != p.status else "")
                 lines.insert(len(lines) - len(r["findings"]) - 1,
-                             f"Doctor's verdict: **{report.headline}** (the server model answers {p.status}"
-                             f"{' ' + p.code if p.code else ''}, {p.evidence}).  ")
+                             f"Doctor's verdict on the body, for {model.DEMO.describe()}: **{report.headline}** (the "
+                             f"server model answers {p.status}{' ' + p.code if p.code else ''}, {p.evidence}).{differs}"
+                             "  ")
                 fixed = report.fixed
                 if fixed is not None:
                     lines += ["", "Corrected body:", "```json", clean(json.dumps(fixed, indent=2)), "```"]
@@ -758,13 +769,21 @@ def _summary_tail(bundle_id: str, newrelic: bool, notes: list[str], keep_numbers
     return lines
 
 
+def _failure_key(r: dict) -> tuple[Any, str] | None:
+    """(status, exact code) of a failed request, None for one that did not fail: the summary's Error codes line and
+    its table count the same things."""
+    if (r["status"] or 0) < 400 and not r["transport_error"]:
+        return None
+    return r["status"] or "-", r["error_code"] or ("no answer" if r["transport_error"] else "")
+
+
 def _codes_table(final: list[dict]) -> list[str]:
     """Exact error codes: count, first and last seen, an example correlation id."""
     rows: dict = {}
     for r in final:
-        if (r["status"] or 0) < 400 and not r["transport_error"]:
+        key = _failure_key(r)
+        if key is None:
             continue
-        key = (r["status"] or "-", r["error_code"] or ("no answer" if r["transport_error"] else ""))
         row = rows.setdefault(key, {"count": 0, "first": r["started"], "last": r["started"],
                                     "cid": r["correlation_id"] or "-"})
         row["count"] += 1

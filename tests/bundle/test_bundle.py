@@ -244,7 +244,24 @@ def test_the_summary_headlines_the_doctors_verdict(tmp_path):
     s = plain_connect(simulator=Sim(seed=91), environ={}, dotenv=None)
     s.call({"to": "+13175550100", "type": "external"})
     summary = bundle_from_session(tmp_path / "t.zip", s).summary
-    assert "Doctor's verdict: **Genesys refuses this (modelled)** (the server model answers 400 bad.request, modelled)" in summary
+    assert ("Doctor's verdict on the body, for the simulator's demo user, a user token: **Genesys refuses this "
+            "(modelled)** (the server model answers 400 bad.request, modelled).  ") in summary
+
+
+def test_the_summarys_verdict_never_reads_as_the_answer_a_caller_got(tmp_path):
+    """A user without the permission sends a call body with a note: Genesys answers 403. The verdict on the body
+    says whom it is for and that the server's 403 is what happened (it read "Sendable, with notes (the server model
+    answers 200)" under "-> 403 missing.any.permissions")."""
+    from diag.client.connect import connect as plain_connect
+    from diag.sim import Simulator as Sim
+
+    sim = Sim(seed=91)
+    s = plain_connect(simulator=sim, token=sim.user_token("riley"), environ={}, dotenv=None)
+    ex = s.call({"phoneNumber": "+13175550100", "type": "external"})
+    assert ex.status == 403
+    what = bundle_from_session(tmp_path / "t.zip", s).summary.split("## What went wrong")[1]
+    assert "-> 403" in what and "for the simulator's demo user, a user token:" in what
+    assert "The server answered 403: that is what happened, for the caller who sent it" in what
 
 
 def test_a_ticket_without_scripts_for_a_portal_that_refuses_them(tmp_path, capsys):
@@ -296,3 +313,24 @@ def test_the_cli_ticket_holds_the_requests_made_and_all_with_all(tmp_path, capsy
     story, everything = records("story.zip"), records("all.zip")
     assert [r["method"] for r in story] == ["POST"] and len(everything) > len(story)
     assert {r["purpose"] for r in everything} >= {"", "follow"}
+
+
+def test_the_summarys_error_codes_line_counts_what_its_table_lists(tmp_path):
+    """A reset (no answer) and a 400: the Error codes line names both, as the table under it does (it said "none"
+    above a table with a "no answer" row), and one retried attempt is "1 attempt that was retried"."""
+    from diag.client.connect import connect as plain_connect
+    from diag.sim import Simulator as Sim
+
+    sim = Sim(seed=91)
+    s = plain_connect(simulator=sim, environ={}, dotenv=None)
+    sim.faults.add("/api/v2/conversations/calls$", "reset", times=1, method="POST")
+    s.call({"phoneNumber": "+13175550100"})
+    s.call({"to": "+13175550100"})
+    sim.faults.add("/api/v2/users/me$", "status", status=503, times=1, method="GET")
+    s.send("GET", "/api/v2/users/me")   # a 503, retried once: two records, one request
+    summary = bundle_from_session(tmp_path / "t.zip", s).summary
+    line = next(x for x in summary.splitlines() if x.startswith("- Error codes:"))
+    assert "`no answer` x1" in line and "`bad.request` x1" in line
+    table = summary.split("## Error codes", 1)[1].split("\n\n", 2)[1]
+    assert "`no answer`" in table and "`bad.request`" in table
+    assert "(plus 1 attempt that was retried)" in summary
