@@ -298,6 +298,8 @@ def success(ctx: Context) -> Answer:
         evidence = MODELLED   # that the server ignores unknown keys is diag's reading (facts: not documented)
         ctx.notes.append("The body has keys its model lacks: that the server ignores them is modelled (Genesys "
                          "does not document it).")
+    if any(o.evidence == MODELLED for o in ctx.observations) and evidence != UNKNOWN:
+        evidence = MODELLED   # the answer is as sure as the surest reading it rests on, no surer (a coerced type)
     if ctx.unsure:
         evidence = UNKNOWN
     read = ctx.request.body
