@@ -3,7 +3,7 @@
 A 429 says that a limit was reached, rarely which. Genesys' limits are layered (per client-credentials token, per
 user and OAuth client, per resource); what each layer allows is known from secondary sources that do not always
 agree (facts §4, §9.4). This module counts what the evidence holds (a HAR, a diag log: read and redacted by
-diag.core.evidence), places every 429 in the minute before it, and names the layer most likely hit, with how sure
+diag.core.evidence), places every 429 in the 60 s up to it (itself included), and names the layer most likely hit, with how sure
 it is: the answer's own words when it names its limit, else an inference from the capture's counts (modelled).
 """
 from __future__ import annotations
@@ -85,7 +85,7 @@ ADVICE = {
 
 @dataclass
 class Hit:
-    """One 429 and the minute before it."""
+    """One 429 and the 60 s up to it (itself included)."""
     at: str                                  # the request's start, as the evidence gave it
     caller: str
     operation: str
@@ -164,7 +164,7 @@ class LimitsReport:
                          + (f" (the minute from {c['peak_at']})" if c.get("peak_at") else ""))
         for h in self.hits:
             lines.append(f"429 at {h.at} for {h.caller}, {h.operation}: {h.caller_last_minute} of its requests in "
-                         f"the minute before ({h.all_last_minute} by everyone, {h.operation_last_minute} to this "
+                         f"the 60 s up to it, itself included ({h.all_last_minute} by everyone, {h.operation_last_minute} to this "
                          f"operation); Retry-After {h.retry_after or 'not sent'}; correlation id "
                          f"{h.correlation_id or 'not recorded'}")
             lines.append(f"    most likely: {h.layer} ({h.evidence}): {h.why}")
@@ -277,11 +277,11 @@ def _likely(hit: Hit, caller: str) -> tuple[str, str, str]:
     cc_limit = _BY_NAME["client.credentials.token.rate.per.minute"].per_minute or 300
     if cc and hit.caller_last_minute >= 0.9 * cc_limit:
         return ("client.credentials.token.rate.per.minute",
-                f"a client-credentials token sent {hit.caller_last_minute} requests in the minute before; its limit "
+                f"a client-credentials token sent {hit.caller_last_minute} requests in the 60 s up to it; its limit "
                 f"is {cc_limit} a minute", "modelled")
     if hit.operation_last_minute >= 0.8 * max(hit.all_last_minute, 1) and hit.caller_last_minute < 0.9 * cc_limit:
         return ("(a resource's own limit)",
-                f"{hit.operation_last_minute} of the {hit.all_last_minute} requests of the minute before went to "
+                f"{hit.operation_last_minute} of the {hit.all_last_minute} requests of those 60 s went to "
                 f"{hit.operation}, and the caller was well under any token limit: an operation with a limit of "
                 "its own fits best", "modelled")
     if cc:
@@ -289,7 +289,7 @@ def _likely(hit: Hit, caller: str) -> tuple[str, str, str]:
                 f"a client-credentials token under 300 a minute ({hit.caller_last_minute}); another layer of the "
                 "token applied (its figure is not confirmed)", "unknown")
     return ("a user's limit (org.user.rate.per.minute or org.app.user.rate.per.minute)",
-            f"{hit.caller_last_minute} request(s) in the minute before from this capture: the user's limit counts "
+            f"{hit.caller_last_minute} request(s) in the 60 s up to it from this capture: the user's limit counts "
             "the user's other apps too (the Genesys UI included), which a capture does not show; the sources "
             "disagree on its figure (300 or 3,000 a minute)", "modelled")
 

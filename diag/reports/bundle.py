@@ -648,7 +648,7 @@ def _evidence_summary(evidence: dict) -> list[str]:
                   f"- Most likely: `{_c(limits['most_likely'])}` ({len(limits['hits'])} x 429; "
                   "`evidence/limits.json`, `charts/evidence_limits.png`)"]
         lines += [f"- 429 at {_md(h['at'])} for {_md(h['caller'])}, `{_c(h['operation'])}`: "
-                  f"{h['caller_last_minute']} of its requests in the minute before; {_md(h['evidence'])}: "
+                  f"{h['caller_last_minute']} of its requests in the 60 s up to it (itself included); {_md(h['evidence'])}: "
                   f"{_md(h['why'])}; correlation id `{_c(h['correlation_id'] or '-')}`" for h in limits["hits"][:10]]
         lines += [f"- What to do: {_md(a)}" for a in limits["advice"]]
         lines.append("")

@@ -106,6 +106,8 @@ def test_every_layer_has_its_figures_with_their_sources_and_disputes_show_both()
     assert by_name["token.rate.per.minute"].evidence == "unknown"
     text = limits_of(read_evidence(client_credentials_burst())).text()
     assert "3000 (a Genesys staff answer on community.genesys.com)" in text and "figure unknown" in text
+    # the count is of the 60 s up to the 429, the 429 itself included (it said "in the minute before")
+    assert "in the 60 s up to it, itself included" in text and "minute before" not in text
 
 
 def test_the_command_line_prints_no_credential_and_never_overwrites_a_chart(tmp_path, capsys):
