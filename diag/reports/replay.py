@@ -79,8 +79,17 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
 # ---- what a script may replay, and how it is labelled ----
 
 def final_requests(records: list[dict]) -> list[dict]:
-    """Each request once: attempts that the session sent again (429, refreshed token, GET retry) are left out."""
-    return [r for r in records if not r.get("superseded")]
+    """Each request once, by the last of its attempts the ticket holds: an attempt the session sent again (429,
+    refreshed token, GET retry) is left out when the attempt that followed it is here too; chosen alone, it is the
+    request's answer as far as the ticket knows (a ticket of a 503 whose retry was not chosen shows the 503)."""
+    out = []
+    for i, r in enumerate(records):
+        if r.get("superseded") and any(
+                n.get("method") == r.get("method") and n.get("url") == r.get("url")
+                and (n.get("attempt") or 1) == (r.get("attempt") or 1) + 1 for n in records[i + 1:]):
+            continue
+        out.append(r)
+    return out
 
 
 def replay_refusal(ex: Exchange) -> str | None:

@@ -80,9 +80,11 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
                  evidence: dict | None, charts: dict[str, bytes], notes: list[str], simulated: bool,
                  headline: str) -> dict[str, bytes]:
     """{"report.html": ..., "case.txt": ...} from the ticket's cleaned records and parts."""
+    from diag.reports.replay import final_requests
+
     session_source = "diag (simulator)" if simulated else "diag"
     rows = [_row(r, session_source, i, simulated=simulated)
-            for i, r in enumerate((r for r in records if not r.get("superseded")), 1)]
+            for i, r in enumerate(final_requests(records), 1)]
     if evidence:
         fixed = evidence.get("fixed") or {}
         for i, (r, d) in enumerate(zip(evidence["records"], evidence["inspection"]["requests"]), 1):

@@ -334,3 +334,24 @@ def test_the_summarys_error_codes_line_counts_what_its_table_lists(tmp_path):
     table = summary.split("## Error codes", 1)[1].split("\n\n", 2)[1]
     assert "`no answer`" in table and "`bad.request`" in table
     assert "(plus 1 attempt that was retried)" in summary
+
+
+def test_a_ticket_of_an_attempt_whose_retry_was_not_chosen_shows_that_attempt(tmp_path):
+    """A 503 the session retried, chosen alone (the export panel lets a person pick it): the ticket shows the 503
+    as its request, everywhere (it said "0 request(s)" and "nothing failed" with the 503 in exchanges.jsonl)."""
+    from diag.client.connect import connect as plain_connect
+    from diag.sim import Simulator as Sim
+
+    sim = Sim(seed=91)
+    s = plain_connect(simulator=sim, environ={}, dotenv=None)
+    sim.faults.add("/api/v2/users/me$", "status", status=503, times=1, method="GET")
+    s.send("GET", "/api/v2/users/me")
+    first = [e for e in s.log if e.superseded]
+    assert len(first) == 1 and first[0].status == 503
+    b = build_bundle(tmp_path / "t.zip", first)
+    with zipfile.ZipFile(b.path) as z:
+        case = z.read("case.txt").decode()
+    assert b.headline.startswith("simulator: 1 request(s), 503 x1")
+    assert "How often: 1 of 1 request(s) failed" in case and "GET /api/v2/users/me -> 503" in case
+    both = build_bundle(tmp_path / "both.zip", list(s.log))   # with its retry: one request, the retry's answer
+    assert both.headline.startswith("simulator: 1 request(s), 200 x1")
