@@ -85,6 +85,7 @@ def write(records: list[dict]) -> dict:
     return {"log": {"version": "1.2", "creator": {"name": "diag", "version": __version__}, "entries": entries}}
 
 
+NO_TIME = "1970-01-01T00:00:00.000+00:00"   # a HAR needs a startedDateTime: this one stands for none, read back so
 NO_ANSWER_IN_EVIDENCE = "no answer in the evidence"   # the request is known, its outcome is not (a cURL command)
 
 
@@ -119,6 +120,8 @@ def utc(stamp: Any) -> Any:
     """startedDateTime in UTC, as `started` is read everywhere (the timeline, the ticket): Firefox writes local time
     with its offset (2026-11-28T11:00:03.907+01:00), Chrome and Safari write UTC (...Z), kept as written."""
     if not isinstance(stamp, str):   # a number or an object where a time belongs: no time, not a crash later
+        return None
+    if stamp.startswith(NO_TIME[:19]):   # what diag writes for a request with no time (a cURL's): none
         return None
     try:
         t = datetime.fromisoformat(stamp)

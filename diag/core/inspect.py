@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, read_evidence
-from diag.core.har import NO_ANSWER_IN_EVIDENCE
+from diag.core.har import NO_ANSWER_IN_EVIDENCE, NO_TIME
 
 
 
@@ -30,6 +30,7 @@ class Diagnosis:
     verdict: str | None = None             # the doctor's, for call bodies
     headline: str | None = None            # the verdict in words, saying who refuses (diag or Genesys)
     refused_by: str | None = None          # "diag" | "genesys" | None
+    genesys_refuses: bool = False          # the server model's answer to the body is an error (whatever diag says)
     findings: list[dict] = field(default_factory=list)
     error_code: str | None = None
     message: str | None = None
@@ -45,12 +46,15 @@ class Diagnosis:
     @property
     def failed(self) -> bool:
         """Genesys refused it (4xx, 5xx), no answer came (the evidence records why: a reset, a browser's net::ERR_),
-        or, with no answer in the evidence, the doctor says it would be refused. An answer of 2xx is never a
-        failure, whatever the doctor thinks of the body (that disagreement is a note). The one rule: every count of
-        failures (the ticket's pages, the summary, the manifest, the CLI) is a count of these."""
+        or, with no answer in the evidence, the server model refuses the body or it dials an emergency number (a
+        pseudonym in a sanitised copy is diag's own stand-in, not the customer's failure). An answer of 2xx is
+        never a failure, whatever the doctor thinks of the body (that disagreement is a note). The one rule: every
+        count of failures (the ticket's pages, the summary, the manifest, the CLI) is a count of these."""
         status = self.request.status or 0
-        return (status >= 400 or (not status and self.request.transport_error is not None)
-                or (not status and self.verdict == "refused"))
+        unanswered = not status
+        return (status >= 400 or (unanswered and self.request.transport_error is not None)
+                or (unanswered and (self.genesys_refuses or self.refused_by == "diag" and any(
+                    f.get("code") == "emergency-number" for f in self.findings))))
 
     def corrected(self) -> Any:
         """The body that was meant, for a call body the doctor refuses (None otherwise), from the body as recorded
@@ -377,7 +381,7 @@ def _check_body(d: Diagnosis) -> None:
     judged = _judged(d.operation, key) if key is not None else _judge(d.operation, body)
     if judged is None:
         return
-    d.verdict, d.headline, d.refused_by, findings = judged
+    d.verdict, d.headline, d.refused_by, d.genesys_refuses, findings = judged
     d.findings = [dict(f) for f in findings]
 
 
@@ -399,7 +403,7 @@ def _judge(operation: str, body: Any) -> tuple | None:
         report = check_for_operation(operation, body, caller=caller)
     except UnknownOperation:
         return None
-    return (report.verdict, report.headline, report.refused_by,
+    return (report.verdict, report.headline, report.refused_by, not report.prediction.ok,
             tuple({"severity": f.severity, "path": f.path, "code": f.code, "message": f.message}
                   for f in report.findings))
 
@@ -428,7 +432,7 @@ def as_records(inspection: Inspection) -> list[dict[str, Any]]:
         r = d.request
         out.append({"method": r.method, "url": r.url, "request_headers": r.headers, "request_body": r.body,
                     "status": r.status, "response_headers": r.response_headers, "response_body": r.response_body,
-                    "started": r.started or "1970-01-01T00:00:00.000Z", "duration_ms": r.duration_ms,
+                    "started": r.started or NO_TIME, "duration_ms": r.duration_ms,
                     "transport_error": None if r.status else (r.transport_error or NO_ANSWER_IN_EVIDENCE),
                     "correlation_id": d.correlation_id, "notes": d.notes})
     return out
@@ -446,7 +450,7 @@ def as_exchanges(inspection: Inspection):
         r = d.request
         template = d.operation.split(" ", 1)[1] if d.operation else None
         out.append(Exchange(
-            seq=d.index, started=r.started or "1970-01-01T00:00:00.000+00:00", method=r.method, url=r.url,
+            seq=d.index, started=r.started or NO_TIME, method=r.method, url=r.url,
             path=r.path, template=template, request_headers=dict(r.headers), request_body=r.body, status=r.status,
             response_headers=dict(r.response_headers), response_body=r.response_body, duration_ms=r.duration_ms,
             correlation_id=d.correlation_id, rate_limit=dict(d.rate_limit),

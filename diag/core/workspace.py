@@ -111,6 +111,13 @@ class SavedEvidence:
                 f"{self.failed} failed")
 
 
+def saved_kind(path: Path) -> str | None:
+    """What the customer gave ("curl", "har", "diag-log"...) for a sanitised copy save_evidence wrote, by its
+    name; None for any other file."""
+    m = _EVIDENCE_NAME.fullmatch(Path(path).stem)
+    return m.group("kind") if m else None
+
+
 def recent_evidence(limit: int = 20) -> list[SavedEvidence]:
     """The workspace's saved evidence, newest first (files not named by save_evidence are left out)."""
     folder = _folder("evidence")

@@ -144,6 +144,35 @@ def test_notebook_03s_export_panel_offers_the_saved_evidence_beside_or_instead_o
     assert "phone-formatting" in [f["code"] for f in inspect(valid).diagnoses[0].findings]
     stored = inspect(sanitised_har(inspect(valid))[0].decode()).diagnoses[0]
     assert [f["code"] for f in stored.findings] == ["pseudonymised-number"]
+    # ... which is diag's refusal of its own pseudonym, not Genesys': no failure the picker did not count
+    assert not stored.failed
+
+
+def test_a_ticket_from_a_saved_copy_says_what_the_picker_and_the_composer_said(sim):
+    """A cURL whose body Genesys takes, added to the ticket, then exported from its sanitised copy alone: the
+    picker, the composer's ticket line and the ticket name the same kind and count the same failures, with no time
+    made up (the ticket said HAR, 1 failed by the pseudonym in the copy, and a request at 1970-01-01)."""
+    import zipfile
+
+    from diag.app.widgets.export import NO_CALLS, ExportModel
+
+    for body, failed in (('{"phoneNumber": "+13175550161"}', 0), ('{"to": {"phoneNumber": "+13175550161"}}', 1)):
+        curl = CURL.replace('{"to": {"phoneNumber": "+13175550161"}}', body)
+        composer = ComposerModel("", session=connect(simulator=sim))
+        evidence = EvidenceModel(composer)
+        evidence.read(curl)
+        evidence.add_to_ticket()
+        composer.publish()
+        assert f"the customer's evidence (CURL, 1 Genesys request(s), {failed} failed)" in composer.ticket_view
+        export = ExportModel(composer.session)
+        label, path = export.evidence_sources()[1]
+        assert f"customer evidence (CURL, sanitised) · 1 Genesys request(s), {failed} failed" in label
+        export.set_evidence(path)
+        export.set_source(NO_CALLS)
+        with zipfile.ZipFile(export.export()) as z:
+            case, summary = z.read("case.txt").decode(), z.read("summary.md").decode()
+        assert case.splitlines()[0].endswith(f"the customer's evidence (CURL, 1 Genesys request(s), {failed} failed)")
+        assert f"Genesys requests: 1 ({failed} failed)" in summary and "1970" not in case + summary
 
 
 def test_a_saved_evidence_that_went_bad_is_a_message_and_strangers_are_not_offered(sim, tmp_path):

@@ -96,7 +96,12 @@ class ExportModel(PanelModel):
 
         if not self.evidence:
             return None
-        return diagnose(read_evidence(read_saved_evidence(Path(self.evidence))))
+        path = Path(self.evidence)
+        found = diagnose(read_evidence(read_saved_evidence(path)))
+        from diag.core.workspace import saved_kind
+
+        found.kind = saved_kind(path) or found.kind   # a sanitised copy is a HAR: the ticket names what was given
+        return found
 
     def set_source(self, value: str) -> None:
         self.source = value
