@@ -231,3 +231,15 @@ def test_a_paste_that_is_not_json_as_written_is_sent_as_the_verdict_judges_it(vi
     assert json.loads(view.raw.value) == {"phoneNumber": "+13175550100"} and view.model.report.valid
     view.send_button.click()
     assert view.model.last_exchange.status == 200
+
+
+def test_the_ticket_line_names_the_last_answer_export_takes_when_none_was_added(view):
+    """Export takes the last answer when no exchange was added: the ticket line says so (it named only the
+    customer's evidence while the zip held the last call too)."""
+    view.raw.value = '{"phoneNumber": "+13175550100"}'
+    view.send_button.click()
+    seq = view.model.last_exchange.seq
+    view.model.publish()
+    assert f"Ticket: the last answer (#{seq}), as no exchange was added" in view.model.ticket_view
+    bundle = view.model.export_ticket()
+    assert bundle.manifest["exchanges"] == 1

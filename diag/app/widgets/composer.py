@@ -495,6 +495,9 @@ class ComposerModel(PanelModel):
                        if self.ticket_session is not None and self.ticket_session is not self.session else "")
             parts.append(f"<span class='diag-ticket'>Ticket: {len(self.ticket)} exchange(s) "
                          f"({', '.join(f'#{n}' for n in self.ticket)}){earlier}</span>")
+        elif self.last_exchange is not None and self.session is not None:   # what Export takes when none was added
+            parts.append(f"<span class='diag-ticket'>Ticket: the last answer (#{self.last_exchange.seq}), as no "
+                         "exchange was added</span>")
         if self.evidence is not None:
             e = self.evidence
             parts.append(f"<span class='diag-ticket'>Ticket: the customer's evidence ({html.escape(e.kind.upper())}, "
