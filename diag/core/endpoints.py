@@ -170,11 +170,23 @@ def check_operation(method: str, path: str | None = None, *, limit: int = 5) -> 
         result.operation, result.params = hit
         return result
     result.note = INVENTED.get(path)
-    other_methods = [m for m in METHODS if m != method and _match(m, segs)]
-    if other_methods:
-        result.suggestions = [hit[0] for m in other_methods if (hit := _match(m, segs))]
-        result.note = result.note or (f"{path} exists, but not with {method}: it takes "
-                                      f"{', '.join(other_methods)}.")
+    matches = [(m, *matched) for m in METHODS if m != method and (matched := _match(m, segs))]
+    if matches:
+        literal = [(m, op) for m, op, params in matches if not params]   # the very path, with other methods
+        by_id = [(m, op, params) for m, op, params in matches if params]   # a word of it taken for an id
+        readings = "; ".join(f"{m} {op.path} with " + ", ".join(f"{k} = {v!r}" for k, v in params.items())
+                             for m, op, params in by_id)
+        if literal:
+            result.suggestions = [op for _, op in literal] + [op for _, op, _ in by_id]
+            result.note = result.note or (f"{path} exists, but not with {method}: it takes "
+                                          f"{', '.join(m for m, _ in literal)}."
+                                          + (f" It also fits {readings}." if by_id else ""))
+            return result
+        # it fits only by taking a word for an id (/conversations/call): the nearest operations of the method
+        # asked come first, those readings after
+        result.note = result.note or f"{path} is no {method} operation; it fits only {readings}."
+        near = [op for op in nearest_operations(method, path, limit) if op.method == method]
+        result.suggestions = near[:3] + [op for _, op, _ in by_id]
         return result
     if path in INVENTED:
         result.suggestions = [found for op in USAGE_INSTEAD if (found := check_operation(op).operation)]

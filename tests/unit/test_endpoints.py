@@ -75,3 +75,14 @@ def test_a_path_is_matched_as_by_comparing_every_template():
     assert len(asked) > 5_000
     for method, segs in sorted(asked):
         assert _match_cached(method, segs) == _every_template_match(method, segs), (method, segs)
+
+
+def test_a_word_taken_for_an_id_is_not_said_to_exist():
+    """POST /api/v2/conversations/call fits GET and DELETE /conversations/{conversationId} only by taking "call" for
+    an id: the note says so and the nearest POST operation leads (it said the path "exists, but not with POST")."""
+    r = check_operation("POST /api/v2/conversations/call")
+    assert not r.known and "exists" not in r.note and "conversationId = 'call'" in r.note
+    assert str(r.suggestions[0]) == "POST /api/v2/conversations/calls"
+    me = check_operation("POST /api/v2/users/me")   # the very path with GET; another method only by id
+    assert me.note.startswith("/api/v2/users/me exists, but not with POST: it takes GET.") and "userId = 'me'" in me.note
+    assert str(me.suggestions[0]) == "GET /api/v2/users/me"
