@@ -89,8 +89,7 @@ def format_report(report, source: str = "body") -> str:
     p = report.prediction
     lines = [f"{report.headline.upper()}: {errors} error(s), {warnings} warning(s) in {source}",
              f"  {report.operation}, from {(report.caller or DEMO).describe()}",
-             f"  Genesys would answer {p.status}{' ' + p.code if p.code else ''} ({p.evidence})"
-             + (f": {p.message}" if p.code else "")]
+             f"  {report.answer_words}" + (f": {p.message}" if p.code else "")]
     lines += [f"  note: {n}" for n in p.notes]
     for f in report.findings:
         lines.append(f"  {f.severity:<7} {f.path:<28} {f.code}")

@@ -102,3 +102,10 @@ def test_a_text_that_is_not_json_as_written_is_counted_as_the_error_it_is():
     data = json.loads(out)
     assert (data["valid"], data["verdict"], data["fixed"]) == (False, "refused", {"phoneNumber": "+13175550100"})
     assert [f["code"] for f in data["findings"]] == ["invalid-json"]
+
+
+def test_a_body_diag_never_sends_has_its_answer_said_as_what_it_would_be():
+    """DIAG NEVER SENDS THIS above "Genesys would answer 200" read as two opposite verdicts."""
+    code, out, _ = run("validate", "-", stdin=b'{"phoneNumber": "911"}')
+    assert code == 1 and out.startswith("DIAG NEVER SENDS THIS")
+    assert "Genesys would answer 200 (sdk-model) if it were sent: diag never sends it" in out

@@ -243,3 +243,19 @@ def test_the_ticket_line_names_the_last_answer_export_takes_when_none_was_added(
     assert f"Ticket: the last answer (#{seq}), as no exchange was added" in view.model.ticket_view
     bundle = view.model.export_ticket()
     assert bundle.manifest["exchanges"] == 1
+
+
+def test_the_models_refusal_is_never_worded_as_genesys_own_unless_documented(view):
+    """A refusal the model infers is "the model's message (modelled)", never "Genesys' message"."""
+    from diag.core.doctor import check
+    from diag.app.widgets.common import findings_html
+
+    modelled = check({"to": "+13175550100"})
+    assert modelled.prediction.evidence != "documented" and not modelled.prediction.ok
+    assert "The model's message (modelled)" in findings_html(modelled)
+    assert "Genesys' message" not in findings_html(modelled)
+    from diag.core.doctor import check_text
+
+    documented = check_text('{"phoneNumber": "+13175550100",}')   # unreadable JSON: a documented 400
+    assert documented.prediction.evidence == "documented" and not documented.prediction.ok
+    assert "Genesys' message" in findings_html(documented)

@@ -28,7 +28,8 @@ def findings_html(report: Report | None) -> str:
     who = (report.caller or DEMO).describe()
     answer = (f"<span class='diag-prediction'>Genesys would answer <code>{p.status}"
               f"{' ' + html.escape(p.code) if p.code else ''}</code> ({html.escape(p.evidence)}) to "
-              f"<code>{html.escape(report.operation)}</code> from {html.escape(who)}</span>")
+              f"<code>{html.escape(report.operation)}</code> from {html.escape(who)}"
+              f"{' if it were sent: diag never sends it' if report.blocked else ''}</span>")
     notes = "".join(f"<div class='diag-prediction-note' style='color:#555'>{inline_markdown(n)}</div>"
                     for n in p.notes)
     if not report.findings and p.ok:
@@ -42,8 +43,9 @@ def findings_html(report: Report | None) -> str:
                     f"{inline_markdown(f.message)}</li>")
     colour = {"refused": "#b2182b", "not-what-you-meant": "#b35806", "uncertain": "#b35806"}.get(report.verdict,
                                                                                                  "#1a9850")
-    if not p.ok and p.code:   # the answer itself, as Genesys words it
-        rows.insert(0, f"<li class='diag-finding diag-answer'>Genesys' message: {html.escape(p.message)}</li>")
+    if not p.ok and p.code:   # the answer itself: Genesys' words where documented, else the model's (said so)
+        said = "Genesys' message" if p.evidence == "documented" else f"The model's message ({html.escape(p.evidence)})"
+        rows.insert(0, f"<li class='diag-finding diag-answer'>{said}: {html.escape(p.message)}</li>")
     return (f"<b style='color:{colour}' class='diag-verdict'>{html.escape(report.headline)}</b> {answer}{notes}"
             f"<ul class='diag-findings'>{''.join(rows)}</ul>")
 

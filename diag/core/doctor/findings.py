@@ -106,6 +106,14 @@ class Report:
         return VERDICTS[self.verdict]
 
     @property
+    def answer_words(self) -> str:
+        """The server model's answer in words, as every view says it: "Genesys would answer 400 bad.request
+        (documented)"; for a body diag never sends, said as what it would be (the headline above says diag's no)."""
+        p = self.prediction
+        said = f"Genesys would answer {p.status}{' ' + p.code if p.code else ''} ({p.evidence})"
+        return said + (" if it were sent: diag never sends it" if self.blocked else "")
+
+    @property
     def blocked(self) -> bool:
         """True when the body must never be sent (an emergency or service number)."""
         return any(f.code in BLOCKING_CODES for f in self.findings)
