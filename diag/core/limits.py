@@ -259,6 +259,12 @@ def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
         hit.layer, hit.why, hit.evidence = _likely(hit, caller)
         hits.append(hit)
     notes = []
+    from diag.core.inspect import SIMULATOR, genesys_places
+
+    place = genesys_places(sim_hosts)
+    if any((place(r) or ("",))[0] == SIMULATOR for r, _ in api):
+        notes.append("captured from the diag simulator: its 429s follow the simulator's own settings (modelled), "
+                     "not a Genesys limit")
     if len(timed) < len(api):
         notes.append(f"{len(api) - len(timed)} request(s) carry no time and are counted, not placed in a minute")
     if hits and all((h.caller or "").startswith("token") and "(" not in h.caller for h in hits):

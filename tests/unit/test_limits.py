@@ -235,3 +235,16 @@ def test_a_number_in_the_path_of_an_unknown_operation_is_never_printed(tmp_path,
         assert cli.main(argv) == 0
         out = capsys.readouterr().out
         assert "429" in out and "3175550177" not in out
+
+
+def test_a_simulator_capture_says_its_limits_are_the_simulators(tmp_path):
+    """A diag log of a simulator session: the report says whose requests and limits they are (it spoke of
+    Genesys' layers with no word of the simulator)."""
+    from diag.client.connect import connect
+    from diag.sim import Simulator
+
+    s = connect(simulator=Simulator(seed=3), environ={}, dotenv=None)
+    for _ in range(2):
+        s.send("GET", "/api/v2/users/me")
+    text = limits_of(read_evidence(s.log.save(tmp_path / "sim.jsonl").read_text())).text()
+    assert "captured from the diag simulator" in text
