@@ -158,3 +158,15 @@ def test_the_codes_tab_reads_this_orgs_sessions_in_the_workspace(tmp_path, monke
         view = DashboardView(DashboardModel(plain_connect(simulator=sim), days=7))
     assert "bad.request" in view.codes.value and refused in view.codes.value
     assert "Error answers of this org's sessions in the workspace" in view.codes.value
+
+
+def test_the_session_source_counts_what_the_ticket_takes(session):
+    """The source label counts every exchange and says how many are the person's (what the ticket takes unless
+    chosen otherwise): it counted diag's own identity reads and polls as if the ticket held them."""
+    with session.doing("identity"):
+        session.send("GET", "/api/v2/users/me")
+    model = ExportModel(session)
+    label = model.sources()[0][0]
+    yours = sum(1 for e in session.log if not e.purpose)
+    assert f"{len(session.log)} exchange(s), {yours} of them yours" in label
+    assert len([e for e in session.log if model.is_chosen(e)]) == yours

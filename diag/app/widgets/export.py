@@ -75,7 +75,12 @@ class ExportModel(PanelModel):
         from diag.core.workspace import recent_logs
 
         own = self.session.log.autosave
-        return [(f"{THIS_SESSION} ({self.session.label}, {len(self.session.log)} exchange(s))", THIS_SESSION)] + [
+        log = list(self.session.log)
+        yours = sum(1 for e in log if not getattr(e, "purpose", ""))   # what the ticket takes unless chosen otherwise
+        label = (f"{THIS_SESSION} ({self.session.label}, {len(log)} exchange(s), {yours} of them yours: diag's own "
+                 "join when ticked)" if yours != len(log) else
+                 f"{THIS_SESSION} ({self.session.label}, {len(log)} exchange(s))")
+        return [(label, THIS_SESSION)] + [
             (info.label, str(info.path)) for info in recent_logs(exclude=own)] + [
             ("no calls (the customer's evidence alone)", NO_CALLS)]
 
