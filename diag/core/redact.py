@@ -20,6 +20,7 @@ Counts are kept by kind, never the values (the redaction report).
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import hmac
 import re
@@ -110,6 +111,16 @@ _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?")
 _CLEAN_MEMORY = 500_000   # texts remembered as clean, at most (per Redactor and per Pseudonymiser)
 
 
+def _anchor(secret: str) -> str:
+    """Four characters from the middle of a secret (of four or more): where a redactor with many secrets files it."""
+    i = (len(secret) - 4) // 2
+    return secret[i:i + 4]
+
+
+def _longest_first(form: str) -> int:
+    return -len(form)
+
+
 class Redactor:
     """Redacts values; counts what it removed by kind (never the values). Register session secrets with add()."""
 
@@ -118,8 +129,11 @@ class Redactor:
         self._split: dict[str, re.Pattern | None] = {}   # a secret (lower case) -> its gap-tolerant pattern, made on use
         self._b64: list[str] = []
         # With many secrets (a HAR where each answer carries its own token), each text is searched only for the
-        # secrets whose first four characters it holds: a secret that occurs has its first four there too.
+        # secrets whose middle four characters it holds (_anchor): a secret that occurs has them there too. The
+        # middle, not the start: tokens share their beginnings (every JWT starts eyJ), not their middles.
         self._anchors: dict[str, list[str]] = {}
+        self._forms: set[str] = set()              # every form in _secrets, to know one at once
+        self._split_list: list[str] = []          # _split's keys, in the order learned
         self._split_anchors: dict[str, list[str]] = {}
         self._b64_anchors: dict[str, list[str]] = {}
         self.counts: Counter = Counter()
@@ -145,23 +159,24 @@ class Redactor:
 
 
     def add(self, secret: str | None) -> None:
-        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._anchors.get(secret[:4], ()):
+        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._forms:
             return   # "[REDACTED]" is what removal leaves: never itself a secret
         once = quote(secret, safe="")
         forms = {secret, once, quote(secret, safe="/"), quote(once, safe=""), quote(secret, safe="").lower()}
         for form in forms:
-            if form not in self._anchors.get(form[:4], ()):
-                self._secrets.append(form)
+            if form not in self._forms:
+                self._forms.add(form)
+                bisect.insort(self._secrets, form, key=_longest_first)   # as a stable sort by length would
                 self.known += 1
-                self._anchors.setdefault(form[:4], []).append(form)
-        self._secrets.sort(key=len, reverse=True)
+                self._anchors.setdefault(_anchor(form), []).append(form)
         if len(secret) >= 8:
             # the same secret broken across lines or spaces when pasted, in any case
             low = secret.lower()
             if low not in self._split:
                 self._split[low] = None
+                self._split_list.append(low)
                 self.known += 1
-                self._split_anchors.setdefault(low[:4], []).append(low)
+                self._split_anchors.setdefault(_anchor(low), []).append(low)
             # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
             # each of the three alignments is the same whatever surrounds it
             for shift in range(3):
@@ -171,12 +186,12 @@ class Redactor:
                     for c in (core, core.replace("+", "-").replace("/", "_")):
                         self._b64.append(c)
                         self.known += 1
-                        self._b64_anchors.setdefault(c[:4], []).append(c)
+                        self._b64_anchors.setdefault(_anchor(c), []).append(c)
 
     @staticmethod
     def _present(text: str, everything: list[str], anchors: dict[str, list[str]]) -> list[str]:
-        """The secrets worth looking for in `text`: all of them when few, else those whose first four characters
-        it holds (longest first)."""
+        """The secrets worth looking for in `text`: all of them when few, else those whose middle four characters
+        (_anchor) it holds (longest first)."""
         if len(everything) <= 24:
             return everything
         held = {text[i:i + 4] for i in range(len(text) - 3)} & anchors.keys()
@@ -205,7 +220,7 @@ class Redactor:
                 out = out.replace(s, REDACTED)
         if self._split:
             flat = _INVISIBLE.sub("", "".join(out.split())).lower()
-            for low in self._present(flat, list(self._split), self._split_anchors):
+            for low in self._present(flat, self._split_list, self._split_anchors):
                 if low in flat:
                     pattern = self._split[low]
                     if pattern is None:
