@@ -234,7 +234,7 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
             r.headers = {k: red.text(v) for k, v in r.headers.items()}
             r.response_headers = {k: red.text(v) for k, v in r.response_headers.items()}
             r.body, r.response_body = red.value(r.body), red.value(r.response_body)
-            r.transport_error = red.text(r.transport_error) if r.transport_error else None
+            r.transport_error = _reason(red.text(r.transport_error)) if r.transport_error else None
     return requests
 
 
@@ -298,5 +298,10 @@ def _redacted(r: EvidenceRequest, red: Redactor, callers: Callers | None = None)
     r.response_headers = red.headers(r.response_headers)
     r.body = red.form_body(r.body) if token_form and r.body is not None else red.value(r.body)
     r.response_body = red.value(r.response_body)
-    r.transport_error = red.text(r.transport_error) if r.transport_error else None
+    r.transport_error = _reason(red.text(r.transport_error)) if r.transport_error else None
     return r
+
+
+def _reason(text: str) -> str:
+    """Why no answer came, shortened after redaction (a token cut short would no longer read as one)."""
+    return text if len(text) <= 200 else text[:199] + "…"

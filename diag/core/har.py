@@ -94,12 +94,12 @@ def no_answer(response: dict) -> str | None:
     `_error`, net::ERR_...) or with diag's own "no answer: <reason>"; None for an answer, or an outcome unknown."""
     if status_of(response.get("status")) not in (0, None):
         return None
-    error = response.get("_error")
+    error = response.get("_error")   # whole: the evidence reader redacts it, and only then is it shortened
     if isinstance(error, str) and error.strip():
-        return error.strip()[:200]
+        return error.strip()
     text = response.get("statusText")
     reason = text[len("no answer: "):].strip() if isinstance(text, str) and text.startswith("no answer: ") else ""
-    return reason[:200] if reason and reason != NO_ANSWER_IN_EVIDENCE else None
+    return reason if reason and reason != NO_ANSWER_IN_EVIDENCE else None
 
 
 def _header(headers: dict, name: str, default: str) -> str:

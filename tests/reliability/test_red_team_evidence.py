@@ -289,3 +289,30 @@ def test_escaped_and_international_spellings_are_pseudonymised(text, needle):
     found = inspect(har([entry("GET", IE + "/api/v2/users/me", 400,
                                answer={"code": "bad.request", "status": 400, "message": text})]))
     assert needle not in sanitised_har(found)[0].decode() and needle not in found.public_text()
+
+
+def test_a_token_in_a_browsers_no_answer_reason_never_reaches_the_ticket(tmp_path):
+    """Chrome's _error for a request that got no answer, padded so that a cut at 200 characters would fall inside
+    the JWT: the reason is redacted whole, then shortened (a review found a cut token in case.txt and the HAR)."""
+    import base64
+    import json
+    import zipfile
+
+    from diag.core.inspect import inspect
+    from diag.reports.bundle import build_bundle
+
+    def b(d):
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
+    jwt = b({"alg": "HS256"}) + "." + b({"sub": "jane.doe@example.com"}) + "." + "S" * 43
+    for pad in range(150, 200, 7):
+        err = "net::ERR_FAILED " + "x" * pad + " " + jwt
+        har = {"log": {"version": "1.2", "entries": [{
+            "startedDateTime": "2026-11-28T10:00:00Z",
+            "request": {"method": "GET", "url": "https://api.mypurecloud.com/api/v2/users/me", "headers": []},
+            "response": {"status": 0, "headers": [], "content": {}, "_error": err}}]}}
+        found = inspect(json.dumps(har))
+        assert found.diagnoses[0].failed
+        with zipfile.ZipFile(build_bundle(tmp_path / f"t{pad}.zip", [], evidence=found).path) as z:
+            everything = b"".join(z.read(n) for n in z.namelist()).decode("utf-8", "replace")
+        for piece in (jwt[:24], jwt.split(".")[1][:16], "jane.doe"):
+            assert piece not in everything, (pad, piece)
