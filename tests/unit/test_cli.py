@@ -109,3 +109,15 @@ def test_a_body_diag_never_sends_has_its_answer_said_as_what_it_would_be():
     code, out, _ = run("validate", "-", stdin=b'{"phoneNumber": "911"}')
     assert code == 1 and out.startswith("DIAG NEVER SENDS THIS")
     assert "Genesys would answer 200 (sdk-model) if it were sent: diag never sends it" in out
+
+
+def test_a_repaired_text_never_offers_a_corrected_body_diag_would_not_send():
+    """The repair is the corrected body only when diag would send it: never one that dials 911; one with errors of
+    its own says so (a review found "Corrected body: {"phoneNumber": "911"}")."""
+    from diag.core.doctor import check_text
+
+    assert check_text('{"phoneNumber": "911",}').fixed is None
+    code, out, _ = run("validate", "-", stdin=b'{"phoneNumber": "911",}')
+    assert code == 1 and "Corrected body" not in out
+    still = check_text('{"callerIdName": "x",}')
+    assert still.fixed == {"callerIdName": "x"} and any("still has errors: $ no-destination" in n for n in still.notes)

@@ -224,9 +224,13 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
     if parsed.repairs:   # Genesys reads the text as written: refused, and counted as the error it is
         report.repaired_from_text = True
         report.notes.insert(0, "Repaired the pasted text: " + ", ".join(parsed.repairs) + ".")
+        remaining = [f for f in report.findings if f.severity == ERROR]   # the repaired body's own errors
         report.findings.insert(0, Finding(ERROR, "$", "invalid-json", "The text is not JSON as written ("
                                           + ", ".join(parsed.repairs) + "): Genesys refuses it with 400 bad.request. "
                                           "The corrected body is the repaired text.", DOCUMENTED))
-        if report.fixed is None:
+        if report.fixed is None and not report.blocked:   # never a "corrected" body that diag would not send
             report.fixed = parsed.value
+            if remaining:
+                report.notes.append("The corrected body still has errors: " +
+                                    "; ".join(f"{f.path} {f.code}" for f in remaining))
     return report
