@@ -80,16 +80,25 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
 
 def final_requests(records: list[dict]) -> list[dict]:
     """Each request once, by the last of its attempts the ticket holds: an attempt the session sent again (429,
-    refreshed token, GET retry) is left out when the attempt that followed it is here too; chosen alone, it is the
-    request's answer as far as the ticket knows (a ticket of a 503 whose retry was not chosen shows the 503)."""
+    refreshed token, GET retry) is left out when a later attempt of the same send is here too; chosen alone, it is
+    the request's answer as far as the ticket knows (a ticket of a 503 whose retry was not chosen shows the 503)."""
     out = []
     for i, r in enumerate(records):
-        if r.get("superseded") and any(
-                n.get("method") == r.get("method") and n.get("url") == r.get("url")
-                and (n.get("attempt") or 1) == (r.get("attempt") or 1) + 1 for n in records[i + 1:]):
+        if r.get("superseded") and any(_later_attempt(r, n) for n in records[i + 1:]):
             continue
         out.append(r)
     return out
+
+
+def _later_attempt(r: dict, n: dict) -> bool:
+    """Whether `n` is a later attempt of the send `r` belongs to: the same request, and its attempts recorded one
+    after another (a send's attempts take consecutive numbers in the log; another send to the same URL restarts at
+    attempt 1, so its attempt 2 is not this one's)."""
+    if n.get("method") != r.get("method") or n.get("url") != r.get("url"):
+        return False
+    step = (n.get("attempt") or 1) - (r.get("attempt") or 1)
+    seqs = (n.get("seq"), r.get("seq"))
+    return step > 0 and (None in seqs or n["seq"] - r["seq"] == step)
 
 
 def replay_refusal(ex: Exchange) -> str | None:

@@ -355,3 +355,18 @@ def test_a_ticket_of_an_attempt_whose_retry_was_not_chosen_shows_that_attempt(tm
     assert "How often: 1 of 1 request(s) failed" in case and "GET /api/v2/users/me -> 503" in case
     both = build_bundle(tmp_path / "both.zip", list(s.log))   # with its retry: one request, the retry's answer
     assert both.headline.startswith("simulator: 1 request(s), 200 x1")
+
+
+@pytest.mark.parametrize("records,kept", [
+    ([(1, 1, True), (2, 2, False)], [2]),                         # a retried 503 and its retry: one request
+    ([(1, 1, True), (3, 3, False)], [3]),                         # attempts 1 and 3 of one send: still one
+    ([(1, 1, True), (4, 2, False)], [1, 4]),                      # another send's attempt 2: two requests
+    ([(1, 1, True), (2, 2, True), (3, 1, True), (4, 2, False)], [2, 4]),
+])
+def test_each_send_is_one_request_whichever_of_its_attempts_were_chosen(records, kept):
+    """A review found a chosen 503 dropped for another send's retry to the same URL, and one send counted twice."""
+    from diag.reports.replay import final_requests
+
+    url = "https://api.mypurecloud.com/api/v2/users/me"
+    rows = [{"seq": s, "method": "GET", "url": url, "attempt": a, "superseded": sup} for s, a, sup in records]
+    assert [r["seq"] for r in final_requests(rows)] == kept
