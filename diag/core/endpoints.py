@@ -158,6 +158,11 @@ def _match_cached(method: str, segs: tuple[str, ...]) -> tuple[Operation, tuple]
     return (best[1], best[2]) if best else None
 
 
+def _id_shaped(value: str) -> bool:
+    """An id as Genesys writes them (UUIDs, numbers, long keys), not a word such as 'call'."""
+    return any(c.isdigit() for c in value) or len(value) >= 20
+
+
 def check_operation(method: str, path: str | None = None, *, limit: int = 5) -> EndpointCheck:
     """Check `check_operation("POST /api/v2/...")` or `check_operation("POST", "/api/v2/...")`."""
     if path is None:
@@ -172,8 +177,10 @@ def check_operation(method: str, path: str | None = None, *, limit: int = 5) -> 
     result.note = INVENTED.get(path)
     matches = [(m, *matched) for m in METHODS if m != method and (matched := _match(m, segs))]
     if matches:
-        literal = [(m, op) for m, op, params in matches if not params]   # the very path, with other methods
-        by_id = [(m, op, params) for m, op, params in matches if params]   # a word of it taken for an id
+        # the very path with other methods (its ids where the templates take them), apart from a word of it taken
+        # for an id (/conversations/call as {conversationId})
+        literal = [(m, op) for m, op, params in matches if all(map(_id_shaped, params.values()))]
+        by_id = [(m, op, params) for m, op, params in matches if not all(map(_id_shaped, params.values()))]
         readings = "; ".join(f"{m} {op.path} with " + ", ".join(f"{k} = {v!r}" for k, v in params.items())
                              for m, op, params in by_id)
         if literal:

@@ -86,3 +86,11 @@ def test_a_word_taken_for_an_id_is_not_said_to_exist():
     me = check_operation("POST /api/v2/users/me")   # the very path with GET; another method only by id
     assert me.note.startswith("/api/v2/users/me exists, but not with POST: it takes GET.") and "userId = 'me'" in me.note
     assert str(me.suggestions[0]) == "GET /api/v2/users/me"
+
+
+def test_a_wrong_method_on_a_path_with_a_real_id_says_which_methods_take_it():
+    """An id where the template takes one is the very path: "exists, but not with PUT", its methods first (a
+    review found the nearest PUT operations of other resources offered first)."""
+    r = check_operation("PUT /api/v2/users/5f0c2a5e-7b1c-4d2e-9b7a-1c2d3e4f5a6b")
+    assert r.note.startswith("/api/v2/users/5f0c2a5e-7b1c-4d2e-9b7a-1c2d3e4f5a6b exists, but not with PUT: it takes")
+    assert {str(s) for s in r.suggestions[:3]} >= {"PATCH /api/v2/users/{userId}", "GET /api/v2/users/{userId}"}
