@@ -35,7 +35,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from diag.core import dials, numbers
@@ -212,24 +212,6 @@ def read_body(content: bytes | None) -> ReadBody:
     return ReadBody(value, text, problem)
 
 
-# ---- finding what could be dialled ----
-
-_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')
-_NUMBER = re.compile(r"(?<![\w.\"'])-?\d[\d.eE+]*")
-
-
-def _text_tokens(text: str) -> Iterator[str]:
-    """Every string and number literal in the text, parseable or not (the backstop behind the structured walk)."""
-    for m in _STRING.finditer(text):
-        raw = m.group(1) if m.group(1) is not None else m.group(2)
-        try:
-            yield json.loads(f'"{raw}"')
-        except ValueError:
-            yield raw
-    for m in _NUMBER.finditer(_STRING.sub(" ", text)):
-        yield m.group(0)
-
-
 # ---- the gate ----
 
 @dataclass
@@ -403,7 +385,7 @@ class SafetyGate:
                                  "that read as exactly one JSON value of the operation's shape.")
         positions = self._known_columns(reading, list(reading.positions))
         if body.text is not None and problem and reading.dials:   # the backstop: what a lenient reader finds
-            positions += [dials.Position("(text)", t, dials.TEXT, "(text)") for t in _text_tokens(body.text)]
+            positions += dials.text_positions(body.text)
         destinations: list[str] = []
         for position in positions:
             found = dials.refusal(position, real=p.real)

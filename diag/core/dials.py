@@ -513,6 +513,28 @@ def _model(name: str) -> dict | None:
     return model(name) if name and not name.startswith(("list[", "dict(")) else None
 
 
+_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')
+_NUMBER = re.compile(r"(?<![\w.\"'])-?\d[\d.eE+]*")
+
+
+def text_tokens(text: str) -> Iterator[str]:
+    """Every string and number literal in the text, parseable or not (the backstop behind the structured walk)."""
+    for m in _STRING.finditer(text):
+        raw = m.group(1) if m.group(1) is not None else m.group(2)
+        try:
+            yield json.loads(f'"{raw}"')
+        except ValueError:
+            yield raw
+    for m in _NUMBER.finditer(_STRING.sub(" ", text)):
+        yield m.group(0)
+
+
+def text_positions(text: str) -> list[Position]:
+    """A body that is not JSON read as a lenient server might: each literal in it a TEXT position (the gate and the
+    doctor read an unreadable body alike)."""
+    return [Position("(text)", t, TEXT, "(text)") for t in text_tokens(text)]
+
+
 # ---- what each role must pass ----
 
 @dataclass(frozen=True)

@@ -370,15 +370,14 @@ def _check_body(d: Diagnosis) -> None:
     body = d.request.body
     if body is None or d.operation is None or d.request.method not in ("POST", "PUT", "PATCH"):
         return
-    if isinstance(body, str):
-        d.findings.append({"severity": "error", "path": "$", "code": "invalid-json",
-                           "message": "the body is not JSON"})
-        return
-    try:
-        key = json.dumps(body, ensure_ascii=False)
-    except (TypeError, ValueError):
-        key = None
-    judged = _judged(d.operation, key) if key is not None else _judge(d.operation, body)
+    if isinstance(body, str):   # not JSON as recorded: read as the doctor reads pasted text (and the gate, 911s)
+        judged = _judge(d.operation, body, text=True)
+    else:
+        try:
+            key = json.dumps(body, ensure_ascii=False)
+        except (TypeError, ValueError):
+            key = None
+        judged = _judged(d.operation, key) if key is not None else _judge(d.operation, body)
     if judged is None:
         return
     d.verdict, d.headline, d.refused_by, d.genesys_refuses, findings = judged
@@ -391,8 +390,8 @@ def _judged(operation: str, body_json: str) -> tuple | None:
     return _judge(operation, json.loads(body_json))
 
 
-def _judge(operation: str, body: Any) -> tuple | None:
-    from diag.core.doctor import UnknownOperation, check_for_operation
+def _judge(operation: str, body: Any, text: bool = False) -> tuple | None:
+    from diag.core.doctor import UnknownOperation, check_for_operation, check_text
     from diag.core.model import Caller
 
     # The body is judged as if its caller may send it: the evidence does not say who it was, and its answer says
@@ -400,7 +399,8 @@ def _judge(operation: str, body: Any) -> tuple | None:
     caller = Caller("user", None, True, "the caller in the evidence (assumed to hold the operation's permissions)",
                     all_permissions=True)
     try:
-        report = check_for_operation(operation, body, caller=caller)
+        report = (check_text(body, operation=operation, caller=caller) if text else
+                  check_for_operation(operation, body, caller=caller))
     except UnknownOperation:
         return None
     return (report.verdict, report.headline, report.refused_by, not report.prediction.ok,

@@ -222,3 +222,25 @@ def test_a_big_captures_dots_are_one_picture_in_the_svg_and_a_small_ones_stay_do
     assert b"<image" not in small and small.count(dots) >= 40         # a few requests: each a vector dot
     assert big.count(b"<image") == 1 and big.count(dots) < 40         # 10,000: one picture of the dots
     assert len(big) < 200_000                                         # was 930 KB, inline in report.html
+
+
+@pytest.mark.parametrize("body,emergency", [('{"phoneNumber": "+13175550100",}', False),
+                                            ('{"phoneNumber": "911",}', True), ('{"phoneNumber": "911" x', True)])
+def test_a_body_that_is_not_json_is_judged_as_pasted_text_is(body, emergency, sim):
+    """A cURL whose body is not JSON: Genesys refuses it (it failed, "0 failed" before), and a 911 inside is found
+    as the gate's backstop finds it (the doctor said nothing of it while the gate refused it)."""
+    from diag.client.connect import connect
+    from diag.core.doctor import check_text
+    from diag.core.errors import SafetyError
+
+    d = inspect(f"curl -X POST https://api.mypurecloud.com/api/v2/conversations/calls -H 'Content-Type: "
+                f"application/json' --data '{body}'").diagnoses[0]
+    assert d.failed and d.genesys_refuses and "invalid-json" in [f["code"] for f in d.findings]
+    assert ("emergency-number" in [f["code"] for f in d.findings]) is emergency
+    session = connect(simulator=sim)
+    try:
+        session.send("POST", "/api/v2/conversations/calls", body)
+        refused = False
+    except SafetyError:
+        refused = True
+    assert refused is emergency is check_text(body).blocked   # the doctor and the gate agree

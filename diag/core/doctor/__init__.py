@@ -206,6 +206,9 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
             if not found.known:
                 raise UnknownOperation(found)
             report.operation = str(found.operation)
+        from diag.core.doctor.safety import text_findings
+
+        report.findings += text_findings(report.operation, text)   # what the gate's backstop refuses in it
         report.parsed = parsed
         return report
     read_as = None

@@ -28,10 +28,9 @@ def safety_findings(operation: str, body: Any, query: Iterable[tuple[str, str]] 
     except dials.TooDeep:
         return
     for position in reading.positions:
-        anywhere = dials.refusal(position, real=False)
+        anywhere = _never(position)
         if anywhere is not None:
-            yield Finding(ERROR, position.path, _NEVER.get(anywhere.code, "emergency-number"),
-                          f"{anywhere.reason} diag never sends this, to the simulator or to a real org.", INFERRED)
+            yield anywhere
             continue
         real = dials.refusal(position, real=True)
         if real is not None and position.role == dials.COLUMNS:
@@ -46,3 +45,20 @@ def safety_findings(operation: str, body: Any, query: Iterable[tuple[str, str]] 
         yield Finding(INFO, "$", "starts-dialling",
                       f"This starts {reading.starts}. On a real org diag asks for a yes that names it, and refuses "
                       "it while an allow-list is set (it cannot check who will be dialled).", INFERRED)
+
+
+def _never(position: dials.Position) -> Finding | None:
+    anywhere = dials.refusal(position, real=False)
+    if anywhere is None:
+        return None
+    return Finding(ERROR, position.path, _NEVER.get(anywhere.code, "emergency-number"),
+                   f"{anywhere.reason} diag never sends this, to the simulator or to a real org.", INFERRED)
+
+
+def text_findings(operation: str, text: str) -> list[Finding]:
+    """For a body that is not JSON, to an operation that dials: what the gate's backstop refuses in it (each literal
+    read as a lenient server might), said as the doctor says it of a readable body."""
+    method, _, template = operation.partition(" ")
+    if not dials.read(method, template, None).dials:
+        return []
+    return [f for f in map(_never, dials.text_positions(text)) if f is not None]
