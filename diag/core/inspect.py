@@ -182,9 +182,6 @@ class Inspection:
         lines = [f"{self.kind.upper()} evidence: {len(self.diagnoses)} Genesys request(s), {self.skipped} other "
                  f"request(s) skipped, {len(self.failures)} failed."]
         lines += [f"  note: {n}" for n in self.notes]
-        if SIMULATOR in self.regions:
-            lines.append("  note: captured from the diag simulator: its answers are modelled and its correlation ids "
-                         "mean nothing at Genesys (do not quote them)")
         first = self.failures[0] if self.failures else None
         if first:
             r = first.request
@@ -210,9 +207,13 @@ class Inspection:
 
 
 SIMULATOR = "simulator"
+SIMULATOR_NOTE = ("captured from the diag simulator: its answers are modelled and its correlation ids mean nothing at "
+                  "Genesys (do not quote them)")
 
 
 def _no_code(d: Diagnosis) -> str:
+    if not d.request.status and d.request.transport_error:
+        return "(no answer)"
     if d.verdict == "refused" and (d.request.status or 0) < 400:
         return "(body refused)"
     if d.request.response_body in (None, "") and d.request.status:
@@ -420,6 +421,8 @@ def _across(inspection: Inspection) -> None:
         inspection.notes.append(f"tokens were requested from {', '.join(sorted(logins))} but used on "
                                 f"{', '.join(sorted(apis - logins))}: a token works only in the region that issued it "
                                 "(modelled: each region has its own login host; the facts diag holds say no more)")
+    if SIMULATOR in inspection.regions:   # every output of the inspection carries it: its notes
+        inspection.notes.append(SIMULATOR_NOTE)
     bursts = sum(1 for d in inspection.diagnoses if d.request.status == 429)
     if bursts >= 3:
         inspection.notes.append(f"{bursts} answers were 429: pace requests under the limit and wait Retry-After")

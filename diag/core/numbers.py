@@ -846,9 +846,9 @@ def caller_region(value: str) -> str | None:
     """The country a caller id places the call in, which reads the other numbers of a body written without '+':
     the region of the number it normalises to (its analysis knows it whenever it has an E.164 form: one parse)."""
     check = analyse(value)
-    if check.e164 is not None:
+    if check.e164 is not None and check.region is not None:
         return check.region
-    return region_of(normalise(value))
+    return region_of(normalise(value))   # (an invalid number's analysis has no region; its E.164 parse may)
 
 
 def as_e164(num) -> str:

@@ -662,7 +662,8 @@ def _evidence_summary(evidence: dict) -> list[str]:
                          f"`{_c(r['correlationId'] or '-')}` |")
         lines.append("")
         for r in failing:
-            said = [f"Genesys said: {_md(r['message'])}"] if r["message"] else []
+            who = "The diag simulator (modelled)" if r.get("region") == "simulator" else "Genesys"
+            said = [f"{who} said: {_md(r['message'])}"] if r["message"] else []
             why = [f"Explanation: {_md(r['explanation'])}"] if r["explanation"] else []
             verdict = ([f"Doctor's verdict on its body: **{r.get('headline') or VERDICTS[r['verdict']]}**"]
                        if r["verdict"] else [])

@@ -143,6 +143,9 @@ def test_evidence_captured_from_the_simulator_offers_no_id_to_quote(tmp_path, si
     assert "Correlation ids to quote: none recorded" in case
     assert re.search(r"Simulator ids \(do not quote\): .*" + ex.correlation_id, case)
     assert "Simulator material." in html and "the requests of the customer's evidence" in html
+    summary = files["summary.md"].decode()   # the summary says whose words and ids they are too
+    assert "Genesys said" not in summary and "The diag simulator (modelled) said:" in summary
+    assert "Note: captured from the diag simulator" in summary and "do not quote them" in summary
 
 
 def test_diag_inspect_of_a_simulator_log_never_speaks_for_genesys(tmp_path, sim):

@@ -244,3 +244,13 @@ def test_a_body_that_is_not_json_is_judged_as_pasted_text_is(body, emergency, si
     except SafetyError:
         refused = True
     assert refused is emergency is check_text(body).blocked   # the doctor and the gate agree
+
+
+def test_a_request_that_got_no_answer_is_counted_under_no_answer_not_a_dash():
+    """Chrome's net::ERR_CONNECTION_RESET: its failure is "(no answer)" by code, as the session's summary says."""
+    har_text = json.dumps({"log": {"version": "1.2", "entries": [{
+        "startedDateTime": "2026-11-28T10:00:00Z",
+        "request": {"method": "GET", "url": "https://api.mypurecloud.com/api/v2/users/me", "headers": []},
+        "response": {"status": 0, "headers": [], "content": {}, "_error": "net::ERR_CONNECTION_RESET"}}]}})
+    found = inspect(har_text)
+    assert len(found.failures) == 1 and dict(found.by_code()) == {"- (no answer)": 1}

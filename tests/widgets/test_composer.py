@@ -259,3 +259,18 @@ def test_the_models_refusal_is_never_worded_as_genesys_own_unless_documented(vie
     documented = check_text('{"phoneNumber": "+13175550100",}')   # unreadable JSON: a documented 400
     assert documented.prediction.evidence == "documented" and not documented.prediction.ok
     assert "Genesys' message" in findings_html(documented)
+
+
+def test_a_text_that_is_not_json_is_never_sent_to_a_real_org_and_says_press_fix_it(real_org_session, sim):
+    """To a real org diag sends no body that is not JSON (the gate would refuse it): the composer says so in the
+    finding's words and points to Fix it, asks no confirmation, and nothing leaves (a review found the gate's
+    "the body is not JSON" under a finding saying Genesys refuses it, and no way forward named)."""
+    view = ComposerView(ComposerModel("", session=real_org_session))
+    view.raw.value = '{"phoneNumber": "+13175550100",}'
+    view.send_button.click()
+    assert sim.calls_placed == 0 and view.confirm.layout.display == "none"
+    assert "Not sent to a real org: the text is not JSON as written" in view.error.value
+    assert "Press Fix it" in view.error.value
+    view.fix_button.click()
+    view.send_button.click()
+    assert view.confirm.layout.display == "flex"   # the repaired body: asked for as any call is

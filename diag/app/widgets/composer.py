@@ -332,6 +332,13 @@ class ComposerModel(PanelModel):
         """Fire the call as the text says. On a real org this first asks (see `pending`): nothing is sticky."""
         if self.session is None:
             raise DiagError("Not connected: run the connection cell first.")
+        parsed = self.report.parsed if self.report else None
+        if not self.session.simulated and parsed is not None and (not parsed.ok or parsed.repairs):
+            # the gate would refuse it too (a real org gets only bodies that read as one JSON value): said here
+            # with what to do, in the words of the finding above
+            raise DiagError("Not sent to a real org: the text is not JSON as written, and Genesys would refuse it "
+                            "(400 bad.request). " + ("Press Fix it: it writes the repaired body." if parsed.ok else
+                                                     "Correct the JSON where the finding says, then Send."))
         body, report = self._to_send(), self.report   # the doctor ran as the person typed: not again per send
         story = self._story()
         return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm, report=report,

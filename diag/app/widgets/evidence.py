@@ -181,7 +181,7 @@ def _why(d) -> str:
     """One line: why it failed (or what the doctor says of it)."""
     status = d.request.status or 0
     answered = status >= 400   # Genesys' own words first when the evidence holds its answer
-    if 200 <= status < 400 and d.refused_by:   # what happened leads: the model's disagreement is the note
+    if 200 <= status < 400 and d.refused_by == "genesys":   # what happened leads: the model's disagreement is the note
         return next((n for n in d.notes if n.startswith(f"Genesys accepted this ({status})")),
                     f"Genesys accepted this ({status}); diag's model said it would be refused")[:140]
     for text in ((d.message, d.headline, d.explanation) if answered else (d.headline, d.message, d.explanation)):
