@@ -96,7 +96,8 @@ def no_answer(response: dict) -> str | None:
         return None
     error = response.get("_error")   # whole: the evidence reader redacts it, and only then is it shortened
     if isinstance(error, str) and error.strip():
-        return error.strip()
+        # net::ERR_ABORTED is the browser cancelling (a page left, a poll replaced): no answer, and no failure
+        return None if error.strip() == "net::ERR_ABORTED" else error.strip()
     text = response.get("statusText")
     reason = text[len("no answer: "):].strip() if isinstance(text, str) and text.startswith("no answer: ") else ""
     return reason if reason and reason != NO_ANSWER_IN_EVIDENCE else None

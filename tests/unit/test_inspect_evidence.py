@@ -254,3 +254,5 @@ def test_a_request_that_got_no_answer_is_counted_under_no_answer_not_a_dash():
         "response": {"status": 0, "headers": [], "content": {}, "_error": "net::ERR_CONNECTION_RESET"}}]}})
     found = inspect(har_text)
     assert len(found.failures) == 1 and dict(found.by_code()) == {"- (no answer)": 1}
+    cancelled = inspect(har_text.replace("net::ERR_CONNECTION_RESET", "net::ERR_ABORTED"))
+    assert cancelled.failures == []   # the browser cancelled it (a page left): no answer, no failure
