@@ -625,9 +625,9 @@ def reads_as_dial_string(value) -> bool:
 
 
 def is_pseudonym(value) -> bool:
-    """True when `value` is one pseudonym as the Pseudonymiser writes it (`PN1A2B3C4D`, `+1-PN1A2B3C4D`): a number
-    taken out of a ticket, which is never dialled."""
-    m = WHOLE_PSEUDONYM.fullmatch(canonical_text(value).strip()) if isinstance(value, str) else None
+    """True when `value` is one pseudonym as the Pseudonymiser writes it (`PN1A2B3C4D`, `+1-PN1A2B3C4D`, also after
+    `tel:`): a number taken out of a ticket, which is never dialled."""
+    m = WHOLE_PSEUDONYM.fullmatch(strip_tel(canonical_text(value))[0]) if isinstance(value, str) else None
     return m is not None and (m.group(1) is None
                               or phonenumbers.region_code_for_country_code(int(m.group(1))) != "ZZ")
 

@@ -307,3 +307,15 @@ def test_an_accepted_request_never_reads_as_refused_under_its_green_status():
     m.publish()
     why = re.search(r"<tr class='diag-evidence-why'.*?</tr>", m.report, re.S).group(0)
     assert "Genesys accepted this (200)" in why and "refuses" not in why
+
+
+def test_a_tel_uri_pseudonym_in_a_saved_copy_is_known_as_one():
+    """A sanitised copy writes tel:+13175550161 as tel:+1-PN...: the doctor knows it for diag's pseudonym (never
+    dialled) instead of calling it an invalid number (a review)."""
+    from diag.core.inspect import inspect
+    from diag.reports.bundle import sanitised_har
+
+    tel = CURL.replace('{"to": {"phoneNumber": "+13175550161"}}', '{"phoneNumber": "tel:+13175550161"}')
+    stored = inspect(sanitised_har(inspect(tel))[0].decode()).diagnoses[0]
+    codes = [f["code"] for f in stored.findings]
+    assert "pseudonymised-number" in codes and "phone-invalid" not in codes and not stored.failed
