@@ -112,7 +112,9 @@ _CLEAN_MEMORY = 500_000   # texts remembered as clean, at most (per Redactor and
 
 
 def _anchor(secret: str) -> str:
-    """Four characters from the middle of a secret (of four or more): where a redactor with many secrets files it."""
+    """Four characters from the middle of a secret (of four or more): where a redactor with many secrets files it,
+    so that each text is searched only for the secrets whose middle it holds. The middle, not the start: tokens
+    share their beginnings (every JWT starts eyJ), not their middles."""
     i = (len(secret) - 4) // 2
     return secret[i:i + 4]
 
@@ -121,21 +123,41 @@ def _longest_first(form: str) -> int:
     return -len(form)
 
 
+class _Forms:
+    """Secret forms of one kind, longest first and, among equals, the first learned first (a longer secret goes
+    before one inside it, in the same order every run), each filed under its _anchor."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._order: dict[str, int] = {}
+        self._anchors: dict[str, list[str]] = {}
+
+    def add(self, form: str) -> bool:
+        if form in self._order:
+            return False
+        self._order[form] = len(self._order)
+        bisect.insort(self.items, form, key=_longest_first)   # after the equals already there: as learned
+        self._anchors.setdefault(_anchor(form), []).append(form)
+        return True
+
+    def present(self, text: str) -> list[str]:
+        """All of them when few; else those whose middle four characters the text holds (a form that occurs has
+        them there too), in the same order."""
+        if len(self.items) <= 24:
+            return self.items
+        held = {text[i:i + 4] for i in range(len(text) - 3)} & self._anchors.keys()
+        return sorted({f for key in held for f in self._anchors[key]}, key=lambda f: (-len(f), self._order[f]))
+
+
 class Redactor:
     """Redacts values; counts what it removed by kind (never the values). Register session secrets with add()."""
 
     def __init__(self, secrets: list[str] | None = None):
-        self._secrets: list[str] = []             # every form of every secret, longest first
-        self._split: dict[str, re.Pattern | None] = {}   # a secret (lower case) -> its gap-tolerant pattern, made on use
-        self._b64: list[str] = []
-        # With many secrets (a HAR where each answer carries its own token), each text is searched only for the
-        # secrets whose middle four characters it holds (_anchor): a secret that occurs has them there too. The
-        # middle, not the start: tokens share their beginnings (every JWT starts eyJ), not their middles.
-        self._anchors: dict[str, list[str]] = {}
-        self._forms: set[str] = set()              # every form in _secrets, to know one at once
-        self._split_list: list[str] = []          # _split's keys, in the order learned
-        self._split_anchors: dict[str, list[str]] = {}
-        self._b64_anchors: dict[str, list[str]] = {}
+        self._added: set[str] = set()                    # the secrets given to add(), each read once
+        self._plain = _Forms()                           # every form of every secret (escaped, lower-cased)
+        self._split = _Forms()                           # each secret of 8+ characters, lower case, without spaces
+        self._patterns: dict[str, re.Pattern] = {}       # ... and its gap-tolerant pattern, made on first use
+        self._b64 = _Forms()                             # the middle of its base64 at each alignment
         self.counts: Counter = Counter()
         # Texts seen to hold nothing to remove, while the secrets known stay the same: a second look at the same
         # text (a field value repeated on every entry, the bundle's second pass) costs a set look-up.
@@ -146,37 +168,29 @@ class Redactor:
             self.add(s)
 
     def __repr__(self) -> str:
-        return f"<Redactor {len(self._secrets)} secret(s)>"
+        return f"<Redactor {len(self._plain.items)} secret(s)>"
 
     def learned_secrets(self) -> list[str]:
         """Every form of every secret known (given or learned), to seed another Redactor or a last look."""
-        return list(self._secrets)
+        return list(self._plain.items)
 
     @property
     def learned(self) -> bool:
         """Whether any secret is known (given, or learned from a credential-named key while redacting)."""
-        return bool(self._secrets)
+        return bool(self._plain.items)
 
 
     def add(self, secret: str | None) -> None:
-        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._forms:
+        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._added:
             return   # "[REDACTED]" is what removal leaves: never itself a secret
+        self._added.add(secret)
         once = quote(secret, safe="")
-        forms = {secret, once, quote(secret, safe="/"), quote(once, safe=""), quote(secret, safe="").lower()}
-        for form in forms:
-            if form not in self._forms:
-                self._forms.add(form)
-                bisect.insort(self._secrets, form, key=_longest_first)   # as a stable sort by length would
-                self.known += 1
-                self._anchors.setdefault(_anchor(form), []).append(form)
+        for form in dict.fromkeys([secret, once, quote(secret, safe="/"), quote(once, safe=""),
+                                   quote(secret, safe="").lower()]):
+            self.known += self._plain.add(form)
         if len(secret) >= 8:
-            # the same secret broken across lines or spaces when pasted, in any case
-            low = secret.lower()
-            if low not in self._split:
-                self._split[low] = None
-                self._split_list.append(low)
-                self.known += 1
-                self._split_anchors.setdefault(_anchor(low), []).append(low)
+            # the same secret broken across lines or spaces when pasted, in any case (its own spaces too)
+            self.known += self._split.add("".join(secret.lower().split()))
             # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
             # each of the three alignments is the same whatever surrounds it
             for shift in range(3):
@@ -184,18 +198,11 @@ class Redactor:
                 core = enc[(shift * 4 + 2) // 3 + 1:-3]
                 if len(core) >= 8:
                     for c in (core, core.replace("+", "-").replace("/", "_")):
-                        self._b64.append(c)
-                        self.known += 1
-                        self._b64_anchors.setdefault(_anchor(c), []).append(c)
+                        self.known += self._b64.add(c)
 
-    @staticmethod
-    def _present(text: str, everything: list[str], anchors: dict[str, list[str]]) -> list[str]:
-        """The secrets worth looking for in `text`: all of them when few, else those whose middle four characters
-        (_anchor) it holds (longest first)."""
-        if len(everything) <= 24:
-            return everything
-        held = {text[i:i + 4] for i in range(len(text) - 3)} & anchors.keys()
-        return sorted({f for key in held for f in anchors[key]}, key=len, reverse=True)
+    def _present(self, text: str, forms: _Forms) -> list[str]:
+        """The forms worth looking for in `text`, longest first (see _Forms.present)."""
+        return forms.present(text)
 
     def text(self, value: str, kind: str = "text") -> str:
         known = self.known
@@ -214,20 +221,21 @@ class Redactor:
 
     def _known(self, value: str) -> str:
         out = value
-        for s in self._present(out, self._secrets, self._anchors):
+        for s in self._present(out, self._plain):
             if s in out:
                 self.counts["known secret"] += out.count(s)
                 out = out.replace(s, REDACTED)
-        if self._split:
+        if self._split.items:
             flat = _INVISIBLE.sub("", "".join(out.split())).lower()
-            for low in self._present(flat, self._split_list, self._split_anchors):
+            for low in self._present(flat, self._split):
                 if low in flat:
-                    pattern = self._split[low]
+                    pattern = self._patterns.get(low)
                     if pattern is None:
-                        pattern = self._split[low] = re.compile(_GAP.join(re.escape(c) for c in low), re.IGNORECASE)
+                        pattern = self._patterns[low] = re.compile(_GAP.join(re.escape(c) for c in low),
+                                                                   re.IGNORECASE)
                     out, n = pattern.subn(REDACTED, out)
                     self.counts["known secret"] += n
-        for core in self._present(out, self._b64, self._b64_anchors):
+        for core in self._present(out, self._b64):
             if core in out:
                 out, n = re.subn(f"[{_B64}]*{re.escape(core)}[{_B64}]*", REDACTED, out)
                 self.counts["known secret (base64)"] += n

@@ -170,3 +170,13 @@ def test_a_usage_only_ticket_is_not_titled_as_the_customers_evidence(tmp_path, s
     assert case.splitlines()[0] == ("Genesys Cloud API diagnosis: API usage of simulator (no real calls) (charts and "
                                     "data; no request in this ticket)")
     assert "customer" not in case.splitlines()[0]
+
+
+def test_a_tickets_evidence_read_back_counts_what_its_first_reading_counted(tmp_path):
+    """A cURL holds no answer (0 failed): the ticket's evidence/requests.jsonl, read as a diag log, counts 0 too (it
+    took diag's "no answer in the evidence" for a recorded transport error: 1 failed)."""
+    found = inspect("curl https://api.mypurecloud.com/api/v2/users/me")
+    assert found.failures == []
+    b = build_bundle(tmp_path / "t.zip", [], evidence=found)
+    again = inspect(read_zip(b.path)["evidence/requests.jsonl"].decode())
+    assert again.failures == [] and dict(again.by_code()) == {}

@@ -274,3 +274,12 @@ def test_a_text_that_is_not_json_is_never_sent_to_a_real_org_and_says_press_fix_
     view.fix_button.click()
     view.send_button.click()
     assert view.confirm.layout.display == "flex"   # the repaired body: asked for as any call is
+
+
+def test_a_json_string_holding_a_body_is_sent_as_the_text_that_was_checked(view, sim):
+    """'"{\\"phoneNumber\\": ...}"' is a JSON string, which the doctor refuses (not an object): Send sends that very
+    text, never the body inside the string (a review found the call placed, 200, under "refused")."""
+    view.raw.value = '"{\\"phoneNumber\\": \\"+13175550100\\"}"'
+    assert view.model.report.verdict == "refused" and "body-not-object" in view.model.report.codes()
+    view.send_button.click()
+    assert sim.calls_placed == 0 and view.model.last_exchange.status == 400

@@ -233,8 +233,8 @@ class ComposerModel(PanelModel):
         """What Send sends: the real body (the evidence's values revealed in the kernel); a text that is not JSON as
         written is sent as written, as the verdict judges it (Fix it writes the repaired body)."""
         parsed = self.report.parsed if self.report else None
-        if parsed is not None and parsed.ok and not parsed.repairs:
-            return parsed.value
+        if parsed is not None and parsed.ok and not parsed.repairs and isinstance(parsed.value, (dict, list)):
+            return parsed.value   # (a JSON string's inside is another body than the one checked: the text goes)
         return self.masked.reveal(self.text) if self.masked else self.text
 
     def _form_from(self, body: dict) -> None:
@@ -337,8 +337,8 @@ class ComposerModel(PanelModel):
             # the gate would refuse it too (a real org gets only bodies that read as one JSON value): said here
             # with what to do, in the words of the finding above
             raise DiagError("Not sent to a real org: the text is not JSON as written, and Genesys would refuse it "
-                            "(400 bad.request). " + ("Press Fix it: it writes the repaired body." if parsed.ok else
-                                                     "Correct the JSON where the finding says, then Send."))
+                            "(400 bad.request). " + ("Press Fix it: it writes the repaired body." if self.can_fix else
+                                                     "Correct it where the findings say, then Send."))
         body, report = self._to_send(), self.report   # the doctor ran as the person typed: not again per send
         story = self._story()
         return self._attempt(("send",), lambda confirm: self.session.call(body, confirm=confirm, report=report,
