@@ -41,7 +41,7 @@ from diag.core.exchange import Exchange, LogSource, settle
 from diag.core.numbers import phone_spans
 from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
 from diag.reports import charts
-from diag.reports.replay import final_requests, replay_refusal, repro_py, repro_sh
+from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh
 
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
@@ -705,8 +705,7 @@ def _session_summary(records: list[dict], exchanges: list[Exchange], final: list
         lines.append(f"| {i} | {_md(r['started'])} | `{_c(r['method'] + ' ' + (r['template'] or r['path']))}` | "
                      f"{_md(r['status'] or '-')} | {_md(r['error_code'] or '')} | `{_c(r['correlation_id'] or '-')}` |")
     lines.append("")
-    failures = [(r, e) for r, e in zip(records, exchanges)
-                if r in final and ((r["status"] or 0) >= 400 or r["transport_error"])]
+    failures = [(r, e) for r, e in zip(records, exchanges) if r in final and failed_record(r)]
     if failures:
         lines += ["## What went wrong", ""]
         for r, e in failures:
@@ -773,9 +772,10 @@ def _summary_tail(bundle_id: str, newrelic: bool, notes: list[str], keep_numbers
 def _failure_key(r: dict) -> tuple[Any, str] | None:
     """(status, exact code) of a failed request, None for one that did not fail: the summary's Error codes line and
     its table count the same things."""
-    if (r["status"] or 0) < 400 and not r["transport_error"]:
+    if not failed_record(r):
         return None
-    return r["status"] or "-", r["error_code"] or ("no answer" if r["transport_error"] else "")
+    no_answer = r["transport_error"] or r["status"] is None
+    return r["status"] or "-", r["error_code"] or ("no answer" if no_answer else "")
 
 
 def _codes_table(final: list[dict]) -> list[str]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from diag.core.exchange import Exchange
 from diag.core.templates import render
 
-__all__ = ["final_requests", "replay_refusal", "repro_sh", "repro_py"]
+__all__ = ["failed_record", "final_requests", "replay_refusal", "repro_sh", "repro_py"]
 
 
 def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
@@ -88,6 +88,11 @@ def final_requests(records: list[dict]) -> list[dict]:
             continue
         out.append(r)
     return out
+
+
+def failed_record(r: dict) -> bool:
+    """Whether one of diag's own requests failed: a 4xx or 5xx, or no answer (every page of a ticket counts so)."""
+    return (r.get("status") or 0) >= 400 or bool(r.get("transport_error")) or r.get("status") is None
 
 
 def _later_attempt(r: dict, n: dict) -> bool:

@@ -62,9 +62,11 @@ def _row(r: dict, source: str, index: int, fixed: str | None = None, simulated: 
          failed: bool | None = None) -> dict:
     """One request of the ticket. `failed`: the customer's evidence says by the inspection's own rule
     (Diagnosis.failed); a request of diag's failed when it got no answer or a 4xx or 5xx."""
+    from diag.reports.replay import failed_record
+
     status = r.get("status")
     if failed is None:
-        failed = r.get("transport_error") is not None or status is None or status >= 400
+        failed = failed_record(r)
     request = r.get("operation") or f"{r.get('method')} {r.get('template') or r.get('path') or r.get('url')}"
     return {"source": source, "index": index, "time": _time(r.get("started")), "request": request,
             "simulated": simulated,

@@ -370,3 +370,18 @@ def test_each_send_is_one_request_whichever_of_its_attempts_were_chosen(records,
     url = "https://api.mypurecloud.com/api/v2/users/me"
     rows = [{"seq": s, "method": "GET", "url": url, "attempt": a, "superseded": sup} for s, a, sup in records]
     assert [r["seq"] for r in final_requests(rows)] == kept
+
+
+def test_every_page_counts_diags_own_failures_by_one_rule(tmp_path):
+    """A request of diag's with no answer and no reason recorded: report.html/case.txt and summary.md count it alike
+    (one said failed, the other not: a review)."""
+    from diag.core.exchange import Exchange
+
+    ex = Exchange(seq=1, started="2026-11-28T10:00:00.000+00:00", method="GET",
+                  url="http://127.0.0.1:9/api/v2/users/me", path="/api/v2/users/me", template="/api/v2/users/me",
+                  request_headers={}, request_body=None, status=None, transport_error=None)
+    b = build_bundle(tmp_path / "t.zip", [ex])
+    with zipfile.ZipFile(b.path) as z:
+        case = z.read("case.txt").decode()
+    assert "How often: 1 of 1 request(s) failed" in case
+    assert "`no answer` x1" in next(x for x in b.summary.splitlines() if x.startswith("- Error codes:"))

@@ -256,3 +256,21 @@ def test_a_request_that_got_no_answer_is_counted_under_no_answer_not_a_dash():
     assert len(found.failures) == 1 and dict(found.by_code()) == {"- (no answer)": 1}
     cancelled = inspect(har_text.replace("net::ERR_CONNECTION_RESET", "net::ERR_ABORTED"))
     assert cancelled.failures == []   # the browser cancelled it (a page left): no answer, no failure
+
+
+@pytest.mark.parametrize("text", ['{"phoneNumber": "+13175550100", "x": "911",}',
+                                  "{'phoneNumber': '+13175550100', 'x': '9\\'1\\'1'}", '[{"phoneNumber":"911"}]',
+                                  '"911"', "911", '"tel:911"', '{"phoneNumber": "+13175550100"}', "[1, 2]"])
+def test_the_doctor_and_the_gate_agree_on_repaired_and_non_object_texts(text, sim):
+    """A text the gate reads by its literals (repaired, or not an object): the doctor reads it so too (a review
+    found the gate refusing 911 in them while the doctor said nothing)."""
+    from diag.client.connect import connect
+    from diag.core.doctor import check_text
+    from diag.core.errors import SafetyError
+
+    try:
+        connect(simulator=sim).send("POST", "/api/v2/conversations/calls", text)
+        refused = False
+    except SafetyError:
+        refused = True
+    assert check_text(text).blocked is refused

@@ -222,6 +222,11 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
             read_as = None
     report = (check_for_operation(operation, parsed.value, region=region, read_as=read_as, caller=caller) if operation
               else check(parsed.value, region=region, read_as=read_as, caller=caller))
+    if parsed.repairs or not isinstance(parsed.value, dict):   # the gate reads such a text by its literals too
+        from diag.core.doctor.safety import text_findings
+
+        seen = {(f.path, f.code) for f in report.findings}
+        report.findings += [f for f in text_findings(report.operation, text) if (f.path, f.code) not in seen]
     report.parsed = parsed
     report.findings[:0] = duplicate_keys(parsed.text if not parsed.repairs else "")
     if parsed.repairs:   # Genesys reads the text as written: refused, and counted as the error it is
