@@ -26,15 +26,12 @@ A request is classified by the route a lenient server could resolve (normal_path
 from __future__ import annotations
 
 import base64
-import codecs
 import hashlib
-import json
 import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
@@ -152,66 +149,6 @@ class Grant:
     key: str
 
 
-# ---- reading the bytes as a lenient server would ----
-
-@dataclass
-class ReadBody:
-    value: Any = None                  # the first JSON value, objects as lists of (key, value) pairs
-    text: str | None = None
-    problem: str | None = None         # why this is not exactly one JSON object
-
-
-_Pairs = dials.Pairs   # a JSON object with every key kept, duplicates included (Jackson reads the last; a check reads all)
-
-
-def _decode(content: bytes) -> str:
-    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
-        if content.startswith(bom):
-            return content.decode(codec)
-    head = content[:4]
-    if len(head) == 4 and head[:3] == b"\0\0\0":
-        return content.decode("utf-32-be")
-    if len(head) == 4 and head[1:] == b"\0\0\0":
-        return content.decode("utf-32-le")
-    if len(head) >= 2 and head[0] == 0:
-        return content.decode("utf-16-be")
-    if len(head) >= 2 and head[1] == 0:
-        return content.decode("utf-16-le")
-    return content.decode("utf-8")
-
-
-_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|#[^\n]*', re.S)
-
-
-def read_body(content: bytes | None) -> ReadBody:
-    if not content:
-        return ReadBody(problem="the body is empty")
-    try:
-        text = _decode(content)
-    except UnicodeDecodeError as exc:
-        # Undecodable bytes: a lenient server may still read the rest (Python's own json does with surrogatepass),
-        # so the text is kept, with the bad bytes replaced, for the token-by-token backstop.
-        return ReadBody(text=content.decode("utf-8", "replace"),
-                        problem=f"the body is not UTF-8, UTF-16 or UTF-32 text (byte {exc.start})")
-    start = text.lstrip("\ufeff \t\r\n")
-    stripped = start if "/" not in start and "#" not in start else \
-        _COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", start).lstrip()
-    try:
-        value, end = json.JSONDecoder(object_pairs_hook=_Pairs, strict=False).raw_decode(stripped)
-    except (ValueError, RecursionError) as exc:
-        return ReadBody(text=text, problem=f"the body is not JSON ({str(exc).split(':')[0]})")
-    rest = stripped[end:].strip()
-    problem = None
-    if stripped.strip() != start.strip():
-        problem = "the body has comments (a server may refuse them or skip them)"
-    elif rest:
-        problem = "the body has data after the JSON object (a lenient server reads only the first value)"
-    elif not isinstance(value, _Pairs):
-        problem = "the body is not a JSON object"
-    return ReadBody(value, text, problem)
-
-
 # ---- the gate ----
 
 @dataclass
@@ -286,7 +223,7 @@ class SafetyGate:
         content = request.content or b""
         if content:
             try:
-                decoded = _decode(content)
+                decoded = dials.decode_body(content)
             except UnicodeDecodeError:
                 decoded = content.decode("utf-8", "replace")
             views += _decoded_views(decoded)
@@ -370,7 +307,7 @@ class SafetyGate:
 
     def _intent(self, method: str, parts, route: str, content: bytes | None) -> Intent:
         p = self.policy
-        body = read_body(content) if content else ReadBody()
+        body = dials.read_body(content) if content else dials.ReadBody()
         query = parse_qsl(parts.query, keep_blank_values=True)
         try:
             reading = dials.read(method, route, body.value, query)

@@ -34,6 +34,7 @@ What each role must pass (`refusal`):
 """
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass, field
@@ -511,6 +512,66 @@ def _model(name: str) -> dict | None:
     from diag.core.contract import model
 
     return model(name) if name and not name.startswith(("list[", "dict(")) else None
+
+
+# ---- a body as a server reads it ----
+
+@dataclass
+class ReadBody:
+    value: Any = None                  # the first JSON value, objects as lists of (key, value) pairs
+    text: str | None = None
+    problem: str | None = None         # why this is not exactly one JSON object
+
+
+def decode_body(content: bytes) -> str:
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                       (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if content.startswith(bom):
+            return content.decode(codec)
+    head = content[:4]
+    if len(head) == 4 and head[:3] == b"\0\0\0":
+        return content.decode("utf-32-be")
+    if len(head) == 4 and head[1:] == b"\0\0\0":
+        return content.decode("utf-32-le")
+    if len(head) >= 2 and head[0] == 0:
+        return content.decode("utf-16-be")
+    if len(head) >= 2 and head[1] == 0:
+        return content.decode("utf-16-le")
+    return content.decode("utf-8")
+
+
+_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/|#[^\n]*', re.S)
+
+
+def read_body(content: bytes | None) -> ReadBody:
+    """A request body as a lenient server reads it (BOMs and UTF-16/32, comments, data after the value, a first
+    value that is not an object): the gate and the doctor judge a text by this one reading."""
+    if not content:
+        return ReadBody(problem="the body is empty")
+    try:
+        text = decode_body(content)
+    except UnicodeDecodeError as exc:
+        # Undecodable bytes: a lenient server may still read the rest (Python's own json does with surrogatepass),
+        # so the text is kept, with the bad bytes replaced, for the token-by-token backstop.
+        return ReadBody(text=content.decode("utf-8", "replace"),
+                        problem=f"the body is not UTF-8, UTF-16 or UTF-32 text (byte {exc.start})")
+    start = text.lstrip("\ufeff \t\r\n")
+    stripped = start if "/" not in start and "#" not in start else \
+        _COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else " ", start).lstrip()
+    try:
+        value, end = json.JSONDecoder(object_pairs_hook=Pairs, strict=False).raw_decode(stripped)
+    except (ValueError, RecursionError) as exc:
+        return ReadBody(text=text, problem=f"the body is not JSON ({str(exc).split(':')[0]})")
+    rest = stripped[end:].strip()
+    problem = None
+    if stripped.strip() != start.strip():
+        problem = "the body has comments (a server may refuse them or skip them)"
+    elif rest:
+        problem = "the body has data after the JSON object (a lenient server reads only the first value)"
+    elif not isinstance(value, Pairs):
+        problem = "the body is not a JSON object"
+    return ReadBody(value, text, problem)
+
 
 
 _STRING = re.compile(r'"((?:[^"\\]|\\.)*)"|\'((?:[^\'\\]|\\.)*)\'')
