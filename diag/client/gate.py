@@ -323,6 +323,14 @@ class SafetyGate:
         positions = self._known_columns(reading, list(reading.positions))
         if body.text is not None and problem and reading.dials:   # the backstop: what a lenient reader finds
             positions += dials.text_positions(body.text)
+            from diag.core.doctor.jsonrepair import parse_body
+
+            repaired = parse_body(body.text)   # ... and what a reader that mends pasted text finds (curly quotes)
+            if repaired.ok and repaired.repairs:
+                try:
+                    positions += list(dials.read(method, route, repaired.value, query).positions)
+                except dials.TooDeep:
+                    pass
         destinations: list[str] = []
         for position in positions:
             found = dials.refusal(position, real=p.real)

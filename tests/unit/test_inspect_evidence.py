@@ -260,10 +260,15 @@ def test_a_request_that_got_no_answer_is_counted_under_no_answer_not_a_dash():
 
 @pytest.mark.parametrize("text", ['{"phoneNumber": "+13175550100", "x": "911",}',
                                   "{'phoneNumber': '+13175550100', 'x': '9\\'1\\'1'}", '[{"phoneNumber":"911"}]',
-                                  '"911"', "911", '"tel:911"', '{"phoneNumber": "+13175550100"}', "[1, 2]"])
+                                  '"911"', "911", '"tel:911"', '{"phoneNumber": "+13175550100"}', "[1, 2]",
+                                  '{\u201cphoneNumber\u201d: \u201c9 1 1\u201d}', '{\u201cphoneNumber\u201d: \u201c9-1-1\u201d}',
+                                  '\ufeff{"phoneNumber":"+13175550100","x":"911"}',
+                                  '{"phoneNumber": "+13175550100", "x": "911\t"}', '\x00{"phoneNumber":"911"}',
+                                  '{"phoneNumber": "911" x', "000", '{"phoneNumber": "+13175550100",}'])
 def test_the_doctor_and_the_gate_agree_on_repaired_and_non_object_texts(text, sim):
-    """A text the gate reads by its literals (repaired, or not an object): the doctor reads it so too (a review
-    found the gate refusing 911 in them while the doctor said nothing)."""
+    """A text the gate reads by its literals (repaired, or not an object) or reads otherwise than the doctor's parser
+    (curly quotes, a BOM, a raw tab, UTF-16): the doctor judges it by the gate's own reading (reviews found each
+    side refusing texts the other sent)."""
     from diag.client.connect import connect
     from diag.core.doctor import check_text
     from diag.core.errors import SafetyError

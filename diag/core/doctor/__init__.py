@@ -99,6 +99,19 @@ def findings_of(body: Any, *, region: str | None = None, operation: str = CALLS_
         run_rules(body, _region_hint(body, region))
 
 
+def _as_the_gate_reads(operation: str, text: str) -> list[Finding]:
+    """The safety findings of a text the doctor had to repair or could not read, from the gate's own reading of the
+    same bytes (dials.read_body): its literals one by one where that reading has a problem (the backstop), else the
+    value it reads. The doctor and the gate refuse the same texts."""
+    from diag.core.dials import read_body
+    from diag.core.doctor.safety import safety_findings, text_findings
+
+    body = read_body(text.encode("utf-8", "surrogatepass"))
+    if body.problem:
+        return text_findings(operation, body.text if body.text is not None else text)
+    return [f for f in safety_findings(operation, body.value) if f.severity == ERROR]
+
+
 def _shape_problem(body: Any) -> Finding | None:
     """A body the rules cannot read at all: not an object, or nested deeper than any call body."""
     if not isinstance(body, dict):
@@ -206,9 +219,7 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
             if not found.known:
                 raise UnknownOperation(found)
             report.operation = str(found.operation)
-        from diag.core.doctor.safety import text_findings
-
-        report.findings += text_findings(report.operation, text)   # what the gate's backstop refuses in it
+        report.findings += _as_the_gate_reads(report.operation, text)
         report.parsed = parsed
         return report
     read_as = None
@@ -222,11 +233,9 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
             read_as = None
     report = (check_for_operation(operation, parsed.value, region=region, read_as=read_as, caller=caller) if operation
               else check(parsed.value, region=region, read_as=read_as, caller=caller))
-    if parsed.repairs or not isinstance(parsed.value, dict):   # the gate reads such a text by its literals too
-        from diag.core.doctor.safety import text_findings
-
+    if parsed.repairs or not isinstance(parsed.value, dict):   # read as the gate reads it, too
         seen = {(f.path, f.code) for f in report.findings}
-        report.findings += [f for f in text_findings(report.operation, text) if (f.path, f.code) not in seen]
+        report.findings += [f for f in _as_the_gate_reads(report.operation, text) if (f.path, f.code) not in seen]
     report.parsed = parsed
     report.findings[:0] = duplicate_keys(parsed.text if not parsed.repairs else "")
     if parsed.repairs:   # Genesys reads the text as written: refused, and counted as the error it is
