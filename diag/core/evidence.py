@@ -218,7 +218,7 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             body=data.get("request_body"), started=data["started"], status=data.get("status"),
             response_headers=data.get("response_headers") or {}, response_body=data.get("response_body"),
             duration_ms=data.get("duration_ms"), caller="this session's token",
-            transport_error=_recorded_reason(data.get("transport_error"))),
+            transport_error=har.recorded_reason(data.get("transport_error"))),
             red))
     return Evidence("diag-log", _again(out, red), red.report(), red)
 
@@ -306,10 +306,3 @@ def _reason(text: str) -> str:
     """Why no answer came, shortened after redaction (a token cut short would no longer read as one)."""
     return text if len(text) <= 200 else text[:199] + "…"
 
-
-def _recorded_reason(value) -> str | None:
-    """A diag log's transport error, when it records why no answer came (not diag's stand-in for evidence that held
-    none: a ticket's requests.jsonl read back counts what its first reading counted)."""
-    from diag.core.har import NO_ANSWER_IN_EVIDENCE
-
-    return value if isinstance(value, str) and value and value != NO_ANSWER_IN_EVIDENCE else None

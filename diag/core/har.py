@@ -99,7 +99,14 @@ def no_answer(response: dict) -> str | None:
         # net::ERR_ABORTED is the browser cancelling (a page left, a poll replaced): no answer, and no failure
         return None if error.strip() == "net::ERR_ABORTED" else error.strip()
     text = response.get("statusText")
-    reason = text[len("no answer: "):].strip() if isinstance(text, str) and text.startswith("no answer: ") else ""
+    return recorded_reason(text[len("no answer: "):] if isinstance(text, str) and text.startswith("no answer: ")
+                           else None)
+
+
+def recorded_reason(value: Any) -> str | None:
+    """A reason recorded for no answer (a transport error, diag's "no answer: <reason>"), or None where there is none:
+    diag's own stand-in for evidence that held no answer is none (a ticket read back counts what it first counted)."""
+    reason = value.strip() if isinstance(value, str) else ""
     return reason if reason and reason != NO_ANSWER_IN_EVIDENCE else None
 
 

@@ -182,25 +182,27 @@ class LimitsReport:
         return "\n".join(lines)
 
 
-def _api_requests(evidence: Evidence, sim_hosts=()) -> list[tuple[EvidenceRequest, str]]:
+def _api_requests(evidence: Evidence, sim_hosts=()) -> tuple[list[tuple[EvidenceRequest, str]], bool]:
     """The Genesys API requests (by diag.core.inspect's one rule; token requests are not API traffic), each with
-    its operation's template."""
+    its operation's template; and whether any went to the diag simulator."""
     from diag.core.endpoints import check_operation
-    from diag.core.inspect import genesys_places
+    from diag.core.inspect import SIMULATOR, genesys_places
 
     place = genesys_places(sim_hosts)
     out = []
+    simulated = False
     templates: dict[tuple[str, str], str] = {}
     for r in evidence.requests:
         found = place(r)
         if found is None or found[1]:
             continue
+        simulated = simulated or found[0] == SIMULATOR
         key = (r.method, r.path)
         if key not in templates:
             found_op = check_operation(r.method, r.path)
             templates[key] = f"{r.method} {found_op.operation.path}" if found_op.operation else f"{r.method} {r.path}"
         out.append((r, templates[key]))
-    return out
+    return out, simulated
 
 
 def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
@@ -208,7 +210,7 @@ def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
     (HOST:PORT), read as Genesys, as `diag inspect --sim-host` reads it."""
     from diag.core.answer import read_answer
 
-    api = _api_requests(evidence, sim_hosts)
+    api, simulated = _api_requests(evidence, sim_hosts)
     timed = [(w, r, op) for r, op in api if (w := _when(r.started)) is not None]
     timed.sort(key=lambda t: t[0])
     times = [t[0].timestamp() for t in timed]
@@ -259,10 +261,7 @@ def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
         hit.layer, hit.why, hit.evidence = _likely(hit, caller)
         hits.append(hit)
     notes = []
-    from diag.core.inspect import SIMULATOR, genesys_places
-
-    place = genesys_places(sim_hosts)
-    if any((place(r) or ("",))[0] == SIMULATOR for r, _ in api):
+    if simulated:
         notes.append("captured from the diag simulator: its 429s follow the simulator's own settings (modelled), "
                      "not a Genesys limit")
     if len(timed) < len(api):

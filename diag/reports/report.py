@@ -16,6 +16,8 @@ import json
 import re
 from typing import Any
 
+from diag.reports.replay import failed_record, final_requests
+
 __all__ = ["report_files"]
 
 IMPACT_NOT_STATED = ("not stated: add who is affected, how many, and since when before you file the case")
@@ -62,8 +64,6 @@ def _row(r: dict, source: str, index: int, fixed: str | None = None, simulated: 
          failed: bool | None = None) -> dict:
     """One request of the ticket. `failed`: the customer's evidence says by the inspection's own rule
     (Diagnosis.failed); a request of diag's failed when it got no answer or a 4xx or 5xx."""
-    from diag.reports.replay import failed_record
-
     status = r.get("status")
     if failed is None:
         failed = failed_record(r)
@@ -82,8 +82,6 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
                  evidence: dict | None, charts: dict[str, bytes], notes: list[str], simulated: bool,
                  headline: str) -> dict[str, bytes]:
     """{"report.html": ..., "case.txt": ...} from the ticket's cleaned records and parts."""
-    from diag.reports.replay import final_requests
-
     session_source = "diag (simulator)" if simulated else "diag"
     rows = [_row(r, session_source, i, simulated=simulated)
             for i, r in enumerate(final_requests(records), 1)]
