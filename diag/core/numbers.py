@@ -723,6 +723,25 @@ def without_separators(text: str) -> str:
     return (ESCAPES.sub("", text) if "\\" in text else text).translate(_SEPARATOR_CHARS)
 
 
+def spans_stand_together(text: str) -> bool:
+    """Whether the digits of every phone span of `text` stand in one run of its separator-less canonical form
+    (without_separators(canonical_text(ESCAPES.sub('', text)))): so when each of its separators canonicalises to
+    separators only. Not so for a separator whose canonical form holds a letter, digit or plus (\u2121 reads
+    'TEL', \u32c0 '1\u6708', \ufe62 '+'), nor, to be safe, beside a combining mark (NFKC may join it to its base).
+    Then a digit run of that form that holds no number's digits proves no span does, without reading the spans."""
+    if text.isascii():
+        return True
+    for ch in set(text):
+        if ch.isascii() or _WORD_CHAR.match(ch):
+            continue
+        if unicodedata.category(ch).startswith("M") or without_separators(canonical_text(ch)):
+            return False
+    return True
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
 def phone_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every number in `text` that could be a person's phone number: 7 or more digits in any
     script and with any separators, standing on its own or as the user part of a tel:/sip: URI or name@host,

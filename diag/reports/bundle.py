@@ -446,7 +446,7 @@ def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clea
 def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Names | None, secrets: list[str]) -> None:
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
-    from diag.core.numbers import ESCAPES, canonical_text, phone_spans, without_separators
+    from diag.core.numbers import ESCAPES, canonical_text, phone_spans, spans_stand_together, without_separators
 
     digits = {re.sub(r"\D", "", canonical_text(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
@@ -473,17 +473,24 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
             text = _SVG_ELEMENT.sub(lambda svg: _said_in_svg(svg.group(0)), text)
         elif name.startswith("charts/"):   # a chart picture (PNG was left out above)
             continue
-        found = phone_spans(text) if digits or (numbers and name in _FREE_TEXT_FILES) else []
+        found = phone_spans(text) if numbers and name in _FREE_TEXT_FILES else []
         if digits:
             # the digits of a pseudonymised number, standing on their own once separators are gone, or inside
             # anything the pseudonymiser reads as a number (not inside a longer id: c1000000-0000-4000-...).
             # Set look-ups, not one alternation of every number: linear in the text however many numbers.
             flat = without_separators(canonical_text(ESCAPES.sub("", text)))
-            spans = [_NOT_DIGIT.sub("", canonical_text(ESCAPES.sub("", text[a:b]))) for a, b in found]
-            if any(run in digits for run in runs.findall(flat)) or any(
-                    sd[i:i + n] in digits for sd in spans for n in lengths for i in range(len(sd) - n + 1)):
+            flat_runs = runs.findall(flat)
+            if any(run in digits for run in flat_runs):
                 raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
                                      "written.", file=name, kind="phone number")
+            # a span's digits stand in one of those runs: the spans are read only when a run holds a number's
+            # digits (or the text has a separator that breaks that rule), not for every file of every ticket
+            if not spans_stand_together(text) or any(_holds_a_number(run, digits, lengths) for run in flat_runs):
+                found = found or phone_spans(text)
+                spans = [_NOT_DIGIT.sub("", canonical_text(ESCAPES.sub("", text[a:b]))) for a, b in found]
+                if any(_holds_a_number(sd, digits, lengths) for sd in spans):
+                    raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
+                                         "written.", file=name, kind="phone number")
         if numbers and name in _FREE_TEXT_FILES and found:
             raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was written.",
                                  file=name, kind="phone number")
@@ -493,6 +500,11 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
 
 
 _FREE_TEXT_FILES = ("summary.md",)
+
+
+def _holds_a_number(run: str, digits: set[str], lengths: list[int]) -> bool:
+    """Whether a run of digits holds one of `digits` (each of one of `lengths`) anywhere inside it."""
+    return any(run[i:i + n] in digits for n in lengths for i in range(len(run) - n + 1))
 # An SVG's drawing: path data, coordinates, sizes, transforms and styles, and PNG pictures embedded in base64. What
 # is left is what the chart says: its texts (matplotlib keeps each as a comment), links (a data: URL of any other
 # kind too: it can carry text), element ids and names.

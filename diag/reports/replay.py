@@ -67,9 +67,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
         _, path = _base_and_path(r["url"])
         text = None
         if r["request_body"] is not None and not isinstance(r["request_body"], str):
-            text = json.dumps(r["request_body"], ensure_ascii=False)
-            for var, shown, _ in variables:
-                text = text.replace(shown, f"${{{var}}}")
+            text = _with_variables(json.dumps(r["request_body"], ensure_ascii=False), variables)
         status = r["status"] if isinstance(r["status"], int) else None
         steps.append(f"    ({r['method']!r}, {path!r}, {text!r}, {status!r}),")
     return render("repro.py.tmpl", API_LINE=api_line, EMERGENCY=repr(_script_table()),
@@ -166,6 +164,14 @@ def _variables_pattern(variables: tuple[tuple[str, str, str], ...]) -> tuple[re.
     """The pseudonyms of a script's number variables as one pattern (built once per script, not per request)."""
     return (re.compile("|".join(re.escape(shown) for _, shown, _ in variables)),
             {shown: var for var, shown, _ in variables})
+
+
+def _with_variables(text: str, variables: list[tuple[str, str, str]]) -> str:
+    """The body with each number variable's pseudonym written ${NAME}, in one pass (longest first, as listed)."""
+    if not variables:
+        return text
+    pattern, names = _variables_pattern(tuple(variables))
+    return pattern.sub(lambda m: f"${{{names[m.group(0)]}}}", text)
 
 
 def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:
