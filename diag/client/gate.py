@@ -273,6 +273,10 @@ class SafetyGate:
     def _assess(self, request: Request) -> Assessment:
         p = self.policy
         method = request.method.upper()
+        if method not in READS and method not in dials.WRITES:
+            # a method no operation has ("POST ", "MERGE"): nothing says what it does, so nothing is read of it
+            raise UnsafeRequest(f"the method {request.method[:12]!r} is not one the Platform API uses "
+                                f"({', '.join(sorted(READS | set(dials.WRITES)))}): refused")
         override = next((v for k, v in request.headers.items() if k.lower() in METHOD_OVERRIDES), None)
         if override is not None:
             raise UnsafeRequest(f"a method override header ({override.strip()[:10]!r}) would hide what the request "
@@ -363,7 +367,10 @@ class SafetyGate:
         columns = self._list_columns(list_id)
         if columns is None:
             return positions
-        return [replace(pos, role=dials.DIAL if pos.field in columns else dials.DATA)
+        # a column named but for case, padding or width (cell, "Cell ", Ｃｅｌｌ) is read as that phone column: whether
+        # Genesys matches column names exactly is not documented, so the reading that dials wins
+        phone = {_column_key(c) for c in columns}
+        return [replace(pos, role=dials.DIAL if _column_key(pos.field) in phone else dials.DATA)
                 if pos.role == dials.COLUMNS else pos for pos in positions]
 
     def _check_allowed(self, positions) -> None:
@@ -385,6 +392,10 @@ class SafetyGate:
                 raise NumberNotAllowed(value, len(p.allowed_users), path, kind="user")
             elif position.role == dials.QUEUE and isinstance(value, str) and value.strip() not in p.allowed_queues:
                 raise NumberNotAllowed(value, len(p.allowed_queues), path, kind="queue")
+
+
+def _column_key(name: str) -> str:
+    return numbers.canonical_text(str(name)).strip().casefold()
 
 
 def _check_headers(request: Request, host: str) -> None:

@@ -33,6 +33,7 @@ from diag.client.gate import (
     SafetyGate,
     allowed_ids_from,
     allowed_numbers_from,
+    is_loopback,
 )
 from diag.client.retry import (
     DEFAULT_RETRY_AFTER,
@@ -46,14 +47,14 @@ from diag.client.retry import (
     retry_wait,
 )
 from diag.core.endpoints import check_operation
-from diag.core.errors import ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
+from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
 from diag.core.answer import read_answer
 from diag.core.exchange import Exchange, ExchangeLog
 from diag.core.headers import header
 from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_PATH, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.workspace import new_session_log
-from diag.core.regions import REGIONS, Region
+from diag.core.regions import IN_PROCESS_BASE, REGIONS, Region
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
 
 if TYPE_CHECKING:
@@ -65,6 +66,18 @@ __all__ = ["Session", "platform_path", "template_of", "redacted_paths", "retry_w
 CALL_PATHS = re.compile(rf"^{re.escape(CALLS_PATH)}(/user/[^/]+)?$")
 YES = {"yes", "y", "true"}
 _PLATFORM_PATH = re.compile(r"^/api/v2/[A-Za-z0-9._~!$&'()*+,;=:%/-]*(\?[^\s#]*)?$")
+
+
+def _simulated(api_base: str, said: bool | None) -> bool:
+    """Whether a session is on a simulator: only a host that can be one (loopback, or the in-process simulator's
+    name, which never resolves) may be, and it is unless told otherwise; any other host is a real org, whatever
+    the caller said (a real host labelled the simulator would skip every confirmation)."""
+    host = urlsplit(api_base).hostname
+    can_be = is_loopback(host) or host == urlsplit(IN_PROCESS_BASE).hostname
+    if said and not can_be:
+        raise ConfigError(f"{host or api_base!r} is not a diag simulator (those run on 127.0.0.1, localhost or ::1, "
+                          "or in process): a session there is a real org. Use connect(region=...) for a real org.")
+    return can_be if said is None else said
 
 
 @lru_cache(maxsize=4096)
@@ -110,13 +123,14 @@ def platform_path(path: str) -> str:
 
 class Session:
     def __init__(self, api_base: str, token_source: TokenSource, *, region: str = "simulator",
-                 simulated: bool = True, org_name: str | None = None, allowed_numbers: list[str] | None = None,
+                 simulated: bool | None = None, org_name: str | None = None, allowed_numbers: list[str] | None = None,
                  allowed_users: list[str] | None = None, allowed_queues: list[str] | None = None,
                  retry_after_cap: float = RETRY_AFTER_CAP, max_429_resends: int = MAX_429_RESENDS,
                  get_retries: int = 3, timeout: float = 30, simulator=None, login_base: str | None = None,
                  transport=None, probe_hosts: frozenset[str] = frozenset(), hint: str | None = None,
                  sleep: Callable[[float], None] = time.sleep, save: bool = True, origin: str = ""):
         self.api_base = api_base.rstrip("/")
+        simulated = _simulated(self.api_base, simulated)
         self.login_base = (login_base or self.api_base.replace("//api.", "//login.", 1)).rstrip("/")
         self.tokens = token_source
         self.region = region

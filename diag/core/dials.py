@@ -159,6 +159,7 @@ FIELD_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
                                               "accepts any value': writes a contact's columns"),
     ("UpdateContactColumnActionSettings", "properties"): (COLUMNS, "contact columns to their new values"),
     ("FlowExecutionLaunchRequest", "inputData"): (OPAQUE, "a flow's inputs: the flow can call or message anyone"),
+    ("TextBotInputOutputData", "variables"): (OPAQUE, "a bot flow's inputs: the flow can message anyone"),
     ("DncPatchPhoneNumbersRequest", "phoneNumbers"): (DATA, "numbers put on a do-not-call list: never dialled"),
     ("DncPatchWhatsAppNumbersRequest", "whatsAppNumbers"): (DATA, "numbers put on a do-not-call list"),
     ("GDPRSubject", "phoneNumbers"): (DATA, "the subject of a GDPR request: looked up, never dialled"),
@@ -188,7 +189,8 @@ _CAMPAIGN_OFF = ("off", "stopping", "complete", "invalid", "forced_off", "forced
 # First match wins. Paths are the SDK's templates.
 OPERATION_RULES: tuple[OperationRule, ...] = (
     _rule("POST", r"/api/v2/conversations/calls(?:/user/" + _ID + ")?", DIALS, "call"),
-    _rule("POST", rf"/api/v2/conversations/calls/{_ID}", DIALS, "callback"),
+    _rule("POST", rf"/api/v2/conversations/calls/{_ID}", DIALS, "callback",
+          "a call to the callback's own number (the body names no callNumber)"),
     _rule("POST", rf"/api/v2/conversations/calls/{_ID}/participants(?:/user/{_ID})?", DIALS, "call"),
     _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}(?:/conference)?", DIALS, "call"),
     _rule("POST", rf"/api/v2/conversations/(?:\w+/)?{_ID}/participants/{_ID}/(?:replace|transfer|consult|"
@@ -204,6 +206,11 @@ OPERATION_RULES: tuple[OperationRule, ...] = (
           "a data action, which can send messages or create callbacks; diag cannot read what it will do"),
     _rule("POST", r"/api/v2/flows/executions", DIALS_UNNAMED, "action",
           "a flow, which can place calls and send messages; diag cannot read what it will do"),
+    _rule("POST", rf"/api/v2/textbots/botflows/sessions(?:/{_ID}/turns)?", DIALS_UNNAMED, "action",
+          "a bot flow, which can send messages and call data actions; diag cannot read what it will do"),
+    _rule("POST", rf"/api/v2/integrations/webhooks/{_ID}/events", DIALS_UNNAMED, "action",
+          "a webhook, which runs what the org set it to run (a workflow can place calls and send messages); diag "
+          "cannot read what it will do"),
     _rule("POST PUT", rf"/api/v2/outbound/(?:digital)?rulesets(?:/{_ID})?", DIALS, "campaign"),
     _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}/participants/{_ID}/communications/{_ID}/postflowaction",
           DIALS, "transfer"),
@@ -455,7 +462,7 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
             role = {"userid": USER, "queueid": QUEUE}.get(name.lower())
             if role:
                 positions.append(Position(f"path {name}", value, role, name))
-    if kind == DIALS and starts and any(p.role == DIAL for p in positions):
+    if kind == DIALS and starts and any(p.role == DIAL and str(p.value).strip() for p in positions):
         starts = ""   # it names its destinations: nothing starts unnamed
     return Reading(f"{method} {template}" if template else None, kind, medium, starts, tuple(positions),
                    dict(params), model or "")
@@ -640,9 +647,16 @@ def _why(position: Position, reason: str) -> str:
         reason = reason.replace(" diag never sends it.", "")
     reason = reason.rstrip(".")
     if position.role == UNKNOWN:
-        where = f"a field of {position.model}" if position.model else "a field of any operation diag knows"
-        return (f"`{position.field}` is not {where}: diag cannot know whether Genesys reads it, and its value "
-                f"could be dialled ({reason}). Remove it or fix the body (Fix it drops or renames it).")
+        if position.model and position.field.startswith(position.model + "."):   # a flow's or action's inputs
+            return (f"`{position.field}` is free-form input to what the request starts, which diag cannot read: "
+                    f"its value could be dialled ({reason}). Remove it or change the value.")
+        if position.model:
+            return (f"`{position.field}` is not a field of {position.model}: diag cannot know whether Genesys reads "
+                    f"it, and its value could be dialled ({reason}). Remove it or fix the body (Fix it drops or "
+                    "renames it).")
+        return (f"`{position.field}` is a key of a body diag cannot read field by field (free-form, or of an "
+                f"operation diag does not know): its value could be dialled ({reason}). Remove it or change the "
+                "value.")
     if position.role == COLUMNS:
         return (f"{reason} (contact column `{position.field}`: which columns a dialler dials is the contact list's "
                 "own setting, and diag could not read it, so every value that reads as a number is checked as "
@@ -684,6 +698,10 @@ def destinations(position: Position, *, real: bool) -> list[str]:
                                    for plus, digits in numbers.digit_runs(value)))
     if not found and text and (any(ch.isdigit() for ch in text) or "@" in text or ":" in text):
         found = [numbers.masked(text[:40], keep=4)]   # something dialable diag cannot read: shown, masked
+    if not found and text:   # letters a keypad dials (JENNIFER): a destination too, named as written, masked
+        d = numbers.dial_of(text)
+        if d is not None and d.digits:
+            found = [f"{numbers.masked(text[:40], keep=4)} (letters a keypad dials as {len(d.digits)} digits)"]
     if role == UNKNOWN:
         return [f"{f} (under `{position.field}`, not a field of the model: may be dialled)" for f in found]
     if role == COLUMNS:

@@ -408,7 +408,7 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
         e = _dial_of(extra)
         if e is not None:
             found += _refusals(e, strict, dialled)
-    if dialled and _SOS.search(cleaned):
+    if dialled and (_SOS.search(cleaned) or "%" in cleaned and _SOS.search(unquote(unquote(cleaned)))):
         found.append(Refusal("emergency-number", "{shown}", "'{shown}' addresses emergency services (an SOS service "
                                                             "URN or user), which carriers route as an emergency call."))
     if strict and len(parts) > 1:
@@ -569,9 +569,12 @@ def _national_refusal(digits: str, strict: bool, shown: str) -> Refusal | None:
     prefixed = emergency_prefix_in(digits)
     nanp = len(digits) == 11 and digits[0] == "1" and _valid("+" + digits, None)   # 1 + ten digits, as in North America
     if prefixed and not nanp and not all(_valid(digits, r) for r in prefixed):
-        return Refusal("emergency-prefix", shown, f"{shown!r} begins with an emergency number in "
-                                                  f"{_named(prefixed)} and is not a valid number there: a phone "
-                                                  "system would dial the emergency number. Write it in E.164 "
+        # said of the value: no country code, so what it dials is unknown; not "an emergency number" (an account
+        # number or a landline in another country's national format reads so)
+        return Refusal("emergency-prefix", shown, f"{shown!r} has no country code, so diag cannot tell what it "
+                                                  f"dials: in {_named(prefixed)} its first digits are an emergency "
+                                                  "number (and the rest is not a valid number there), which a "
+                                                  "phone system there could dial first. Write it in E.164 "
                                                   "(+ country code).", prefixed)
     return None
 
@@ -595,8 +598,10 @@ def _international_refusal(digits: str, strict: bool, shown: str) -> Refusal | N
                                               "code: a short service code, never a test phone.")
     prefixed = emergency_prefix_in(national, regions)
     if prefixed and not _valid("+" + digits, None):
-        return Refusal("emergency-prefix", shown, f"{shown!r} is not a valid number and its digits after +{cc} "
-                                                  f"begin with an emergency number in {_named(prefixed)}.", prefixed)
+        return Refusal("emergency-prefix", shown, f"{shown!r} is not a valid number as written, so diag cannot "
+                                                  f"tell what it dials: its first digits after +{cc} are an "
+                                                  f"emergency number in {_named(prefixed)}, which a phone system "
+                                                  "there could dial first.", prefixed)
     return None
 
 
