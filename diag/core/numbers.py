@@ -795,7 +795,11 @@ def _glued_to_letters(text: str, start: int, end: int) -> bool:
         return False
     while i > 0 and text[i - 1] in _ID_CHARS:
         i -= 1
-    if any(c.isalpha() for c in text[i:start]):
+    # a number after a word and a dot or dash (Tel.+44 20 7946 0958, Mob.07700 900123, callback-+1 317 ...) is
+    # written as a number, not glued into an id: it starts with a plus, or it has blanks inside
+    written = start > 0 and text[start - 1] in ".-" and (text[start] in "+\uff0b" or
+                                                          any(c.isspace() for c in text[start:end]))
+    if any(c.isalpha() for c in text[i:start]) and not written:
         return True
     tail = _PAUSE_TAIL.match(text, end)
     if tail and (tail.end() == len(text) or text[tail.end()] not in _ID_CHARS):

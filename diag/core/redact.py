@@ -40,7 +40,8 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "otp", "sessionid", "sessionkey", "sid", "authorization", "proxyauthorization",
                           "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
-                          "xamzsecuritytoken", "ocpapimsubscriptionkey"})
+                          "xamzsecuritytoken", "ocpapimsubscriptionkey", "pass", "authentication", "authkey",
+                          "accesskey", "hmac"})
 SECRET_KEY = re.compile(r"(secret|refresh|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
@@ -55,7 +56,9 @@ _JWT_MORE = r"(?:[ \t]*\r?\n[ \t]*(?![A-Za-z0-9_-]+[ \t]*:)[A-Za-z0-9_-]+){0,16}
 _JWT_DOT = r"[ \t]*(?:\r?\n[ \t]*)?\.(?:[ \t]*\r?\n)?[ \t]*"
 JWT = re.compile(rf"\beyJ[A-Za-z0-9_-]*{_JWT_MORE}{_JWT_DOT}[A-Za-z0-9_-]{{4,}}{_JWT_MORE}{_JWT_DOT}"
                  rf"[A-Za-z0-9_-]{{4,}}{_JWT_MORE}")
-_DISPOSITION = re.compile(r'(?i)^content-disposition:[^\r\n]*?\bname="([^"]*)"')
+# name="x", name=x, name='x' and RFC 5987's name*=UTF-8''x
+_DISPOSITION = re.compile(r"(?i)^content-disposition:[^\r\n]*?(?<![\w-])name\*?=\s*(?:[\w-]*'[\w-]*')?"
+                          r"(\"[^\"]*\"|'[^']*'|[^;\s]+)")
 _NAME = r"[A-Za-z%][\w.%-]*"
 _VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
 PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
@@ -66,6 +69,25 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _GAP = "[\\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]*"   # what a paste can put inside a secret
 B64_WORD = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])")
 CREDENTIAL_PAIR = re.compile(r"[\x21-\x39\x3b-\x7e]{1,200}:[\x21-\x7e]{1,200}")   # id:secret, printable
+
+
+# What people write where they took a credential out ("Bearer REDACTED", "<token>", "xxxx", "YOUR_TOKEN"): no
+# secret, and learning it as one would find it in diag's own words ([REDACTED], GENESYS_CLOUD_ACCESS_TOKEN, Bearer)
+# and refuse every ticket made from that evidence.
+_PLACEHOLDER = re.compile(r"(?i)[\[<({\"'*\s]*(?:\w*redacted\w*|removed|hidden|masked|omitted|scrubbed|sanitized|"
+                          r"sanitised|bearer|basic|token|access[_ -]?token|secret|client[_ -]?secret|password|"
+                          r"(?:your|my|the)[_ -]?(?:access[_ -]?|api[_ -]?|bearer[_ -]?|client[_ -]?)?"
+                          r"(?:token|secret|password|key)(?:[_ -]?here)?|x+|\*+|\.+|-+|#+|•+)[\]>)}\"'*\s]*")
+
+
+_NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,]*[?#][\w.%-]+=")
+_NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether `value` is what a person left where a credential was (a word such as REDACTED or TOKEN, a run of
+    x or *), not a credential: never learned as a secret."""
+    return _PLACEHOLDER.fullmatch(value) is not None
 
 
 def is_secret_name(name: str, value: Any = None) -> bool:
@@ -181,8 +203,8 @@ class Redactor:
 
 
     def add(self, secret: str | None) -> None:
-        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._added:
-            return   # "[REDACTED]" is what removal leaves: never itself a secret
+        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._added or is_placeholder(secret):
+            return   # "[REDACTED]" is what removal leaves, "Bearer REDACTED" what a customer's did: never a secret
         self._added.add(secret)
         once = quote(secret, safe="")
         for form in dict.fromkeys([secret, once, quote(secret, safe="/"), quote(once, safe=""),
@@ -256,6 +278,11 @@ class Redactor:
             out, n = pattern.subn(REDACTED, out)
             if n:
                 self.counts[label] += n
+        if "%3d" in low or "%22" in low or "=" in out and _NESTED_PAIR.search(out):
+            # a pair inside an encoded URL or body (an encoded '=' or '"'), or inside a URL given as a value
+            # (target=https://...?X-Amz-Signature=..., redirect_uri=...#access_token=...): learned from a decoded copy
+            # in which a nested query or fragment starts pairs of its own
+            self._learn_from(_NESTED_START.sub("&", unquote(unquote(out))))
         if "form-data" in low:
             out = self._multipart(out)
         if len(out) >= 12:
@@ -267,6 +294,16 @@ class Redactor:
         if ":" in out and "\n" in out or ":" in out and out.count(":") == 1:
             out = HEADER_LINE.sub(self._header_line, out)
         return out
+
+    def _learn_from(self, decoded: str) -> None:
+        """Learn the credentials of a percent-decoded copy (X-Amz-Signature%3D..., #access_token%3D... inside a
+        URL given as a parameter): their encoded forms go where they stand (text() reads it again). Only learned:
+        what is removed is counted where it is removed."""
+        counts = Counter(self.counts)
+        try:
+            self._shapes(decoded)
+        finally:
+            self.counts = counts
 
     def _multipart(self, text: str) -> str:
         """A multipart part named like a credential loses its value (every line to its own boundary), read line by
@@ -284,7 +321,7 @@ class Redactor:
             name = None
             while i < len(lines) and lines[i].strip():   # the part's headers, to its blank line
                 found = _DISPOSITION.match(lines[i])
-                name = found.group(1) if found else name
+                name = unquote(found.group(1).strip("\"'")) if found else name
                 out.append(lines[i])
                 i += 1
             if name is None or i >= len(lines):
@@ -416,6 +453,7 @@ class Redactor:
 # ---- pseudonyms -----------------------------------------------------------------------------------
 
 _LINE_BREAKS = re.compile(r"[\n\r]")
+_PLUS_SPACE = re.compile(r"(?<==)\+?\d[\d+]*\d(?=[&#;\s]|$)")   # a query or form value of digits and '+' only
 _ESCAPED = re.compile(r"%(?:25)*(2[Bb]|40|20)")   # also escaped twice or more (%2540 is %40 is @)
 _UNESCAPED = {"2B": "+", "40": "@", "20": " "}
 
@@ -787,10 +825,13 @@ class Pseudonymiser:
                     self._parts_re = Names(self.parts_mapping, case_sensitive=True)
                 out = self._parts_re.sub(lambda m: self._part(m.group(0)), out)
         if self.numbers:
-            spans = numbers.phone_spans(_LINE_BREAKS.sub(" ", out) if lines else out)   # same length, same places
+            scan = _LINE_BREAKS.sub(" ", out) if lines else out   # same length, same places
+            if "+" in scan and "=" in scan:   # a query or form writes a space as '+' (q=%2B1+317+555+0181)
+                scan = _PLUS_SPACE.sub(lambda m: m.group(0)[0] + m.group(0)[1:].replace("+", " "), scan)
+            spans = numbers.phone_spans(scan)
             for start, end in reversed(spans):
                 self.counts["phone number"] += 1
-                out = out[:start] + self.pseudonym(out[start:end]) + out[end:]
+                out = out[:start] + self.pseudonym(scan[start:end]) + out[end:]
         return out
 
     def _part(self, found: str) -> str:

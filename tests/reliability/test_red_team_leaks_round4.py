@@ -1,0 +1,117 @@
+"""A fourth attack on redaction (a helper's, each probe kept): a customer's own placeholders (Bearer REDACTED)
+stopped every ticket; credentials inside a URL given as a parameter, encoded or not; numbers written with '+' for
+spaces, or after a word and a dot or dash; multipart names without quotes; credential names the redactor did not
+know. Each is checked in the redactor and in a whole ticket made from the evidence."""
+import secrets
+import zipfile
+from urllib.parse import quote
+
+import pytest
+
+from diag.app import cli
+from diag.core.redact import Pseudonymiser, Redactor, is_placeholder
+from tests.unit.test_inspect_evidence import entry, har
+
+IE = "https://api.mypurecloud.ie"
+CALLS = IE + "/api/v2/conversations/calls"
+ERR = {"message": "The request could not be understood", "code": "bad.request", "status": 400}
+SIGNED = ("https://b.s3.amazonaws.com/r.ogg?X-Amz-Credential=ASIAXCREDQWERTY12%2F20261206%2Fus"
+          "&X-Amz-Security-Token=SECTOKabcdef123456&X-Amz-Signature=SIGLEAK0123456789abcdef")
+PLANTED_SECRETS = ["ASIAXCREDQWERTY12", "SECTOKabcdef123456", "SIGLEAK0123456789abcdef", "RDLEAKzzzz12345678",
+                   "PLAINNESTED123456", "MPUNQLEAK1234567", "PASSLEAK123", "AUTHKEYLEAK98765"]
+PLANTED_DIGITS = ["3175550181", "3175550182", "3175550404", "2079460401", "7700900402", "3175550303", "3175550304"]
+
+
+def ticket(tmp_path, text: str, name: str = "evidence.har") -> dict[str, bytes]:
+    path, out = tmp_path / name, tmp_path / "t.zip"
+    path.write_text(text)
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.mark.parametrize("token", ["REDACTED", "redacted", "token", "TOKEN", "", "<token>", "xxxx"])
+def test_a_customers_placeholder_for_their_token_never_stops_a_ticket(tmp_path, capsys, token):
+    raw = (f"POST /api/v2/conversations/calls HTTP/1.1\r\nHost: api.mypurecloud.ie\r\nAuthorization: Bearer {token}"
+           "\r\nCookie: session_id=REDACTED; lang=en\r\nContent-Type: application/json\r\n\r\n"
+           '{"phoneNumber": "+13175550100"}')
+    files = ticket(tmp_path, raw, "request.txt")
+    assert "evidence/requests.jsonl" in files
+    sanitised = tmp_path / "s.har"
+    assert cli.main(["inspect", str(tmp_path / "request.txt"), "--sanitise", str(sanitised)]) == 0
+    assert sanitised.exists()
+
+
+def test_a_placeholder_is_never_learned_and_a_real_secret_still_is():
+    for word in ("REDACTED", "[redacted]", "<REDACTED_TOKEN>", "YOUR_TOKEN", "your-api-key-here", "****", "Bearer"):
+        assert is_placeholder(word), word
+    for secret in ("sunshine1", "tokenABC123", "hunter22", "eyJhbGciOi.abc.def"):
+        assert not is_placeholder(secret), secret
+    r = Redactor([])
+    r.learn("authorization", "Bearer REDACTED")
+    assert r.text("[REDACTED] stays what it is; so does GENESYS_CLOUD_ACCESS_TOKEN") == (
+        "[REDACTED] stays what it is; so does GENESYS_CLOUD_ACCESS_TOKEN")
+    r.learn("password", "sunshine1")
+    assert "sunshine1" not in r.text("the password was sunshine1")
+
+
+@pytest.mark.parametrize("text", [
+    IE + "/api/v2/downloads/abc?target=" + quote(SIGNED, safe=""),
+    quote(SIGNED, safe=""),
+    IE + "/api/v2/users/me?redirect_uri=https%3A%2F%2Fapp%2Fcb%23access_token%3DRDLEAKzzzz12345678",
+    "https://x/y?target=https://z/q?access_token=PLAINNESTED123456&b=1",
+])
+def test_credentials_inside_a_url_given_as_a_value_go(text):
+    out = Redactor([]).text(text)
+    assert not any(s in out for s in PLANTED_SECRETS), out
+    assert "[REDACTED]" in out
+
+
+@pytest.mark.parametrize("text, digits", [
+    ("q=%2B1+317+555+0181", "3175550181"), ("contacts?q=317+555+0182", "3175550182"),
+    ("Regards, Jo. Tel.+44 20 7946 0401 Mob.07700 900402", "2079460401"), ("Mob.07700 900402", "7700900402"),
+    ("callback-+1 317 555 0303", "3175550303"), ("No.+13175550304", "3175550304"),
+])
+def test_numbers_with_plus_for_spaces_or_after_a_word_and_a_dot_are_pseudonymised(text, digits):
+    out = Pseudonymiser(secrets.token_bytes(32)).text(text)
+    assert digits not in "".join(ch for ch in out if ch.isdigit()), out
+
+
+def test_ids_and_dates_beside_them_stay_as_they_are():
+    p = Pseudonymiser(secrets.token_bytes(32))
+    for text in ("c1000000-0000-4000-8000-000000000001", "id-13175550148x", "2026-11-28T10:00:00+01:00",
+                 "v1.2.3-1234567"):
+        assert p.text(text) == text
+
+
+@pytest.mark.parametrize("disposition", ["name=client_secret", "name='api_key'", "name*=UTF-8''password"])
+def test_a_multipart_credential_named_without_double_quotes_goes(disposition):
+    body = (f"------B\r\nContent-Disposition: form-data; {disposition}\r\n\r\nMPUNQLEAK1234567\r\n------B--\r\n")
+    assert "MPUNQLEAK1234567" not in Redactor([]).text(body)
+
+
+def test_credentials_under_more_names_go():
+    r = Redactor([])
+    headers = r.headers({"X-Auth-Key": "AUTHKEYLEAK98765", "Authentication": "AUTHKEYLEAK98765x",
+                         "X-Access-Key": "k" * 12})
+    assert all(v == "[REDACTED]" for v in headers.values())
+    assert r.value({"login": {"user": "svc", "pass": "PASSLEAK123"}}) == {"login": {"user": "svc",
+                                                                                   "pass": "[REDACTED]"}}
+
+
+def test_a_ticket_of_such_evidence_holds_none_of_it(tmp_path):
+    files = ticket(tmp_path, har([
+        entry("GET", IE + "/api/v2/downloads/abc?target=" + quote(SIGNED, safe=""), 400, answer=ERR),
+        entry("GET", IE + "/api/v2/users/me?redirect_uri=https%3A%2F%2Fapp%2Fcb%23access_token%3DRDLEAKzzzz12345678",
+              401, answer=ERR),
+        entry("GET", IE + "/api/v2/users/search?q=%2B1+317+555+0181", 400, answer=ERR),
+        entry("GET", IE + "/api/v2/externalcontacts/contacts?q=317+555+0182", 400, answer=ERR),
+        entry("POST", CALLS, 400, body={"phoneNumber": "+13175550100", "note": "Regards, Jo. Tel.+44 20 7946 0401 "
+                                        "Mob.07700 900402, or callback-+1 317 555 0303, No.+13175550304"}, answer=ERR),
+        entry("POST", CALLS, 400, body={"phoneNumber": "+13175550100", "login": {"pass": "PASSLEAK123"}},
+              headers=[("X-Auth-Key", "AUTHKEYLEAK98765")], answer=ERR),
+    ]))
+    everything = b"".join(v for k, v in files.items() if not k.endswith(".png")).decode("utf-8", "replace")
+    flat = "".join(ch for ch in everything if ch.isdigit())
+    assert not [s for s in PLANTED_SECRETS if s in everything]
+    assert not [d for d in PLANTED_DIGITS if d in flat]
