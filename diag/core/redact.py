@@ -80,6 +80,8 @@ _PLACEHOLDER = re.compile(r"(?i)[\[<({\"'*\s]*(?:\w*redacted\w*|removed|hidden|m
                           r"(?:token|secret|password|key)(?:[_ -]?here)?|x+|\*+|\.+|-+|#+|•+)[\]>)}\"'*\s]*")
 
 
+_JSON_PAIR_AT = re.compile(rf"(?=\"({_NAME})\"\s*:\s*\"((?:[^\"\\]|\\.)*)\")")
+_JSON_ESCAPE = re.compile(r'\\(["\\/])')   # one level of a JSON string's escapes of quotes and backslashes
 _NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,]*[?#][\w.%-]+=")
 _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
@@ -283,6 +285,13 @@ class Redactor:
             # (target=https://...?X-Amz-Signature=..., redirect_uri=...#access_token=...): learned from a decoded copy
             # in which a nested query or fragment starts pairs of its own
             self._learn_from(_NESTED_START.sub("&", unquote(unquote(out))))
+        if '\\"' in out:   # JSON written inside a JSON string ({\"client_secret\": \"...\"}), at any depth
+            inner = out
+            for _ in range(4):
+                inner = _JSON_ESCAPE.sub(r"\1", inner)
+                self._learn_from(inner)
+                if '\\"' not in inner:
+                    break
         if "form-data" in low:
             out = self._multipart(out)
         if len(out) >= 12:
@@ -302,6 +311,10 @@ class Redactor:
         counts = Counter(self.counts)
         try:
             self._shapes(decoded)
+            for m in _JSON_PAIR_AT.finditer(decoded):   # overlapping: "a": "{"b": "..." reads b's pair too
+                name, value = m.group(1), m.group(2)
+                if value and value != REDACTED and is_secret_name(name, value):
+                    self.learn(name, value)
         finally:
             self.counts = counts
 

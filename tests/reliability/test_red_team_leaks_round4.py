@@ -115,3 +115,29 @@ def test_a_ticket_of_such_evidence_holds_none_of_it(tmp_path):
     flat = "".join(ch for ch in everything if ch.isdigit())
     assert not [s for s in PLANTED_SECRETS if s in everything]
     assert not [d for d in PLANTED_DIGITS if d in flat]
+
+
+def test_json_inside_a_json_string_at_any_depth_loses_its_credentials():
+    import json
+
+    two_levels = json.dumps({"inner": json.dumps({"client_secret": "CSLEAK12345678"})})
+    assert "CSLEAK12345678" not in json.dumps(Redactor([]).value({"meta": two_levels}))
+    cut_short = '{"note": ' + json.dumps(json.dumps({"api_key": "AKLEAK12345678"})) + ", "
+    assert "AKLEAK12345678" not in Redactor([]).text(cut_short)
+    quoted = '{"message":"body was {\\"refresh_token\\": \\"RTLEAK12345678\\"}", "status":4'
+    assert "RTLEAK12345678" not in Redactor([]).text(quoted)
+    plain = '{"a": "b", "code": "bad.request", "note": "{\\"id\\": \\"x\\"}"}'
+    assert Redactor([]).text(plain) == plain   # nothing secret-named: nothing taken
+
+
+def test_a_ticket_of_json_inside_json_strings_holds_none_of_it(tmp_path):
+    import json
+
+    files = ticket(tmp_path, har([
+        entry("POST", CALLS, 400, body={"phoneNumber": "+13175550100",
+                                        "meta": json.dumps({"inner": json.dumps({"client_secret": "CSLEAK12345678"})})},
+              answer={"message": 'body was {"refresh_token": "RTLEAK12345678"}', "code": "bad.request",
+                      "status": 400}),
+    ]))
+    everything = b"".join(v for k, v in files.items() if not k.endswith(".png")).decode("utf-8", "replace")
+    assert "CSLEAK12345678" not in everything and "RTLEAK12345678" not in everything
