@@ -23,7 +23,9 @@ import base64
 import bisect
 import hashlib
 import hmac
+import html
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from typing import Any
@@ -672,9 +674,49 @@ class Names:
         return "".join(parts)
 
 
-# An e-mail address, also with its @ percent-encoded once or more (%40, %2540) and on an IDN top-level domain
-EMAIL = re.compile(r"(?i)(?<![\w.+-])[\w.+-]{1,64}(?:[@\uff20]|%(?:25)*40)[\w-]+(?:\.[\w-]+)*"
-                   r"\.(?:[^\W\d_]{2,}|xn--[a-z0-9-]{2,59})(?![\w-])")
+# An e-mail address, also with its @ percent-encoded once or more (%40, %2540), on an IDN top-level domain, with a
+# quoted local part or an address literal, and as people write one to keep it from robots (a (at) b [dot] com, a @ b.com)
+_LOCAL = r"(?:(?<![\w.+-])[\w.+-]{1,64}|\"[^\"\r\n]{1,64}\")"
+_AT = r"(?:[@\uff20\ufe6b]|%(?:25)*40| ?[(\[]at[)\]] ?| @ )"
+_DOT = r"(?:\.| ?[(\[]dot[)\]] ?)"
+_DOMAIN = rf"(?:\[[0-9a-f.:]{{3,45}}\]|[\w-]+(?:{_DOT}[\w-]+)*{_DOT}(?:[^\W\d_]{{2,}}|xn--[a-z0-9-]{{2,59}}))"
+EMAIL = re.compile(rf"(?i){_LOCAL}{_AT}{_DOMAIN}(?![\w-])")
+_MAY_HOLD_EMAIL = re.compile(r"(?i)[@\uff20\ufe6b]|%(?:25)*40|[(\[]at[)\]]")
+# What a reader sees of a text that hides letters: percent-encoded UTF-8 (Zo%C3%AB), HTML entities (&euml; &#64;),
+# JSON escapes of letters and of @ . and space (\u00eb, \u0040), NFD and compatibility forms, curly apostrophes,
+# invisible characters, '+' between letters in a query (Zo%C3%AB+Bront%C3%ABson)
+_UTF8_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})*%[89A-Fa-f][0-9A-Fa-f](?:%[0-9A-Fa-f]{2})*")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_LETTER_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_PLUS_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])\+(?=[^\W\d_])")
+
+
+def _utf8(escaped: re.Match) -> str:
+    try:
+        return bytes.fromhex(escaped.group(0).replace("%", "")).decode("utf-8")
+    except ValueError:
+        return escaped.group(0)
+
+
+def _escaped_letter(escape: re.Match) -> str:
+    ch = chr(int(escape.group(1), 16))
+    return ch if ch.isalpha() or ch in " @.'-" else escape.group(0)
+
+
+def as_read(text: str) -> str:
+    """`text` as a reader sees it, for finding people and e-mail addresses in it (see above): what is pseudonymised
+    is this reading, so the ticket shows it decoded."""
+    if "%" in text and _UTF8_ESCAPES.search(text):
+        text = _UTF8_ESCAPES.sub(_utf8, text)
+    if "&" in text and ";" in text:
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    if "\\u" in text:
+        text = _LETTER_ESCAPE.sub(_escaped_letter, text)
+    if not text.isascii():
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).replace("\u2019", "'")
+    if "+" in text and "=" in text:
+        text = _PLUS_BETWEEN_LETTERS.sub(" ", text)
+    return text
 # Keys whose integer values are sizes and counts, never numbers to dial.
 _METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|bytes|seconds|millis|duration|version|limit|allowed|"
                          r"reset|index|seq|status|time|offset|page|requests|stats|epoch|length|ms$|exp$|At$|_at$)")
@@ -827,16 +869,10 @@ class Pseudonymiser:
         if "%" in out:   # a number or address in a query string: %2B is '+', %40 is '@'
             out = _ESCAPED.sub(lambda m: _UNESCAPED[m.group(1).upper()], out)
         if self.people:
-            if "@" in out:
-                out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)
-            if self.people_mapping:
-                if self._people_re is None:
-                    self._people_re = Names(self.people_mapping)
-                out = self._people_re.sub(lambda m: self._known_person(m.group(0)), out)
-            if self.parts_mapping:
-                if self._parts_re is None:   # case-sensitive: "Avery", not "avery" inside a word or an id
-                    self._parts_re = Names(self.parts_mapping, case_sensitive=True)
-                out = self._parts_re.sub(lambda m: self._part(m.group(0)), out)
+            # read as a reader sees it (decoded, normalised); that reading is kept only where a person was in it
+            read = as_read(out)
+            found = self._people_in(read)
+            out = found if found != read or read == out else out
         if self.numbers:
             scan = _LINE_BREAKS.sub(" ", out) if lines else out   # same length, same places
             if "+" in scan and "=" in scan:   # a query or form writes a space as '+' (q=%2B1+317+555+0181)
@@ -845,6 +881,19 @@ class Pseudonymiser:
             for start, end in reversed(spans):
                 self.counts["phone number"] += 1
                 out = out[:start] + self.pseudonym(scan[start:end]) + out[end:]
+        return out
+
+    def _people_in(self, out: str) -> str:
+        if _MAY_HOLD_EMAIL.search(out):
+            out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)
+        if self.people_mapping:
+            if self._people_re is None:
+                self._people_re = Names(self.people_mapping)
+            out = self._people_re.sub(lambda m: self._known_person(m.group(0)), out)
+        if self.parts_mapping:
+            if self._parts_re is None:   # case-sensitive: "Avery", not "avery" inside a word or an id
+                self._parts_re = Names(self.parts_mapping, case_sensitive=True)
+            out = self._parts_re.sub(lambda m: self._part(m.group(0)), out)
         return out
 
     def _part(self, found: str) -> str:

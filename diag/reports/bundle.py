@@ -39,7 +39,7 @@ from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource, settle
 from diag.core.numbers import phone_spans
-from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, map_strings
+from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, map_strings
 from diag.reports import charts
 from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh
 
@@ -494,12 +494,19 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
         if numbers and name in _FREE_TEXT_FILES and found:
             raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was written.",
                                  file=name, kind="phone number")
-        if people_re and (people_re.search(text) or EMAIL.search(text)):
+        if people_re and (people_re.search(text) or EMAIL.search(text) or _read_differs_and_holds(text, people_re)):
                 raise RedactionError(f"A person's name or e-mail survived pseudonymisation in {name}; nothing "
                                      "was written.", file=name, kind="personal data")
 
 
 _FREE_TEXT_FILES = ("summary.md",)
+
+
+def _read_differs_and_holds(text: str, people_re: Names) -> bool:
+    """Whether the text as a reader sees it (as_read: escapes of letters undone, normalised) names a person or an
+    e-mail address that its written form hides."""
+    read = as_read(text)
+    return read != text and bool(people_re.search(read) or EMAIL.search(read))
 
 
 def _holds_a_number(run: str, digits: set[str], lengths: list[int]) -> bool:

@@ -141,3 +141,46 @@ def test_a_ticket_of_json_inside_json_strings_holds_none_of_it(tmp_path):
     ]))
     everything = b"".join(v for k, v in files.items() if not k.endswith(".png")).decode("utf-8", "replace")
     assert "CSLEAK12345678" not in everything and "RTLEAK12345678" not in everything
+
+
+PEOPLE = {"participants": [{"participantName": "Zo\u00eb Bront\u00ebson", "purpose": "agent"},
+                           {"participantName": "O'Sullivan, Siobh\u00e1n", "purpose": "agent"},
+                           {"participantName": "Kwabena Osei-Tutu", "purpose": "agent"}]}
+
+
+@pytest.mark.parametrize("text", [
+    "Zoe\u0308 Bronte\u0308son", "Zo%C3%AB%20Bront%C3%ABson", "?q=Zo%C3%AB+Bront%C3%ABson", "Zo&euml; Bront&euml;son",
+    "Zo\\u00eb Bront\\u00ebson", "Kwabena\\u0020Osei-Tutu", "O\u2019Sullivan, Siobh\u00e1n",
+])
+def test_a_learned_name_goes_in_every_spelling_a_reader_would_read_as_it(text):
+    p = Pseudonymiser(secrets.token_bytes(32))
+    p.learn_people(PEOPLE, "/api/v2/conversations/c1")
+    out = p.text(text)
+    assert "person-" in out and not any(w in out for w in ("Bront", "Osei", "Sullivan", "Zo")), out
+
+
+@pytest.mark.parametrize("text", [
+    "maria.lopez&#64;example.com", "maria.lopez&#x40;example.com", "maria.lopez\\u0040example.com",
+    "maria.lopez (at) example (dot) com", "maria.lopez [at] example [dot] com", '"maria lopez"@example.com',
+    "maria.lopez@[10.1.2.3]", "maria.lopez @ example.com", "maria.lopez\ufe6bexample.com",
+    "maria.lopez@example\uff0ecom", "maria.lopez@exam\u200bple.com",
+])
+def test_an_email_address_goes_in_the_spellings_people_use_to_hide_it(text):
+    out = Pseudonymiser(secrets.token_bytes(32)).text(text)
+    assert "lopez" not in out and "email-" in out, out
+
+
+def test_text_that_hides_no_one_is_left_as_written():
+    p = Pseudonymiser(secrets.token_bytes(32))
+    for text in ("q=Zoe+Smith&x=1", "caf%C3%A9", "look at me now", "a (at) b", "x &amp; y", "2026-11-28T10:00:00+01:00"):
+        assert p.text(text) == text
+
+
+def test_the_last_look_reads_names_and_addresses_as_a_reader_does(tmp_path):
+    from diag.core.errors import RedactionError
+    from diag.reports.bundle import _verify
+
+    for text in ("agent Zo&euml; Bront&euml;son", "mail maria.lopez&#64;example.com"):
+        with pytest.raises(RedactionError):
+            _verify({"report.html": text.encode()}, [], ["Zo\u00eb Bront\u00ebson"], [])
+    _verify({"report.html": b"agent person-1 &amp; email-2"}, [], ["Zo\u00eb Bront\u00ebson"], [])
