@@ -136,3 +136,19 @@ def test_an_sos_service_urn_with_escapes_is_blocked(value):
     with pytest.raises(BlockedNumber):
         s.send("POST", CALLS, {"phoneNumber": value}, confirm=yes)
     assert wire.writes == []
+
+
+@pytest.mark.parametrize("path, starts", [
+    ("/api/v2/conversations/messages/c1/communications/m1/messages", "a message to the conversation's customer"),
+    ("/api/v2/conversations/messages/c1/communications/m1/socialmedia/messages", "a message to the conversation's"),
+    ("/api/v2/conversations/emails/c1/messages", "an e-mail reply to the conversation's customer"),
+])
+def test_sending_into_a_conversation_is_never_said_to_send_nothing(path, starts):
+    s, wire = real_org()
+    prompts = []
+    s.send("POST", path, {"textBody": "hello"}, confirm=lambda p: prompts.append(p) or True)
+    assert starts in prompts[0] and "nothing in it rings, texts or faxes" not in prompts[0]
+    listed, listed_wire = real_org(allowed_numbers=["+13175550100"])
+    with pytest.raises(NumberNotAllowed):
+        listed.send("POST", path, {"textBody": "hello"}, confirm=yes)
+    assert len(wire.writes) == 1 and listed_wire.writes == []
