@@ -82,6 +82,10 @@ _PLACEHOLDER = re.compile(r"(?i)[\[<({\"'*\s]*(?:\w*redacted\w*|removed|hidden|m
                           r"(?:token|secret|password|key)(?:[_ -]?here)?|x+|\*+|\.+|-+|#+|•+)[\]>)}\"'*\s]*")
 
 
+# A credential in a sentence: after an Authorization word (with or without its scheme), after OAuth or token, or a
+# Google API key by its shape (AIza and 35 more)
+FREE_CREDENTIAL = re.compile(r"(?i)(?:\b(?:proxy-)?authori[sz]ation\s*[:=]\s*(?:[A-Za-z-]+\s+)?|\b(?:oauth|token)\s+)"
+                             r"(?P<value>[A-Za-z0-9._~+/=-]{8,})|(?P<key>(?-i:\bAIza[0-9A-Za-z_-]{35}\b))")
 _JSON_PAIR_AT = re.compile(rf"(?=\"({_NAME})\"\s*:\s*\"((?:[^\"\\]|\\.)*)\")")
 _JSON_ESCAPE = re.compile(r'\\(["\\/])')   # one level of a JSON string's escapes of quotes and backslashes
 _NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,]*[?#][\w.%-]+=")
@@ -296,6 +300,8 @@ class Redactor:
                     break
         if "form-data" in low:
             out = self._multipart(out)
+        if ("oauth" in low or "token" in low or "authoriz" in low or "aiza" in low) and FREE_CREDENTIAL.search(out):
+            out = FREE_CREDENTIAL.sub(self._free_credential, out)
         if len(out) >= 12:
             out = B64_WORD.sub(self._basic_pair, out)
         if "=" in out:
@@ -363,9 +369,22 @@ class Redactor:
         except ValueError:
             return word
         if not CREDENTIAL_PAIR.fullmatch(decoded):
+            if len(decoded) >= 12 and ('":' in decoded or "=" in decoded):   # JSON or a form, encoded: its
+                self._learn_from(decoded)   # credentials are learned, and their base64 forms go (text() reads again)
             return word
         self.counts["basic auth (base64)"] += 1
         return REDACTED
+
+    def _free_credential(self, m: re.Match) -> str:
+        """A credential written in a sentence ("Authorization: OAuth ...", "token x7Gq... is invalid", a Google
+        API key): learned and removed when it reads as generated (letters and digits mixed), else left."""
+        group = "value" if m.group("value") else "key"
+        value = m.group(group)
+        if group == "value" and not _looks_random(value) or value == REDACTED:
+            return m.group(0)
+        self.add(value)
+        self.counts["credential in text"] += 1
+        return m.group(0)[:m.start(group) - m.start()] + REDACTED
 
     def _pair(self, m: re.Match) -> str:
         value = m.group(3).strip('"')

@@ -184,3 +184,25 @@ def test_the_last_look_reads_names_and_addresses_as_a_reader_does(tmp_path):
         with pytest.raises(RedactionError):
             _verify({"report.html": text.encode()}, [], ["Zo\u00eb Bront\u00ebson"], [])
     _verify({"report.html": b"agent person-1 &amp; email-2"}, [], ["Zo\u00eb Bront\u00ebson"], [])
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("Token OPQLEAK12345x is invalid", "OPQLEAK12345x"),
+    ("the call failed (Authorization: OAuth OAUTHLEAK9876x)", "OAUTHLEAK9876x"),
+    ("?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&x=1", "AIzaSyA1234567890abcdefghijklmnopqrstuv"),
+])
+def test_a_credential_written_in_a_sentence_goes(text, secret):
+    assert secret not in Redactor([]).text(text)
+
+
+def test_words_after_token_in_a_sentence_stay():
+    for text in ("the token expired, token has 3 parts", "a Token wassupdude", "see the authorization section"):
+        assert Redactor([]).text(text) == text
+
+
+def test_a_credential_inside_base64_encoded_json_goes():
+    import base64
+    import json
+
+    blob = base64.b64encode(json.dumps({"client_secret": "B64CS12345678", "user": "x"}).encode()).decode()
+    assert blob not in Redactor([]).text(f"data={blob}")
