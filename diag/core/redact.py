@@ -700,13 +700,14 @@ _AT = r"(?:[@\uff20\ufe6b]|%(?:25)*40| ?[(\[]at[)\]] ?| @ )"
 _DOT = r"(?:\.| ?[(\[]dot[)\]] ?)"
 _DOMAIN = rf"(?:\[[0-9a-f.:]{{3,45}}\]|[\w-]+(?:{_DOT}[\w-]+)*{_DOT}(?:[^\W\d_]{{2,}}|xn--[a-z0-9-]{{2,59}}))"
 EMAIL = re.compile(rf"(?i){_LOCAL}{_AT}{_DOMAIN}(?![\w-])")
-_MAY_HOLD_EMAIL = re.compile(r"(?i)[@\uff20\ufe6b]|%(?:25)*40|[(\[]at[)\]]")
+_MAY_HOLD_EMAIL = re.compile(r"(?i)[@\uff20\ufe6b]|%(?:25)*40|[(\[]at[)\]]")   # "at" as some write it, any case
 # What a reader sees of a text that hides letters: percent-encoded UTF-8 (Zo%C3%AB), HTML entities (&euml; &#64;),
 # JSON escapes of letters and of @ . and space (\u00eb, \u0040), NFD and compatibility forms, curly apostrophes,
 # invisible characters, '+' between letters in a query (Zo%C3%AB+Bront%C3%ABson)
 _UTF8_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})*%[89A-Fa-f][0-9A-Fa-f](?:%[0-9A-Fa-f]{2})*")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _LETTER_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_MAY_HIDE = re.compile(r"[%&\\+]")
 _PLUS_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])\+(?=[^\W\d_])")
 
 
@@ -725,6 +726,8 @@ def _escaped_letter(escape: re.Match) -> str:
 def as_read(text: str) -> str:
     """`text` as a reader sees it, for finding people and e-mail addresses in it (see above): what is pseudonymised
     is this reading, so the ticket shows it decoded."""
+    if text.isascii() and not _MAY_HIDE.search(text):
+        return text   # most texts: nothing escaped, nothing to normalise
     if "%" in text and _UTF8_ESCAPES.search(text):
         text = _UTF8_ESCAPES.sub(_utf8, text)
     if "&" in text and ";" in text:
@@ -903,7 +906,7 @@ class Pseudonymiser:
         return out
 
     def _people_in(self, out: str) -> str:
-        if _MAY_HOLD_EMAIL.search(out):
+        if "@" in out or (")" in out or "]" in out) and _MAY_HOLD_EMAIL.search(out):   # as read, %40, wide @ are @
             out = EMAIL.sub(lambda m: self.person(m.group(0), "email"), out)
         if self.people_mapping:
             if self._people_re is None:
