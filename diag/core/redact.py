@@ -364,6 +364,8 @@ class Redactor:
     def _basic_pair(self, m: re.Match) -> str:
         """base64 of 'id:secret' (Basic credentials without their prefix) is a credential by its shape."""
         word = m.group(0)
+        if m.start() and m.string[m.start() - 1] == "-" and _HEX.fullmatch(word):
+            return word   # the last group of a UUID (c1a2...-6f1c-...-0000000001ec), not base64
         try:
             decoded = base64.b64decode(word + "=" * (-len(word) % 4), validate=True).decode("ascii")
         except ValueError:
@@ -707,6 +709,7 @@ _MAY_HOLD_EMAIL = re.compile(r"(?i)[@\uff20\ufe6b]|%(?:25)*40|[(\[]at[)\]]")   #
 _UTF8_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})*%[89A-Fa-f][0-9A-Fa-f](?:%[0-9A-Fa-f]{2})*")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _LETTER_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_HEX = re.compile(r"[0-9a-fA-F]+")
 _MAY_HIDE = re.compile(r"[%&\\+]")
 _PLUS_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])\+(?=[^\W\d_])")
 
