@@ -59,6 +59,30 @@ _JWT_DOT = r"[ \t]*(?:\r?\n[ \t]*)?\.(?:[ \t]*\r?\n)?[ \t]*"
 JWT = re.compile(rf"\beyJ[A-Za-z0-9_-]*{_JWT_MORE}{_JWT_DOT}[A-Za-z0-9_-]{{4,}}{_JWT_MORE}{_JWT_DOT}"
                  rf"[A-Za-z0-9_-]{{4,}}{_JWT_MORE}")
 # name="x", name=x, name='x' and RFC 5987's name*=UTF-8''x
+# A JWT whose header was pretty-printed before encoding ('{ "alg"' is eyA..., '{\n' ewo..., '{\r\n' ew0..., '{\t'
+# ewk...): the same shape, taken only when its first part decodes to a JSON object naming alg or typ
+JWT_LOOSE = re.compile(rf"\b(?:eyA|ew[o0k])[A-Za-z0-9_-]*{_JWT_MORE}{_JWT_DOT}[A-Za-z0-9_-]{{4,}}{_JWT_MORE}"
+                       rf"{_JWT_DOT}[A-Za-z0-9_-]{{4,}}{_JWT_MORE}")
+_JWT_LOOSE_WORDS = ("eya", "ewo", "ew0", "ewk")
+
+
+def loose_jwts(text: str) -> list[str]:
+    """The JWTs of `text` whose header is not written eyJ... (see JWT_LOOSE)."""
+    low = text.lower()
+    if not any(word in low for word in _JWT_LOOSE_WORDS):
+        return []
+    out = []
+    for m in JWT_LOOSE.finditer(text):
+        head = "".join(m.group(0).split(".", 1)[0].split())
+        try:
+            decoded = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)).decode("utf-8")
+        except ValueError:
+            continue
+        if decoded.lstrip().startswith("{") and ('"alg"' in decoded or '"typ"' in decoded):
+            out.append(m.group(0))
+    return out
+
+
 _DISPOSITION = re.compile(r"(?i)^content-disposition:[^\r\n]*?(?<![\w-])name\*?=\s*(?:[\w-]*'[\w-]*')?"
                           r"(\"[^\"]*\"|'[^']*'|[^;\s]+)")
 _NAME = r"[A-Za-z%][\w.%-]*"
@@ -298,6 +322,10 @@ class Redactor:
                 self._learn_from(inner)
                 if '\\"' not in inner:
                     break
+        for token in loose_jwts(out):
+            self.add(token)
+            out = out.replace(token, REDACTED)
+            self.counts["jwt"] += 1
         if "form-data" in low:
             out = self._multipart(out)
         if ("oauth" in low or "token" in low or "authoriz" in low or "aiza" in low) and FREE_CREDENTIAL.search(out):

@@ -39,7 +39,8 @@ from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource, settle
 from diag.core.numbers import phone_spans
-from diag.core.redact import BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, map_strings
+from diag.core.redact import (BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, loose_jwts,
+                               map_strings)
 from diag.reports import charts
 from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh
 
@@ -467,6 +468,8 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
             if needed in low and pattern.search(text) and not _placeholder_only(pattern, text):
                 raise RedactionError(f"A {kind} survived redaction in {name}; nothing was written.", file=name,
                                      kind=kind)
+        if loose_jwts(text):
+            raise RedactionError(f"A JWT survived redaction in {name}; nothing was written.", file=name, kind="JWT")
         if name.endswith(".svg"):   # a chart: what it says, not how it is drawn (digits all the way down)
             text = _said_in_svg(text)
         elif name.endswith(".html"):   # the same charts, inline in the page: read as their files are

@@ -206,3 +206,22 @@ def test_a_credential_inside_base64_encoded_json_goes():
 
     blob = base64.b64encode(json.dumps({"client_secret": "B64CS12345678", "user": "x"}).encode()).decode()
     assert blob not in Redactor([]).text(f"data={blob}")
+
+
+@pytest.mark.parametrize("header", ['{ "alg": "HS256", "typ": "JWT" }', '{\n  "alg": "HS256"\n}', '{\r\n"typ":"JWT"}',
+                                    '{\t"alg":"none"}'])
+def test_a_jwt_whose_header_was_pretty_printed_goes_and_the_last_look_knows_it(header):
+    import base64
+
+    from diag.core.errors import RedactionError
+    from diag.reports.bundle import _verify
+
+    def b64(text):
+        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+    token = b64(header) + "." + b64('{ "sub": "1", "name": "x" }') + ".U0lHTkFUVVJFc2ln"
+    out = Redactor([]).text(f"token: {token} end")
+    assert token not in out and b64(header) not in out
+    with pytest.raises(RedactionError):
+        _verify({"case.txt": token.encode()}, [], None, [])
+    assert Redactor([]).text("eworld.hello.there and eyAbc.defg.hijk") == "eworld.hello.there and eyAbc.defg.hijk"
