@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -239,6 +240,8 @@ def cmd_call(args: argparse.Namespace) -> int:
             trace = session.follow_call(conversation, timeout=args.follow_timeout)
         except DiagError as exc:
             ex.notes.append(f"the call was created, but following it failed: {exc}")
+        except Exception as exc:   # the call is placed and its answer shown, whatever following it met
+            ex.notes.append(f"the call was created, but following it failed ({type(exc).__name__})")
     if args.log:
         try:
             session.log.save(args.log, append=True)
@@ -829,6 +832,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except SafetyError as exc:
         return _refused(str(exc), getattr(args, "json", False))
+    except BrokenPipeError:   # the reader stopped reading (| head): nothing more to say, and nothing to say it on
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+        return 141
     except OSError as exc:
         return _fail(exc.strerror and f"{exc.filename or ''}: {exc.strerror}".lstrip(": ") or str(exc),
                      getattr(args, "json", False))

@@ -29,8 +29,16 @@ def read_dotenv(path: str | Path) -> dict[str, str]:
     p = Path(path)
     if not p.is_file():
         return {}
+    from diag.core.errors import ConfigError
+    from diag.core.textfile import text_of
+
+    try:   # UTF-8 with or without a BOM (a BOM read as text would hide the first key), or UTF-16 with one
+        text = text_of(p.read_bytes(), limit=1024 * 1024)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{p}: {getattr(exc, 'strerror', None) or exc}; save it as UTF-8 text "
+                          "(KEY=VALUE lines)") from None
     out = {}
-    for line in p.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue

@@ -21,7 +21,7 @@ class Sends(Protocol):
 @dataclass
 class CallTrace:
     conversation_id: str
-    changes: list[tuple[float, str, str]] = field(default_factory=list)   # (seconds, purpose, state)
+    changes: list[tuple[float, str | None, str | None]] = field(default_factory=list)   # (seconds, purpose, state)
     ended: bool = False
     connected: bool = False
     disconnect_type: str | None = None
@@ -66,33 +66,43 @@ def far_end(participants: list[dict]) -> list[dict]:
     return users[1:]
 
 
+def _word(value: Any) -> str | None:
+    """A participant's field as text when it is text (an answer can hold anything there)."""
+    return value if isinstance(value, str) else None
+
+
 def follow_call(session: Sends, conversation_id: str, *, timeout: float = 30, interval: float = 0.5) -> CallTrace:
     """Watch GET /api/v2/conversations/calls/{conversationId} until the far end is disconnected or `timeout`
     passes; each change of a participant's state is kept with its time."""
     trace = CallTrace(conversation_id)
     deadline = time.monotonic() + timeout
-    last: dict[str, str] = {}
+    last: dict[str | None, str | None] = {}
     t0 = time.monotonic()
     while True:
         ex = session.send("GET", f"{CALLS_PATH}/{conversation_id}")
         if not ex.ok or not isinstance(ex.response_body, dict):
             trace.problem = ex.explanation or f"HTTP {ex.status}"
             return trace
-        for p in ex.response_body.get("participants", []):
-            key = p.get("id") or p.get("purpose")
-            if last.get(key) != p.get("state"):
-                last[key] = p.get("state")
-                trace.changes.append((round(time.monotonic() - t0, 2), p.get("purpose"), p.get("state")))
-        external = far_end(ex.response_body.get("participants", []))
-        if external and all(p.get("state") in ("disconnected", "terminated") for p in external):
+        listed = ex.response_body.get("participants")
+        # an answer of another shape (participants not a list of objects, odd values) is read as far as it goes
+        participants = [p for p in listed if isinstance(p, dict)] if isinstance(listed, list) else []
+        for p in participants:
+            key = _word(p.get("id")) or _word(p.get("purpose"))
+            state = _word(p.get("state"))
+            if last.get(key) != state:
+                last[key] = state
+                trace.changes.append((round(time.monotonic() - t0, 2), _word(p.get("purpose")), state))
+        external = far_end(participants)
+        if external and all(_word(p.get("state")) in ("disconnected", "terminated") for p in external):
             p = external[0]
-            info = p.get("errorInfo") or {}
+            found = p.get("errorInfo")
+            info: dict = found if isinstance(found, dict) else {}
             trace.ended = True
-            trace.disconnect_type = p.get("disconnectType")
+            trace.disconnect_type = _word(p.get("disconnectType"))
             trace.error_info = info or None
             trace.connected = bool(p.get("connectedTime"))
-            trace.explanation = errors.explain_disconnect(trace.disconnect_type, info.get("code"),
-                                                          info.get("message"))
+            trace.explanation = errors.explain_disconnect(trace.disconnect_type, _word(info.get("code")),
+                                                          _word(info.get("message")))
             return trace
         if time.monotonic() >= deadline:
             trace.problem = f"the call had not ended after {timeout:g} s"

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from typing import Any
 from urllib.parse import urlsplit
 
 from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
-from diag.client.gate import is_loopback
 from diag.client.session import Session, locate_region
 from diag.core.errors import ConfigError
-from diag.core.regions import REGIONS, Region, find_region
+from diag.core.regions import REGIONS, Region, find_region, is_loopback
 from diag.transport import HTTPTransport, Request, TransportFailure
 
 __all__ = ["connect", "locate_region", "shared_simulator", "allowed_numbers_from_env"]
@@ -54,9 +54,34 @@ def _sim_session(base: str, transport, token: str | None, region: str, org_name:
                               "`python -m diag sim`.") from None
         if r.status != 200:
             raise ConfigError(f"{base} did not answer as a diag simulator (GET /__sim/token: HTTP {r.status}).")
-        source = StaticToken(json.loads(r.content)["access_token"])
+        try:
+            token = json.loads(r.content)["access_token"]
+            if not isinstance(token, str) or not token:
+                raise TypeError
+        except (ValueError, KeyError, TypeError, RecursionError):
+            raise ConfigError(f"{base} did not answer as a diag simulator (GET /__sim/token gave no access_token): "
+                              "start one with `python -m diag sim`.") from None
+        source = StaticToken(token)
     return Session(base, source, region=region, simulated=True, org_name=org_name, simulator=simulator,
                    transport=transport, login_base=base, hint=hint, **allowed, **options)
+
+
+_SIM_URL = re.compile(r"(https?)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?/?")
+
+
+def _sim_base(sim_url: str) -> str:
+    """The base URL of a diag simulator on this machine: scheme, host and port only (no user information, path,
+    backslash or other character that URL parsers read apart: every parser must agree on the host)."""
+    given = sim_url.strip()
+    if "://" not in given:   # 127.0.0.1:8765, as `diag sim` prints it without its scheme
+        given = "http://" + given
+    found = _SIM_URL.fullmatch(given)
+    host = found.group(2) if found else None
+    if found is None or not is_loopback(host):
+        shown = repr(host) if found else f"{sim_url[:80]!r} (not scheme://host:port)"
+        raise ConfigError(f"--sim must be a diag simulator on this machine (http://127.0.0.1:PORT, localhost or "
+                          f"[::1]), not {shown}: a real region is reached only with --region.")
+    return given.rstrip("/")
 
 
 def connect(region: str | None = None, *, client_id: str | None = None, client_secret: str | None = None,
@@ -75,12 +100,11 @@ def connect(region: str | None = None, *, client_id: str | None = None, client_s
                "allowed_queues": allowed_queues if allowed_queues is not None else
                _env_list("DIAG_ALLOWED_QUEUES", environ)}
     if sim_url is not None:
-        if not is_loopback(urlsplit(sim_url).hostname):
-            raise ConfigError(f"--sim must be a diag simulator on this machine (127.0.0.1, localhost or ::1), not "
-                              f"{urlsplit(sim_url).hostname!r}: a real region is reached only with --region.")
-        base = sim_url.rstrip("/")
+        base = _sim_base(sim_url)
         return _sim_session(base, HTTPTransport(), token, "simulator", "diag simulator (HTTP)", None, allowed, None,
                             **session_options)
+    if isinstance(region, str) and region.strip().lower() == "simulator":
+        region = "simulator"
     if simulator is not None or region is None or region == "simulator":
         if region is None and simulator is None and not (env_creds.empty and not (client_id or client_secret or token)):
             hint = ("Credentials were found but no region was given, so this is the simulator. To use the real org, "

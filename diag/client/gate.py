@@ -31,11 +31,11 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from diag.core import dials, numbers
+from diag.core.regions import is_loopback
 from diag.core.errors import (
     BlockedNumber,
     ConfigError,
@@ -413,20 +413,6 @@ def _check_headers(request: Request, host: str) -> None:
             continue
         if name in HEADERS_OF_THE_SESSION:
             raise UnsafeRequest(f"the header {name!r} is set by the transport, never by a caller: refused")
-
-
-@lru_cache(maxsize=64)
-def is_loopback(hostname: str | None) -> bool:
-    """127.0.0.0/8, ::1 or localhost: this machine, where the simulator runs."""
-    import ipaddress
-
-    name = (hostname or "").strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def normal_path(path: str) -> str:

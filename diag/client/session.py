@@ -33,7 +33,6 @@ from diag.client.gate import (
     SafetyGate,
     allowed_ids_from,
     allowed_numbers_from,
-    is_loopback,
 )
 from diag.client.retry import (
     DEFAULT_RETRY_AFTER,
@@ -54,7 +53,7 @@ from diag.core.headers import header
 from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_PATH, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
 from diag.core.workspace import new_session_log
-from diag.core.regions import IN_PROCESS_BASE, REGIONS, Region
+from diag.core.regions import IN_PROCESS_BASE, REGIONS, Region, is_loopback
 from diag.transport import HTTPTransport, Request, Response, TransportFailure
 
 if TYPE_CHECKING:
@@ -374,7 +373,12 @@ class Session:
                 reveal(r)
             except Exception as exc:   # the answer is recorded whatever its reader made of it
                 ex.notes.append(f"diag could not read what it needed from this answer ({type(exc).__name__})")
-        self._record_response(ex, r, r.content)
+        try:
+            self._record_response(ex, r, r.content)
+        except Exception as exc:   # whatever diag fails to make of the answer, the answer itself is kept and shown
+            ex.status = r.status
+            ex.response_body = self.redactor.text(r.content[:20000].decode("utf-8", "replace"))
+            ex.notes.append(f"diag could not read this answer ({type(exc).__name__}): it is kept as text, as sent")
         return self._record(ex, method, path, content)
 
     def _record(self, ex: Exchange, method: str, path: str, content: bytes | None) -> Exchange:
@@ -396,6 +400,9 @@ class Session:
             except ValueError:
                 ex.response_body = red.text(raw.decode("utf-8", "replace"))
                 ex.notes.append("the answer said JSON but could not be read as JSON")
+            except RecursionError:
+                ex.response_body = red.text(raw[:20000].decode("utf-8", "replace"))
+                ex.notes.append("the answer said JSON but is nested too deeply to read: kept as text")
         else:
             ex.response_body = red.text(raw.decode("utf-8", "replace")[:20000])
             if raw and r.status >= 400:

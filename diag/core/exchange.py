@@ -104,6 +104,25 @@ class Exchange:
                       BODY=sent)
 
 
+def _append_lines(fd: int, data: bytes) -> None:
+    """Append whole lines or nothing: a write that fails part-way (a full disk, a file-size limit) is cut back, so
+    the lines saved before it stay readable and the next save does not glue onto half a line; a half line left by
+    a cut that could not be made is ended first."""
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        data = b"\n" + data
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        try:
+            os.ftruncate(fd, size)
+        except OSError:
+            pass
+        raise
+
+
 class ExchangeLog:
     """Every exchange of a session, in order. Thread-safe appends; JSON lines on disk."""
 
@@ -133,13 +152,16 @@ class ExchangeLog:
             return
         with self._lock:
             try:
+                flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
                 try:
-                    fd = os.open(self.autosave, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                    fd = os.open(self.autosave, flags, 0o600)
                 except FileNotFoundError:   # its folder is not there (yet, or any more)
                     self.autosave.parent.mkdir(parents=True, exist_ok=True)
-                    fd = os.open(self.autosave, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-                with os.fdopen(fd, "ab") as fh:
-                    fh.write(data)
+                    fd = os.open(self.autosave, flags, 0o600)
+                try:
+                    _append_lines(fd, data)
+                finally:
+                    os.close(fd)
                 self.autosave_error = None
             except (OSError, ValueError) as exc:
                 self.autosave_error = f"could not save to {self.autosave}: {exc}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from diag.core.errors import ConfigError
@@ -81,3 +82,17 @@ def find_region(name_or_host: str, table: dict[str, Region] | None = None) -> Re
 # and a diag log recorded there is read back as the simulator's.
 IN_PROCESS_BASE = "https://api.simulator.invalid"
 IN_PROCESS_HOST = "api.simulator.invalid"
+
+
+@lru_cache(maxsize=64)
+def is_loopback(hostname: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost: this machine, where the simulator runs."""
+    import ipaddress
+
+    name = (hostname or "").strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False

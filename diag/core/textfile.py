@@ -1,5 +1,5 @@
 """Reading what a person hands diag (a body, a HAR, a log) as text, in one place: a size cap said in MB before
-anything is parsed, no binary, UTF-8 with or without a BOM, and, where asked, only a regular file (no pipe to hang
+anything is parsed, no binary, UTF-8 with or without a BOM (or UTF-16 with one), and, where asked, only a regular file (no pipe to hang
 on, no link to somewhere else). Kept free of imports so that the command line starts fast."""
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ def text_of(raw: bytes, *, limit: int | None = None, what: str = "") -> str:
     limit = limit or MAX_EVIDENCE_BYTES
     if len(raw) > limit:
         raise ValueError(f"the input is larger than {limit // (1024 * 1024)} MB" + (f"; {what}" if what else ""))
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):   # UTF-16 with its BOM, as Windows PowerShell's > writes a file
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"the input is not UTF-16 text, as its first bytes say (byte {exc.start})") from None
     if b"\x00" in raw:
         raise ValueError("the input is binary, not text")
     try:

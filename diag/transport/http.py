@@ -1,15 +1,17 @@
 """The network transport: urllib3 directly, as the official SDK does, with retries and redirects switched off.
 
 urllib3 must never resend a request on its own, since a resent POST may place a second call. One pool serves the
-API and login hosts alike. Proxies (the rules requests applies) and the CA bundle come from the environment.
+API and login hosts alike. Proxies (the rules requests applies; never for loopback) and the CA bundle come from the environment.
 """
 from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import urllib3
 
+from diag.core.regions import is_loopback
 from diag.transport.base import Request, Response, TransportFailure
 
 
@@ -35,7 +37,10 @@ class HTTPTransport:
         scheme_host = url.split("/", 3)[:3]
         key = "/".join(scheme_host)
         if key not in self._pools:
-            proxy = requests.utils.get_environ_proxies(url).get(url.split(":", 1)[0])
+            # never for this machine: a simulator's traffic (its token, bodies, numbers) must not leave it through a
+            # proxy that no_proxy happens not to name
+            local = is_loopback(urlsplit(url).hostname)
+            proxy = None if local else requests.utils.get_environ_proxies(url).get(url.split(":", 1)[0])
             self._pools[key] = (urllib3.ProxyManager(proxy, **self._options) if proxy
                                 else urllib3.PoolManager(**self._options))
         return self._pools[key]

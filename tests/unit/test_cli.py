@@ -44,11 +44,17 @@ def test_validate_warnings_only_exit_zero():
     (b'{"phoneNumber": "+1"\n "x": 1}', "line 2, column 2"),
     (b"", "empty"),
     (b"\x00\x01\x02", "binary"),
-    (b"\xff\xfe{", "UTF-8"),
+    (b"\xc3\x28{", "not UTF-8"),
+    (b"\xff\xfe{", "not UTF-16"),     # a UTF-16 BOM and an odd byte: said as what its first bytes claim
 ])
 def test_unreadable_input_exits_2_with_a_message(stdin, needle):
     code, out, err = run("validate", "-", stdin=stdin)
     assert code == 2 and needle in err and "Traceback" not in err
+
+
+def test_a_utf16_body_with_its_bom_is_read_as_text():
+    code, out, err = run("validate", "-", stdin='{"phoneNumber": "+13175550100"}'.encode("utf-16"))
+    assert code == 0 and "Traceback" not in err
 
 
 def test_missing_file_exits_2(tmp_path):
