@@ -273,7 +273,7 @@ class SafetyGate:
     def _assess(self, request: Request) -> Assessment:
         p = self.policy
         method = request.method.upper()
-        if method not in READS and method not in dials.WRITES:
+        if not request.method.isascii() or method not in READS and method not in dials.WRITES:
             # a method no operation has ("POST ", "MERGE"): nothing says what it does, so nothing is read of it
             raise UnsafeRequest(f"the method {request.method[:12]!r} is not one the Platform API uses "
                                 f"({', '.join(sorted(READS | set(dials.WRITES)))}): refused")

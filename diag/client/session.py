@@ -262,6 +262,8 @@ class Session:
 
     def _send(self, method, path, body, params, headers, confirm, _findings, attempts: list, story=None,
               reveal=None) -> Exchange:
+        if not isinstance(method, str) or not method.isascii():   # "poſt" upper-cases to POST: say what it is
+            raise UnsafeRequest(f"the method {str(method)[:12]!r} is not one the Platform API uses: refused")
         method = method.upper()
         platform_path(path)
         content = _encode(body)

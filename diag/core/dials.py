@@ -206,6 +206,8 @@ OPERATION_RULES: tuple[OperationRule, ...] = (
           DIALS_UNNAMED, "message", "a message to the conversation's customer (the body names no address)"),
     _rule("POST", rf"/api/v2/conversations/emails/{_ID}/messages", DIALS_UNNAMED, "message",
           "an e-mail reply to the conversation's customer"),
+    _rule("POST", r"/api/v2/conversations/emails(?:/agentless)?", DIALS_UNNAMED, "message",
+          "an e-mail to the addresses in the body (diag reads numbers, users and queues, not e-mail addresses)"),
     _rule("POST", rf"/api/v2/integrations/actions/{_ID}/(?:execute|test|draft/test)", DIALS_UNNAMED, "action",
           "a data action, which can send messages or create callbacks; diag cannot read what it will do"),
     _rule("POST", r"/api/v2/flows/executions", DIALS_UNNAMED, "action",
@@ -466,7 +468,8 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
             role = {"userid": USER, "queueid": QUEUE}.get(name.lower())
             if role:
                 positions.append(Position(f"path {name}", value, role, name))
-    if kind == DIALS and starts and any(p.role == DIAL and str(p.value).strip() for p in positions):
+    if kind == DIALS and starts and any(p.role == DIAL and numbers.canonical_text(str(p.value)).strip()
+                                        for p in positions):   # an invisible or blank value names nobody
         starts = ""   # it names its destinations: nothing starts unnamed
     return Reading(f"{method} {template}" if template else None, kind, medium, starts, tuple(positions),
                    dict(params), model or "")

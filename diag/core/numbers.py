@@ -697,7 +697,8 @@ _LONG_SPAN = re.compile(rf"[+\uff0b]?\d(?:{SEPARATOR}*\d){{{PHONE_MIN_DIGITS - 1
 _DIGIT_IN_SEPARATOR = re.compile("[\u32c0-\u33ff]")
 ESCAPES = re.compile(_ESCAPE)
 _ONE_CHAR_SEPARATOR = re.compile(_SEPARATOR_CHAR)
-_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")   # phone_spans reads one as a separator
+_PERCENT = PERCENT_ESCAPE
 _PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
 _DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -783,6 +784,8 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_PHONE_LABELS = frozenset({"tel", "tél", "phone", "ph", "mob", "mobile", "cell", "fax", "no", "nr", "num", "t",
+                           "m", "p", "f", "callback", "call", "home", "work", "office", "direct", "dd", "ddi"})
 _ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
 
 
@@ -795,10 +798,10 @@ def _glued_to_letters(text: str, start: int, end: int) -> bool:
         return False
     while i > 0 and text[i - 1] in _ID_CHARS:
         i -= 1
-    # a number after a word and a dot or dash (Tel.+44 20 7946 0958, Mob.07700 900123, callback-+1 317 ...) is
-    # written as a number, not glued into an id: it starts with a plus, or it has blanks inside
-    written = start > 0 and text[start - 1] in ".-" and (text[start] in "+\uff0b" or
-                                                          any(c.isspace() for c in text[start:end]))
+    # a number written after a word: it starts with a plus (Tel+44 ..., callback-+1 ..., No.+1317...), or the word
+    # before its dot or dash names a phone (Mob.07700 900123, Tel-0207946...); INV-2023 000123 stays an id
+    written = text[start] in "+\uff0b" or (start > 0 and text[start - 1] in ".-"
+                                           and text[i:start - 1].lower() in _PHONE_LABELS)
     if any(c.isalpha() for c in text[i:start]) and not written:
         return True
     tail = _PAUSE_TAIL.match(text, end)

@@ -43,7 +43,7 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
                           "xamzsecuritytoken", "ocpapimsubscriptionkey", "pass", "authentication", "authkey",
-                          "accesskey", "hmac"})
+                          "accesskey"})
 SECRET_KEY = re.compile(r"(secret|refresh|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
@@ -100,33 +100,46 @@ CREDENTIAL_PAIR = re.compile(r"[\x21-\x39\x3b-\x7e]{1,200}:[\x21-\x7e]{1,200}") 
 # What people write where they took a credential out ("Bearer REDACTED", "<token>", "xxxx", "YOUR_TOKEN"): no
 # secret, and learning it as one would find it in diag's own words ([REDACTED], GENESYS_CLOUD_ACCESS_TOKEN, Bearer)
 # and refuse every ticket made from that evidence.
-_PLACEHOLDER = re.compile(r"(?i)[\[<({\"'*\s]*(?:\w*redacted\w*|removed|hidden|masked|omitted|scrubbed|sanitized|"
+_PLACEHOLDER = re.compile(r"(?i)[\[<({\"'\s]*(?:\w*redacted\w*|removed|hidden|masked|omitted|scrubbed|sanitized|"
                           r"sanitised|bearer|basic|token|access[_ -]?token|secret|client[_ -]?secret|password|"
                           r"(?:your|my|the)[_ -]?(?:access[_ -]?|api[_ -]?|bearer[_ -]?|client[_ -]?)?"
-                          r"(?:token|secret|password|key)(?:[_ -]?here)?|x+|\*+|\.+|-+|#+|•+)[\]>)}\"'*\s]*")
+                          r"(?:token|secret|password|key)(?:[_ -]?here)?|x+|\*+|\.+|-+|#+|•+)[\]>)}\"'\s]*")
 
 
 # A credential in a sentence: after an Authorization word (with or without its scheme), after OAuth or token, or a
 # Google API key by its shape (AIza and 35 more)
-FREE_CREDENTIAL = re.compile(r"(?i)(?:\b(?:proxy-)?authori[sz]ation\s*[:=]\s*(?:[A-Za-z-]+\s+)?|\b(?:oauth|token)\s+)"
-                             r"(?P<value>[A-Za-z0-9._~+/=-]{8,})|(?P<key>(?-i:\bAIza[0-9A-Za-z_-]{35}\b))")
+FREE_CREDENTIAL = re.compile(r"(?i)(?:\b(?:proxy-)?authori[sz]ation[ \t]*[:=][ \t]*(?:[A-Za-z-]+[ \t]+)?|"
+                             r"\b(?:oauth|token)[ \t]+)(?P<value>[A-Za-z0-9._~+/=-]{12,})|(?P<key>(?-i:\bAIza[0-9A-Za-z_-]{35}\b))")
+# a version (v2.1.0-beta3) or an id (a UUID) after "token" or "OAuth" in a sentence: no credential
+_NOT_A_CREDENTIAL = re.compile(r"(?i)v?\d+(?:\.\d+)+(?:[-+][\w.]+)?|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 _JSON_PAIR_AT = re.compile(rf"(?=\"({_NAME})\"\s*:\s*\"((?:[^\"\\]|\\.)*)\")")
 _JSON_ESCAPE = re.compile(r'\\(["\\/])')   # one level of a JSON string's escapes of quotes and backslashes
-_NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,]*[?#][\w.%-]+=")
+_NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,=?#]*[?#][\w.%-]+=")
 _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
 
 def is_placeholder(value: str) -> bool:
     """Whether `value` is what a person left where a credential was (a word such as REDACTED or TOKEN, a run of
     x or *), not a credential: never learned as a secret."""
-    return _PLACEHOLDER.fullmatch(value) is not None
+    return len(value) <= 64 and _PLACEHOLDER.fullmatch(value) is not None
 
 
 def is_secret_name(name: str, value: Any = None) -> bool:
     reading = _secret_name(str(name))
     if reading is None:   # `code`: an OAuth code is a secret, an error code is not
         return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
+    if reading and isinstance(value, (str, bool)) and str(value).strip().lower() in _YES_NO \
+            and _flat_name(str(name)) in _FLAGS_TOO:
+        return False   # pass=true: a Genesys query parameter (learning assignments), not a password
     return reading
+
+
+_YES_NO = frozenset({"true", "false", "yes", "no", "1", "0"})
+_FLAGS_TOO = frozenset({"pass"})
+
+
+def _flat_name(name: str) -> str:
+    return unquote(name).strip().lower().replace("-", "").replace("_", "")
 
 
 @lru_cache(maxsize=8192)
@@ -295,7 +308,8 @@ class Redactor:
                 self.counts["known secret (base64)"] += n
         return out
 
-    def _shapes(self, out: str) -> str:
+    def _shapes(self, out: str, copies: bool = True) -> str:
+        """The credential shapes of `out`; copies=False for a decoded copy, which is not decoded again."""
         low = out.lower()   # each shape has a word it cannot do without: a long body is scanned only for those
         for pattern, label, needed in ((JWT, "jwt", "eyj"), (BEARER, "bearer token", "bearer"),
                                        (BASIC, "basic auth", "basic")):
@@ -310,12 +324,12 @@ class Redactor:
             out, n = pattern.subn(REDACTED, out)
             if n:
                 self.counts[label] += n
-        if "%3d" in low or "%22" in low or "=" in out and _NESTED_PAIR.search(out):
+        if copies and ("%3d" in low or "%22" in low or "=" in out and _NESTED_PAIR.search(out)):
             # a pair inside an encoded URL or body (an encoded '=' or '"'), or inside a URL given as a value
             # (target=https://...?X-Amz-Signature=..., redirect_uri=...#access_token=...): learned from a decoded copy
             # in which a nested query or fragment starts pairs of its own
             self._learn_from(_NESTED_START.sub("&", unquote(unquote(out))))
-        if '\\"' in out:   # JSON written inside a JSON string ({\"client_secret\": \"...\"}), at any depth
+        if copies and '\\"' in out:   # JSON written inside a JSON string ({\"client_secret\": \"...\"}), any depth
             inner = out
             for _ in range(4):
                 inner = _JSON_ESCAPE.sub(r"\1", inner)
@@ -328,7 +342,7 @@ class Redactor:
             self.counts["jwt"] += 1
         if "form-data" in low:
             out = self._multipart(out)
-        if ("oauth" in low or "token" in low or "authoriz" in low or "aiza" in low) and FREE_CREDENTIAL.search(out):
+        if ("oauth" in low or "token" in low or "authori" in low or "aiza" in low) and FREE_CREDENTIAL.search(out):
             out = FREE_CREDENTIAL.sub(self._free_credential, out)
         if len(out) >= 12:
             out = B64_WORD.sub(self._basic_pair, out)
@@ -346,7 +360,7 @@ class Redactor:
         what is removed is counted where it is removed."""
         counts = Counter(self.counts)
         try:
-            self._shapes(decoded)
+            self._shapes(decoded, copies=False)
             for m in _JSON_PAIR_AT.finditer(decoded):   # overlapping: "a": "{"b": "..." reads b's pair too
                 name, value = m.group(1), m.group(2)
                 if value and value != REDACTED and is_secret_name(name, value):
@@ -410,7 +424,7 @@ class Redactor:
         API key): learned and removed when it reads as generated (letters and digits mixed), else left."""
         group = "value" if m.group("value") else "key"
         value = m.group(group)
-        if group == "value" and not _looks_random(value) or value == REDACTED:
+        if group == "value" and (not _looks_random(value) or _NOT_A_CREDENTIAL.fullmatch(value)) or value == REDACTED:
             return m.group(0)
         self.add(value)
         self.counts["credential in text"] += 1
@@ -491,7 +505,7 @@ class Redactor:
                 # `authorization` in users/me is a permissions object: walked, not removed
                 secret = isinstance(k, str) and v not in ("", None) and not isinstance(v, bool) and (
                     is_secret_name(k, v) if isinstance(v, (str, int, float)) else
-                    k.strip().lower() != "authorization" and is_secret_name(k, "x"))
+                    k.strip().lower() not in ("authorization", "authentication") and is_secret_name(k, "x"))
                 if secret:
                     out[k] = REDACTED
                     self.counts[f"key {k.lower()}"] += 1
@@ -517,7 +531,18 @@ class Redactor:
 # ---- pseudonyms -----------------------------------------------------------------------------------
 
 _LINE_BREAKS = re.compile(r"[\n\r]")
-_PLUS_SPACE = re.compile(r"(?<==)\+?\d[\d+]*\d(?=[&#;\s]|$)")   # a query or form value of digits and '+' only
+# a query or form value of digits and '+' only that is a number written with '+' for its spaces: it starts with a
+# plus (to=%2B1+317+555+0181), or its name says it holds one or a search (q=317+555+0182); ids=101+102+103 is a list
+_PLUS_SPACE = re.compile(r"(?P<key>[\w.-]*)=(?P<value>\+?\d[\d+]*\d)(?=[&#;\s]|$)")
+_NUMBER_KEYS_OF_QUERIES = frozenset({"q", "query", "search", "phone", "phonenumber", "number", "to", "from", "ani",
+                                     "dnis", "address", "tel", "mobile", "cell"})
+
+
+def _plus_as_space(m: re.Match) -> str:
+    value = m.group("value")
+    if not (value.startswith("+") or m.group("key").lower() in _NUMBER_KEYS_OF_QUERIES):
+        return m.group(0)
+    return f"{m.group('key')}={value[0]}{value[1:].replace('+', ' ')}"   # the same length: places hold
 _ESCAPED = re.compile(r"%(?:25)*(2[Bb]|40|20)")   # also escaped twice or more (%2540 is %40 is @)
 _UNESCAPED = {"2B": "+", "40": "@", "20": " "}
 
@@ -578,7 +603,7 @@ def people_pattern(names) -> re.Pattern:
 
 
 _FIRST_WORD = re.compile(r"\w+")
-_PIECE = re.compile(r"(\S+)\s*")
+_PIECE = re.compile(r"([^\s+]+)[\s+]*")   # a query writes a space as '+' (?q=Zoe+Smith)
 _NOT_WORD = re.compile(r"\W")
 
 
@@ -726,23 +751,27 @@ class Names:
 # An e-mail address, also with its @ percent-encoded once or more (%40, %2540), on an IDN top-level domain, with a
 # quoted local part or an address literal, and as people write one to keep it from robots (a (at) b [dot] com, a @ b.com)
 _LOCAL = r"(?:(?<![\w.+-])[\w.+-]{1,64}|\"[^\"\r\n]{1,64}\")"
-_AT = r"(?:[@\uff20\ufe6b]|%(?:25)*40| ?[(\[]at[)\]] ?| @ )"
-_DOT = r"(?:\.| ?[(\[]dot[)\]] ?)"
-_DOMAIN = rf"(?:\[[0-9a-f.:]{{3,45}}\]|[\w-]+(?:{_DOT}[\w-]+)*{_DOT}(?:[^\W\d_]{{2,}}|xn--[a-z0-9-]{{2,59}}))"
-EMAIL = re.compile(rf"(?i){_LOCAL}{_AT}{_DOMAIN}(?![\w-])")
+_AT = r"(?:[@\uff20\ufe6b]|%(?:25)*40)"
+_TLD = r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]{2,59})"
+_LITERAL = r"\[(?:\d{1,3}(?:\.\d{1,3}){3}|ipv6:[0-9a-f:.]{2,45})\]"
+_HIDDEN_AT, _HIDDEN_DOT = r" ?[(\[]at[)\]] ?", r" ?[(\[]dot[)\]] ?"
+EMAIL = re.compile(rf"(?i){_LOCAL}(?:{_AT}(?:{_LITERAL}|[\w-]+(?:\.[\w-]+)*\.{_TLD})"
+                   rf"|{_HIDDEN_AT}[\w-]+(?:(?:\.|{_HIDDEN_DOT})[\w-]+)*{_HIDDEN_DOT}{_TLD})(?![\w-])")
 _MAY_HOLD_EMAIL = re.compile(r"(?i)[@\uff20\ufe6b]|%(?:25)*40|[(\[]at[)\]]")   # "at" as some write it, any case
 # What a reader sees of a text that hides letters: percent-encoded UTF-8 (Zo%C3%AB), HTML entities (&euml; &#64;),
 # JSON escapes of letters and of @ . and space (\u00eb, \u0040), NFD and compatibility forms, curly apostrophes,
 # invisible characters, '+' between letters in a query (Zo%C3%AB+Bront%C3%ABson)
-_UTF8_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})*%[89A-Fa-f][0-9A-Fa-f](?:%[0-9A-Fa-f]{2})*")
+_UTF8_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")   # a run of escapes, decoded when it holds a byte over 127
+_HIGH_ESCAPE = re.compile(r"%[89A-Fa-f]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _LETTER_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _HEX = re.compile(r"[0-9a-fA-F]+")
-_MAY_HIDE = re.compile(r"[%&\\+]")
-_PLUS_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])\+(?=[^\W\d_])")
+_MAY_HIDE = re.compile(r"[%&\\]")
 
 
 def _utf8(escaped: re.Match) -> str:
+    if not _HIGH_ESCAPE.search(escaped.group(0)):
+        return escaped.group(0)
     try:
         return bytes.fromhex(escaped.group(0).replace("%", "")).decode("utf-8")
     except ValueError:
@@ -759,7 +788,7 @@ def as_read(text: str) -> str:
     is this reading, so the ticket shows it decoded."""
     if text.isascii() and not _MAY_HIDE.search(text):
         return text   # most texts: nothing escaped, nothing to normalise
-    if "%" in text and _UTF8_ESCAPES.search(text):
+    if "%" in text and _HIGH_ESCAPE.search(text):
         text = _UTF8_ESCAPES.sub(_utf8, text)
     if "&" in text and ";" in text:
         text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
@@ -767,8 +796,6 @@ def as_read(text: str) -> str:
         text = _LETTER_ESCAPE.sub(_escaped_letter, text)
     if not text.isascii():
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).replace("\u2019", "'")
-    if "+" in text and "=" in text:
-        text = _PLUS_BETWEEN_LETTERS.sub(" ", text)
     return text
 # Keys whose integer values are sizes and counts, never numbers to dial.
 _METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|bytes|seconds|millis|duration|version|limit|allowed|"
@@ -929,7 +956,7 @@ class Pseudonymiser:
         if self.numbers:
             scan = _LINE_BREAKS.sub(" ", out) if lines else out   # same length, same places
             if "+" in scan and "=" in scan:   # a query or form writes a space as '+' (q=%2B1+317+555+0181)
-                scan = _PLUS_SPACE.sub(lambda m: m.group(0)[0] + m.group(0)[1:].replace("+", " "), scan)
+                scan = _PLUS_SPACE.sub(_plus_as_space, scan)
             spans = numbers.phone_spans(scan)
             for start, end in reversed(spans):
                 self.counts["phone number"] += 1
@@ -954,7 +981,10 @@ class Pseudonymiser:
         return self.parts_mapping[found]
 
     def _known_person(self, found: str) -> str:
-        alias = self.people_mapping[" ".join(found.split()).lower()]
+        key = " ".join(found.split()).lower()
+        if key not in self.people_mapping:   # found with '+' between its words (a query's ?q=John+Smith)
+            key = " ".join(found.replace("+", " ").split()).lower()
+        alias = self.people_mapping[key]
         kind = alias.split("-")[0]
         self.counts[_COUNT_LABELS.get(kind, f"{kind} name")] += 1
         return alias

@@ -447,7 +447,8 @@ def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clea
 def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Names | None, secrets: list[str]) -> None:
     """The last look before anything is written: no registered secret, no token shape, none of the numbers and
     people that were pseudonymised, and no number or e-mail the pseudonymiser would still recognise."""
-    from diag.core.numbers import ESCAPES, canonical_text, phone_spans, spans_stand_together, without_separators
+    from diag.core.numbers import (ESCAPES, PERCENT_ESCAPE, canonical_text, phone_spans, spans_stand_together,
+                                   without_separators)
 
     digits = {re.sub(r"\D", "", canonical_text(n)) for n in numbers}
     digits = {d for d in digits if len(d) >= 7}
@@ -481,7 +482,9 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
             # the digits of a pseudonymised number, standing on their own once separators are gone, or inside
             # anything the pseudonymiser reads as a number (not inside a longer id: c1000000-0000-4000-...).
             # Set look-ups, not one alternation of every number: linear in the text however many numbers.
-            flat = without_separators(canonical_text(ESCAPES.sub("", text)))
+            # percent-escapes go as phone_spans reads them: separators (+44%2020%207946 is +44 20 7946)
+            bare = PERCENT_ESCAPE.sub("", text) if "%" in text else text
+            flat = without_separators(canonical_text(ESCAPES.sub("", bare)))
             flat_runs = runs.findall(flat)
             if any(run in digits for run in flat_runs):
                 raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
@@ -490,7 +493,8 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
             # digits (or the text has a separator that breaks that rule), not for every file of every ticket
             if not spans_stand_together(text) or any(_holds_a_number(run, digits, lengths) for run in flat_runs):
                 found = found or phone_spans(text)
-                spans = [_NOT_DIGIT.sub("", canonical_text(ESCAPES.sub("", text[a:b]))) for a, b in found]
+                spans = [_NOT_DIGIT.sub("", canonical_text(ESCAPES.sub("", PERCENT_ESCAPE.sub("", text[a:b]))))
+                         for a, b in found]
                 if any(_holds_a_number(sd, digits, lengths) for sd in spans):
                     raise RedactionError(f"A phone number survived pseudonymisation in {name}; nothing was "
                                          "written.", file=name, kind="phone number")

@@ -152,3 +152,30 @@ def test_sending_into_a_conversation_is_never_said_to_send_nothing(path, starts)
     with pytest.raises(NumberNotAllowed):
         listed.send("POST", path, {"textBody": "hello"}, confirm=yes)
     assert len(wire.writes) == 1 and listed_wire.writes == []
+
+
+
+def test_an_invisible_call_number_names_nobody():
+    s, wire = real_org()
+    prompts = []
+    s.send("POST", f"{CALLS}/c1", {"callNumber": "\u200b"}, confirm=lambda p: prompts.append(p) or True)
+    assert "callback's own number" in prompts[0]
+
+
+@pytest.mark.parametrize("path", ["/api/v2/conversations/emails/agentless", "/api/v2/conversations/emails"])
+def test_an_outbound_email_is_never_said_to_send_nothing(path):
+    s, wire = real_org()
+    prompts = []
+    s.send("POST", path, {"toAddresses": [{"email": "x@example.com"}]}, confirm=lambda p: prompts.append(p) or True)
+    assert "an e-mail to the addresses in the body" in prompts[0]
+    listed, listed_wire = real_org(allowed_numbers=["+13175550100"])
+    with pytest.raises(NumberNotAllowed):
+        listed.send("POST", path, {"toAddresses": [{"email": "x@example.com"}]}, confirm=yes)
+    assert listed_wire.writes == []
+
+
+def test_a_method_with_a_letter_that_upper_cases_to_ascii_is_refused():
+    s, wire = real_org()
+    with pytest.raises(UnsafeRequest):
+        s.send("po\u017ft", CALLS, {"phoneNumber": "+13175550100"}, confirm=yes)
+    assert wire.writes == []
