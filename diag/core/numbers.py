@@ -784,6 +784,7 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_LABEL_SPLIT = re.compile(r"[._-]")
 _PHONE_LABELS = frozenset({"tel", "tél", "phone", "ph", "mob", "mobile", "cell", "fax", "no", "nr", "num", "t",
                            "m", "p", "f", "callback", "call", "home", "work", "office", "direct", "dd", "ddi"})
 _ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
@@ -798,10 +799,11 @@ def _glued_to_letters(text: str, start: int, end: int) -> bool:
         return False
     while i > 0 and text[i - 1] in _ID_CHARS:
         i -= 1
-    # a number written after a word: it starts with a plus (Tel+44 ..., callback-+1 ..., No.+1317...), or the word
-    # before its dot or dash names a phone (Mob.07700 900123, Tel-0207946...); INV-2023 000123 stays an id
-    written = text[start] in "+\uff0b" or (start > 0 and text[start - 1] in ".-"
-                                           and text[i:start - 1].lower() in _PHONE_LABELS)
+    # a number written after a word that names a phone, glued by a plus, dot or dash (Tel+44 ..., Mob.07700 900123,
+    # callback-+1 ..., No.+1317...): INV-2023 000123, sig=AbC+1234567890 and x+1317... stay as written
+    glue = text[i:start]
+    word = _LABEL_SPLIT.split(glue.rstrip("._-"))[-1].lower() if glue else ""
+    written = word in _PHONE_LABELS and (text[start] in "+\uff0b" or glue[-1:] in (".", "-"))
     if any(c.isalpha() for c in text[i:start]) and not written:
         return True
     tail = _PAUSE_TAIL.match(text, end)

@@ -43,7 +43,7 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
                           "xamzsecuritytoken", "ocpapimsubscriptionkey", "pass", "authentication", "authkey",
-                          "accesskey"})
+                          "accesskey", "hmac"})
 SECRET_KEY = re.compile(r"(secret|refresh|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
@@ -109,12 +109,12 @@ _PLACEHOLDER = re.compile(r"(?i)[\[<({\"'\s]*(?:\w*redacted\w*|removed|hidden|ma
 # A credential in a sentence: after an Authorization word (with or without its scheme), after OAuth or token, or a
 # Google API key by its shape (AIza and 35 more)
 FREE_CREDENTIAL = re.compile(r"(?i)(?:\b(?:proxy-)?authori[sz]ation[ \t]*[:=][ \t]*(?:[A-Za-z-]+[ \t]+)?|"
-                             r"\b(?:oauth|token)[ \t]+)(?P<value>[A-Za-z0-9._~+/=-]{12,})|(?P<key>(?-i:\bAIza[0-9A-Za-z_-]{35}\b))")
+                             r"\b(?:oauth|token)[ \t]+)(?P<value>[A-Za-z0-9._~+/=-]{8,})|(?P<key>(?-i:\bAIza[0-9A-Za-z_-]{35}\b))")
 # a version (v2.1.0-beta3) or an id (a UUID) after "token" or "OAuth" in a sentence: no credential
-_NOT_A_CREDENTIAL = re.compile(r"(?i)v?\d+(?:\.\d+)+(?:[-+][\w.]+)?|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+_NOT_A_CREDENTIAL = re.compile(r"(?i)v?\d+(?:\.\d+)+(?:[-+][a-z]+\.?\d*)?|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 _JSON_PAIR_AT = re.compile(rf"(?=\"({_NAME})\"\s*:\s*\"((?:[^\"\\]|\\.)*)\")")
 _JSON_ESCAPE = re.compile(r'\\(["\\/])')   # one level of a JSON string's escapes of quotes and backslashes
-_NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,=?#]*[?#][\w.%-]+=")
+_NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,=]*[?#][\w.%-]+=")   # no '=' inside: linear
 _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
 
@@ -128,14 +128,15 @@ def is_secret_name(name: str, value: Any = None) -> bool:
     reading = _secret_name(str(name))
     if reading is None:   # `code`: an OAuth code is a secret, an error code is not
         return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
-    if reading and isinstance(value, (str, bool)) and str(value).strip().lower() in _YES_NO \
-            and _flat_name(str(name)) in _FLAGS_TOO:
-        return False   # pass=true: a Genesys query parameter (learning assignments), not a password
+    if reading and isinstance(value, (str, bool)) and _flat_name(str(name)) in _NOT_ALWAYS:
+        if str(value).strip().lower() in _NOT_ALWAYS[_flat_name(str(name))]:
+            return False   # pass=true (a Genesys query parameter), hmac=sha256 (an algorithm): no secret
     return reading
 
 
-_YES_NO = frozenset({"true", "false", "yes", "no", "1", "0"})
-_FLAGS_TOO = frozenset({"pass"})
+_NOT_ALWAYS = {"pass": frozenset({"true", "false", "yes", "no", "1", "0"}),
+               "hmac": frozenset({"sha1", "sha256", "sha384", "sha512", "md5", "hmac-sha1", "hmac-sha256",
+                                  "hmacsha1", "hmacsha256", "hmac-sha512", "true", "false"})}
 
 
 def _flat_name(name: str) -> str:
@@ -505,7 +506,8 @@ class Redactor:
                 # `authorization` in users/me is a permissions object: walked, not removed
                 secret = isinstance(k, str) and v not in ("", None) and not isinstance(v, bool) and (
                     is_secret_name(k, v) if isinstance(v, (str, int, float)) else
-                    k.strip().lower() not in ("authorization", "authentication") and is_secret_name(k, "x"))
+                    not (k.strip().lower() in ("authorization", "authentication") and isinstance(v, dict))
+                    and is_secret_name(k, "x"))
                 if secret:
                     out[k] = REDACTED
                     self.counts[f"key {k.lower()}"] += 1
@@ -533,7 +535,7 @@ class Redactor:
 _LINE_BREAKS = re.compile(r"[\n\r]")
 # a query or form value of digits and '+' only that is a number written with '+' for its spaces: it starts with a
 # plus (to=%2B1+317+555+0181), or its name says it holds one or a search (q=317+555+0182); ids=101+102+103 is a list
-_PLUS_SPACE = re.compile(r"(?P<key>[\w.-]*)=(?P<value>\+?\d[\d+]*\d)(?=[&#;\s]|$)")
+_PLUS_SPACE = re.compile(r"(?<![\w.-])(?P<key>[\w.-]*)=(?P<value>\+?\d[\d+]*\d)(?=[&#;\s]|$)")
 _NUMBER_KEYS_OF_QUERIES = frozenset({"q", "query", "search", "phone", "phonenumber", "number", "to", "from", "ani",
                                      "dnis", "address", "tel", "mobile", "cell"})
 
@@ -754,9 +756,13 @@ _LOCAL = r"(?:(?<![\w.+-])[\w.+-]{1,64}|\"[^\"\r\n]{1,64}\")"
 _AT = r"(?:[@\uff20\ufe6b]|%(?:25)*40)"
 _TLD = r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]{2,59})"
 _LITERAL = r"\[(?:\d{1,3}(?:\.\d{1,3}){3}|ipv6:[0-9a-f:.]{2,45})\]"
-_HIDDEN_AT, _HIDDEN_DOT = r" ?[(\[]at[)\]] ?", r" ?[(\[]dot[)\]] ?"
+_HIDDEN_AT, _HIDDEN_DOT = r"(?: ?[(\[]at[)\]] ?| @ )", r"(?:\.| ?[(\[]dot[)\]] ?)"
+# written to hide it (a (at) b.com, a [at] b [dot] com, a @ b.com): only before a common top-level domain, so that
+# "meet (at) noon [dot] thanks" stays text
+_COMMON_TLD = (r"(?:com|net|org|edu|gov|mil|int|info|biz|io|co|me|uk|ie|de|fr|es|it|nl|be|ch|at|se|no|dk|fi|pl|pt|"
+               r"br|mx|ar|cl|in|jp|cn|kr|sg|hk|au|nz|za|ca|us|ru|tr|il|ae)")
 EMAIL = re.compile(rf"(?i){_LOCAL}(?:{_AT}(?:{_LITERAL}|[\w-]+(?:\.[\w-]+)*\.{_TLD})"
-                   rf"|{_HIDDEN_AT}[\w-]+(?:(?:\.|{_HIDDEN_DOT})[\w-]+)*{_HIDDEN_DOT}{_TLD})(?![\w-])")
+                   rf"|{_HIDDEN_AT}[\w-]+(?:{_HIDDEN_DOT}[\w-]+)*{_HIDDEN_DOT}{_COMMON_TLD})(?![\w-])")
 _MAY_HOLD_EMAIL = re.compile(r"(?i)[@\uff20\ufe6b]|%(?:25)*40|[(\[]at[)\]]")   # "at" as some write it, any case
 # What a reader sees of a text that hides letters: percent-encoded UTF-8 (Zo%C3%AB), HTML entities (&euml; &#64;),
 # JSON escapes of letters and of @ . and space (\u00eb, \u0040), NFD and compatibility forms, curly apostrophes,
