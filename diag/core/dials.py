@@ -190,7 +190,8 @@ _CAMPAIGN_OFF = ("off", "stopping", "complete", "invalid", "forced_off", "forced
 OPERATION_RULES: tuple[OperationRule, ...] = (
     _rule("POST", r"/api/v2/conversations/calls(?:/user/" + _ID + ")?", DIALS, "call"),
     _rule("POST", rf"/api/v2/conversations/calls/{_ID}", DIALS, "callback",
-          "a call to the callback's own number (the body names no callNumber)"),
+          "a call to a number the body does not name (no callNumber: the callback's own number, as diag models it; "
+          "the SDK documents only callNumber as 'The phone number to dial for this call')"),
     _rule("POST", rf"/api/v2/conversations/calls/{_ID}/participants(?:/user/{_ID})?", DIALS, "call"),
     _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}(?:/conference)?", DIALS, "call"),
     _rule("POST", rf"/api/v2/conversations/(?:\w+/)?{_ID}/participants/{_ID}/(?:replace|transfer|consult|"
@@ -213,10 +214,9 @@ OPERATION_RULES: tuple[OperationRule, ...] = (
     _rule("POST", r"/api/v2/flows/executions", DIALS_UNNAMED, "action",
           "a flow, which can place calls and send messages; diag cannot read what it will do"),
     _rule("POST", rf"/api/v2/textbots/botflows/sessions(?:/{_ID}/turns)?", DIALS_UNNAMED, "action",
-          "a bot flow, which can send messages and call data actions; diag cannot read what it will do"),
+          "a bot flow, which runs what its flow says; diag cannot read what it will do"),
     _rule("POST", rf"/api/v2/integrations/webhooks/{_ID}/events", DIALS_UNNAMED, "action",
-          "a webhook, which runs what the org set it to run (a workflow can place calls and send messages); diag "
-          "cannot read what it will do"),
+          "a webhook, which runs what the org set it to run; diag cannot read what it will do"),
     _rule("POST PUT", rf"/api/v2/outbound/(?:digital)?rulesets(?:/{_ID})?", DIALS, "campaign"),
     _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}/participants/{_ID}/communications/{_ID}/postflowaction",
           DIALS, "transfer"),
