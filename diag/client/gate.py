@@ -102,8 +102,8 @@ class Intent:
             return (f"Place a REAL call from {where} to {to or '(no destination found in the body)'}? A real phone "
                     f"will ring. {digest}")
         if self.starts:
-            return (f"Send {self.method} {self.path} to {where}? This starts {self.starts}. diag cannot see who will "
-                    f"be dialled{f'; it names {to}' if to else ''}. {digest}")
+            return (f"Send {self.method} {self.path} to {where}? This starts {self.starts}. diag cannot see whom it will "
+                    f"reach (ring, message or mail){f'; it names {to}' if to else ''}. {digest}")
         if self.kind == dials.DIALS:
             return (f"Send {self.method} {self.path} to {where}: {self.effect}, to "
                     f"{to or '(no destination found in the body)'}? {digest}")
@@ -350,7 +350,7 @@ class SafetyGate:
         if p.allow_list_on:
             if reading.starts:
                 raise NumberNotAllowed(f"{method} {parts.path}", 0, None, kind="operation",
-                                       why=f"it starts {reading.starts}, and diag cannot check who will be dialled "
+                                       why=f"it starts {reading.starts}, and diag cannot check whom it will reach "
                                            "against the allow-list: refused while an allow-list is set")
             self._check_allowed(positions)
         digest = hashlib.sha256(content or b"").hexdigest()

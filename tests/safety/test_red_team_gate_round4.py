@@ -93,7 +93,7 @@ def test_what_starts_a_workflow_or_a_bot_is_read_as_able_to_dial_anyone(path, bo
     assert "not a field of any operation diag knows" not in said and ".inputData` is not a field" not in said
     assert "variables` is not a field" not in said
     listed, listed_wire = real_org(allowed_numbers=["+13175550100"])
-    with pytest.raises(NumberNotAllowed, match="cannot check who will be dialled"):
+    with pytest.raises(NumberNotAllowed, match="cannot check whom it will reach"):
         listed.send("POST", path, {"note": "+442079460958"}, confirm=yes)
     assert wire.writes == [] and listed_wire.writes == []
 

@@ -278,7 +278,7 @@ def test_the_confirmation_names_each_destination_and_what_happens(sim):
 def test_an_operation_that_starts_dialling_says_so_and_is_refused_under_an_allow_list(sim):
     _, real = sessions(sim)
     prompt = real.confirm_for("PUT", "/api/v2/outbound/campaigns/cmp-1", {"name": "x", "campaignStatus": "on"}).prompt()
-    assert "This starts the campaign" in prompt and "cannot see who will be dialled" in prompt
+    assert "This starts the campaign" in prompt and "cannot see whom it will reach" in prompt
     prompt = real.confirm_for("PUT", "/api/v2/outbound/campaigns/cmp-1", {"name": "x", "campaignStatus": "off"}).prompt()
     assert "starts" not in prompt
     _, listed = sessions(sim, allowed_numbers=["+13175550100"])
@@ -288,7 +288,7 @@ def test_an_operation_that_starts_dialling_says_so_and_is_refused_under_an_allow
                                 {"contactId": "ec-1", "phoneType": "Cell"})]:
         with pytest.raises(NumberNotAllowed) as info:
             listed.confirm_for(method, path, body)
-        assert "cannot check who will be dialled" in str(info.value)
+        assert "cannot check whom it will reach" in str(info.value)
     assert listed.confirm_for("PUT", "/api/v2/outbound/campaigns/cmp-1", {"campaignStatus": "off"}) is not None
 
 

@@ -44,7 +44,7 @@ def safety_findings(operation: str, body: Any, query: Iterable[tuple[str, str]] 
     if reading.starts:
         yield Finding(INFO, "$", "starts-dialling",
                       f"This starts {reading.starts}. On a real org diag asks for a yes that names it, and refuses "
-                      "it while an allow-list is set (it cannot check who will be dialled).", INFERRED)
+                      "it while an allow-list is set (it cannot check whom it will reach).", INFERRED)
 
 
 def _never(position: dials.Position) -> Finding | None:
