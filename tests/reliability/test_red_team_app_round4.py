@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from diag.app import cli
-from diag.client.auth import StaticToken, read_dotenv
+from diag.client.auth import read_dotenv
 from diag.client.calls import follow_call
 from diag.client.connect import connect
 from diag.core.errors import ConfigError
@@ -156,4 +156,3 @@ def test_main_says_nothing_more_when_its_reader_is_gone(monkeypatch):
     monkeypatch.setattr(parser, "parse_args", lambda argv: type("A", (), {"func": staticmethod(gone), "json": False}))
     monkeypatch.setattr(os, "dup2", lambda a, b: None)
     assert cli.main(["endpoint", "x"]) == 141
-    assert StaticToken("t").kind   # the module's other readers are untouched
