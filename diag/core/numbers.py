@@ -398,6 +398,20 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
             return Refusal("unreadable-number", "(a number of more than 4,300 digits)", "a number of more than 4,300 "
                            "digits cannot be read as one to dial, so it is not sent.")
         return None
+    # Every rule is read once per value and position; the lenient verdict is the strict reading's emergency rules
+    # (each lenient rule is a strict one that strictness only adds to), so the doctor, which asks both, reads once.
+    found = [f for f in _strict_reading(value, text, dialled) if f.code in _ALLOWED[(strict, dialled)]]
+    if not found:
+        return None
+    best = min(found, key=lambda f: _PRIORITY.index(f.code))
+    shown = masked(text, keep=4)   # only when there is something to say
+    return Refusal(best.code, shown, best.reason.replace("'{shown}'", repr(shown)), best.regions)
+
+
+@lru_cache(maxsize=16384)
+def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
+    """Every refusal of every rule for `value` on a real org, in the order the rules run (unfiltered, unshown)."""
+    strict = True
     found: list[Refusal] = []
     d = dial_of(value)
     if d is not None:
@@ -419,8 +433,8 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     runs = digit_runs(dialled_part) if dialled else ()
     extension = d.tail if d is not None and d.pause else None   # judged above, in the number's own country
     for plus, digits in runs:
-        if digits == extension:
-            continue
+        if digits == extension or d is not None and (plus, digits) == (d.plus, d.digits):
+            continue   # the number itself: read above, with every rule this reading has and more
         found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
                   if f.code == "emergency-number"]
     if strict and d is None:
@@ -430,12 +444,7 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
         elif any(ch.isdigit() for ch in dialled_part) and not _UUID.match(dialled_part.strip()):
             found.append(Refusal("unreadable-number", "{shown}", "'{shown}' holds digits but reads as no number "
                                                                   "diag can check, so it is not sent."))
-    found = [f for f in found if f.code in _ALLOWED[(strict, dialled)]]
-    if not found:
-        return None
-    best = min(found, key=lambda f: _PRIORITY.index(f.code))
-    shown = masked(text, keep=4)   # only when there is something to say
-    return Refusal(best.code, shown, best.reason.replace("'{shown}'", repr(shown)), best.regions)
+    return tuple(found)
 
 
 _PRIORITY = ("emergency-number", "emergency-extension", "emergency-access", "emergency-prefix", "short-number",
@@ -567,7 +576,7 @@ def _national_refusal(digits: str, strict: bool, shown: str) -> Refusal | None:
         return Refusal("short-number", shown, f"{shown!r} dials {digits}, a short number: short codes reach "
                                               "services, never a test phone. Use a full number in E.164 (+...).")
     prefixed = emergency_prefix_in(digits)
-    nanp = len(digits) == 11 and digits[0] == "1" and _valid("+" + digits, None)   # 1 + ten digits, as in North America
+    nanp = prefixed and len(digits) == 11 and digits[0] == "1" and _valid("+" + digits, None)   # 1 + ten digits (NANP)
     if prefixed and not nanp and not all(_valid(digits, r) for r in prefixed):
         # said of the value: no country code, so what it dials is unknown; not "an emergency number" (an account
         # number or a landline in another country's national format reads so)
