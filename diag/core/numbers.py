@@ -794,7 +794,7 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
 
 
 _LABEL_SPLIT = re.compile(r"[._-]")
-_PHONE_LABELS = frozenset({"tel", "tél", "phone", "ph", "mob", "mobile", "cell", "fax", "no", "nr", "num", "t",
+PHONE_LABELS = frozenset({"tel", "tél", "phone", "ph", "mob", "mobile", "cell", "fax", "no", "nr", "num", "t",
                            "m", "p", "f", "callback", "call", "home", "work", "office", "direct", "dd", "ddi"})
 _ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
 
@@ -812,7 +812,7 @@ def _glued_to_letters(text: str, start: int, end: int) -> bool:
     # callback-+1 ..., No.+1317...): INV-2023 000123, sig=AbC+1234567890 and x+1317... stay as written
     glue = text[i:start]
     word = _LABEL_SPLIT.split(glue.rstrip("._-"))[-1].lower() if glue else ""
-    written = word in _PHONE_LABELS and (text[start] in "+\uff0b" or glue[-1:] in (".", "-"))
+    written = word in PHONE_LABELS and (text[start] in "+\uff0b" or glue[-1:] in (".", "-"))
     if any(c.isalpha() for c in text[i:start]) and not written:
         return True
     tail = _PAUSE_TAIL.match(text, end)

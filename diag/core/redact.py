@@ -535,16 +535,21 @@ class Redactor:
 _LINE_BREAKS = re.compile(r"[\n\r]")
 # a query or form value of digits and '+' only that is a number written with '+' for its spaces: it starts with a
 # plus (to=%2B1+317+555+0181), or its name says it holds one or a search (q=317+555+0182); ids=101+102+103 is a list
-_PLUS_SPACE = re.compile(r"(?<![\w.-])(?P<key>[\w.-]*)=(?P<value>\+?\d[\d+]*\d)(?=[&#;\s]|$)")
+_PLUS_SPACE = re.compile(r"(?<![\w.-])(?P<key>[\w.-]*)=(?P<label>[^\W\d_]{1,8}[.:-]?)?(?P<value>\+?\d[\d+]*\d)"
+                         r"(?=[&#;\s]|$)")
 _NUMBER_KEYS_OF_QUERIES = frozenset({"q", "query", "search", "phone", "phonenumber", "number", "to", "from", "ani",
                                      "dnis", "address", "tel", "mobile", "cell"})
 
 
 def _plus_as_space(m: re.Match) -> str:
-    value = m.group("value")
-    if not (value.startswith("+") or m.group("key").lower() in _NUMBER_KEYS_OF_QUERIES):
+    from diag.core.numbers import PHONE_LABELS
+
+    value, label = m.group("value"), m.group("label") or ""
+    if label and label.rstrip(".:-").lower() not in PHONE_LABELS:   # from=Tel.+44+20+7946+0405, not x=abc+1+2
         return m.group(0)
-    return f"{m.group('key')}={value[0]}{value[1:].replace('+', ' ')}"   # the same length: places hold
+    if not (label or value.startswith("+") or m.group("key").lower() in _NUMBER_KEYS_OF_QUERIES):
+        return m.group(0)
+    return f"{m.group('key')}={label}{value[0]}{value[1:].replace('+', ' ')}"   # the same length: places hold
 _ESCAPED = re.compile(r"%(?:25)*(2[Bb]|40|20)")   # also escaped twice or more (%2540 is %40 is @)
 _UNESCAPED = {"2B": "+", "40": "@", "20": " "}
 

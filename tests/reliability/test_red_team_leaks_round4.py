@@ -71,6 +71,9 @@ def test_credentials_inside_a_url_given_as_a_value_go(text):
     ("q=%2B1+317+555+0181", "3175550181"), ("contacts?q=317+555+0182", "3175550182"),
     ("Regards, Jo. Tel.+44 20 7946 0401 Mob.07700 900402", "2079460401"), ("Mob.07700 900402", "7700900402"),
     ("callback-+1 317 555 0303", "3175550303"), ("No.+13175550304", "3175550304"),
+    # a phone word in front of a query value whose spaces are '+' (as a form or a browser writes it)
+    ("from=Tel.+44+20+7946+0405", "2079460405"), ("from=Tel.%2B44+20+7946+0406", "2079460406"),
+    ("from=Tel%2B44+20+7946+0407", "2079460407"), ("q=tel:+1+317+555+0305", "3175550305"),
 ])
 def test_numbers_with_plus_for_spaces_or_after_a_word_and_a_dot_are_pseudonymised(text, digits):
     out = Pseudonymiser(secrets.token_bytes(32)).text(text)
@@ -269,7 +272,7 @@ def test_a_name_found_in_a_query_leaves_the_rest_of_the_url_as_written():
 @pytest.mark.parametrize("text", ["retry count @ backoff.ms", "Error@[12:30:45] retry", "build@[deadbeef]",
                                   "load factor (at) node.primary", "INV-2023 000123", "SKU-100 200 300",
                                   "ref-12 34 56 78 90", "node-1 2 3 4 5 6 7 8", "ids=101+102+103&y=1",
-                                  "range=2024+0501+1200"])
+                                  "range=2024+0501+1200", "x=abc+101+102+103", "sig=AbC+1234567890"])
 def test_ordinary_text_is_no_email_and_no_number(text):
     assert Pseudonymiser(secrets.token_bytes(32)).text(text) == text
 
