@@ -712,6 +712,16 @@ _PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
 _DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DECIMAL = re.compile(r"[+-]?\d+\.\d+")   # a measurement (0.3588235294117647), not a number written with dots
+_EPP = re.compile(r"\+[1-9]\d{0,2}\.\d{4,14}")   # +CC.NNNN: how registries (RFC 5733) and some forms write a number
+
+
+def _is_address_or_measure(raw: str) -> bool:
+    """An IPv4 address (no group written with a leading zero, as 02.123.45.67, a Belgian landline, is) or a decimal
+    (not +44.2079460958, a country code and a number)."""
+    if _IP_LIKE.fullmatch(raw):
+        parts = raw.split(".")
+        return all(int(part) <= 255 and (len(part) == 1 or part[0] != "0") for part in parts)
+    return _DECIMAL.fullmatch(raw) is not None and _EPP.fullmatch(raw) is None
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
@@ -786,8 +796,7 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
         long_group = max(map(len, _DIGITS.findall(clean)), default=0) > 4
         if not (plus or long_group) and len(_NOT_DIGITS.sub("", canonical_text(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
             continue   # dates, alone or with a few digits beside them
-        if (_IP_LIKE.fullmatch(raw) and all(int(part) <= 255 for part in raw.split("."))) \
-                or _DECIMAL.fullmatch(raw) or _glued_to_letters(scan, start, end):
+        if _is_address_or_measure(raw) or _glued_to_letters(scan, start, end):
             continue
         out.append((start, end))
     return out

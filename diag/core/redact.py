@@ -558,7 +558,14 @@ _UNESCAPED = {"2B": "+", "40": "@", "20": " "}
 # callbackUserName, an e-mail's toName...) and a postal address (ContactAddress' address1, address2, postalCode).
 _ALWAYS_PERSON = {"calleridname", "aniname", "dnisname", "callername", "calleename", "contactname", "fullname",
                   "firstname", "middlename", "lastname", "nickname", "preferredname", "displayname",
-                  "participantname", "callbackusername", "toname", "fromname", "customername"}
+                  "participantname", "callbackusername", "toname", "fromname", "customername",
+                  "givenname", "familyname"}   # (the last two: SCIM's name parts, RFC 7643)
+# Fields that name the other party when they hold no number or address: AnalyticsSession's remote ("Name, phone
+# number, or email address of the remote party") and remoteNameDisplayable
+_PARTY_NAMES = {"remote", "remotenamedisplayable"}
+# An object that is a party: an EmailAddress ({email, name}: an e-mail's from, to, cc) or an Address (a message's
+# fromAddress and toAddress: name, nameRaw, addressNormalized, addressRaw, addressDisplayable)
+_PARTY_FIELDS = ("addressNormalized", "addressRaw", "addressDisplayable")
 _ADDRESS_KEYS = {"address1", "address2", "address3", "street", "streetaddress", "street1", "street2", "postalcode",
                  "zipcode", "zip", "postcode"}
 # Where an entity with a `name` is a person: under these keys, and in the answers of these paths
@@ -582,7 +589,8 @@ def _answers_people(path: str) -> bool:
     except Exception:   # the contract unreadable: the path alone decides
         return False
     return op is not None and (op.response or "") in _PEOPLE_MODELS
-_NAME_KEYS = {"name", "username"} | _ALWAYS_PERSON
+_NAME_KEYS = {"name", "username", "nameraw"} | _ALWAYS_PERSON
+_KEY_SPACING = re.compile(r"[\s_.-]+")   # "Customer Name", last_name, First-Name: the field names above, as people write them
 # A caller id name is often a team, not a person ("Support"): a word of these is nobody, and pseudonymising it
 # replaced the word in diag's own prose too, so that the last look refused every ticket holding such a call
 ROLE_NAMES = frozenset({"support", "sales", "service", "services", "customer service", "customer care", "care",
@@ -808,9 +816,24 @@ def as_read(text: str) -> str:
     if not text.isascii():
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).replace("\u2019", "'")
     return text
-# Keys whose integer values are sizes and counts, never numbers to dial.
-_METRIC_KEY = re.compile(r"(?i)(count|size|total|sum|max|min|bytes|seconds|millis|duration|version|limit|allowed|"
-                         r"reset|index|seq|status|time|offset|page|requests|stats|epoch|length|ms$|exp$|At$|_at$)")
+# Keys whose integer values are sizes and counts, never numbers to dial; the short ones as the key's last word only
+# (items, chat and format end in them), and never a key that names a phone (sms, pager, accountPhone, allowedNumbers).
+_METRIC_KEY = re.compile(r"(?i)(count|size|total|bytes|seconds|millis|duration|version|limit|allowed|reset|index|seq|"
+                         r"status|time|offset|page|requests|stats|epoch|length)")
+_METRIC_WORDS = frozenset({"sum", "max", "min", "maximum", "minimum", "mins", "minutes"})   # not adMINphone, terMINal
+_METRIC_LAST_WORDS = frozenset({"ms", "exp", "at", "iat"})
+_PHONE_WORDS = frozenset({"phone", "phones", "telephone", "tel", "number", "numbers", "sms", "pager", "mobile", "cell",
+                          "fax", "msisdn", "ani", "dnis", "callback", "caller", "callee", "ddi", "did", "e164"})
+_KEY_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def is_metric_key(key: str) -> bool:
+    """Whether an integer under `key` is a size, count or time rather than a number that could be dialled."""
+    words = [w.lower() for w in _KEY_WORD.findall(key)]
+    if any(w in _PHONE_WORDS for w in words):
+        return False
+    return (bool(_METRIC_KEY.search(key)) or any(w in _METRIC_WORDS for w in words)
+            or bool(words) and words[-1] in _METRIC_LAST_WORDS)
 
 
 _COUNT_LABELS = {"email": "e-mail address", "address": "postal address"}
@@ -918,19 +941,22 @@ class Pseudonymiser:
                                  or "state" in value and "id" in value and "name" in value
                                  and "/conversations" in path):
                 kind = "person"   # a destination or participant without a purpose ({"phoneNumber", "name"} too)
+            if kind is None and ("email" in value and "name" in value or any(f in value for f in _PARTY_FIELDS)):
+                kind = "person"
             for k, v in value.items():
                 low = str(k).lower()
+                flat = _KEY_SPACING.sub("", low)
                 if isinstance(v, str) and v.strip():
                     if low in ("email", "username") and EMAIL.fullmatch(v.strip()):
                         self.person(v, "email", count=False)
-                    elif low in _ADDRESS_KEYS:
+                    elif flat in _ADDRESS_KEYS:
                         self.person(v, "address", count=False)
-                    elif low in _ALWAYS_PERSON:
+                    elif flat in _ALWAYS_PERSON:
                         self.person(v, "person", count=False)
                     elif low in _NAME_KEYS and kind:
                         self.person(v, kind, count=False)
-                    elif (low in _NUMBER_KEYS or low in _MISNAMED_NUMBER_KEYS and len(v.split()) > 1) \
-                            and not any(ch.isdigit() or ch in "@:" for ch in v):
+                    elif (low in _NUMBER_KEYS or low in _MISNAMED_NUMBER_KEYS and len(v.split()) > 1
+                          or flat in _PARTY_NAMES) and not any(ch.isdigit() or ch in "@:" for ch in v):
                         self.person(v, kind or "person", count=False)   # a name where a number goes: a person
                 else:
                     self.learn_people(v, path, str(k), depth + 1)
@@ -1009,7 +1035,7 @@ class Pseudonymiser:
             return self.text(value, lines=True)
         whole = int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 1e18 else value
         if (self.numbers and isinstance(whole, int) and not isinstance(whole, bool)   # 13175550161.0 dials too
-                and 10 ** 6 <= abs(whole) < 10 ** 18 and not _METRIC_KEY.search(key)):
+                and 10 ** 6 <= abs(whole) < 10 ** 18 and not is_metric_key(key)):
             self.counts["phone number (JSON integer)"] += 1
             return self.pseudonym(str(abs(whole)))
         return value
