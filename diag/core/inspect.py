@@ -154,6 +154,7 @@ class Inspection:
             for d in self.diagnoses:
                 self._pseudo.learn_people(d.request.body, d.request.path)
                 self._pseudo.learn_people(d.request.response_body, d.request.path)
+                self._pseudo.learn_searches(d.request.url, d.request.body)
         return self._pseudo
 
     def shown(self, text: str) -> str:

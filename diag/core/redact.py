@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 from diag.core.pseudonyms import PERSON, PSEUDONYM, WHOLE_PSEUDONYM  # noqa: F401  (names of this module too)
 
@@ -963,6 +963,29 @@ class Pseudonymiser:
         elif isinstance(value, list):
             for v in value:
                 self.learn_people(v, path, parent, depth)
+
+    def learn_searches(self, url: str, body: Any) -> None:
+        """What someone searched for is who they looked for, also when nothing was found: a GDPR subject's search value
+        (a name, an address, a handle: whatever identifies the subject), external contacts' keywords (q), and the
+        values of a users search on a name field (UserSearchRequest.query[].value/values), from a request's URL (or
+        path and query) and body. Numbers and e-mail addresses among them are left to their own readers."""
+        if not self.people or not isinstance(url, str):
+            return
+        base, _, query = url.partition("?")
+        base = base.rstrip("/").lower()
+        found: list[str] = []
+        if query and base.endswith(("/api/v2/gdpr/subjects", "/api/v2/externalcontacts/contacts")):
+            wanted = "searchvalue" if base.endswith("subjects") else "q"
+            found += [v for k, v in parse_qsl(query) if k.lower() == wanted]
+        if isinstance(body, dict) and base.endswith("/search") and isinstance(body.get("query"), list):
+            for item in body["query"]:
+                fields = item.get("fields") if isinstance(item, dict) else None
+                if isinstance(fields, list) and any("name" in str(f).lower() for f in fields):
+                    values = item.get("values") if isinstance(item.get("values"), list) else []
+                    found += [v for v in [item.get("value"), *values] if isinstance(v, str)]
+        for v in found:
+            if v.strip() and not any(ch.isdigit() or ch in "@:" for ch in v):
+                self.person(v, "person", count=False)
 
     def text(self, value: str, lines: bool = False) -> str:
         """`value` with every number and known person replaced; lines=True (a JSON string value) reads line

@@ -191,6 +191,7 @@ def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool,
     for e in exchanges:
         for body in (e.request_body, e.written_as, e.response_body):   # the body as first written is a body too
             pseudo.learn_people(body, str(e.path))
+        pseudo.learn_searches(e.url, e.request_body)
 
     def clean_text(text: str) -> str:
         return pseudo.text(redactor.text(text))

@@ -76,3 +76,29 @@ def test_a_ticket_of_such_evidence_holds_none_of_it(tmp_path):
     flat = "".join(ch for ch in everything if ch.isdigit())
     assert not [d for d in PLANTED_DIGITS if d in flat]
     assert not [n for n in PLANTED_PEOPLE if n in everything]
+
+
+@pytest.mark.parametrize("path, body, name", [
+    ("/api/v2/gdpr/subjects?searchType=NAME&searchValue=Rhea%20Gdprsubject", None, "Gdprsubject"),
+    ("/api/v2/externalcontacts/contacts?q=Gus+Querystring", None, "Querystring"),
+    ("/api/v2/users/search", {"query": [{"type": "EXACT", "fields": ["name"], "value": "Fiona Searchedfor"}]},
+     "Searchedfor"),
+    ("/api/v2/users/search", {"query": [{"type": "EXACT", "fields": ["email", "name"],
+                                         "values": ["Greta Listvalue"]}]}, "Listvalue"),
+])
+def test_whom_someone_searched_for_is_a_person_even_when_nobody_was_found(tmp_path, path, body, name):
+    files = tmp_path / "evidence.har"
+    files.write_text(har([entry("POST" if body else "GET", IE + path, 200, body=body,
+                                answer={"entities": [], "total": 0})]))
+    out = tmp_path / "t.zip"
+    assert cli.main(["bundle", "--evidence", str(files), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        everything = b"".join(z.read(n) for n in z.namelist() if not n.endswith(".png")).decode("utf-8", "replace")
+    assert name not in everything
+
+
+def test_a_search_for_a_number_or_an_address_keeps_its_own_readers():
+    p = Pseudonymiser(secrets.token_bytes(32))
+    p.learn_searches("/api/v2/externalcontacts/contacts?q=%2B13175550102", None)
+    p.learn_searches("/api/v2/users/search", {"query": [{"fields": ["name"], "value": "sam@example.com"}]})
+    assert p.people_mapping == {}
