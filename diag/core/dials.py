@@ -176,7 +176,8 @@ class OperationRule:
     kind: str                 # dials | dials-unnamed | none
     medium: str | None
     starts: str = ""          # dials-unnamed: what will start, in words
-    unless: tuple[str, tuple[str, ...]] | None = None   # (field, values): nothing starts when the body sets it so
+    # (field, values): nothing starts when the body sets it so; ("", ()): nothing starts without a body
+    unless: tuple[str, tuple[str, ...]] | None = None
 
 
 def _rule(methods: str, path: str, kind: str, medium: str | None, starts: str = "",
@@ -217,6 +218,12 @@ OPERATION_RULES: tuple[OperationRule, ...] = (
           "a bot flow, which runs what its flow says; diag cannot read what it will do"),
     _rule("POST", rf"/api/v2/integrations/webhooks/{_ID}/events", DIALS_UNNAMED, "action",
           "a webhook, which runs what the org set it to run; diag cannot read what it will do"),
+    _rule("POST", r"/api/v2/textbots/bots/execute", DIALS_UNNAMED, "action",
+          "a bot ('This will either start a bot with the given id or relay a communication to an existing bot "
+          "session'); diag cannot read what it will do"),
+    _rule("POST", rf"/api/v2/routing/email/(?:outbound/)?domains/{_ID}/testconnection", DIALS_UNNAMED, "message",
+          "a test e-mail to the addresses in the body (the SDK: 'If the body is specified, there will be an attempt "
+          "to send an email message'; without a body only the connection is tested)", ("", ())),
     _rule("POST PUT", rf"/api/v2/outbound/(?:digital)?rulesets(?:/{_ID})?", DIALS, "campaign"),
     _rule("PATCH", rf"/api/v2/conversations/calls/{_ID}/participants/{_ID}/communications/{_ID}/postflowaction",
           DIALS, "transfer"),
@@ -478,6 +485,8 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
 def _stopped(body: Any, unless) -> bool:
     """True when the body sets the operation's off-switch (a campaign written with campaignStatus off), in every
     spelling of the key a lenient binder could take for it."""
+    if unless and unless[0] == "":   # ("", ()), or as the contract file keeps it: ["", []]
+        return body is None or isinstance(body, (dict, Pairs)) and len(body) == 0
     if not unless or not isinstance(body, (dict, Pairs)):
         return False
     name, values = unless

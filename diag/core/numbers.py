@@ -385,7 +385,7 @@ def _named(regions: tuple[str, ...]) -> str:
 
 # ---- the verdict ----
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384, typed=True)   # typed: 91100000000000000 and 9.11e16 are equal, and read apart
 def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | None:
     """Why `value` must never be sent (None: nothing against it). See the module docstring.
 
@@ -397,6 +397,9 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
         if strict and isinstance(value, int) and not isinstance(value, bool):
             return Refusal("unreadable-number", "(a number of more than 4,300 digits)", "a number of more than 4,300 "
                            "digits cannot be read as one to dial, so it is not sent.")
+        if strict and isinstance(value, float):   # 9.11e400 or NaN: a server may read the literal as written
+            return Refusal("unreadable-number", "(a number too large to read, or not a number)", "a JSON number too "
+                           "large to read (or NaN) cannot be checked as one to dial, so it is not sent.")
         return None
     # Every rule is read once per value and position; the lenient verdict is the strict reading's emergency rules
     # (each lenient rule is a strict one that strictness only adds to), so the doctor, which asks both, reads once.
@@ -408,7 +411,7 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     return Refusal(best.code, shown, best.reason.replace("'{shown}'", repr(shown)), best.regions)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=16384, typed=True)
 def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
     """Every refusal of every rule for `value` on a real org, in the order the rules run (unfiltered, unshown)."""
     strict = True
@@ -471,6 +474,9 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
         others += [d.digits[2:], d.digits[3:], *d.segments]
     if d.after_letters:
         others.append(d.after_letters)
+    joined = d.digits + d.tail if d.pause and d.tail and not d.plus else ""
+    if joined:   # 9,1,1 or 9p1p1: a system that does not wait at a pause, or a PBX reading tones, dials them together
+        others.append(joined)
     if d.lead and d.lead != d.digits:
         others.append(d.lead)
         if d.plus:
@@ -491,10 +497,33 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
         found.append(_access_refusal(d.lead, shown))
     if dialled and d.after_letters and len(d.after_letters) <= _ACCESS_MAX_DIGITS:
         found.append(_access_refusal(d.after_letters, shown))
+    if dialled and joined and len(joined) <= _ACCESS_MAX_DIGITS and not d.vanity:
+        found.append(_access_refusal(joined, shown))
+    if dialled and d.plus and not d.pause:
+        found.append(_overdial_refusal(d.digits, shown))
     if strict and d.feature:
         found.append(Refusal("feature-code", shown, f"{shown!r} contains * or #: feature codes can change what is "
                                                     "dialled, so diag never sends them."))
     return [f for f in found if f is not None]
+
+
+def _overdial_refusal(digits: str, shown: str) -> Refusal | None:
+    """An emergency number written after a whole number (+1 317 555 0100 (911)): the digits a valid number does not
+    take are dialled after it, as an extension's are (some switches send them as tones once the call connects)."""
+    split = _split_country(digits)
+    if split is None:
+        return None
+    regions = tuple(phonenumbers.region_codes_for_country_code(split[0]))
+    for k in range(2, SHORT_MAX_DIGITS + 1):
+        head, tail = digits[:-k], digits[-k:]
+        if len(head) <= len(str(split[0])) + 3:
+            break
+        found = emergency_in(tail, regions)
+        if found and _valid("+" + head, None) and not _valid("+" + digits, None):
+            return Refusal("emergency-extension", shown, f"{shown!r} is not a valid number as written: after a "
+                                                         f"whole number it sends {tail}, an emergency number in "
+                                                         f"{_named(found)}.", found)
+    return None
 
 
 def _extension_regions(d: Dial) -> tuple[str, ...]:
@@ -624,8 +653,11 @@ def reads_as_dial_string(value) -> bool:
     ('uuid-123', '001ABC', 'agent-id-123')."""
     if isinstance(value, bool) or value is None:
         return False
-    if isinstance(value, (int, float)):
-        return isinstance(value, int) or value.is_integer()
+    if isinstance(value, float):   # 911.5 reads as its text does; 9.11e400 and NaN as what they may stand for
+        text = _as_text(value)
+        return text is None or value.is_integer() or reads_as_dial_string(text)
+    if isinstance(value, int):
+        return True
     if not isinstance(value, str) or not _HAS_DIGIT.search(value):
         return False
     text = canonical_text(value).strip()
