@@ -776,6 +776,8 @@ _COMMON_TLD = (r"(?:com|net|org|edu|gov|mil|int|info|biz|io|co|me|uk|ie|de|fr|es
                r"br|mx|ar|cl|in|jp|cn|kr|sg|hk|au|nz|za|ca|us|ru|tr|il|ae)")
 EMAIL = re.compile(rf"(?i){_LOCAL}(?:{_AT}(?:{_LITERAL}|[\w-]+(?:\.[\w-]+)*\.{_TLD})"
                    rf"|{_HIDDEN_AT}[\w-]+(?:{_HIDDEN_DOT}[\w-]+)*{_HIDDEN_DOT}{_COMMON_TLD})(?![\w-])")
+_DISPLAY_NAME = re.compile(r"(?:\"(?P<quoted>[^\"\n<>@]{2,80})\"|(?P<plain>[^\W\d_][\w'.-]*(?:[ \t]+[^\W\d_][\w'.-]*){0,3}))"
+                           r"[ \t]*<[ \t]*[^<>\s@]{1,64}@[^<>\s@]{1,255}>")
 _MAY_HOLD_EMAIL = re.compile(r"(?i)[@\uff20\ufe6b]|%(?:25)*40|[(\[]at[)\]]")   # "at" as some write it, any case
 # What a reader sees of a text that hides letters: percent-encoded UTF-8 (Zo%C3%AB), HTML entities (&euml; &#64;),
 # JSON escapes of letters and of @ . and space (\u00eb, \u0040), NFD and compatibility forms, curly apostrophes,
@@ -946,6 +948,8 @@ class Pseudonymiser:
             for k, v in value.items():
                 low = str(k).lower()
                 flat = _KEY_SPACING.sub("", low)
+                if isinstance(v, str) and "<" in v and "@" in v:
+                    self._learn_display_names(v)
                 if isinstance(v, str) and v.strip():
                     if low in ("email", "username") and EMAIL.fullmatch(v.strip()):
                         self.person(v, "email", count=False)
@@ -963,6 +967,19 @@ class Pseudonymiser:
         elif isinstance(value, list):
             for v in value:
                 self.learn_people(v, path, parent, depth)
+
+    def _learn_display_names(self, text: str) -> None:
+        """The name written before an e-mail address (From: Edna Smith <edna@example.com>, "Smith, Edna" <...>), as
+        quoted e-mails and reply chains carry it: a person, wherever else it appears."""
+        for m in _DISPLAY_NAME.finditer(text):
+            if m.group("quoted"):
+                self.person(m.group("quoted"), "person", count=False)
+                continue
+            words = m.group("plain").split()
+            while words and not words[0][:1].isupper():   # "reply to Edna Smith <...>": the name is the capitals
+                words.pop(0)
+            if words:
+                self.person(" ".join(words), "person", count=False)
 
     def learn_searches(self, url: str, body: Any) -> None:
         """What someone searched for is who they looked for, also when nothing was found: a GDPR subject's search value

@@ -102,3 +102,18 @@ def test_a_search_for_a_number_or_an_address_keeps_its_own_readers():
     p.learn_searches("/api/v2/externalcontacts/contacts?q=%2B13175550102", None)
     p.learn_searches("/api/v2/users/search", {"query": [{"fields": ["name"], "value": "sam@example.com"}]})
     assert p.people_mapping == {}
+
+
+def test_the_name_before_an_e_mail_address_is_a_person_wherever_it_appears(tmp_path):
+    body = {"textBody": "From: Edna Displayname <edna.d@example.com>\nreply to Bob Quotedreply <bob@example.com>\n"
+                        '"Smith, Ann Commaname" <ann@example.com> wrote: thanks Edna Displayname',
+            "subject": "Re: x <y@example.com>"}
+    path, out = tmp_path / "evidence.har", tmp_path / "t.zip"
+    path.write_text(har([entry("GET", IE + "/api/v2/conversations/emails/c1/messages/m1", 200, answer=body)]))
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        everything = b"".join(z.read(n) for n in z.namelist() if not n.endswith(".png")).decode("utf-8", "replace")
+    assert not [n for n in ("Displayname", "Quotedreply", "Commaname") if n in everything]
+    p = Pseudonymiser(secrets.token_bytes(32))
+    p.learn_people({"subject": "Re: x <y@example.com>"}, "/api/v2/x")
+    assert p.people_mapping == {}   # a lower-case word before an address is nobody
