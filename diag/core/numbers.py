@@ -836,7 +836,8 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
 
 _LABEL_SPLIT = re.compile(r"[._-]")
 PHONE_LABELS = frozenset({"tel", "tél", "phone", "ph", "mob", "mobile", "cell", "fax", "no", "nr", "num", "t",
-                           "m", "p", "f", "callback", "call", "home", "work", "office", "direct", "dd", "ddi"})
+                           "m", "p", "f", "callback", "call", "home", "work", "office", "direct", "dd", "ddi",
+                           "caller", "callee", "ani", "dnis", "sms"})
 _ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
 
 

@@ -431,8 +431,8 @@ def _numbers_in(exchanges: list[Exchange]) -> list[str]:
 
 def _clean_exchange(e: Exchange, redactor: Redactor, pseudo: Pseudonymiser, clean_text) -> dict:
     data = e.to_dict()
-    data["request_headers"] = redactor.headers(data["request_headers"])
-    data["response_headers"] = redactor.headers(data["response_headers"])
+    for side in ("request_headers", "response_headers"):   # names too: X-Caller-+13175550504, X-Agent-a@b.com
+        data[side] = {clean_text(str(k)): v for k, v in redactor.headers(data[side]).items()}
     if "/oauth/token" in str(data["url"]):
         data["request_body"] = redactor.form_body(data["request_body"])
     known = redactor.known

@@ -117,3 +117,17 @@ def test_the_name_before_an_e_mail_address_is_a_person_wherever_it_appears(tmp_p
     p = Pseudonymiser(secrets.token_bytes(32))
     p.learn_people({"subject": "Re: x <y@example.com>"}, "/api/v2/x")
     assert p.people_mapping == {}   # a lower-case word before an address is nobody
+
+
+def test_header_names_are_cleaned_in_tickets_and_sanitised_hars(tmp_path):
+    path = tmp_path / "evidence.har"
+    path.write_text(har([entry("GET", IE + "/api/v2/users/me", 200, answer={"id": "u"},
+                               headers=[("X-Caller-+13175550504", "yes")],
+                               answer_headers=[("X-Agent-dora.hdr@example.com", "1")])]))
+    out, sanitised = tmp_path / "t.zip", tmp_path / "s.har"
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(out)]) == 0
+    assert cli.main(["inspect", str(path), "--sanitise", str(sanitised)]) in (0, 1)
+    with zipfile.ZipFile(out) as z:
+        texts = [z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png")]
+    for text in [*texts, sanitised.read_text()]:
+        assert "3175550504" not in text and "dora.hdr@example.com" not in text
