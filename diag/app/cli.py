@@ -338,7 +338,7 @@ def cmd_send(args: argparse.Namespace) -> int:
                           "prediction": report.prediction.to_dict() if report else None,
                           "findings": [f.to_dict() for f in report.findings] if report else []}, default=str))
     else:
-        print(f"{session.label}: {method} {args.path} -> {ex.status or 'no answer'}  correlation id "
+        print(f"{session.label}: {method} {session.redactor.text(args.path)} -> {ex.status or 'no answer'}  correlation id "
               f"{ex.correlation_id}")
         print(f"  {source}:")
         shown = json.dumps(ex.response_body, indent=2, ensure_ascii=False) if not isinstance(

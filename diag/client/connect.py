@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from diag.client.auth import ClientCredentialsGrant, Credentials, StaticToken, TokenSource
 from diag.client.session import Session, locate_region
 from diag.core.errors import ConfigError
-from diag.core.regions import REGIONS, Region, find_region, is_loopback
+from diag.core.regions import REGIONS, Region, find_region, is_loopback, shown_address
 from diag.transport import HTTPTransport, Request, TransportFailure
 
 __all__ = ["connect", "locate_region", "shared_simulator", "allowed_numbers_from_env"]
@@ -78,7 +78,7 @@ def _sim_base(sim_url: str) -> str:
     found = _SIM_URL.fullmatch(given)
     host = found.group(2) if found else None
     if found is None or not is_loopback(host):
-        shown = repr(host) if found else f"{sim_url[:80]!r} (not scheme://host:port)"
+        shown = repr(host) if found else f"{shown_address(sim_url)} (not scheme://host:port)"
         raise ConfigError(f"--sim must be a diag simulator on this machine (http://127.0.0.1:PORT, localhost or "
                           f"[::1]), not {shown}: a real region is reached only with --region.")
     return given.rstrip("/")

@@ -30,11 +30,12 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote, unquote_plus, urlsplit
 
 from diag.core import dials, numbers
+from diag.core.redact import Redactor
 from diag.core.regions import is_loopback
 from diag.core.errors import (
     BlockedNumber,
@@ -74,7 +75,7 @@ class Org:
 class Intent:
     """What a write would do, as a person confirms it."""
     method: str
-    path: str
+    path: str = field(repr=False)     # exact, with its query: what a yes is bound to (never shown: it may hold a token)
     org: Org
     region: str
     host: str
@@ -84,6 +85,7 @@ class Intent:
     kind: str = dials.DIALS           # the operation's class (diag.core.dials)
     effect: str = ""                  # what happens, in words ("a real phone will ring")
     starts: str = ""                  # what starts without a number in the body (a campaign turned on)
+    shown_path: str = ""              # the path as prompts and reprs show it: redacted
 
     @property
     def key(self) -> str:
@@ -95,6 +97,7 @@ class Intent:
         return CALL_CREATE.match(normal_path(self.path.split("?", 1)[0])) is not None
 
     def prompt(self) -> str:
+        shown = self.shown_path or self.path
         where = f"org {self.org.name!r} (id {self.org.id}) in region {self.region} ({self.host})"
         digest = f"(body sha256 {self.digest[:12]})"
         to = ", ".join(self.destinations)
@@ -102,16 +105,16 @@ class Intent:
             return (f"Place a REAL call from {where} to {to or '(no destination found in the body)'}? A real phone "
                     f"will ring. {digest}")
         if self.starts:
-            return (f"Send {self.method} {self.path} to {where}? This starts {self.starts}. diag cannot see whom it will "
+            return (f"Send {self.method} {shown} to {where}? This starts {self.starts}. diag cannot see whom it will "
                     f"reach (ring, message or mail){f'; it names {to}' if to else ''}. {digest}")
         if self.kind == dials.DIALS:
-            return (f"Send {self.method} {self.path} to {where}: {self.effect}, to "
+            return (f"Send {self.method} {shown} to {where}: {self.effect}, to "
                     f"{to or '(no destination found in the body)'}? {digest}")
         if self.kind == dials.NOT_IN_CONTRACT:
-            return (f"Send {self.method} {self.path} to {where}? It is not an operation diag knows, so diag cannot "
+            return (f"Send {self.method} {shown} to {where}? It is not an operation diag knows, so diag cannot "
                     f"tell whether anything rings{f': it may dial {to}' if to else ''}. It changes the real org. "
                     f"{digest}")
-        return (f"Send {self.method} {self.path} to {where}? It changes the real org; nothing in it rings, texts or "
+        return (f"Send {self.method} {shown} to {where}? It changes the real org; nothing in it rings, texts or "
                 f"faxes (as diag reads the SDK model){f'; it names {to}' if to else ''}. {digest}")
 
 
@@ -188,8 +191,11 @@ class Assessment:
 class SafetyGate:
     def __init__(self, policy: GatePolicy, org: Callable[[], Org] | None = None,
                  secrets: Callable[[], list[str]] | None = None,
-                 list_columns: Callable[[str], frozenset[str] | None] | None = None):
+                 list_columns: Callable[[str], frozenset[str] | None] | None = None,
+                 shown: Callable[[str], str] | None = None):
         self.policy = policy
+        # how a path is shown in a prompt: the session's redactor (which knows its token), else by name and shape
+        self._shown = shown if shown is not None else Redactor([]).text
         self._secrets = secrets     # the client secrets the session holds: they go to the login host only
         self._org_source = org
         # a contact list's phone columns (None: unknown): which columns of a contact a dialler dials
@@ -356,7 +362,8 @@ class SafetyGate:
         digest = hashlib.sha256(content or b"").hexdigest()
         target = parts.path + (f"?{parts.query}" if parts.query else "")   # the query is part of what is confirmed
         return Intent(method, target, self.org() if p.real else Org("simulator", "simulator"), p.region,
-                      p.api_host, tuple(destinations), digest, p.real, reading.kind, reading.effect, reading.starts)
+                      p.api_host, tuple(destinations), digest, p.real, reading.kind, reading.effect, reading.starts,
+                      self._shown(target))
 
     def _known_columns(self, reading: dials.Reading, positions: list) -> list:
         """Contact columns read as the contact list says: its phone columns dialled, the others data. Without the
@@ -407,6 +414,11 @@ def _check_headers(request: Request, host: str) -> None:
     for (k, v), name in zip(request.headers.items(), names):
         if any(ch in f"{k}{v}" for ch in "\r\n\0"):
             raise UnsafeRequest(f"the header {name!r} holds a line break or NUL: refused")
+        try:
+            f"{k}: {v}".encode("latin-1")
+        except UnicodeEncodeError:   # never a traceback from the HTTP library, and never the value in a message
+            raise UnsafeRequest(f"the header {name!r} holds a character an HTTP header cannot carry (a token or value "
+                                "pasted from a document?): refused") from None
         if name == "content-length" and str(v).strip() == str(len(request.content or b"")):
             continue
         if name == "host" and str(v).strip().lower() == host:

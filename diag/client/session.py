@@ -106,6 +106,16 @@ def _needless_escape(hex2: str) -> bool:
     return ch.isalnum() or ch in "-._~/\\;@" or ord(ch) < 0x20 or ord(ch) == 0x7F
 
 
+_KEPT_CHARS = 20_000   # of an answer kept as text (not JSON, or unreadable as JSON)
+
+
+def _kept_as_text(red: Redactor, raw: bytes) -> str:
+    """An answer kept as text, cut after redaction: a token cut short would no longer read as one (the text redacted
+    is bounded too, at ten times what is kept, so a huge page costs little)."""
+    text = raw[:_KEPT_CHARS * 40].decode("utf-8", "replace")[:_KEPT_CHARS * 10]
+    return red.text(text)[:_KEPT_CHARS]
+
+
 def platform_path(path: str) -> str:
     """`path` if it is a Platform API path for this session's own host, else UnsafeRequest (no scheme, host,
     user information, backslash, dot segment or whitespace)."""
@@ -155,7 +165,7 @@ class Session:
             allowed_numbers=allowed_numbers_from(allowed_numbers), allowed_users=allowed_ids_from(allowed_users),
             allowed_queues=allowed_ids_from(allowed_queues, "DIAG_ALLOWED_QUEUES"), probe_hosts=probe_hosts),
             org=self.org,
-            secrets=self.tokens.client_secrets, list_columns=self._contact_list_columns)
+            secrets=self.tokens.client_secrets, list_columns=self._contact_list_columns, shown=self.redactor.text)
         self._columns: dict[str, frozenset[str] | None] = {}
         self.transport = GatedTransport(transport if transport is not None else HTTPTransport(), self.gate)
         self.tokens.bind(self.transport)
@@ -379,7 +389,7 @@ class Session:
             self._record_response(ex, r, r.content)
         except Exception as exc:   # whatever diag fails to make of the answer, the answer itself is kept and shown
             ex.status = r.status
-            ex.response_body = self.redactor.text(r.content[:20000].decode("utf-8", "replace"))
+            ex.response_body = _kept_as_text(self.redactor, r.content)
             ex.notes.append(f"diag could not read this answer ({type(exc).__name__}): it is kept as text, as sent")
         return self._record(ex, method, path, content)
 
@@ -403,10 +413,10 @@ class Session:
                 ex.response_body = red.text(raw.decode("utf-8", "replace"))
                 ex.notes.append("the answer said JSON but could not be read as JSON")
             except RecursionError:
-                ex.response_body = red.text(raw[:20000].decode("utf-8", "replace"))
+                ex.response_body = _kept_as_text(red, raw)
                 ex.notes.append("the answer said JSON but is nested too deeply to read: kept as text")
         else:
-            ex.response_body = red.text(raw.decode("utf-8", "replace")[:20000])
+            ex.response_body = _kept_as_text(red, raw)
             if raw and r.status >= 400:
                 ex.notes.append(f"the answer was {ctype or 'not JSON'}, not a Genesys error body: a proxy or load "
                                 "balancer may have answered")

@@ -6,6 +6,7 @@ simulators on loopback.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -51,6 +52,13 @@ REGIONS: dict[str, Region] = {r.name: r for r in [
 ]}
 
 
+def shown_address(given: str) -> str:
+    """A region, host or URL a person typed, as a message may repeat it: without user information or query (they
+    can hold a password or a token), and not at all when it is too long to be one (a token pasted in its place)."""
+    text = re.sub(r"(?<=://)[^/@\s]*@", "…@", given.strip()).split("?", 1)[0].split("#", 1)[0]
+    return repr(text) if len(text) <= 60 else f"(a value of {len(given)} characters, not shown)"
+
+
 class UnknownRegion(ConfigError, ValueError):
     """A region name or host that is not in the table; the message lists the valid ones."""
 
@@ -58,7 +66,7 @@ class UnknownRegion(ConfigError, ValueError):
         close = difflib.get_close_matches(given.lower().replace("-", "_"), list(table), n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         listing = ", ".join(f"{r.name} ({r.host})" for r in table.values())
-        super().__init__(f"Unknown Genesys Cloud region {given!r}.{hint} Valid regions: {listing}.")
+        super().__init__(f"Unknown Genesys Cloud region {shown_address(given)}.{hint} Valid regions: {listing}.")
         self.given, self.suggestions = given, close
 
 
