@@ -754,6 +754,8 @@ def _is_address_or_measure(raw: str) -> bool:
         parts = raw.split(".")
         return all(int(part) <= 255 and (len(part) == 1 or part[0] != "0") for part in parts)
     return _DECIMAL.fullmatch(raw) is not None and _EPP.fullmatch(raw) is None
+
+
 _ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
