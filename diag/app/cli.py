@@ -230,7 +230,9 @@ def cmd_call(args: argparse.Namespace) -> int:
     conversation = answer.get("id") if ex.ok else None
     if ex.ok and not answer:
         ex.notes.append("the answer was not the JSON object a created call returns: its id could not be read "
-                        "(see the raw answer in the workspace log)")
+                        "(the answer, as received, is below)")
+        if args.follow:
+            ex.notes.append("not followed: the answer names no conversation")
     trace = None
     if args.follow and conversation:
         if not args.json:
@@ -251,8 +253,8 @@ def cmd_call(args: argparse.Namespace) -> int:
         print(json.dumps({"status": ex.status, "correlationId": ex.correlation_id, "errorCode": ex.error_code,
                           "explanation": ex.explanation, "findings": ex.findings, "rateLimit": ex.rate_limit,
                           "target": session.label, "notes": ex.notes, "transportError": ex.transport_error,
-                          "conversationId": conversation,
-                          "followed": trace.to_dict() if trace is not None else None}))
+                          "conversationId": conversation, "answer": ex.response_body,
+                          "followed": trace.to_dict() if trace is not None else None}, default=str))
     elif trace is not None:
         print("  " + trace.text().replace("\n", "\n  "))
     else:
@@ -261,6 +263,9 @@ def cmd_call(args: argparse.Namespace) -> int:
             print("  rate limit: " + ", ".join(f"{k}={v}" for k, v in ex.rate_limit.items()))
         if conversation:
             print(f"  created conversation {conversation}")
+        elif ex.ok and ex.response_body not in (None, "", {}):   # an answer diag could not read: shown as received
+            shown = ex.response_body if isinstance(ex.response_body, str) else json.dumps(ex.response_body)
+            print("  answer: " + shown[:4000].replace("\n", "\n  "))
         if ex.explanation:
             print(f"  {ex.error_code or ''} {ex.explanation}")
         for n in ex.notes:
@@ -269,6 +274,8 @@ def cmd_call(args: argparse.Namespace) -> int:
         print(f"diag: not saved to the workspace: {session.log.autosave_error}", file=sys.stderr)
     if trace is not None and not (trace.ended and trace.connected):
         return EXIT_FINDINGS   # created, but the call did not connect (busy, no answer, failed) or did not end
+    if args.follow and trace is None:
+        return EXIT_FINDINGS   # asked to follow it and could not: "exit 1 unless it connected"
     return EXIT_OK if ex.ok else EXIT_FINDINGS
 
 
@@ -374,6 +381,11 @@ def cmd_usage(args: argparse.Namespace) -> int:
     taken = next((p for p in (args.csv, args.png) if p and Path(p).exists()), None)
     if taken:   # said before the query runs: nothing of the user's is overwritten
         return _fail(f"{taken} exists: choose another name", False)
+    nowhere = next((p for p in (args.csv, args.png) if p and not Path(p).resolve().parent.is_dir()), None)
+    if nowhere:   # ... and a query that may poll for minutes is not run for a file that cannot be written
+        return _fail(f"{nowhere}: its folder {Path(nowhere).parent} does not exist (or is not a folder)", False)
+    if args.png and Path(args.png).suffix.lower() not in ("", ".png", ".svg"):
+        return _fail(f"--png {args.png}: the chart is written as .png or .svg", False)
     try:
         query = UsageQuery.build(days=args.days if args.interval is None else None, interval=args.interval,
                                  granularity=args.granularity, group_by=args.group_by)
@@ -382,13 +394,21 @@ def cmd_usage(args: argparse.Namespace) -> int:
         frame = query_usage(session, query, poll_interval=poll, progress=sys.stderr.isatty())
     except DiagError as exc:
         return _fail(str(exc), False)
+    unsaved = []   # the answer is printed whatever could not be written
     if args.csv:
-        save_csv(frame, args.csv)
+        try:
+            save_csv(frame, args.csv)
+        except OSError as exc:
+            unsaved.append(f"{args.csv}: {exc.strerror or exc}")
     if args.png:
         from diag.reports import charts
         fig = charts.status_classes_over_time(frame, session.label, query.label)
-        with open(args.png, "xb") as fh:
-            fig.savefig(fh, format=Path(args.png).suffix[1:].lower() or "png", dpi=charts.DPI)
+        try:
+            with open(args.png, "xb") as fh:
+                fig.savefig(fh, format=Path(args.png).suffix[1:].lower() or "png", dpi=charts.DPI)
+        except OSError as exc:
+            Path(args.png).unlink(missing_ok=True)   # opened here ("xb"): a cut-short chart is no one's file
+            unsaved.append(f"{args.png}: {exc.strerror or exc}")
     totals = frame[["requests", "status200", "status300", "status400", "status429", "status500"]].sum()
     print(f"API usage on {session.label}, {query.label}, by {', '.join(query.group_by) or 'date'}")
     print(f"  from {frame.attrs.get('usage_api', 'the usage API')}")
@@ -403,7 +423,9 @@ def cmd_usage(args: argparse.Namespace) -> int:
             label = " ".join(key) if isinstance(key, tuple) else key
             print(f"    {row['errors']:>7,} errors / {row['requests']:>9,} requests  {label}")
     print(f"  {FRESHNESS_NOTE}")
-    return EXIT_OK
+    for problem in unsaved:
+        print(f"diag: not written: {problem}", file=sys.stderr)
+    return EXIT_UNREADABLE if unsaved else EXIT_OK
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
@@ -734,7 +756,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--group-by", default="TemplateUri,HttpMethod",
                    help="comma-separated: OAuthClientId, OrganizationId, UserId, TemplateUri, HttpMethod")
     p.add_argument("--csv", help="write the tidy frame here")
-    p.add_argument("--png", help="write the status-class chart here")
+    p.add_argument("--png", help="write the status-class chart here (.png or .svg)")
     _target_options(p)
     p.add_argument("--poll-interval", type=float, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_usage)

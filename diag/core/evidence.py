@@ -45,11 +45,21 @@ class EvidenceRequest:
 
     @property
     def host(self) -> str:
-        return urlsplit(self.url).netloc.lower()
+        return _split(self.url)[0].lower()
 
     @property
     def path(self) -> str:
-        return urlsplit(self.url).path
+        return _split(self.url)[1]
+
+
+def _split(url: str) -> tuple[str, str]:
+    """(host, path) of a URL as given; ("", "") for one no parser can read (https://host]/..., http://[::1/...): that
+    request is no Genesys request diag can diagnose, and the rest of the file still is read."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "", ""
+    return parts.netloc, parts.path
 
 
 
@@ -77,6 +87,10 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
             if '"seq"' in stripped[:200]:   # a diag log: JSON lines
                 return _diag_log(stripped, red)
             raise UnreadableEvidence(f"it starts like JSON but is not ({str(exc)[:120]})") from None
+        if re.search(r"\\u[dD][89abAB]", stripped):   # a lone surrogate (legal JSON, no Unicode): read as U+FFFD
+            from diag.core.exchange import whole_unicode
+
+            data = whole_unicode(data)[0]
         if isinstance(data, dict) and isinstance(data.get("log"), dict) and "entries" in data["log"]:
             return _har(data, red)
         if isinstance(data, dict) and "seq" in data and "method" in data:
@@ -128,6 +142,38 @@ def _ansi_c_char(m: re.Match) -> str:
     return _ANSI_C_CHARS.get(e, e)   # \\ \' \" stand for themselves
 
 
+_SHELL_PIECE = re.compile(r"""(?P<blank>[ \t\r\n]+)|'(?P<single>[^']*)'|"(?P<double>(?:[^"\\]|\\[\s\S])*)"|"""
+                          r"""\\(?P<escaped>[\s\S])|(?P<plain>[^ \t\r\n'"\\]+)|(?P<open>['"\\])""")
+_DOUBLE_ESCAPE = re.compile(r'\\(["\\])')
+
+
+def shell_words(text: str) -> list[str]:
+    """The words of a command line as shlex.split(text) reads them (POSIX: quotes, backslashes, no comments), in
+    linear time: shlex builds each word a character at a time, which took minutes for a body of a few MB."""
+    words: list[str] = []
+    word: list[str] | None = None
+    for m in _SHELL_PIECE.finditer(text):
+        kind = m.lastgroup or "open"
+        if kind == "blank":
+            if word is not None:
+                words.append("".join(word))
+            word = None
+            continue
+        if kind == "open":   # the words shlex's own messages use
+            rest = text[m.end():] if m.group(0) == '"' else ""
+            dangling = m.group(0) == "\\" or (len(rest) - len(rest.rstrip("\\"))) % 2 == 1
+            raise ValueError("No escaped character" if dangling else "No closing quotation")
+        piece = m.group(kind)
+        if kind == "double":
+            piece = _DOUBLE_ESCAPE.sub(r"\1", piece)
+        if word is None:
+            word = []
+        word.append(piece)
+    if word is not None:
+        words.append("".join(word))
+    return words
+
+
 def _curl(text: str) -> EvidenceRequest:
     # cmd quotes whole words as ^"...^" (or "..." with ^ line ends); bash single-quotes them: a ^" inside a
     # single-quoted bash word (a body value ending in ^) is no cmd escape
@@ -140,7 +186,7 @@ def _curl(text: str) -> EvidenceRequest:
     if not windows:
         text = _SHELL_QUOTED.sub(_ansi_c, text)
     try:
-        words = shlex.split(text, posix=True)
+        words = shell_words(text)
     except ValueError as exc:
         raise UnreadableEvidence(f"the cURL command could not be split into words ({exc}): is a quote missing?") \
             from None

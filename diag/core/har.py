@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -184,8 +185,16 @@ def body_of(text: str, mime: str = "") -> Any:
     if "x-www-form-urlencoded" in mime:
         return dict(parse_qsl(text, keep_blank_values=True))
     try:
-        return jsontext.loads(text)
+        value = jsontext.loads(text)
     except (ValueError, RecursionError):
         return text
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):   # a lone surrogate (legal JSON, no Unicode): as U+FFFD
+        from diag.core.exchange import whole_unicode
+
+        value = whole_unicode(value)[0]
+    return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
 
 

@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import traitlets
 
-from diag.app.widgets.common import PanelModel, error_html, findings_html, inline_markdown, run_safely, show
+from diag.app.widgets.common import (PanelModel, error_html, findings_html, form_base, inline_markdown, run_safely,
+                                     show)
 from diag.client.gate import Confirmation
 from diag.core.doctor import UnknownOperation, check_text
 from diag.core.endpoints import Operation, all_operations, check_operation
@@ -174,7 +175,7 @@ class AnyEndpointModel(PanelModel):
 
     def set_form(self, name: str, text: str) -> None:
         """One form value into the body (JSON when it reads as JSON, else text; empty removes the field)."""
-        body = dict(self.body) if isinstance(self.body, dict) else {}
+        body = form_base(self.body, self.text)
         sdk_type = dict((n, t) for n, t, _ in self.form_fields()).get(name)
         if sdk_type is None:
             raise KeyError(f"{self.op.body if self.op else 'the body'} has no field {name!r}")

@@ -6,7 +6,7 @@ import html
 import traitlets
 
 from diag.core.doctor import Report
-from diag.core.errors import DiagError
+from diag.core.errors import ConfigError, DiagError
 
 SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#2166ac"}  # colour-blind-safe trio
 
@@ -159,6 +159,17 @@ class PanelModel(traitlets.HasTraits):
 
     def _publish(self) -> None:
         """Each panel: its display traits from its state."""
+
+
+def form_base(body, text: str) -> dict:
+    """The body a form writes one value into: a copy of the body, or a new one when nothing is typed. Never over text
+    that does not read as a JSON object (a missing comma, a list): the form would replace what the person typed."""
+    if isinstance(body, dict):
+        return dict(body)
+    if text.strip():
+        raise ConfigError("The body does not read as a JSON object, so the form cannot write into it without "
+                          "replacing what was typed: mend the text (its message says where), then use the form.")
+    return {}
 
 
 def show(model: traitlets.HasTraits, trait: str, widget, attr: str = "value", transform=None) -> None:

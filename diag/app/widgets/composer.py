@@ -13,7 +13,8 @@ from typing import Any
 
 import traitlets
 
-from diag.app.widgets.common import PanelModel, error_html, findings_html, inline_markdown, run_safely, show
+from diag.app.widgets.common import (PanelModel, error_html, findings_html, form_base, inline_markdown, run_safely,
+                                     show)
 from diag.client.gate import Confirmation
 from diag.core.doctor import Report, check_text
 from diag.core.errors import ConfirmationRequired, DiagError
@@ -247,7 +248,7 @@ class ComposerModel(PanelModel):
 
     # ---- the form side ----
     def _base(self) -> dict:
-        return dict(self.body) if isinstance(self.body, dict) else {}
+        return form_base(self.body, self.text)
 
     def _write(self, body: dict) -> None:
         self.set_text(json.dumps(body, indent=2, ensure_ascii=False))
