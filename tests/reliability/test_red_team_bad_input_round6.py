@@ -116,3 +116,24 @@ def test_shell_words_reads_a_command_line_as_shlex_does(text):
             shell_words(text)
     else:
         assert shell_words(text) == expected
+
+
+def test_the_dashboards_dates_take_iso_text_and_say_what_is_wrong(sim):
+    import datetime as dt
+
+    from diag.app.widgets.common import run_safely
+    from diag.app.widgets.dashboard import DashboardModel, DashboardView
+    from diag.client.connect import connect
+    from traitlets import TraitError
+
+    m = DashboardModel(connect(simulator=sim), days=3)
+    m.progress, m.poll_interval = False, 0.01
+    view = DashboardView(m)
+    m.start = "2026-11-01"
+    assert m.start == view.start.value == dt.date(2026, 11, 1)
+    with pytest.raises(TraitError, match="From must be a date"):
+        m.start = "junk"
+    m.start = None   # a cleared picker
+    assert not run_safely(m, m.run) and "choose both From and To" in m.last_error
+    m.start, m.end = dt.date(2026, 11, 1), dt.date.max
+    assert not run_safely(m, m.run) and "earlier To" in m.last_error

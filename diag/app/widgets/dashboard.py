@@ -74,8 +74,28 @@ class DashboardModel(PanelModel):
                         f"<b>{int(f['status500'].sum()):,}</b> 5xx, {html.escape(self.span_label)}")
         self.table = "<b>Top offenders</b>" + self.top_offenders().to_html(index=False, border=0)
 
+    @traitlets.validate("start", "end")
+    def _a_date(self, proposal):
+        """A day: a date, a datetime's day, or its ISO text (2026-11-01), as code sets it; None when a picker is
+        cleared (run() says so)."""
+        value = proposal["value"]
+        if value is None or type(value) is dt.date:
+            return value
+        if isinstance(value, dt.datetime):
+            return value.date()
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            name = "From" if proposal["trait"].name == "start" else "To"
+            raise traitlets.TraitError(f"{name} must be a date (such as 2026-11-01), not {str(value)[:40]!r}") \
+                from None
+
     def run(self, on_progress=None) -> None:
         """Query [From, To] with To included (the API's interval end is exclusive: To + 1 day is sent)."""
+        if self.start is None or self.end is None:
+            raise ValueError("choose both From and To (a date each) before running the query")
+        if self.end >= dt.date.max:
+            raise ValueError(f"To ({self.end}) is the last day a date can hold: choose an earlier To")
         if self.start > self.end:
             raise ValueError(f"From ({self.start}) is after To ({self.end}): To is the last day included")
         end = self.end + dt.timedelta(days=1)
