@@ -563,9 +563,8 @@ _ALWAYS_PERSON = {"calleridname", "aniname", "dnisname", "callername", "calleena
 # Fields that name the other party when they hold no number or address: AnalyticsSession's remote ("Name, phone
 # number, or email address of the remote party") and remoteNameDisplayable
 _PARTY_NAMES = {"remote", "remotenamedisplayable"}
-# An object that is a party: an EmailAddress ({email, name}: an e-mail's from, to, cc) or an Address (a message's
-# fromAddress and toAddress: name, nameRaw, addressNormalized, addressRaw, addressDisplayable)
-_PARTY_FIELDS = ("addressNormalized", "addressRaw", "addressDisplayable")
+# An object that is a party (learn_people): an EmailAddress ({email, name}: an e-mail's from, to, cc) or an Address
+# (a message's fromAddress and toAddress: name, nameRaw, addressNormalized, addressRaw, addressDisplayable)
 _ADDRESS_KEYS = {"address1", "address2", "address3", "street", "streetaddress", "street1", "street2", "postalcode",
                  "zipcode", "zip", "postcode"}
 # Where an entity with a `name` is a person: under these keys, and in the answers of these paths
@@ -590,7 +589,15 @@ def _answers_people(path: str) -> bool:
         return False
     return op is not None and (op.response or "") in _PEOPLE_MODELS
 _NAME_KEYS = {"name", "username", "nameraw"} | _ALWAYS_PERSON
-_KEY_SPACING = re.compile(r"[\s_.-]+")   # "Customer Name", last_name, First-Name: the field names above, as people write them
+_KEY_SPACING = re.compile(r"[\s_.-]+")
+
+
+@lru_cache(maxsize=8192)
+def _key_forms(key) -> tuple[str, str]:
+    """A key lower-cased, and also without its spaces, underscores, dots and dashes (as people write field names):
+    the same few keys recur in every object of an answer, so each is worked out once."""
+    low = str(key).lower()
+    return low, _KEY_SPACING.sub("", low)   # "Customer Name", last_name, First-Name: the field names above, as people write them
 # A caller id name is often a team, not a person ("Support"): a word of these is nobody, and pseudonymising it
 # replaced the word in diag's own prose too, so that the last look refused every ticket holding such a call
 ROLE_NAMES = frozenset({"support", "sales", "service", "services", "customer service", "customer care", "care",
@@ -943,14 +950,14 @@ class Pseudonymiser:
                                  or "state" in value and "id" in value and "name" in value
                                  and "/conversations" in path):
                 kind = "person"   # a destination or participant without a purpose ({"phoneNumber", "name"} too)
-            if kind is None and ("email" in value and "name" in value or any(f in value for f in _PARTY_FIELDS)):
-                kind = "person"
+            if kind is None and ("email" in value and "name" in value or "addressNormalized" in value
+                                 or "addressRaw" in value or "addressDisplayable" in value):
+                kind = "person"   # an EmailAddress or an Address (dict look-ups: this runs for every object)
             for k, v in value.items():
-                low = str(k).lower()
-                flat = _KEY_SPACING.sub("", low)
-                if isinstance(v, str) and "<" in v and "@" in v:
-                    self._learn_display_names(v)
                 if isinstance(v, str) and v.strip():
+                    low, flat = _key_forms(k)
+                    if "<" in v and "@" in v:
+                        self._learn_display_names(v)
                     if low in ("email", "username") and EMAIL.fullmatch(v.strip()):
                         self.person(v, "email", count=False)
                     elif flat in _ADDRESS_KEYS:
