@@ -59,6 +59,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return _fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}", args.json)
     from diag.core.doctor import UnknownOperation
 
+    if args.country is not None:
+        import phonenumbers
+
+        if args.country.strip().upper() not in phonenumbers.SUPPORTED_REGIONS:
+            return _fail(f"--country {args.country.strip()[:12]!r} is not a country diag knows: two letters (ISO "
+                         "3166), such as US, GB or DE", args.json)
+        args.country = args.country.strip().upper()
     try:
         report = check_text(text, region=args.country, operation=args.endpoint, caller=_caller(args))
     except UnknownOperation as exc:
@@ -447,6 +454,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     log_path = _pick_log(args.log)
     if log_path is None and args.log:
         return _fail(f"--log {args.log}: no such session log (see `diag bundle --list`)", False)
+    if args.usage_days is not None and args.usage_days < 1:
+        return _fail(f"--usage-days {args.usage_days}: give the number of days to chart, 1 or more", False)
     if log_path is None and not (args.evidence or args.usage_days):   # the latest session that placed a call
         log_path = _pick_log("latest")
         if log_path is not None:
@@ -585,6 +594,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from diag.core.evidence import read_evidence
     from diag.core.inspect import diagnose
 
+    empty = next((o for o, v in (("--sanitise", args.sanitise), ("--charts", args.charts)) if v is not None
+                  and not v.strip()), None)
+    if empty:   # said before the capture is read: nothing would be written, and nothing said
+        return _fail(f"{empty} needs a file or folder name", args.json)
     try:
         sims = args.sim_host or ()
         text = _read_input(args.file, textfile.MAX_EVIDENCE_BYTES, "split the capture into smaller HAR files")

@@ -1,6 +1,7 @@
 """Reading what a person hands diag (a body, a HAR, a log) as text, in one place: a size cap said in MB before
-anything is parsed, no binary, UTF-8 with or without a BOM (or UTF-16 with one), and, where asked, only a regular file (no pipe to hang
-on, no link to somewhere else). Kept free of imports so that the command line starts fast."""
+anything is parsed, no binary, UTF-8 with or without a BOM (or UTF-16, with a BOM or beginning in ASCII), and, where
+asked, only a regular file (no pipe to hang on, no link to somewhere else). Kept free of imports so that the command
+line starts fast."""
 from __future__ import annotations
 
 import os
@@ -25,11 +26,30 @@ def text_of(raw: bytes, *, limit: int | None = None, what: str = "") -> str:
         except UnicodeDecodeError as exc:
             raise ValueError(f"the input is not UTF-16 text, as its first bytes say (byte {exc.start})") from None
     if b"\x00" in raw:
+        wide = _utf16_without_bom(raw)
+        if wide is not None:
+            return wide
         raise ValueError("the input is binary, not text")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"the input is not UTF-8 text (byte {exc.start})") from None
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 with no BOM, as some editors and tools write JSON: every other byte of its start NUL (ASCII in
+    UTF-16), the others not; None when it does not read so."""
+    head = raw[:512]
+    if len(raw) % 2 or len(head) < 4:
+        return None
+    for nuls, codec in ((head[1::2], "utf-16-le"), (head[0::2], "utf-16-be")):
+        other = head[0::2] if codec == "utf-16-le" else head[1::2]
+        if not nuls.strip(b"\x00") and b"\x00" not in other:
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def read_text(source: str | os.PathLike, *, limit: int | None = None, what: str = "",

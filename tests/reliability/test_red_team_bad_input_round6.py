@@ -137,3 +137,31 @@ def test_the_dashboards_dates_take_iso_text_and_say_what_is_wrong(sim):
     assert not run_safely(m, m.run) and "choose both From and To" in m.last_error
     m.start, m.end = dt.date(2026, 11, 1), dt.date.max
     assert not run_safely(m, m.run) and "earlier To" in m.last_error
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read_and_binary_stays_binary(tmp_path, codec):
+    from diag.core.textfile import text_of
+
+    body = '{"phoneNumber": "+13175550100"}'
+    assert text_of(body.encode(codec)) == body
+    with pytest.raises(ValueError, match="binary"):
+        text_of(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00")
+    path = tmp_path / "body.json"
+    path.write_bytes(body.encode(codec))
+    code, out, err = run("validate", str(path))
+    assert "binary" not in err and "Traceback" not in err
+
+
+def test_odd_option_values_are_said_not_ignored(tmp_path):
+    body = tmp_path / "body.json"
+    body.write_text('{"phoneNumber": "3175550100"}')
+    code, out, err = run("validate", str(body), "--country", "ZZZ")
+    assert code == 2 and "not a country diag knows" in err
+    assert run("validate", str(body), "--country", " us ")[0] in (0, 1)
+    code, out, err = run("bundle", "--usage-days", "0", "--out", str(tmp_path / "t.zip"))
+    assert code != 0 and "1 or more" in err and not (tmp_path / "t.zip").exists()
+    har_path = tmp_path / "e.har"
+    har_path.write_text(har([entry("GET", IE + "/api/v2/users/me", 200)]))
+    code, out, err = run("inspect", str(har_path), "--sanitise", " ")
+    assert code != 0 and "--sanitise needs a file" in err
