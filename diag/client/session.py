@@ -376,6 +376,9 @@ class Session:
                 ex.correlation_id = header(got, "ININ-Correlation-Id")
                 ex.notes.append(f"the answer began (HTTP {exc.status}, headers received) and was then cut short"
                                 if exc.status else "headers arrived, then the answer was cut short")
+            if exc.data:   # nothing that arrived is lost: what came of the body, as text, redacted
+                ex.response_body = _kept_as_text(self.redactor, exc.data)
+                ex.notes.append(f"{len(exc.data):,} bytes of its body arrived before the cut: kept as text")
             ex.explanation = (f"No HTTP answer: {ex.transport_error}." + (
                 " The request may have reached Genesys: a call may have been placed." if method == "POST" else ""))
             return self._record(ex, method, path, content)

@@ -19,13 +19,14 @@ class TransportFailure(Exception):
     timeout | reset | truncated | refused | too-large."""
 
     def __init__(self, reason: str, kind: str = "reset", *, status: int | None = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None, data: bytes = b""):
         super().__init__(reason)
         self.reason, self.kind = reason, kind
         # What arrived before the failure (a cut-short answer has its status line and headers: the correlation
-        # id support asks for is among them).
+        # id support asks for is among them; and the part of its body that came).
         self.status = status
         self.headers = dict(headers or {})
+        self.data = data
 
 
 @dataclass

@@ -49,7 +49,8 @@ class HTTPTransport:
         try:
             r = self._pool(request.url).request(
                 request.method, request.url, body=request.content, headers=request.headers,
-                timeout=urllib3.Timeout(request.timeout), retries=False, redirect=False, preload_content=False)
+                timeout=urllib3.Timeout(request.timeout), retries=False, redirect=False, preload_content=False,
+                enforce_content_length=False)   # checked below, once what came of the body is in hand
         except urllib3.exceptions.TimeoutError:
             raise TransportFailure("timed out waiting for the answer", "timeout") from None
         except urllib3.exceptions.ProtocolError as exc:
@@ -58,20 +59,29 @@ class HTTPTransport:
                                    "the connection was reset or refused", "truncated" if cut else "reset") from None
         except urllib3.exceptions.HTTPError:
             raise TransportFailure("the connection was reset or refused", "refused") from None
-        try:   # the body read apart from the head, so that a cut-short answer keeps its status and headers
-            data = r.read() if request.max_bytes is None else r.read(request.max_bytes + 1)
-            if request.max_bytes is not None and len(data) > request.max_bytes:
-                raise TransportFailure(f"the answer is larger than {request.max_bytes:,} bytes: not read further",
-                                       "too-large", status=r.status, headers=r.headers)
+        # The body read apart from the head and in pieces, so that a cut-short answer keeps its status, its
+        # headers and the part of its body that came.
+        pieces: list[bytes] = []
+        try:
+            got = 0
+            for piece in r.stream(65536):
+                pieces.append(piece)
+                got += len(piece)
+                if request.max_bytes is not None and got > request.max_bytes:
+                    raise TransportFailure(f"the answer is larger than {request.max_bytes:,} bytes: not read "
+                                           "further", "too-large", status=r.status, headers=r.headers)
+            if r.length_remaining:   # fewer bytes than its Content-Length said: cut short
+                raise TransportFailure("the answer was cut short (truncated body)", "truncated", status=r.status,
+                                       headers=r.headers, data=b"".join(pieces))
         except urllib3.exceptions.TimeoutError:
             raise TransportFailure("timed out while the answer was arriving", "timeout", status=r.status,
-                                   headers=r.headers) from None
+                                   headers=r.headers, data=b"".join(pieces)) from None
         except (urllib3.exceptions.HTTPError, OSError):
             raise TransportFailure("the answer was cut short (truncated body)", "truncated", status=r.status,
-                                   headers=r.headers) from None
+                                   headers=r.headers, data=b"".join(pieces)) from None
         finally:
             r.release_conn()
-        return Response(r.status, r.headers, data)
+        return Response(r.status, r.headers, b"".join(pieces))
 
     def close(self) -> None:
         for pool in self._pools.values():

@@ -165,3 +165,21 @@ def test_odd_option_values_are_said_not_ignored(tmp_path):
     har_path.write_text(har([entry("GET", IE + "/api/v2/users/me", 200)]))
     code, out, err = run("inspect", str(har_path), "--sanitise", " ")
     assert code != 0 and "--sanitise needs a file" in err
+
+
+def test_the_part_of_a_cut_short_answer_that_came_is_kept(sim):
+    import urllib.request
+
+    from diag.client.connect import connect
+
+    req = urllib.request.Request(sim.base_url + "/__sim/faults", method="POST", data=json.dumps(
+        {"path": "^/api/v2/users/me$", "kind": "truncated", "method": "GET"}).encode(),
+        headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+    try:
+        ex = connect(sim_url=sim.base_url, save=False).send("GET", "/api/v2/users/me")
+    finally:
+        urllib.request.urlopen(urllib.request.Request(sim.base_url + "/__sim/faults", method="DELETE"),
+                               timeout=10).read()
+    assert ex.transport_error and ex.response_body.startswith('{"id":')
+    assert any("arrived before the cut" in n for n in ex.notes) and ex.correlation_id
