@@ -52,6 +52,22 @@ def test_unreadable_evidence_is_a_message():
     assert "not a HAR file" in view.error.value
 
 
+def test_a_file_that_cannot_be_read_leaves_no_report_of_the_one_before():
+    """Read good evidence, then something unreadable: the message, and neither the old report nor its Export (the
+    person would hand on the evidence before, believing it the new one)."""
+    view = EvidenceView(EvidenceModel())
+    view.paste.value = CURL
+    view.read_button.click()
+    assert "1 Genesys request(s)" in view.report.value and not view.export_button.disabled
+    view.paste.value = "hello there"
+    view.read_button.click()
+    assert "not a HAR file" in view.error.value
+    assert "1 Genesys request(s)" not in view.report.value and view.export_button.disabled
+    view.upload.value = ({"name": "x.bin", "type": "application/octet-stream", "size": 4,
+                          "content": memoryview(b"\x00\x01\x02\x03"), "last_modified": dt.datetime.now(dt.timezone.utc)},)
+    assert "binary" in view.error.value and view.export_button.disabled
+
+
 def _all_state(widget) -> str:
     """Every widget's state under `widget` (what a saved notebook would hold)."""
     from ipywidgets.widgets.widget import _instances

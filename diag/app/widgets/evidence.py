@@ -51,12 +51,15 @@ class EvidenceModel(PanelModel):
         from diag.core.evidence import read_evidence
         from diag.core.inspect import diagnose
 
-        self.inspection, self.bundle, self.saved = diagnose(read_evidence(text)), None, None
+        # the evidence before goes first: a file that cannot be read leaves no report (nor Export) of another one
+        self.inspection = self.bundle = self.saved = None
+        self.inspection = diagnose(read_evidence(text))
 
     def read_upload(self, raw: bytes) -> None:
         """An uploaded file: the same cap and reading as the command line and the export panel."""
         from diag.core.textfile import text_of
 
+        self.inspection = self.bundle = self.saved = None
         self.read(text_of(raw, what="split the capture into smaller HAR files"))
 
     def shown(self, text: str) -> str:
