@@ -509,7 +509,8 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
 
 def _overdial_refusal(digits: str, shown: str) -> Refusal | None:
     """An emergency number written after a whole number (+1 317 555 0100 (911)): the digits a valid number does not
-    take are dialled after it, as an extension's are (some switches send them as tones once the call connects)."""
+    take are read as dialled after it, as an extension's are (diag's model: a switch may send them as tones once
+    the call connects; nothing documents what Genesys does with them)."""
     split = _split_country(digits)
     if split is None:
         return None

@@ -6,7 +6,6 @@ a cURL command with a large body took minutes."""
 import io
 import json
 import shlex
-import time
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -98,12 +97,11 @@ def test_one_unreadable_url_leaves_the_rest_of_the_har_readable():
     assert "1 Genesys request(s), 1 other request(s) skipped, 1 failed" in found.text()
 
 
-def test_a_curl_command_with_a_large_body_is_read_in_linear_time():
+def test_a_curl_command_with_a_large_body_is_read_whole():
+    """(Its speed is the benchmark's to measure, not a timed assertion: here, that a 2 MB word comes back whole.)"""
     body = "x" * 2_000_000
-    t = time.perf_counter()
     words = shell_words(f"curl 'https://api.mypurecloud.ie/api/v2/x' --data-binary '{body}' -H 'a: b'")
     assert words[-3] == body and words[-1] == "a: b"
-    assert time.perf_counter() - t < 60   # a guard against the old minutes, not a speed target
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
