@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
-DATA_DIR = Path(str(files("diag") / "_data"))   # installed unzipped, as wheels are: a real folder
+# diag's package data. Installed unzipped, as wheels are: a real folder (importlib.resources costs ~10 ms to import,
+# and would give the same path).
+DATA_DIR = Path(__file__).resolve().parent.parent / "_data"
 CONTRACT_DIR = DATA_DIR / "contract"
 
 

@@ -172,7 +172,7 @@ FIELD_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
 @dataclass(frozen=True)
 class OperationRule:
     methods: tuple[str, ...]
-    path: re.Pattern
+    path: str                 # a regular expression over the SDK's template, whole (compiled when `make contract` runs)
     kind: str                 # dials | dials-unnamed | none
     medium: str | None
     starts: str = ""          # dials-unnamed: what will start, in words
@@ -182,7 +182,7 @@ class OperationRule:
 
 def _rule(methods: str, path: str, kind: str, medium: str | None, starts: str = "",
           unless: tuple[str, tuple[str, ...]] | None = None) -> OperationRule:
-    return OperationRule(tuple(methods.split()), re.compile(f"^{path}$"), kind, medium, starts, unless)
+    return OperationRule(tuple(methods.split()), path, kind, medium, starts, unless)
 
 
 _ID = r"\{[^}/]+\}"
@@ -254,7 +254,7 @@ OPERATION_RULES: tuple[OperationRule, ...] = (
 
 def operation_rule(method: str, template: str) -> OperationRule | None:
     for r in OPERATION_RULES:
-        if method in r.methods and r.path.match(template):
+        if method in r.methods and re.fullmatch(r.path, template):
             return r
     return None
 
@@ -310,7 +310,7 @@ def derive(operations: Iterable[dict], model: Any, descriptions: dict[str, dict[
                          for w, (cls, _) in fields[m].items() if cls in (DIAL, COLUMNS))
         if r is not None:
             ops[key] = {"class": r.kind, "medium": r.medium, "starts": r.starts,
-                        "unless": list(r.unless) if r.unless else None, "body": o["body"], "rule": r.path.pattern}
+                        "unless": list(r.unless) if r.unless else None, "body": o["body"], "rule": f"^{r.path}$"}
         elif dialled:
             ops[key] = {"class": STORES, "medium": None, "starts": "", "unless": None, "body": o["body"],
                         "rule": "its body holds phone numbers, but the operation places nothing: they are stored"}

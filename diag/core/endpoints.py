@@ -66,19 +66,28 @@ def _op_dict(op: Operation) -> dict:
 
 
 @cache
-def _index() -> dict[tuple[str, int], list[tuple[tuple[str, ...], Operation]]]:
+def _index() -> dict[tuple[str, int], list[dict]]:
+    """The contract's operations by method and number of path segments (as the contract lists them)."""
     index: dict = {}
     for o in operations():
-        op = Operation(o["method"], o["path"], o["operationId"], o["summary"], o["body"], o.get("response"),
-                       tuple(o.get("query") or ()))
-        segs = tuple(op.path.strip("/").split("/"))
-        index.setdefault((op.method, len(segs)), []).append((segs, op))
+        index.setdefault((o["method"], o["path"].strip("/").count("/") + 1), []).append(o)
     return index
 
 
 @cache
+def _bucket(method: str, n: int) -> tuple[tuple[tuple[str, ...], Operation], ...]:
+    """The operations of one method and length, made when first asked for (a check needs one bucket of ~3,000)."""
+    out = []
+    for o in _index().get((method, n), ()):
+        op = Operation(o["method"], o["path"], o["operationId"], o["summary"], o["body"], o.get("response"),
+                       tuple(o.get("query") or ()))
+        out.append((tuple(op.path.strip("/").split("/")), op))
+    return tuple(out)
+
+
+@cache
 def all_operations() -> tuple[Operation, ...]:
-    return tuple(op for group in _index().values() for _, op in group)
+    return tuple(op for key in _index() for _, op in _bucket(*key))
 
 
 def normalise_path(path: str) -> str:
@@ -103,7 +112,7 @@ def parse_operation(text: str) -> tuple[str, str]:
 def _compiled(method: str, n: int) -> tuple[tuple[tuple[str | None, ...], tuple[str | None, ...], Operation], ...]:
     """The templates of one method and length, each as (literals, parameter names), read once."""
     out = []
-    for tmpl, op in _index().get((method, n), ()):
+    for tmpl, op in _bucket(method, n):
         names = tuple(t[1:-1] if _PARAM.match(t) else None for t in tmpl)
         out.append((tuple(None if name else t for t, name in zip(tmpl, names)), names, op))
     return tuple(out)

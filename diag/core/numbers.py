@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import unquote
 
-import phonenumbers
-from phonenumbers import shortnumberinfo
-from phonenumbers.phonemetadata import PhoneMetadata
-
+from diag.core.lazy import lazy_module
 from diag.core.pseudonyms import WHOLE_PSEUDONYM
+
+# libphonenumber's metadata takes ~20 ms to import: a check whose body holds no number never loads it.
+phonenumbers = lazy_module("phonenumbers", globals())
 
 SHORT_MAX_DIGITS = 6   # the longest emergency number in libphonenumber's metadata is 6 digits
 PAUSE = re.compile(r"(?:ext\.?|[,;pwx])")
@@ -285,7 +285,7 @@ def emergency_table_from_metadata() -> dict[str, str]:
     """Region -> libphonenumber's emergency-number pattern (loads every region's short-number metadata: slow)."""
     out = {}
     for region in sorted(phonenumbers.SUPPORTED_SHORT_REGIONS):
-        md = PhoneMetadata.short_metadata_for_region(region)
+        md = phonenumbers.PhoneMetadata.short_metadata_for_region(region)
         if md is not None and md.emergency is not None and md.emergency.national_number_pattern:
             out[region] = md.emergency.national_number_pattern
     return out
@@ -296,11 +296,12 @@ def _emergency_patterns() -> _Patterns:
     """From the shipped table when it was made from the installed phonenumbers release (a first check stays fast),
     else from the metadata itself: the table is a cache of libphonenumber, never a hand list."""
     import json
-    from importlib.resources import files
+
+    from diag.core.contract import DATA_DIR
 
     table = None
     try:
-        shipped = json.loads((files("diag") / "_data" / EMERGENCY_TABLE).read_text())
+        shipped = json.loads((DATA_DIR / EMERGENCY_TABLE).read_text())
         if shipped.get("phonenumbers") == phonenumbers.__version__:
             table = shipped["patterns"]
     except (OSError, ValueError, KeyError):
@@ -331,29 +332,34 @@ class _Patterns(Mapping[str, re.Pattern]):
 
 
 @lru_cache(maxsize=1)
-def _any_emergency_prefix() -> re.Pattern:
+def _any_emergency() -> re.Pattern:
+    """Every region's emergency pattern as one: `match` finds a prefix, `fullmatch` an exact number."""
     return re.compile("|".join(f"(?:{p})" for p in sorted(set(_emergency_patterns().source.values()))))
 
 
-_EXACT_ONLY = frozenset(shortnumberinfo._REGIONS_WHERE_EMERGENCY_NUMBERS_MUST_BE_EXACT)
+@lru_cache(maxsize=1)
+def _exact_only() -> frozenset[str]:
+    """Regions where only the exact emergency number reaches emergency services (libphonenumber's list)."""
+    return frozenset(phonenumbers.shortnumberinfo._REGIONS_WHERE_EMERGENCY_NUMBERS_MUST_BE_EXACT)
 
 
 @lru_cache(maxsize=8192)
 def emergency_in(digits: str, regions: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Regions (of `regions`, default all) where `digits` is exactly an emergency number."""
-    if not digits or len(digits) > SHORT_MAX_DIGITS or not _any_emergency_prefix().match(digits):
+    # one pass over every region's pattern first: most digit strings are an emergency number nowhere
+    if not digits or len(digits) > SHORT_MAX_DIGITS or not _any_emergency().fullmatch(digits):
         return ()
     table = _emergency_patterns()
-    return tuple(sorted(r for r in (regions or table) if r in table and table[r].fullmatch(digits)))
+    return tuple(sorted(r for r in (regions or table) if r in table.source and table[r].fullmatch(digits)))
 
 
 @lru_cache(maxsize=8192)
 def emergency_prefix_in(digits: str, regions: tuple[str, ...] | None = None) -> tuple[str, ...]:
     """Regions where dialling `digits` would reach an emergency number first (prefix match, as switches do)."""
-    if not _any_emergency_prefix().match(digits):
+    if not _any_emergency().match(digits):
         return ()
     table = _emergency_patterns()
-    return tuple(sorted(r for r in (regions or table) if r in table and r not in _EXACT_ONLY
+    return tuple(sorted(r for r in (regions or table) if r in table.source and r not in _exact_only()
                         and table[r].match(digits)))
 
 
@@ -546,10 +552,11 @@ OUTSIDE_LINE = ("9", "0")   # a PBX's outside-line digit (diag's reading: the co
 def international_prefixes() -> frozenset[str]:
     """The literal international dialling prefixes of libphonenumber's metadata (00, 011, 0011, 010, 810...)."""
     import json
-    from importlib.resources import files
+
+    from diag.core.contract import DATA_DIR
 
     try:
-        shipped = json.loads((files("diag") / "_data" / EMERGENCY_TABLE).read_text())
+        shipped = json.loads((DATA_DIR / EMERGENCY_TABLE).read_text())
         if shipped.get("phonenumbers") == phonenumbers.__version__ and "international_prefixes" in shipped:
             return frozenset(shipped["international_prefixes"])
     except (OSError, ValueError):
@@ -560,7 +567,7 @@ def international_prefixes() -> frozenset[str]:
 def international_prefixes_from_metadata() -> list[str]:
     found = set()
     for region in phonenumbers.SUPPORTED_REGIONS:
-        md = PhoneMetadata.metadata_for_region(region)
+        md = phonenumbers.PhoneMetadata.metadata_for_region(region)
         for prefix in (md.preferred_international_prefix, md.international_prefix) if md else ():
             literal = (prefix or "").replace("~", "")
             if literal.isdigit():
@@ -913,7 +920,7 @@ def service_regions(digits: str, regions: tuple[str, ...]) -> tuple[str, ...]:
     out = []
     for r in regions:
         try:
-            if shortnumberinfo.is_valid_short_number_for_region(phonenumbers.parse(digits, r), r):
+            if phonenumbers.shortnumberinfo.is_valid_short_number_for_region(phonenumbers.parse(digits, r), r):
                 out.append(r)
         except phonenumbers.NumberParseException:
             pass
@@ -989,7 +996,7 @@ def _analyse_international(check: PhoneCheck, cleaned: str) -> None:
     national = str(num.national_number)
     if len(national) <= SHORT_MAX_DIGITS:  # only short numbers can be service codes
         regions = tuple(phonenumbers.region_codes_for_country_code(num.country_code or 0))
-        check.emergency_in = tuple(r for r in regions if shortnumberinfo.is_emergency_number(national, r))
+        check.emergency_in = tuple(r for r in regions if phonenumbers.shortnumberinfo.is_emergency_number(national, r))
         if not check.emergency_in:
             check.service_in = service_regions(national, regions)
     if check.blocked:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
+
+from diag.core.contract import DATA_DIR
 
 __all__ = ["render"]
 
 
 @cache
 def _template(name: str) -> str:
-    return resources.files("diag").joinpath("_data", "templates", name).read_text(encoding="utf-8")
+    return (DATA_DIR / "templates" / name).read_text(encoding="utf-8")
 
 
 def render(name: str, **parts: str) -> str:

@@ -16,6 +16,7 @@ import json
 import re
 from typing import Any
 
+from diag.core.contract import DATA_DIR
 from diag.reports.replay import failed_record, final_requests
 
 __all__ = ["report_files"]
@@ -26,13 +27,11 @@ IMPACT_NOT_STATED = ("not stated: add who is affected, how many, and since when 
 @functools.lru_cache(maxsize=1)
 def _environment():
     """The compiled template (compiling it is most of a small ticket's cost: once per process)."""
-    from importlib.resources import files
-
     from jinja2 import Environment, select_autoescape
 
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=False,
                       keep_trailing_newline=True)
-    source = (files("diag") / "_data" / "templates" / "report.html.j2").read_text(encoding="utf-8")
+    source = (DATA_DIR / "templates" / "report.html.j2").read_text(encoding="utf-8")
     return env.from_string(source)
 
 

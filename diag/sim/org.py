@@ -7,11 +7,12 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-ORG_FILE = Path(str(files("diag") / "_data" / "sim" / "org.json"))
+from diag.core.contract import DATA_DIR
+
+ORG_FILE = DATA_DIR / "sim" / "org.json"
 OUTCOMES = ("answered", "busy", "no_answer", "invalid_number")
 
 

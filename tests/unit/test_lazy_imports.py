@@ -1,0 +1,57 @@
+"""A check that needs no phone number never loads libphonenumber (a cold any-endpoint check stays fast), and the
+stand-in that defers it behaves as the module itself, from any thread."""
+import subprocess
+import sys
+import threading
+
+from diag.core.lazy import LazyModule, lazy_module
+
+CHECK = ("import sys, json\nfrom diag.core.doctor import check_for_operation\n"
+         "r = check_for_operation('POST /api/v2/analytics/conversations/aggregates/query', "
+         "{'interval': '2026-11-01T00:00:00Z/2026-11-08T00:00:00Z', 'granularity': 'P1D', 'metrics': ['nError']})\n"
+         "print(r.verdict, 'phonenumbers' in sys.modules, 'importlib.resources' in sys.modules)\n"
+         "r = check_for_operation('POST /api/v2/conversations/calls', {'phoneNumber': '911'})\n"
+         "print(r.verdict, 'phonenumbers' in sys.modules)")
+
+
+def test_a_body_without_a_number_is_checked_without_libphonenumber_and_a_number_loads_it():
+    out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=True).stdout.split("\n")
+    first, second = out[0].split(), out[1].split()
+    assert first[1:] == ["False", "False"], out
+    assert second == ["refused", "True"], out   # the emergency number is still read and refused
+
+
+def test_the_stand_in_is_the_module_once_used_and_binds_itself_away():
+    namespace: dict = {}
+    namespace["json"] = stand_in = lazy_module("json", namespace)
+    assert isinstance(stand_in, LazyModule) and "imported" not in repr(stand_in)
+    assert stand_in.dumps([1]) == "[1]"
+    import json
+    assert namespace["json"] is json   # later uses go straight to the module
+    assert "imported" in repr(stand_in)
+
+
+def test_first_use_from_many_threads_at_once_gives_every_thread_the_module():
+    stand_in = LazyModule("colorsys")   # small, stdlib, not imported by the suite's other modules
+    got, start = [], threading.Barrier(8)
+
+    def use():
+        start.wait()
+        got.append(stand_in.rgb_to_hsv(1.0, 0.0, 0.0))
+
+    threads = [threading.Thread(target=use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [(0.0, 1.0, 1.0)] * 8
+
+
+def test_a_missing_module_says_so_when_used():
+    stand_in = LazyModule("no_such_module_diag")
+    try:
+        stand_in.anything
+    except ModuleNotFoundError as exc:
+        assert "no_such_module_diag" in str(exc)
+    else:
+        raise AssertionError("a missing module was not reported")
