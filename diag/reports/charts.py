@@ -360,22 +360,30 @@ def requests_per_minute(report, source: str):
 
 def rendered(fig, formats=("png", "svg")) -> dict[str, bytes]:
     """The figure drawn in each format (an SVG carries no date: the same chart is the same file). The layout, the
-    dearest part of a draw, is worked out for the first format and kept for the others."""
+    dearest part of a draw, is worked out for the first format and kept for the others. A figure not changed since
+    it was last drawn is not drawn again (the dashboard's PNG is the ticket's, and Preview's is Export's): any change
+    to it marks it stale, as matplotlib does for a redraw."""
     import io
 
-    engine = fig.get_layout_engine()
-    out = {}
-    try:
-        for fmt in formats:
-            buf = io.BytesIO()
-            fig.savefig(buf, format=fmt, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None)
-            out[fmt] = buf.getvalue()
-            if engine is not None and fig.get_layout_engine() is engine:
-                fig.set_layout_engine("none")
-    finally:
-        if engine is not None:
-            fig.set_layout_engine(engine)
-    return out
+    kept: dict[str, bytes] = getattr(fig, "_diag_rendered", None) or {}
+    if fig.stale:
+        kept = {}
+    missing = [fmt for fmt in formats if fmt not in kept]
+    if missing:
+        engine = fig.get_layout_engine()
+        try:
+            for fmt in missing:
+                buf = io.BytesIO()
+                fig.savefig(buf, format=fmt, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None)
+                kept[fmt] = buf.getvalue()
+                if engine is not None and fig.get_layout_engine() is engine:
+                    fig.set_layout_engine("none")
+        finally:
+            if engine is not None:
+                fig.set_layout_engine(engine)
+        fig._diag_rendered = kept
+        fig.stale = False   # as drawn (putting the layout engine back marked it stale)
+    return {fmt: kept[fmt] for fmt in formats}
 
 
 def save_figure(fig, stem: str | Path, formats=("png", "svg"), *, overwrite: bool = False) -> list[Path]:

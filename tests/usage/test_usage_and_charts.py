@@ -265,3 +265,19 @@ def test_the_dashboard_the_command_line_and_the_ticket_say_which_usage_api_answe
     bundle = build_bundle(tmp_path / "t.zip", list(session.log)[:1], frames=frames)
     summary = zipfile.ZipFile(bundle.path).read("summary.md").decode()
     assert "API usage from POST /api/v2/usage/aggregates/query/jobs." in summary
+
+
+def test_a_chart_shown_again_unchanged_is_the_same_picture_and_a_changed_one_shows_its_change():
+    fig, ax = charts._figure("Requests", "simulator", "1 day")
+    ax.plot([1, 2, 3], [1, 4, 2])
+    first = charts.rendered(fig, ("png",))["png"]
+    both = charts.rendered(fig)               # the ticket's PNG is the one the dashboard showed
+    assert both["png"] == first and b"<svg" in both["svg"][:500]
+    ax.set_title("client Alpha")              # a change (a new label, a new line, new limits) draws afresh
+    changed = charts.rendered(fig)
+    assert changed["png"] != first and b"client Alpha" in changed["svg"]
+    ax.lines[0].set_ydata([9, 9, 9])
+    assert charts.rendered(fig)["svg"] != changed["svg"]
+    with_limits = charts.rendered(fig)["png"]
+    ax.set_ylim(0, 100)
+    assert charts.rendered(fig)["png"] != with_limits
