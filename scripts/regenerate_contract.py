@@ -171,10 +171,12 @@ def write_emergency_table() -> None:
     """diag/_data/emergency-numbers.json: libphonenumber's emergency patterns for the installed release."""
     import phonenumbers
 
-    from diag.core.numbers import EMERGENCY_TABLE, emergency_table_from_metadata, international_prefixes_from_metadata
+    from diag.core.numbers import (EMERGENCY_TABLE, emergency_table_from_metadata, international_prefixes_from_metadata,
+                                   possible_lengths_from_metadata)
 
     table = {"phonenumbers": phonenumbers.__version__, "patterns": emergency_table_from_metadata(),
-             "international_prefixes": international_prefixes_from_metadata()}
+             "international_prefixes": international_prefixes_from_metadata(),
+             "possible_lengths": possible_lengths_from_metadata()}
     (CONTRACT.parent / EMERGENCY_TABLE).write_text(json.dumps(table, indent=0, sort_keys=True) + "\n")
 
 

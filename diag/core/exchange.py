@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from collections.abc import Iterable
 
+from diag.core.jsontext import utf8
 from diag.core.templates import render
 
 TOKEN_PLACEHOLDER = "$GENESYS_CLOUD_ACCESS_TOKEN"
@@ -74,34 +75,38 @@ class Exchange:
         keep["Authorization"] = f"Bearer {TOKEN_PLACEHOLDER}"
         return keep
 
+    def sent_body(self) -> bytes | None:
+        """The body's bytes as the session sent them: JSON as json.dumps writes it (non-ASCII as \\u escapes), a body
+        kept as text as UTF-8 (a lone surrogate as the session encoded it)."""
+        body = self.request_body
+        if body is None:
+            return None
+        if isinstance(body, str):
+            return body.encode("utf-8", "surrogatepass")
+        return json.dumps(body).encode()
+
     def to_curl(self) -> str:
         """ "Copy as cURL": every recorded value single-quoted (a value from a log is never shell code); only the
-        token variable is expanded. A body kept as text (a paste that is not JSON) goes as sent."""
-        parts = ["curl", "-sS", "-i", "-X", shlex.quote(self.method), shlex.quote(self.url)]
+        token variable is expanded. -g: the URL's [] and {} are sent, never expanded into several requests;
+        --data-raw: a body starting with @ is sent, never read from a file. The body goes as the session sent it."""
+        parts = ["curl", "-sS", "-i", "-g", "-X", shlex.quote(self.method), shlex.quote(self.url)]
         for k, v in self.send_headers().items():
             if k == "Authorization":   # double quotes so that the shell expands the token variable
                 parts += ["-H", f'"Authorization: Bearer ${TOKEN_PLACEHOLDER.lstrip("$")}"']
             else:
                 parts += ["-H", shlex.quote(f"{k}: {v}")]
-        if isinstance(self.request_body, str):
-            parts += ["--data-binary", shlex.quote(self.request_body)]
-        elif self.request_body is not None:
-            parts += ["--data", shlex.quote(json.dumps(self.request_body, ensure_ascii=False))]
+        sent = self.sent_body()
+        if sent is not None:   # a shell word cannot carry what UTF-8 cannot (a lone surrogate): shown as U+FFFD
+            parts += ["--data-raw", shlex.quote(sent.decode("utf-8", "replace"))]
         return " ".join(parts)
 
     def to_python(self) -> str:
-        """ "Copy as Python": the request with `requests`, the token read from GENESYS_CLOUD_ACCESS_TOKEN. A JSON body
-        goes as JSON (null, true and false included); a body kept as text (a paste that is not JSON) goes as sent."""
+        """ "Copy as Python": the request with `requests`, the token read from GENESYS_CLOUD_ACCESS_TOKEN. The body goes
+        as the bytes the session sent (a Python bytes literal: null, Infinity and any text go as they went)."""
         headers = {k: v for k, v in self.send_headers().items() if k != "Authorization"}
-        body = self.request_body
-        if body is None:
-            sent = ""
-        elif isinstance(body, str):
-            sent = f", data={body!r}.encode(\"utf-8\")"
-        else:
-            sent = f", json=json.loads({json.dumps(body, ensure_ascii=False)!r})"
+        sent = self.sent_body()
         return render("snippet.py.tmpl", HEADERS=repr(headers), METHOD=repr(self.method), URL=repr(self.url),
-                      BODY=sent)
+                      BODY="" if sent is None else f", data={sent!r}")
 
 
 def _append_lines(fd: int, data: bytes) -> None:
@@ -352,11 +357,7 @@ def whole_unicode(value: Any) -> tuple[Any, bool]:
 def jsonl_line(record: dict) -> bytes:
     """One JSON line, UTF-8; text that UTF-8 cannot carry (a lone surrogate from a body: legal JSON) written as a
     JSON escape, never a failure after a request was sent."""
-    text = json.dumps(record, ensure_ascii=False)
-    try:
-        return (text + "\n").encode("utf-8")
-    except UnicodeEncodeError:
-        return (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
+    return utf8(record) + b"\n"
 
 
 def _last_seq(path: Path) -> int:

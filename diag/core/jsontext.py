@@ -22,3 +22,13 @@ def loads(text: str | bytes) -> Any:
         except orjson.JSONDecodeError:
             pass
     return json.loads(text)
+
+
+def utf8(value: Any, *, indent: int | None = None) -> bytes:
+    """JSON as UTF-8 bytes, non-ASCII text as written; text UTF-8 cannot carry (a lone surrogate from a body: legal
+    JSON) makes the whole document \\u-escaped instead of failing."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, indent=indent, ensure_ascii=True).encode("ascii")

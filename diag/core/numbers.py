@@ -564,6 +564,36 @@ def international_prefixes() -> frozenset[str]:
     return frozenset(international_prefixes_from_metadata())
 
 
+@lru_cache(maxsize=1)
+def possible_lengths_by_country_code() -> dict[int, tuple[int, ...]]:
+    """Country calling code -> the lengths its national numbers can have (the union over its regions, from
+    libphonenumber's metadata): what a replay script without diag checks a number against."""
+    import json
+
+    from diag.core.contract import DATA_DIR
+
+    try:
+        shipped = json.loads((DATA_DIR / EMERGENCY_TABLE).read_text())
+        if shipped.get("phonenumbers") == phonenumbers.__version__ and "possible_lengths" in shipped:
+            return {int(cc): tuple(lengths) for cc, lengths in shipped["possible_lengths"].items()}
+    except (OSError, ValueError):
+        pass
+    return {int(cc): tuple(lengths) for cc, lengths in possible_lengths_from_metadata().items()}
+
+
+def possible_lengths_from_metadata() -> dict[str, list[int]]:
+    out = {}
+    for cc, regions in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()):
+        lengths: set[int] = set()
+        for region in regions:
+            md = (phonenumbers.PhoneMetadata.metadata_for_nongeo_region(cc) if region == "001" else
+                  phonenumbers.PhoneMetadata.metadata_for_region(region))
+            if md is not None and md.general_desc is not None:
+                lengths.update(n for n in md.general_desc.possible_length or () if n > 0)
+        out[str(cc)] = sorted(lengths)
+    return out
+
+
 def international_prefixes_from_metadata() -> list[str]:
     found = set()
     for region in phonenumbers.SUPPORTED_REGIONS:

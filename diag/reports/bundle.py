@@ -37,12 +37,13 @@ from urllib.parse import urlsplit
 from diag.core import __version__, har
 from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
-from diag.core.exchange import Exchange, LogSource, settle
+from diag.core.exchange import Exchange, LogSource, jsonl_line, settle
+from diag.core.jsontext import utf8
 from diag.core.numbers import phone_spans
 from diag.core.redact import (BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, loose_jwts,
                                map_strings)
 from diag.reports import charts
-from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh
+from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh, script_json
 
 NR_EVENT_TYPE = "DiagApiExchange"
 NOT_COVERED = ("Not recognised: names of people typed into fields diag does not know as names (free-text "
@@ -112,8 +113,8 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
 
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     files: dict[str, bytes] = {}
-    files["exchanges.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-    files["session.har"] = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
+    files["exchanges.jsonl"] = b"".join(jsonl_line(r) for r in records)
+    files["session.har"] = utf8(har.write(records), indent=1)
     variables = _number_variables(records, raw_numbers, pseudo.mapping, keep_numbers)
     # why a request is not replayed quotes the value the gate refused: cleaned like every other text
     replayable = [dict(r, refused=(lambda why: clean_text(why) if why else why)(replay_refusal(e)))
@@ -126,7 +127,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
                          "that refuses script attachments."]
     cleaned = {name: _clean_frame(frame, clean_text) for name, frame in (frames or {}).items()}
     for name, frame in cleaned.items():   # text columns cleaned; counts and measurements are data
-        files[f"data/{name}.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
+        files[f"data/{name}.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode(errors="replace")
     for name, fig in (figures or {}).items():
         if callable(fig):   # a chart drawn here, from the cleaned frames: its labels hold pseudonyms only
             fig = fig(cleaned)
@@ -138,8 +139,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
         evidence_part = _evidence_files(evidence, evidence_exchanges, redactor, pseudo, clean_text, files)
     sides = [map_strings(side.raw_dict(), clean_text) for side in genesys]   # Genesys' side of the calls
     for i, side in enumerate(sides, 1):
-        files[f"genesys/{i:02d}-{side['conversationId']}.json"] = json.dumps(side, indent=1,
-                                                                             ensure_ascii=False).encode()
+        files[f"genesys/{i:02d}-{side['conversationId']}.json"] = utf8(side, indent=1)
     if sides:
         notes = [*notes, *_genesys_summary(sides)]
     if newrelic:
@@ -148,7 +148,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
                                     frames=list(frames or {}), newrelic=newrelic, bundle_id=bundle_id,
                                     keep_numbers=keep_numbers, keep_people=keep_people, notes=list(notes),
                                     clean=clean_text, evidence=evidence_part, scripts=scripts))
-    files["summary.md"] = summary.encode()
+    files["summary.md"] = summary.encode(errors="replace")
     from diag.reports.report import report_files
 
     svgs = {n[len("charts/"):-len(".svg")]: b for n, b in files.items() if n.startswith("charts/") and n.endswith(".svg")}
@@ -222,7 +222,7 @@ def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool =
     secrets = _learned_on_read(inspection)
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges, secrets, keep_numbers, keep_people)
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
-    data = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
+    data = utf8(har.write(records), indent=1)
     _last_look({"evidence.har": data}, pseudo, raw_numbers, secrets, keep_numbers, keep_people)
     return data, dict(sorted((Counter(redactor.counts) + Counter(pseudo.counts)).items()))
 
@@ -233,16 +233,16 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     people in both): requests (JSONL and HAR), the inspection's findings, its frame and its two charts."""
 
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in evidence_exchanges]
-    files["evidence/requests.jsonl"] = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-    files["evidence/evidence.har"] = json.dumps(har.write(records), indent=1, ensure_ascii=False).encode()
+    files["evidence/requests.jsonl"] = b"".join(jsonl_line(r) for r in records)
+    files["evidence/evidence.har"] = utf8(har.write(records), indent=1)
     found = evidence.to_dict()
     found.pop("redacted", None)
     # redacted on read already: only numbers and people here (a by-name pass would take "401 bad.credentials"'s
     # count and the doctor's finding codes for credentials)
     found = map_strings(found, clean_text)   # values only: the keys are diag's own structure
-    files["evidence/inspection.json"] = json.dumps(found, indent=1, ensure_ascii=False).encode()
+    files["evidence/inspection.json"] = utf8(found, indent=1)
     frame = _clean_frame(evidence.frame(), clean_text)
-    files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode()
+    files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode(errors="replace")
     span = evidence.span()
     names = []
     try:
@@ -262,7 +262,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
         report = limits_of(read)
         if report.hits:   # which rate limit the 429s most likely hit, with its chart
             limits = map_strings(report.to_dict(), clean_text)
-            files["evidence/limits.json"] = json.dumps(limits, indent=1, ensure_ascii=False).encode()
+            files["evidence/limits.json"] = utf8(limits, indent=1)
             fig = charts.requests_per_minute(report, f"customer evidence ({evidence.kind})")
             with _cleaned_labels(fig, clean_text):
                 for fmt, data in charts.rendered(fig).items():
@@ -591,8 +591,8 @@ def _number_variables(records: list[dict], raw_numbers: list[str], mapping: dict
     scripts: each pseudonymised number a replayed request holds becomes NUMBER_n."""
     from diag.core import numbers as phones
 
-    bodies = "\n".join(json.dumps(r["request_body"], ensure_ascii=False) for r in final_requests(records)
-                       if r["request_body"] is not None and not isinstance(r["request_body"], str))
+    # the bodies as the scripts send them
+    bodies = "\n".join(filter(None, (script_json(r["request_body"]) for r in final_requests(records))))
     out: list[tuple[str, str, str]] = []
     if not keep:
         for alias in sorted(set(mapping.values()), key=len, reverse=True):

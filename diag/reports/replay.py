@@ -6,12 +6,13 @@ import json
 import re
 import shlex
 from functools import lru_cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from diag.core.exchange import Exchange
 from diag.core.templates import render
 
-__all__ = ["failed_record", "final_requests", "replay_refusal", "repro_sh", "repro_py"]
+__all__ = ["failed_record", "final_requests", "replay_refusal", "repro_sh", "repro_py", "script_json"]
 
 
 def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
@@ -22,7 +23,8 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
                 ': "${GENESYS_CLOUD_API:?set GENESYS_CLOUD_API to your region API base URL (the log named no Genesys '
                 'region; for the simulator, the URL that python -m diag sim prints)}"; API="$GENESYS_CLOUD_API"')
     emergency = " ".join(f"[{cc}]='{pat.replace('(?:', '(').replace(chr(92) + 'd', '[0-9]')}'"
-                         for cc, pat in table.items())
+                         for cc, (pat, _) in table.items())
+    lengths = " ".join(f"[{cc}]='{possible}'" for cc, (_, possible) in table.items())
     numbers: list[str] = []
     for var, shown, default in variables:
         if default:
@@ -40,14 +42,15 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
         cid = r["correlation_id"] if isinstance(r["correlation_id"], str) else ""
         steps.append("# " + _comment(f"{i}. {_label(r)} -> recorded status {r['status']}"
                                      + (f", correlation id {cid}" if cid else "")))
-        cmd = (f'curl -sS -o "responses/{i}.json" -w "STATUS {i} %{{http_code}} (body in responses/{i}.json)\\n" '
+        # -g: [] and {} in the URL are sent, never expanded into several requests; --data-raw: never read a file
+        cmd = (f'curl -sS -g -o "responses/{i}.json" -w "STATUS {i} %{{http_code}} (body in responses/{i}.json)\\n" '
                f'-X {shlex.quote(r["method"])} "$API"{shlex.quote(path)} '
                f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"')
-        if r["request_body"] is not None and not isinstance(r["request_body"], str):
-            cmd += ' -H "Content-Type: application/json" --data ' + _shell_body(
-                json.dumps(r["request_body"], ensure_ascii=False), variables)
+        text = script_json(r["request_body"])
+        if text is not None:
+            cmd += ' -H "Content-Type: application/json" --data-raw ' + _shell_body(text, variables)
         steps.append(cmd)
-    return render("repro.sh.tmpl", API_LINE=api_line, EMERGENCY=emergency, NUMBERS="\n".join(numbers),
+    return render("repro.sh.tmpl", API_LINE=api_line, EMERGENCY=emergency, LENGTHS=lengths, NUMBERS="\n".join(numbers),
                   REQUESTS="\n".join(steps)).rstrip("\n") + "\n"
 
 
@@ -65,11 +68,10 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
             steps.append(f"    # {_label(r)}: left out, diag refuses to replay it ({_comment(r['refused'])})")
             continue
         _, path = _base_and_path(r["url"])
-        text = None
-        if r["request_body"] is not None and not isinstance(r["request_body"], str):
-            text = _with_variables(json.dumps(r["request_body"], ensure_ascii=False), variables)
+        text = script_json(r["request_body"])
+        pieces = None if text is None else _body_pieces(text, variables)
         status = r["status"] if isinstance(r["status"], int) else None
-        steps.append(f"    ({r['method']!r}, {path!r}, {text!r}, {status!r}),")
+        steps.append(f"    ({r['method']!r}, {path!r}, {pieces!r}, {status!r}),")
     return render("repro.py.tmpl", API_LINE=api_line, EMERGENCY=repr(_script_table()),
                   NUMBERS="\n".join(numbers), REQUESTS="\n".join(steps))
 
@@ -117,10 +119,27 @@ def replay_refusal(ex: Exchange) -> str | None:
         platform_path(_base_and_path(str(ex.url))[1])
     except SafetyError:
         return "not a Platform API path"
-    if ex.method in READS or ex.request_body is None or isinstance(ex.request_body, str):
+    if ex.request_body is not None and script_json(ex.request_body) is None:
+        return "its body was kept as text that is not JSON: the scripts replay JSON bodies only"
+    if ex.method in READS:
         return None
-    found = refusal_for(ex.method, urlsplit(ex.url).path, json.dumps(ex.request_body).encode())
+    parts = urlsplit(ex.url)   # the query too: a number in it is dialled as surely as one in the body
+    found = refusal_for(ex.method, parts.path + (f"?{parts.query}" if parts.query else ""), ex.sent_body())
     return found.split(":", 1)[0] + ": " + found.split("(at ", 1)[-1].rstrip(")") if found else None
+
+
+def script_json(body: Any) -> str | None:
+    """The JSON text the replay scripts send for a recorded body: a value as json.dumps writes it (the bytes the
+    session sent); a body kept as text (what `diag call` and `diag send` record: the bytes as written) when it reads
+    as JSON; None for none, or for text that is not JSON (such a request is left out of the scripts)."""
+    if body is None:
+        return None
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+    return json.dumps(body)
 
 
 def _replay_base(final: list[dict]) -> str | None:
@@ -149,9 +168,18 @@ def _comment(text: str) -> str:
 
 
 def _script_table() -> str:
-    from diag.core.numbers import emergency_by_country_code
+    """Country calling code -> [its emergency-number pattern, the lengths its national numbers can have]. A length
+    n is an "x" at place n of a row of dots: a list of lengths written in digits reads as a phone number to the
+    ticket's last look (4 5 6 7 8 9 10 11)."""
+    from diag.core.numbers import emergency_by_country_code, possible_lengths_by_country_code
 
-    return json.dumps({str(k): v for k, v in emergency_by_country_code().items()}, separators=(",", ":"))
+    lengths = possible_lengths_by_country_code()
+
+    def mask(possible) -> str:
+        return "".join("x" if n in possible else "." for n in range(18))
+
+    return json.dumps({str(k): [v, mask(lengths.get(k, ()))] for k, v in emergency_by_country_code().items()},
+                      separators=(",", ":"))
 
 
 def _base_and_path(url: str) -> tuple[str, str]:
@@ -166,12 +194,22 @@ def _variables_pattern(variables: tuple[tuple[str, str, str], ...]) -> tuple[re.
             {shown: var for var, shown, _ in variables})
 
 
-def _with_variables(text: str, variables: list[tuple[str, str, str]]) -> str:
-    """The body with each number variable's pseudonym written ${NAME}, in one pass (longest first, as listed)."""
+def _body_pieces(text: str, variables: list[tuple[str, str, str]]) -> tuple:
+    """The body as literal pieces and (NAME,) for each number variable's pseudonym, in one pass (longest first, as
+    listed): repro.py joins them, so text in the body that looks like a variable (${NUMBER_1}) stays as it was."""
     if not variables:
-        return text
+        return (text,)
     pattern, names = _variables_pattern(tuple(variables))
-    return pattern.sub(lambda m: f"${{{names[m.group(0)]}}}", text)
+    out: list = []
+    at = 0
+    for m in pattern.finditer(text):
+        if m.start() > at:
+            out.append(text[at:m.start()])
+        out.append((names[m.group(0)],))
+        at = m.end()
+    if at < len(text):
+        out.append(text[at:])
+    return tuple(out)
 
 
 def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:

@@ -128,4 +128,5 @@ def report_files(records: list[dict], *, source: str, now: dt.datetime, bundle_i
         requests=failures + [r for r in rows if not r["failed"]],
         charts=[(name, _svg(data)) for name, data in sorted(charts.items())], notes=notes)
     case = "\n".join([title, ""] + [f"{label}: {value}" for label, value in care]) + "\n"
-    return {"report.html": html.encode("utf-8"), "case.txt": case.encode("utf-8")}
+    # text UTF-8 cannot carry (a lone surrogate a body held) shown as "?", never a ticket that fails to write
+    return {"report.html": html.encode("utf-8", "replace"), "case.txt": case.encode("utf-8", "replace")}

@@ -20,6 +20,9 @@ def test_the_table_is_the_metadata_of_its_release():
                     "diag reads the metadata instead (make contract refreshes the table)")
     assert table["patterns"] == numbers.emergency_table_from_metadata()
     assert table["international_prefixes"] == numbers.international_prefixes_from_metadata()
+    assert table["possible_lengths"] == numbers.possible_lengths_from_metadata()
+    lengths = numbers.possible_lengths_by_country_code()
+    assert 10 in lengths[1] and 13 not in lengths[1] and 9 in lengths[44]
 
 
 def test_another_release_is_read_from_the_metadata(monkeypatch):
