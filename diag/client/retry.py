@@ -84,7 +84,12 @@ def refresh_on_401(state: Attempts, ex: Exchange) -> Verdict | None:
         return None
     if state.refresh is not None and not state.refreshed:
         state.refreshed = True
-        state.refresh()
+        try:
+            state.refresh()
+        except Exception as exc:   # noqa: BLE001 - the 401 that came is the answer, whatever the login host says
+            ex.notes.append(f"token refused, and diag could not fetch a new one ({type(exc).__name__}: "
+                            f"{str(exc)[:200]}): not sent again")
+            return DONE
         if state.idempotent:    # a 401 was not processed: a read is safe to send again
             ex.notes.append("token refused: fetched a new one and sent again")
             return AGAIN
@@ -107,10 +112,10 @@ def wait_on_429(state: Attempts, ex: Exchange) -> Verdict | None:
         ex.notes.append(f"429 again after {state.resends_429} resend(s): diag stops here (at most "
                         f"{policy.max_429_resends}). Wait for the limit to reset, then send again.")
         return DONE
+    state.sleep(wait)   # interrupted here (Ctrl-C), this 429 stays the answer, with no word of a resend
     state.resends_429 += 1
     ex.notes.append(f"429: waited {wait:g} s ({why}) and sent again, resend {state.resends_429} of at most "
                     f"{policy.max_429_resends} (safe: a 429 was not processed)")
-    state.sleep(wait)
     return AGAIN
 
 
@@ -155,28 +160,45 @@ def decide(state: Attempts, ex: Exchange, handlers: tuple[Handler, ...] = HANDLE
 def retry_wait(ex: Exchange, cap: float = RETRY_AFTER_CAP) -> tuple[float | None, str]:
     """How long to wait before resending after a 429, and why; (None, value) when it is over `cap`.
 
-    Retry-After in seconds or as an HTTP date; missing, zero, negative or unreadable: DEFAULT_RETRY_AFTER.
-    Never under RETRY_AFTER_MIN, so that no answer can make diag loop tightly."""
+    Retry-After in seconds or as an HTTP date; given more than once (joined by a comma), the longest; missing, zero,
+    negative or unreadable: DEFAULT_RETRY_AFTER. Never under RETRY_AFTER_MIN, so that no answer can make diag loop
+    tightly; never over `cap`, the policy's (a lowered cap lowers the default and the floor with it)."""
     raw = ex.rate_limit.get("retry-after")
     if raw is None:
         raw = header(ex.response_headers, "Retry-After")
     seconds = None
     if raw is not None:
-        text = str(raw).strip()[:64]
-        try:
-            seconds = float(text)
-        except ValueError:
-            try:
-                when = email.utils.parsedate_to_datetime(text)
-                seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
-            except (TypeError, ValueError, IndexError, OverflowError):
-                seconds = None
-    if seconds is not None and seconds != seconds:   # NaN
-        seconds = None
+        text = str(raw).strip()[:256]
+        readings = [_seconds(text)]
+        if readings[0] is None and "," in text and not _looks_like_a_date(text):   # several headers, joined
+            readings = [_seconds(part) for part in text.split(",")]
+        seconds = None if any(r is None for r in readings) else max(readings)   # type: ignore[type-var]
     if seconds is None or seconds <= 0:
         shown = "missing" if raw is None else f"{str(raw)[:20]!r} unusable"
-        return DEFAULT_RETRY_AFTER, f"Retry-After {shown}: diag's default {DEFAULT_RETRY_AFTER:g} s"
-    if seconds > cap:
+        if cap < RETRY_AFTER_MIN:   # a cap under the floor: no wait is allowed, so no resend either
+            return None, f"{shown} (diag would wait at least {RETRY_AFTER_MIN:g} s)"
+        default = min(DEFAULT_RETRY_AFTER, cap)
+        return default, f"Retry-After {shown}: diag's default {default:g} s"
+    if seconds > cap or cap < RETRY_AFTER_MIN:
         return None, f"{seconds:g} s"
-    wait = max(RETRY_AFTER_MIN, seconds)
-    return wait, f"Retry-After {seconds:g} s" + (" (raised to the 1 s floor)" if wait != seconds else "")
+    wait = min(max(RETRY_AFTER_MIN, seconds), cap)
+    return wait, f"Retry-After {seconds:g} s" + (" (raised to the 1 s floor)" if wait > seconds else "")
+
+
+def _seconds(text: str) -> float | None:
+    """Seconds from now in one Retry-After value (delta-seconds or an HTTP date); None when unreadable."""
+    text = text.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+            seconds = (when - dt.datetime.now(dt.timezone.utc)).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return None if seconds != seconds else seconds   # NaN
+
+
+def _looks_like_a_date(text: str) -> bool:
+    """An HTTP date has a comma of its own (Wed, 21 Oct 2026 07:28:00 GMT)."""
+    return any(day in text for day in ("Mon,", "Tue,", "Wed,", "Thu,", "Fri,", "Sat,", "Sun,"))

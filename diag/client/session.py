@@ -46,7 +46,8 @@ from diag.client.retry import (
     retry_wait,
 )
 from diag.core.endpoints import check_operation
-from diag.core.errors import ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError, UnsafeRequest
+from diag.core.errors import (AuthError, ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError,
+                              UnsafeRequest)
 from diag.core.answer import read_answer
 from diag.core.exchange import Exchange, ExchangeLog
 from diag.core.headers import header
@@ -111,9 +112,16 @@ _KEPT_CHARS = 20_000   # of an answer kept as text (not JSON, or unreadable as J
 
 def _kept_as_text(red: Redactor, raw: bytes) -> str:
     """An answer kept as text, cut after redaction: a token cut short would no longer read as one (the text redacted
-    is bounded too, at ten times what is kept, so a huge page costs little)."""
-    text = raw[:_KEPT_CHARS * 40].decode("utf-8", "replace")[:_KEPT_CHARS * 10]
-    return red.text(text)[:_KEPT_CHARS]
+    is bounded too, at ten times what is kept, so a huge page costs little). UTF-16 (a proxy's page) is read as
+    such, and an answer that arrived cut short loses the start of a known secret it ends with."""
+    from diag.core.textfile import text_of
+
+    head = raw[:_KEPT_CHARS * 40]
+    try:
+        text = text_of(head, limit=len(head) + 1) if b"\x00" in head[:512] else head.decode("utf-8", "replace")
+    except ValueError:
+        text = head.decode("utf-8", "replace")
+    return red.cut_secret_at_end(red.text(text[:_KEPT_CHARS * 10]))[:_KEPT_CHARS]
 
 
 def platform_path(path: str) -> str:
@@ -275,18 +283,35 @@ class Session:
         if not isinstance(method, str) or not method.isascii():   # "poſt" upper-cases to POST: say what it is
             raise UnsafeRequest(f"the method {str(method)[:12]!r} is not one the Platform API uses: refused")
         method = method.upper()
-        platform_path(path)
+        self._platform_path(path)
         content = _encode(body)
         url = self.api_base + path + ((("&" if "?" in path else "?") + urlencode(params)) if params else "")
         confirmation = self._confirmation(method, url, content, self._headers(content, headers), confirm)
         state = Attempts(method, self.retry, self.sleep, self._refresh if self.tokens.can_refresh else None,
                          pasted_token=isinstance(self.tokens, StaticToken))
         while True:
-            ex = self._send_once(method, path, url, body, content, headers, state.attempt, confirmation, _findings,
-                                 story, reveal)
+            try:
+                ex = self._send_once(method, path, url, body, content, headers, state.attempt, confirmation,
+                                     _findings, story, reveal)
+            except AuthError as exc:   # no token for the next attempt (nothing was sent): the last answer stands
+                if not attempts:
+                    raise
+                last = attempts[-1]
+                last.superseded = False
+                last.notes.append(f"not sent again after all: diag could not fetch a token for it ({exc})")
+                return last
+            if attempts:
+                ex.first_seq = attempts[0].seq
             attempts.append(ex)
             if decide(state, ex) != AGAIN:
                 return ex
+
+    def _platform_path(self, path: str) -> None:
+        """platform_path, its refusal redacted: the path quoted in it can hold the session's token."""
+        try:
+            platform_path(path)
+        except UnsafeRequest as exc:
+            raise UnsafeRequest(self.redactor.text(str(exc))) from None
 
     def _refresh(self) -> None:
         self.tokens.refresh()
@@ -294,7 +319,7 @@ class Session:
 
     def confirm_for(self, method: str, path: str, body: Any = None, *, params: dict | None = None):
         """The Intent a write would need confirmed (None when it needs none); raises if it may never be sent."""
-        platform_path(path)
+        self._platform_path(path)
         url = self.api_base + path + (("?" + urlencode(params)) if params else "")
         found = self.gate.assess(Request(method.upper(), url, {}, _encode(body)))
         return found.intent if found.needs_confirmation else None
@@ -411,13 +436,15 @@ class Session:
         ctype = r.headers.get("Content-Type", "")
         if "json" in ctype:
             try:
-                ex.response_body = red.value(json.loads(raw))
+                parsed = json.loads(raw)
             except ValueError:
                 ex.response_body = red.text(raw.decode("utf-8", "replace"))
                 ex.notes.append("the answer said JSON but could not be read as JSON")
             except RecursionError:
                 ex.response_body = _kept_as_text(red, raw)
                 ex.notes.append("the answer said JSON but is nested too deeply to read: kept as text")
+            else:   # read apart from the reading: a failure of redaction is never taken for a body that is not JSON
+                ex.response_body = red.value(parsed)
         else:
             ex.response_body = _kept_as_text(red, raw)
             if raw and r.status >= 400:

@@ -51,6 +51,7 @@ class Exchange:
     org_id: str | None = None        # the org behind the token, once the session knows it (tokens/me)
     attempt: int = 1
     superseded: bool = False         # the session sent this request again (429, refreshed token, GET retry)
+    first_seq: int | None = None     # a later attempt's: the seq of its send's first attempt (sends interleave)
     written_as: Any = None           # the body as the person wrote it, when Fix it changed it before it was sent
     purpose: str = ""                # what diag sent it for itself (identity, usage, follow...); "": the person
 
@@ -151,8 +152,12 @@ class ExchangeLog:
         0600. A failure to save is kept and shown, never raised into the call that was made."""
         if self.autosave is None:
             return
-        # vars(), not asdict(): the fields are JSON already, and a deep copy per call is most of the cost
-        data = b"".join(jsonl_line(vars(ex)) for ex in exchanges)
+        try:
+            # vars(), not asdict(): the fields are JSON already, and a deep copy per call is most of the cost
+            data = b"".join(jsonl_line(vars(ex)) for ex in exchanges)
+        except (TypeError, ValueError, RecursionError) as exc:   # a value JSON cannot write: said, never raised
+            self.autosave_error = f"could not save to {self.autosave}: {type(exc).__name__}: {str(exc)[:200]}"
+            return
         if not data:
             return
         with self._lock:
@@ -262,7 +267,7 @@ _FIELDS = {"seq": (int,), "started": _STR, "method": _STR, "url": _STR, "path": 
            "duration_ms": _NUM, "correlation_id": _OPT_STR, "rate_limit": (dict,), "error": (dict, type(None)),
            "error_code": _OPT_STR, "explanation": _OPT_STR, "findings": (list,), "notes": (list,),
            "transport_error": _OPT_STR, "region": _STR, "simulated": (bool,), "org_id": _OPT_STR,
-           "attempt": (int,), "superseded": (bool,)}
+           "attempt": (int,), "superseded": (bool,), "first_seq": (int, type(None))}
 _REQUIRED = ("seq", "started", "method", "url", "path")
 
 
@@ -356,8 +361,19 @@ def whole_unicode(value: Any) -> tuple[Any, bool]:
 
 def jsonl_line(record: dict) -> bytes:
     """One JSON line, UTF-8; text that UTF-8 cannot carry (a lone surrogate from a body: legal JSON) written as a
-    JSON escape, never a failure after a request was sent."""
-    return utf8(record) + b"\n"
+    JSON escape, and a value JSON has no form for (a Decimal in a body as written) as its text, never a failure
+    after a request was sent."""
+    return utf8(record, default=_as_json) + b"\n"
+
+
+def _as_json(value: Any) -> Any:
+    """A value of a body JSON cannot write: a number as its decimal text, anything else named by its type only (its
+    repr could hold anything)."""
+    import numbers as _numbers
+
+    if isinstance(value, _numbers.Number):
+        return str(value)
+    return f"<{type(value).__name__}>"
 
 
 def _last_seq(path: Path) -> int:

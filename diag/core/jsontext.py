@@ -24,11 +24,11 @@ def loads(text: str | bytes) -> Any:
     return json.loads(text)
 
 
-def utf8(value: Any, *, indent: int | None = None) -> bytes:
+def utf8(value: Any, *, indent: int | None = None, default: Any = None) -> bytes:
     """JSON as UTF-8 bytes, non-ASCII text as written; text UTF-8 cannot carry (a lone surrogate from a body: legal
-    JSON) makes the whole document \\u-escaped instead of failing."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    JSON) makes the whole document \\u-escaped instead of failing. `default` as json.dumps takes it."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False, default=default)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(value, indent=indent, ensure_ascii=True).encode("ascii")
+        return json.dumps(value, indent=indent, ensure_ascii=True, default=default).encode("ascii")

@@ -238,6 +238,15 @@ class Redactor:
     def __repr__(self) -> str:
         return f"<Redactor {len(self._plain.items)} secret(s)>"
 
+    def cut_secret_at_end(self, text: str, shortest: int = 8) -> str:
+        """`text` without the start of a known secret it ends with (an answer cut short in the middle of one)."""
+        for secret in sorted(self._plain.items, key=len, reverse=True):
+            for k in range(min(len(secret) - 1, len(text)), shortest - 1, -1):
+                if text.endswith(secret[:k]):
+                    self.counts["known secret (cut short)"] += 1
+                    return text[:-k] + REDACTED
+        return text
+
     def learned_secrets(self) -> list[str]:
         """Every form of every secret known (given or learned), to seed another Redactor or a last look."""
         return list(self._plain.items)
@@ -252,9 +261,10 @@ class Redactor:
         if not secret or len(secret) < 4 or REDACTED in secret or secret in self._added or is_placeholder(secret):
             return   # "[REDACTED]" is what removal leaves, "Bearer REDACTED" what a customer's did: never a secret
         self._added.add(secret)
-        once = quote(secret, safe="")
-        for form in dict.fromkeys([secret, once, quote(secret, safe="/"), quote(once, safe=""),
-                                   quote(secret, safe="").lower()]):
+        # a lone surrogate (legal in JSON) is escaped as the UTF-8 a lenient encoder writes, never a failure
+        once = quote(secret, safe="", errors="surrogatepass")
+        for form in dict.fromkeys([secret, once, quote(secret, safe="/", errors="surrogatepass"),
+                                   quote(once, safe=""), once.lower()]):
             self.known += self._plain.add(form)
         if len(secret) >= 8:
             # the same secret broken across lines or spaces when pasted, in any case (its own spaces too)
@@ -262,7 +272,7 @@ class Redactor:
             # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
             # each of the three alignments is the same whatever surrounds it
             for shift in range(3):
-                enc = base64.b64encode(b"\0" * shift + secret.encode()).decode()
+                enc = base64.b64encode(b"\0" * shift + secret.encode("utf-8", "surrogatepass")).decode()
                 core = enc[(shift * 4 + 2) // 3 + 1:-3]
                 if len(core) >= 8:
                     for c in (core, core.replace("+", "-").replace("/", "_")):
@@ -484,16 +494,17 @@ class Redactor:
             self.add(text)
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
-        out = {}
+        out: dict[Any, str] = {}
         for k, v in headers.items():
             if is_secret_name(str(k)) and str(k).lower() != "code" and str(v).strip() not in ("", REDACTED):
                 self.learn(str(k), str(v))
         for k, v in headers.items():
+            name = _kept_key(out, self.text(k)) if isinstance(k, str) else k   # a name can echo a secret too
             if is_secret_name(str(k)) and str(k).lower() != "code":
-                out[k] = REDACTED
+                out[name] = REDACTED
                 self.counts[f"header {str(k).lower()}"] += 1   # also when redacted before: the report says it went
             else:
-                out[k] = self.text(str(v))
+                out[name] = self.text(str(v))
         return out
 
     def value(self, value: Any, depth: int = 0) -> Any:
@@ -501,20 +512,21 @@ class Redactor:
         if depth > 50:
             return REDACTED
         if isinstance(value, dict):
-            out = {}
+            out: dict[Any, Any] = {}
             for k, v in value.items():
                 # `authorization` in users/me is a permissions object: walked, not removed
                 secret = isinstance(k, str) and v not in ("", None) and not isinstance(v, bool) and (
                     is_secret_name(k, v) if isinstance(v, (str, int, float)) else
                     not (k.strip().lower() in ("authorization", "authentication") and isinstance(v, dict))
                     and is_secret_name(k, "x"))
+                key = _kept_key(out, self.text(k)) if isinstance(k, str) else k   # a key can echo a secret too
                 if secret:
-                    out[k] = REDACTED
+                    out[key] = REDACTED
                     self.counts[f"key {k.lower()}"] += 1
                     if isinstance(v, (str, int)) and len(str(v)) >= 8 and not str(v).isalpha():
                         self.add(str(v))   # the same value quoted elsewhere (a finding, a message) goes too
                 else:
-                    out[k] = self.value(v, depth + 1)
+                    out[key] = self.value(v, depth + 1)
             return out
         if isinstance(value, list):
             return [self.value(v, depth + 1) for v in value]
@@ -528,6 +540,17 @@ class Redactor:
 
     def report(self) -> dict[str, int]:
         return dict(sorted(self.counts.items()))
+
+
+def _kept_key(out: dict, key: str) -> str:
+    """`key` as it goes into `out`, numbered when redaction made it the same as one before (two keys that were
+    secrets): no value is lost to another."""
+    if key not in out:
+        return key
+    n = 2
+    while f"{key} ({n})" in out:
+        n += 1
+    return f"{key} ({n})"
 
 
 # ---- pseudonyms -----------------------------------------------------------------------------------

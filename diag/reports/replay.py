@@ -102,6 +102,9 @@ def _later_attempt(r: dict, n: dict) -> bool:
     if n.get("method") != r.get("method") or n.get("url") != r.get("url"):
         return False
     step = (n.get("attempt") or 1) - (r.get("attempt") or 1)
+    first = n.get("first_seq")
+    if isinstance(first, int) and not isinstance(first, bool):   # the send it belongs to is recorded: no guessing
+        return step > 0 and first == (r.get("first_seq") or r.get("seq"))
     seqs = (n.get("seq"), r.get("seq"))
     return step > 0 and (None in seqs or n["seq"] - r["seq"] == step)
 

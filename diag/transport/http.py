@@ -6,6 +6,7 @@ API and login hosts alike. Proxies (the rules requests applies; never for loopba
 from __future__ import annotations
 
 import os
+import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,29 @@ def _ca_bundle() -> str | None:
         return certifi.where()
     except ImportError:  # pragma: no cover - certifi comes with requests
         return None
+
+
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+
+
+def _decoded(raw: bytes, r: Any, limit: int | None) -> bytes:
+    """The body as its Content-Encoding says (gzip, deflate: diag asks for neither, a proxy may send one), at most
+    `limit` bytes of it; the bytes as they came when they do not decode (plain JSON a proxy labelled gzip): nothing
+    that arrived is thrown away."""
+    encoding = str(r.headers.get("Content-Encoding") or "").strip().lower()
+    wbits = _WBITS.get(encoding)
+    if not raw or wbits is None:
+        return raw
+    for bits in (wbits, -zlib.MAX_WBITS) if encoding == "deflate" else (wbits,):   # deflate with or without zlib's
+        try:                                                                     # header, as servers send both
+            out = zlib.decompressobj(bits).decompress(raw, 0 if limit is None else limit + 1)
+        except zlib.error:
+            continue
+        if limit is not None and len(out) > limit:
+            raise TransportFailure(f"the answer is larger than {limit:,} bytes: not read further", "too-large",
+                                   status=r.status, headers=r.headers)
+        return out
+    return raw
 
 
 class HTTPTransport:
@@ -64,7 +88,7 @@ class HTTPTransport:
         pieces: list[bytes] = []
         try:
             got = 0
-            for piece in r.stream(65536):
+            for piece in r.stream(65536, decode_content=False):   # decoded below: an undecodable body is kept
                 pieces.append(piece)
                 got += len(piece)
                 if request.max_bytes is not None and got > request.max_bytes:
@@ -81,7 +105,7 @@ class HTTPTransport:
                                    headers=r.headers, data=b"".join(pieces)) from None
         finally:
             r.release_conn()
-        return Response(r.status, r.headers, b"".join(pieces))
+        return Response(r.status, r.headers, _decoded(b"".join(pieces), r, request.max_bytes))
 
     def close(self) -> None:
         for pool in self._pools.values():
