@@ -541,6 +541,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 def cmd_conversation(args: argparse.Namespace) -> int:
     from diag.client.genesys_side import genesys_side
     from diag.core.errors import DiagError
+    from diag.core.regions import IN_PROCESS_BASE
 
     if not (0 < args.window <= 24 * 60):
         return _fail(f"--window {args.window:g}: give minutes between 1 and 1440", args.json)
@@ -549,8 +550,19 @@ def cmd_conversation(args: argparse.Namespace) -> int:
         side = genesys_side(session, args.conversation_id, window_minutes=args.window, pcap_to=args.pcap)
     except DiagError as exc:
         return _fail(str(exc), args.json)
-    print(json.dumps(side.to_dict(), indent=1) if args.json else side.text())
-    return 0 if any(p.ok for p in side.parts) else 1
+    # found: a part that is about this conversation answered (the org-wide queries answer whatever the id)
+    found = any(p.ok for p in side.parts if "{conversationId}" in p.operation)
+    fresh = session.api_base == IN_PROCESS_BASE   # this command's own simulator, started empty
+    hint = ("This command's built-in simulator started empty: it knows no call placed by an earlier command. "
+            "Run `python -m diag sim` and pass --sim URL to both `diag call` and `diag conversation`."
+            if fresh and not found else None)
+    if args.json:
+        print(json.dumps({**side.to_dict(), **({"hint": hint} if hint else {})}, indent=1))
+    else:
+        print(side.text())
+        if hint:
+            print(hint)
+    return 0 if found else 1
 
 
 def cmd_limits(args: argparse.Namespace) -> int:

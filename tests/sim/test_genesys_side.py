@@ -98,3 +98,10 @@ def test_bundle_genesys_puts_genesys_side_of_the_logs_calls_in_the_ticket(quick_
     assert cli.main(["bundle", "--log", str(log), "--out", str(tmp_path / "t2.zip"), "--genesys",
                      "--region", "eu_west_1"]) == 2
     assert "give --sim URL" in capsys.readouterr().err
+
+
+def test_an_id_the_built_in_simulator_never_saw_exits_1_and_says_how_to_follow_an_earlier_call(capsys):
+    # each command starts its own simulator: the id of a call an earlier `diag call` placed is unknown to it
+    assert cli.main(["conversation", "7f9e0c2a-0000-4000-8000-000000000001"]) == 1
+    out = capsys.readouterr().out
+    assert "404" in out and "python -m diag sim" in out and "--sim URL" in out
