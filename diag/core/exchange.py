@@ -193,6 +193,8 @@ class ExchangeLog:
         or the new one, never half of one. An existing file is extended with append=True, replaced only with
         overwrite=True."""
         path = Path(path)
+        if path.is_symlink():   # written through, as an append is: the person's link stays (even one that dangles)
+            path = Path(os.path.realpath(path))
         if path.is_dir():
             raise IsADirectoryError(f"{path} is a folder: give the log a file name")
         exists = path.exists()
