@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,16 @@ EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
 
 def _read_input(name: str, limit: int | None = None, what: str = "a call body is a few hundred bytes") -> str:
     return textfile.read_text(name, limit=limit or textfile.MAX_BODY_BYTES, what=what)
+
+
+def _os_problem(exc: OSError) -> str:
+    """An OS error in words, naming its path; a parent folder that is a file said so (mkdir says "File exists")."""
+    name = exc.filename
+    if isinstance(exc, FileExistsError) and name and os.path.isfile(name) and exc.strerror:
+        return f"{name} is a file, not a folder: choose another place"
+    if exc.strerror:
+        return f"{name}: {exc.strerror}" if name else exc.strerror
+    return str(exc)
 
 
 def _fail(message: str, as_json: bool) -> int:
@@ -518,7 +529,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         else:
             bundle = bundle_from_log(out, exchanges, **options)
     except FileExistsError as exc:
-        return _fail(str(exc), False)
+        return _fail(_os_problem(exc), False)
     except OSError as exc:
         return _fail(f"cannot read or write {exc.filename or log_path}: {exc.strerror or exc}", False)
     except (ValueError, DiagError) as exc:
@@ -545,6 +556,9 @@ def cmd_conversation(args: argparse.Namespace) -> int:
 
     if not (0 < args.window <= 24 * 60):
         return _fail(f"--window {args.window:g}: give minutes between 1 and 1440", args.json)
+    if not re.fullmatch(r"[A-Za-z0-9-]{1,64}", args.conversation_id):
+        return _fail(f"{args.conversation_id[:40]!r} is not a conversation id: give the id a call's answer names (a "
+                     "UUID such as 7f9e0c2a-...)", args.json)
     try:
         session = _session(args)
         side = genesys_side(session, args.conversation_id, window_minutes=args.window, pcap_to=args.pcap)
@@ -886,8 +900,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 141
     except OSError as exc:
-        return _fail(exc.strerror and f"{exc.filename or ''}: {exc.strerror}".lstrip(": ") or str(exc),
-                     getattr(args, "json", False))
+        return _fail(_os_problem(exc), getattr(args, "json", False))
     except DiagError as exc:
         return _fail(str(exc), getattr(args, "json", False))
 
