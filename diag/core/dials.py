@@ -501,6 +501,9 @@ def _walk(value: Any, t: str | None, path: str, role: str, fieldname: str, model
     if depth > MAX_DEPTH:
         raise TooDeep(f"the body is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, (dict, Pairs)):
+        if t and t.startswith("list["):   # one object where a list is due: Jackson can read it as a list of one
+            yield from _walk(value, t[5:-1], path, role, fieldname, model, kind, depth + 1, ref)   # (ACCEPT_SINGLE_
+            return                                                                              # VALUE_AS_ARRAY)
         spec = _model(t) if t else None
         if spec is not None:
             fields = spec["fields"]
@@ -644,6 +647,11 @@ def counts_as_dialled(position: Position, *, real: bool) -> bool:
 def refusal(position: Position, *, real: bool) -> Refusal | None:
     """Why diag will not send this value (None: nothing against it), for a simulator or a real org."""
     value = position.value
+    if position.role == DTMF:   # tones: a far end at a dial tone dials the digits, whatever pauses or A-D stand between
+        digits = "".join(ch for ch in numbers.canonical_text(str(value)) if ch.isdigit())
+        found = numbers.refusal(digits, strict=False, dialled=True) if digits else None
+        if found is not None:
+            return Refusal(found.code, found.shown, _why(position, found.reason), position.path)
     kept = position.role in (STORED, DTMF) and numbers.reads_as_dial_string(value)
     if not (kept or counts_as_dialled(position, real=real)):
         return None

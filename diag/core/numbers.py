@@ -232,6 +232,8 @@ def _dial_of(text: str) -> Dial | None:
         after_letters = letters.group(1) if letters else ""
     if rest:
         pause = PAUSE.match(rest)
+        if head and pause and rest.isalpha() and len(rest) > 1 and not rest.startswith("ext") and not address:
+            pause = None   # letters after a number (WXY): a keypad reads them as digits, not as pauses
         if head and pause:
             tail = _NOT_DIGITS.sub("", rest[pause.end():])
             paused = True
@@ -493,7 +495,7 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
         regions = emergency_in(digits)
         if regions:
             found.append(_emergency(shown, digits, regions, verb="can dial"))
-    regions = _extension_regions(d) if dialled and d.tail else ()
+    regions = emergency_in(d.tail, _number_scope(d)) if dialled and d.tail else ()
     if regions:
         found.append(Refusal("emergency-extension", shown, f"{shown!r} sends {d.tail} after the number, an "
                                                            f"emergency number in {_named(regions)}.", regions))
@@ -505,8 +507,10 @@ def _refusals(d: Dial, strict: bool, dialled: bool) -> list[Refusal]:
         found.append(_access_refusal(d.after_letters, shown))
     if dialled and joined and len(joined) <= _ACCESS_MAX_DIGITS and not d.vanity:
         found.append(_access_refusal(joined, shown))
-    if dialled and d.plus and not d.pause:
+    if dialled and d.plus:
         found.append(_overdial_refusal(d.digits, shown))
+    if dialled and d.tail:
+        found.append(_tail_access_refusal(d, shown))
     if strict and d.feature:
         found.append(Refusal("feature-code", shown, f"{shown!r} contains * or #: feature codes can change what is "
                                                     "dialled, so diag never sends them."))
@@ -530,19 +534,77 @@ def _overdial_refusal(digits: str, shown: str) -> Refusal | None:
             return Refusal("emergency-extension", shown, f"{shown!r} is not a valid number as written: after a "
                                                          f"whole number it sends {tail}, an emergency number in "
                                                          f"{_named(found)}.", found)
+    # longer than any number of its country code: what follows the shortest whole number in it is dialled after it
+    # (911 1234, 999 999), and starting with an emergency number is enough
+    cc, national = split
+    if len(national) in possible_lengths_by_country_code().get(cc, (len(national),)):
+        return None
+    for k in range(len(str(cc)) + 4, len(digits) - 1):
+        rest = digits[k:]
+        found = _begins_with_emergency(rest, regions)
+        if found and _valid("+" + digits[:k], None):
+            return Refusal("emergency-extension", shown, f"{shown!r} is not a valid number as written: after a "
+                                                         f"whole number it sends {rest}, which begins with an "
+                                                         f"emergency number in {_named(found)}.", found)
     return None
 
 
-def _extension_regions(d: Dial) -> tuple[str, ...]:
-    """Regions where the digits sent after the number (an extension, after a pause) are an emergency number: those of
-    the number's own country, which is where the far end that reads them is; for a number without a country code, the
-    regions where it is a valid number, or every region when it is valid nowhere."""
+def _tail_access_refusal(d: Dial, shown: str) -> Refusal | None:
+    """Digits sent after the number (an extension, after a pause) that reach an emergency number behind an
+    outside-line digit of the number's own country (x 9911), or behind an international prefix and a country code
+    (,,0011 61 000)."""
+    tail = d.tail
+    if len(tail) < 3:
+        return None
+    regions: tuple[str, ...] = ()
+    scope = _number_scope(d)
+    if len(tail) <= _ACCESS_MAX_DIGITS and (tail[0] in OUTSIDE_LINE or tail[0] == "1" and _in_nanp(scope)):
+        regions = emergency_in(tail[1:], scope)
+    if not regions:
+        for idd in sorted(international_prefixes(), key=len, reverse=True):
+            split = _split_country(tail[len(idd):]) if tail.startswith(idd) else None
+            if split:
+                regions = emergency_in(split[1], tuple(phonenumbers.region_codes_for_country_code(split[0])))
+                if regions:
+                    break
+    if not regions:
+        return None
+    return Refusal("emergency-extension", shown, f"{shown!r} sends {tail} after the number: an emergency number in "
+                                                 f"{_named(regions)} behind an access or dialling prefix.", regions)
+
+
+def _in_nanp(scope: tuple[str, ...] | None) -> bool:
+    """Whether a number of these regions is in the North American plan, where 1 is the long-distance prefix."""
+    return scope is None or "US" in scope or bool(set(scope) & set(phonenumbers.region_codes_for_country_code(1)))
+
+
+def _begins_with_emergency(digits: str, regions: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Regions where `digits` begin with an emergency number, as written or behind one outside-line digit (9, 0) or
+    the North American long-distance 1 (9911..., 1911...)."""
+    for skip in (0, 1):
+        if skip and not (digits[:1] in OUTSIDE_LINE or digits[:1] == "1" and _in_nanp(regions)):
+            continue
+        rest = digits[skip:]
+        for n in range(2, min(SHORT_MAX_DIGITS, len(rest)) + 1):
+            found = emergency_in(rest[:n], regions)
+            if found:
+                return found
+    return ()
+
+
+def _number_scope(d: Dial) -> tuple[str, ...] | None:
+    """Where digits sent after the number (an extension, after a pause) are read: the regions of the number's own
+    country, which is where the far end that reads them is; for a number without a country code, the regions where
+    it is a valid number, or every region (None) when it is valid nowhere."""
     if d.plus:
         split = _split_country(d.digits)
-        scope = tuple(phonenumbers.region_codes_for_country_code(split[0])) if split else None
-    else:
-        scope = tuple(r for r in phonenumbers.SUPPORTED_REGIONS if _valid(d.digits, r)) or None
-    return emergency_in(d.tail, scope)
+        return tuple(phonenumbers.region_codes_for_country_code(split[0])) if split else None
+    return _valid_in(d.digits) or None
+
+
+@lru_cache(maxsize=4096)
+def _valid_in(digits: str) -> tuple[str, ...]:
+    return tuple(r for r in phonenumbers.SUPPORTED_REGIONS if _valid(digits, r))
 
 
 OUTSIDE_LINE = ("9", "0")   # a PBX's outside-line digit (diag's reading: the common conventions, modelled)
