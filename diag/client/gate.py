@@ -261,6 +261,11 @@ class SafetyGate:
                 raise ConfirmationRequired(intent.prompt(), intent)
         return found
 
+    def forget(self) -> None:
+        """Read every request afresh from now on (what a verdict depended on, a contact list's columns, changed)."""
+        with self._seen_lock:
+            self._seen.clear()
+
     def assess(self, request: Request) -> Assessment:
         """What `request` is and what it would do; raises for anything that may never be sent."""
         # The same request is assessed when the session asks for its confirmation and again at the transport

@@ -110,6 +110,9 @@ def _needless_escape(hex2: str) -> bool:
 _KEPT_CHARS = 20_000   # of an answer kept as text (not JSON, or unreadable as JSON)
 
 
+_CONTACT_LIST = re.compile(r"(?i)/api/v2/outbound/contactlists(?:/|$|\?)")
+
+
 def _kept_as_text(red: Redactor, raw: bytes) -> str:
     """An answer kept as text, cut after redaction: a token cut short would no longer read as one (the text redacted
     is bounded too, at ten times what is kept, so a huge page costs little). UTF-16 (a proxy's page) is read as
@@ -277,6 +280,9 @@ class Session:
             return self._send(method, path, body, params, headers, confirm, _findings, attempts, _story, reveal)
         finally:
             self.log.persist(attempts)   # the workspace copy: each attempt once it is final
+            if attempts and str(method).upper() != "GET" and _CONTACT_LIST.match(path):
+                self._columns.clear()   # a list's phone columns may have changed: read them again before a contact
+                self.gate.forget()      # is judged by them, and judge again what was judged by the old ones
 
     def _send(self, method, path, body, params, headers, confirm, _findings, attempts: list, story=None,
               reveal=None) -> Exchange:

@@ -164,6 +164,9 @@ FIELD_EXCEPTIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("DncPatchWhatsAppNumbersRequest", "whatsAppNumbers"): (DATA, "numbers put on a do-not-call list"),
     ("GDPRSubject", "phoneNumbers"): (DATA, "the subject of a GDPR request: looked up, never dialled"),
     ("GDPRSubject", "addresses"): (DATA, "the subject of a GDPR request: looked up, never dialled"),
+    ("ScimPhoneNumber", "value"): (DIAL, "a SCIM user's phone number (a tel: URI or digits): kept on the user, where "
+                                         "people dial it"),
+    ("ConversationUser", "id"): (USER, "the user a conversation is assigned to: it is routed to them"),
 }
 
 
@@ -201,6 +204,7 @@ OPERATION_RULES: tuple[OperationRule, ...] = (
           DIALS_UNNAMED, "transfer", "a transfer to the external contact's own number (the body names no number)"),
     _rule("POST PATCH", r"/api/v2/conversations/callbacks(?:/bulk/update)?", DIALS, "callback"),
     _rule("POST", rf"/api/v2/conversations/{_ID}/participants/{_ID}/callbacks", DIALS, "callback"),
+    _rule("POST", rf"/api/v2/conversations/{_ID}/assign", DIALS, "transfer"),
     _rule("POST", r"/api/v2/conversations/faxes", DIALS, "fax"),
     _rule("POST", r"/api/v2/conversations/messages(?:/agentless)?", DIALS, "message"),
     _rule("POST", rf"/api/v2/conversations/{_ID}/participants/{_ID}/digits", DIALS, "dtmf"),

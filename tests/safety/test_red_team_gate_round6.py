@@ -75,3 +75,73 @@ def test_keypad_letters_after_a_number_are_read_as_digits_not_pauses(both, value
                                    "+44 20 7946 0958,,9000"])
 def test_real_numbers_and_their_extensions_still_go_to_a_real_org(value):
     assert refusal_for("POST", CALLS, json.dumps({"phoneNumber": value}).encode()) is None
+
+
+class _ListServer:
+    """A real org's contact list whose phone columns a PUT changes; every other read goes to the simulator."""
+
+    def __init__(self, sim):
+        self.reads, self.columns, self.writes = sim.transport(), ["Cell"], []
+
+    def send(self, request):
+        from diag.transport import Response
+
+        if "/outbound/contactlists/l1" in request.url and "/contacts" not in request.url:
+            if request.method == "PUT":
+                self.columns = [c["columnName"] for c in json.loads(request.content)["phoneColumns"]]
+            body = {"id": "l1", "phoneColumns": [{"columnName": c, "type": "cell"} for c in self.columns]}
+            return Response.build(200, {"Content-Type": "application/json"}, json.dumps(body).encode())
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return self.reads.send(request)
+        self.writes.append(request)
+        return Response.build(200, {"Content-Type": "application/json"}, b'{"id": "x"}')
+
+    def close(self):
+        pass
+
+
+def _real_org(transport, sim, **kw):
+    from diag.client.connect import connect
+    from diag.core.regions import Region
+    from diag.sim import IN_PROCESS_BASE
+
+    table = {"us_east_1": Region("us_east_1", IN_PROCESS_BASE, IN_PROCESS_BASE)}
+    return connect("us_east_1", token=sim.user_token(), regions=table, environ={}, dotenv=None, transport=transport,
+                   sleep=lambda s: None, save=False, **kw)
+
+
+def test_a_contact_is_judged_by_the_columns_its_list_has_after_a_change_to_them():
+    sim = Simulator(seed=63)
+    wire = _ListServer(sim)
+    s = _real_org(wire, sim)
+    yes = {"confirm": lambda prompt: True}
+    contacts = "/api/v2/outbound/contactlists/l1/contacts"
+    s.send("POST", contacts, [{"data": {"Name": "A", "zip": "911"}}], **yes)   # zip is data while Cell dials
+    s.send("PUT", "/api/v2/outbound/contactlists/l1", {"name": "L", "columnNames": ["Name", "Cell", "zip"],
+                                                       "phoneColumns": [{"columnName": "zip", "type": "cell"}]}, **yes)
+    with pytest.raises(BlockedNumber, match="emergency"):
+        s.send("POST", contacts, [{"data": {"Name": "B", "zip": "112"}}], **yes)
+    with pytest.raises(BlockedNumber, match="emergency"):   # and the same bytes judged before are judged again
+        s.send("POST", contacts, [{"data": {"Name": "A", "zip": "911"}}], **yes)
+    assert len(wire.writes) == 1 and wire.columns == ["zip"]   # the first contact; the PUT changed the list
+
+
+def test_assigning_a_conversation_names_the_user_and_keeps_to_the_user_allow_list():
+    sim = Simulator(seed=64)
+    allowed, other = "00000000-0000-4000-8000-0000000000aa", "00000000-0000-4000-8000-0000000000bb"
+    s = _real_org(sim.transport(), sim, allowed_users=[allowed])
+    with pytest.raises(NumberNotAllowed, match="user"):
+        s.send("POST", "/api/v2/conversations/c1/assign", {"id": other}, confirm=lambda p: True)
+    intent = s.confirm_for("POST", "/api/v2/conversations/c1/assign", {"id": allowed})
+    assert intent is not None and f"user {allowed}" in intent.prompt()
+
+
+@pytest.mark.parametrize("path,method", [("/api/v2/scim/v2/users/u1", "PUT"), ("/api/v2/scim/users/u1", "PUT"),
+                                         ("/api/v2/scim/v2/users", "POST")])
+@pytest.mark.parametrize("number", ["911", "tel:112"])
+def test_scim_never_stores_an_emergency_number_on_a_user(both, path, method, number):
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@example.com",
+            "phoneNumbers": [{"value": number, "type": "work"}]}
+    for session in both:
+        with pytest.raises(BlockedNumber, match="emergency"):
+            session.send(method, path, body, confirm=lambda p: True)
