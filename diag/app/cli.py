@@ -16,22 +16,13 @@ import sys
 from collections.abc import Sequence
 
 from diag.core import textfile
+from diag.core.errors import in_words
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_REFUSED = 0, 1, 2, 3
 
 
 def _read_input(name: str, limit: int | None = None, what: str = "a call body is a few hundred bytes") -> str:
     return textfile.read_text(name, limit=limit or textfile.MAX_BODY_BYTES, what=what)
-
-
-def _os_problem(exc: OSError) -> str:
-    """An OS error in words, naming its path; a parent folder that is a file said so (mkdir says "File exists")."""
-    name = exc.filename
-    if isinstance(exc, FileExistsError) and name and os.path.isfile(name) and exc.strerror:
-        return f"{name} is a file, not a folder: choose another place"
-    if exc.strerror:
-        return f"{name}: {exc.strerror}" if name else exc.strerror
-    return str(exc)
 
 
 def _fail(message: str, as_json: bool) -> int:
@@ -529,7 +520,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         else:
             bundle = bundle_from_log(out, exchanges, **options)
     except FileExistsError as exc:
-        return _fail(_os_problem(exc), False)
+        return _fail(in_words(exc), False)
     except OSError as exc:
         return _fail(f"cannot read or write {exc.filename or log_path}: {exc.strerror or exc}", False)
     except (ValueError, DiagError) as exc:
@@ -900,7 +891,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 141
     except OSError as exc:
-        return _fail(_os_problem(exc), getattr(args, "json", False))
+        return _fail(in_words(exc), getattr(args, "json", False))
     except DiagError as exc:
         return _fail(str(exc), getattr(args, "json", False))
 

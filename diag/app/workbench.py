@@ -66,8 +66,11 @@ class Workbench:
 
     def _evidence_changed(self) -> None:
         saved = self.evidence.model.saved   # added to the ticket: the Ticket tab takes it too (one workbench)
-        if saved is not None and str(saved) != self.ticket.model.evidence:
-            run_safely(self.ticket.model, self.ticket.model.set_evidence, str(saved))
+        # only when newly added: a person who then chose other evidence (or none) in the Ticket tab keeps that choice
+        if saved is not None and saved != self.__dict__.get("_handed_on"):
+            self._handed_on = saved
+            if str(saved) != self.ticket.model.evidence:
+                run_safely(self.ticket.model, self.ticket.model.set_evidence, str(saved))
 
     def _show_source(self) -> None:
         label = html.escape(self.session.label)

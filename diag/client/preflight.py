@@ -88,9 +88,14 @@ def caller_of(session, found: _Identity | None = None) -> Caller:
 def preflight(session, operation: str = CALLS_ROUTE) -> Preflight:
     """Identity, the permissions of `operation` (documented, ANY or ALL), a station for a call, a user context where
     Genesys documents not.a.user, rate-limit headroom."""
+    from diag.core.doctor import UnknownOperation
     from diag.core.endpoints import check_operation
 
+    if not str(operation).strip():
+        raise ValueError("Type the operation to check, as METHOD /path (POST /api/v2/conversations/calls).")
     found_op = check_operation(operation)
+    if not found_op.known:   # nothing is "ready" for what Genesys does not have: say the nearest real ones
+        raise UnknownOperation(found_op)
     key = str(found_op.operation) if found_op.operation else operation
     checks: list[Check] = []
     found = _identity(session)

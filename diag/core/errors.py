@@ -279,6 +279,24 @@ ERROR_INFO = {  # the simulator's own codes (never Genesys codes)
 }
 
 
+def in_words(exc: BaseException) -> str:
+    """An exception as a person should read it in a panel or on the command line: diag's own and a ValueError (the
+    messages diag writes for people) as they are; an OS error by its path and what went wrong (a parent folder that
+    is a file said so: mkdir says "File exists"); anything else with its type, as it is unexpected."""
+    import os
+
+    if isinstance(exc, OSError):
+        name = exc.filename
+        if isinstance(exc, FileExistsError) and name and os.path.isfile(name) and exc.strerror:
+            return f"{name} is a file, not a folder: choose another place"
+        if exc.strerror:
+            return f"{name}: {exc.strerror}" if name else exc.strerror
+        return str(exc)
+    if isinstance(exc, (DiagError, ValueError)) and str(exc):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def explain(code: str | None, message: str | None = None, status: int | None = None,
             operation: str | None = None) -> str:
     """Plain words for a Genesys error code, for `operation` ("POST /api/v2/usage/query") when it is known: the

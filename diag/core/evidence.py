@@ -72,6 +72,7 @@ class Evidence:
     # What reading learned (tokens, secrets), so that every later copy is cleaned of them and checked for them.
     # A Redactor's repr names no secret; it is never serialised.
     redactor: Redactor | None = field(default=None, repr=False, compare=False)
+    notes: list[str] = field(default_factory=list)   # what could not be read, and was left out
 
 
 def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
@@ -109,8 +110,12 @@ def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
 
 def _har(data: dict, red: Redactor) -> Evidence:
     callers = Callers()
-    out = [_redacted(EvidenceRequest(**fields), red, callers) for fields in har.read(data)]
-    return Evidence("har", _again(out, red), red.report(), red)
+    unread: list[str] = []
+    out = [_redacted(EvidenceRequest(**fields), red, callers) for fields in har.read(data, unread)]
+    notes = [f"{len(unread)} HAR entr{'y' if len(unread) == 1 else 'ies'} of {len(out) + len(unread)} could not be "
+             f"read and {'is' if len(unread) == 1 else 'are'} left out: " + "; ".join(unread[:5])
+             + ("; ..." if len(unread) > 5 else "")] if unread else []
+    return Evidence("har", _again(out, red), red.report(), red, notes)
 
 
 # ---- cURL ----

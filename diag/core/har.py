@@ -17,7 +17,7 @@ from diag.core.errors import UnreadableEvidence
 __all__ = ["read", "write", "body_of"]
 
 
-def read(data: dict) -> list[dict[str, Any]]:
+def read(data: dict, unread: list[str] | None = None) -> list[dict[str, Any]]:
     """Every entry of a HAR's `log.entries` as the fields of one request and its answer (method, url, headers,
     body, started, status, response_headers, response_body, duration_ms). UnreadableEvidence says what is wrong
     and where, never quoting a value."""
@@ -35,10 +35,16 @@ def read(data: dict) -> list[dict[str, Any]]:
         raise UnreadableEvidence("a HAR file with no entries: record the failing action with devtools open, then "
                                  "save all as HAR")
     out = []
+    problems: list[str] = []   # entries that cannot be read: left out, said, unless none can be read at all
     for i, entry in enumerate(entries):
+        n = i + 1   # as the panel and the report number requests: from 1
         if not isinstance(entry, dict) or not isinstance(entry.get("request"), dict):
-            raise UnreadableEvidence(f"HAR entry {i} has no request object")
+            problems.append(f"entry {n} has no request object")
+            continue
         req, res = entry["request"], entry.get("response") or {}
+        if not isinstance(res, dict):
+            problems.append(f"entry {n}'s response is not an object")
+            continue
         try:
             out.append({
                 "method": str(req.get("method") or "GET").upper(), "url": str(req.get("url") or ""),
@@ -47,9 +53,13 @@ def read(data: dict) -> list[dict[str, Any]]:
                 "response_headers": pairs(res.get("headers")), "response_body": content_of(res.get("content") or {}),
                 "duration_ms": float(entry["time"]) if isinstance(entry.get("time"), (int, float)) else None,
                 "transport_error": no_answer(res)})
-        except (TypeError, ValueError, AttributeError) as exc:   # the error's own words may quote a value
-            raise UnreadableEvidence(f"HAR entry {i} could not be read (a field of an unexpected type: "
-                                     f"{type(exc).__name__})") from None
+        except (TypeError, ValueError, AttributeError):   # the error's own words may quote a value
+            problems.append(f"entry {n} has a field of an unexpected type")
+    if problems and (unread is None or not out):
+        raise UnreadableEvidence(f"HAR {problems[0]}" + (f" ({len(problems) - 1} more cannot be read either)"
+                                                          if len(problems) > 1 else ""))
+    if unread is not None:
+        unread += problems
     return out
 
 

@@ -257,7 +257,8 @@ def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) ->
             continue
         n += 1
         out.append(_diagnose_one(n, r, *found))
-    inspection = Inspection(evidence.kind, out, skipped, evidence.redaction, evidence=evidence)
+    inspection = Inspection(evidence.kind, out, skipped, evidence.redaction, list(evidence.notes),
+                            evidence=evidence)
     _across(inspection)
     return inspection
 

@@ -97,7 +97,9 @@ class AnyEndpointModel(PanelModel):
         else:
             self.operation_error = None
             given = {k: v for k, v in found.params.items() if not (v.startswith("{") and v.endswith("}"))}
-            self.params = {name: given.get(name, self.params.get(name, "")) for name in self.param_names}
+            typed = self.__dict__.setdefault("_typed", {})   # every parameter typed, by name: a switch loses none
+            typed.update({k: v for k, v in self.params.items() if v})
+            self.params = {name: given.get(name, typed.get(name, "")) for name in self.param_names}
         self.refresh()
 
     @property

@@ -1,12 +1,13 @@
 """What every panel shares: findings and errors as HTML, and callbacks whose errors land on the view-model."""
 from __future__ import annotations
 
+from collections import Counter
 import html
 
 import traitlets
 
 from diag.core.doctor import Report
-from diag.core.errors import ConfigError, DiagError
+from diag.core.errors import ConfigError, in_words
 
 SEVERITY_COLOURS = {"error": "#b2182b", "warning": "#b35806", "info": "#2166ac"}  # colour-blind-safe trio
 
@@ -16,6 +17,9 @@ def inline_markdown(text: str) -> str:
     import re
 
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+SHOWN_FINDINGS = 100   # beyond this a list is no help, and every one costs widget state and time per keystroke
 
 
 def findings_html(report: Report | None) -> str:
@@ -36,13 +40,20 @@ def findings_html(report: Report | None) -> str:
         return f"<b style='color:#1a9850' class='diag-verdict'>{html.escape(report.headline)}: no findings.</b> " \
                f"{answer}{notes}"
     rows = []
-    for f in report.findings:
+    # errors first, then warnings: a body with thousands of findings shows the first SHOWN_FINDINGS and counts the rest
+    ordered = sorted(report.findings, key=lambda f: {"error": 0, "warning": 1}.get(f.severity, 2))
+    for f in ordered[:SHOWN_FINDINGS]:
         colour = SEVERITY_COLOURS.get(f.severity, "#333")
         rows.append(f"<li class='diag-finding diag-{f.severity}'><b style='color:{colour}'>{f.severity}</b> "
                     f"<code>{html.escape(f.path)}</code> <code>{html.escape(f.code)}</code>: "
                     f"{inline_markdown(f.message)}</li>")
     colour = {"refused": "#b2182b", "not-what-you-meant": "#b35806", "uncertain": "#b35806"}.get(report.verdict,
                                                                                                  "#1a9850")
+    if len(ordered) > SHOWN_FINDINGS:
+        rest = Counter(f.code for f in ordered[SHOWN_FINDINGS:])
+        rows.append(f"<li class='diag-finding diag-more'>and {len(ordered) - SHOWN_FINDINGS:,} more: "
+                    + ", ".join(f"<code>{html.escape(code)}</code> x{n:,}" for code, n in rest.most_common(8))
+                    + ("</li>" if len(rest) <= 8 else ", ...</li>"))
     if not p.ok and p.code:   # the answer itself: Genesys' words where documented, else the model's (said so)
         said = "Genesys' message" if p.evidence == "documented" else f"The model's message ({html.escape(p.evidence)})"
         rows.insert(0, f"<li class='diag-finding diag-answer'>{said}: {html.escape(p.message)}</li>")
@@ -88,6 +99,15 @@ class Masked:
 
     def __bool__(self) -> bool:
         return bool(self.real)
+
+    def merged(self, other: Masked | None) -> Masked:
+        """Both sets of values masked: a panel that opened one request of the evidence and then another still shows
+        the first one's answer, which must keep its pseudonyms."""
+        if not other:
+            return self
+        out = Masked({**self.real, **other.real})
+        out.spellings = {**self.spellings, **other.spellings}
+        return out
 
     def reveal(self, text: str) -> str:
         import json
@@ -155,7 +175,7 @@ class PanelModel(traitlets.HasTraits):
             with self.hold_trait_notifications():
                 self._publish()
         except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
-            self.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DiagError) else str(exc)
+            self.last_error = in_words(exc)
 
     def _publish(self) -> None:
         """Each panel: its display traits from its state."""
@@ -185,7 +205,7 @@ def run_safely(model, fn, *args) -> bool:
         model.last_error = None
         return True
     except Exception as exc:  # noqa: BLE001 - shown to the user, not swallowed
-        model.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, DiagError) else str(exc)
+        model.last_error = in_words(exc)
         return False
     finally:
         publish = getattr(model, "publish", None)

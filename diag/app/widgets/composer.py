@@ -13,7 +13,7 @@ from typing import Any
 
 import traitlets
 
-from diag.app.widgets.common import (PanelModel, error_html, findings_html, form_base, inline_markdown, run_safely,
+from diag.app.widgets.common import (SHOWN_FINDINGS, PanelModel, error_html, findings_html, form_base, inline_markdown, run_safely,
                                      show)
 from diag.client.gate import Confirmation
 from diag.core.doctor import Report, check_text
@@ -61,6 +61,12 @@ def to_form_value(field: str, value: Any) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{k}={v}" for k, v in value.items())
     return str(value)
+
+
+def _participant_key(p: dict) -> tuple:
+    """What a conference participant's line in the Destination box says: its address, user or queue."""
+    name = next((k for k in ("address", "userId", "queueId") if p.get(k)), "")   # as to_form_value writes the line
+    return name, str(p.get(name, ""))
 
 
 def from_form_value(field: str, text: str) -> Any:
@@ -168,11 +174,14 @@ class ComposerModel(PanelModel):
         self.header = f"<div class='diag-target' style='{style}'>Target: {where}{who}</div>"
         self.findings_view = self.findings_html()
         self.can_fix_now = self.can_fix
-        notes = self.applied_notes or [self._shown(n) for n in (self.report.notes if self.report else [])]
+        every = self.applied_notes or (self.report.notes if self.report else [])
+        notes = [n if self.applied_notes else self._shown(n) for n in every[:SHOWN_FINDINGS]]   # as the findings are
+        more = (f"<li>and {len(every) - SHOWN_FINDINGS:,} more changes like these</li>"
+                if len(every) > SHOWN_FINDINGS else "")
         title = ("<b>Fix it changed:</b>" if self.applied_notes else
                  "<b>Fix it will change:</b>" if self.can_fix else "<b>Read as:</b>")
         self.changes = (f"<div class='diag-changes'>{title}<ul>" + "".join(
-            f"<li>{inline_markdown(n)}</li>" for n in notes) + "</ul></div>") if notes else ""
+            f"<li>{inline_markdown(n)}</li>" for n in notes) + more + "</ul></div>") if notes else ""
         self.result = self.result_html()
         self.can_follow_now = self.can_follow
         self.can_ask_genesys_now = self.can_ask_genesys
@@ -213,7 +222,7 @@ class ComposerModel(PanelModel):
     def open_masked(self, text: str, masked) -> None:
         """A body from the customer's evidence: shown (and kept in widget state) with pseudonyms, checked and sent
         with the real values, which stay in the kernel."""
-        self.masked = masked
+        self.masked = masked.merged(self.masked) if masked else self.masked   # what is on screen keeps its own
         self.set_text(text)
 
     def _shown(self, html_text: str) -> str:
@@ -257,6 +266,10 @@ class ComposerModel(PanelModel):
         """One form value into the body (an empty value removes the field), then the text follows."""
         body = self._base()
         parsed = from_form_value(field, value)
+        if field == "participants" and isinstance(parsed, list) and isinstance(body.get(field), list):
+            # the box shows one destination a line; a participant's other fields (its name...) stay with its line
+            before = {_participant_key(p): p for p in body[field] if isinstance(p, dict)}
+            parsed = [{**before.get(_participant_key(p), {}), **p} for p in parsed]
         if parsed is None:
             body.pop(field, None)
         else:
@@ -281,7 +294,8 @@ class ComposerModel(PanelModel):
         old_field, new_field = DESTINATIONS[self.mode], DESTINATIONS[mode]
         old_value = body.pop(old_field, None)
         self.mode = mode
-        if old_value not in (None, "", [], {}):
+        # moved over only into an empty field: a value typed for the new kind is the person's, and stays
+        if old_value not in (None, "", [], {}) and body.get(new_field) in (None, "", [], {}):
             body[new_field] = from_form_value(new_field, to_form_value(old_field, old_value))
         self._write(body)
         self.mode = mode

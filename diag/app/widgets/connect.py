@@ -62,6 +62,8 @@ class ConnectModel(PanelModel):
         # Pasting adds spaces and line breaks around a credential; inside it they mean a broken paste. Either way
         # the message names the field and the place, never the text.
         token, client_secret = token.strip(), client_secret.strip()
+        if token[:7].lower() == "bearer ":   # copied with its header's scheme (from devtools): the token follows it
+            token = token[7:].strip()
         for name, value in (("token", token), ("secret", client_secret)):
             inside = next((i for i, ch in enumerate(value) if ch.isspace() or not ch.isprintable()), None)
             if inside is not None:
@@ -73,7 +75,14 @@ class ConnectModel(PanelModel):
             session = self.connector(region, client_id=client_id or None, client_secret=client_secret or None,
                                      token=token or None)
             session.identity()   # ask now: a wrong secret or region shows here, not at the first call
+            me = next((e for e in reversed(list(session.log)) if e.path.startswith("/api/v2/tokens/me")), None)
+            if me is not None and me.status == 401:   # the org refused the token: the working connection stays
+                raise ValueError(f"{session.label} refused this token (HTTP 401 on GET /api/v2/tokens/me"
+                                 f"{', ' + me.error_code if me.error_code else ''}): it may have expired or belong "
+                                 "to another region. Paste a new one, or choose its region. The connection before "
+                                 "it is kept.")
         self.session = session
+        self.preflight = ""   # the old connection's checklist is not this one's
         for listener in self.listeners:
             listener(session)
 

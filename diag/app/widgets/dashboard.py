@@ -94,8 +94,9 @@ class DashboardModel(PanelModel):
         """Query [From, To] with To included (the API's interval end is exclusive: To + 1 day is sent)."""
         if self.start is None or self.end is None:
             raise ValueError("choose both From and To (a date each) before running the query")
-        if self.end >= dt.date.max:
-            raise ValueError(f"To ({self.end}) is the last day a date can hold: choose an earlier To")
+        if self.end > dt.date.today() + dt.timedelta(days=366):
+            raise ValueError(f"To ({self.end}) is more than a year ahead: usage data goes up to today, choose an "
+                             "earlier To")
         if self.start > self.end:
             raise ValueError(f"From ({self.start}) is after To ({self.end}): To is the last day included")
         end = self.end + dt.timedelta(days=1)
@@ -106,11 +107,21 @@ class DashboardModel(PanelModel):
                                      progress=on_progress or self.progress)
             self.rate_limits = ratelimit_frame(self.session, self.query.interval)
             self.outbound = outbound_frame(self.session, self.query.interval)
+        self._ran = (self.start, self.end, self.granularity)   # what the data is of, whatever the pickers say next
         self.build_figures()
 
     @property
+    def _span(self) -> tuple:
+        """(From, To, granularity) of the data shown: the query that made it, not the pickers (changed since, or
+        cleared, or a query that failed)."""
+        return self.__dict__.get("_ran") or (self.start, self.end, self.granularity)
+
+    @property
     def span_label(self) -> str:
-        return f"{self.start.isoformat()} to {self.end.isoformat()} (inclusive), by {self.granularity.lower()}"
+        start, end, granularity = self._span
+        if start is None or end is None:
+            return "no dates chosen"
+        return f"{start.isoformat()} to {end.isoformat()} (inclusive), by {granularity.lower()}"
 
     @property
     def client_filter_note(self) -> str:
@@ -126,19 +137,22 @@ class DashboardModel(PanelModel):
 
         if self.usage is None or self.usage.empty:
             return ()
+        start, end, granularity = self._span
+        if start is None or end is None:
+            return ()
         dates = sorted(pd.to_datetime(self.usage["date"].unique(), utc=True))
         out = []
         today = pd.Timestamp(dt.datetime.now(dt.timezone.utc).date(), tz="UTC")
-        step = {"Day": pd.Timedelta(days=1), "Week": pd.Timedelta(days=7)}.get(self.granularity)
+        step = {"Day": pd.Timedelta(days=1), "Week": pd.Timedelta(days=7)}.get(granularity)
         first, last = dates[0], dates[-1]
-        if self.granularity != "Day" and first.date() > self.start:
+        if granularity != "Day" and first.date() > start:
             out.append(first)
-        if self.granularity == "Week" and self.start.weekday() != 0:
+        if granularity == "Week" and start.weekday() != 0:
             out.append(first)
-        if self.granularity == "Month" and self.start.day != 1:
+        if granularity == "Month" and start.day != 1:
             out.append(first)
         end_of_last = last + step if step is not None else last + pd.offsets.MonthBegin(1)
-        if end_of_last > today or end_of_last.date() > self.end + dt.timedelta(days=1):
+        if end_of_last > today or end_of_last.date() > end + dt.timedelta(days=1):
             out.append(last)
         return tuple(sorted(set(out)))
 

@@ -99,7 +99,7 @@ class EvidenceModel(PanelModel):
     def open_in_composer(self, index: int) -> str:
         """The request in the panel that fits it: a call in the call composer, any other operation (its path,
         query and body) in the any-endpoint panel. Returns which panel."""
-        from urllib.parse import urlsplit
+        from urllib.parse import parse_qsl, unquote, urlsplit
 
         from diag.core.facts import CALL_ROUTES
 
@@ -107,8 +107,10 @@ class EvidenceModel(PanelModel):
 
         d = next(d for d in self.inspection.diagnoses if d.index == index)
         # The panels (and so a saved notebook's widget state) get pseudonyms; the real values stay in the kernel,
-        # revealed only to check and to send.
-        masked = Masked.of(d.request.body, self.inspection.shown)
+        # revealed only to check and to send: the body's, the path's (a user's e-mail) and the query's.
+        path, query = d.request.path.split("?", 1)[0], urlsplit(d.request.url).query
+        masked = Masked.of([d.request.body, [unquote(s) for s in path.split("/") if s],
+                            [v for _, v in parse_qsl(query, keep_blank_values=True)]], self.inspection.shown)
         text = masked.mask(json.dumps(d.request.body, indent=2, ensure_ascii=False))
         if d.operation in CALL_ROUTES or self.endpoint is None:
             if self.composer is None:
@@ -116,8 +118,8 @@ class EvidenceModel(PanelModel):
             self.composer.open_masked(text, masked)
             self.composer.publish()   # that panel shows it at once
             return "composer"
-        self.endpoint.masked = masked
-        self.endpoint.set_operation(f"{d.request.method} {d.request.path}")
+        self.endpoint.masked = masked.merged(self.endpoint.masked)   # an answer still on screen keeps its pseudonyms
+        self.endpoint.set_operation(f"{d.request.method} {masked.mask(unquote(path))}")
         self.endpoint.set_query(self.inspection.shown(urlsplit(d.request.url).query))
         self.endpoint.set_text(text)
         self.endpoint.publish()

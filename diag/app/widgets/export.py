@@ -30,7 +30,7 @@ def read_saved_evidence(path: Path) -> str:
     except ValueError as exc:
         raise ValueError(f"{path}: not read ({exc}): choose another saved evidence file, or none") from None
     except OSError as exc:
-        raise ValueError(f"{path}: cannot be read ({type(exc).__name__})") from None
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
 
 
 class ExportModel(PanelModel):
@@ -183,9 +183,13 @@ class ExportModel(PanelModel):
 
         if name and (Path(name).name != name or name in (".", "..")):
             raise ValueError(f"{name!r}: give a file name only; the ticket goes to the tickets folder")
+        if name and (not name.isprintable() or len(name.encode("utf-8", "surrogatepass")) > 200):
+            raise ValueError("Give a file name of printable characters, at most 200 bytes long.")
         path = new_ticket_path(folder=self.out_dir, panel=True)
         if name:
             path = path.with_name(name)
+            if path.exists() or path.is_symlink():   # the panel never replaces a file: another name is the way
+                raise ValueError(f"{path} exists: choose another file name (a ticket never replaces a file).")
         bundle = self._build(path)
         assert bundle.path is not None   # given a path, the bundle is written there
         self.last_path = bundle.path
@@ -271,6 +275,8 @@ class ExportView:
         source): the dashboard's query runs for the new org, unless the caller moved the dashboard already."""
         m = self.model
         m.session, m.source, m.last_error = session, THIS_SESSION, None
+        # the old org's ticket goes from view: its link, where it was written, its summary (the file stays on disk)
+        m.last_path, m.redaction_report, m.summary, m.report, m.bundle = None, {}, "", "", None
         m.set_source(THIS_SESSION)
         if m.dashboard is not None and not charts_moved:
             d = m.dashboard
