@@ -37,7 +37,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from collections.abc import Iterable, Iterator
@@ -473,6 +473,7 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
             positions += _walk(body, None, "$", unknown, "(body)", "", kind, 0)
         else:
             positions += _walk(body, model, "$", DATA, model, model, kind, 0)
+    positions = _messenger_ids(positions)
     if kind in _DIALLING:   # no documented query parameter dials: any could
         positions += [Position(f"query {k}", v, UNKNOWN, k) for k, v in query]
         for name, value in params:   # the user or queue a write acts for or routes to, named in its path
@@ -484,6 +485,21 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
         starts = ""   # it names its destinations: nothing starts unnamed
     return Reading(f"{method} {template}" if template else None, kind, medium, starts, tuple(positions),
                    dict(params), model or "")
+
+
+_NUMBER_MESSENGERS = ("sms", "whatsapp")
+
+
+def _messenger_ids(positions: list[Position]) -> list[Position]:
+    """A message's toAddress is a phone number for SMS and WhatsApp only; for the other messengers the SDK lists
+    (open, webmessaging, apple) it is their id of the person, never dialled. The body says which
+    (toAddressMessengerType); without it, or with a value diag does not know, the address counts as dialled."""
+    kinds = {p.path.rsplit(".", 1)[0]: str(p.value).strip().lower() for p in positions
+             if p.field.endswith(".toAddressMessengerType")}
+    if not kinds:
+        return positions
+    return [replace(p, role=DATA) if p.role == DIAL and p.field.endswith(".toAddress")
+            and kinds.get(p.path.rsplit(".", 1)[0]) in ("open", "webmessaging", "apple") else p for p in positions]
 
 
 def _stopped(body: Any, unless) -> bool:

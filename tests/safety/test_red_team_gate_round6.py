@@ -145,3 +145,13 @@ def test_scim_never_stores_an_emergency_number_on_a_user(both, path, method, num
     for session in both:
         with pytest.raises(BlockedNumber, match="emergency"):
             session.send(method, path, body, confirm=lambda p: True)
+
+
+@pytest.mark.parametrize("messenger,refused", [("open", False), ("webmessaging", False), ("apple", False),
+                                               ("sms", True), ("whatsapp", True), (None, True), ("facebook", True)])
+def test_a_message_to_another_messengers_id_is_not_read_as_a_phone_number(messenger, refused):
+    body = {"fromAddress": "+13175550100", "toAddress": "user-911", "textBody": "hi"}
+    if messenger is not None:
+        body["toAddressMessengerType"] = messenger
+    found = refusal_for("POST", "/api/v2/conversations/messages/agentless", json.dumps(body).encode())
+    assert (found is not None and "emergency" in found) is refused
