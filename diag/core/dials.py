@@ -659,8 +659,10 @@ def counts_as_dialled(position: Position, *, real: bool) -> bool:
     role = position.role
     if role == DIAL:
         return True
-    if role == TEXT or (role in (COLUMNS, UNKNOWN) and real):
+    if role == TEXT:
         return numbers.reads_as_dial_string(position.value)
+    if role in (COLUMNS, UNKNOWN) and real:   # in a free-form column a number may carry a label or a note
+        return numbers.reads_as_dial_string(position.value) or numbers.reads_as_labelled_dial_string(position.value)
     return False
 
 

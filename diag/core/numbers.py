@@ -770,6 +770,20 @@ def reads_as_dial_string(value) -> bool:
     return _HAS_DIGIT.search(squeezed) is not None and _DIAL_STRING.fullmatch(squeezed) is not None
 
 
+_LABEL_BEFORE = re.compile(r"^\s*[^\W\d_][\w .-]{0,24}:\s*")
+_NOTE_AFTER = re.compile(r"\s*(?:\([^()]{1,24}\)|[^\W\d_]{1,12})\s*$")
+
+
+def reads_as_labelled_dial_string(value) -> bool:
+    """A dial string with a label before it ("Mobile: 911") or a word or a bracketed note after it ("911 (cell)",
+    "112a"): how people write a number into a free-form column."""
+    if not isinstance(value, str) or not _HAS_DIGIT.search(value):
+        return False
+    text = canonical_text(value).strip()
+    stripped = _NOTE_AFTER.sub("", _LABEL_BEFORE.sub("", text))
+    return stripped != text and reads_as_dial_string(stripped)
+
+
 def is_pseudonym(value) -> bool:
     """True when `value` is one pseudonym as the Pseudonymiser writes it (`PN1A2B3C4D`, `+1-PN1A2B3C4D`, also after
     `tel:`): a number taken out of a ticket, which is never dialled."""

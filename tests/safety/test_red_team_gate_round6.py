@@ -155,3 +155,18 @@ def test_a_message_to_another_messengers_id_is_not_read_as_a_phone_number(messen
         body["toAddressMessengerType"] = messenger
     found = refusal_for("POST", "/api/v2/conversations/messages/agentless", json.dumps(body).encode())
     assert (found is not None and "emergency" in found) is refused
+
+
+@pytest.mark.parametrize("value", ["911 (mobile)", "112a", "+1 911 (cell)", "Mobile: 911"])
+def test_a_number_with_a_label_or_a_note_in_a_free_form_column_is_read_as_a_number(value):
+    for path, body in (("/api/v2/outbound/contactlists/unknown-list/contacts", [{"data": {"Cell": value}}]),
+                       ("/api/v2/flows/executions", {"flowId": "f1", "inputData": {"Flow.Phone": value}}),
+                       ("/api/v2/integrations/actions/a1/execute", {"phoneNumber": value})):
+        assert refusal_for("POST", path, json.dumps(body).encode()) is not None, (path, value)
+
+
+@pytest.mark.parametrize("value", ["Room 101 (east)", "Order: ABC", "2026-11-28", "note (see ticket)"])
+def test_words_and_dates_in_a_free_form_column_are_not_read_as_a_labelled_number(value):
+    from diag.core import numbers
+
+    assert not numbers.reads_as_labelled_dial_string(value)
