@@ -63,8 +63,14 @@ class Refusal:
     regions: tuple[str, ...] = ()
 
 
+_MASKED_MAX = 80
+
+
 def masked(value: str, keep: int = 0) -> str:
-    """`value` with every digit after the first `keep` (and before the last two) replaced by a bullet."""
+    """`value` with every digit after the first `keep` (and before the last two) replaced by a bullet; a value longer
+    than anything dialled is cut to its start and its length (a message never carries megabytes of bullets)."""
+    if len(value) > _MASKED_MAX:
+        return masked(value[:_MASKED_MAX - 8], keep) + f"... ({len(value):,} characters)"
     total = sum(ch.isdigit() for ch in value)
     if total <= SHORT_MAX_DIGITS:
         return value
@@ -539,12 +545,15 @@ def _overdial_refusal(digits: str, shown: str) -> Refusal | None:
     cc, national = split
     if len(national) in possible_lengths_by_country_code().get(cc, (len(national),)):
         return None
-    for k in range(len(str(cc)) + 4, len(digits) - 1):
+    # a whole number is at most 15 digits (E.164), so only the first 17 places can end one; what follows is read
+    # only as far as an emergency number (behind an access digit) could reach
+    for k in range(len(str(cc)) + 4, min(len(digits) - 1, 18)):
         rest = digits[k:]
-        found = _begins_with_emergency(rest, regions)
+        found = _begins_with_emergency(rest[:SHORT_MAX_DIGITS + 1], regions)
         if found and _valid("+" + digits[:k], None):
             return Refusal("emergency-extension", shown, f"{shown!r} is not a valid number as written: after a "
-                                                         f"whole number it sends {rest}, which begins with an "
+                                                         f"whole number it sends {rest[:12]}"
+                                                         f"{'...' if len(rest) > 12 else ''}, which begins with an "
                                                          f"emergency number in {_named(found)}.", found)
     return None
 

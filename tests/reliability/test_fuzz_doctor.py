@@ -76,3 +76,11 @@ def test_numbers_where_strings_belong_are_findings(body):
     wrong = [k for k, v in body.items() if k in ("phoneNumber", "callerId", "label") and not isinstance(v, str)]
     for k in wrong:
         assert any(f.path == f"$.{k}" and f.code == "invalid-type" for f in report.findings)
+
+
+def test_a_million_digit_number_after_a_country_code_gets_a_short_refusal():
+    # what follows a whole number is read only as far as an emergency number could reach: not a million times
+    from diag.core import numbers
+
+    found = numbers.refusal("+1" + "3175550100" + "911" + "0" * 1_000_000, strict=True)
+    assert found is not None and len(found.reason) < 400
