@@ -487,19 +487,22 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
                    dict(params), model or "")
 
 
-_NUMBER_MESSENGERS = ("sms", "whatsapp")
+# The SDK's description of toAddress: "For an Apple Invitation and SMS messenger type, the phone number address must
+# be in E.164 format", a WhatsApp ID of a phone number for WhatsApp; "For open messenger type, any string"; "For
+# WebMessaging this cannot be used, instead use externalContactId".
+_ID_MESSENGERS = ("open", "webmessaging")
 
 
 def _messenger_ids(positions: list[Position]) -> list[Position]:
-    """A message's toAddress is a phone number for SMS and WhatsApp only; for the other messengers the SDK lists
-    (open, webmessaging, apple) it is their id of the person, never dialled. The body says which
-    (toAddressMessengerType); without it, or with a value diag does not know, the address counts as dialled."""
+    """A message's toAddress is a phone number except for the messengers whose address the SDK says is any string
+    or not used (open, webmessaging): there it names no number, and is never dialled. The body says which
+    (toAddressMessengerType); without it, or with any other value, the address counts as dialled."""
     kinds = {p.path.rsplit(".", 1)[0]: str(p.value).strip().lower() for p in positions
              if p.field.endswith(".toAddressMessengerType")}
     if not kinds:
         return positions
     return [replace(p, role=DATA) if p.role == DIAL and p.field.endswith(".toAddress")
-            and kinds.get(p.path.rsplit(".", 1)[0]) in ("open", "webmessaging", "apple") else p for p in positions]
+            and kinds.get(p.path.rsplit(".", 1)[0]) in _ID_MESSENGERS else p for p in positions]
 
 
 def _stopped(body: Any, unless) -> bool:

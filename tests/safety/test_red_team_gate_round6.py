@@ -147,7 +147,7 @@ def test_scim_never_stores_an_emergency_number_on_a_user(both, path, method, num
             session.send(method, path, body, confirm=lambda p: True)
 
 
-@pytest.mark.parametrize("messenger,refused", [("open", False), ("webmessaging", False), ("apple", False),
+@pytest.mark.parametrize("messenger,refused", [("open", False), ("webmessaging", False), ("apple", True),
                                                ("sms", True), ("whatsapp", True), (None, True), ("facebook", True)])
 def test_a_message_to_another_messengers_id_is_not_read_as_a_phone_number(messenger, refused):
     body = {"fromAddress": "+13175550100", "toAddress": "user-911", "textBody": "hi"}

@@ -38,7 +38,8 @@ def parse_body(text: str) -> ParsedBody:
     if text is None or not str(text).strip():
         return ParsedBody(text or "", error="The body is empty", hint="Paste a JSON object such as "
                           '{"phoneNumber": "+13175550100"}.')
-    if text.startswith("\ufeff"):   # a byte-order mark (Windows editors write one): Jackson, and diag's gate, skip it
+    if text.startswith("\ufeff"):   # a byte-order mark (Windows editors write one): skipped, as diag's gate and its
+        # simulator do (modelled: a Jackson reader detects a BOM; nothing documents Genesys' own reading)
         inner = parse_body(text[1:])
         return ParsedBody(text, value=inner.value, ok=inner.ok, repairs=inner.repairs, error=inner.error,
                           line=inner.line, column=inner.column, hint=inner.hint)
