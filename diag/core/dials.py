@@ -683,7 +683,10 @@ def refusal(position: Position, *, real: bool) -> Refusal | None:
     if not kept and numbers.is_pseudonym(value):   # its hash digits are no number (a known country code, then PN)
         return Refusal("pseudonymised-number", str(value), f"{value!r} is a pseudonym diag wrote in a ticket or a "
                        "sanitised file, not a number: it is never dialled. Put the real number back.", position.path)
-    found = numbers.refusal(value, strict=False, dialled=True)
+    # a stored extension is dialled inside the org's own numbering plan, where 9000 or 1112 is an extension and not
+    # an outside line's prefix (diag's reading): only an exact emergency number is refused there
+    internal = position.role == STORED and position.field.rsplit(".", 1)[-1].lower() == "extension"
+    found = numbers.refusal(value, strict=False, dialled=not internal)
     if found is None and real and not kept:
         found = numbers.refusal(value, strict=True, dialled=True)
     if found is None:

@@ -170,3 +170,12 @@ def test_words_and_dates_in_a_free_form_column_are_not_read_as_a_labelled_number
     from diag.core import numbers
 
     assert not numbers.reads_as_labelled_dial_string(value)
+
+
+@pytest.mark.parametrize("extension,refused", [("9000", False), ("9100", False), ("1112", False), ("0000", False),
+                                               ("911", True), ("112", True)])
+def test_a_users_stored_extension_is_refused_only_when_it_is_an_emergency_number(extension, refused):
+    body = {"version": 1, "addresses": [{"address": "+13175550100", "extension": extension, "mediaType": "PHONE",
+                                         "type": "WORK"}]}
+    found = refusal_for("PATCH", "/api/v2/users/u1", json.dumps(body).encode())
+    assert (found is not None) is refused, found
