@@ -304,7 +304,11 @@ class Session:
                     raise
                 last = attempts[-1]
                 last.superseded = False
-                last.notes.append(f"not sent again after all: diag could not fetch a token for it ({exc})")
+                said = f"not sent again after all: diag could not fetch a token for it ({exc})"
+                if last.notes and " and sent again, resend " in last.notes[-1]:   # the 429's note, said before
+                    last.notes[-1] = last.notes[-1].split(" and sent again, resend ")[0] + f"; {said}"
+                else:
+                    last.notes.append(said)
                 return last
             if attempts:
                 ex.first_seq = attempts[0].seq

@@ -74,6 +74,7 @@ def test_a_429_whose_resend_has_no_token_is_the_answer_and_says_it_was_not_sent_
     ex = s.send("POST", CALLS, BODY)
     assert ex.status == 429 and ex.correlation_id == "c429" and len(app.posts()) == 1
     assert not ex.superseded and "not sent again after all" in ex.notes[-1]
+    assert not any("and sent again" in n for n in ex.notes)   # no note says what did not happen
 
 
 def test_an_interrupted_429_wait_leaves_no_word_of_a_resend():
