@@ -524,9 +524,11 @@ def _walk(value: Any, t: str | None, path: str, role: str, fieldname: str, model
     if depth > MAX_DEPTH:
         raise TooDeep(f"the body is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, (dict, Pairs)):
-        if t and t.startswith("list["):   # one object where a list is due: Jackson can read it as a list of one
-            yield from _walk(value, t[5:-1], path, role, fieldname, model, kind, depth + 1, ref)   # (ACCEPT_SINGLE_
-            return                                                                              # VALUE_AS_ARRAY)
+        if t and t.startswith("list["):
+            # one object where a list is due: a Jackson reader with ACCEPT_SINGLE_VALUE_AS_ARRAY takes it as a list
+            # of one (whether Genesys' does is not documented: read so, the gate fails closed)
+            yield from _walk(value, t[5:-1], path, role, fieldname, model, kind, depth + 1, ref)
+            return
         spec = _model(t) if t else None
         if spec is not None:
             fields = spec["fields"]

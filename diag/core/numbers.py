@@ -584,7 +584,7 @@ def _tail_access_refusal(d: Dial, shown: str) -> Refusal | None:
 
 def _in_nanp(scope: tuple[str, ...] | None) -> bool:
     """Whether a number of these regions is in the North American plan, where 1 is the long-distance prefix."""
-    return scope is None or "US" in scope or bool(set(scope) & set(phonenumbers.region_codes_for_country_code(1)))
+    return scope is None or not set(scope).isdisjoint(phonenumbers.region_codes_for_country_code(1))
 
 
 def _begins_with_emergency(digits: str, regions: tuple[str, ...] | None) -> tuple[str, ...]:
