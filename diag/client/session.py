@@ -49,7 +49,7 @@ from diag.core.endpoints import check_operation
 from diag.core.errors import (AuthError, ConfigError, ConfirmationDeclined, ConfirmationRequired, SafetyError,
                               UnsafeRequest)
 from diag.core.answer import read_answer
-from diag.core.exchange import Exchange, ExchangeLog
+from diag.core.exchange import Exchange, ExchangeLog, body_bytes
 from diag.core.headers import header
 from diag.core.facts import CALLS_DOCUMENTED_STATUSES, CALLS_PATH, CALLS_ROUTE
 from diag.core.redact import REDACTED, Redactor
@@ -290,7 +290,7 @@ class Session:
             raise UnsafeRequest(f"the method {str(method)[:12]!r} is not one the Platform API uses: refused")
         method = method.upper()
         self._platform_path(path)
-        content = _encode(body)
+        content = body_bytes(body)
         url = self.api_base + path + ((("&" if "?" in path else "?") + urlencode(params)) if params else "")
         confirmation = self._confirmation(method, url, content, self._headers(content, headers), confirm)
         state = Attempts(method, self.retry, self.sleep, self._refresh if self.tokens.can_refresh else None,
@@ -331,7 +331,7 @@ class Session:
         """The Intent a write would need confirmed (None when it needs none); raises if it may never be sent."""
         self._platform_path(path)
         url = self.api_base + path + (("?" + urlencode(params)) if params else "")
-        found = self.gate.assess(Request(method.upper(), url, {}, _encode(body)))
+        found = self.gate.assess(Request(method.upper(), url, {}, body_bytes(body)))
         return found.intent if found.needs_confirmation else None
 
     def _confirmation(self, method, url, content, headers, confirm) -> Grant | None:
@@ -585,15 +585,6 @@ class Session:
         self._caller = caller
 
 
-def _encode(body: Any) -> bytes | None:
-    """The exact bytes to send: bytes as they are, text as UTF-8, anything else as JSON."""
-    if body is None:
-        return None
-    if isinstance(body, (bytes, bytearray)):
-        return bytes(body)
-    if isinstance(body, str):
-        return body.encode("utf-8", "surrogatepass")
-    return json.dumps(body).encode()
 
 
 def redacted_paths(value: Any, path: str = "$") -> list[str]:

@@ -77,14 +77,8 @@ class Exchange:
         return keep
 
     def sent_body(self) -> bytes | None:
-        """The body's bytes as the session sent them: JSON as json.dumps writes it (non-ASCII as \\u escapes), a body
-        kept as text as UTF-8 (a lone surrogate as the session encoded it)."""
-        body = self.request_body
-        if body is None:
-            return None
-        if isinstance(body, str):
-            return body.encode("utf-8", "surrogatepass")
-        return json.dumps(body).encode()
+        """The body's bytes as the session sent them (body_bytes of what it recorded)."""
+        return body_bytes(self.request_body)
 
     def to_curl(self) -> str:
         """ "Copy as cURL": every recorded value single-quoted (a value from a log is never shell code); only the
@@ -108,6 +102,19 @@ class Exchange:
         sent = self.sent_body()
         return render("snippet.py.tmpl", HEADERS=repr(headers), METHOD=repr(self.method), URL=repr(self.url),
                       BODY="" if sent is None else f", data={sent!r}")
+
+
+def body_bytes(body: Any) -> bytes | None:
+    """The exact bytes a body goes as, in one place for the session and the code it writes: bytes as they are, text
+    as UTF-8 (a lone surrogate as Python's surrogatepass writes it), anything else as JSON (json.dumps: non-ASCII as
+    \\u escapes)."""
+    if body is None:
+        return None
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", "surrogatepass")
+    return json.dumps(body).encode()
 
 
 def _append_lines(fd: int, data: bytes) -> None:
