@@ -217,12 +217,4 @@ def _body_pieces(text: str, variables: list[tuple[str, str, str]]) -> tuple:
 
 def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:
     """The body as one shell word: literal pieces shlex-quoted, each number variable expanded in double quotes."""
-    if not variables:
-        return shlex.quote(text)
-    pattern, names = _variables_pattern(tuple(variables))
-    out, at = [], 0
-    for m in pattern.finditer(text):
-        out += [shlex.quote(text[at:m.start()]) if m.start() > at else "", f'"${{{names[m.group(0)]}}}"']
-        at = m.end()
-    out.append(shlex.quote(text[at:]) if at < len(text) else "")
-    return "".join(out)
+    return "".join(f'"${{{p[0]}}}"' if isinstance(p, tuple) else shlex.quote(p) for p in _body_pieces(text, variables))
