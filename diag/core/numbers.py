@@ -390,7 +390,15 @@ def _region_and_validity(num) -> tuple[str | None, bool]:
     """The number's region and whether it is valid there: phonenumbers' is_valid_number, without working out the
     region a second time (for +1, a pass over 25 regions' patterns)."""
     region = phonenumbers.region_code_for_number(num)
-    return region, region is not None and phonenumbers.is_valid_number_for_region(num, region)
+    if region is None:
+        return None, False
+    if len(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(num.country_code, ())) > 1:
+        # a shared country code (+1, +7, +44...): a region without leading digits was chosen by the very test
+        # is_valid_number_for_region makes (its number type is known), so it is valid there; asked once, not twice
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
+        if metadata is not None and metadata.leading_digits is None:
+            return region, True
+    return region, phonenumbers.is_valid_number_for_region(num, region)
 
 
 def _named(regions: tuple[str, ...]) -> str:
@@ -531,11 +539,12 @@ def _overdial_refusal(digits: str, shown: str) -> Refusal | None:
     if split is None:
         return None
     regions = tuple(phonenumbers.region_codes_for_country_code(split[0]))
+    anywhere = _any_emergency()
     for k in range(2, SHORT_MAX_DIGITS + 1):
         head, tail = digits[:-k], digits[-k:]
         if len(head) <= len(str(split[0])) + 3:
             break
-        found = emergency_in(tail, regions)
+        found = emergency_in(tail, regions) if anywhere.fullmatch(tail) else ()   # most tails: one regex, no lookup
         if found and _valid("+" + head, None) and not _valid("+" + digits, None):
             return Refusal("emergency-extension", shown, f"{shown!r} is not a valid number as written: after a "
                                                          f"whole number it sends {tail}, an emergency number in "

@@ -22,8 +22,18 @@ class SimUser:
     name: str
     email: str
     station: str | None
-    permissions: list[str]
+    permissions: tuple[str, ...]
     all_permissions: bool = False    # "permissions": "all" in org.json: every permission of the contract
+    _held: tuple = field(default=((), frozenset()), init=False, repr=False, compare=False)
+
+    def held(self) -> frozenset[str]:
+        """The permissions as a set, made once (every request asks; the demo user holds thousands). Made again
+        when the tuple is replaced (a tuple cannot change in place)."""
+        source, made = self._held
+        if source is not self.permissions:
+            made = frozenset(self.permissions)
+            self._held = (self.permissions, made)
+        return made
 
 
 @dataclass
@@ -68,8 +78,8 @@ def _user(u: dict) -> SimUser:
     if u["permissions"] == "all":
         from diag.core.model.facts import every_permission
 
-        return SimUser(u["id"], u["name"], u["email"], u.get("station"), sorted(every_permission()), True)
-    return SimUser(u["id"], u["name"], u["email"], u.get("station"), list(u["permissions"]))
+        return SimUser(u["id"], u["name"], u["email"], u.get("station"), tuple(sorted(every_permission())), True)
+    return SimUser(u["id"], u["name"], u["email"], u.get("station"), tuple(u["permissions"]))
 
 
 def load_org(overrides: dict[str, Any] | None = None, path: Path = ORG_FILE) -> SimOrg:

@@ -18,6 +18,7 @@ import struct
 import time
 import uuid
 from functools import cached_property
+from collections.abc import Sequence
 from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -475,7 +476,7 @@ def users_me(sim: SimApp, req: Request):
 
 # ---- calls ----------------------------------------------------------------------------------------
 
-def _require_any(permissions: list[str], needed: tuple[str, ...]) -> None:
+def _require_any(permissions: Sequence[str], needed: tuple[str, ...]) -> None:
     if not any(grants(held, p) for held in permissions for p in needed):
         listed = ", ".join(needed)
         raise ApiError(403, "missing.any.permissions",
@@ -488,7 +489,7 @@ def caller_of(sim: SimApp, tok, station_of=None) -> Caller:
     contract), the station of its user (or of `station_of`, the user a call is placed for)."""
     if tok.kind == "user":
         user = sim.org.users[tok.user_id]
-        return Caller("user", frozenset(user.permissions), bool((station_of or user).station), user.name,
+        return Caller("user", user.held(), bool((station_of or user).station), user.name,
                       all_permissions=user.all_permissions)
     client = sim.org.clients[tok.client_id]
     return Caller("client", frozenset(client.permissions), None, client.name)
@@ -569,7 +570,7 @@ def _start_execution(sim: SimApp, rows: list[dict], results_uri: str, status: in
     return status, {"executionId": exec_id, "resultsUri": results_uri.format(executionId=exec_id)}, {}
 
 
-def _token_permissions(sim: SimApp, tok) -> list[str]:
+def _token_permissions(sim: SimApp, tok) -> Sequence[str]:
     return sim.org.users[tok.user_id].permissions if tok.kind == "user" else sim.org.clients[tok.client_id].permissions
 
 

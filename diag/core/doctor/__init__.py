@@ -74,7 +74,7 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
 
     from diag.core.doctor.safety import safety_findings
 
-    findings = findings_of(body, region=region, operation=operation, read_as=read_as, query=query)
+    findings = _findings_of(body, region, operation, read_as, query)
     fixed, notes = fix(body)
     report = Report(body, findings, fixed, notes, operation=operation, caller=caller)
     if fixed is not None:
@@ -92,6 +92,11 @@ def findings_of(body: Any, *, region: str | None = None, operation: str = CALLS_
     shape = _shape_problem(body)
     if shape is not None:
         return [shape]
+    return _findings_of(body, region, operation, read_as, query)
+
+
+def _findings_of(body: dict, region: str | None, operation: str, read_as: Any, query: tuple) -> list[Finding]:
+    """findings_of() of a body whose shape was checked (check() checks it once, not twice)."""
     from diag.core.doctor.rules import run_rules
     from diag.core.doctor.safety import safety_findings
 

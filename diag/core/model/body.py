@@ -228,7 +228,7 @@ def _walk(value: Any, t: str, path: str, depth: int) -> Iterator[Observation]:
         key = key if isinstance(key, str) else str(key)
         if key not in fields:
             unknown += 1
-            yield unknown_key(key, t, fields, f"{path}.{key}", suggest=unknown <= 50)
+            yield _unknown_key_of(key, t, f"{path}.{key}", unknown <= 50)
             continue
         f = fields[key]
         yield from _walk(v, f["t"], f"{path}.{key}", depth + 1)
@@ -303,6 +303,14 @@ def _nested_home(key: str, fields: tuple[tuple[str, str], ...]) -> str | None:
         if inner is not None and key in inner["fields"]:
             homes.append(name)
     return homes[0] if len(homes) == 1 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _unknown_key_of(key: str, model_name: str, path: str, suggest: bool) -> Observation:
+    """unknown_key() for a field of a contract model: the same few wrong keys come again and again (Observation is
+    frozen, so one is shared)."""
+    spec = model(model_name)
+    return unknown_key(key, model_name, spec["fields"] if spec else {}, path, suggest)
 
 
 def unknown_key(key: str, model_name: str, fields, path: str, suggest: bool = True) -> Observation:
