@@ -48,7 +48,10 @@ def parse_duration(text: str) -> dt.timedelta:
         raise ValueError(f"{text!r} is not an ISO-8601 period such as PT1H or P1D")
     y, mo, w, d, h, mi = (int(x or 0) for x in m.groups()[:6])
     s = float(m.group(7) or 0)
-    return dt.timedelta(days=365 * y + 30 * mo + 7 * w + d, hours=h, minutes=mi, seconds=s)
+    try:
+        return dt.timedelta(days=365 * y + 30 * mo + 7 * w + d, hours=h, minutes=mi, seconds=s)
+    except OverflowError:   # P99999999999D: longer than any date can span
+        raise ValueError(f"{text!r} is longer than any period a date can span") from None
 
 
 def parse_interval(text: str) -> tuple[dt.datetime, dt.datetime]:
@@ -69,6 +72,8 @@ def parse_interval(text: str) -> tuple[dt.datetime, dt.datetime]:
     except ValueError:
         raise ValueError(f"interval {text!r} is not ISO-8601 (e.g. 2026-01-01/2026-01-31, 2026-01/2026-03, "
                          "2026-01-01T00:00:00Z/P7D)") from None
+    except OverflowError:   # P1D/0001-01-01, 9999-12-31/P1D: before the first date or after the last
+        raise ValueError(f"interval {text!r} reaches before year 1 or after year 9999") from None
     if end <= start:
         raise ValueError(f"interval {text!r} ends before it starts")
     return start, end

@@ -405,15 +405,16 @@ def sip_headers(call, org) -> dict:
                         "User-Agent": ["diag-sim"]}}
 
 
-def operational_events(calls, interval) -> dict:
+def operational_events(calls, interval: str | None) -> dict:
     """An EventQueryResponse for the window: one event for each of the simulator's calls in it that ended in error
-    (modelled: the event definition is the simulator's own, not one of Genesys' Event Catalog)."""
-    start, end = parse_interval(interval)
+    (modelled: the event definition is the simulator's own, not one of Genesys' Event Catalog). Without an interval
+    (the SDK model does not require one), every such call the simulator holds (modelled)."""
+    window = parse_interval(interval) if interval is not None else None
     events = []
     for call in calls:
         created = dt.datetime.fromtimestamp(call.created, UTC)
         _, _, error_code, _, _ = OUTCOME_MODEL[call.outcome]
-        if error_code and start <= created <= end:
+        if error_code and (window is None or window[0] <= created <= window[1]):
             events.append({"eventDefinition": {"id": "diag-sim.call.ended-in-error"}, "errorCode": error_code,
                            "entityName": ERROR_MESSAGES[error_code], "conversation": {"id": call.id},
                            "dateCreated": _iso(created)})

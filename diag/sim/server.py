@@ -21,7 +21,7 @@ from functools import cached_property
 from collections.abc import Sequence
 from typing import Any
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from urllib3 import HTTPHeaderDict
 
@@ -52,7 +52,9 @@ class Request:
         self.origin = origin or "http://" + str(headers.get("Host") or "127.0.0.1")   # scheme://host[:port] asked
         self.method = method
         self.path = parts.path
-        self.query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        # every pair as sent, for the server model; for the handlers, the value the model reads (model.query_values)
+        self.query_pairs = tuple(parse_qsl(parts.query, keep_blank_values=True))
+        self.query = model.query_values(self.query_pairs)
         self.headers = headers          # case-insensitive .get()
         self.raw = raw
         self.correlation_id = str(uuid.uuid4())
@@ -75,11 +77,15 @@ class Request:
         if ctype != "application/json":
             raise ApiError(415, "unsupported.media.type",
                            f"Content-Type '{ctype or '(none)'}' is not supported; send application/json.")
-        try:
-            return json.loads(self.raw or b"null")
+        try:   # NaN and Infinity are no JSON: a Jackson server refuses them by default (modelled)
+            return json.loads(self.raw or b"null", parse_constant=_no_constant)
         except (ValueError, RecursionError):
             raise ApiError(400, "bad.request", "The request could not be understood by the server due to malformed "
                                                "syntax.") from None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is no JSON number")
 
 
 def error_body(status: int, code: str | None, message: str, correlation_id: str, params: dict | None = None) -> dict:
@@ -497,7 +503,7 @@ def caller_of(sim: SimApp, tok, station_of=None) -> Caller:
 
 def _answer(sim: SimApp, req: Request, body, caller: Caller, user) -> tuple:
     """The server model's answer (diag.core.model, shared with the doctor); a 200 places the call."""
-    answer = model.answer(model.Request(req.method, req.path, body, tuple(req.query.items())), caller)
+    answer = model.answer(model.Request(req.method, req.path, body, req.query_pairs), caller)
     if not answer.ok:
         raise ApiError(answer.status, answer.code, answer.message, answer.params)
     return _place(sim, req, answer.body, user)
@@ -583,7 +589,7 @@ def _model_request(req: Request):
             if exc.status != 400:
                 raise
             body = model.Unreadable(req.raw.decode("utf-8", "replace"))
-    return model.Request(req.method, req.path, body, tuple(req.query.items()))
+    return model.Request(req.method, req.path, body, req.query_pairs)
 
 
 def refuse_as_the_model_does(sim: SimApp, req: Request) -> model.Answer:
@@ -714,11 +720,10 @@ def siptraces_download_url(sim: SimApp, req: Request, downloadId: str):
 @router.add("POST", "/api/v2/usage/events/query")
 def events_query(sim: SimApp, req: Request):
     refuse_as_the_model_does(sim, req)
-    body = req.json()
+    body = req.json()   # read by the server model above: an interval, when given, is one
     interval = body.get("interval") if isinstance(body, dict) else None
-    if not isinstance(interval, str):
-        raise ApiError(400, "bad.request", "interval is required (modelled).")
-    return 200, analytics.operational_events(list(sim.state.calls.values()), interval), {}
+    return 200, analytics.operational_events(list(sim.state.calls.values()),
+                                             interval if isinstance(interval, str) else None), {}
 
 
 @router.add("POST", "/api/v2/audits/query")

@@ -96,7 +96,10 @@ def test_more_than_one_destination_names_the_documented_code_and_evidence():
     hit = next(f for f in report.findings if f.code == "too-many-destinations")
     assert "too.many.create.conversation.parameters" in hit.message
     assert "phoneNumber" in hit.message and "callUserId" in hit.message
-    assert hit.evidence == "documented" and "inferred" in hit.message
+    # the code is documented, which fields count is inferred: the finding is as sure as its weakest part, as the
+    # answer under the headline is (a finding never surer than the prediction it explains)
+    assert hit.evidence == "modelled" == report.prediction.evidence and "inferred" in hit.message
+    assert report.prediction.code == "too.many.create.conversation.parameters"
 
 
 def test_empty_destination_does_not_count():

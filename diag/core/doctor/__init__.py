@@ -68,7 +68,11 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
     """
     shape = _shape_problem(body)
     if shape is not None:
-        return Report(body, [shape], operation=operation, caller=caller)
+        from diag.core.doctor.safety import safety_findings
+
+        never = [f for f in safety_findings(operation, body if read_as is None else read_as, query)
+                 if f.severity == ERROR]   # what the gate refuses in it all the same (a number, too deep to read)
+        return Report(body, [shape, *never], operation=operation, caller=caller, query=tuple(query))
     from diag.core.doctor.fixer import fix
     from diag.core.doctor.rules import run_rules
 
@@ -76,7 +80,7 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
 
     findings = _findings_of(body, region, operation, read_as, query)
     fixed, notes = fix(body)
-    report = Report(body, findings, fixed, notes, operation=operation, caller=caller)
+    report = Report(body, findings, fixed, notes, operation=operation, caller=caller, query=tuple(query))
     if fixed is not None:
         remaining = [f for f in list(safety_findings(operation, fixed)) + run_rules(fixed, _region_hint(fixed, region))
                      if f.severity == ERROR]
@@ -125,7 +129,7 @@ def _shape_problem(body: Any) -> Finding | None:
     if _deeper_than(body, MAX_DEPTH):
         return Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels deep; a "
                                                     "CreateCallRequest is at most 4 levels deep. Check that the right "
-                                                    "text was pasted.")
+                                                    "text was pasted.", INFERRED)
     return None
 
 
@@ -164,22 +168,26 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
     if not op.body:
         findings = [] if body is None else [Finding(WARNING, "$", "body-not-expected", f"{op} takes no request body: "
                                                     "the server ignores it (modelled).", INFERRED)]
-        return Report(body, findings, operation=str(op), caller=caller)
+        return Report(body, findings, operation=str(op), caller=caller, query=query)
     if body is None:
         return Report(body, [Finding(ERROR, "$", "body-missing", f"{op} takes a body of type {op.body}: without one "
                                      "(or with JSON null) Genesys answers 400 (modelled).", INFERRED)],
-                      operation=str(op), caller=caller)
+                      operation=str(op), caller=caller, query=query)
+    from diag.core.doctor.safety import safety_findings
+
     if _deeper_than(body, MAX_DEPTH):
         return Report(body, [Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels "
-                                     "deep.")], operation=str(op), caller=caller)
-    from diag.core.doctor.safety import safety_findings
+                                     "deep.", INFERRED),
+                             *[f for f in safety_findings(str(op), body if read_as is None else read_as, query)
+                               if f.severity == ERROR]],
+                      operation=str(op), caller=caller, query=query)
 
     from diag.core.doctor.repair import repair
 
     findings = list(safety_findings(str(op), body if read_as is None else read_as, query)) + check_model(body, op.body)
     fixed, changes = repair(body, op.body) if any(f.severity != INFO for f in findings) else (None, [])
     report = Report(body, findings, fixed, [f"Checked as {op.body} for {op}."] + changes, operation=str(op),
-                    caller=caller)
+                    caller=caller, query=query)
     if fixed is not None:
         remaining = [f for f in list(safety_findings(str(op), fixed)) + check_model(fixed, op.body)
                      if f.severity == ERROR]
@@ -224,6 +232,9 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
             if not found.known:
                 raise UnknownOperation(found)
             report.operation = str(found.operation)
+            from urllib.parse import parse_qsl
+
+            report.query = tuple(parse_qsl(operation.partition("?")[2], keep_blank_values=True))
         report.findings += _as_the_gate_reads(report.operation, text)
         report.parsed = parsed
         return report

@@ -44,6 +44,7 @@ class Report:
     parsed: Any = None   # the ParsedBody, when the body came from text
     operation: str = "POST /api/v2/conversations/calls"
     caller: Any = None   # a diag.core.model.Caller; None: the simulator's demo user
+    query: tuple = ()    # the query parameters sent with it, as (name, value) pairs: the model reads them too
 
     def for_caller(self, caller: Any) -> Report:
         """The same findings and corrected body, predicted for another caller (the findings do not depend on who
@@ -70,7 +71,8 @@ class Report:
                                                       or bool(getattr(self.parsed, "repairs", None)))
             body = model.Unreadable(getattr(self.parsed, "text", "") or "") if unreadable else self.body
             method, _, path = self.operation.partition(" ")
-            self.__dict__["_prediction"] = model.answer(model.Request(method, path, body), self.caller or model.DEMO)
+            self.__dict__["_prediction"] = model.answer(model.Request(method, path, body, tuple(self.query)),
+                                                        self.caller or model.DEMO)
         return self.__dict__["_prediction"]
 
     @property
@@ -132,4 +134,4 @@ class Report:
 
 
 # What diag never sends, to any org (diag.core.doctor.safety): the verdict is `refused`, by diag.
-BLOCKING_CODES = frozenset({"emergency-number", "pseudonymised-number"})
+BLOCKING_CODES = frozenset({"emergency-number", "pseudonymised-number", "too-deep-to-check"})

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from diag.core.errors import DiagError
+
 CURLY_DOUBLE = "\u201c\u201d\u201e\u201f\u2033"
 CURLY_SINGLE = "\u2018\u2019\u201a\u201b\u2032"
 _PY_LITERALS = {"True": "true", "False": "false", "None": "null"}
@@ -44,7 +46,9 @@ def parse_body(text: str) -> ParsedBody:
         return ParsedBody(text, value=inner.value, ok=inner.ok, repairs=inner.repairs, error=inner.error,
                           line=inner.line, column=inner.column, hint=inner.hint)
     try:
-        return ParsedBody(text, value=json.loads(text), ok=True)
+        return ParsedBody(text, value=json.loads(text, parse_constant=_not_a_number), ok=True)
+    except NotANumber as exc:
+        return _non_numeric(text, str(exc))
     except json.JSONDecodeError as exc:
         strict_error = exc
     except RecursionError:
@@ -55,11 +59,38 @@ def parse_body(text: str) -> ParsedBody:
     repaired, repairs = repair(text)
     if repairs:
         try:
-            return ParsedBody(text, value=json.loads(repaired), ok=True, repairs=repairs)
+            return ParsedBody(text, value=json.loads(repaired, parse_constant=_not_a_number), ok=True,
+                              repairs=repairs)
+        except NotANumber as exc:
+            return _non_numeric(text, str(exc))
         except (ValueError, RecursionError):
             pass
     return ParsedBody(text, error=f"Not valid JSON: {strict_error.msg}", line=strict_error.lineno,
                       column=strict_error.colno, hint=_hint(text))
+
+
+class NotANumber(DiagError, ValueError):
+    """NaN, Infinity or -Infinity in a body: Python's json reads them, JSON (and a Jackson server by default) does
+    not."""
+
+
+def _not_a_number(name: str) -> Any:
+    raise NotANumber(name)
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _non_numeric(text: str, name: str) -> ParsedBody:
+    """Where the first NaN or Infinity stands (outside strings), and what to send instead."""
+    blanked = _STRINGS.sub(lambda m: " " * len(m.group(0)), text)
+    at = blanked.find(name)
+    line = text.count("\n", 0, at) + 1 if at >= 0 else None
+    column = at - (text.rfind("\n", 0, at) + 1) + 1 if at >= 0 else None
+    return ParsedBody(text, error=f"Not valid JSON: {name} is no JSON number", line=line, column=column,
+                      hint="JSON has no NaN or Infinity, and a Jackson server refuses them by default (modelled: "
+                           "Genesys answers 400 bad.request to text that is not JSON). Send a number, or text in "
+                           "quotes.")
 
 
 def _hint(text: str) -> str | None:

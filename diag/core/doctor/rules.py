@@ -140,7 +140,17 @@ def destination_count(ctx: Context) -> Iterator[Finding]:
                       "too.many.create.conversation.parameters (\"Only a single destination can be supplied "
                       f"in a create conversation request\"). Keep one of {fields}. The error code is "
                       "documented; which fields count as destinations is inferred from the model.",
-                      DOCUMENTED)
+                      INFERRED)   # as sure as its weakest part, as the model's answer is
+
+
+@rule
+def blank_destination(ctx: Context) -> Iterator[Finding]:
+    from diag.core.model.calls import blank_destinations
+
+    for name in blank_destinations(ctx.body):
+        yield Finding(ERROR, path_of(name), "blank-destination",
+                      f"`{name}` is blank ({_short(ctx.body[name])}): it names nobody to call, and nothing documents "
+                      "what Genesys answers to it. Give the number or id, or remove it.", INFERRED)
 
 
 @rule

@@ -25,7 +25,10 @@ def safety_findings(operation: str, body: Any, query: Iterable[tuple[str, str]] 
     method, _, template = operation.partition(" ")
     try:
         reading = dials.read(method, template, body, query)
-    except dials.TooDeep:
+    except dials.TooDeep:   # the gate cannot read it value by value, so it refuses it: said here as it will be
+        yield Finding(ERROR, "$", "too-deep-to-check", f"The body is nested more than {dials.MAX_DEPTH} levels deep: "
+                      "diag cannot read every value of it for a number that would be dialled, so it never sends it, "
+                      "to the simulator or to a real org.", INFERRED)
         return
     for position in reading.positions:
         anywhere = _never(position)

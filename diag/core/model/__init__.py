@@ -42,7 +42,7 @@ from diag.core.model.body import (
 )
 from diag.core.model.callers import DEMO, UNKNOWN_CALLER, Caller, grants
 from diag.core.facts import CALL_ROUTES
-from diag.core.model.calls import call_refusal
+from diag.core.model.calls import blank_destinations, call_refusal
 
 if TYPE_CHECKING:
     from diag.core.endpoints import Operation
@@ -189,9 +189,7 @@ def query_parameters(ctx: Context) -> Answer | None:
     """The query parameters the SDK documents for the operation: a required one missing, or a value the server
     cannot read as its type, is 400 (modelled: Genesys documents the parameters, not the answer to a wrong one).
     Others are ignored (modelled)."""
-    given: dict[str, str] = {}
-    for name, value in ctx.request.query:
-        given.setdefault(name, value)
+    given = query_values(ctx.request.query)
     for q in ctx.op.query:
         value = given.get(q["name"])
         if value is None:
@@ -206,6 +204,16 @@ def query_parameters(ctx: Context) -> Answer | None:
             return ctx.refuse(400, "bad.request", facts.message("bad.request") or BAD_REQUEST, "query-type",
                               MODELLED, {"parameter": q["name"]})
     return None
+
+
+def query_values(pairs) -> dict[str, str]:
+    """The value of each query parameter as the server reads it (modelled, as a servlet's getParameter reads a
+    query): the first one given when a name comes twice; a blank value (`pageSize=`) read as not given."""
+    given: dict[str, str] = {}
+    for name, value in pairs:
+        if value != "":
+            given.setdefault(name, value)
+    return given
 
 
 def body_module():
@@ -235,7 +243,10 @@ def body_model(ctx: Context) -> Answer | None:
     first = first_refusal(ctx.observations)
     if first is None or first.status is None:
         return None
-    return ctx.refuse(first.status, first.code, first.answer or "", first.rule, first.evidence, first.params)
+    evidence = first.evidence
+    if evidence == DOCUMENTED and any(o.path == first.path and o.evidence == MODELLED for o in ctx.observations):
+        evidence = MODELLED   # refused for a value read as another type first (1 as "1"): as sure as that reading
+    return ctx.refuse(first.status, first.code, first.answer or "", first.rule, evidence, first.params)
 
 
 USAGE_JOBS = ("POST /api/v2/usage/aggregates/query/jobs", "POST /api/v2/usage/client/{clientId}/aggregates/query/jobs")
@@ -277,7 +288,12 @@ def call_rules(ctx: Context) -> Answer | None:
                          "here (Genesys answers conversation.error.no.user.station if not).")
         if ctx.caller.kind == "client":
             ctx.notes.append("Whether this route accepts a client-credentials token is not documented (facts §2).")
-    found = call_refusal(coerce(ctx.request.body, "CreateCallRequest"), ctx.caller, station_known=not on_behalf)
+    read = coerce(ctx.request.body, "CreateCallRequest")
+    for name in blank_destinations(read):
+        ctx.unsure = True
+        ctx.notes.append(f"`{name}` is blank: what Genesys answers to a blank destination is not documented (the "
+                         "model reads it as given).")
+    found = call_refusal(read, ctx.caller, station_known=not on_behalf)
     return ctx.refuse(*found) if found else None
 
 

@@ -12,6 +12,17 @@ def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
 
+def _blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip() or (
+        isinstance(value, list) and bool(value) and all(v is None or _blank(v) for v in value))
+
+
+def blank_destinations(read: dict) -> list[str]:
+    """The destination fields given but blank (" ", [null], [""]): present to the server, naming nobody. What
+    Genesys answers to one is not documented."""
+    return [f for f in DESTINATION_FIELDS if f in read and read[f] not in ("", None, []) and _blank(read[f])]
+
+
 def call_refusal(read: dict, caller, station_known: bool = True) -> tuple | None:
     """(status, code, message, rule, evidence) for a create-call body the server has read, or None. The evidence is
     the weakest of the answer's parts: a documented code given for a reason diag infers is modelled."""

@@ -1,0 +1,137 @@
+"""Round 8 of attacking the one model (a review of the doctor against the simulator, the gate and the reference
+files): each case was a disagreement, a crash or a headline surer than its line before its mend."""
+import json
+
+import pytest
+import requests
+
+from diag.client.connect import connect
+from diag.core.doctor import check, check_for_operation, check_text
+from diag.core.errors import SafetyError
+from diag.sim import Simulator
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with Simulator(seed=8, overrides={"rate_limit": {"requests": 10**9, "window_seconds": 60}}) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def session(sim):
+    return connect(simulator=sim, environ={}, dotenv=None, save=False)
+
+
+def sent(session, operation: str, body):
+    method, _, path = operation.partition(" ")
+    try:
+        ex = session.send(method, path, None if body is None else json.dumps(body).encode())
+    except SafetyError as exc:
+        return type(exc).__name__
+    return ex.status, ex.error_code
+
+
+@pytest.mark.parametrize("operation, body", [
+    ("POST /api/v2/usage/query", {"interval": "2026-01-01/P99999999999D"}),
+    ("POST /api/v2/usage/query", {"interval": "P1D/0001-01-01"}),
+    ("POST /api/v2/usage/query", {"interval": "9999-12-31/P1D"}),
+    ("POST /api/v2/analytics/conversations/aggregates/query", {"interval": "2026-01/2026-02",
+                                                               "granularity": "P99999999999D"}),
+])
+def test_an_interval_or_period_past_any_date_is_a_400_not_a_crash(sim, session, operation, body):
+    report = check_for_operation(operation, body)
+    assert report.verdict == "refused" and (report.prediction.status, report.prediction.code) == (400, "bad.request")
+    assert {"invalid-interval", "invalid-period"} & set(report.codes())
+    assert sent(session, operation, body) == (400, "bad.request")
+    # over the wire too: an answer, not a dropped connection
+    answer = requests.post(sim.base_url + operation.split(" ")[1], json=body, timeout=10,
+                           headers={"Authorization": "Bearer " + sim.user_token()})
+    assert answer.status_code == 400 and answer.json()["code"] == "bad.request"
+
+
+@pytest.mark.parametrize("operation, body", [
+    ("GET /api/v2/users?pageSize=abc", None),
+    ("GET /api/v2/users?pageSize=5&pageSize=abc", None),     # the first value is the one read
+    ("GET /api/v2/users?pageSize=abc&pageSize=5", None),
+    ("GET /api/v2/users?pageSize=", None),                    # a blank value reads as not given
+    ("PUT /api/v2/quality/surveys/scorable?customerSurveyUrl=x", {"name": "x"}),
+    ("PUT /api/v2/quality/surveys/scorable", {"name": "x"}),   # its required query parameter missing
+])
+def test_the_doctor_reads_the_query_as_the_simulator_does(session, operation, body):
+    report = check_for_operation(operation, body)
+    assert sent(session, operation, body) == (report.prediction.status, report.prediction.code), operation
+
+
+def test_the_command_line_predicts_what_it_then_sends(tmp_path, sim, capsys):
+    from diag.app import cli
+
+    body = tmp_path / "b.json"
+    body.write_text('{"name": "x"}')
+    rc = cli.main(["send", "PUT", "/api/v2/quality/surveys/scorable?customerSurveyUrl=x", str(body), "--sim",
+                   sim.base_url, "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["status"] == out["prediction"]["status"] == 200   # it said 400 "is required" before
+
+
+def _deep(levels: int) -> dict:
+    node: dict = {"x": 1}
+    for _ in range(levels):
+        node = {"a": node}
+    return node
+
+
+@pytest.mark.parametrize("operation, body", [
+    ("POST /api/v2/conversations/faxes", {"x": _deep(70)}),
+    ("POST /api/v2/conversations/calls", {"phoneNumber": "+13175550100", "attributes": _deep(70)}),
+])
+def test_a_body_too_deep_for_the_gate_is_one_the_doctor_says_diag_never_sends(session, operation, body):
+    report = check_for_operation(operation, body)
+    assert report.blocked and report.verdict == "refused" and report.refused_by == "diag"
+    assert "too-deep-to-check" in report.codes()
+    assert sent(session, operation, body) == "UnreadableBody"
+
+
+def test_a_body_too_deep_for_an_operation_that_dials_nothing_is_no_refusal_of_diags(session):
+    body = {"interval": "2026-01/2026-02", "x": _deep(70)}
+    report = check_for_operation("POST /api/v2/usage/query", body)
+    assert not report.blocked and "too-deep-to-check" not in report.codes()
+    assert sent(session, "POST /api/v2/usage/query", body) == (report.prediction.status, report.prediction.code)
+
+
+def test_an_events_query_without_an_interval_is_answered_as_the_model_says(session):
+    report = check_for_operation("POST /api/v2/usage/events/query", {})
+    assert sent(session, "POST /api/v2/usage/events/query", {}) == (report.prediction.status, report.prediction.code)
+    assert report.prediction.status == 200
+
+
+@pytest.mark.parametrize("body", [{"phoneNumber": " "}, {"conversationIds": [None]}, {"callUserId": " "},
+                                  {"conversationIds": [""]}])
+def test_a_blank_destination_is_never_sendable(session, body):
+    report = check(body)
+    assert report.verdict == "not-what-you-meant" and "blank-destination" in report.codes()
+    assert report.prediction.evidence == "unknown"   # nothing documents Genesys' answer to it
+    assert sent(session, "POST /api/v2/conversations/calls", body) == (report.prediction.status,
+                                                                        report.prediction.code)
+
+
+def test_a_refusal_is_as_sure_as_the_reading_it_rests_on():
+    for granularity in (1, True):   # read as text first (modelled), then refused by the documented enum
+        report = check_for_operation("POST /api/v2/usage/query", {"interval": "2026-01/2026-02",
+                                                                  "granularity": granularity})
+        assert report.verdict == "refused" and report.prediction.evidence == "modelled"
+        assert report.headline == "Genesys refuses this (modelled)"
+    report = check({"phoneNumber": "+13175550100", "callUserId": "x"})
+    hit = next(f for f in report.findings if f.code == "too-many-destinations")
+    assert hit.evidence == report.prediction.evidence == "modelled"
+
+
+@pytest.mark.parametrize("text, where", [('{"phoneNumber": NaN}', (1, 17)),
+                                         ('{"note": "NaN here",\n "phoneNumber": -Infinity}', (2, 17)),
+                                         ("{'phoneNumber': Infinity, 'x': True}", (1, 17))])
+def test_nan_and_infinity_are_not_json(session, text, where):
+    report = check_text(text)
+    assert report.verdict == "refused" and report.codes()[0] == "invalid-json" and report.fixed is None
+    assert report.prediction.status == 400 and "no JSON number" in report.findings[0].message
+    assert f"line {where[0]}, column {where[1]}" in report.findings[0].message
+    ex = session.send("POST", "/api/v2/conversations/calls", text.encode())
+    assert (ex.status, ex.error_code) == (400, "bad.request")   # the simulator refuses it too; no call to "nan"
