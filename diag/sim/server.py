@@ -75,13 +75,19 @@ class Request:
     def json(self):
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if ctype != "application/json":
-            raise ApiError(415, "unsupported.media.type",
+            raise ApiError(415, "unsupported.media.type", model.facts.message("unsupported.media.type") or
                            f"Content-Type '{ctype or '(none)'}' is not supported; send application/json.")
         try:   # NaN and Infinity are no JSON: a Jackson server refuses them by default (modelled)
             return json.loads(self.raw or b"null", parse_constant=_no_constant)
         except (ValueError, RecursionError):
             raise ApiError(400, "bad.request", "The request could not be understood by the server due to malformed "
                                                "syntax.") from None
+
+
+def not_found() -> ApiError:
+    """404 not.found with Genesys' documented message (its 2018 spec): the simulator says what Genesys says, whatever
+    is missing."""
+    return ApiError(404, "not.found", model.facts.message("not.found") or "The requested resource was not found.")
 
 
 def _no_constant(name: str):
@@ -159,7 +165,7 @@ class SimApp:
                 return self.fault_response(fault, req, headers)
             route, params, operation = self.route(method, req.path)
             if route is None and operation is None:
-                raise ApiError(404, "not.found", f"No resource found for {method} {req.path}.")
+                raise not_found()
             template = route.template if route is not None else operation.path
             if route is None or route.auth:
                 req.token = self.authenticate(req)
@@ -225,8 +231,7 @@ class SimApp:
                            "No authentication bearer token specified in authorization header.")
         tok = self.state.tokens.get(header[7:].strip())
         if tok is None or tok.expires_at <= self.state.clock():
-            raise ApiError(401, "bad.credentials", "Invalid login credentials." if tok is None
-                           else "The access token has expired.")
+            raise ApiError(401, "bad.credentials", "Invalid login credentials.")   # expired or unknown alike
         return tok
 
     def rate_headers_or_raise(self, req: Request) -> dict:
@@ -259,7 +264,7 @@ class SimApp:
         execution, and whether it is still running (it is, for the org's usage_running_polls first polls)."""
         ex = self.state.executions.get(execution_id)
         if ex is None:
-            raise ApiError(404, "not.found", f"{what} {execution_id} was not found.")
+            raise not_found()
         with self.state.lock:
             ex.polls += 1
             running = ex.polls <= int(self.org.raw.get("usage_running_polls", 1))
@@ -492,11 +497,12 @@ def _require_any(permissions: Sequence[str], needed: tuple[str, ...]) -> None:
 
 def caller_of(sim: SimApp, tok, station_of=None) -> Caller:
     """The token's caller as the model reads it: its kind, its permissions (the demo user holds every one of the
-    contract), the station of its user (or of `station_of`, the user a call is placed for)."""
+    contract), the station of its user, and that of `station_of` (the user a call is placed for) as its
+    target_station."""
     if tok.kind == "user":
         user = sim.org.users[tok.user_id]
-        return Caller("user", user.held(), bool((station_of or user).station), user.name,
-                      all_permissions=user.all_permissions)
+        return Caller("user", user.held(), bool(user.station), user.name, all_permissions=user.all_permissions,
+                      target_station=None if station_of is None else bool(station_of.station))
     client = sim.org.clients[tok.client_id]
     return Caller("client", frozenset(client.permissions), None, client.name)
 
@@ -539,12 +545,12 @@ def create_call_for_user(sim: SimApp, req: Request, userId: str):
     body = req.json()
     tok = req.token
     caller = caller_of(sim, tok)
-    denied = model.answer(model.Request("POST", req.path, body), caller)
+    denied = model.answer(model.Request("POST", req.path, body, req.query_pairs), caller)
     if denied.status == 403:   # the permission is checked before the user is looked up
         raise ApiError(denied.status, denied.code, denied.message, denied.params)
     user = sim.org.users.get(userId)
     if not user:
-        raise ApiError(404, "not.found", f"User {userId} was not found.")
+        raise not_found()
     return _answer(sim, req, body, caller_of(sim, tok, station_of=user), user)
 
 
@@ -552,7 +558,7 @@ def create_call_for_user(sim: SimApp, req: Request, userId: str):
 def get_call(sim: SimApp, req: Request, conversationId: str):
     call = sim.state.calls.get(conversationId)
     if not call:
-        raise ApiError(404, "not.found", f"Conversation {conversationId} was not found.")
+        raise not_found()
     timeline = float(sim.org.raw["call_timeline_seconds"])
     return 200, analytics.call_conversation(call, sim.state.clock() - call.created, timeline, sim.org), {}
 
@@ -563,7 +569,7 @@ def get_contact_list(sim: SimApp, req: Request, contactListId: str):
     Modelled: the simulator has no dialler, and its lists hold no contacts."""
     found = next((c for c in sim.org.raw.get("contact_lists", []) if c["id"] == contactListId), None)
     if found is None:
-        raise ApiError(404, "not.found", f"Contact list {contactListId} was not found.")
+        raise not_found()
     return 200, {**found, "selfUri": f"/api/v2/outbound/contactlists/{contactListId}"}, {}
 
 
@@ -615,7 +621,7 @@ def any_operation(sim: SimApp, req: Request, operation) -> tuple:
 def _known_client(sim: SimApp, req: Request, client_id: str) -> None:
     _require_any(_token_permissions(sim, req.token), CLIENT_USAGE_PERMISSIONS)
     if client_id not in sim.org.clients:
-        raise ApiError(404, "not.found", f"OAuth client {client_id} was not found.")
+        raise not_found()
 
 
 @router.add("POST", "/api/v2/usage/query")
@@ -664,7 +670,7 @@ def _sim_call(sim: SimApp, req: Request, conversation_id: str):
     refuse_as_the_model_does(sim, req)
     call = sim.state.calls.get(conversation_id)
     if call is None:
-        raise ApiError(404, "not.found", f"Conversation {conversation_id} was not found.")
+        raise not_found()
     return call
 
 
@@ -712,7 +718,7 @@ def siptraces_download(sim: SimApp, req: Request):
 def siptraces_download_url(sim: SimApp, req: Request, downloadId: str):
     found = sim.state.downloads.get(downloadId)
     if found is None:
-        raise ApiError(404, "not.found", f"No download {downloadId}.")
+        raise not_found()
     query = urlencode({"X-Amz-Expires": "600", "X-Amz-Signature": found[1]})
     return 200, {"id": downloadId, "url": f"{req.origin}/__sim/storage/{downloadId}.pcap?{query}"}, {}
 
@@ -785,7 +791,7 @@ def usage_job_results(sim: SimApp, req: Request, jobId: str):
 def client_usage_job(sim: SimApp, req: Request, clientId: str):
     if clientId not in sim.org.clients:
         refuse_as_the_model_does(sim, req)
-        raise ApiError(404, "not.found", f"OAuth client {clientId} was not found.")
+        raise not_found()
     return _start_job(sim, req, f"/api/v2/usage/client/{clientId}/aggregates/query/jobs/{{jobId}}", clientId)
 
 

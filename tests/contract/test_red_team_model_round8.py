@@ -135,3 +135,41 @@ def test_nan_and_infinity_are_not_json(session, text, where):
     assert f"line {where[0]}, column {where[1]}" in report.findings[0].message
     ex = session.send("POST", "/api/v2/conversations/calls", text.encode())
     assert (ex.status, ex.error_code) == (400, "bad.request")   # the simulator refuses it too; no call to "nan"
+
+
+def test_a_call_placed_for_a_user_without_a_station_is_refused_as_the_model_says(sim, session):
+    sam = sim.user_id("sam")   # a user without a station
+    ex = session.send("POST", f"/api/v2/conversations/calls/user/{sam}", b'{"phoneNumber": "+13175550100"}')
+    assert (ex.status, ex.error_code) == (400, "conversation.error.no.user.station")
+    avery = sim.user_id("avery")
+    ex = session.send("POST", f"/api/v2/conversations/calls/user/{avery}", b'{"phoneNumber": "+13175550100"}')
+    assert ex.status == 200
+    # the doctor does not know that user's station: it says so, and does not guess
+    report = check_for_operation(f"POST /api/v2/conversations/calls/user/{sam}", {"phoneNumber": "+13175550100"})
+    assert report.prediction.evidence == "unknown" and "station" in " ".join(report.prediction.notes)
+
+
+def test_the_simulators_404s_and_415s_say_what_genesys_documents(sim, session):
+    from diag.core.model import facts
+
+    ex = session.send("GET", "/api/v2/conversations/calls/00000000-0000-4000-8000-000000000000")
+    assert (ex.status, ex.error_code) == (404, "not.found")
+    assert ex.response_body["message"] == facts.message("not.found")
+    answer = requests.post(sim.base_url + "/api/v2/conversations/calls", data="{}", timeout=10,
+                           headers={"Authorization": "Bearer " + sim.user_token(), "Content-Type": "text/plain"})
+    assert answer.status_code == 415 and answer.json()["message"] == facts.message("unsupported.media.type")
+
+
+@pytest.mark.parametrize("operation, path, code", [
+    ("GET /api/v2/documentation/search", "query q64", "missing-query"),
+    ("GET /api/v2/users?pageSize=x", "query pageSize", "query-type"),
+    ("PUT /api/v2/quality/surveys/scorable", "query customerSurveyUrl", "missing-query"),
+])
+def test_a_refusal_for_the_query_has_the_line_that_says_why(operation, path, code):
+    body = {"name": "x"} if operation.startswith("PUT") else None
+    report = check_for_operation(operation, body)
+    assert report.verdict == "refused" and report.prediction.status == 400
+    hit = [f for f in report.errors if f.path == path]
+    assert hit and hit[0].code == code and hit[0].evidence == report.prediction.evidence == "modelled"
+    assert not [f for f in check_for_operation(operation.split("?")[0] + "?q64=a&pageSize=5&customerSurveyUrl=u",
+                                               body).findings if f.path.startswith("query ")]

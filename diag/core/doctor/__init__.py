@@ -152,7 +152,6 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
     allowed) against its SDK model; the call endpoints also get the call rules."""
     from urllib.parse import parse_qsl
 
-    from diag.core.doctor.structure import check_model
     from diag.core.endpoints import check_operation
 
     query = tuple(parse_qsl(operation.partition("?")[2], keep_blank_values=True))
@@ -161,10 +160,32 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
         raise UnknownOperation(op_check)
     op = op_check.operation
     assert op is not None   # known
+    asked = _query_findings(op, query)
     if (op.method, op.path) in CALL_OPERATIONS:
         report = check(body, region=region, operation=str(op), read_as=read_as, query=query, caller=caller)
+        report.findings += asked
         report.notes.append(f"Checked as {op.body} for {op} (with the call rules).")
         return report
+    report = _check_other(op, body, read_as, query, caller)
+    report.findings[:0] = asked
+    return report
+
+
+def _query_findings(op, query: tuple) -> list[Finding]:
+    """The query parameters the server model refuses (diag.core.model.query_problems), as findings: a refusal is
+    never left without the line that says why."""
+    from diag.core.model import query_problems
+
+    return [Finding(ERROR, f"query {name}", rule, f"{what[0].upper()}{what[1:]}: Genesys answers 400 bad.request "
+                                                  "(modelled: Genesys documents the parameters, not the answer to a "
+                                                  "wrong one).", INFERRED, name)
+            for name, rule, what in query_problems(op, query)]
+
+
+def _check_other(op, body: Any, read_as: Any, query: tuple, caller: Any) -> Report:
+    """check_for_operation() of an operation other than the call routes: its body by its SDK model."""
+    from diag.core.doctor.structure import check_model
+
     if not op.body:
         findings = [] if body is None else [Finding(WARNING, "$", "body-not-expected", f"{op} takes no request body: "
                                                     "the server ignores it (modelled).", INFERRED)]

@@ -23,7 +23,7 @@ the answer names the alternatives it could be).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from collections.abc import Callable
@@ -136,7 +136,8 @@ def rule(fn: Rule) -> Rule:
 @rule
 def operation_exists(ctx: Context) -> Answer | None:
     if ctx.operation is None:
-        return ctx.refuse(404, "not.found", f"No resource found for {ctx.key}.", "no-such-operation", MODELLED)
+        return ctx.refuse(404, "not.found", facts.message("not.found") or "The requested resource was not found.",
+                          "no-such-operation", MODELLED)
     return None
 
 
@@ -189,21 +190,32 @@ def query_parameters(ctx: Context) -> Answer | None:
     """The query parameters the SDK documents for the operation: a required one missing, or a value the server
     cannot read as its type, is 400 (modelled: Genesys documents the parameters, not the answer to a wrong one).
     Others are ignored (modelled)."""
-    given = query_values(ctx.request.query)
-    for q in ctx.op.query:
+    for name, rule_name, _ in query_problems(ctx.op, ctx.request.query):
+        if rule_name == "missing-query":
+            return ctx.refuse(400, "bad.request", f"The query parameter `{name}` is required.", "missing-query",
+                              MODELLED)
+        return ctx.refuse(400, "bad.request", facts.message("bad.request") or BAD_REQUEST, "query-type",
+                          MODELLED, {"parameter": name})
+    return None
+
+
+def query_problems(op: Operation, pairs) -> list[tuple[str, str, str]]:
+    """(parameter, rule, what is wrong) for each documented query parameter of `op` the server refuses, in the
+    SDK's order: a required one missing (missing-query), a value it cannot read as its type (query-type)."""
+    given = query_values(pairs)
+    found = []
+    for q in op.query:
         value = given.get(q["name"])
         if value is None:
             if q.get("r"):
-                return ctx.refuse(400, "bad.request", f"The query parameter `{q['name']}` is required.",
-                                  "missing-query", MODELLED)
+                found.append((q["name"], "missing-query", f"the query parameter `{q['name']}` is required"))
             continue
         t = q["t"]
-        unreadable = (t == "int" and not body_module().is_whole(value)) or \
-                     (t == "bool" and value.strip().lower() not in ("true", "false"))
-        if unreadable:
-            return ctx.refuse(400, "bad.request", facts.message("bad.request") or BAD_REQUEST, "query-type",
-                              MODELLED, {"parameter": q["name"]})
-    return None
+        if (t == "int" and not body_module().is_whole(value)) or \
+                (t == "bool" and value.strip().lower() not in ("true", "false")):
+            kind = "a whole number" if t == "int" else "true or false"
+            found.append((q["name"], "query-type", f"`{q['name']}` is {value[:40]!r}, not {kind}"))
+    return found
 
 
 def query_values(pairs) -> dict[str, str]:
@@ -282,10 +294,15 @@ def call_rules(ctx: Context) -> Answer | None:
     if ctx.key not in CALL_ROUTES or not isinstance(ctx.request.body, dict):
         return None
     on_behalf = ctx.key == CALL_ROUTES[1]
-    if on_behalf:   # the station that matters is that of the user the call is placed for, whom the model does not see
+    caller, station_known = ctx.caller, True
+    if on_behalf and caller.target_station is not None:   # that user's station is known (the simulator's users)
+        caller = replace(caller, station=caller.target_station)
+    elif on_behalf:   # the station that matters is that of the user the call is placed for, whom the model does not see
+        station_known = False
         ctx.unsure = True
         ctx.notes.append("Placed for the user named in the path: whether that user has a station is not known "
                          "here (Genesys answers conversation.error.no.user.station if not).")
+    if on_behalf:
         if ctx.caller.kind == "client":
             ctx.notes.append("Whether this route accepts a client-credentials token is not documented (facts §2).")
     read = coerce(ctx.request.body, "CreateCallRequest")
@@ -293,7 +310,7 @@ def call_rules(ctx: Context) -> Answer | None:
         ctx.unsure = True
         ctx.notes.append(f"`{name}` is blank: what Genesys answers to a blank destination is not documented (the "
                          "model reads it as given).")
-    found = call_refusal(read, ctx.caller, station_known=not on_behalf)
+    found = call_refusal(read, caller, station_known=station_known)
     return ctx.refuse(*found) if found else None
 
 

@@ -12,6 +12,8 @@ class Caller:
     station: bool | None = None                 # the user has a phone; None: not known
     name: str = "a caller"                      # how it is named in output ("Sam NoStation (simulator)")
     all_permissions: bool = False               # holds every permission of the contract (the simulator's demo user)
+    target_station: bool | None = None          # the station of the user a call is placed for (the on-behalf
+                                                # route's path), when known: the simulator knows its users
 
     def holds(self, needed: str) -> bool | None:
         """Whether the caller holds `needed` (None: not known)."""
