@@ -173,3 +173,23 @@ def test_a_refusal_for_the_query_has_the_line_that_says_why(operation, path, cod
     assert hit and hit[0].code == code and hit[0].evidence == report.prediction.evidence == "modelled"
     assert not [f for f in check_for_operation(operation.split("?")[0] + "?q64=a&pageSize=5&customerSurveyUrl=u",
                                                body).findings if f.path.startswith("query ")]
+
+
+def test_nan_is_refused_as_modelled_and_broken_json_as_documented():
+    nan = check_text('{"phoneNumber": NaN}')
+    assert nan.headline == "Genesys refuses this (modelled)" and nan.findings[0].evidence == "modelled"
+    broken = check_text('{"phoneNumber": "+13175550100"')
+    assert broken.headline == "Genesys refuses this" and broken.findings[0].evidence == "documented"
+
+
+@pytest.mark.parametrize("body, too_long", [
+    ({1: "x", "phoneNumber": "+13175550100"}, False), ({None: 1, "phoneNumber": "+13175550100"}, False),
+    ({"phoneNumber": "+13175550100", "attributes": {7: "911"}}, False), ({"phoneNumber": 10**5000}, True),
+    ({"callerIdName": 10**5000, "phoneNumber": "+13175550100"}, True), ({"participants": [{"address": 10**5000}]}, True)])
+def test_bodies_only_python_can_make_get_a_report_not_a_traceback(body, too_long):
+    report = check(body)   # keys are read as JSON writes them; a number no text holds cannot be sent
+    assert report.verdict and report.headline and report.answer_words
+    assert ("unreadable-number" in report.codes() and report.verdict == "refused") == too_long
+    other = check_for_operation("POST /api/v2/usage/query", {"interval": "2026-01/2026-02", 1: "x",
+                                                             "granularity": 10**5000})
+    assert "unreadable-number" in other.codes() and other.verdict == "refused"

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from diag.core.doctor.findings import BLOCKING_CODES, DOCUMENTED, ERROR, INFERRED, INFO, WARNING, Finding, Report
@@ -66,6 +67,7 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
     `query`: its query parameters, so that the safety findings read what the gate reads. `caller`: who sends it
     (a diag.core.model.Caller; by default the simulator's demo user), for the prediction.
     """
+    body = _as_sent(body)
     shape = _shape_problem(body)
     if shape is not None:
         from diag.core.doctor.safety import safety_findings
@@ -93,6 +95,7 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
 def findings_of(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE, read_as: Any = None,
                 query: tuple = ()) -> list[Finding]:
     """check()'s findings alone, without working out the corrected body (what a send records with its exchange)."""
+    body = _as_sent(body)
     shape = _shape_problem(body)
     if shape is not None:
         return [shape]
@@ -121,6 +124,45 @@ def _as_the_gate_reads(operation: str, text: str) -> list[Finding]:
     return [f for f in safety_findings(operation, body.value) if f.severity == ERROR]
 
 
+_HUGE_BITS = 14_300   # an integer of more than 4,300 digits: Python neither writes nor reads it as JSON
+
+
+def _as_sent(body: Any) -> Any:
+    """A body given from Python as JSON carries it: a key that is not text written as JSON writes it (1 as "1",
+    None as "null"). The body itself when every key is text (a body read from JSON text always is)."""
+    stack, odd = [body], False
+    while stack and not odd:
+        node = stack.pop()
+        if isinstance(node, dict):
+            odd = any(not isinstance(k, str) for k in node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    if not odd:
+        return body
+
+    def convert(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {(k if isinstance(k, str) else json.dumps({k: 0})[2:-5]): convert(v) for k, v in node.items()}
+        return [convert(v) for v in node] if isinstance(node, list) else node
+
+    return convert(body)
+
+
+def _huge_number(body: Any) -> str | None:
+    """The path of an integer too long to write as JSON (from Python only), or None."""
+    stack: list[tuple[Any, str]] = [(body, "$")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+        elif isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > _HUGE_BITS:
+            return path
+    return None
+
+
 def _shape_problem(body: Any) -> Finding | None:
     """A body the rules cannot read at all: not an object, or nested deeper than any call body."""
     if not isinstance(body, dict):
@@ -130,6 +172,11 @@ def _shape_problem(body: Any) -> Finding | None:
         return Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels deep; a "
                                                     "CreateCallRequest is at most 4 levels deep. Check that the right "
                                                     "text was pasted.", INFERRED)
+    huge = _huge_number(body)
+    if huge is not None:
+        return Finding(ERROR, huge, "unreadable-number", "A number of more than 4,300 digits: it cannot be written "
+                                                         "as JSON, so it cannot be sent. Numbers to dial go in quotes, "
+                                                         "as text.", INFERRED)
     return None
 
 
@@ -161,6 +208,7 @@ def check_for_operation(operation: str, body: Any, *, region: str | None = None,
     op = op_check.operation
     assert op is not None   # known
     asked = _query_findings(op, query)
+    body = _as_sent(body)
     if (op.method, op.path) in CALL_OPERATIONS:
         report = check(body, region=region, operation=str(op), read_as=read_as, query=query, caller=caller)
         report.findings += asked
@@ -196,6 +244,11 @@ def _check_other(op, body: Any, read_as: Any, query: tuple, caller: Any) -> Repo
                       operation=str(op), caller=caller, query=query)
     from diag.core.doctor.safety import safety_findings
 
+    huge = _huge_number(body) if not _deeper_than(body, MAX_DEPTH) else None
+    if huge is not None:
+        return Report(body, [Finding(ERROR, huge, "unreadable-number", "A number of more than 4,300 digits: it cannot "
+                                     "be written as JSON, so it cannot be sent.", INFERRED)],
+                      operation=str(op), caller=caller, query=query)
     if _deeper_than(body, MAX_DEPTH):
         return Report(body, [Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels "
                                      "deep.", INFERRED),
@@ -245,7 +298,9 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
     """Read pasted text (repairing copy-paste damage when unambiguous), then check it."""
     parsed = parse_body(text)
     if not parsed.ok:
-        report = Report(None, [Finding(ERROR, "$", "invalid-json", parsed.describe_error())], caller=caller)
+        # not JSON is documented to be refused; NaN and Infinity are refused by a Jackson reader's default: modelled
+        report = Report(None, [Finding(ERROR, "$", "invalid-json", parsed.describe_error(),
+                                       INFERRED if parsed.nonstandard else DOCUMENTED)], caller=caller)
         if operation:
             from diag.core.endpoints import check_operation
 

@@ -29,6 +29,7 @@ class ParsedBody:
     line: int | None = None
     column: int | None = None
     hint: str | None = None
+    nonstandard: bool = False   # not JSON only for NaN or Infinity (Python reads them; JSON and Jackson do not)
 
     def describe_error(self) -> str:
         where = f" at line {self.line}, column {self.column}" if self.line else ""
@@ -88,6 +89,7 @@ def _non_numeric(text: str, name: str) -> ParsedBody:
     line = text.count("\n", 0, at) + 1 if at >= 0 else None
     column = at - (text.rfind("\n", 0, at) + 1) + 1 if at >= 0 else None
     return ParsedBody(text, error=f"Not valid JSON: {name} is no JSON number", line=line, column=column,
+                      nonstandard=True,
                       hint="JSON has no NaN or Infinity, and a Jackson server refuses them by default (modelled: "
                            "Genesys answers 400 bad.request to text that is not JSON). Send a number, or text in "
                            "quotes.")

@@ -103,7 +103,10 @@ def _short(value: Any) -> str:
 
     short = reprlib.Repr()
     short.maxlevel, short.maxstring, short.maxother = 2, 36, 36
-    text = short.repr(value)
+    try:
+        text = short.repr(value)
+    except ValueError:   # an integer of more than 4,300 digits (from Python: JSON text cannot carry one here)
+        return "(a number of more than 4,300 digits)"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
