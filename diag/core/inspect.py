@@ -373,14 +373,18 @@ def _check_body(d: Diagnosis) -> None:
     body = d.request.body
     if body is None or d.operation is None or d.request.method not in ("POST", "PUT", "PATCH"):
         return
+    from urllib.parse import urlsplit
+
+    query = urlsplit(d.request.url).query
+    operation = d.operation + (f"?{query}" if query else "")   # the model reads the query too
     if isinstance(body, str):   # not JSON as recorded: read as the doctor reads pasted text (and the gate, 911s)
-        judged = _judge(d.operation, body, text=True)
+        judged = _judge(operation, body, text=True)
     else:
         try:
             key = json.dumps(body, ensure_ascii=False)
         except (TypeError, ValueError):
             key = None
-        judged = _judged(d.operation, key) if key is not None else _judge(d.operation, body)
+        judged = _judged(operation, key) if key is not None else _judge(operation, body)
     if judged is None:
         return
     d.verdict, d.headline, d.refused_by, d.genesys_refuses, findings = judged

@@ -472,7 +472,8 @@ def users_me(sim: SimApp, req: Request):
         raise ApiError(400, "not.a.user", "This request requires a user context. Client credentials cannot be used "
                                           "for requests to this resource.")
     user = sim.org.users[str(tok.user_id)]
-    expand = set((req.query.get("expand") or "").split(","))
+    # expand is a list (list[str] in the SDK): every value given, repeated or comma-separated
+    expand = {item for name, value in req.query_pairs if name == "expand" for item in value.split(",")}
     body: dict[str, Any] = {"id": user.id, "name": user.name, "email": user.email, "state": "active",
                             "username": user.email, "selfUri": f"/api/v2/users/{user.id}"}
     if "authorization" in expand:
@@ -504,7 +505,8 @@ def caller_of(sim: SimApp, tok, station_of=None) -> Caller:
         return Caller("user", user.held(), bool(user.station), user.name, all_permissions=user.all_permissions,
                       target_station=None if station_of is None else bool(station_of.station))
     client = sim.org.clients[tok.client_id]
-    return Caller("client", frozenset(client.permissions), None, client.name)
+    return Caller("client", frozenset(client.permissions), None, client.name,
+                  target_station=None if station_of is None else bool(station_of.station))
 
 
 def _answer(sim: SimApp, req: Request, body, caller: Caller, user) -> tuple:
@@ -656,7 +658,7 @@ def client_usage_summary(sim: SimApp, req: Request, clientId: str):
     # the server model judged the query first (days is text in the SDK): what it let through is read here, the
     # simulator's history bounding it (modelled)
     text = str(req.query.get("days", "7")).strip()
-    days = min(max(int(text), 1), 365) if text.isascii() and text.isdigit() else 7
+    days = min(max(int(text), 1), 365) if _digits(text) else 7
     end = sim.history_end + dt.timedelta(days=1)
     query = {"interval": f"{(end - dt.timedelta(days=days)).isoformat()}/{end.isoformat()}", "granularity": "Day",
              "groupBy": ["TemplateUri", "HttpMethod"]}
@@ -761,15 +763,21 @@ def _start_job(sim: SimApp, req: Request, results: str, client_id: str | None) -
     return 200, {"id": job_id, "resultsUri": results.format(jobId=job_id)}, {}
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits a handler can take as a count (at most 18 of them: more is no count, and past 4,300 Python
+    cannot even read them)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _job_page(sim: SimApp, req: Request, job_id: str, uri: str) -> tuple:
     refuse_as_the_model_does(sim, req)
     job, running = sim.advance(job_id, "Job")
     if running:
         return 200, {"queryStatus": "Running", "entities": []}, {}
     size_text = str(req.query.get("pageSize", JOB_PAGE_SIZE))
-    size = min(max(int(size_text), 1), JOB_PAGE_MAX) if size_text.isascii() and size_text.isdigit() else JOB_PAGE_SIZE
+    size = min(max(int(size_text), 1), JOB_PAGE_MAX) if _digits(size_text) else JOB_PAGE_SIZE
     after_text = str(req.query.get("after", "0"))
-    after = int(after_text) if after_text.isascii() and after_text.isdigit() else 0
+    after = int(after_text) if _digits(after_text) else 0
     page = job.rows[after:after + size]
     body: dict = {"queryStatus": "Succeeded", "entities": page}
     if after + size < len(job.rows):

@@ -127,7 +127,7 @@ def test_a_refusal_is_as_sure_as_the_reading_it_rests_on():
 
 @pytest.mark.parametrize("text, where", [('{"phoneNumber": NaN}', (1, 17)),
                                          ('{"note": "NaN here",\n "phoneNumber": -Infinity}', (2, 17)),
-                                         ("{'phoneNumber': Infinity, 'x': True}", (1, 17))])
+                                         ('{"phoneNumber": Infinity, "x": true}', (1, 17))])
 def test_nan_and_infinity_are_not_json(session, text, where):
     report = check_text(text)
     assert report.verdict == "refused" and report.codes()[0] == "invalid-json" and report.fixed is None
@@ -193,3 +193,76 @@ def test_bodies_only_python_can_make_get_a_report_not_a_traceback(body, too_long
     other = check_for_operation("POST /api/v2/usage/query", {"interval": "2026-01/2026-02", 1: "x",
                                                              "granularity": 10**5000})
     assert "unreadable-number" in other.codes() and other.verdict == "refused"
+
+
+# ---- the review of round 8 ----
+
+def test_the_evidence_reader_judges_a_body_with_its_query():
+    from diag.core.inspect import inspect
+
+    url = "https://api.mypurecloud.com/api/v2/learning/rules/query?pageSize=10&pageNumber=1"
+    entry = {"startedDateTime": "2026-01-05T10:00:00.000Z", "time": 10,
+             "request": {"method": "POST", "url": url, "headers": [], "queryString": [],
+                         "postData": {"mimeType": "application/json", "text": "{}"}},
+             "response": {"status": 0, "headers": [], "content": {"mimeType": "application/json", "text": ""}}}
+    d = inspect(json.dumps({"log": {"version": "1.2", "entries": [entry]}})).diagnoses[0]
+    direct = check_text("{}", operation="POST /api/v2/learning/rules/query?pageSize=10&pageNumber=1")
+    assert d.verdict == direct.verdict == "sendable" and not d.failed
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), float("-inf"), 10**4300, -(10**4300)],
+                         ids=["nan", "inf", "-inf", "4301 digits", "-4301 digits"])
+def test_a_number_no_json_text_holds_is_refused_by_the_doctor_and_the_simulator(session, odd):
+    body = {"phoneNumber": "+13175550100", "x": odd}
+    report = check(body)
+    assert "unreadable-number" in report.codes() and report.verdict == "refused"
+    if isinstance(odd, float):   # Python writes these as NaN and Infinity, which the simulator refuses as Jackson does
+        ex = session.call(body)
+        assert (ex.status, ex.error_code) == (report.prediction.status, report.prediction.code) == (400, "bad.request")
+    assert "unreadable-number" not in check({"phoneNumber": "+13175550100", "x": 10**4300 - 1}).codes()
+
+
+def test_a_call_for_a_user_without_a_station_is_refused_whoever_asks(sim):
+    sam = sim.user_id("sam")
+    client = connect(simulator=sim, token=sim.state.mint("client", sim.client().id, None).value, environ={},
+                     dotenv=None, save=False)
+    ex = client.send("POST", f"/api/v2/conversations/calls/user/{sam}", b'{"phoneNumber": "+13175550100"}')
+    assert (ex.status, ex.error_code) == (400, "conversation.error.no.user.station")
+
+
+def test_a_repeated_list_parameter_keeps_every_value(sim, session):
+    me = session.send("GET", "/api/v2/users/me?expand=presence&expand=authorization")
+    assert me.status == 200 and "authorization" in me.response_body
+
+
+@pytest.mark.parametrize("query", ["days=" + "9" * 5000, "pageSize=" + "9" * 5000, "after=" + "9" * 5000])
+def test_a_query_value_of_thousands_of_digits_is_an_answer_not_a_crash(sim, query):
+    token = {"Authorization": "Bearer " + sim.user_token()}
+    client_id = sim.client().id
+    url = (f"/api/v2/oauth/clients/{client_id}/usage/summary?{query}" if query.startswith("days")
+           else f"/api/v2/usage/aggregates/query/jobs/x/results?{query}")
+    answer = requests.get(sim.base_url + url, headers=token, timeout=10)
+    assert answer.status_code in (200, 202, 400, 404)
+
+
+@pytest.mark.parametrize("text, evidence", [
+    ('{"phoneNumber": "+13175550100", "x": NaN,}', "documented"),     # broken besides: said as the break
+    ('\ufeff{"phoneNumber": "+13175550100", "x": NaN}', "modelled"),  # a BOM changes nothing
+    ('{"phoneNumber": "+13175550100", "x": 1' + "0" * 5000 + "}", "modelled"),   # Python's limit, not JSON's
+])
+def test_invalid_json_is_as_sure_in_its_finding_as_in_its_answer(text, evidence):
+    report = check_text(text)
+    assert report.findings[0].code == "invalid-json"
+    assert report.findings[0].evidence == report.prediction.evidence == evidence
+
+
+def test_a_refusal_for_the_query_of_a_text_that_is_not_json_still_says_why():
+    report = check_text("{bad", operation="POST /api/v2/learning/rules/query")
+    assert {"invalid-json", "missing-query"} <= set(report.codes())
+
+
+def test_what_a_send_records_says_diag_never_sends_a_body_too_deep_to_check():
+    from diag.core.doctor import findings_of
+
+    body = {"phoneNumber": "+13175550100", "attributes": _deep(70)}
+    assert [f.code for f in findings_of(body)] == ["body-too-deep", "too-deep-to-check"]

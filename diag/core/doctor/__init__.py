@@ -70,11 +70,8 @@ def check(body: Any, *, region: str | None = None, operation: str = CALLS_ROUTE,
     body = _as_sent(body)
     shape = _shape_problem(body)
     if shape is not None:
-        from diag.core.doctor.safety import safety_findings
-
-        never = [f for f in safety_findings(operation, body if read_as is None else read_as, query)
-                 if f.severity == ERROR]   # what the gate refuses in it all the same (a number, too deep to read)
-        return Report(body, [shape, *never], operation=operation, caller=caller, query=tuple(query))
+        return Report(body, [shape, *_never_sent(operation, body, read_as, query)], operation=operation,
+                      caller=caller, query=tuple(query))
     from diag.core.doctor.fixer import fix
     from diag.core.doctor.rules import run_rules
 
@@ -98,8 +95,15 @@ def findings_of(body: Any, *, region: str | None = None, operation: str = CALLS_
     body = _as_sent(body)
     shape = _shape_problem(body)
     if shape is not None:
-        return [shape]
+        return [shape, *_never_sent(operation, body, read_as, query)]
     return _findings_of(body, region, operation, read_as, query)
+
+
+def _never_sent(operation: str, body: Any, read_as: Any, query: tuple) -> list[Finding]:
+    """What the gate refuses in a body the rules cannot read (a number; a body too deep for it to read)."""
+    from diag.core.doctor.safety import safety_findings
+
+    return [f for f in safety_findings(operation, body if read_as is None else read_as, query) if f.severity == ERROR]
 
 
 def _findings_of(body: dict, region: str | None, operation: str, read_as: Any, query: tuple) -> list[Finding]:
@@ -108,7 +112,7 @@ def _findings_of(body: dict, region: str | None, operation: str, read_as: Any, q
     from diag.core.doctor.safety import safety_findings
 
     return list(safety_findings(operation, body if read_as is None else read_as, query)) + \
-        run_rules(body, _region_hint(body, region))
+        run_rules(body, _region_hint(body, region)) + _unwritable(body)
 
 
 def _as_the_gate_reads(operation: str, text: str) -> list[Finding]:
@@ -122,9 +126,6 @@ def _as_the_gate_reads(operation: str, text: str) -> list[Finding]:
     if body.problem:
         return text_findings(operation, body.text if body.text is not None else text)
     return [f for f in safety_findings(operation, body.value) if f.severity == ERROR]
-
-
-_HUGE_BITS = 14_300   # an integer of more than 4,300 digits: Python neither writes nor reads it as JSON
 
 
 def _as_sent(body: Any) -> Any:
@@ -149,18 +150,23 @@ def _as_sent(body: Any) -> Any:
     return convert(body)
 
 
-def _huge_number(body: Any) -> str | None:
-    """The path of an integer too long to write as JSON (from Python only), or None."""
-    stack: list[tuple[Any, str]] = [(body, "$")]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, dict):
-            stack.extend((v, f"{path}.{k}") for k, v in node.items())
-        elif isinstance(node, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
-        elif isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > _HUGE_BITS:
-            return path
-    return None
+_UNWRITABLE = ("No JSON text holds this number (NaN, Infinity, or more than 4,300 digits): it cannot be sent as "
+               "JSON, and a Jackson server refuses it by default (modelled). Numbers to dial go in quotes, as text.")
+
+
+def _unwritable(body: Any) -> list[Finding]:
+    """A finding for each number no JSON text holds (made in Python: NaN, Infinity, 10**5000)."""
+    from diag.core.model import unwritable_numbers
+
+    return [Finding(ERROR, path, "unreadable-number", _UNWRITABLE, INFERRED) for path, _ in unwritable_numbers(body)]
+
+
+def _too_long(body: Any) -> Finding | None:
+    """The first integer no text holds: the rules cannot read such a body (they write its numbers as text)."""
+    from diag.core.model import unwritable_numbers
+
+    path = next((p for p, v in unwritable_numbers(body) if isinstance(v, int)), None)
+    return None if path is None else Finding(ERROR, path, "unreadable-number", _UNWRITABLE, INFERRED)
 
 
 def _shape_problem(body: Any) -> Finding | None:
@@ -172,12 +178,7 @@ def _shape_problem(body: Any) -> Finding | None:
         return Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels deep; a "
                                                     "CreateCallRequest is at most 4 levels deep. Check that the right "
                                                     "text was pasted.", INFERRED)
-    huge = _huge_number(body)
-    if huge is not None:
-        return Finding(ERROR, huge, "unreadable-number", "A number of more than 4,300 digits: it cannot be written "
-                                                         "as JSON, so it cannot be sent. Numbers to dial go in quotes, "
-                                                         "as text.", INFERRED)
-    return None
+    return _too_long(body)
 
 
 CALL_OPERATIONS = {tuple(route.split(" ", 1)) for route in CALL_ROUTES}
@@ -244,21 +245,18 @@ def _check_other(op, body: Any, read_as: Any, query: tuple, caller: Any) -> Repo
                       operation=str(op), caller=caller, query=query)
     from diag.core.doctor.safety import safety_findings
 
-    huge = _huge_number(body) if not _deeper_than(body, MAX_DEPTH) else None
+    huge = _too_long(body) if not _deeper_than(body, MAX_DEPTH) else None
     if huge is not None:
-        return Report(body, [Finding(ERROR, huge, "unreadable-number", "A number of more than 4,300 digits: it cannot "
-                                     "be written as JSON, so it cannot be sent.", INFERRED)],
-                      operation=str(op), caller=caller, query=query)
+        return Report(body, [huge], operation=str(op), caller=caller, query=query)
     if _deeper_than(body, MAX_DEPTH):
         return Report(body, [Finding(ERROR, "$", "body-too-deep", f"The body is nested more than {MAX_DEPTH} levels "
-                                     "deep.", INFERRED),
-                             *[f for f in safety_findings(str(op), body if read_as is None else read_as, query)
-                               if f.severity == ERROR]],
+                                     "deep.", INFERRED), *_never_sent(str(op), body, read_as, query)],
                       operation=str(op), caller=caller, query=query)
 
     from diag.core.doctor.repair import repair
 
-    findings = list(safety_findings(str(op), body if read_as is None else read_as, query)) + check_model(body, op.body)
+    findings = list(safety_findings(str(op), body if read_as is None else read_as, query)) + \
+        check_model(body, op.body) + _unwritable(body)
     fixed, changes = repair(body, op.body) if any(f.severity != INFO for f in findings) else (None, [])
     report = Report(body, findings, fixed, [f"Checked as {op.body} for {op}."] + changes, operation=str(op),
                     caller=caller, query=query)
@@ -299,8 +297,10 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
     parsed = parse_body(text)
     if not parsed.ok:
         # not JSON is documented to be refused; NaN and Infinity are refused by a Jackson reader's default: modelled
+        from diag.core.model import readable_by_python
+
         report = Report(None, [Finding(ERROR, "$", "invalid-json", parsed.describe_error(),
-                                       INFERRED if parsed.nonstandard else DOCUMENTED)], caller=caller)
+                                       INFERRED if readable_by_python(text) else DOCUMENTED)], caller=caller)
         if operation:
             from diag.core.endpoints import check_operation
 
@@ -311,6 +311,7 @@ def check_text(text: str, *, region: str | None = None, operation: str | None = 
             from urllib.parse import parse_qsl
 
             report.query = tuple(parse_qsl(operation.partition("?")[2], keep_blank_values=True))
+            report.findings += _query_findings(found.operation, report.query)
         report.findings += _as_the_gate_reads(report.operation, text)
         report.parsed = parsed
         return report

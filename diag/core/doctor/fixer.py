@@ -6,6 +6,7 @@ dropped with a note, and the rules still report it.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from diag.core.contract import model_fields
@@ -268,6 +269,9 @@ class _Fixer:
     def coerce(self, field: str, value: Any, key: str) -> Any:
         schema = model_fields("CreateCallRequest")[field]
         kind = schema.get("type")
+        if isinstance(value, float) and not math.isfinite(value):   # NaN, Infinity: no value to send, in any form
+            self.note(f"dropped `{key}`: {value} is no JSON number")
+            return None
         if kind == "string":
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.note(f"`{key}` sent as a string")

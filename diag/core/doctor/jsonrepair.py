@@ -29,7 +29,6 @@ class ParsedBody:
     line: int | None = None
     column: int | None = None
     hint: str | None = None
-    nonstandard: bool = False   # not JSON only for NaN or Infinity (Python reads them; JSON and Jackson do not)
 
     def describe_error(self) -> str:
         where = f" at line {self.line}, column {self.column}" if self.line else ""
@@ -49,22 +48,27 @@ def parse_body(text: str) -> ParsedBody:
     try:
         return ParsedBody(text, value=json.loads(text, parse_constant=_not_a_number), ok=True)
     except NotANumber as exc:
-        return _non_numeric(text, str(exc))
+        try:   # not JSON only for its NaN or Infinity (Python reads the rest), or broken besides?
+            json.loads(text)
+        except json.JSONDecodeError as broken:
+            strict_error = broken
+        except (ValueError, RecursionError):
+            return _non_numeric(text, str(exc))
+        else:
+            return _non_numeric(text, str(exc))
     except json.JSONDecodeError as exc:
         strict_error = exc
     except RecursionError:
         return ParsedBody(text, error="The body is nested too deeply to read")
-    except ValueError:   # Python refuses integers of more than 4,300 digits; no server reads one either
-        return ParsedBody(text, error="A number in the body has more than 4,300 digits: nothing reads it as a "
+    except ValueError:   # Python refuses integers of more than 4,300 digits (a Java server may not: modelled)
+        return ParsedBody(text, error="A number in the body has more than 4,300 digits: diag cannot read it as a "
                           "number", hint="Numbers to dial go in quotes, as text: \"phoneNumber\": \"+13175550100\".")
     repaired, repairs = repair(text)
     if repairs:
         try:
             return ParsedBody(text, value=json.loads(repaired, parse_constant=_not_a_number), ok=True,
                               repairs=repairs)
-        except NotANumber as exc:
-            return _non_numeric(text, str(exc))
-        except (ValueError, RecursionError):
+        except (ValueError, RecursionError):   # NaN in a text broken besides: said as the break it is
             pass
     return ParsedBody(text, error=f"Not valid JSON: {strict_error.msg}", line=strict_error.lineno,
                       column=strict_error.colno, hint=_hint(text))
@@ -89,7 +93,6 @@ def _non_numeric(text: str, name: str) -> ParsedBody:
     line = text.count("\n", 0, at) + 1 if at >= 0 else None
     column = at - (text.rfind("\n", 0, at) + 1) + 1 if at >= 0 else None
     return ParsedBody(text, error=f"Not valid JSON: {name} is no JSON number", line=line, column=column,
-                      nonstandard=True,
                       hint="JSON has no NaN or Infinity, and a Jackson server refuses them by default (modelled: "
                            "Genesys answers 400 bad.request to text that is not JSON). Send a number, or text in "
                            "quotes.")

@@ -213,7 +213,8 @@ def query_problems(op: Operation, pairs) -> list[tuple[str, str, str]]:
                 found.append((q["name"], "missing-query", f"the query parameter `{q['name']}` is required"))
             continue
         t = q["t"]
-        if (t == "int" and not body_module().is_whole(value)) or \
+        # an integer is at most 19 digits: past a 64-bit long a Java server cannot read one (modelled)
+        if (t == "int" and not (body_module().is_whole(value) and len(value.lstrip("+-")) <= 19)) or \
                 (t == "bool" and value.strip().lower() not in ("true", "false")):
             kind = "a whole number" if t == "int" else "true or false"
             found.append((q["name"], "query-type", f"`{q['name']}` is {value[:40]!r}, not {kind}"))
@@ -251,17 +252,21 @@ def body_readable(ctx: Context) -> Answer | None:
         # not JSON: documented. Not JSON only to a strict reader (NaN, Infinity; a number no text can hold): a
         # Jackson server refuses it by default, which is modelled
         return ctx.refuse(400, "bad.request", facts.message("bad.request") or BAD_REQUEST, "invalid-json",
-                          MODELLED if body.lenient or _lenient_json(body.text) else DOCUMENTED)
+                          MODELLED if body.lenient or readable_by_python(body.text) else DOCUMENTED)
     return None
 
 
-def _lenient_json(text: str) -> bool:
+def readable_by_python(text: str) -> bool:
+    """Whether Python's json reads a text a strict JSON reader refuses: NaN or Infinity in it, or an integer of
+    more than 4,300 digits (Python's limit, not JSON's). Refused for that alone is modelled, not documented."""
     import json
 
     try:
-        json.loads(text)
-    except (ValueError, RecursionError):
+        json.loads(text.lstrip("\ufeff"))
+    except (json.JSONDecodeError, RecursionError):
         return False
+    except ValueError:   # an integer of more than 4,300 digits: Python's limit, not JSON's
+        return True
     return True
 
 
@@ -311,7 +316,8 @@ def call_rules(ctx: Context) -> Answer | None:
     on_behalf = ctx.key == CALL_ROUTES[1]
     caller, station_known = ctx.caller, True
     if on_behalf and caller.target_station is not None:   # that user's station is known (the simulator's users)
-        caller = replace(caller, station=caller.target_station)
+        # the call is placed as that user, whoever's token asks: that user's station decides
+        caller = replace(caller, kind="user", station=caller.target_station)
     elif on_behalf:   # the station that matters is that of the user the call is placed for, whom the model does not see
         station_known = False
         ctx.unsure = True
@@ -357,18 +363,26 @@ def success(ctx: Context) -> Answer:
     return Answer(status, None, message, "success", evidence, {}, read, ctx.key, tuple(ctx.notes))
 
 
-def _too_long_to_write(body: Any) -> bool:
-    """Whether `body` holds an integer of more than 4,300 digits (Python neither writes nor reads one as JSON)."""
-    stack = [body]
+_TOO_LONG = 10 ** 4300   # Python writes no integer of more than 4,300 digits as text (sys.get_int_max_str_digits)
+
+
+def unwritable_numbers(body: Any) -> list[tuple[str, Any]]:
+    """(path, value) of each number in `body` that JSON text cannot hold as Python writes it (NaN, Infinity, an
+    integer of more than 4,300 digits: a body made in Python only), in document order."""
+    found: list[tuple[str, Any]] = []
+    stack: list[tuple[Any, str]] = [(body, "$")]
     while stack:
-        node = stack.pop()
+        node, path = stack.pop()
         if isinstance(node, dict):
-            stack.extend(node.values())
+            stack.extend(reversed([(v, f"{path}.{k}") for k, v in node.items()]))
         elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 14_300:
-            return True
-    return False
+            stack.extend(reversed([(v, f"{path}[{i}]") for i, v in enumerate(node)]))
+        elif isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
+            found.append((path, node))
+        elif isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 14_000 \
+                and abs(node) >= _TOO_LONG:
+            found.append((path, node))
+    return found
 
 
 @dataclass
@@ -379,7 +393,7 @@ class Examination:
 
 def examine(request: Request, caller: Caller = DEMO) -> Examination:
     """The answer, and every observation the server would make on the way (the doctor shows them all)."""
-    if _too_long_to_write(request.body):   # from Python only: such a body cannot be written as JSON, or read as it
+    if unwritable_numbers(request.body):   # from Python only: no JSON text holds it (NaN, 10**5000)
         request = replace(request, body=Unreadable("", lenient=True))
     ctx = Context(request, caller)
     for r in RULES:
