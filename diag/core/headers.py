@@ -23,4 +23,9 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
     """The value of header `name`, whatever its case; None when absent (several values: joined by ', ')."""
     if not headers:
         return None
-    return headers_of(headers).get(name)
+    if isinstance(headers, HTTPHeaderDict):
+        return headers.get(name)
+    # what HTTPHeaderDict would answer, without building one per look-up (a HAR asks once per entry)
+    low = name.lower()
+    found = [str(v) for k, v in headers.items() if str(k).lower() == low]
+    return ", ".join(found) if found else None

@@ -53,3 +53,19 @@ def test_a_users_permissions_replaced_are_what_the_simulator_then_reads():
         assert caller_of(sim.app, token).permissions == frozenset()
         refused = s.call({"phoneNumber": "+13175550101"})
         assert refused.status == 403 and refused.error_code == "missing.any.permissions"
+
+
+@settings(max_examples=examples(500), deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["Authorization", "authorization", "AUTHORIZATION", "Content-Type",
+                                           "inin-correlation-id", "ININ-Correlation-Id", "x"]),
+                          st.text(max_size=8)), max_size=6),
+       st.sampled_from(["authorization", "Authorization", "ININ-Correlation-Id", "content-type", "missing"]))
+def test_a_header_is_read_as_a_case_insensitive_dict_reads_it(pairs, name):
+    from diag.core.headers import HTTPHeaderDict, header
+
+    plain = dict(pairs)
+    expected = HTTPHeaderDict()
+    for k, v in plain.items():
+        expected.add(k, v)
+    assert header(plain, name) == expected.get(name)
+    assert header(expected, name) == expected.get(name)
