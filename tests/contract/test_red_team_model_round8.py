@@ -266,3 +266,9 @@ def test_what_a_send_records_says_diag_never_sends_a_body_too_deep_to_check():
 
     body = {"phoneNumber": "+13175550100", "attributes": _deep(70)}
     assert [f.code for f in findings_of(body)] == ["body-too-deep", "too-deep-to-check"]
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), float("-inf")], ids=["nan", "inf", "-inf"])
+def test_nan_or_infinity_as_a_caller_id_is_no_name_and_no_number(odd):
+    report = check({"phoneNumber": "+13175550100", "callerId": odd})
+    assert "unreadable-number" in report.codes() and "caller-id-is-a-name" not in report.codes()

@@ -5,6 +5,8 @@ Evidence levels follow ../shared/reference/genesys-api-facts.md: `schema` (the S
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Any
 from collections.abc import Callable, Iterable, Iterator
@@ -217,6 +219,8 @@ def number_fields(body: dict) -> Iterator[tuple[str, str, str]]:
     """(path, value, role) of the numbers of a call: role "destination" (phoneNumber, participants[].address) or
     "caller" (callerId)."""
     def dialable(v) -> bool:   # a JSON number where a string belongs is still dialled (Jackson coerces it)
+        if isinstance(v, float) and not math.isfinite(v):
+            return False   # NaN and Infinity are no number at all (unreadable-number says so)
         return isinstance(v, str) or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
     if dialable(body.get("phoneNumber")):
