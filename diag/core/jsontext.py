@@ -9,10 +9,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from diag.core.errors import DiagError
+
 try:
     import orjson
 except ImportError:  # pragma: no cover - orjson is in requirements.txt; the stdlib alone still reads everything
     orjson = None  # type: ignore[assignment]
+
+
+class NotANumber(DiagError, ValueError):
+    """NaN, Infinity or -Infinity in a text: Python's json reads them, JSON (and a Jackson server by default) does
+    not."""
+
+
+def refuse_constant(name: str) -> Any:
+    """json.loads' parse_constant for a strict reading: NaN and Infinity are no JSON numbers."""
+    raise NotANumber(name)
 
 
 def loads(text: str | bytes) -> Any:

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from urllib3 import HTTPHeaderDict
 
-from diag.core import model
+from diag.core import jsontext, model
 from diag.core.intervals import recorded_instant
 from diag.core.model import Caller, grants
 from diag.sim import analytics
@@ -78,7 +78,7 @@ class Request:
             raise ApiError(415, "unsupported.media.type", model.facts.message("unsupported.media.type") or
                            f"Content-Type '{ctype or '(none)'}' is not supported; send application/json.")
         try:   # NaN and Infinity are no JSON: a Jackson server refuses them by default (modelled)
-            return json.loads(self.raw or b"null", parse_constant=_no_constant)
+            return json.loads(self.raw or b"null", parse_constant=jsontext.refuse_constant)
         except (ValueError, RecursionError):
             raise ApiError(400, "bad.request", "The request could not be understood by the server due to malformed "
                                                "syntax.") from None
@@ -88,10 +88,6 @@ def not_found() -> ApiError:
     """404 not.found with Genesys' documented message (its 2018 spec): the simulator says what Genesys says, whatever
     is missing."""
     return ApiError(404, "not.found", model.facts.message("not.found") or "The requested resource was not found.")
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is no JSON number")
 
 
 def error_body(status: int, code: str | None, message: str, correlation_id: str, params: dict | None = None) -> dict:

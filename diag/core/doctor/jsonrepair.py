@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from diag.core.errors import DiagError
+from diag.core.jsontext import NotANumber, refuse_constant
 
 CURLY_DOUBLE = "\u201c\u201d\u201e\u201f\u2033"
 CURLY_SINGLE = "\u2018\u2019\u201a\u201b\u2032"
@@ -46,7 +46,7 @@ def parse_body(text: str) -> ParsedBody:
         return ParsedBody(text, value=inner.value, ok=inner.ok, repairs=inner.repairs, error=inner.error,
                           line=inner.line, column=inner.column, hint=inner.hint)
     try:
-        return ParsedBody(text, value=json.loads(text, parse_constant=_not_a_number), ok=True)
+        return ParsedBody(text, value=json.loads(text, parse_constant=refuse_constant), ok=True)
     except NotANumber as exc:
         try:   # not JSON only for its NaN or Infinity (Python reads the rest), or broken besides?
             json.loads(text)
@@ -66,21 +66,12 @@ def parse_body(text: str) -> ParsedBody:
     repaired, repairs = repair(text)
     if repairs:
         try:
-            return ParsedBody(text, value=json.loads(repaired, parse_constant=_not_a_number), ok=True,
+            return ParsedBody(text, value=json.loads(repaired, parse_constant=refuse_constant), ok=True,
                               repairs=repairs)
         except (ValueError, RecursionError):   # NaN in a text broken besides: said as the break it is
             pass
     return ParsedBody(text, error=f"Not valid JSON: {strict_error.msg}", line=strict_error.lineno,
                       column=strict_error.colno, hint=_hint(text))
-
-
-class NotANumber(DiagError, ValueError):
-    """NaN, Infinity or -Infinity in a body: Python's json reads them, JSON (and a Jackson server by default) does
-    not."""
-
-
-def _not_a_number(name: str) -> Any:
-    raise NotANumber(name)
 
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
