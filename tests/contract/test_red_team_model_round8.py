@@ -272,3 +272,12 @@ def test_what_a_send_records_says_diag_never_sends_a_body_too_deep_to_check():
 def test_nan_or_infinity_as_a_caller_id_is_no_name_and_no_number(odd):
     report = check({"phoneNumber": "+13175550100", "callerId": odd})
     assert "unreadable-number" in report.codes() and "caller-id-is-a-name" not in report.codes()
+
+
+@pytest.mark.parametrize("value, refused", [("9223372036854775807", False), ("9223372036854775808", True),
+                                            ("-9223372036854775808", False), ("9" * 40, True)])
+def test_an_integer_parameter_past_a_64_bit_long_is_refused(session, value, refused):
+    report = check_for_operation(f"GET /api/v2/users?pageSize={value}", None)
+    assert (report.prediction.status == 400) == refused
+    assert sent(session, f"GET /api/v2/users?pageSize={value}", None) == (report.prediction.status,
+                                                                           report.prediction.code)

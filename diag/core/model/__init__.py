@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from diag.core.model import facts
 from diag.core.model.body import (
@@ -213,8 +213,9 @@ def query_problems(op: Operation, pairs) -> list[tuple[str, str, str]]:
                 found.append((q["name"], "missing-query", f"the query parameter `{q['name']}` is required"))
             continue
         t = q["t"]
-        # an integer is at most 19 digits: past a 64-bit long a Java server cannot read one (modelled)
-        if (t == "int" and not (body_module().is_whole(value) and len(value.lstrip("+-")) <= 19)) or \
+        # an integer past a 64-bit long is one a Java server cannot read (modelled)
+        if (t == "int" and not (body_module().is_whole(value) and len(value.strip()) <= 21
+                                and -2**63 <= int(value) < 2**63)) or \
                 (t == "bool" and value.strip().lower() not in ("true", "false")):
             kind = "a whole number" if t == "int" else "true or false"
             found.append((q["name"], "query-type", f"`{q['name']}` is {value[:40]!r}, not {kind}"))
@@ -366,23 +367,25 @@ def success(ctx: Context) -> Answer:
 _TOO_LONG = 10 ** 4300   # Python writes no integer of more than 4,300 digits as text (sys.get_int_max_str_digits)
 
 
-def unwritable_numbers(body: Any) -> list[tuple[str, Any]]:
+def unwritable_numbers(body: Any) -> Iterator[tuple[str, Any]]:
     """(path, value) of each number in `body` that JSON text cannot hold as Python writes it (NaN, Infinity, an
-    integer of more than 4,300 digits: a body made in Python only), in document order."""
-    found: list[tuple[str, Any]] = []
-    stack: list[tuple[Any, str]] = [(body, "$")]
+    integer of more than 4,300 digits: a body made in Python only), in document order. A path is written only for
+    a number found: every answer of the model asks this of its body."""
+    stack: list[tuple[Any, Any]] = [(body, None)]   # (node, (parent's link, key or index)): its path, unwritten
     while stack:
-        node, path = stack.pop()
+        node, link = stack.pop()
         if isinstance(node, dict):
-            stack.extend(reversed([(v, f"{path}.{k}") for k, v in node.items()]))
+            stack.extend(reversed([(v, (link, f".{k}")) for k, v in node.items()]))
         elif isinstance(node, list):
-            stack.extend(reversed([(v, f"{path}[{i}]") for i, v in enumerate(node)]))
-        elif isinstance(node, float) and (node != node or node in (float("inf"), float("-inf"))):
-            found.append((path, node))
-        elif isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 14_000 \
-                and abs(node) >= _TOO_LONG:
-            found.append((path, node))
-    return found
+            stack.extend(reversed([(v, (link, f"[{i}]")) for i, v in enumerate(node)]))
+        elif (isinstance(node, float) and (node != node or node in (float("inf"), float("-inf")))) or (
+                isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 14_000
+                and abs(node) >= _TOO_LONG):
+            parts = []
+            while link is not None:
+                link, part = link
+                parts.append(part)
+            yield "$" + "".join(reversed(parts)), node
 
 
 @dataclass
@@ -393,7 +396,7 @@ class Examination:
 
 def examine(request: Request, caller: Caller = DEMO) -> Examination:
     """The answer, and every observation the server would make on the way (the doctor shows them all)."""
-    if unwritable_numbers(request.body):   # from Python only: no JSON text holds it (NaN, 10**5000)
+    if next(unwritable_numbers(request.body), None):   # from Python only: no JSON text holds it (NaN, 10**5000)
         request = replace(request, body=Unreadable("", lenient=True))
     ctx = Context(request, caller)
     for r in RULES:
