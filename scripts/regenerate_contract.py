@@ -3,6 +3,7 @@
 Run `make contract` (or `.venv/bin/python scripts/regenerate_contract.py`) after upgrading
 PureCloudPlatformClientV2: it rewrites
   diag/_data/contract/operations.json          every Platform API operation (method, path, body model)
+  diag/_data/contract/operations.index.json    where each method-and-length bucket of it lies (a cold check reads one)
   diag/_data/contract/models.jsonl + .index    every SDK model (the call models included)
   diag/_data/emergency-numbers.json            libphonenumber's emergency patterns (for the installed release)
   diag/_data/contract/dialling.json            what each write operation and field dials (diag.core.dials' rules)
@@ -155,16 +156,14 @@ def build_models(version: str) -> tuple[list[dict], dict]:
 
 
 def write_models(lines: list[str], meta: dict) -> None:
-    """models.jsonl (one model a line) + models.index.json (name -> [byte offset, length]): a check reads only
-    the lines it needs."""
-    index, offset = {}, 0
-    with (CONTRACT / "models.jsonl").open("wb") as fh:
-        for line in lines:
-            data = (line + "\n").encode()
-            index[json.loads(line)["name"]] = [offset, len(data)]
-            fh.write(data)
-            offset += len(data)
-    (CONTRACT / "models.index.json").write_text(json.dumps({**meta, "models": index}, separators=(",", ":")) + "\n")
+    """models.jsonl (one model a line) + models.index.json (the names and lengths of those lines, in order): a check
+    reads only the lines it needs."""
+    from diag.core import contract
+
+    data = [(line + "\n").encode() for line in lines]
+    (CONTRACT / "models.jsonl").write_bytes(b"".join(data))
+    (CONTRACT / "models.index.json").write_text(json.dumps(contract.models_index(data, meta),
+                                                           separators=(",", ":")) + "\n")
 
 
 def write_emergency_table() -> None:
@@ -205,7 +204,8 @@ def build_dialling(version: str) -> tuple[dict, str]:
     """What dials, derived from the contract just written and the SDK's field descriptions (diag.core.dials)."""
     from diag.core import contract, dials
 
-    for cached in (contract.operations, contract.model, contract._index):
+    for cached in (contract.operations, contract.model, contract._index, contract._model_index,
+                   contract._bucket_index):
         cached.cache_clear()
     names = contract.model_names()
     table = dials.derive(contract.operations(), contract.model, field_descriptions(names))
@@ -254,7 +254,12 @@ def main() -> int:
     version = dist_version("PureCloudPlatformClientV2")
     CONTRACT.mkdir(parents=True, exist_ok=True)
     ops = build_operations(version)
-    (CONTRACT / "operations.json").write_text(json.dumps(ops, separators=(",", ":")) + "\n")
+    from diag.core import contract
+
+    text = json.dumps(ops, separators=(",", ":")) + "\n"
+    (CONTRACT / "operations.json").write_text(text)
+    (CONTRACT / "operations.index.json").write_text(json.dumps(contract.index_operations(text),
+                                                               separators=(",", ":")) + "\n")
     lines, meta = build_models(version)
     write_models(lines, meta)
     write_emergency_table()

@@ -1,13 +1,12 @@
 """Is `METHOD /path` a real Platform API operation? Checked against every operation of the official SDK."""
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, cache
 from urllib.parse import urlsplit
 
-from diag.core.contract import operations
+from diag.core.contract import operations, operations_in
 
 # Endpoints that public answers invent, with what exists instead (facts file §6.3).
 USAGE_INSTEAD = ("POST /api/v2/usage/query", "GET /api/v2/usage/query/{executionId}/results",
@@ -76,9 +75,10 @@ def _index() -> dict[tuple[str, int], list[dict]]:
 
 @cache
 def _bucket(method: str, n: int) -> tuple[tuple[tuple[str, ...], Operation], ...]:
-    """The operations of one method and length, made when first asked for (a check needs one bucket of ~3,000)."""
+    """The operations of one method and length, made when first asked for (a check needs one bucket of ~3,000,
+    read from its own part of the contract)."""
     out = []
-    for o in _index().get((method, n), ()):
+    for o in operations_in(method, n):
         op = Operation(o["method"], o["path"], o["operationId"], o["summary"], o["body"], o.get("response"),
                        tuple(o.get("query") or ()))
         out.append((tuple(op.path.strip("/").split("/")), op))
@@ -216,6 +216,8 @@ def nearest_operations(method: str, path: str, limit: int = 5) -> list[Operation
     ops = all_operations()
     shape = re.sub(r"/[0-9a-f-]{8,}(?=/|$)", "/{id}", path)  # ids look like params
     templates = {op.path for op in ops}
+    import difflib   # only for a path that is no operation: not on a cold check of a real one
+
     close = difflib.get_close_matches(shape, list(templates), n=limit * 4, cutoff=0.5)
     ranked = [op for p in close for op in ops if op.path == p]
     ranked.sort(key=lambda op: (op.method != method, close.index(op.path)))

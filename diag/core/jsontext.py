@@ -7,14 +7,10 @@ reads exactly as it did, and what neither reads raises ValueError (or RecursionE
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from diag.core.errors import DiagError
-
-try:
-    import orjson
-except ImportError:  # pragma: no cover - orjson is in requirements.txt; the stdlib alone still reads everything
-    orjson = None  # type: ignore[assignment]
 
 
 class NotANumber(DiagError, ValueError):
@@ -27,11 +23,23 @@ def refuse_constant(name: str) -> Any:
     raise NotANumber(name)
 
 
+@cache
+def _orjson() -> Any:
+    # imported on the first text read, not with the doctor: orjson brings uuid, datetime and platform (~6 ms of a
+    # cold check of a body given as a value, which never reads text)
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is in requirements.txt; the stdlib alone still reads everything
+        return None
+    return orjson
+
+
 def loads(text: str | bytes) -> Any:
-    if orjson is not None:
+    fast = _orjson()
+    if fast is not None:
         try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
+            return fast.loads(text)
+        except fast.JSONDecodeError:
             pass
     return json.loads(text)
 

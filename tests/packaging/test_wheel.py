@@ -50,7 +50,8 @@ def test_the_wheel_carries_the_package_data(installed):
     wheel = installed[0]
     names = zipfile.ZipFile(wheel).namelist()
     for data in ("diag/_data/contract/models.jsonl", "diag/_data/contract/operations.json",
-                 "diag/_data/contract/models.index.json", "diag/_data/sim/org.json",
+                 "diag/_data/contract/models.index.json", "diag/_data/contract/operations.index.json",
+                 "diag/_data/sim/org.json",
                  "diag/_data/templates/report.html.j2", "diag/_data/lab/overrides.json"):
         assert data in names
     assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/")) for n in names)

@@ -1,3 +1,5 @@
+import json
+
 from diag.core.endpoints import check_operation, normalise_path
 
 
@@ -94,3 +96,43 @@ def test_a_wrong_method_on_a_path_with_a_real_id_says_which_methods_take_it():
     r = check_operation("PUT /api/v2/users/5f0c2a5e-7b1c-4d2e-9b7a-1c2d3e4f5a6b")
     assert r.note.startswith("/api/v2/users/5f0c2a5e-7b1c-4d2e-9b7a-1c2d3e4f5a6b exists, but not with PUT: it takes")
     assert {str(s) for s in r.suggestions[:3]} >= {"PATCH /api/v2/users/{userId}", "GET /api/v2/users/{userId}"}
+
+
+def test_a_bucket_read_by_the_index_is_the_bucket_of_the_whole_contract():
+    """A cold check reads one method-and-length bucket of operations.json through operations.index.json: every
+    bucket so read is the same operations, in the same order, as the whole file's; the shipped index is the one
+    the shipped file makes, and an index of another file is not read."""
+    from diag.core import contract
+
+    text = (contract.CONTRACT_DIR / "operations.json").read_text()
+    shipped = json.loads((contract.CONTRACT_DIR / "operations.index.json").read_text())
+    assert shipped == contract.index_operations(text)
+    whole: dict = {}
+    for o in contract.operations():
+        whole.setdefault(contract.bucket_of(o["method"], o["path"]), []).append(o)
+    assert len(whole) > 20
+    for key, ops in whole.items():
+        method, n = key.split()
+        assert list(contract.operations_in(method, int(n))) == ops, key
+    assert contract.operations_in("GET", 40) == ()
+
+
+def test_an_index_of_another_operations_file_is_not_read(tmp_path, monkeypatch):
+    from diag.core import contract
+
+    folder = tmp_path / "contract"
+    folder.mkdir()
+    text = (contract.CONTRACT_DIR / "operations.json").read_text()
+    (folder / "operations.json").write_text(text)
+    stale = contract.index_operations(text)
+    stale["buckets"]["GET 4"] = [[0, 10]]   # points at the file's header: parsed, it would be garbage
+    stale["size"] += 1                      # ... but it was made for a file of another size
+    (folder / "operations.index.json").write_text(json.dumps(stale))
+    monkeypatch.setattr(contract, "CONTRACT_DIR", folder)
+    contract._bucket_index.cache_clear()
+    try:
+        assert contract._bucket_index() is None
+        assert contract.operations_in("GET", 4) == tuple(
+            o for o in contract.operations() if contract.bucket_of(o["method"], o["path"]) == "GET 4")
+    finally:
+        contract._bucket_index.cache_clear()
