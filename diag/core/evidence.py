@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from diag.core import har, jsontext
+from diag.core.bulk import no_gc_pauses
 from diag.core.errors import UnreadableEvidence
 from diag.core.headers import header
 from diag.core.redact import Redactor
@@ -77,18 +78,22 @@ class Evidence:
 
 def read_evidence(text: str, redactor: Redactor | None = None) -> Evidence:
     """Read `text` by its content; UnreadableEvidence when it is none of the four forms."""
-    red = redactor or Redactor()
+    with no_gc_pauses():
+        return _read(text, redactor or Redactor())
+
+
+def _read(text: str, red: Redactor) -> Evidence:
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped:
         raise UnreadableEvidence("the input is empty")
     if stripped.startswith("{"):
         try:
-            data = jsontext.loads(stripped)
+            data, whole = jsontext.loads_whole(stripped)
         except (ValueError, RecursionError) as exc:
             if '"seq"' in stripped[:200]:   # a diag log: JSON lines
                 return _diag_log(stripped, red)
             raise UnreadableEvidence(f"it starts like JSON but is not ({str(exc)[:120]})") from None
-        if re.search(r"\\u[dD][89abAB]", stripped):   # a lone surrogate (legal JSON, no Unicode): read as U+FFFD
+        if not whole and har.SURROGATE_ESCAPE.search(stripped):   # a lone surrogate (legal JSON): as U+FFFD
             from diag.core.exchange import whole_unicode
 
             data = whole_unicode(data)[0]

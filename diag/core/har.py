@@ -142,6 +142,8 @@ def utc(stamp: Any) -> Any:
         return None
     if stamp.startswith(NO_TIME[:19]):   # what diag writes for a request with no time (a cURL's): none
         return None
+    if stamp.endswith("Z"):   # UTC as written, or not a time (kept as written too): no need to parse it
+        return stamp
     try:
         t = datetime.fromisoformat(stamp)
         if t.utcoffset() in (None, timedelta(0)):
@@ -155,17 +157,20 @@ def pairs(items) -> dict[str, str]:
     if not isinstance(items, list):
         return {}
     out: dict[str, str] = {}
+    first: dict[str, str] = {}   # lower-case name -> the name as first written
     for h in items:
         if isinstance(h, dict) and isinstance(h.get("name"), str):
             name = h["name"]
             if name.startswith(":"):   # HTTP/2 pseudo-headers as Chrome records them
                 continue
             value = str(h.get("value", ""))
-            same = next((k for k in out if k.lower() == name.lower()), None)
+            low = name.lower()
+            same = first.get(low)
             if same is None:
                 out[name] = value
+                first[low] = name
             else:   # a header given twice (two Set-Cookie lines): both kept, as one value
-                out[same] += ("\n" if name.lower() == "set-cookie" else ", ") + value
+                out[same] += ("\n" if low == "set-cookie" else ", ") + value
     return out
 
 
@@ -195,16 +200,16 @@ def body_of(text: str, mime: str = "") -> Any:
     if "x-www-form-urlencoded" in mime:
         return dict(parse_qsl(text, keep_blank_values=True))
     try:
-        value = jsontext.loads(text)
+        value, whole = jsontext.loads_whole(text)
     except (ValueError, RecursionError):
         return text
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text):   # a lone surrogate (legal JSON, no Unicode): as U+FFFD
+    if not whole and "\\u" in text and SURROGATE_ESCAPE.search(text):   # a lone surrogate (legal JSON): as U+FFFD
         from diag.core.exchange import whole_unicode
 
         value = whole_unicode(value)[0]
     return value
 
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")   # high (D800-DBFF) or low (DC00-DFFF): either may stand alone
 
 

@@ -35,13 +35,19 @@ def _orjson() -> Any:
 
 
 def loads(text: str | bytes) -> Any:
+    return loads_whole(text)[0]
+
+
+def loads_whole(text: str | bytes) -> tuple[Any, bool]:
+    """(value, whole): `whole` when every string of the value is known to be whole Unicode, with no need to look
+    for a lone surrogate escape (orjson read it, and orjson refuses one)."""
     fast = _orjson()
     if fast is not None:
         try:
-            return fast.loads(text)
+            return fast.loads(text), True
         except fast.JSONDecodeError:
             pass
-    return json.loads(text)
+    return json.loads(text), False
 
 
 def utf8(value: Any, *, indent: int | None = None, default: Any = None) -> bytes:

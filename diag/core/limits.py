@@ -211,17 +211,30 @@ def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
     from diag.core.answer import read_answer
 
     api, simulated = _api_requests(evidence, sim_hosts)
-    timed = [(w, r, op) for r, op in api if (w := _when(r.started)) is not None]
+    timed: list[tuple[float, EvidenceRequest, str]] = []   # (seconds since the epoch, request, operation)
+    untimed: list[EvidenceRequest] = []
+    for r, op in api:
+        w = _when(r.started)
+        if w is None:
+            untimed.append(r)
+        else:
+            timed.append((w.timestamp(), r, op))
     timed.sort(key=lambda t: t[0])
-    times = [t[0].timestamp() for t in timed]
+    times = [t[0] for t in timed]
     by_caller: dict[str, list[float]] = defaultdict(list)
     by_operation: dict[str, list[float]] = defaultdict(list)
     per_minute: dict[str, Counter] = defaultdict(Counter)
-    for w, r, op in timed:
+    minutes: dict[int, str] = {}   # a minute's label, written once (a capture has few minutes, many requests)
+    for t, r, op in timed:
         caller = r.caller or "unknown caller"
-        by_caller[caller].append(w.timestamp())
-        by_operation[op].append(w.timestamp())
-        per_minute[caller][w.replace(second=0, microsecond=0).isoformat().replace("+00:00", "Z")] += 1
+        by_caller[caller].append(t)
+        by_operation[op].append(t)
+        minute = int(t // 60)
+        label = minutes.get(minute)
+        if label is None:
+            label = minutes[minute] = dt.datetime.fromtimestamp(minute * 60, dt.timezone.utc).isoformat().replace(
+                "+00:00", "Z")
+        per_minute[caller][label] += 1
 
     def in_window(stamps: list[float], end: float) -> int:
         return bisect.bisect_right(stamps, end) - bisect.bisect_left(stamps, end - WINDOW_S)
@@ -240,16 +253,14 @@ def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
         callers[caller] = {"requests": len(stamps), "peak_per_minute": peak,
                            "peak_at": dt.datetime.fromtimestamp(peak_at, dt.timezone.utc).isoformat(
                                timespec="seconds").replace("+00:00", "Z") if peak_at is not None else None}
-    for r, _ in api:
-        if _when(r.started) is None:
-            caller = r.caller or "unknown caller"
-            callers.setdefault(caller, {"requests": 0, "peak_per_minute": 0, "peak_at": None})["requests"] += 1
+    for r in untimed:
+        caller = r.caller or "unknown caller"
+        callers.setdefault(caller, {"requests": 0, "peak_per_minute": 0, "peak_at": None})["requests"] += 1
 
     hits = []
-    for w, r, op in timed:
+    for t, r, op in timed:
         if r.status != 429:
             continue
-        t = w.timestamp()
         caller = r.caller or "unknown caller"
         reading = read_answer(r.status, r.response_headers, r.response_body, op)
         named = _NAMED.search(reading.message or "")

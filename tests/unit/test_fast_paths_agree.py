@@ -69,3 +69,100 @@ def test_a_header_is_read_as_a_case_insensitive_dict_reads_it(pairs, name):
         expected.add(k, v)
     assert header(plain, name) == expected.get(name)
     assert header(expected, name) == expected.get(name)
+
+
+STAMPS = st.one_of(
+    st.datetimes(timezones=st.sampled_from([None, __import__("datetime").timezone.utc])).map(
+        lambda d: d.isoformat(timespec="milliseconds")),
+    st.text(alphabet="0123456789-:T.Z+ ", max_size=30),
+    st.sampled_from(["2026-11-28T10:00:01.412Z", "2026-11-28T11:00:03.907+01:00", "Z", "", "1970-01-01T00:00:00.000Z",
+                     "2026-11-28T10:00:01+01:00Z", "not a time Z", "9999-12-31T23:59:59.999-01:00"]))
+
+
+@settings(max_examples=examples(400), deadline=None, derandomize=True)
+@given(st.one_of(STAMPS, STAMPS.map(lambda s: s + "Z")))
+def test_a_time_ending_in_z_is_kept_as_parsing_it_would_keep_it(stamp):
+    """har.utc keeps a stamp ending in Z without parsing it: what parsing it would give."""
+    from datetime import datetime, timedelta, timezone
+
+    from diag.core import har
+
+    def long_way(s):
+        if s.startswith(har.NO_TIME[:19]):
+            return None
+        try:
+            t = datetime.fromisoformat(s)
+            if t.utcoffset() in (None, timedelta(0)):
+                return s
+            return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        except (ValueError, OverflowError):
+            return s
+
+    assert har.utc(stamp) == long_way(stamp)
+
+
+@settings(max_examples=examples(400), deadline=None, derandomize=True)
+@given(st.lists(st.one_of(
+    st.fixed_dictionaries({"name": st.sampled_from(["Set-Cookie", "set-cookie", "SET-COOKIE", "Accept", "accept",
+                                                    ":authority", "X-Ä", "x-ä", ""]),
+                           "value": st.one_of(st.text(max_size=4), st.integers())}),
+    st.just({"value": "no name"}), st.just("not a header")), max_size=8))
+def test_headers_given_twice_are_joined_as_the_long_way_joins_them(items):
+    """har.pairs finds a repeated header by a look-up of its lower-case name: what comparing with every name gives."""
+    from diag.core import har
+
+    out: dict = {}
+    for h in items:
+        if isinstance(h, dict) and isinstance(h.get("name"), str):
+            name = h["name"]
+            if name.startswith(":"):
+                continue
+            value = str(h.get("value", ""))
+            same = next((k for k in out if k.lower() == name.lower()), None)
+            if same is None:
+                out[name] = value
+            else:
+                out[same] += ("\n" if name.lower() == "set-cookie" else ", ") + value
+    assert har.pairs(items) == out
+
+
+def test_a_text_with_a_lone_surrogate_is_not_read_as_whole():
+    """The evidence reader skips its search for lone surrogates only when orjson read the text (it refuses them)."""
+    from diag.core import jsontext
+    from diag.core.evidence import read_evidence
+
+    assert jsontext.loads_whole('{"a": "\\ud83d\\ude00"}') == ({"a": "\U0001F600"}, True)
+    value, whole = jsontext.loads_whole('{"a": "\\ud800"}')
+    assert value == {"a": "\ud800"} and whole is False
+    har = ('{"log": {"version": "1.2", "entries": [{"startedDateTime": "2026-11-28T10:00:00.000Z", "request": '
+           '{"method": "GET", "url": "https://api.mypurecloud.ie/api/v2/users/me\\ud800", "headers": []}, '
+           '"response": {"status": 200, "headers": [], "content": {"text": "{\\"name\\": \\"a\\\\udc00\\"}"}}}]}}')
+    r = read_evidence(har).requests[0]
+    assert r.url.endswith("me\ufffd") and r.response_body == {"name": "a\ufffd"}
+
+
+def test_reading_evidence_turns_the_cycle_collector_back_on_whatever_happens():
+    import gc
+
+    from diag.core.bulk import no_gc_pauses
+    from diag.core.errors import UnreadableEvidence
+    from diag.core.evidence import read_evidence
+
+    assert gc.isenabled()
+    with no_gc_pauses():
+        assert not gc.isenabled()
+        with no_gc_pauses():
+            assert not gc.isenabled()
+        assert not gc.isenabled()   # the inner block leaves it as it found it
+    assert gc.isenabled()
+    try:
+        read_evidence('{"log": {"version": "1.2", "entries": []}}')
+    except UnreadableEvidence:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_evidence("curl https://api.mypurecloud.ie/api/v2/users/me")
+        assert not gc.isenabled()   # off before, off after: not turned on behind the caller's back
+    finally:
+        gc.enable()
