@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diag.core.bulk import no_gc_pauses
 from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, read_evidence
 from diag.core.har import NO_ANSWER_IN_EVIDENCE, NO_TIME
 
@@ -247,7 +248,13 @@ def _text_of(given: str | Path) -> str:
 
 
 def diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str] = ()) -> Inspection:
+    """Every Genesys request of the evidence checked, and what holds across them. Without the cycle collector's
+    pauses: each request adds objects that live as long as the inspection (see diag.core.bulk)."""
+    with no_gc_pauses():
+        return _diagnose(evidence, sim_hosts)
 
+
+def _diagnose(evidence: Evidence, sim_hosts: tuple[str, ...] | list[str]) -> Inspection:
     place = genesys_places(sim_hosts)
     out, skipped, n = [], 0, 0
     for r in evidence.requests:
