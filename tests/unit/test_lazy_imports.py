@@ -21,6 +21,25 @@ def test_a_body_without_a_number_is_checked_without_libphonenumber_and_a_number_
     assert second == ["refused", "True"], out   # the emergency number is still read and refused
 
 
+COLD = ("import sys\nfrom diag.core.doctor import check_for_operation\n"
+        "r = check_for_operation('POST /api/v2/analytics/conversations/aggregates/query', "
+        "{'interval': '2026-11-01T00:00:00Z/2026-11-08T00:00:00Z', 'granularity': 'P1D', 'metrics': ['nError']})\n"
+        "from diag.core import contract\n"
+        "print(r.verdict, contract.operations.cache_info().currsize, *(m in sys.modules for m in "
+        "('orjson', 'difflib', 'diag.core.doctor.jsonrepair', 'diag.core.jsontext')))\n"
+        "from diag.core.doctor import ParsedBody, check_text, parse_body\n"
+        "print(check_text('{\"to\": 1,}').verdict, parse_body('[1,]').value, ParsedBody.__name__)")
+
+
+def test_a_cold_check_of_a_value_parses_one_bucket_and_loads_no_text_reader():
+    """A first check in a fresh process, of a body given as a value: the contract's operations are read by their
+    bucket (the whole file is never parsed), and neither orjson, difflib nor the reader of pasted text is loaded;
+    the text reader is still there, and loads, when pasted text is checked."""
+    out = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0].split() == ["sendable", "0", "False", "False", "False", "False"], out
+    assert out[1].split()[1:] == ["[1]", "ParsedBody"], out
+
+
 def test_the_stand_in_is_the_module_once_used_and_binds_itself_away():
     namespace: dict = {}
     namespace["json"] = stand_in = lazy_module("json", namespace)

@@ -10,13 +10,14 @@ import json
 from typing import Any
 
 from diag.core.doctor.findings import BLOCKING_CODES, DOCUMENTED, ERROR, INFERRED, INFO, WARNING, Finding, Report
-from diag.core.doctor.jsonrepair import ParsedBody, parse_body
 from diag.core.errors import ConfigError
 from diag.core.facts import CALL_ROUTES, CALLS_ROUTE
 
-# The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use.
+# The call rules pull in phonenumbers; checks of other endpoints never need it, so it loads on first use. The
+# JSON reader of a body given as text is not needed for a body given as a value (a cold check of one).
 _LAZY = {"fix": ("fixer", "fix"), "RULES": ("rules", "RULES"), "DESTINATION_FIELDS": ("rules", "DESTINATION_FIELDS"),
-         "run_rules": ("rules", "run_rules")}
+         "run_rules": ("rules", "run_rules"), "parse_body": ("jsonrepair", "parse_body"),
+         "ParsedBody": ("jsonrepair", "ParsedBody")}
 
 
 def __getattr__(name: str):
@@ -294,6 +295,8 @@ def duplicate_keys(text: str) -> list[Finding]:
 
 def check_text(text: str, *, region: str | None = None, operation: str | None = None, caller: Any = None) -> Report:
     """Read pasted text (repairing copy-paste damage when unambiguous), then check it."""
+    from diag.core.doctor.jsonrepair import parse_body
+
     parsed = parse_body(text)
     if not parsed.ok:
         # not JSON is documented to be refused; NaN and Infinity are refused by a Jackson reader's default: modelled

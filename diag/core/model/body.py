@@ -12,7 +12,6 @@ meant. Enum values that differ from the list only in case: nobody documents the 
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -289,6 +288,8 @@ def meant_field(key: str, fields) -> str | None:
 @functools.lru_cache(maxsize=4096)
 def _meant(key: str, fields: tuple[str, ...]) -> str | None:
     # difflib is the doctor's dearest step; people repeat the same few wrong keys, so remember the answers
+    import difflib   # here: a cold check of a body with no unknown key never loads it
+
     return near_miss(key, fields) or next(iter(difflib.get_close_matches(key, fields, n=1, cutoff=0.6)), None)
 
 
@@ -360,6 +361,8 @@ def closest(value: str, allowed: list[str], n: int = 1) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def _closest(value: str, allowed: tuple[str, ...], n: int) -> tuple[str, ...]:
     by_lower = {a.lower(): a for a in allowed}
+    import difflib
+
     return tuple(by_lower[c] for c in difflib.get_close_matches(value.lower(), list(by_lower), n=n, cutoff=0.6))
 
 
