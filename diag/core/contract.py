@@ -68,7 +68,10 @@ def bucket_of(method: str, path: str) -> str:
 
 def index_operations(text: str) -> dict:
     """Where each bucket's operations lie in operations.json (as `text`): runs of [offset, length] in file order,
-    and the file's size. The file is ASCII (json.dumps escapes the rest), so characters are bytes."""
+    and the file's size and CRC-32 (an index is read only with the file it was made of). The file is ASCII
+    (json.dumps escapes the rest), so characters are bytes."""
+    import zlib
+
     ops = json.loads(text)["operations"]
     pos = text.index('"operations":[') + len('"operations":[')
     runs: dict[str, list[list[int]]] = {}
@@ -84,31 +87,42 @@ def index_operations(text: str) -> dict:
             runs.setdefault(key, []).append([pos, len(one)])
         last = key
         pos += len(one) + 1
-    return {"size": len(text.encode("ascii")), "buckets": runs}
+    data = text.encode("ascii")
+    return {"size": len(data), "crc32": zlib.crc32(data), "buckets": runs}
 
 
 @cache
-def _bucket_index() -> dict | None:
+def _bucket_index() -> tuple[dict, bytes] | None:
+    """The index and the bytes of operations.json, read together once (as operations() reads the file once), when
+    the index was made of exactly those bytes; None otherwise (then the whole file is read)."""
+    import zlib
+
     try:
         index = json.loads((CONTRACT_DIR / "operations.index.json").read_text())
+        data = (CONTRACT_DIR / "operations.json").read_bytes()
     except (OSError, ValueError):
         return None
-    # written with operations.json: an index of another version of that file is not read (the whole file is)
-    return index if index.get("size") == (CONTRACT_DIR / "operations.json").stat().st_size else None
+    if not (isinstance(index, dict) and isinstance(index.get("buckets"), dict) and index.get("size") == len(data)
+            and index.get("crc32") == zlib.crc32(data)):
+        return None   # an index of another version of the file, or edited by hand
+    return index["buckets"], data
 
 
 def operations_in(method: str, segments: int) -> tuple[dict, ...]:
     """The operations of one method and number of path segments, in the contract's order. A cold check needs one
-    such bucket: it reads those bytes of operations.json, not the whole file (about 9 ms)."""
+    such bucket: it parses those bytes of operations.json, not the whole file (about 9 ms)."""
     key = f"{method} {segments}"
-    index = _bucket_index()
-    if index is None:
-        return tuple(o for o in operations() if bucket_of(o["method"], o["path"]) == key)
-    runs = index["buckets"].get(key, ())
-    if not runs:
-        return ()
-    data = (CONTRACT_DIR / "operations.json").read_bytes()   # reading is cheap; parsing all of it is not
-    return tuple(json.loads(b"[" + b",".join(data[start:start + length] for start, length in runs) + b"]"))
+    found = _bucket_index()
+    if found is not None:
+        buckets, data = found
+        try:
+            ops = tuple(json.loads(b"[" + b",".join(data[start:start + length]
+                                                     for start, length in buckets.get(key, ())) + b"]"))
+            if all(bucket_of(o["method"], o["path"]) == key for o in ops):
+                return ops
+        except (ValueError, TypeError, KeyError):   # an index that does not read as written: the long way
+            pass
+    return tuple(o for o in operations() if bucket_of(o["method"], o["path"]) == key)
 
 
 @cache

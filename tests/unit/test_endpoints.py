@@ -1,5 +1,8 @@
 import json
 
+import pytest
+
+from diag.core.contract import CONTRACT_DIR as SHIPPED
 from diag.core.endpoints import check_operation, normalise_path
 
 
@@ -117,22 +120,100 @@ def test_a_bucket_read_by_the_index_is_the_bucket_of_the_whole_contract():
     assert contract.operations_in("GET", 40) == ()
 
 
-def test_an_index_of_another_operations_file_is_not_read(tmp_path, monkeypatch):
+def _contract_copy(tmp_path, monkeypatch, index=None, edit=None):
+    """A copy of the contract folder, its operations.json edited by `edit`, its index as given (default: the
+    shipped one), read afresh."""
     from diag.core import contract
 
     folder = tmp_path / "contract"
-    folder.mkdir()
-    text = (contract.CONTRACT_DIR / "operations.json").read_text()
-    (folder / "operations.json").write_text(text)
-    stale = contract.index_operations(text)
-    stale["buckets"]["GET 4"] = [[0, 10]]   # points at the file's header: parsed, it would be garbage
-    stale["size"] += 1                      # ... but it was made for a file of another size
-    (folder / "operations.index.json").write_text(json.dumps(stale))
+    folder.mkdir(exist_ok=True)
+    text = (SHIPPED / "operations.json").read_text()
+    shipped = (SHIPPED / "operations.index.json").read_text()
+    (folder / "operations.json").write_text(edit(text) if edit else text)
+    (folder / "operations.index.json").write_text(shipped if index is None else json.dumps(index))
     monkeypatch.setattr(contract, "CONTRACT_DIR", folder)
-    contract._bucket_index.cache_clear()
+    for cached in (contract.operations, contract._bucket_index):
+        cached.cache_clear()
+    return contract
+
+
+def _long_way(contract, key):
+    return tuple(o for o in contract.operations() if contract.bucket_of(o["method"], o["path"]) == key)
+
+
+@pytest.fixture
+def fresh_contract_caches():
+    from diag.core import contract
+
+    yield
+    for cached in (contract.operations, contract._bucket_index):
+        cached.cache_clear()
+
+
+def test_an_index_of_another_operations_file_is_not_read(tmp_path, monkeypatch, fresh_contract_caches):
+    """Another size, the same size with a method changed by hand (GET -> PUT), or the same size with offsets
+    shifted (one summary a character longer, a later one shorter): the index is not read, and every bucket is what
+    the whole file says."""
+    from diag.core import contract
+
+    text = (contract.CONTRACT_DIR / "operations.json").read_text()
+    geo = text.index('{"method":"GET","path":"/api/v2/users/{userId}/geolocations/{clientId}"')
+    first = text.index('"summary":"') + len('"summary":"')
+    later = text.index('"summary":"', len(text) // 2) + len('"summary":"') + 1
+    edits = {
+        "longer": lambda t: t.replace('"operations":[', '"operations":[ ', 1),
+        "method": lambda t: t[:geo] + t[geo:].replace('"GET"', '"PUT"', 1),
+        "shifted": lambda t: t[:first] + "x" + t[first:later] + t[later + 1:],
+    }
+    for name, edit in edits.items():
+        c = _contract_copy(tmp_path, monkeypatch, edit=edit)
+        assert c._bucket_index() is None, name
+        for key in ("GET 6", "PUT 6", "POST 4", "GET 4"):
+            method, n = key.split()
+            assert c.operations_in(method, int(n)) == _long_way(c, key), (name, key)
+        if name == "method":
+            assert any(o["path"] == "/api/v2/users/{userId}/geolocations/{clientId}"
+                       for o in c.operations_in("PUT", 6))
+
+
+def test_an_index_of_the_wrong_shape_is_not_read(tmp_path, monkeypatch, fresh_contract_caches):
+    """An index edited by hand that is still JSON: read the long way, never a crash."""
+    from diag.core import contract
+
+    good = json.loads((contract.CONTRACT_DIR / "operations.index.json").read_text())
+    for index in ([], {"size": good["size"]}, {**good, "buckets": []}, {**good, "buckets": {"GET 4": "x"}},
+                  {**good, "buckets": {"GET 4": [[0, 10]]}}, {**good, "buckets": {"GET 4": [["a", "b"]]}},
+                  {**good, "buckets": {"GET 4": [[83, 410], [0, 5]]}}, "not an index"):
+        c = _contract_copy(tmp_path, monkeypatch, index=index)
+        assert c.operations_in("GET", 4) == _long_way(c, "GET 4"), index
+
+
+def test_a_contract_rewritten_while_diag_runs_is_read_as_first_read(tmp_path, monkeypatch, fresh_contract_caches):
+    """A kernel that has checked once, then `make contract` (both files rewritten, offsets moved): later buckets
+    come from the bytes read with the index, as operations() keeps the file it first read."""
+    from diag.core import endpoints
+
+    c = _contract_copy(tmp_path, monkeypatch)
+    before = {key: c.operations_in(key.split()[0], int(key.split()[1])) for key in ("GET 4", "POST 4", "GET 6")}
+    assert c._bucket_index() is not None
+    put5 = _long_way(c, "PUT 5")
+    data = json.loads((c.CONTRACT_DIR / "operations.json").read_text())
+    data["operations"][0]["summary"] += " (updated)"
+    text = json.dumps(data, separators=(",", ":")) + "\n"
+    (c.CONTRACT_DIR / "operations.json").write_text(text)
+    (c.CONTRACT_DIR / "operations.index.json").write_text(json.dumps(c.index_operations(text)))
+    for key, ops in before.items():
+        method, n = key.split()
+        assert c.operations_in(method, int(n)) == ops
+    assert c.operations_in("PUT", 5) == put5   # a bucket first asked for after the rewrite: no crash
+    endpoints._bucket.cache_clear()
+    endpoints._compiled.cache_clear()
+    endpoints._by_resource.cache_clear()
+    endpoints._match_cached.cache_clear()
     try:
-        assert contract._bucket_index() is None
-        assert contract.operations_in("GET", 4) == tuple(
-            o for o in contract.operations() if contract.bucket_of(o["method"], o["path"]) == "GET 4")
+        assert endpoints.check_operation("POST /api/v2/conversations/calls").known
     finally:
-        contract._bucket_index.cache_clear()
+        endpoints._bucket.cache_clear()
+        endpoints._compiled.cache_clear()
+        endpoints._by_resource.cache_clear()
+        endpoints._match_cached.cache_clear()

@@ -166,3 +166,48 @@ def test_reading_evidence_turns_the_cycle_collector_back_on_whatever_happens():
         assert not gc.isenabled()   # off before, off after: not turned on behind the caller's back
     finally:
         gc.enable()
+
+
+def test_reads_in_two_threads_leave_the_cycle_collector_on(monkeypatch):
+    """The interleaving that left it off: thread B looks while A's read has it off, A ends (turning it on), then B
+    turns it off, and, having seen it off, never on again. Here B is held at that point until A has ended (or for
+    a moment, where the look and the switch are one step and A must wait)."""
+    import gc
+    import threading
+
+    from diag.core import bulk
+
+    a_inside, a_done, b_looked = threading.Event(), threading.Event(), threading.Event()
+
+    class Held:   # the gc module, but B is held between looking and switching
+        def __getattr__(self, name):
+            return getattr(gc, name)
+
+        def isenabled(self):
+            on = gc.isenabled()
+            if threading.current_thread().name == "B":
+                b_looked.set()
+                a_done.wait(0.5)
+            return on
+
+    monkeypatch.setattr(bulk, "gc", Held())
+
+    def a():
+        with bulk.no_gc_pauses():
+            a_inside.set()
+            b_looked.wait(0.5)
+        a_done.set()
+
+    def b():
+        a_inside.wait(2)
+        with bulk.no_gc_pauses():
+            pass
+
+    threads = [threading.Thread(target=a, name="A"), threading.Thread(target=b, name="B")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    on = gc.isenabled()
+    gc.enable()   # for the tests after this one, whatever this one finds
+    assert on
