@@ -160,4 +160,16 @@ def model(name: str) -> dict | None:
         return None
     with (CONTRACT_DIR / "models.jsonl").open("rb") as fh:
         fh.seek(where[0])
-        return json.loads(fh.read(where[1]))
+        raw = fh.read(where[1])
+    try:
+        found = json.loads(raw)
+        if isinstance(found, dict) and found.get("name") == name:
+            return found
+    except ValueError:
+        pass
+    # the index of another models.jsonl (rewritten by `make contract` while this process ran, or edited): its line
+    # is found by its name, as the index would have found it
+    head = b'{"name":' + json.dumps(name).encode() + b","
+    with (CONTRACT_DIR / "models.jsonl").open("rb") as fh:
+        line = next((line for line in fh if line.startswith(head)), None)
+    return json.loads(line) if line is not None else None

@@ -217,3 +217,33 @@ def test_a_contract_rewritten_while_diag_runs_is_read_as_first_read(tmp_path, mo
         endpoints._compiled.cache_clear()
         endpoints._by_resource.cache_clear()
         endpoints._match_cached.cache_clear()
+
+
+def test_a_model_is_read_by_its_name_when_the_index_is_of_another_file(tmp_path, monkeypatch):
+    """models.jsonl rewritten after its index was read (a `make contract` while a kernel runs): offsets moved,
+    a model gone. Each model is what the file now holds under its name, never another model's line or a crash."""
+    from diag.core import contract
+
+    folder = tmp_path / "contract"
+    folder.mkdir()
+    lines = (SHIPPED / "models.jsonl").read_bytes().splitlines(keepends=True)
+    (folder / "models.jsonl").write_bytes(b"".join(lines))
+    (folder / "models.index.json").write_text((SHIPPED / "models.index.json").read_text())
+    monkeypatch.setattr(contract, "CONTRACT_DIR", folder)
+    for cached in (contract._index, contract._model_index, contract.model):
+        cached.cache_clear()
+    try:
+        names = contract.model_names()   # the index is read (and kept) here
+        first = json.loads(lines[0])
+        first["fields"]["added"] = {"t": "str"}
+        gone = json.loads(lines[5])["name"]
+        rewritten = [json.dumps(first, separators=(",", ":")).encode() + b"\n", *lines[1:5], *lines[6:]]
+        (folder / "models.jsonl").write_bytes(b"".join(rewritten))
+        assert contract.model(first["name"]) == first
+        for line in rewritten[1:400:37]:
+            wanted = json.loads(line)
+            assert contract.model(wanted["name"]) == wanted
+        assert contract.model(gone) is None and gone in names
+    finally:
+        for cached in (contract._index, contract._model_index, contract.model):
+            cached.cache_clear()
