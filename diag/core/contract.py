@@ -61,9 +61,15 @@ def operations() -> tuple[dict, ...]:
     return tuple(json.loads((CONTRACT_DIR / "operations.json").read_text())["operations"])
 
 
+def segments(path: str) -> int:
+    """How many segments a path template has (/api/v2/users/{userId}: 4): with its method, what decides which
+    templates a path is compared with."""
+    return path.strip("/").count("/") + 1
+
+
 def bucket_of(method: str, path: str) -> str:
     """The key of the operations a path is compared with: its method and number of segments ("POST 5")."""
-    return f"{method} {path.strip('/').count('/') + 1}"
+    return f"{method} {segments(path)}"
 
 
 def index_operations(text: str) -> dict:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache, cache
 from urllib.parse import urlsplit
 
-from diag.core.contract import operations, operations_in
+from diag.core.contract import operations, operations_in, segments
 
 # Endpoints that public answers invent, with what exists instead (facts file §6.3).
 USAGE_INSTEAD = ("POST /api/v2/usage/query", "GET /api/v2/usage/query/{executionId}/results",
@@ -69,7 +69,7 @@ def _index() -> dict[tuple[str, int], list[dict]]:
     """The contract's operations by method and number of path segments (as the contract lists them)."""
     index: dict = {}
     for o in operations():
-        index.setdefault((o["method"], o["path"].strip("/").count("/") + 1), []).append(o)
+        index.setdefault((o["method"], segments(o["path"])), []).append(o)
     return index
 
 
