@@ -177,6 +177,7 @@ _WORDS_AND_NUMBER = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*(?:[-_.]?\d{1,4})(?
 _SET_COOKIES = re.compile(r"\n|,(?=\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=)")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?")
 _CLEAN_MEMORY = 500_000   # texts remembered as clean, at most (per Redactor and per Pseudonymiser)
+_RECHECK_UP_TO = 64   # forms learned since a text was clean that are searched for one by one; more: read it again
 
 
 def _anchor(secret: str) -> str:
@@ -227,10 +228,11 @@ class Redactor:
         self._patterns: dict[str, re.Pattern] = {}       # ... and its gap-tolerant pattern, made on first use
         self._b64 = _Forms()                             # the middle of its base64 at each alignment
         self.counts: Counter = Counter()
-        # Texts seen to hold nothing to remove, while the secrets known stay the same: a second look at the same
-        # text (a field value repeated on every entry, the bundle's second pass) costs a set look-up.
-        self._clean: set[str] = set()
-        self._clean_for = 0
+        # Texts seen to hold nothing to remove, each with how many forms were known then: a second look at the
+        # same text (a field value repeated on every entry, the bundle's second pass) costs a look-up, plus a
+        # search for the few forms learned since (a capture that learns a token per entry).
+        self._clean: dict[str, int] = {}
+        self._filed: list[tuple[_Forms, str]] = []   # every form, in the order learned (known == its length)
         self.known = 0   # how many forms of secrets are known: it grows whenever one is learned
         for s in secrets or []:
             self.add(s)
@@ -265,10 +267,10 @@ class Redactor:
         once = quote(secret, safe="", errors="surrogatepass")
         for form in dict.fromkeys([secret, once, quote(secret, safe="/", errors="surrogatepass"),
                                    quote(once, safe=""), once.lower()]):
-            self.known += self._plain.add(form)
+            self._file(self._plain, form)
         if len(secret) >= 8:
             # the same secret broken across lines or spaces when pasted, in any case (its own spaces too)
-            self.known += self._split.add("".join(secret.lower().split()))
+            self._file(self._split, "".join(secret.lower().split()))
             # ... and inside base64 (Basic auth without its prefix, encoded blobs): the middle of its encoding at
             # each of the three alignments is the same whatever surrounds it
             for shift in range(3):
@@ -276,7 +278,25 @@ class Redactor:
                 core = enc[(shift * 4 + 2) // 3 + 1:-3]
                 if len(core) >= 8:
                     for c in (core, core.replace("+", "-").replace("/", "_")):
-                        self.known += self._b64.add(c)
+                        self._file(self._b64, c)
+
+    def _file(self, forms: _Forms, form: str) -> None:
+        if forms.add(form):
+            self._filed.append((forms, form))
+            self.known += 1
+
+    def _holds_any_since(self, text: str, since: int) -> bool:
+        """Whether `text` holds a form learned after the first `since` (as _known would look for it)."""
+        flat = None
+        for forms, form in self._filed[since:]:
+            if forms is self._split:
+                if flat is None:
+                    flat = _INVISIBLE.sub("", "".join(text.split())).lower()
+                if form in flat:
+                    return True
+            elif form in text:
+                return True
+        return False
 
     def _present(self, text: str, forms: _Forms) -> list[str]:
         """The forms worth looking for in `text`, longest first (see _Forms.present)."""
@@ -284,17 +304,22 @@ class Redactor:
 
     def text(self, value: str, kind: str = "text") -> str:
         known = self.known
-        if known != self._clean_for:
-            self._clean.clear()
-            self._clean_for = known
-        elif value in self._clean:
-            return value
+        since = self._clean.get(value)
+        if since is not None:
+            # clean then: its shapes hold nothing (they do not depend on what is known), so only the forms
+            # learned since can be in it
+            if since == known or known - since <= _RECHECK_UP_TO and not self._holds_any_since(value, since):
+                self._clean[value] = known
+                return value
+            del self._clean[value]
         out = self._known(value)
         out = self._shapes(out)
         if self.known != known:
             out = self._known(out)   # learned here (a bearer token in a header line): the rest of it goes too
-        elif out == value and len(self._clean) < _CLEAN_MEMORY:
-            self._clean.add(value)
+        elif out == value:
+            if len(self._clean) >= _CLEAN_MEMORY:
+                self._clean.clear()   # bounded: forgetting only costs a second look
+            self._clean[value] = known
         return out
 
     def _known(self, value: str) -> str:

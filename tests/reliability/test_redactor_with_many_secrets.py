@@ -71,3 +71,43 @@ def test_a_secret_that_is_another_secrets_form_keeps_its_own_forms():
 
 def test_a_secret_with_spaces_broken_across_lines_is_found():
     assert Redactor(["abcd efgh 1234"]).text("x abcd\nefgh 1234 y") == "x [REDACTED] y"
+
+
+class Forgetful(Redactor):
+    """The reference for the clean-text memory: every text read in full, as if never seen."""
+
+    def text(self, value, kind="text"):
+        self._clean.clear()
+        return super().text(value, kind)
+
+
+@SETTINGS
+@given(st.lists(cores, min_size=2, max_size=8, unique=True), st.data())
+def test_a_text_remembered_as_clean_is_cleaned_again_when_a_secret_it_holds_is_learned_later(middles, data):
+    """A capture that learns a secret per entry (each answer's own token): a text seen clean before a secret was
+    learned, then seen again, loses that secret, in every spelling, as a redactor reading it afresh removes it;
+    and what stays clean stays as it was."""
+    secrets = [f"tok{m}Z9" for m in middles]
+    plain = ["id", "note", "x " * 20, "u1"]
+    teaching = [t for s in secrets for t in (f'{{"access_token": "{s}"}}', f"Authorization: Bearer {s}")]
+    mentions = [p for s in secrets for p in spellings(s)] + [f"see {s} here" for s in secrets]
+    texts = data.draw(st.lists(st.sampled_from(plain + teaching + mentions), min_size=5, max_size=60))
+    fast, full = Redactor(), Forgetful()
+    for t in texts:
+        assert fast.text(t) == full.text(t), t
+    assert fast.counts == full.counts
+    for t in texts:   # the second pass a reader makes once everything is learned
+        assert fast.text(t) == full.text(t), t
+
+
+def test_a_clean_text_is_read_again_in_full_once_many_secrets_were_learned_since():
+    """Past the few forms searched one by one, a remembered text is read afresh (and still loses a secret)."""
+    red = Redactor()
+    early = "a note naming tokLATE0123456789 later"
+    red.text("tokLATE0123456789".replace("LATE", "XXXX"))
+    assert red.text(early) == early                      # nothing known yet: remembered as clean
+    for i in range(40):
+        red.add(f"filler{i:04d}secretvalue")             # many forms learned since
+    red.add("tokLATE0123456789")
+    assert red.known - red._clean[early] > 64
+    assert "tokLATE0123456789" not in red.text(early)
