@@ -113,10 +113,12 @@ class Inspection:
 
     def span(self) -> str:
         """The evidence's time span in words (UTC), for chart subtitles and the summary."""
-        frame = self.frame()
-        if not frame["started"].notna().any():
+        from diag.core.intervals import recorded_instant
+
+        times = [t for t in (recorded_instant(d.request.started) for d in self.diagnoses) if t is not None]
+        if not times:
             return "the evidence's time span (no times recorded)"
-        first, last = frame["started"].min(), frame["started"].max()
+        first, last = min(times), max(times)
         try:
             return f"{first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S} UTC"
         except (ValueError, NotImplementedError):   # a recorded time past what a calendar library spells

@@ -20,7 +20,6 @@ Counts are kept by kind, never the values (the redaction report).
 from __future__ import annotations
 
 import base64
-import bisect
 import hashlib
 import hmac
 import html
@@ -192,29 +191,43 @@ def _longest_first(form: str) -> int:
     return -len(form)
 
 
+def _grams(text: str) -> set[str]:
+    return {text[i:i + 4] for i in range(len(text) - 3)}
+
+
 class _Forms:
     """Secret forms of one kind, longest first and, among equals, the first learned first (a longer secret goes
     before one inside it, in the same order every run), each filed under its _anchor."""
 
     def __init__(self) -> None:
-        self.items: list[str] = []
-        self._order: dict[str, int] = {}
+        self._order: dict[str, int] = {}   # each form and when it was learned, in that order
         self._anchors: dict[str, list[str]] = {}
+        self._sorted: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @property
+    def items(self) -> list[str]:
+        """Longest first; a stable sort keeps equals as learned. Sorted when asked for, not per form learned: a
+        capture can teach thousands of forms that are then only looked up by their anchors."""
+        if len(self._sorted) != len(self._order):
+            self._sorted = sorted(self._order, key=_longest_first)
+        return self._sorted
 
     def add(self, form: str) -> bool:
         if form in self._order:
             return False
         self._order[form] = len(self._order)
-        bisect.insort(self.items, form, key=_longest_first)   # after the equals already there: as learned
         self._anchors.setdefault(_anchor(form), []).append(form)
         return True
 
-    def present(self, text: str) -> list[str]:
+    def present(self, text: str, grams: set[str] | None = None) -> list[str]:
         """All of them when few; else those whose middle four characters the text holds (a form that occurs has
-        them there too), in the same order."""
-        if len(self.items) <= 24:
+        them there too), in the same order. `grams`: the text's four-character pieces, when already known."""
+        if len(self._order) <= 24:
             return self.items
-        held = {text[i:i + 4] for i in range(len(text) - 3)} & self._anchors.keys()
+        held = (_grams(text) if grams is None else grams) & self._anchors.keys()
         return sorted({f for key in held for f in self._anchors[key]}, key=lambda f: (-len(f), self._order[f]))
 
 
@@ -238,7 +251,7 @@ class Redactor:
             self.add(s)
 
     def __repr__(self) -> str:
-        return f"<Redactor {len(self._plain.items)} secret(s)>"
+        return f"<Redactor {len(self._plain)} secret(s)>"
 
     def cut_secret_at_end(self, text: str, shortest: int = 8) -> str:
         """`text` without the start of a known secret it ends with (an answer cut short in the middle of one)."""
@@ -256,7 +269,7 @@ class Redactor:
     @property
     def learned(self) -> bool:
         """Whether any secret is known (given, or learned from a credential-named key while redacting)."""
-        return bool(self._plain.items)
+        return bool(self._plain)
 
 
     def add(self, secret: str | None) -> None:
@@ -298,21 +311,23 @@ class Redactor:
                 return True
         return False
 
-    def _present(self, text: str, forms: _Forms) -> list[str]:
+    def _present(self, text: str, forms: _Forms, grams: set[str] | None = None) -> list[str]:
         """The forms worth looking for in `text`, longest first (see _Forms.present)."""
-        return forms.present(text)
+        return forms.present(text, grams)
 
     def text(self, value: str, kind: str = "text") -> str:
         known = self.known
         since = self._clean.get(value)
+        out = None
         if since is not None:
-            # clean then: its shapes hold nothing (they do not depend on what is known), so only the forms
-            # learned since can be in it
-            if since == known or known - since <= _RECHECK_UP_TO and not self._holds_any_since(value, since):
+            # clean then: its shapes hold nothing (they do not depend on what is known), so only the secrets
+            # learned since can be in it: a few are searched for one by one, many by the anchored search
+            if since == known or (not self._holds_any_since(value, since) if known - since <= _RECHECK_UP_TO
+                                  else (out := self._known(value)) == value):
                 self._clean[value] = known
                 return value
             del self._clean[value]
-        out = self._known(value)
+        out = self._known(value) if out is None else out
         out = self._shapes(out)
         if self.known != known:
             out = self._known(out)   # learned here (a bearer token in a header line): the rest of it goes too
@@ -323,12 +338,15 @@ class Redactor:
         return out
 
     def _known(self, value: str) -> str:
+        if len(value) < 4:
+            return value   # every form of a secret has four characters or more
         out = value
-        for s in self._present(out, self._plain):
+        grams = _grams(value) if len(self._plain) > 24 or len(self._b64) > 24 else None   # shared while unchanged
+        for s in self._present(out, self._plain, grams):
             if s in out:
                 self.counts["known secret"] += out.count(s)
                 out = out.replace(s, REDACTED)
-        if self._split.items:
+        if self._split:
             flat = _INVISIBLE.sub("", "".join(out.split())).lower()
             for low in self._present(flat, self._split):
                 if low in flat:
@@ -338,7 +356,7 @@ class Redactor:
                                                                    re.IGNORECASE)
                     out, n = pattern.subn(REDACTED, out)
                     self.counts["known secret"] += n
-        for core in self._present(out, self._b64):
+        for core in self._present(out, self._b64, grams if out is value else None):
             if core in out:
                 out, n = re.subn(f"[{_B64}]*{re.escape(core)}[{_B64}]*", REDACTED, out)
                 self.counts["known secret (base64)"] += n

@@ -20,7 +20,7 @@ shapes = st.sampled_from([("eyJhbGciOiJIUzI1NiJ9.", ".sig"), ("benchTok", "abcde
 class EveryOne(Redactor):
     """The reference: every text searched for every secret it knows, longest first, the first learned first."""
 
-    def _present(self, text, forms):
+    def _present(self, text, forms, grams=None):
         return list(forms.items)
 
 
@@ -100,8 +100,9 @@ def test_a_text_remembered_as_clean_is_cleaned_again_when_a_secret_it_holds_is_l
         assert fast.text(t) == full.text(t), t
 
 
-def test_a_clean_text_is_read_again_in_full_once_many_secrets_were_learned_since():
-    """Past the few forms searched one by one, a remembered text is read afresh (and still loses a secret)."""
+def test_a_clean_text_is_searched_by_anchors_once_many_secrets_were_learned_since():
+    """Past the few forms searched one by one, a remembered text is searched for every secret known (and still
+    loses one learned after it was seen), and is counted once."""
     red = Redactor()
     early = "a note naming tokLATE0123456789 later"
     red.text("tokLATE0123456789".replace("LATE", "XXXX"))
@@ -111,3 +112,4 @@ def test_a_clean_text_is_read_again_in_full_once_many_secrets_were_learned_since
     red.add("tokLATE0123456789")
     assert red.known - red._clean[early] > 64
     assert "tokLATE0123456789" not in red.text(early)
+    assert red.counts["known secret"] == 1

@@ -279,3 +279,18 @@ def test_the_doctor_and_the_gate_agree_on_repaired_and_non_object_texts(text, si
     except SafetyError:
         refused = True
     assert check_text(text).blocked is refused
+
+
+def test_the_time_span_names_the_first_and_last_recorded_times_in_utc():
+    """Times with offsets, out of order, and one that is no time: the span is the earliest to the latest instant,
+    in UTC, as the charts' frame has them; evidence with no time says so."""
+    stamps = ["2026-11-28T12:00:05.900+02:00", "2026-11-28T09:59:59.000Z", "not a time", "2026-11-28T10:30:00Z"]
+    entries = [entry("GET", "https://api.mypurecloud.ie/api/v2/users/me", 200, answer={}) for _ in stamps]
+    for e, stamp in zip(entries, stamps):
+        e["startedDateTime"] = stamp
+    found = inspect(har(entries))
+    assert found.span() == "2026-11-28 09:59:59 to 2026-11-28 10:30:00 UTC"
+    times = found.frame()["started"].dropna()
+    assert f"{times.min():%Y-%m-%d %H:%M:%S} to {times.max():%Y-%m-%d %H:%M:%S} UTC" == found.span()
+    curl = inspect("curl -X GET https://api.mypurecloud.ie/api/v2/users/me -H 'Authorization: Bearer x'")
+    assert curl.span() == "the evidence's time span (no times recorded)"
