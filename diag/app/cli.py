@@ -644,7 +644,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"--charts {folder}: {exc.strerror or exc}", args.json)
         # labels with pseudonyms, as everything shown
-        for name, fig in charts.evidence_figures(inspection.public_frame(), inspection.kind,
+        for name, fig in charts.evidence_figures(inspection.public_rows(), inspection.kind,
                                                  inspection.span()).items():
             written = charts.save_figure(fig, folder / name)
             inspection.notes.append("chart: " + ", ".join(str(p) for p in written))

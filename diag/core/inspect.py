@@ -20,6 +20,18 @@ from diag.core.har import NO_ANSWER_IN_EVIDENCE, NO_TIME
 
 
 
+EVIDENCE_COLUMNS = ("started", "operation", "status", "code", "duration_ms")
+
+
+def evidence_frame(rows: list[dict]):
+    """Inspection rows as a pandas frame: one column each (EVIDENCE_COLUMNS), started as UTC datetimes."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+    frame["started"] = pd.to_datetime(frame["started"], utc=True, errors="coerce")
+    return frame
+
+
 @dataclass
 class Diagnosis:
     index: int
@@ -98,24 +110,22 @@ class Inspection:
                 "failures": len(self.failures), "byCode": dict(self.by_code()), "notes": self.notes,
                 "redacted": self.redaction, "requests": [d.to_dict() for d in self.diagnoses]}
 
-    def frame(self):
-        """One row per Genesys request: started (UTC), operation, status, code, duration (ms)."""
-        import pandas as pd
-
-        rows = [{"started": d.request.started, "operation": d.label, "status": d.request.status,
-                 "code": f"{d.request.status or '-'} {d.error_code or ''}".strip(),
-                 "duration_ms": d.request.duration_ms} for d in self.diagnoses]
-        frame = pd.DataFrame(rows, columns=["started", "operation", "status", "code", "duration_ms"])
+    def rows(self) -> list[dict]:
+        """One row per Genesys request: started (UTC datetime, None when no time was recorded), operation, status,
+        code, duration (ms). What the charts are drawn from and frame() is made of."""
         from diag.core.intervals import recorded_instant
 
-        frame["started"] = pd.to_datetime(frame["started"].map(recorded_instant), utc=True, errors="coerce")
-        return frame
+        return [{"started": recorded_instant(d.request.started), "operation": d.label, "status": d.request.status,
+                 "code": f"{d.request.status or '-'} {d.error_code or ''}".strip(),
+                 "duration_ms": d.request.duration_ms} for d in self.diagnoses]
+
+    def frame(self):
+        """rows() as a pandas frame (started as UTC datetimes, NaT when none)."""
+        return evidence_frame(self.rows())
 
     def span(self) -> str:
         """The evidence's time span in words (UTC), for chart subtitles and the summary."""
-        from diag.core.intervals import recorded_instant
-
-        times = [t for t in (recorded_instant(d.request.started) for d in self.diagnoses) if t is not None]
+        times = [r["started"] for r in self.rows() if r["started"] is not None]
         if not times:
             return "the evidence's time span (no times recorded)"
         first, last = min(times), max(times)
@@ -172,12 +182,9 @@ class Inspection:
         from diag.core.redact import map_strings
         return map_strings(self.to_dict(), self.shown)   # values only: the keys are diag's own structure
 
-    def public_frame(self):
-        """frame() with its text cells pseudonymised (what the charts are drawn from)."""
-        frame = self.frame()
-        for column in ("operation", "code"):
-            frame[column] = frame[column].map(lambda v: self.shown(v) if isinstance(v, str) else v)
-        return frame
+    def public_rows(self) -> list[dict]:
+        """rows() with their text pseudonymised (what the charts are drawn from)."""
+        return [{k: self.shown(v) if isinstance(v, str) else v for k, v in row.items()} for row in self.rows()]
 
     def by_code(self) -> Counter:
         return Counter(f"{d.request.status or '-'} {d.error_code or _no_code(d)}".strip() for d in self.failures)

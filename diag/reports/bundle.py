@@ -241,12 +241,15 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     # count and the doctor's finding codes for credentials)
     found = map_strings(found, clean_text)   # values only: the keys are diag's own structure
     files["evidence/inspection.json"] = utf8(found, indent=1)
-    frame = _clean_frame(evidence.frame(), clean_text)
-    files["data/evidence.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode(errors="replace")
+    from diag.core.inspect import evidence_frame
+
+    rows = [{k: clean_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in evidence.rows()]
+    files["data/evidence.csv"] = evidence_frame(rows).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode(
+        errors="replace")
     span = evidence.span()
     names = []
     try:
-        for name, fig in charts.evidence_figures(frame, evidence.kind, span).items():
+        for name, fig in charts.evidence_figures(rows, evidence.kind, span).items():
             for fmt, data in charts.rendered(fig).items():
                 files[f"charts/{name}.{fmt}"] = data
             names.append(name)

@@ -72,7 +72,7 @@ def _stacked_bars(ax, when, series, width: float, hatched=()) -> None:
     ax.set_ylim(bottom=0)
 
 
-def _date_axis(ax, dates) -> None:
+def _date_axis(ax) -> None:
     import matplotlib.dates as mdates
     locator = mdates.AutoDateLocator(minticks=3, maxticks=10)
     ax.xaxis.set_major_locator(locator)
@@ -94,7 +94,7 @@ def status_classes_over_time(usage, source: str, interval: str):
                                          for label, col in CLASS_COLUMNS.items()], _bar_width(daily.index))
     ax.set_ylabel("responses per period (count)")
     ax.set_xlabel("date (UTC)")
-    _date_axis(ax, daily.index)
+    _date_axis(ax)
     ax.legend(ncols=5, loc="upper left", fontsize=9, frameon=False)
     return fig
 
@@ -119,7 +119,7 @@ def errors_over_time(usage, source: str, interval: str, partial: tuple = ()):
     ax2.set_ylabel("error rate (% of responses)")
     ax2.set_ylim(0, max(5.0, float(rate.max() or 0) * 1.2))
     ax2.spines["top"].set_visible(False)
-    _date_axis(ax, daily.index)
+    _date_axis(ax)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
     if partial:
@@ -208,7 +208,7 @@ def exact_status_codes(exchanges, source: str, interval: str):
                                     for code in pivot.columns], width)
     ax.set_ylabel("requests (count)")
     ax.set_xlabel("time (UTC)")
-    _date_axis(ax, pivot.index)
+    _date_axis(ax)
     ax.legend(title="HTTP status", ncols=min(6, len(pivot.columns)), fontsize=9, frameon=False, loc="upper left")
     return fig
 
@@ -225,7 +225,7 @@ def outbound_outcomes(outbound, source: str, interval: str):
     _stacked_bars(ax, daily.index, [("error", daily["nError"], OKABE_ITO["vermillion"])], _bar_width(daily.index))
     ax.set_ylabel("calls per period (count)")
     ax.set_xlabel("date (UTC)")
-    _date_axis(ax, daily.index)
+    _date_axis(ax)
     ax.legend(fontsize=9, frameon=False, loc="upper left", ncols=3)
     return fig
 
@@ -241,7 +241,7 @@ def ratelimit_pressure(ratelimits, usage, source: str, interval: str):
     if has_429:
         daily = usage.groupby("date")["status429"].sum().sort_index()
         _stacked_bars(ax, daily.index, [("429 responses", daily, CLASS_COLOURS["429"])], _bar_width(daily.index))
-        _date_axis(ax, daily.index)
+        _date_axis(ax)
     ax.set_ylabel("429 responses (count)")
     ax.set_xlabel("date (UTC)")
     ax2 = ax.twinx()
@@ -259,63 +259,77 @@ def ratelimit_pressure(ratelimits, usage, source: str, interval: str):
     return fig
 
 
-def evidence_codes_over_time(frame, source: str, interval: str):
-    """The evidence's answers by exact status and code over its own time span (one dot per request)."""
+def evidence_codes_over_time(rows, source: str, interval: str):
+    """The evidence's answers by exact status and code over its own time span (one dot per request), from its rows
+    (Inspection.rows(): started, code)."""
+    import datetime as dt
+
     fig, ax = _figure("Answers in the evidence, by exact code", source, interval)
-    if frame is None or frame.empty:
+    rows = list(rows or ())
+    if not rows:
         _empty(ax, "Genesys requests")
         return fig
-    frame = frame.dropna(subset=["started"])   # a cURL command or a raw request carries no time
-    if frame.empty:
+    by_code: dict[str, list] = {}
+    for row in rows:   # a cURL command or a raw request carries no time
+        if row["started"] is not None:
+            by_code.setdefault(row["code"], []).append(row["started"])
+    if not by_code:
         _empty(ax, "", "No times in this evidence\n(a cURL command or a raw request carries none)")
         return fig
     # Many dots go into the SVG as one picture of them (axes and text stay vector): 10,000 requests were 930 KB
     # of SVG markers, which report.html carries inline, and most of the chart's drawing time.
-    many = len(frame) > DOTS_AS_PICTURE
-    labels = sorted(frame["code"].unique(), key=lambda c: (not c.startswith(("4", "5")), c))
+    many = sum(map(len, by_code.values())) > DOTS_AS_PICTURE
+    labels = sorted(by_code, key=lambda c: (not c.startswith(("4", "5")), c))
     palette = [OKABE_ITO[k] for k in ("vermillion", "orange", "purple", "blue", "sky", "yellow", "black", "grey")]
     for i, label in enumerate(labels):
-        part = frame[frame["code"] == label]
+        when = by_code[label]
         colour = OKABE_ITO["green"] if label.startswith("2") else palette[i % len(palette)]
-        ax.scatter(part["started"], [label] * len(part), s=28, color=colour, label=f"{label} x{len(part)}",
-                   rasterized=many)
-    import pandas as pd
-    first, last = frame["started"].min(), frame["started"].max()
-    if pd.notna(first) and last - first < pd.Timedelta(minutes=2):   # a short capture: minutes, not years
-        ax.set_xlim(first - pd.Timedelta(minutes=1), last + pd.Timedelta(minutes=1))
-    _date_axis(ax, frame["started"])
+        ax.scatter(when, [label] * len(when), s=28, color=colour, label=f"{label} x{len(when)}", rasterized=many)
+    first = min(min(when) for when in by_code.values())
+    last = max(max(when) for when in by_code.values())
+    if last - first < dt.timedelta(minutes=2):   # a short capture: minutes, not years
+        ax.set_xlim(first - dt.timedelta(minutes=1), last + dt.timedelta(minutes=1))
+    _date_axis(ax)
     ax.set_xlabel("time (UTC)")
     ax.set_ylabel("status and code")
     ax.legend(ncols=3, loc="upper left", fontsize=8, frameon=False, bbox_to_anchor=(0, -0.18))
     return fig
 
 
-def evidence_latency_by_operation(frame, source: str, interval: str, n: int = 10):
-    """How long each operation took in the evidence (median and slowest), slowest first."""
+def evidence_latency_by_operation(rows, source: str, interval: str, n: int = 10):
+    """How long each operation took in the evidence (median and slowest), slowest first, from its rows
+    (Inspection.rows(): operation, duration_ms)."""
+    import statistics
+
     fig, ax = _figure("Latency by operation in the evidence", source, interval)
-    timed = frame.dropna(subset=["duration_ms"]) if frame is not None and not frame.empty else None
-    if timed is None or timed.empty:
+    times: dict[str, list[float]] = {}
+    for row in rows or ():
+        ms = row["duration_ms"]
+        if ms is not None and ms == ms:   # NaN is no time either
+            times.setdefault(row["operation"], []).append(float(ms))
+    if not times:
         _empty(ax, "timed requests")
         return fig
-    g = timed.groupby("operation")["duration_ms"].agg(["median", "max", "count"]).sort_values("max").tail(n)
-    y = range(len(g))
-    ax.barh(y, g["max"], color=OKABE_ITO["sky"], label="slowest")
-    ax.barh(y, g["median"], color=OKABE_ITO["blue"], label="median")
-    ax.set_yticks(list(y), [f"{op} (x{c})" for op, c in zip(g.index, g["count"])], fontsize=8)
+    slowest = sorted(times, key=lambda op: (max(times[op]), op))[-n:]
+    y = range(len(slowest))
+    ax.barh(y, [max(times[op]) for op in slowest], color=OKABE_ITO["sky"], label="slowest")
+    ax.barh(y, [statistics.median(times[op]) for op in slowest], color=OKABE_ITO["blue"], label="median")
+    ax.set_yticks(list(y), [f"{op} (x{len(times[op])})" for op in slowest], fontsize=8)
     ax.set_xlabel("duration (ms)")
-    ax.legend(loc="lower right", fontsize=9, frameon=False)
+    # below the axes: over the bars, the pale swatch of "slowest" vanished into the bar behind it
+    ax.legend(ncols=2, loc="upper left", fontsize=9, frameon=False, bbox_to_anchor=(0, -0.12))
     return fig
 
 
 EVIDENCE_CHARTS = ("evidence_codes", "evidence_latency")
 
 
-def evidence_figures(frame, kind: str, span: str) -> dict:
-    """The customer's evidence in two charts, by name (EVIDENCE_CHARTS), from its frame (Inspection.frame(), text
-    cells already pseudonymised by the caller)."""
+def evidence_figures(rows, kind: str, span: str) -> dict:
+    """The customer's evidence in two charts, by name (EVIDENCE_CHARTS), from its rows (Inspection.public_rows(),
+    text already pseudonymised by the caller). No pandas: reading a capture and charting it does not load it."""
     source = f"customer evidence ({kind})"
-    return {"evidence_codes": evidence_codes_over_time(frame, source, span),
-            "evidence_latency": evidence_latency_by_operation(frame, source, span)}
+    return {"evidence_codes": evidence_codes_over_time(rows, source, span),
+            "evidence_latency": evidence_latency_by_operation(rows, source, span)}
 
 
 def requests_per_minute(report, source: str):

@@ -207,15 +207,16 @@ def test_the_command_line_and_the_panels_read_evidence_one_way(tmp_path, monkeyp
 
 
 def test_a_big_captures_dots_are_one_picture_in_the_svg_and_a_small_ones_stay_dots():
-    import pandas as pd
+    import datetime as dt
 
     from diag.reports import charts
 
     def svg_of(n):
-        frame = pd.DataFrame({"started": pd.date_range("2026-11-28 10:00", periods=n, freq="s", tz="UTC"),
-                              "code": ["200" if i % 3 else "400 bad.request" for i in range(n)],
-                              "operation": "POST /api/v2/conversations/calls", "duration_ms": 12.0})
-        return charts.rendered(charts.evidence_codes_over_time(frame, "customer evidence (har)", "x"))["svg"]
+        start = dt.datetime(2026, 11, 28, 10, tzinfo=dt.timezone.utc)
+        rows = [{"started": start + dt.timedelta(seconds=i), "code": "200" if i % 3 else "400 bad.request",
+                 "operation": "POST /api/v2/conversations/calls", "status": 200, "duration_ms": 12.0}
+                for i in range(n)]
+        return charts.rendered(charts.evidence_codes_over_time(rows, "customer evidence (har)", "x"))["svg"]
 
     small, big = svg_of(40), svg_of(10_000)
     dots = b'xlink:href="#m'   # each vector dot is a use of a marker (text is a use of a glyph: #DejaVuSans-)
@@ -294,3 +295,20 @@ def test_the_time_span_names_the_first_and_last_recorded_times_in_utc():
     assert f"{times.min():%Y-%m-%d %H:%M:%S} to {times.max():%Y-%m-%d %H:%M:%S} UTC" == found.span()
     curl = inspect("curl -X GET https://api.mypurecloud.ie/api/v2/users/me -H 'Authorization: Bearer x'")
     assert curl.span() == "the evidence's time span (no times recorded)"
+
+
+def test_the_latency_charts_key_stands_clear_of_its_bars():
+    """The key sat on the bars, where the pale swatch of "slowest" vanished into the pale bar behind it."""
+    from diag.reports import charts
+
+    rows = [{"started": None, "code": "200", "status": 200, "operation": op, "duration_ms": ms}
+            for op, ms in (("GET /api/v2/users/me", 900.0), ("GET /api/v2/users/me", 450.0),
+                           ("POST /api/v2/conversations/calls", 880.0))]
+    fig = charts.evidence_latency_by_operation(rows, "customer evidence (har)", "x")
+    charts.rendered(fig, ("png",))
+    ax = fig.axes[0]
+    key = ax.get_legend().get_window_extent()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["slowest", "median"]
+    assert key.y1 <= ax.get_window_extent().y0   # below the plot, not over a bar
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["POST /api/v2/conversations/calls (x1)",
+                                                            "GET /api/v2/users/me (x2)"]

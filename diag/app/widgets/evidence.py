@@ -75,13 +75,13 @@ class EvidenceModel(PanelModel):
 
     def figures(self) -> list:
         """The exact codes over the evidence's time span and the latency by operation, drawn from its cleaned
-        frame (labels hold pseudonyms)."""
+        rows (labels hold pseudonyms)."""
         from diag.reports import charts
 
         if self.inspection is None or not self.inspection.diagnoses:
             return []
         i = self.inspection
-        figures = list(charts.evidence_figures(i.public_frame(), i.kind, i.span()).values())
+        figures = list(charts.evidence_figures(i.public_rows(), i.kind, i.span()).values())
         limits = self.limits()
         if limits is not None and limits.hits:   # which limit the 429s hit: only when there were 429s
             figures.append(charts.requests_per_minute(limits, f"customer evidence ({i.kind})"))
