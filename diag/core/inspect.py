@@ -20,6 +20,7 @@ from diag.core.har import NO_ANSWER_IN_EVIDENCE, NO_TIME
 
 
 
+_DATA_KEYED = ("byCode", "redacted")   # to_dict()'s entries keyed by what the evidence holds
 EVIDENCE_COLUMNS = ("started", "operation", "status", "code", "duration_ms")
 
 
@@ -179,8 +180,21 @@ class Inspection:
 
     def public_dict(self) -> dict:
         """to_dict(), as it may be shown or saved: numbers and people pseudonymised."""
+        return self.cleaned_dict(self.shown)
+
+    def cleaned_dict(self, clean) -> dict:
+        """to_dict() with `clean` applied to every text it holds: each string value, and the keys that are the
+        evidence's own words (byCode's codes as answered, where a server may write a person; redacted's field and
+        header names). Counts under keys that clean to the same text are added together."""
         from diag.core.redact import map_strings
-        return map_strings(self.to_dict(), self.shown)   # values only: the keys are diag's own structure
+
+        found = map_strings(self.to_dict(), clean)   # values; the other keys are diag's own structure
+        for key in _DATA_KEYED:
+            counts: Counter = Counter()
+            for k, n in found[key].items():
+                counts[clean(k)] += n
+            found[key] = dict(counts)
+        return found
 
     def public_rows(self) -> list[dict]:
         """rows() with their text pseudonymised (what the charts are drawn from)."""

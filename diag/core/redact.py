@@ -202,6 +202,7 @@ class _Forms:
     def __init__(self) -> None:
         self._order: dict[str, int] = {}   # each form and when it was learned, in that order
         self._anchors: dict[str, list[str]] = {}
+        self._short: list[str] = []        # forms of under four characters: no four-character anchor, always sought
         self._sorted: list[str] = []
 
     def __len__(self) -> int:
@@ -219,7 +220,10 @@ class _Forms:
         if form in self._order:
             return False
         self._order[form] = len(self._order)
-        self._anchors.setdefault(_anchor(form), []).append(form)
+        if len(form) < 4:   # a secret with its blanks taken out can be as short as one character ("a      b")
+            self._short.append(form)
+        else:
+            self._anchors.setdefault(_anchor(form), []).append(form)
         return True
 
     def present(self, text: str, grams: set[str] | None = None) -> list[str]:
@@ -228,7 +232,8 @@ class _Forms:
         if len(self._order) <= 24:
             return self.items
         held = (_grams(text) if grams is None else grams) & self._anchors.keys()
-        return sorted({f for key in held for f in self._anchors[key]}, key=lambda f: (-len(f), self._order[f]))
+        return sorted({*(f for key in held for f in self._anchors[key]), *self._short},
+                      key=lambda f: (-len(f), self._order[f]))
 
 
 class Redactor:
@@ -247,6 +252,7 @@ class Redactor:
         self._clean: dict[str, int] = {}
         self._filed: list[tuple[_Forms, str]] = []   # every form, in the order learned (known == its length)
         self.known = 0   # how many forms of secrets are known: it grows whenever one is learned
+        self._shortest = 1 << 30   # the length of the shortest form known
         for s in secrets or []:
             self.add(s)
 
@@ -297,6 +303,7 @@ class Redactor:
         if forms.add(form):
             self._filed.append((forms, form))
             self.known += 1
+            self._shortest = min(self._shortest, len(form))
 
     def _holds_any_since(self, text: str, since: int) -> bool:
         """Whether `text` holds a form learned after the first `since` (as _known would look for it)."""
@@ -338,8 +345,8 @@ class Redactor:
         return out
 
     def _known(self, value: str) -> str:
-        if len(value) < 4:
-            return value   # every form of a secret has four characters or more
+        if len(value) < self._shortest:
+            return value   # no form of a secret known fits in it (its form without blanks either: that is shorter)
         out = value
         grams = _grams(value) if len(self._plain) > 24 or len(self._b64) > 24 else None   # shared while unchanged
         for s in self._present(out, self._plain, grams):

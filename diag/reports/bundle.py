@@ -235,11 +235,10 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in evidence_exchanges]
     files["evidence/requests.jsonl"] = b"".join(jsonl_line(r) for r in records)
     files["evidence/evidence.har"] = utf8(har.write(records), indent=1)
-    found = evidence.to_dict()
-    found.pop("redacted", None)
     # redacted on read already: only numbers and people here (a by-name pass would take "401 bad.credentials"'s
     # count and the doctor's finding codes for credentials)
-    found = map_strings(found, clean_text)   # values only: the keys are diag's own structure
+    found = evidence.cleaned_dict(clean_text)
+    found.pop("redacted", None)
     files["evidence/inspection.json"] = utf8(found, indent=1)
     from diag.core.inspect import evidence_frame
 

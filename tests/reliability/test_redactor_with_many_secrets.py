@@ -113,3 +113,16 @@ def test_a_clean_text_is_searched_by_anchors_once_many_secrets_were_learned_sinc
     assert red.known - red._clean[early] > 64
     assert "tokLATE0123456789" not in red.text(early)
     assert red.counts["known secret"] == 1
+
+
+def test_a_secret_of_blanks_and_a_few_letters_is_removed_in_any_text_with_few_or_many_secrets_known():
+    """A secret of eight characters or more is also sought without its blanks: "q7      z" as "q7z", shorter than
+    the four characters the search by anchors files a secret under, and than the texts once skipped as too short
+    to hold any secret (a review found "q7z" left in an echoed header)."""
+    for filler in ([], [f"filler{i:04d}secretvalue" for i in range(30)]):
+        red = Redactor(filler)
+        red.add("q7      z")
+        assert red.text("q7z") == "[REDACTED]", len(filler)
+        assert red.text("Q7 z") == "[REDACTED]", len(filler)
+        assert red.text("x q7z y") == "x [REDACTED] y", len(filler)
+        assert red.text("ab") == "ab"

@@ -312,3 +312,30 @@ def test_the_latency_charts_key_stands_clear_of_its_bars():
     assert key.y1 <= ax.get_window_extent().y0   # below the plot, not over a bar
     assert [t.get_text() for t in ax.get_yticklabels()] == ["POST /api/v2/conversations/calls (x1)",
                                                             "GET /api/v2/users/me (x2)"]
+
+
+def test_a_person_in_an_answers_error_code_is_a_pseudonym_in_the_json_and_the_ticket(tmp_path, capsys):
+    """A login answer whose `error` names a person and a number: the failures-by-code counts are keyed by that
+    code. It was printed as answered by `diag inspect --json`, and a ticket of the evidence was refused whole by
+    its last look; now it is a pseudonym in both, and the ticket is written."""
+    import zipfile
+
+    login = entry("POST", "https://login.mypurecloud.ie/oauth/token", 400,
+                  answer={"error": "zed.person@corp.example (+13175550199) is locked"})
+    login["request"]["postData"] = {"mimeType": "application/x-www-form-urlencoded",
+                                    "text": "grant_type=client_credentials"}
+    path = tmp_path / "e.har"
+    path.write_text(har([login, entry("GET", "https://api.mypurecloud.ie/api/v2/users/me", 404,
+                                      answer={"code": "not.found", "status": 404, "message": "m"})]))
+    assert cli.main(["inspect", str(path), "--json"]) == 1
+    printed = capsys.readouterr().out
+    codes = json.loads(printed)["byCode"]
+    assert sorted(codes.values()) == [1, 1] and "404 not.found" in codes
+    assert "zed.person" not in printed and "3175550199" not in printed
+    out = tmp_path / "t.zip"
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        found = json.loads(z.read("evidence/inspection.json"))
+        everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
+    assert sorted(found["byCode"].values()) == [1, 1] and "404 not.found" in found["byCode"]
+    assert "zed.person" not in everything and "3175550199" not in everything
