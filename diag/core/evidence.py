@@ -294,6 +294,10 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
     return requests
 
 
+_GRANT = re.compile(r"[a-z]+(?:_[a-z]+)*|urn:[a-z0-9:._-]+")   # client_credentials; urn:...:grant-type:saml2-bearer
+_DIGIT_RUN = re.compile(r"\d{5}")
+
+
 class Callers:
     """Labels for the credentials of one piece of evidence: "token 1", "token 2", ... in order of first use, with
     the grant that issued a token when the evidence holds its token request. Only digests of the credentials are
@@ -317,7 +321,11 @@ class Callers:
         if isinstance(token, str) and token:
             form = r.body if isinstance(r.body, dict) else {}
             grant = str(form.get("grant_type") or "").strip()
-            self._grants[self._digest(token)] = grant.replace("_", " ") if grant else "a token request"
+            # named only when it reads as a grant type: the label is a key of what is printed and saved, and a
+            # form's field can hold anything (a name, a number)
+            named = grant.replace("_", " ") if _GRANT.fullmatch(grant) and not _DIGIT_RUN.search(grant) else (
+                "another grant" if grant else "a token request")
+            self._grants[self._digest(token)] = named
             self._last = None   # a label given before may now name its grant
 
     def label(self, headers: dict[str, str]) -> str | None:

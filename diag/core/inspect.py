@@ -182,18 +182,18 @@ class Inspection:
         """to_dict(), as it may be shown or saved: numbers and people pseudonymised."""
         return self.cleaned_dict(self.shown)
 
-    def cleaned_dict(self, clean) -> dict:
+    def cleaned_dict(self, clean, leave_out: tuple[str, ...] = ()) -> dict:
         """to_dict() with `clean` applied to every text it holds: each string value, and the keys that are the
         evidence's own words (byCode's codes as answered, where a server may write a person; redacted's field and
-        header names). Counts under keys that clean to the same text are added together."""
-        from diag.core.redact import map_strings
+        header names). Counts under keys that clean to the same text are added together. `leave_out`: entries
+        not wanted (not cleaned either)."""
+        from diag.core.redact import cleaned_counts, map_strings
 
-        found = map_strings(self.to_dict(), clean)   # values; the other keys are diag's own structure
+        found = {k: v for k, v in self.to_dict().items() if k not in leave_out}
+        found = map_strings(found, clean)   # values; the other keys are diag's own structure
         for key in _DATA_KEYED:
-            counts: Counter = Counter()
-            for k, n in found[key].items():
-                counts[clean(k)] += n
-            found[key] = dict(counts)
+            if key in found:
+                found[key] = cleaned_counts(found[key], clean)
         return found
 
     def public_rows(self) -> list[dict]:

@@ -202,7 +202,6 @@ class _Forms:
     def __init__(self) -> None:
         self._order: dict[str, int] = {}   # each form and when it was learned, in that order
         self._anchors: dict[str, list[str]] = {}
-        self._short: list[str] = []        # forms of under four characters: no four-character anchor, always sought
         self._sorted: list[str] = []
 
     def __len__(self) -> int:
@@ -220,10 +219,7 @@ class _Forms:
         if form in self._order:
             return False
         self._order[form] = len(self._order)
-        if len(form) < 4:   # a secret with its blanks taken out can be as short as one character ("a      b")
-            self._short.append(form)
-        else:
-            self._anchors.setdefault(_anchor(form), []).append(form)
+        self._anchors.setdefault(_anchor(form), []).append(form)   # four characters or more (Redactor.add)
         return True
 
     def present(self, text: str, grams: set[str] | None = None) -> list[str]:
@@ -232,8 +228,7 @@ class _Forms:
         if len(self._order) <= 24:
             return self.items
         held = (_grams(text) if grams is None else grams) & self._anchors.keys()
-        return sorted({*(f for key in held for f in self._anchors[key]), *self._short},
-                      key=lambda f: (-len(f), self._order[f]))
+        return sorted({f for key in held for f in self._anchors[key]}, key=lambda f: (-len(f), self._order[f]))
 
 
 class Redactor:
@@ -279,8 +274,12 @@ class Redactor:
 
 
     def add(self, secret: str | None) -> None:
-        if not secret or len(secret) < 4 or REDACTED in secret or secret in self._added or is_placeholder(secret):
-            return   # "[REDACTED]" is what removal leaves, "Bearer REDACTED" what a customer's did: never a secret
+        if not secret or len("".join(secret.split())) < 4 or REDACTED in secret or secret in self._added \
+                or is_placeholder(secret):
+            # fewer than four characters that are not blanks would be found in any text, every form of a secret
+            # (its blank-free one too) is four or more; "[REDACTED]" is what removal leaves, "Bearer REDACTED"
+            # what a customer's did: never a secret
+            return
         self._added.add(secret)
         # a lone surrogate (legal in JSON) is escaped as the UTF-8 a lenient encoder writes, never a failure
         once = quote(secret, safe="", errors="surrogatepass")
@@ -346,7 +345,7 @@ class Redactor:
 
     def _known(self, value: str) -> str:
         if len(value) < self._shortest:
-            return value   # no form of a secret known fits in it (its form without blanks either: that is shorter)
+            return value   # no form of a secret known fits in it (nor in its blank-free reading: shorter still)
         out = value
         grams = _grams(value) if len(self._plain) > 24 or len(self._b64) > 24 else None   # shared while unchanged
         for s in self._present(out, self._plain, grams):
@@ -1161,10 +1160,22 @@ class Pseudonymiser:
         return value
 
 
-def map_strings(value: Any, fn) -> Any:
-    """`value` (JSON-like) with `fn` applied to every string value (keys are left as they are)."""
+def cleaned_counts(counts, fn) -> dict[str, int]:
+    """Counts keyed by text from the evidence (an answer's code, a field's or header's name), with `fn` applied to
+    each key, sorted by key; counts whose keys `fn` makes the same are added together."""
+    out: Counter = Counter()
+    for key, n in counts.items():
+        out[fn(key)] += n
+    return dict(sorted(out.items()))
+
+
+def map_strings(value: Any, fn, keys: bool = False) -> Any:
+    """`value` (JSON-like) with `fn` applied to every string value; to every key too with keys=True (data whose
+    keys are someone else's words: a conversation's participant attributes), else keys are left as they are."""
     if isinstance(value, dict):
+        if keys:
+            return {fn(k) if isinstance(k, str) else k: map_strings(v, fn, keys) for k, v in value.items()}
         return {k: map_strings(v, fn) for k, v in value.items()}
     if isinstance(value, list):
-        return [map_strings(v, fn) for v in value]
+        return [map_strings(v, fn, keys) for v in value]
     return fn(value) if isinstance(value, str) else value

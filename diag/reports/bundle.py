@@ -40,8 +40,8 @@ from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource, jsonl_line, settle
 from diag.core.jsontext import utf8
 from diag.core.numbers import phone_spans
-from diag.core.redact import (BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, loose_jwts,
-                               map_strings)
+from diag.core.redact import (BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, cleaned_counts,
+                               loose_jwts, map_strings)
 from diag.reports import charts
 from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh, script_json
 
@@ -137,7 +137,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     evidence_part = None
     if evidence is not None:
         evidence_part = _evidence_files(evidence, evidence_exchanges, redactor, pseudo, clean_text, files)
-    sides = [map_strings(side.raw_dict(), clean_text) for side in genesys]   # Genesys' side of the calls
+    sides = [map_strings(side.raw_dict(), clean_text, keys=True) for side in genesys]   # as GenesysSide.to_dict
     for i, side in enumerate(sides, 1):
         files[f"genesys/{i:02d}-{side['conversationId']}.json"] = utf8(side, indent=1)
     if sides:
@@ -158,8 +158,8 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
                               headline=_headline(records, source) if records else
                               "the customer's evidence" if evidence_part else
                               f"API usage of {source} (charts and data; no request in this ticket)"))
-    replaced = Counter(redactor.counts) + Counter(pseudo.counts)
-    report = {"bundle": bundle_id, "redacted": dict(sorted(replaced.items())),
+    replaced = Counter(redactor.counts) + Counter(pseudo.counts)   # "key <name>": a field's name can name someone
+    report = {"bundle": bundle_id, "redacted": cleaned_counts(replaced, clean_text),
               "phone_numbers_pseudonymised": len(pseudo.mapping), "people_pseudonymised": len(pseudo.people_mapping),
               "numbers_kept": keep_numbers, "people_kept": keep_people, "not_covered": NOT_COVERED}
     files["redaction-report.json"] = json.dumps(report, indent=1).encode()
@@ -237,8 +237,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     files["evidence/evidence.har"] = utf8(har.write(records), indent=1)
     # redacted on read already: only numbers and people here (a by-name pass would take "401 bad.credentials"'s
     # count and the doctor's finding codes for credentials)
-    found = evidence.cleaned_dict(clean_text)
-    found.pop("redacted", None)
+    found = evidence.cleaned_dict(clean_text, leave_out=("redacted",))   # redaction-report.json counts them
     files["evidence/inspection.json"] = utf8(found, indent=1)
     from diag.core.inspect import evidence_frame
 

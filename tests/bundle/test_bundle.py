@@ -385,3 +385,30 @@ def test_every_page_counts_diags_own_failures_by_one_rule(tmp_path):
         case = z.read("case.txt").decode()
     assert "How often: 1 of 1 request(s) failed" in case
     assert "`no answer` x1" in next(x for x in b.summary.splitlines() if x.startswith("- Error codes:"))
+
+
+def test_the_customers_own_keys_in_genesys_side_are_cleaned_in_the_ticket_and_on_screen(sim, tmp_path):
+    """Participant attributes are keyed by whatever the customer's flows write ("callback +1 317 555 0161", "note
+    for jane.doe@example.com"): the values were pseudonymised and these keys were not, so the ticket's last look
+    refused the whole ticket and the panel showed them."""
+    import zipfile
+
+    from diag.client.connect import connect
+    from diag.client.genesys_side import GenesysSide, Part
+    from diag.reports.bundle import build_bundle
+
+    answer = {"conversationId": "c-1", "participants": [{"participantName": "Jane Doe", "purpose": "customer",
+                                                          "attributes": {"callback +1 317 555 0161": "yes",
+                                                                         "note for jane.doe@example.com": "vip"}}]}
+    side = GenesysSide("c-1", ("2026-11-28T10:00:00Z", "2026-11-28T10:05:00Z"),
+                       [Part("analytics details", "GET /api/v2/analytics/conversations/{conversationId}/details",
+                             200, answer)])
+    shown = json.dumps(side.to_dict())
+    assert "317 555 0161" not in shown and "jane.doe" not in shown.lower()
+    session = connect(simulator=sim)
+    session.call({"phoneNumber": "+13175550100"})
+    b = build_bundle(tmp_path / "t.zip", session.log, genesys=[side])
+    with zipfile.ZipFile(b.path) as z:
+        everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
+    assert "317 555 0161" not in everything and "3175550161" not in everything and "jane.doe" not in everything.lower()
+    assert '"conversationId": "c-1"' in everything   # Genesys' own keys stay as they are

@@ -115,14 +115,20 @@ def test_a_clean_text_is_searched_by_anchors_once_many_secrets_were_learned_sinc
     assert red.counts["known secret"] == 1
 
 
-def test_a_secret_of_blanks_and_a_few_letters_is_removed_in_any_text_with_few_or_many_secrets_known():
-    """A secret of eight characters or more is also sought without its blanks: "q7      z" as "q7z", shorter than
-    the four characters the search by anchors files a secret under, and than the texts once skipped as too short
-    to hold any secret (a review found "q7z" left in an echoed header)."""
+def test_a_secret_needs_four_characters_that_are_not_blanks_and_is_then_found_in_any_spelling():
+    """A value of blanks, or of blanks and two or three letters, is no secret: sought everywhere it would cut
+    every text ("q" out of ".../details/query", "[REDACTED]" between every character for a password of spaces,
+    which hid every Genesys request of a capture). Four such characters are a secret, found as written, broken by
+    blanks and in any case, with few or many secrets known, and in a text shorter than most of them."""
     for filler in ([], [f"filler{i:04d}secretvalue" for i in range(30)]):
         red = Redactor(filler)
-        red.add("q7      z")
-        assert red.text("q7z") == "[REDACTED]", len(filler)
-        assert red.text("Q7 z") == "[REDACTED]", len(filler)
-        assert red.text("x q7z y") == "x [REDACTED] y", len(filler)
-        assert red.text("ab") == "ab"
+        for blank in ("        ", "q       ", "q7      z", " \t\n  "):
+            red.add(blank)
+            red.learn("password", blank)
+        assert red.text("POST /api/v2/analytics/conversations/details/query") == \
+            "POST /api/v2/analytics/conversations/details/query", len(filler)
+        assert red.text("q7z") == "q7z" and red.value({"a": "b c"}) == {"a": "b c"}
+        red.add("q7    z8")
+        assert red.text("q7z8") == "[REDACTED]", len(filler)
+        assert red.text("Q7 Z8") == "[REDACTED]", len(filler)
+        assert red.text("x q7    z8 y") == "x [REDACTED] y", len(filler)

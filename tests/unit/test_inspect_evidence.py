@@ -339,3 +339,44 @@ def test_a_person_in_an_answers_error_code_is_a_pseudonym_in_the_json_and_the_ti
         everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
     assert sorted(found["byCode"].values()) == [1, 1] and "404 not.found" in found["byCode"]
     assert "zed.person" not in everything and "3175550199" not in everything
+
+
+def test_names_the_evidence_gives_its_fields_headers_and_grant_are_cleaned_in_every_count_and_label(tmp_path, capsys):
+    """A secret-named field or header whose own name holds an e-mail or a number, and a token request whose
+    grant_type is free text: the redaction report's kinds ("key <name>") and the caller labels ("token 1 (<grant>)")
+    are keys of what is printed and saved. The ticket was refused whole by its last look; now it is written and
+    holds none of them, and the label names no grant it cannot read as one."""
+    import zipfile
+
+    from diag.core.evidence import read_evidence
+    from diag.core.limits import limits_of
+
+    call = entry("POST", "https://api.mypurecloud.ie/api/v2/conversations/calls", 400,
+                 body={"token for jane.doe@example.com": "abc", "token +1 317 555 0161": "x",
+                       "phoneNumber": "+13175550161"},
+                 answer={"code": "bad.request", "status": 400, "message": "m"},
+                 headers=[("X-Token-For-Jane.Doe@example.com", "abc12345")])
+    path = tmp_path / "e.har"
+    path.write_text(har([call]))
+    out = tmp_path / "t.zip"
+    assert cli.main(["bundle", "--evidence", str(path), "--out", str(out)]) == 0
+    with zipfile.ZipFile(out) as z:
+        report = json.loads(z.read("redaction-report.json"))["redacted"]
+        everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
+    assert "jane.doe" not in everything.lower() and "3175550161" not in everything and "317 555 0161" not in everything
+    assert any(k.startswith("key token for email-") for k in report), report
+
+    token = "tkA7b9C2d4E6f8G0h1J3k5L7"
+    login = entry("POST", "https://login.mypurecloud.ie/oauth/token", 200, answer={"access_token": token})
+    login["request"]["postData"] = {"mimeType": "application/x-www-form-urlencoded",
+                                    "text": "grant_type=call+jane+at+%2B1+317+555+0161"}
+    login["request"]["headers"] = []   # client credentials go in a form, not a bearer token
+    calls = [entry("GET", "https://api.mypurecloud.ie/api/v2/users/me", 429 if i == 4 else 200, answer={"id": "x"})
+             for i in range(5)]
+    for i, e in enumerate(calls):
+        e["request"]["headers"] = [{"name": "Authorization", "value": f"Bearer {token}"}]
+        e["startedDateTime"] = f"2026-11-28T10:00:0{i + 1}.000Z"
+    report = limits_of(read_evidence(har([login, *calls])))
+    assert list(report.callers) == ["token 1 (another grant)"]
+    login["request"]["postData"]["text"] = "grant_type=client_credentials"
+    assert list(limits_of(read_evidence(har([login, *calls]))).callers) == ["token 1 (client credentials)"]
