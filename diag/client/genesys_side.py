@@ -86,11 +86,11 @@ class GenesysSide:
                 "pcap": self.pcap.to_dict() if self.pcap is not None else None}
 
     def to_dict(self) -> dict:
-        """raw_dict() as it may be shown or saved: numbers and people pseudonymised, in keys too (Genesys' answers
-        carry the customer's own keys, such as participant attributes)."""
-        from diag.core.redact import map_strings
+        """raw_dict() as it may be shown or saved: numbers and people pseudonymised, in the customer's own keys too
+        (participant attributes)."""
+        from diag.core.redact import CUSTOMER_KEYED, map_strings
 
-        return map_strings(self.raw_dict(), self.shown, keys=True)
+        return map_strings(self.raw_dict(), self.shown, keys_under=CUSTOMER_KEYED)
 
 
 def _get(session, name: str, operation: str, path: str, **kwargs) -> Part:

@@ -294,8 +294,11 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
     return requests
 
 
-_GRANT = re.compile(r"[a-z]+(?:_[a-z]+)*|urn:[a-z0-9:._-]+")   # client_credentials; urn:...:grant-type:saml2-bearer
-_DIGIT_RUN = re.compile(r"\d{5}")
+# The OAuth grant types a label names (RFC 6749 4.1-4.4 and 6, RFC 7522, 7523, 8628, 8693); any other form value
+# is "another grant": a form's field can hold anything, and a label is printed and saved as it is
+GRANT_TYPES = frozenset({"authorization_code", "password", "client_credentials", "refresh_token",
+                         *(f"urn:ietf:params:oauth:grant-type:{g}" for g in ("saml2-bearer", "jwt-bearer",
+                                                                              "device_code", "token-exchange"))})
 
 
 class Callers:
@@ -323,7 +326,7 @@ class Callers:
             grant = str(form.get("grant_type") or "").strip()
             # named only when it reads as a grant type: the label is a key of what is printed and saved, and a
             # form's field can hold anything (a name, a number)
-            named = grant.replace("_", " ") if _GRANT.fullmatch(grant) and not _DIGIT_RUN.search(grant) else (
+            named = grant.replace("_", " ") if grant in GRANT_TYPES else (
                 "another grant" if grant else "a token request")
             self._grants[self._digest(token)] = named
             self._last = None   # a label given before may now name its grant

@@ -231,6 +231,14 @@ class _Forms:
         return sorted({f for key in held for f in self._anchors[key]}, key=lambda f: (-len(f), self._order[f]))
 
 
+def worth_seeking(secret: str) -> bool:
+    """Whether a secret is sought wherever it appears (Redactor.add) and by a ticket's last look. Not with fewer
+    than four characters that are not blanks: they would be found in any text (every form of a secret, its
+    blank-free one too, is then four or more). Not "[REDACTED]" (what removal leaves) or "Bearer REDACTED" (what a
+    customer's own redaction left)."""
+    return len("".join(secret.split())) >= 4 and REDACTED not in secret and not is_placeholder(secret)
+
+
 class Redactor:
     """Redacts values; counts what it removed by kind (never the values). Register session secrets with add()."""
 
@@ -274,11 +282,7 @@ class Redactor:
 
 
     def add(self, secret: str | None) -> None:
-        if not secret or len("".join(secret.split())) < 4 or REDACTED in secret or secret in self._added \
-                or is_placeholder(secret):
-            # fewer than four characters that are not blanks would be found in any text, every form of a secret
-            # (its blank-free one too) is four or more; "[REDACTED]" is what removal leaves, "Bearer REDACTED"
-            # what a customer's did: never a secret
+        if not secret or secret in self._added or not worth_seeking(secret):
             return
         self._added.add(secret)
         # a lone surrogate (legal in JSON) is escaped as the UTF-8 a lenient encoder writes, never a failure
@@ -1169,13 +1173,26 @@ def cleaned_counts(counts, fn) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def map_strings(value: Any, fn, keys: bool = False) -> Any:
-    """`value` (JSON-like) with `fn` applied to every string value; to every key too with keys=True (data whose
-    keys are someone else's words: a conversation's participant attributes), else keys are left as they are."""
+CUSTOMER_KEYED = ("attributes",)   # objects in Genesys' answers keyed by the customer's own words
+
+
+def map_strings(value: Any, fn, keys_under: tuple[str, ...] = ()) -> Any:
+    """`value` (JSON-like) with `fn` applied to every string value; keys are left as they are (they are the
+    structure: a person named "State" leaves "state" alone), except those of an object under a name in
+    `keys_under`, whose keys are someone's own words (a participant's `attributes`): cleaned too, and numbered when
+    two come out the same, so that no value is lost to another."""
     if isinstance(value, dict):
-        if keys:
-            return {fn(k) if isinstance(k, str) else k: map_strings(v, fn, keys) for k, v in value.items()}
-        return {k: map_strings(v, fn) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            if k in keys_under and isinstance(v, dict):
+                inner: dict[Any, Any] = {}
+                for name, item in v.items():
+                    inner[_kept_key(inner, fn(name)) if isinstance(name, str) else name] = map_strings(item, fn,
+                                                                                                       keys_under)
+                out[k] = inner
+            else:
+                out[k] = map_strings(v, fn, keys_under)
+        return out
     if isinstance(value, list):
-        return [map_strings(v, fn, keys) for v in value]
+        return [map_strings(v, fn, keys_under) for v in value]
     return fn(value) if isinstance(value, str) else value

@@ -41,7 +41,7 @@ from diag.core.exchange import Exchange, LogSource, jsonl_line, settle
 from diag.core.jsontext import utf8
 from diag.core.numbers import phone_spans
 from diag.core.redact import (BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, cleaned_counts,
-                               loose_jwts, map_strings)
+                               loose_jwts, map_strings, worth_seeking, CUSTOMER_KEYED)
 from diag.reports import charts
 from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh, script_json
 
@@ -104,7 +104,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     evidence_exchanges = as_exchanges(evidence) if evidence is not None else []
     if not exchanges and evidence is None and not figures and not frames:
         raise ValueError("nothing to put in the ticket: no exchanges, no evidence, no charts")
-    secrets = [s for s in secrets if s] + _learned_on_read(evidence)
+    secrets = [s for s in secrets if s and worth_seeking(s)] + _learned_on_read(evidence)   # as the redactor seeks
     usage_api = getattr((frames or {}).get("usage"), "attrs", {}).get("usage_api")
     if usage_api:   # which usage API answered (the jobs API, or the older query as a labelled fallback)
         notes = [*notes, f"API usage from {usage_api}."]
@@ -137,7 +137,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     evidence_part = None
     if evidence is not None:
         evidence_part = _evidence_files(evidence, evidence_exchanges, redactor, pseudo, clean_text, files)
-    sides = [map_strings(side.raw_dict(), clean_text, keys=True) for side in genesys]   # as GenesysSide.to_dict
+    sides = [map_strings(side.raw_dict(), clean_text, CUSTOMER_KEYED) for side in genesys]   # as GenesysSide.to_dict
     for i, side in enumerate(sides, 1):
         files[f"genesys/{i:02d}-{side['conversationId']}.json"] = utf8(side, indent=1)
     if sides:

@@ -412,3 +412,38 @@ def test_the_customers_own_keys_in_genesys_side_are_cleaned_in_the_ticket_and_on
         everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
     assert "317 555 0161" not in everything and "3175550161" not in everything and "jane.doe" not in everything.lower()
     assert '"conversationId": "c-1"' in everything   # Genesys' own keys stay as they are
+
+
+def test_cleaning_the_customers_keys_loses_no_value_and_renames_no_key_of_genesys_or_diag():
+    """Keys that clean to the same pseudonym are numbered (a comprehension kept the last value only), and only the
+    customer's own keys are cleaned: a participant named "State" or "Name" left Genesys' "state" and diag's own
+    "name" renamed (and a ticket crashing on the missing key)."""
+    from diag.client.genesys_side import GenesysSide, Part
+
+    people = [{"participantName": who, "purpose": "customer", "state": "connected"}
+              for who in ("Jane Doe", "State", "Name", "Status", "Answer")]
+    attributes = {"Jane Doe": "first", "jane doe": "second", "JANE  DOE": "third", "cb +1 317 555 0161": "a",
+                  "cb +13175550161": "b"}
+    answer = {"conversationId": "c-1", "participants": [*people, {"purpose": "agent", "attributes": attributes}]}
+    side = GenesysSide("c-1", ("2026-11-28T10:00:00Z", "2026-11-28T10:05:00Z"),
+                       [Part("analytics details", "GET /api/v2/analytics/conversations/{conversationId}/details",
+                             200, answer)])
+    shown = side.to_dict()
+    part = shown["parts"][0]
+    assert set(part) == {"name", "operation", "status", "refusal", "correlationId", "answer"}
+    assert all(p.get("state") == "connected" for p in part["answer"]["participants"][:5])
+    kept = part["answer"]["participants"][5]["attributes"]
+    assert sorted(kept.values()) == ["a", "b", "first", "second", "third"]
+    assert "Jane Doe" not in json.dumps(kept) and "3175550161" not in json.dumps(kept)
+
+
+def test_a_given_secret_too_short_to_seek_does_not_refuse_the_ticket(sim, tmp_path):
+    """A secret the redactor does not seek (fewer than four characters that are not blanks) is not sought by the
+    ticket's last look either: it refused every ticket whose text held those letters."""
+    from diag.client.connect import connect
+    from diag.reports.bundle import build_bundle
+
+    session = connect(simulator=sim)
+    session.call({"phoneNumber": "+13175550100", "callerIdName": "q7 z team"})
+    b = build_bundle(tmp_path / "t.zip", session.log, secrets=["q7      z", "        ", "ab c"])
+    assert b.path.exists()

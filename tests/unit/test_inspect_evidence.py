@@ -378,5 +378,10 @@ def test_names_the_evidence_gives_its_fields_headers_and_grant_are_cleaned_in_ev
         e["startedDateTime"] = f"2026-11-28T10:00:0{i + 1}.000Z"
     report = limits_of(read_evidence(har([login, *calls])))
     assert list(report.callers) == ["token 1 (another grant)"]
-    login["request"]["postData"]["text"] = "grant_type=client_credentials"
-    assert list(limits_of(read_evidence(har([login, *calls]))).callers) == ["token 1 (client credentials)"]
+    for written, label in (("grant_type=client_credentials", "token 1 (client credentials)"),
+                           ("grant_type=urn%3A317-555-0161", "token 1 (another grant)"),
+                           ("grant_type=jane_doe", "token 1 (another grant)"),
+                           ("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer",
+                            "token 1 (urn:ietf:params:oauth:grant-type:jwt-bearer)")):
+        login["request"]["postData"]["text"] = written
+        assert list(limits_of(read_evidence(har([login, *calls]))).callers) == [label], written
