@@ -1173,7 +1173,9 @@ def cleaned_counts(counts, fn) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-CUSTOMER_KEYED = ("attributes",)   # objects in Genesys' answers keyed by the customer's own words
+# Objects in Genesys' answers keyed by the customer's own words: the fields the contract types as free-form maps
+# (dict(str, ...)) that a conversation's side carries (participant attributes, SIP header names)
+CUSTOMER_KEYED = ("attributes", "customAttributes", "headers", "additionalProperties")
 
 
 def map_strings(value: Any, fn, keys_under: tuple[str, ...] = ()) -> Any:

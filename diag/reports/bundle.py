@@ -108,10 +108,15 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     usage_api = getattr((frames or {}).get("usage"), "attrs", {}).get("usage_api")
     if usage_api:   # which usage API answered (the jobs API, or the older query as a labelled fallback)
         notes = [*notes, f"API usage from {usage_api}."]
+    genesys = list(genesys)
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges + evidence_exchanges, secrets, keep_numbers,
-                                                          keep_people)
+                                                          keep_people, genesys)
 
+    counted, known = (Counter(redactor.counts), Counter(pseudo.counts)), redactor.known
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
+    if redactor.known != known:   # a secret learned from a later exchange (a client_secret sent after an answer
+        redactor.counts, pseudo.counts = Counter(counted[0]), Counter(counted[1])   # quoted it): out of all of them
+        records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     files: dict[str, bytes] = {}
     files["exchanges.jsonl"] = b"".join(jsonl_line(r) for r in records)
     files["session.har"] = utf8(har.write(records), indent=1)
@@ -183,15 +188,20 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
                   headline)
 
 
-def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool, keep_people: bool):
-    """(redactor, pseudonymiser, the raw numbers, clean_text) for a set of exchanges: the people are learned
-    first, so that their names are replaced wherever they appear; every bundle and sanitised HAR starts here."""
+def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool, keep_people: bool,
+              genesys: Iterable[Any] = ()):
+    """(redactor, pseudonymiser, the raw numbers, clean_text) for a set of exchanges and Genesys' sides of calls:
+    the people are learned first, so that their names are replaced wherever they appear; every bundle and
+    sanitised HAR starts here."""
     redactor = Redactor(secrets)
     pseudo = Pseudonymiser(_secrets.token_bytes(32), numbers=not keep_numbers, people=not keep_people)
     for e in exchanges:
         for body in (e.request_body, e.written_as, e.response_body):   # the body as first written is a body too
             pseudo.learn_people(body, str(e.path))
         pseudo.learn_searches(e.url, e.request_body)
+    for side in genesys:   # a side comes without the exchanges that fetched it (diag bundle --genesys, the composer)
+        for part in side.parts:
+            pseudo.learn_people(part.answer, part.operation.partition(" ")[2])
 
     def clean_text(text: str) -> str:
         return pseudo.text(redactor.text(text))
@@ -457,11 +467,12 @@ def _verify(files: dict[str, bytes], numbers: list[str], people: list[str] | Nam
     lengths = sorted({len(d) for d in digits})
     runs = re.compile(rf"\d{{{lengths[0] if lengths else 1},}}")   # a shorter run is none of the numbers
     people_re = (people if isinstance(people, Names) else Names(people)) if people else None
+    split_sought = [s for s in secrets if len(s) >= 8]   # broken by blanks: as the redactor seeks them (8 or more)
     for name, data in files.items():
         if name.endswith(".png"):
             continue
         text = data.decode("utf-8", "replace")
-        if secrets and (_any_secret_in(text, secrets) or _any_secret_in("".join(text.split()), secrets)):
+        if secrets and (_any_secret_in(text, secrets) or _any_secret_in("".join(text.split()), split_sought)):
             raise RedactionError(f"A registered secret survived redaction in {name}; nothing was written.",
                                  file=name, kind="secret")
         low = text.lower()

@@ -447,3 +447,58 @@ def test_a_given_secret_too_short_to_seek_does_not_refuse_the_ticket(sim, tmp_pa
     session.call({"phoneNumber": "+13175550100", "callerIdName": "q7 z team"})
     b = build_bundle(tmp_path / "t.zip", session.log, secrets=["q7      z", "        ", "ab c"])
     assert b.path.exists()
+
+
+def test_people_and_sip_header_names_of_genesys_side_are_pseudonyms_in_the_ticket(sim, tmp_path):
+    """The ticket learned its people from its exchanges only, and a side comes without the exchanges that fetched
+    it: a participant's name stayed in genesys/*.json, in a value and in an attribute's key. SIP header names
+    (the contract's Callheader.headers) are the customer's words too."""
+    import zipfile
+
+    from diag.client.connect import connect
+    from diag.client.genesys_side import GenesysSide, Part
+    from diag.reports.bundle import build_bundle
+
+    details = {"participants": [{"participantName": "Jane Doe", "purpose": "customer",
+                                 "attributes": {"Jane Doe callback": "yes"}}]}
+    headers = {"headers": {"X-Callback-+13175550161": "y", "X-Note-jane.doe@example.com": "x"}}
+    side = GenesysSide("c-1", ("2026-11-28T10:00:00Z", "2026-11-28T10:05:00Z"), [
+        Part("analytics details", "GET /api/v2/analytics/conversations/{conversationId}/details", 200, details),
+        Part("SIP headers", "GET /api/v2/telephony/sipmessages/conversations/{conversationId}/headers", 200, headers)])
+    session = connect(simulator=sim)
+    session.call({"phoneNumber": "+13175550100"})
+    b = build_bundle(tmp_path / "t.zip", session.log, genesys=[side])
+    with zipfile.ZipFile(b.path) as z:
+        saved = z.read("genesys/01-c-1.json").decode()
+    assert "Jane Doe" not in saved and "jane.doe" not in saved.lower() and "3175550161" not in saved
+    assert '"yes"' in saved and '"y"' in saved and '"x"' in saved   # every value kept, under a cleaned key
+    shown = json.dumps(side.to_dict())
+    assert "Jane Doe" not in shown and "3175550161" not in shown
+
+
+def test_a_secret_learned_from_a_later_exchange_leaves_the_earlier_ones_and_a_short_one_split_refuses_nothing(
+        tmp_path):
+    """An answer quoting a value that a later request sends as its client_secret: the ticket was written with the
+    value in the earlier exchange (learned too late, and not sought by the last look). A four-character secret
+    broken by a blank ("Wx 42") is not one the redactor seeks split, and refused the ticket."""
+    import zipfile
+
+    from diag.core.exchange import Exchange
+    from diag.reports.bundle import build_bundle
+
+    def exchange(seq, body, answer):
+        return Exchange(seq=seq, started=f"2026-11-28T10:00:0{seq}.000+00:00", method="POST",
+                        url="http://127.0.0.1:9/api/v2/conversations/calls", path="/api/v2/conversations/calls",
+                        template="/api/v2/conversations/calls", request_headers={}, request_body=body, status=400,
+                        transport_error=None, response_body=answer)
+
+    secret = "Zk81mQpa7Tw0"
+    log = [exchange(1, {"note": "x"}, {"message": f"the value {secret} was refused, station Wx 42 is busy"}),
+           exchange(2, {"client_secret": secret}, {"message": "bad"})]
+    b = build_bundle(tmp_path / "t.zip", log, secrets=["Wx42"])
+    with zipfile.ZipFile(b.path) as z:
+        everything = "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png"))
+        report = json.loads(z.read("redaction-report.json"))["redacted"]
+    assert secret not in everything and "the value [REDACTED] was refused" in everything
+    assert "Wx 42" in everything                      # not the secret as written, nor one sought broken by blanks
+    assert report.get("key client_secret") == 1       # counted once, not once per reading
