@@ -87,7 +87,7 @@ class GenesysSide:
 
     def to_dict(self) -> dict:
         """raw_dict() as it may be shown or saved: numbers and people pseudonymised, in the customer's own keys too
-        (participant attributes)."""
+        (participant attributes, SIP header names: CUSTOMER_KEYED)."""
         from diag.core.redact import CUSTOMER_KEYED, map_strings
 
         return map_strings(self.raw_dict(), self.shown, keys_under=CUSTOMER_KEYED)

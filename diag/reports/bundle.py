@@ -40,8 +40,8 @@ from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource, jsonl_line, settle
 from diag.core.jsontext import utf8
 from diag.core.numbers import phone_spans
-from diag.core.redact import (BASIC, BEARER, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read, cleaned_counts,
-                               loose_jwts, map_strings, worth_seeking, CUSTOMER_KEYED)
+from diag.core.redact import (BASIC, BEARER, CUSTOMER_KEYED, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read,
+                               cleaned_counts, loose_jwts, map_strings, worth_seeking)
 from diag.reports import charts
 from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh, script_json
 
