@@ -251,7 +251,7 @@ def _evidence_files(evidence, evidence_exchanges: list[Exchange], redactor: Reda
     files["evidence/inspection.json"] = utf8(found, indent=1)
     from diag.core.inspect import evidence_frame
 
-    rows = [{k: clean_text(v) if isinstance(v, str) else v for k, v in row.items()} for row in evidence.rows()]
+    rows = evidence.cleaned_rows(clean_text)
     files["data/evidence.csv"] = evidence_frame(rows).to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%S%z").encode(
         errors="replace")
     span = evidence.span()
