@@ -287,8 +287,7 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
             if r.cleaned_knowing == red.known:
                 continue   # nothing learned since it was cleaned
             r.url = red.text(r.url)
-            r.headers = {k: red.text(v) for k, v in r.headers.items()}
-            r.response_headers = {k: red.text(v) for k, v in r.response_headers.items()}
+            r.headers, r.response_headers = red.headers_again(r.headers), red.headers_again(r.response_headers)
             r.body, r.response_body = red.value(r.body), red.value(r.response_body)
             r.transport_error = _reason(red.text(r.transport_error)) if r.transport_error else None
     return requests

@@ -560,6 +560,14 @@ class Redactor:
                 out[name] = self.text(str(v))
         return out
 
+    def headers_again(self, headers: dict[str, str]) -> dict[str, str]:
+        """Headers cleaned before, cleaned again for what was learned since: names and values alike (a name can
+        quote a secret learned from a later entry). Nothing is learned or counted twice."""
+        out: dict[Any, str] = {}
+        for k, v in headers.items():
+            out[_kept_key(out, self.text(k)) if isinstance(k, str) else k] = self.text(str(v))
+        return out
+
     def value(self, value: Any, depth: int = 0) -> Any:
         """Walk JSON-like data; secret-named keys lose their values, strings are scrubbed."""
         if depth > 50:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from diag.app import cli
 from diag.app.ticket import bundle_from_session
 from diag.client.connect import connect
-from diag.core.inspect import inspect
+from diag.core.inspect import as_records, inspect
 from diag.reports.bundle import build_bundle, sanitised_har
 from diag.sim import Simulator
 from tests.reliability.test_red_team_evidence import CALLS, IE, text_entry
@@ -294,6 +294,12 @@ CARRIERS = {
                                 headers=[("Authorization", "Basic " + BASIC_BLOB)])], PASSWORD),
     "refresh_token learned from a later entry": (
         [_echoed(REFRESH), token_answer(access_token=BEARER_TOK, refresh_token=REFRESH)], REFRESH),
+    "a header's name, the access_token learned from a later entry": (
+        [_echoed(BEARER_TOK, [(f"X-Trace-{BEARER_TOK}", "1")]), token_answer(access_token=BEARER_TOK)], BEARER_TOK),
+    "an answer header's name, the password learned from a later entry": (
+        [_echoed(PASSWORD, answer_headers=[(f"X-Echo-{PASSWORD}", "1")]),
+         req("GET", IE + "/api/v2/users/me", 200, answer={"id": "u1"},
+             headers=[("Authorization", "Basic " + BASIC_BLOB)])], PASSWORD),
     "Set-Cookie: the session cookie first of two headers (a browser's HAR)": (
         [_echoed(SET_COOKIE, answer_headers=[("Set-Cookie", f"ALB={SET_COOKIE}; Path=/; Secure"),
                                              ("Set-Cookie", "lang=en-US; Path=/")])], SET_COOKIE),
@@ -308,6 +314,15 @@ def test_a_credential_goes_from_every_place_it_appears(carrier):
     entries, secret = CARRIERS[carrier]
     found = inspect(har(entries))
     none_left(text_leaks(shown(found), [secret]))
+
+
+@pytest.mark.parametrize("carrier", [c for c in CARRIERS if "name" in c])
+def test_a_credential_in_a_header_name_goes_from_what_the_panels_hold(carrier):
+    """The inspection in memory is what the evidence panel and the composer show (its requests as exchanges): a
+    header's name quoting a secret learned from a later entry is cleaned there too, not only in a ticket."""
+    entries, secret = CARRIERS[carrier]
+    held = json.dumps(as_records(inspect(har(entries))), ensure_ascii=False, default=str)
+    none_left(text_leaks({"the inspection's requests": held}, [secret]))
 
 
 def test_credentials_go_from_every_file_of_the_ticket(tmp_path):
