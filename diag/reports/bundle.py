@@ -111,6 +111,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     genesys = list(genesys)
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges + evidence_exchanges, secrets, keep_numbers,
                                                           keep_people, genesys)
+    notes = [clean_text(str(n)) for n in notes]   # the caller's words: every page shows them cleaned
 
     counted, known = (Counter(redactor.counts), Counter(pseudo.counts)), redactor.known
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]

@@ -67,11 +67,34 @@ def test_a_number_written_with_one_dot_in_a_chart_title_is_pseudonymised_too(cal
     assert "PN" in files["charts/calls.svg"]
 
 
-def test_the_page_around_the_charts_is_still_read(calls, tmp_path):
-    """A note (report.html keeps notes as given) with the caller's number, beside a chart: refused, nothing written."""
+def test_the_page_around_the_charts_is_still_read(calls, tmp_path, monkeypatch):
+    """The caller's number on the page beside a chart (a writer of report.html that forgot to clean a text):
+    refused, nothing written."""
+    from diag.reports import report
+
+    written = report.report_files
+
+    def careless(records, **parts):
+        files = written(records, **parts)
+        files["report.html"] += b"<p>call +1 317 555 0161 back</p>"
+        return files
+
+    monkeypatch.setattr(report, "report_files", careless)
     with pytest.raises(RedactionError, match="report.html"):
-        build_bundle(tmp_path / "t.zip", calls, figures={"calls": chart()}, notes=["call +1 317 555 0161 back"])
+        build_bundle(tmp_path / "t.zip", calls, figures={"calls": chart()})
     assert not (tmp_path / "t.zip").exists()
+
+
+def test_a_note_given_with_a_number_and_a_person_is_cleaned_on_every_page(calls, tmp_path):
+    """Notes passed to build_bundle are the caller's words: pseudonymised in summary.md and report.html alike, so
+    the ticket is written (before, report.html kept them as given and the last look refused the whole ticket)."""
+    b = build_bundle(tmp_path / "t.zip", calls, figures={"calls": chart()},
+                     notes=["call +1 317 555 0161 back, or mail jane.doe@example.com"])
+    files = texts_of(b.path)
+    for name in ("summary.md", "report.html"):
+        assert DIGITS not in re.sub(r"[^0-9A-Za-z]", "", files[name]) and "jane.doe" not in files[name], name
+        assert "call +1-PN" in files[name] or "call PN" in files[name] or "call +PN" in files[name], \
+            re.findall(r"call \S+ back", files[name])
 
 
 def test_a_chart_named_after_the_caller_is_refused(calls, tmp_path):
