@@ -83,7 +83,8 @@ class Exchange:
     def to_curl(self) -> str:
         """ "Copy as cURL": every recorded value single-quoted (a value from a log is never shell code); only the
         token variable is expanded. -g: the URL's [] and {} are sent, never expanded into several requests;
-        --data-raw: a body starting with @ is sent, never read from a file. The body goes as the session sent it."""
+        --data-raw: a body starting with @ is sent, never read from a file. The body goes as the session sent it, byte for
+        byte (piped in by printf when a shell word cannot carry it)."""
         parts = ["curl", "-sS", "-i", "-g", "-X", shlex.quote(self.method), shlex.quote(self.url)]
         for k, v in self.send_headers().items():
             if k == "Authorization":   # double quotes so that the shell expands the token variable
@@ -91,9 +92,14 @@ class Exchange:
             else:
                 parts += ["-H", shlex.quote(f"{k}: {v}")]
         sent = self.sent_body()
-        if sent is not None:   # a shell word cannot carry what UTF-8 cannot (a lone surrogate): shown as U+FFFD
-            parts += ["--data-raw", shlex.quote(sent.decode("utf-8", "replace"))]
-        return " ".join(parts)
+        if sent is None:
+            return " ".join(parts)
+        text = sent.decode("utf-8", "replace")
+        if "\0" in text or text.encode() != sent:
+            # bytes a shell word cannot carry (not UTF-8, a lone surrogate, NUL): POSIX printf writes them from octal
+            # escapes and curl reads them from its standard input
+            return f"printf '{_printf_escaped(sent)}' | " + " ".join([*parts, "--data-binary", "@-"])
+        return " ".join([*parts, "--data-raw", shlex.quote(text)])
 
     def to_python(self) -> str:
         """ "Copy as Python": the request with `requests`, the token read from GENESYS_CLOUD_ACCESS_TOKEN. The body goes
@@ -102,6 +108,12 @@ class Exchange:
         sent = self.sent_body()
         return render("snippet.py.tmpl", HEADERS=repr(headers), METHOD=repr(self.method), URL=repr(self.url),
                       BODY="" if sent is None else f", data={sent!r}")
+
+
+def _printf_escaped(data: bytes) -> str:
+    """`data` as a printf format that writes exactly it: printable ASCII as itself, every other byte (and the
+    quote, backslash and percent sign) as a three-digit octal escape."""
+    return "".join(chr(b) if 32 <= b < 127 and b not in b"'\\%" else f"\\{b:03o}" for b in data)
 
 
 def body_bytes(body: Any) -> bytes | None:

@@ -113,3 +113,42 @@ def test_every_template_is_filled_completely():
         render("snippet.py.tmpl", HEADERS="{}")            # parts missing
     with pytest.raises(KeyError):
         render("snippet.py.tmpl", HEADERS="{}", METHOD="'GET'", URL="'u'", BODY="", NOPE="x")
+
+
+@pytest.mark.parametrize("shell", ["bash", "sh"])
+@pytest.mark.parametrize("sent", [
+    pytest.param(b'{"phoneNumber": "+13175550100", "note": "caf\xe9 \xff"}', id="bytes that are not UTF-8"),
+    pytest.param('{"phoneNumber": "+13175550100", "note": "\ud800"}', id="a lone surrogate"),
+    pytest.param(b'{"note": "a\x00b", "q": "\'%s\\\\n 100% \\u00e9"}', id="NUL, quotes, printf's own escapes"),
+])
+def test_copy_as_curl_sends_the_bodys_very_bytes(sent, shell, tmp_path):
+    """A body a shell word cannot carry goes byte for byte all the same (before, Copy as cURL sent U+FFFD in place
+    of each such byte: not the request the session made)."""
+    import http.server
+    import threading
+
+    got: list[bytes] = []
+
+    class Keep(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Keep)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        ex = Exchange(seq=1, started="2026-11-28T00:00:00.000+00:00", method="POST",
+                      url=f"http://127.0.0.1:{server.server_port}{CALLS}", path=CALLS, template=CALLS,
+                      request_headers={"Content-Type": "application/json"}, request_body=sent, status=200)
+        r = subprocess.run([shell, "-c", ex.to_curl()], env={**os.environ, "GENESYS_CLOUD_ACCESS_TOKEN": "t"},
+                           capture_output=True, text=True, timeout=30, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert got == [ex.sent_body()] and got[0] == (sent if isinstance(sent, bytes) else
+                                                  sent.encode("utf-8", "surrogatepass"))
