@@ -166,7 +166,7 @@ def _looks_random(value: str) -> bool:
     letters and digits mixed (two of each at least), and not words joined by separators (us-east-1, v1.2.3)."""
     return (len(value) >= 8 and _TOKEN_CHARS.fullmatch(value) is not None
             and sum(c.isdigit() for c in value) >= 2 and sum(c.isalpha() for c in value) >= 2
-            and not _WORDS_AND_NUMBER.fullmatch(value))
+            and not _WORDS_AND_NUMBER.fullmatch(value) and not WHOLE_PSEUDONYM.fullmatch(value))
 
 
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_%.~-]+")
@@ -235,8 +235,10 @@ def worth_seeking(secret: str) -> bool:
     """Whether a secret is sought wherever it appears (Redactor.add) and by a ticket's last look. Not with fewer
     than four characters that are not blanks: they would be found in any text (every form of a secret, its
     blank-free one too, is then four or more). Not "[REDACTED]" (what removal leaves) or "Bearer REDACTED" (what a
-    customer's own redaction left)."""
-    return len("".join(secret.split())) >= 4 and REDACTED not in secret and not is_placeholder(secret)
+    customer's own redaction left), nor a number's pseudonym diag wrote (a text cleaned twice reads
+    "token +1-PN1A2B3C4D" as a credential in a sentence)."""
+    return (len("".join(secret.split())) >= 4 and REDACTED not in secret and not is_placeholder(secret)
+            and not WHOLE_PSEUDONYM.fullmatch(secret.strip()))
 
 
 class Redactor:

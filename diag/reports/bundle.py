@@ -174,7 +174,7 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
             if phone_spans(text):
                 raise RedactionError("A phone number survived pseudonymisation in exchanges.jsonl; nothing was "
                                      "written.", file="exchanges.jsonl", kind="phone number")
-    _last_look(files, pseudo, raw_numbers, secrets, keep_numbers, keep_people)
+    _last_look(files, pseudo, raw_numbers, [*secrets, *redactor.learned_secrets()], keep_numbers, keep_people)
     manifest = _manifest(files, bundle_id, now, keep_numbers, len(records))
     if evidence_part:
         manifest["evidence"] = {"kind": evidence.kind, "genesys_requests": len(evidence.diagnoses),
@@ -211,7 +211,7 @@ def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool,
 
 def _learned_on_read(inspection) -> list[str]:
     """The secrets the evidence's reading learned (tokens in answers, cookies, Basic credentials): removed again
-    from every copy, and sought by the last look."""
+    from every copy, and sought by the last look (with those the ticket's own cleaning learned)."""
     evidence = getattr(inspection, "evidence", None)
     redactor = getattr(evidence, "redactor", None)
     return redactor.learned_secrets() if redactor is not None else []
@@ -234,7 +234,8 @@ def sanitised_har(inspection, *, keep_numbers: bool = False, keep_people: bool =
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges, secrets, keep_numbers, keep_people)
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     data = utf8(har.write(records), indent=1)
-    _last_look({"evidence.har": data}, pseudo, raw_numbers, secrets, keep_numbers, keep_people)
+    _last_look({"evidence.har": data}, pseudo, raw_numbers, [*secrets, *redactor.learned_secrets()], keep_numbers,
+               keep_people)
     return data, dict(sorted((Counter(redactor.counts) + Counter(pseudo.counts)).items()))
 
 

@@ -502,3 +502,51 @@ def test_a_secret_learned_from_a_later_exchange_leaves_the_earlier_ones_and_a_sh
     assert secret not in everything and "the value [REDACTED] was refused" in everything
     assert "Wx 42" in everything                      # not the secret as written, nor one sought broken by blanks
     assert report.get("key client_secret") == 1       # counted once, not once per reading
+
+
+def _answered(token: str):
+    from diag.core.exchange import Exchange
+
+    calls = "/api/v2/conversations/calls"
+    return [Exchange(seq=1, started="2026-12-07T10:00:00.000+00:00", method="POST",
+                     url="https://api.mypurecloud.com" + calls, path=calls, template=calls,
+                     request_headers={"Content-Type": "application/json"},
+                     request_body={"phoneNumber": "+13175550100"}, status=200,
+                     response_body={"id": "c0ffee00-0000-4000-8000-000000000001", "access_token": token})]
+
+
+def test_the_last_look_seeks_the_secrets_the_tickets_own_cleaning_learned(tmp_path, monkeypatch):
+    """A token learned while the ticket is cleaned (an answer's access_token) is sought by the last look in every
+    file: a page writer that let it through (here, one made careless on purpose) refuses the ticket, nothing
+    written. Before, the last look sought only the secrets given and those the evidence's reading learned."""
+    from diag.reports import report
+
+    token = "Zq9xK2mP7vL4wR8tB3nY"
+    written = report.report_files
+
+    def careless(records, **parts):
+        files = written(records, **parts)
+        files["case.txt"] += f"\nthe agent pasted {token}\n".encode()
+        return files
+
+    monkeypatch.setattr(report, "report_files", careless)
+    with pytest.raises(RedactionError, match="secret"):
+        build_bundle(tmp_path / "t.zip", _answered(token))
+    assert not (tmp_path / "t.zip").exists()
+
+
+def test_a_pseudonym_after_the_word_token_is_never_a_secret(tmp_path):
+    """A note "token +1 317 555 0161 was refused" is pseudonymised, then read again with its page: the pseudonym
+    after "token" reads like a credential in a sentence, and was learned as one ([REDACTED] in summary.md; with the
+    last look seeking learned secrets, the whole ticket refused). It stays the number's pseudonym on every page."""
+    from diag.core.redact import Redactor
+
+    red = Redactor()
+    assert red.text("token +1-PN3E7D9831 was refused") == "token +1-PN3E7D9831 was refused"
+    assert red.learned_secrets() == []
+    b = build_bundle(tmp_path / "t.zip", _answered("Zq9xK2mP7vL4wR8tB3nY"),
+                     notes=["token +1 317 555 0161 was refused"])
+    files = unzip_texts(b.path)
+    for name in ("summary.md", "report.html"):
+        said = re.search(r"token (\S+) was refused", files[name].decode())
+        assert said and re.fullmatch(r"\+1-PN[0-9A-F]{8}", said.group(1)), (name, said)
