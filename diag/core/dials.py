@@ -496,13 +496,16 @@ _ID_MESSENGERS = ("open", "webmessaging")
 def _messenger_ids(positions: list[Position]) -> list[Position]:
     """A message's toAddress is a phone number except for the messengers whose address the SDK says is any string
     or not used (open, webmessaging): there it names no number, and is never dialled. The body says which
-    (toAddressMessengerType); without it, or with any other value, the address counts as dialled."""
-    kinds = {p.path.rsplit(".", 1)[0]: str(p.value).strip().lower() for p in positions
-             if p.field.endswith(".toAddressMessengerType")}
+    (toAddressMessengerType); without it, or with any other value, the address counts as dialled. Given twice
+    (a duplicate key: which one Genesys keeps is not documented), every one must name such a messenger."""
+    kinds: dict[str, set[str]] = {}
+    for p in positions:
+        if p.field.endswith(".toAddressMessengerType"):
+            kinds.setdefault(p.path.rsplit(".", 1)[0], set()).add(str(p.value).strip().lower())
     if not kinds:
         return positions
     return [replace(p, role=DATA) if p.role == DIAL and p.field.endswith(".toAddress")
-            and kinds.get(p.path.rsplit(".", 1)[0]) in _ID_MESSENGERS else p for p in positions]
+            and kinds.get(p.path.rsplit(".", 1)[0], {""}) <= set(_ID_MESSENGERS) else p for p in positions]
 
 
 def _stopped(body: Any, unless) -> bool:

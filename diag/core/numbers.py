@@ -5,7 +5,7 @@ other scripts' digits, any separator (spaces of every kind, tabs, dashes, dots, 
 combining characters), `tel:` and `sip:`/`sips:` URIs anywhere in the value (display names, `<...>`, percent-escapes),
 `name@host` addresses, `00`/`011` international prefixes, pauses and extensions (`,` `;` `p` `w` `x` `ext`),
 feature codes (`*`, `#`) and keypad letters. `digit_runs(value)` finds every number written inside free text
-("Phone: 911", "9·1·1").
+("Phone: 911", "9·1·1", "9_1_1"); in a dialled position, numbers written across pauses ("9,1,1") are read joined too.
 
 `refusal(value, strict=..., dialled=...)` says why a value must never be sent, or None:
   - everywhere: emergency numbers of any region, in any reading (the + dropped, a feature code in front, inside
@@ -89,7 +89,8 @@ def masked(value: str, keep: int = 0) -> str:
 _ASCII_SEPARATORS = str.maketrans("", "", " \t\n\r\x0b\x0c-" + "".join(_SEPARATORS))
 _DROPPED = {"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"}   # format, control, combining, surrogate, private, unassigned
 _SCHEME = re.compile(r"(?i)(?:sips?|tel):")
-_RUN = re.compile(r"\+?\d(?:[^\w,;+]*\d)*")
+_RUN = re.compile(r"\+?\d(?:(?:[^\w,;+]|_)*\d)*")      # '_' separates digits too (9_1_1, +91_81234_56789)
+_PAUSED_RUN = re.compile(r"\+?\d(?:(?:[^\w+]|_)*\d)*")  # ... and, read as one, across pauses (9,1,1)
 
 
 _ASCII_CONTROLS = {c: None for c in [*range(32), 127]}
@@ -269,12 +270,21 @@ def _digit_runs_cached(text: str) -> tuple[tuple[bool, str], ...]:
     return _digit_runs(text)
 
 
-def _digit_runs(text: str) -> tuple[tuple[bool, str], ...]:
+def paused_runs(value) -> tuple[tuple[bool, str], ...]:
+    """The numbers of digit_runs() read again with their pauses ignored, where a pause joins two runs (9,1,1 and
+    '+1 317 555 0100 9,11' are 911 to a system that does not wait): further readings of a dialled value."""
+    text = _as_text(value)
+    if text is None or ("," not in text and ";" not in text):
+        return ()
+    return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in digit_runs(text))
+
+
+def _digit_runs(text: str, run: re.Pattern = _RUN) -> tuple[tuple[bool, str], ...]:
     text = canonical_text(text)
     if _UUID.match(text.strip()):
         return ()
     out = []
-    for m in _RUN.finditer(text):
+    for m in run.finditer(text):
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
         if (before and (before.isalnum() or before == "_")) or (after and after.isalpha()):
@@ -462,6 +472,15 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
             continue   # the number itself: read above, with every rule this reading has and more
         found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
                   if f.code == "emergency-number"]
+    for plus, digits in paused_runs(dialled_part) if dialled else ():
+        # a number written across pauses, dialled by a system that does not wait at them: 9,1,1 is 911, and after a
+        # whole number ('+1 317 555 0100 9,11') what it sends after the number is 911
+        reading = Dial(plus, digits, "", False, False, False, junk=True)
+        found += [f for f in _refusals(reading, False, dialled) if f.code == "emergency-number"]
+        whole = next((r for p, r in runs if p and digits.startswith(r)), "")
+        if plus and not (whole and _valid("+" + whole, None)):   # a whole number, then a pause: its extension rules
+            over = _overdial_refusal(digits, "{shown}")
+            found += [over] if over is not None else []
     if strict and d is None:
         if runs:   # free text around a number: what a lenient system would dial is the first number in it
             plus, digits = runs[0]

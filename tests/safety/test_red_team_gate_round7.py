@@ -1,0 +1,76 @@
+"""A seventh attack on the gate (a helper's, each probe kept; each was sent, or wrongly refused, before its mend):
+'_' and ',' between the digits of an emergency number after a number and a word, a digit after a whole number and
+a pause splitting one, valid numbers written +CC_rest read as their country code alone (+91: an emergency number in
+Ethiopia), and a messenger type given twice."""
+import json
+
+import pytest
+
+from diag.client.gate import allowed_numbers_from, refusal_for
+from diag.core import numbers
+
+CALLS = "/api/v2/conversations/calls"
+AGENTLESS = "/api/v2/conversations/messages/agentless"
+
+
+def refused(body, path=CALLS, raw=None) -> str | None:
+    return refusal_for("POST", path, raw if raw is not None else json.dumps(body).encode(), real=True)
+
+
+@pytest.mark.parametrize("value", ["+13175550100 or 9_1_1", "+13175550100 or 9,1,1", "+44 20 7946 0958 or 9_9_9",
+                                   "+61 2 9876 5432 or 0_0_0", "+81 3 1234 5678 or 1_1_9", "Phone: 9,1,1",
+                                   "9_1_1", "call 1_1_2 now"])
+def test_an_emergency_number_spelled_with_underscores_or_pauses_in_free_text_is_refused(value):
+    why = refused({"phoneNumber": value})
+    assert why and "emergency" in why, (value, why)
+
+
+@pytest.mark.parametrize("field", ["callbackNumbers", "participants"])
+def test_the_same_in_other_dialled_fields(field):
+    body = ({"callbackNumbers": ["+13175550100 or 9_1_1"], "queueId": "q1"} if field == "callbackNumbers" else
+            {"participants": [{"address": "+13175550100 or 9,1,1"}]})
+    path = "/api/v2/conversations/callbacks" if field == "callbackNumbers" else CALLS
+    why = refused(body, path)
+    assert why and "emergency" in why, why
+
+
+@pytest.mark.parametrize("value", ["+13175550100 9,11", "+131755501009,1,1", "+13175550100 (9,1,1)",
+                                   "+442079460958 9,9,9", "+61298765432 0,0,0"])
+def test_a_digit_after_a_whole_number_and_a_pause_that_makes_an_emergency_number_is_refused(value):
+    """What is sent after the number, a system that does not wait at the pause dials as one: 9 then 11 is 911."""
+    why = refused({"phoneNumber": value})
+    assert why and "emergency" in why, (value, why)
+
+
+@pytest.mark.parametrize("value", ["+13175550100,,1122", "+13175550100,,4567", "+44 20 7946 0958,,1122",
+                                   "+13175550100 x1122", "+13175550100;ext=9"])
+def test_a_whole_number_then_a_pause_and_an_ordinary_extension_is_still_sent(value):
+    assert refused({"phoneNumber": value}) is None
+
+
+@pytest.mark.parametrize("value", ["+91_81234_56789", "+92_301_2345678", "+994_40_123_45_67", "+1_317_555_0100"])
+def test_a_valid_number_written_with_underscores_is_one_number_not_its_country_code(value):
+    """+91 alone is an emergency number in Ethiopia; +91_81234_56789 is a number in India: sent, and allowed."""
+    assert refused({"phoneNumber": value}) is None
+    assert allowed_numbers_from([value])
+    assert numbers.digit_runs(value) == ((True, "".join(ch for ch in value if ch.isdigit())),)
+
+
+def test_an_identifier_glued_with_an_underscore_is_not_a_number():
+    assert numbers.digit_runs("queue_911") == () and numbers.digit_runs("run_1_2") == ()
+
+
+@pytest.mark.parametrize("order", [("sms", "open"), ("open", "sms"), ("webmessaging", "sms")])
+def test_a_messenger_type_given_twice_reads_the_address_as_a_number_unless_both_say_it_is_not(order):
+    """Which duplicate Genesys keeps is not documented: the address is an id only when every one says so."""
+    first, second = order
+    raw = (f'{{"fromAddress": "+13175550199", "toAddress": "911", "toAddressMessengerType": "{first}", '
+           f'"toAddressMessengerType": "{second}", "textBody": "x"}}').encode()
+    why = refused(None, AGENTLESS, raw)
+    assert why and "emergency" in why, (order, why)
+
+
+def test_a_messenger_type_given_twice_as_open_both_times_is_an_id():
+    raw = (b'{"fromAddress": "+13175550199", "toAddress": "customer-42", "toAddressMessengerType": "open", '
+           b'"toAddressMessengerType": "open", "textBody": "x"}')
+    assert refused(None, AGENTLESS, raw) is None
