@@ -279,12 +279,12 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in digit_runs(text))
 
 
-def _digit_runs(text: str, run: re.Pattern = _RUN) -> tuple[tuple[bool, str], ...]:
+def _digit_runs(text: str, runs: re.Pattern = _RUN) -> tuple[tuple[bool, str], ...]:
     text = canonical_text(text)
     if _UUID.match(text.strip()):
         return ()
     out = []
-    for m in run.finditer(text):
+    for m in runs.finditer(text):
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
         if (before and (before.isalnum() or before == "_")) or (after and after.isalpha()):
