@@ -74,3 +74,22 @@ def test_a_messenger_type_given_twice_as_open_both_times_is_an_id():
     raw = (b'{"fromAddress": "+13175550199", "toAddress": "customer-42", "toAddressMessengerType": "open", '
            b'"toAddressMessengerType": "open", "textBody": "x"}')
     assert refused(None, AGENTLESS, raw) is None
+
+
+@pytest.mark.parametrize("value", ["Mobile: 911", "911 (cell)", "Cell 911", "+13175550100 or 911"])
+@pytest.mark.parametrize("where", ["a user's address", "an external contact's work phone"])
+def test_a_stored_phone_field_with_a_label_never_stores_an_emergency_number(value, where):
+    """An emergency number is never stored, whatever label or note stands around it (a plain 911 was refused)."""
+    if where == "a user's address":
+        why = refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
+            {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode())
+    else:
+        why = refusal_for("PUT", "/api/v2/externalcontacts/contacts/c1", json.dumps(
+            {"firstName": "A", "workPhone": {"display": value}}).encode())
+    assert why and "emergency" in why, (value, where, why)
+
+
+@pytest.mark.parametrize("value", ["+13175550100", "Mobile +1 317 555 0100", "+1 317 555 0100 (cell)"])
+def test_a_stored_phone_field_with_a_label_and_an_ordinary_number_is_stored(value):
+    assert refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
+        {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode()) is None
