@@ -683,14 +683,16 @@ def refusal(position: Position, *, real: bool) -> Refusal | None:
         if found is not None:
             return Refusal(found.code, found.shown, _why(position, found.reason), position.path)
     kept = position.role in (STORED, DTMF) and numbers.reads_as_dial_string(value)
-    if position.role == STORED and not kept:
-        # a stored phone field holding a label or a note ("Mobile: 911", "+1 317 555 0100 or 911"): an emergency
-        # number standing in it is never stored, whatever surrounds it
-        found = numbers.refusal(value, strict=False, dialled=True)
+    dialled = kept or counts_as_dialled(position, real=real)
+    if not dialled and (position.role == STORED or position.role in (COLUMNS, UNKNOWN) and real):
+        # a phone field, or what may be dialled (a contact column, a flow's input), holding a label or a note
+        # ("Cell 911", "+1 317 555 0100 or 911"): an emergency number standing in it as a word is never stored or
+        # sent (an id holding the digits, INC-112, is data)
+        found = numbers.refusal(value, strict=False, dialled=True) if numbers.emergency_word(value) else None
         if found is not None and found.code == "emergency-number":
             return Refusal(found.code, found.shown, _why(position, found.reason), position.path)
         return None
-    if not (kept or counts_as_dialled(position, real=real)):
+    if not dialled:
         return None
     if not kept and numbers.is_pseudonym(value):   # its hash digits are no number (a known country code, then PN)
         return Refusal("pseudonymised-number", str(value), f"{value!r} is a pseudonym diag wrote in a ticket or a "

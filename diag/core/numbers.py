@@ -279,6 +279,20 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in digit_runs(text))
 
 
+_WORD_EDGES = "()[]{}<>:;,.!?\"'"
+
+
+def emergency_word(value) -> bool:
+    """Whether a word of `value` (between blanks; brackets and punctuation around it, '_' and pauses inside it
+    aside) is an emergency number of some region: a label or a note around one ('Cell 911', '911 (cell)',
+    'call 9_1_1'), not an id that holds its digits (INC-112, uuid-123, v1.1.2)."""
+    text = _as_text(value)
+    if not text:
+        return False
+    words = (w.strip(_WORD_EDGES).replace("_", "").replace(",", "") for w in canonical_text(text).split())
+    return any(w.isdigit() and len(w) <= SHORT_MAX_DIGITS and emergency_in(w) for w in words)
+
+
 def _digit_runs(text: str, runs: re.Pattern = _RUN) -> tuple[tuple[bool, str], ...]:
     text = canonical_text(text)
     if _UUID.match(text.strip()):

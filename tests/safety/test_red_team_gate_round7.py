@@ -93,3 +93,30 @@ def test_a_stored_phone_field_with_a_label_never_stores_an_emergency_number(valu
 def test_a_stored_phone_field_with_a_label_and_an_ordinary_number_is_stored(value):
     assert refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
         {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode()) is None
+
+
+@pytest.mark.parametrize("value", ["Cell 911", "call 911", "+13175550100 or 911", "911 or +13175550100"])
+@pytest.mark.parametrize("where", ["a contact column of a list diag cannot read", "a flow's input"])
+def test_what_may_be_dialled_never_carries_an_emergency_number_inside_a_note(value, where):
+    """A contact column (which are phone columns is the list's own setting) and a flow's input (the flow can call
+    anyone) on a real org: 'Mobile: 911' was refused, 'Cell 911' and '+1 317 555 0100 or 911' were sent."""
+    if where.startswith("a contact column"):
+        why = refusal_for("POST", "/api/v2/outbound/contactlists/unknown-list/contacts",
+                          json.dumps([{"data": {"Cell": value, "Name": "x"}}]).encode())
+    else:
+        why = refusal_for("POST", "/api/v2/flows/executions",
+                          json.dumps({"flowId": "f1", "inputData": {"x": value}}).encode())
+    assert why and "emergency" in why, (value, where, why)
+
+
+def test_on_the_simulator_a_note_in_a_contact_column_is_data():
+    """The simulator has no dialler: a contact column's note is not read as dialled there."""
+    assert refusal_for("POST", "/api/v2/outbound/contactlists/unknown-list/contacts",
+                       json.dumps([{"data": {"Cell": "Cell 911"}}]).encode(), real=False) is None
+
+
+@pytest.mark.parametrize("value", ["INC-112", "uuid-123", "v1.1.2", "case 500-112", "alice@example.com"])
+def test_an_id_holding_an_emergency_numbers_digits_in_a_flows_input_is_data(value):
+    """Only a word that is an emergency number counts in a note: an id holding its digits is never called one."""
+    assert refusal_for("POST", "/api/v2/flows/executions",
+                       json.dumps({"flowId": "f1", "inputData": {"ref": value}}).encode()) is None
