@@ -159,9 +159,9 @@ def user_parts(text: str) -> list[str]:
     return found
 
 
-# RFC 5031 emergency service URNs (urn:service:sos, urn:service:sos.police) and `sos` as a SIP or tel user part:
-# how IMS and NG911 carriers address emergency services.
-_SOS = re.compile(r"(?i)urn:service:sos\b|(?:sips?|tel):sos(?:[.@;>]|$)|^\s*sos(?:\.[a-z]+)?@")
+# RFC 5031 emergency service URNs (urn:service:sos, urn:service:sos.police; NENA's urn:nena:service:sos...) and `sos`
+# as a SIP or tel user part: how IMS and NG911 carriers address emergency services.
+_SOS = re.compile(r"(?i)urn:(?:nena:)?service:sos\b|(?:sips?|tel):sos(?:[.@;>]|$)|^\s*sos(?:\.[a-z]+)?@")
 
 
 def _user_part(text: str) -> tuple[str, bool]:
@@ -222,6 +222,8 @@ def _dial_of(text: str) -> Dial | None:
     if _UUID.match(text):
         return None
     user, address = _user_part(text)
+    scheme = _SCHEME.search(text) if address else None
+    keypad = not address or scheme is not None and scheme.group(0).lower() == "tel:"   # a tel: user is dialled
     text = _canonical(user)
     feature = "*" in text or "#" in text
     segments = tuple(_NOT_DIGITS.sub("", seg) for seg in _FEATURE_MARKS.split(text) if _HAS_DIGIT.search(seg))
@@ -244,7 +246,7 @@ def _dial_of(text: str) -> Dial | None:
         if head and pause:
             tail = _NOT_DIGITS.sub("", rest[pause.end():])
             paused = True
-        elif _ALNUM.fullmatch(rest) and not address:
+        elif _ALNUM.fullmatch(rest) and keypad:
             head = (head + rest).translate(_KEYPAD)   # 1-800-FLOWERS, or "www"
             vanity = True
         elif head:

@@ -120,3 +120,17 @@ def test_an_id_holding_an_emergency_numbers_digits_in_a_flows_input_is_data(valu
     """Only a word that is an emergency number counts in a note: an id holding its digits is never called one."""
     assert refusal_for("POST", "/api/v2/flows/executions",
                        json.dumps({"flowId": "f1", "inputData": {"ref": value}}).encode()) is None
+
+
+@pytest.mark.parametrize("value", ["tel:XYZ", "tel:W11", "urn:nena:service:sos.psap", "<urn:nena:service:sos>"])
+def test_keypad_letters_of_a_tel_uri_and_nenas_sos_urns_are_emergency_numbers(value):
+    """A tel: URI's user part is dialled (XYZ is 999 on a keypad, as a bare XYZ already was); NENA's i3 service
+    URNs address emergency services as RFC 5031's urn:service:sos does."""
+    why = refused({"phoneNumber": value})
+    assert why and "emergency" in why, (value, why)
+
+
+@pytest.mark.parametrize("value", ["sip:alice@example.com", "sip:XYZ@edge.example.com", "tel:+1-800-FLOWERS",
+                                   "sip:+13175550100@edge"])
+def test_a_sip_user_name_is_a_name_and_a_vanity_tel_number_is_its_number(value):
+    assert refused({"phoneNumber": value}) is None
