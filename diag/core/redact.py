@@ -102,7 +102,9 @@ CREDENTIAL_PAIR = re.compile(r"[\x21-\x39\x3b-\x7e]{1,200}:[\x21-\x7e]{1,200}") 
 _PLACEHOLDER = re.compile(r"(?i)[\[<({\"'\s]*(?:\w*redacted\w*|removed|hidden|masked|omitted|scrubbed|sanitized|"
                           r"sanitised|bearer|basic|token|access[_ -]?token|secret|client[_ -]?secret|password|"
                           r"(?:your|my|the)[_ -]?(?:access[_ -]?|api[_ -]?|bearer[_ -]?|client[_ -]?)?"
-                          r"(?:token|secret|password|key)(?:[_ -]?here)?|x+|\*+|\.+|-+|#+|•+)[\]>)}\"'\s]*")
+                          r"(?:token|secret|password|key)(?:[_ -]?here)?|x+|\*+|\.+|-+|#+|•+|"
+                          # what a front end sends when it has no token ("Bearer null", "Bearer undefined")
+                          r"null|undefined|none|nil|nan|true|false|\[object object\])[\]>)}\"'\s]*")
 
 
 # A credential in a sentence: after an Authorization word (with or without its scheme), after OAuth or token, or a
@@ -115,6 +117,27 @@ _JSON_PAIR_AT = re.compile(rf"(?=\"({_NAME})\"\s*:\s*\"((?:[^\"\\]|\\.)*)\")")
 _JSON_ESCAPE = re.compile(r'\\(["\\/])')   # one level of a JSON string's escapes of quotes and backslashes
 _NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,=]*[?#][\w.%-]+=")   # no '=' inside: linear
 _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
+
+
+_SP_SPLIT = re.compile(_SP)
+
+
+def shaped_credential(found: str) -> bool:
+    """Whether a BEARER or BASIC match (the scheme and what follows it) holds a credential: a value that reads as
+    generated (letters and digits mixed), a long one, or Basic's base64 of user:password. Not prose ("requires Basic
+    authentication", "Bearer tokenization") or a placeholder ("Bearer undefined")."""
+    scheme, *rest = _SP_SPLIT.split(found.strip(), maxsplit=1)
+    value = rest[0] if rest else ""
+    if not value or is_placeholder(value):
+        return False
+    if _looks_random(value) or len(value) >= 32 or len(value) >= 16 and not value.isalpha():
+        return True
+    if scheme.lower() == "basic":
+        try:
+            return ":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+        except ValueError:
+            return False
+    return False
 
 
 def is_placeholder(value: str) -> bool:
@@ -236,9 +259,13 @@ def worth_seeking(secret: str) -> bool:
     than four characters that are not blanks: they would be found in any text (every form of a secret, its
     blank-free one too, is then four or more). Not "[REDACTED]" (what removal leaves) or "Bearer REDACTED" (what a
     customer's own redaction left), nor a number's pseudonym diag wrote (a text cleaned twice reads
-    "token +1-PN1A2B3C4D" as a credential in a sentence)."""
-    return (len("".join(secret.split())) >= 4 and REDACTED not in secret and not is_placeholder(secret)
-            and not WHOLE_PSEUDONYM.fullmatch(secret.strip()))
+    "token +1-PN1A2B3C4D" as a credential in a sentence), nor a word or a number of fewer than eight characters
+    ("Bearer user", "Bearer 2026": sought everywhere, they would cut every such word and date out of the evidence;
+    removed where they stand all the same)."""
+    flat = "".join(secret.split())
+    return (len(flat) >= 4 and REDACTED not in secret and not is_placeholder(secret)
+            and not WHOLE_PSEUDONYM.fullmatch(secret.strip())
+            and not (len(flat) < 8 and (flat.isalpha() or flat.isdigit())))
 
 
 class Redactor:
@@ -381,13 +408,17 @@ class Redactor:
                                        (BASIC, "basic auth", "basic")):
             if needed not in low:
                 continue
-            if label != "jwt":   # learned: the same credential elsewhere, before or after, goes too
-                for found in pattern.finditer(out):
-                    self.add(found.group(0).split()[-1] if " " in found.group(0) else None)
-            else:
-                for found in pattern.finditer(out):
-                    self.add(found.group(0))
-            out, n = pattern.subn(REDACTED, out)
+            n = 0
+
+            def hit(found: re.Match, label: str = label) -> str:
+                nonlocal n
+                if label != "jwt" and not shaped_credential(found.group(0)):
+                    return found.group(0)   # prose or a placeholder: "requires Basic authentication", "Bearer null"
+                # learned: the same credential elsewhere, before or after, goes too
+                self.add(_SP_SPLIT.split(found.group(0))[-1] if label != "jwt" else found.group(0))
+                n += 1
+                return REDACTED
+            out = pattern.sub(hit, out)
             if n:
                 self.counts[label] += n
         if copies and ("%3d" in low or "%22" in low or "=" in out and _NESTED_PAIR.search(out)):

@@ -41,7 +41,7 @@ from diag.core.exchange import Exchange, LogSource, jsonl_line, settle
 from diag.core.jsontext import utf8
 from diag.core.numbers import phone_spans
 from diag.core.redact import (BASIC, BEARER, CUSTOMER_KEYED, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read,
-                               cleaned_counts, loose_jwts, map_strings, worth_seeking)
+                               cleaned_counts, loose_jwts, map_strings, shaped_credential, worth_seeking)
 from diag.reports import charts
 from diag.reports.replay import failed_record, final_requests, replay_refusal, repro_py, repro_sh, script_json
 
@@ -577,7 +577,10 @@ _NOT_DIGIT = re.compile(r"\D")
 
 
 def _placeholder_only(pattern, text: str) -> bool:
-    return all("GENESYS_CLOUD_ACCESS_TOKEN" in m.group(0) or "REDACTED" in m.group(0) for m in pattern.finditer(text))
+    """No match of `pattern` that is a credential: the script's token variable, what redaction left, and for
+    Bearer and Basic the prose and placeholders the redactor leaves too (shaped_credential)."""
+    return all("GENESYS_CLOUD_ACCESS_TOKEN" in m.group(0) or "REDACTED" in m.group(0)
+               or pattern is not JWT and not shaped_credential(m.group(0)) for m in pattern.finditer(text))
 
 
 # ---- formats --------------------------------------------------------------------------------------

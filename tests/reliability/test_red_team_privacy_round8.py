@@ -1,0 +1,72 @@
+"""An eighth attack on the evidence reader and the ticket (a helper's, each probe kept; each leaked, refused a
+ticket or misread the evidence before its mend)."""
+import json
+
+import pytest
+
+from diag.core.inspect import inspect
+from diag.core.redact import Redactor, shaped_credential
+from diag.reports.bundle import build_bundle
+
+IE = "https://api.mypurecloud.ie"
+
+
+def entry(method, url, status, body=None, answer=None, headers=(), answer_headers=(), text=None,
+          mime="application/json", started="2026-11-28T10:00:00.000Z"):
+    req = {"method": method, "url": url, "headers": [{"name": k, "value": v} for k, v in headers]}
+    if body is not None or text is not None:
+        req["postData"] = {"mimeType": mime, "text": text if text is not None else json.dumps(body)}
+    return {"startedDateTime": started, "time": 100, "request": req,
+            "response": {"status": status, "headers": [{"name": k, "value": v} for k, v in answer_headers],
+                         "content": {"mimeType": "application/json",
+                                     "text": json.dumps(answer) if answer is not None else ""}}}
+
+
+def har(*entries, version="1.2") -> str:
+    return json.dumps({"log": {"version": version, "creator": {"name": "x", "version": "1"},
+                               "entries": list(entries)}})
+
+
+def texts_of(path) -> dict[str, str]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n).decode("utf-8", "replace") for n in z.namelist() if not n.endswith(".png")}
+
+
+@pytest.mark.parametrize("placeholder", ["null", "undefined", "None", "true", "false", "user", "2026"])
+def test_a_front_end_sending_no_token_makes_a_ticket(tmp_path, placeholder):
+    """`Authorization: Bearer null` is a common front-end bug and a reason to file a 401: the word was learned as a
+    secret, the last look found it in diag's own JSON (null) and refused the whole ticket; "2026" would have cut
+    every date out of the evidence."""
+    found = inspect(har(entry("GET", IE + "/api/v2/users/me", 401, headers=[("Authorization", f"Bearer {placeholder}")],
+                              answer={"code": "bad.credentials", "status": 401, "message": "Invalid login credentials."},
+                              started="2026-11-28T10:00:00.000Z")))
+    files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found).path)
+    assert "2026-11-28" in files["evidence/requests.jsonl"]   # the date is the date
+    assert f"Bearer {placeholder}" not in "".join(files.values())   # still removed where it stood
+
+
+@pytest.mark.parametrize("prose", ["The endpoint requires Basic authentication", "Bearer tokenization failed",
+                                   "use basic credentials here"])
+def test_the_words_after_basic_or_bearer_in_prose_are_not_secrets(prose):
+    """"requires Basic authentication" taught "authentication" as a secret: Genesys' own error code
+    authentication.required became [REDACTED].required, and the diagnosis said the token was refused."""
+    found = inspect(har(
+        entry("POST", IE + "/api/v2/integrations/actions/a1/execute", 400, body={},
+              answer={"code": "bad.request", "status": 400, "message": prose}),
+        entry("GET", IE + "/api/v2/users/me", 401, answer={"code": "authentication.required", "status": 401,
+                                                          "message": "No authentication bearer token specified."})))
+    assert found.diagnoses[0].message == prose
+    assert found.diagnoses[1].error_code == "authentication.required"
+    assert "no bearer token reached Genesys" in " ".join(found.diagnoses[1].notes)
+
+
+@pytest.mark.parametrize("credential", ["Bearer x7Gq9LmP2vR8kT4w", "Basic dXNlcjpwYXNz",
+                                        "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlMTIz",
+                                        "bearer opaque-token-value-with-dashes"])
+def test_a_credential_after_basic_or_bearer_in_prose_still_goes(credential):
+    """Basic's base64 of user:password (dXNlcjpwYXNz, letters only), a generated token, a long one."""
+    assert shaped_credential(credential)
+    out = Redactor().text(f"the proxy sent {credential} again")
+    assert credential.split()[-1] not in out and "[REDACTED]" in out, out
