@@ -997,10 +997,25 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
         long_group = max(map(len, _DIGITS.findall(clean)), default=0) > 4
         if not (plus or long_group) and len(_NOT_DIGITS.sub("", canonical_text(_DATE_LIKE.sub(" ", raw)))) < PHONE_MIN_DIGITS:
             continue   # dates, alone or with a few digits beside them
-        if _is_address_or_measure(raw) or _glued_to_letters(scan, start, end):
+        if _is_address_or_measure(raw) or _glued_to_letters(scan, start, end) or _a_setting(scan, start, raw):
             continue
+        if start and scan[start - 1] == "(" and raw.count(")") > raw.count("("):
+            start -= 1   # (555) 123-4567: the bracket the number opens with is the number's ("(PN..." read as a typo)
         out.append((start, end))
     return out
+
+
+_VERSION = re.compile(r"\d+(?:\.\d+){3,}")   # with a group of one or two digits after the first (131.0.6778.86)
+_SETTING_BEFORE = re.compile(r"(?i)(?:max-age=|s-maxage=|bytes[= ])$")
+
+
+def _a_setting(scan: str, start: int, raw: str) -> bool:
+    """A product's version (Chrome/131.0.6778.86: a name, '/', dotted numbers) or a size or duration a header
+    sets (max-age=31536000, bytes=0-1048575): never a phone number."""
+    if (_VERSION.fullmatch(raw) and start >= 2 and scan[start - 1] == "/" and scan[start - 2].isalpha()
+            and any(len(group) <= 2 for group in raw.split(".")[1:])):
+        return True   # Tel/1.317.555.0100 is a number
+    return _SETTING_BEFORE.search(scan[max(0, start - 9):start]) is not None
 
 
 _LABEL_SPLIT = re.compile(r"[._-]")

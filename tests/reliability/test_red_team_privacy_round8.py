@@ -1,6 +1,7 @@
 """An eighth attack on the evidence reader and the ticket (a helper's, each probe kept; each leaked, refused a
 ticket or misread the evidence before its mend)."""
 import json
+import re
 
 import pytest
 
@@ -70,3 +71,24 @@ def test_a_credential_after_basic_or_bearer_in_prose_still_goes(credential):
     assert shaped_credential(credential)
     out = Redactor().text(f"the proxy sent {credential} again")
     assert credential.split()[-1] not in out and "[REDACTED]" in out, out
+
+
+@pytest.mark.parametrize("value", [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.86 "
+    "Safari/537.36", "max-age=31536000; includeSubDomains", "bytes=0-1048575", "bytes 0-1048575/2097152",
+    "public, s-maxage=86400000"])
+def test_versions_and_header_settings_are_not_phone_numbers(value):
+    """Every Chrome HAR's User-Agent came out as Chrome/PN..., HSTS as max-age=PN...: not numbers anyone has."""
+    from diag.core.redact import Pseudonymiser
+
+    assert Pseudonymiser(b"k" * 32).text(value) == value
+
+
+@pytest.mark.parametrize("value,kept", [("(555) 123-4567", ""), ("call (317) 555-0100 now", "call  now"),
+                                        ("Tel/317.555.0100", "Tel/"), ("Tel/1.317.555.0100", "Tel/"), ("+1 (317) 555-0100", "")])
+def test_a_number_in_brackets_is_replaced_whole(value, kept):
+    """'(555) 123-4567' became '(PN...' with its bracket left open; a number after a word and '/' is a number."""
+    from diag.core.redact import Pseudonymiser
+
+    out = Pseudonymiser(b"k" * 32).text(value)
+    assert "(" not in out and ")" not in out and re.sub(r"\+?(?:\d+-)?PN[0-9A-F]{8}", "", out) == kept, out
