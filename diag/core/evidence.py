@@ -201,35 +201,84 @@ def _curl(text: str) -> EvidenceRequest:
         raise UnreadableEvidence(f"the cURL command could not be split into words ({exc}): is a quote missing?") \
             from None
     method, url, headers, data = None, None, {}, []
-    i = 1
-    takes = {"-X", "--request", "-H", "--header", "-d", "--data", "--data-raw", "--data-binary", "--data-ascii",
-             "--data-urlencode", "-u", "--user", "-b", "--cookie", "--url", "-A", "--user-agent", "-e", "--referer"}
-    while i < len(words):
-        w = words[i]
-        value = words[i + 1] if w in takes and i + 1 < len(words) else None
-        if w in ("-X", "--request"):
+    form = False
+    for option, value in _curl_options(words[1:]):
+        if option in ("-X", "--request"):
             method = value
-        elif w in ("-H", "--header") and value and ":" in value:
+        elif option in ("-H", "--header") and value and ":" in value:
             k, v = value.split(":", 1)
             headers[k.strip()] = v.strip()
-        elif w.startswith("-d") or w.startswith("--data"):
-            if value is not None:
-                data.append(value)
-        elif w in ("-u", "--user") and value:
+        elif option in _CURL_DATA and value is not None:
+            data.append(value)
+            if option == "--json":
+                headers.setdefault("Content-Type", "application/json")
+        elif option in ("-F", "--form", "--form-string"):
+            form = True
+        elif option in ("-u", "--user") and value:
             headers["Authorization"] = "Basic " + base64.b64encode(value.encode()).decode()
-        elif w in ("-b", "--cookie") and value:
+        elif option == "--oauth2-bearer" and value:
+            headers["Authorization"] = "Bearer " + value
+        elif option in ("-b", "--cookie") and value:
             headers["Cookie"] = value
-        elif w == "--url":
+        elif option == "--url" or option == "" and url is None:
             url = value
-        elif not w.startswith("-") and url is None:
-            url = w
-        i += 2 if value is not None else 1
     if not url:
         raise UnreadableEvidence("the cURL command names no URL")
     body = "&".join(data) if data else None
     ctype = header(headers, "Content-Type") or ""
-    return EvidenceRequest(method=(method or ("POST" if data else "GET")).upper(), url=url, headers=headers,
+    return EvidenceRequest(method=(method or ("POST" if data or form else "GET")).upper(), url=url, headers=headers,
                            body=har.body_of(body, ctype) if body is not None else None)
+
+
+# curl's options that take a value (its manual), short and long: the value is never the URL
+_CURL_SHORT_VALUE = frozenset("AbcCdDeEFHKmoPQrtTuUwxXyYz")
+_CURL_LONG_VALUE = frozenset("""
+    --abstract-unix-socket --alt-svc --aws-sigv4 --cacert --capath --cert --cert-type --ciphers --config
+    --connect-timeout --connect-to --continue-at --cookie --cookie-jar --create-file-mode --crlfile --curves
+    --data --data-ascii --data-binary --data-raw --data-urlencode --delegation --dns-interface --dns-ipv4-addr
+    --dns-ipv6-addr --dns-servers --doh-url --dump-header --egd-file --engine --etag-compare --etag-save
+    --expect100-timeout --form --form-string --ftp-account --ftp-alternative-to-user --ftp-method --ftp-port
+    --ftp-ssl-ccc-mode --happy-eyeballs-timeout-ms --header --hostpubmd5 --hostpubsha256 --hsts --interface
+    --ip-tos --ipfs-gateway --json --keepalive-cnt --keepalive-time --key --key-type --krb --libcurl --limit-rate
+    --local-port --login-options --mail-auth --mail-from --mail-rcpt --max-filesize --max-redirs --max-time
+    --netrc-file --noproxy --oauth2-bearer --output --output-dir --pass --pinnedpubkey --preproxy --proto
+    --proto-default --proto-redir --proxy --proxy-cacert --proxy-capath --proxy-cert --proxy-cert-type
+    --proxy-ciphers --proxy-crlfile --proxy-header --proxy-key --proxy-key-type --proxy-pass --proxy-pinnedpubkey
+    --proxy-service-name --proxy-tls13-ciphers --proxy-tlsauthtype --proxy-tlspassword --proxy-tlsuser
+    --proxy-user --proxy1.0 --pubkey --quote --random-file --range --rate --referer --request --request-target
+    --resolve --retry --retry-delay --retry-max-time --sasl-authzid --service-name --socks4 --socks4a --socks5
+    --socks5-gssapi-service --socks5-hostname --speed-limit --speed-time --stderr --telnet-option --tftp-blksize
+    --time-cond --tls-max --tls13-ciphers --tlsauthtype --tlspassword --tlsuser --trace --trace-ascii
+    --trace-config --unix-socket --upload-file --url --url-query --user --user-agent --variable --write-out
+    """.split())
+_CURL_DATA = frozenset({"-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json"})
+
+
+def _curl_options(words: list[str]):
+    """(option, value) for each option of a cURL command's words, and ("", word) for each word that is no option's
+    (the URL among them): short options run together (-sSo FILE) or with their value attached (-XPOST)."""
+    i = 0
+    while i < len(words):
+        w = words[i]
+        i += 1
+        if w.startswith("--"):
+            if w in _CURL_LONG_VALUE:
+                yield w, words[i] if i < len(words) else None
+                i += 1
+            else:
+                yield w, None
+        elif w.startswith("-") and len(w) > 1:
+            for n, letter in enumerate(w[1:], 1):
+                if letter in _CURL_SHORT_VALUE:
+                    if n + 1 < len(w):
+                        yield "-" + letter, w[n + 1:]
+                    else:
+                        yield "-" + letter, words[i] if i < len(words) else None
+                        i += 1
+                    break
+                yield "-" + letter, None
+        else:
+            yield "", w
 
 
 # ---- raw HTTP ----

@@ -92,3 +92,30 @@ def test_a_number_in_brackets_is_replaced_whole(value, kept):
 
     out = Pseudonymiser(b"k" * 32).text(value)
     assert "(" not in out and ")" not in out and re.sub(r"\+?(?:\d+-)?PN[0-9A-F]{8}", "", out) == kept, out
+
+
+@pytest.mark.parametrize("command", [
+    "curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer abc123XYZ789' {url}",
+    "curl -m 30 --connect-timeout 5 -x http://proxy.corp:3128 {url}",
+    "curl -so out.json --max-time 9 {url}",
+    "curl -XGET -H'Accept: application/json' {url}",
+    "curl --oauth2-bearer x7Gq9LmP2vR8kT4w9q {url}",
+])
+def test_curl_options_that_take_a_value_never_make_it_the_url(command):
+    """`curl -s -o /dev/null -w ... URL` (the most common way to print a status) read /dev/null as the URL: no
+    Genesys request; with --oauth2-bearer the token became the URL and was never redacted."""
+    from diag.core.evidence import read_evidence
+
+    url = IE + "/api/v2/users/me"
+    requests = read_evidence(command.replace("{url}", url)).requests
+    assert [r.url for r in requests] == [url] and requests[0].method == "GET"
+    assert "x7Gq9LmP2vR8kT4w9q" not in json.dumps([r.headers for r in requests])
+
+
+def test_curl_form_and_json_bodies_are_posts():
+    from diag.core.evidence import read_evidence
+
+    form = read_evidence(f"curl -F 'file=@a.csv' {IE}/api/v2/outbound/contactlists/x/import").requests[0]
+    assert form.method == "POST"
+    sent = read_evidence(f"curl --json '{{\"phoneNumber\": \"+13175550100\"}}' {IE}/api/v2/conversations/calls")
+    assert sent.requests[0].method == "POST" and sent.requests[0].headers["Content-Type"] == "application/json"
