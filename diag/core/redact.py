@@ -120,6 +120,7 @@ _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
 
 _SP_SPLIT = re.compile(_SP)
+_LONG_DIGITS = re.compile(r"\d{7,}")
 
 
 def shaped_credential(found: str) -> bool:
@@ -984,6 +985,7 @@ class Pseudonymiser:
         self.numbers = numbers
         self.people = people
         self.mapping: dict[str, str] = {}          # number key -> pseudonym
+        self._by_digits: dict[str, str] = {}       # the same, by the key's digits alone
         self.people_mapping: dict[str, str] = {}   # name or e-mail -> pseudonym
         self._kinds: Counter = Counter()
         self._people_re: Names | None = None
@@ -1139,7 +1141,8 @@ class Pseudonymiser:
             return value
         out = self._replace(value, lines)
         if out == value and len(self._clean) < _CLEAN_MEMORY and known == (len(self.people_mapping),
-                                                                            len(self.parts_mapping)):
+                                                                            len(self.parts_mapping)) \
+                and not (self.numbers and _LONG_DIGITS.search(value)):   # a number learned later may be in it
             self._clean.add((value, lines))
         return out
 
@@ -1162,7 +1165,20 @@ class Pseudonymiser:
             for start, end in reversed(spans):
                 self.counts["phone number"] += 1
                 out = out[:start] + self.pseudonym(scan[start:end]) + out[end:]
+            if self.mapping and _LONG_DIGITS.search(out):
+                out = _LONG_DIGITS.sub(self._known_digits, out)
         return out
+
+    def _known_digits(self, m: re.Match) -> str:
+        """A number already pseudonymised, met again glued to letters (an id such as CUST13175550161): the same
+        pseudonym (the ticket's last look refuses its digits wherever they stand)."""
+        if len(self._by_digits) != len(self.mapping):
+            self._by_digits = {k.lstrip("+"): v for k, v in self.mapping.items()}
+        alias = self._by_digits.get(m.group(0))
+        if alias is None:
+            return m.group(0)
+        self.counts["phone number"] += 1
+        return alias
 
     def _people_in(self, out: str) -> str:
         if "@" in out or (")" in out or "]" in out) and _MAY_HOLD_EMAIL.search(out):   # as read, %40, wide @ are @

@@ -39,7 +39,7 @@ from diag.core.doctor.findings import VERDICTS
 from diag.core.errors import RedactionError
 from diag.core.exchange import Exchange, LogSource, jsonl_line, settle
 from diag.core.jsontext import utf8
-from diag.core.numbers import phone_spans
+from diag.core.numbers import PHONE_MIN_DIGITS, phone_spans
 from diag.core.redact import (BASIC, BEARER, CUSTOMER_KEYED, EMAIL, JWT, Names, Pseudonymiser, Redactor, as_read,
                                cleaned_counts, loose_jwts, map_strings, shaped_credential, worth_seeking)
 from diag.reports import charts
@@ -204,9 +204,15 @@ def _cleaners(exchanges: list[Exchange], secrets: list[str], keep_numbers: bool,
         for part in side.parts:
             pseudo.learn_people(part.answer, part.operation.partition(" ")[2])
 
+    raw_numbers = _numbers_in(exchanges)
+    if not keep_numbers:   # known before any text is read: an id holding one (CUST13175550161) met first is replaced
+        for number in raw_numbers:
+            if len(re.sub(r"\D", "", number)) >= PHONE_MIN_DIGITS:
+                pseudo.pseudonym(number)
+
     def clean_text(text: str) -> str:
         return pseudo.text(redactor.text(text))
-    return redactor, pseudo, _numbers_in(exchanges), clean_text
+    return redactor, pseudo, raw_numbers, clean_text
 
 
 def _learned_on_read(inspection) -> list[str]:

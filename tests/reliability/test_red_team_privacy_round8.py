@@ -119,3 +119,20 @@ def test_curl_form_and_json_bodies_are_posts():
     assert form.method == "POST"
     sent = read_evidence(f"curl --json '{{\"phoneNumber\": \"+13175550100\"}}' {IE}/api/v2/conversations/calls")
     assert sent.requests[0].method == "POST" and sent.requests[0].headers["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("order", ["the id after the call", "the id before the call"])
+def test_a_dialled_number_glued_to_letters_gets_its_pseudonym_and_the_ticket_is_made(tmp_path, order):
+    """A CRM id holding the dialled number (CUST13175550161) refused the whole ticket and the sanitised HAR; a
+    number the pseudonymiser knows is replaced wherever its digits stand, in whichever order they are met."""
+    from diag.reports.bundle import sanitised_har
+
+    call = entry("POST", IE + "/api/v2/conversations/calls", 400, body={"phoneNumber": "+13175550161"},
+                 answer={"code": "bad.request", "status": 400, "message": "m", "externalId": "CUST13175550161"})
+    other = entry("GET", IE + "/api/v2/externalcontacts/contacts?q=CUST13175550161", 200, answer={"entities": []})
+    found = inspect(har(call, other) if order == "the id after the call" else har(other, call))
+    files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found).path)
+    sanitised = sanitised_har(found)[0].decode()
+    for text in [*files.values(), sanitised]:
+        assert "13175550161" not in text
+    assert "CUST+1-PN" in sanitised
