@@ -123,6 +123,25 @@ _SP_SPLIT = re.compile(_SP)
 _LONG_DIGITS = re.compile(r"\d{7,}")
 
 
+def _leaves(value: Any, depth: int = 0):
+    """The scalars inside JSON-like `value` (as deep as the redactor walks)."""
+    if depth > 50:
+        return
+    for v in value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]:
+        if isinstance(v, (dict, list)):
+            yield from _leaves(v, depth + 1)
+        else:
+            yield v
+
+
+def _lower_escapes(text: str) -> str:
+    """`text` with its percent-escapes in lower-case hex (%2B as %2b), the rest as it is."""
+    return _ESCAPE_HEX.sub(lambda m: m.group(0).lower(), text)
+
+
+_ESCAPE_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
 def shaped_credential(found: str) -> bool:
     """Whether a BEARER or BASIC match (the scheme and what follows it) holds a credential: a value that reads as
     generated (letters and digits mixed), a long one, or Basic's base64 of user:password. Not prose ("requires Basic
@@ -317,8 +336,9 @@ class Redactor:
         self._added.add(secret)
         # a lone surrogate (legal in JSON) is escaped as the UTF-8 a lenient encoder writes, never a failure
         once = quote(secret, safe="", errors="surrogatepass")
-        for form in dict.fromkeys([secret, once, quote(secret, safe="/", errors="surrogatepass"),
-                                   quote(once, safe=""), once.lower()]):
+        slash = quote(secret, safe="/", errors="surrogatepass")
+        for form in dict.fromkeys([secret, once, slash, quote(once, safe=""), once.lower(),
+                                   _lower_escapes(once), _lower_escapes(slash)]):   # %2b, as .NET writes it
             self._file(self._plain, form)
         if len(secret) >= 8:
             # the same secret broken across lines or spaces when pasted, in any case (its own spaces too)
@@ -618,8 +638,11 @@ class Redactor:
                 if secret:
                     out[key] = REDACTED
                     self.counts[f"key {k.lower()}"] += 1
-                    if isinstance(v, (str, int)) and len(str(v)) >= 8 and not str(v).isalpha():
-                        self.add(str(v))   # the same value quoted elsewhere (a finding, a message) goes too
+                    # the same value quoted elsewhere (a finding, a message, a URL) goes too: every value inside
+                    # when the key holds an object ("credentialFields": {"clientSecret": ...})
+                    for leaf in _leaves(v) if isinstance(v, (dict, list)) else [v]:
+                        if isinstance(leaf, (str, int)) and len(str(leaf)) >= 8 and not str(leaf).isalpha():
+                            self.add(str(leaf))
                 else:
                     out[key] = self.value(v, depth + 1)
             return out

@@ -136,3 +136,19 @@ def test_a_dialled_number_glued_to_letters_gets_its_pseudonym_and_the_ticket_is_
     for text in [*files.values(), sanitised]:
         assert "13175550161" not in text
     assert "CUST+1-PN" in sanitised
+
+
+@pytest.mark.parametrize("quoted", ["Zq7V%2bx9K%2fp2Lm4Nw8R%3d%3d", "Zq7V%2bx9K/p2Lm4Nw8R%3d%3d"])
+def test_a_secret_percent_encoded_in_lower_case_hex_goes(tmp_path, quoted):
+    """.NET's UrlEncode writes %2b, not %2B: the secret (learned from inside an object under a secret-named key,
+    which taught nothing before) survived in the URL of every output and the ticket."""
+    from diag.reports.bundle import sanitised_har
+
+    secret = "Zq7V+x9K/p2Lm4Nw8R=="
+    found = inspect(har(
+        entry("POST", IE + "/api/v2/integrations/credentials", 400, answer={"code": "bad.request", "status": 400},
+              body={"type": "x", "credentialFields": {"clientSecret": secret}}),
+        entry("GET", IE + f"/api/v2/users/me?state={quoted}", 400, answer={"code": "bad.request", "status": 400})))
+    files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found).path)
+    shown = [json.dumps(found.public_dict()), sanitised_har(found)[0].decode(), *files.values()]
+    assert not any("Zq7V" in text or "p2Lm4Nw8R" in text for text in shown)
