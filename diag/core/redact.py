@@ -121,6 +121,7 @@ _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
 _SP_SPLIT = re.compile(_SP)
 _LONG_DIGITS = re.compile(r"\d{7,}")
+_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/?#@:\"'<>\[\]]+:)([^\s/?#@\"'<>]+)(@)")
 
 
 def _leaves(value: Any, depth: int = 0):
@@ -454,6 +455,8 @@ class Redactor:
                 self._learn_from(inner)
                 if '\\"' not in inner:
                     break
+        if "://" in out and "@" in out:   # https://user:password@host (a webhook's or data action's URL)
+            out = _USERINFO.sub(self._userinfo, out)
         for token in loose_jwts(out):
             self.add(token)
             out = out.replace(token, REDACTED)
@@ -536,6 +539,14 @@ class Redactor:
             return word
         self.counts["basic auth (base64)"] += 1
         return REDACTED
+
+    def _userinfo(self, m: re.Match) -> str:
+        password = m.group(2)
+        if password == REDACTED or is_placeholder(password):
+            return m.group(0)
+        self.add(password)
+        self.counts["password in URL"] += 1
+        return m.group(1) + REDACTED + m.group(3)
 
     def _free_credential(self, m: re.Match) -> str:
         """A credential written in a sentence ("Authorization: OAuth ...", "token x7Gq... is invalid", a Google

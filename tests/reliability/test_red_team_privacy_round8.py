@@ -152,3 +152,19 @@ def test_a_secret_percent_encoded_in_lower_case_hex_goes(tmp_path, quoted):
     files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found).path)
     shown = [json.dumps(found.public_dict()), sanitised_har(found)[0].decode(), *files.values()]
     assert not any("Zq7V" in text or "p2Lm4Nw8R" in text for text in shown)
+
+
+@pytest.mark.parametrize("host", ["10.1.2.3:8443", "hooks.example.com"])
+def test_a_password_in_a_urls_user_part_goes_everywhere(tmp_path, host):
+    """A data action's or webhook's URL with user:password@: the password stayed whole in the sanitised HAR, the
+    ticket's HARs and report.html (with a name for a host, hidden only by accident, as part of an e-mail)."""
+    from diag.reports.bundle import sanitised_har
+
+    password = "S3cr3t!Pa55w0rd"
+    found = inspect(har(entry("POST", IE + "/api/v2/integrations/actions", 400,
+                              answer={"code": "bad.request", "status": 400, "message": f"cannot reach {password}"},
+                              body={"config": {"request": {"requestUrlTemplate": f"https://svc:{password}@{host}/hook"}}})))
+    files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found).path)
+    shown = [json.dumps(found.public_dict()), found.public_text(), sanitised_har(found)[0].decode(), *files.values()]
+    assert not any("S3cr3t" in text for text in shown)
+    assert f"https://svc:[REDACTED]@{host}/hook" in sanitised_har(found)[0].decode()
