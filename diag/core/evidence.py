@@ -103,9 +103,9 @@ def _read(text: str, red: Redactor) -> Evidence:
             return _diag_log(stripped, red)
         raise UnreadableEvidence("a JSON object, but neither a HAR file (no log.entries) nor a diag log")
     if re.match(r"(?i)curl(\.exe)?\s", stripped):
-        return Evidence("curl", _again([_redacted(_curl(stripped), red, Callers())], red), red.report(), red)
+        return Evidence("curl", _again([_redacted(_curl(stripped), red, Callers())], red), _counts(red), red)
     if re.match(r"[A-Z]{3,7} \S+ HTTP/(?:1\.[01]|2(?:\.0)?|3)\r?\n", stripped):   # as devtools copy it
-        return Evidence("http", _again([_redacted(_raw_http(stripped), red, Callers())], red), red.report(), red)
+        return Evidence("http", _again([_redacted(_raw_http(stripped), red, Callers())], red), _counts(red), red)
     # what it begins with is not quoted back: a pasted token would be on screen, in the log, in the notebook
     raise UnreadableEvidence("not a HAR file (JSON with log.entries), a cURL command (begins with curl), a raw HTTP "
                              "request (a request line such as POST /api/v2/... HTTP/1.1) or a diag log")
@@ -120,7 +120,7 @@ def _har(data: dict, red: Redactor) -> Evidence:
     notes = [f"{len(unread)} HAR entr{'y' if len(unread) == 1 else 'ies'} of {len(out) + len(unread)} could not be "
              f"read and {'is' if len(unread) == 1 else 'are'} left out: " + "; ".join(unread[:5])
              + ("; ..." if len(unread) > 5 else "")] if unread else []
-    return Evidence("har", _again(out, red), red.report(), red, notes)
+    return Evidence("har", _again(out, red), _counts(red), red, notes)
 
 
 # ---- cURL ----
@@ -325,7 +325,15 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             duration_ms=data.get("duration_ms"), caller="this session's token",
             transport_error=har.recorded_reason(data.get("transport_error"))),
             red))
-    return Evidence("diag-log", _again(out, red), red.report(), red)
+    return Evidence("diag-log", _again(out, red), _counts(red), red)
+
+
+def _counts(red: Redactor) -> dict[str, int]:
+    """What reading removed, by kind; a kind names the field or header it came from, and a name can quote a
+    secret learned later (token_<secret>): cleaned with everything learned."""
+    from diag.core.redact import cleaned_counts
+
+    return cleaned_counts(red.report(), red.text)
 
 
 def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceRequest]:
@@ -337,7 +345,7 @@ def _again(requests: list[EvidenceRequest], red: Redactor) -> list[EvidenceReque
                 continue   # nothing learned since it was cleaned
             r.url = red.text(r.url)
             r.headers, r.response_headers = red.headers_again(r.headers), red.headers_again(r.response_headers)
-            r.body, r.response_body = red.value(r.body), red.value(r.response_body)
+            r.body, r.response_body = red.value(r.body, again=True), red.value(r.response_body, again=True)
             r.transport_error = _reason(red.text(r.transport_error)) if r.transport_error else None
     return requests
 

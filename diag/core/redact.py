@@ -167,7 +167,14 @@ def is_placeholder(value: str) -> bool:
     return len(value) <= 64 and _PLACEHOLDER.fullmatch(value) is not None
 
 
+_UUID_VALUE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DATE_TIME_VALUE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
 def is_secret_name(name: str, value: Any = None) -> bool:
+    if isinstance(value, str) and (_DATE_TIME_VALUE.fullmatch(value.strip())   # a date is no credential
+                                   or _flat_name(str(name)) == "sessionid" and _UUID_VALUE.fullmatch(value)):
+        return False   # Genesys' sessionId (analytics, web messaging) is the id of a session, not a secret
     reading = _secret_name(str(name))
     if reading is None:   # `code`: an OAuth code is a secret, an error code is not
         return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
@@ -633,8 +640,9 @@ class Redactor:
             out[_kept_key(out, self.text(k)) if isinstance(k, str) else k] = self.text(str(v))
         return out
 
-    def value(self, value: Any, depth: int = 0) -> Any:
-        """Walk JSON-like data; secret-named keys lose their values, strings are scrubbed."""
+    def value(self, value: Any, depth: int = 0, *, again: bool = False) -> Any:
+        """Walk JSON-like data; secret-named keys lose their values, strings are scrubbed. again: data this
+        redactor cleaned before (a second pass): what it removed then is not counted twice."""
         if depth > 50:
             return REDACTED
         if isinstance(value, dict):
@@ -648,6 +656,8 @@ class Redactor:
                 key = _kept_key(out, self.text(k)) if isinstance(k, str) else k   # a key can echo a secret too
                 if secret:
                     out[key] = REDACTED
+                    if again and v == REDACTED:
+                        continue   # removed by the first pass, and counted then
                     self.counts[f"key {k.lower()}"] += 1
                     # the same value quoted elsewhere (a finding, a message, a URL) goes too: every value inside
                     # when the key holds an object ("credentialFields": {"clientSecret": ...})
@@ -655,10 +665,10 @@ class Redactor:
                         if isinstance(leaf, (str, int)) and len(str(leaf)) >= 8 and not str(leaf).isalpha():
                             self.add(str(leaf))
                 else:
-                    out[key] = self.value(v, depth + 1)
+                    out[key] = self.value(v, depth + 1, again=again)
             return out
         if isinstance(value, list):
-            return [self.value(v, depth + 1) for v in value]
+            return [self.value(v, depth + 1, again=again) for v in value]
         if isinstance(value, str):
             return self.text(value)
         return value

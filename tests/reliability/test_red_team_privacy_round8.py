@@ -168,3 +168,30 @@ def test_a_password_in_a_urls_user_part_goes_everywhere(tmp_path, host):
     shown = [json.dumps(found.public_dict()), found.public_text(), sanitised_har(found)[0].decode(), *files.values()]
     assert not any("S3cr3t" in text for text in shown)
     assert f"https://svc:[REDACTED]@{host}/hook" in sanitised_har(found)[0].decode()
+
+
+def test_the_redaction_counts_name_no_secret_and_count_each_field_once():
+    """`inspect --json`'s redacted counts are keyed by the field's or header's name: one quoting a secret
+    (token_<secret>) printed it, lower-cased; the second pass counted each secret field twice."""
+    secret = "Zq7Vx9Kp2Lm4Nw8Rt6Yb"
+    found = inspect(har(entry("POST", IE + "/api/v2/conversations/calls", 400,
+                              answer={"code": "bad.request", "status": 400},
+                              body={"client_secret": secret, "token_" + secret: "abcdefgh12"},
+                              headers=[("X-Token-" + secret, "v1234567")])))
+    counts = found.public_dict()["redacted"]
+    assert secret.lower() not in json.dumps(counts).lower() and counts["key client_secret"] == 1, counts
+
+
+def test_genesys_session_ids_and_dates_are_not_secrets():
+    """A communication's sessionId (analytics) was learned as a credential and cut out of every URL and message
+    that named the communication; a date under a name holding 'token' was learned and cut from every date."""
+    sid, cid = "9b0f3e21-7c4a-4b2e-8d5f-1a2b3c4d5e6f", "6a0d2c7e-4d8f-4f3a-9c11-2b7e5d9a0f11"
+    found = inspect(har(
+        entry("GET", IE + f"/api/v2/analytics/conversations/{cid}/details", 200,
+              answer={"conversationId": cid, "participants": [{"purpose": "agent", "sessions": [
+                  {"sessionId": sid, "mediaType": "voice"}]}], "dateTokenIdles": "2026-11-28T10:30:00.000Z"}),
+        entry("POST", IE + f"/api/v2/conversations/calls/{cid}/participants/p1/communications/{sid}/wrapup", 400,
+              answer={"code": "bad.request", "status": 400, "message": f"communication {sid} not found",
+                      "at": "2026-11-28T10:30:00.000Z"})))
+    assert sid in found.diagnoses[1].request.url and found.diagnoses[1].message == f"communication {sid} not found"
+    assert found.diagnoses[1].request.response_body["at"] == "2026-11-28T10:30:00.000Z"
