@@ -27,7 +27,10 @@ def read(data: dict, unread: list[str] | None = None) -> list[dict[str, Any]]:
     entries = log.get("entries")
     version = str(log.get("version") or "")
     if version and not version.startswith("1.2"):
-        raise UnreadableEvidence(f"a HAR {version} file: diag reads HAR 1.2, what current browsers save; save the "
+        # the version as written only when it reads as one: the field can hold anything, and a message is printed
+        what = f"a HAR {version} file" if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){0,2}", version) else \
+            "a HAR file of another version"
+        raise UnreadableEvidence(f"{what}: diag reads HAR 1.2, what current browsers save; save the "
                                  "capture again from the browser's devtools")
     if not isinstance(entries, list):
         raise UnreadableEvidence("a HAR file whose log.entries is not a list")
@@ -135,6 +138,10 @@ def status_of(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 999 else None
 
 
+_TIME_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_TIME_CHARS = re.compile(r"[0-9T:.+\- Z]+")
+
+
 def utc(stamp: Any) -> Any:
     """startedDateTime in UTC, as `started` is read everywhere (the timeline, the ticket): Firefox writes local time
     with its offset (2026-11-28T11:00:03.907+01:00), Chrome and Safari write UTC (...Z), kept as written."""
@@ -142,15 +149,17 @@ def utc(stamp: Any) -> Any:
         return None
     if stamp.startswith(NO_TIME[:19]):   # what diag writes for a request with no time (a cURL's): none
         return None
-    if stamp.endswith("Z"):   # UTC as written, or not a time (kept as written too): no need to parse it
+    if not _TIME_SHAPE.match(stamp):   # not a time (anything can be written there, a token too): none
+        return None
+    if stamp.endswith("Z"):   # UTC as written: no need to parse it
         return stamp
     try:
         t = datetime.fromisoformat(stamp)
         if t.utcoffset() in (None, timedelta(0)):
             return stamp
         return t.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    except (ValueError, OverflowError):   # not a time, or one the offset pushes past year 1 or 9999
-        return stamp
+    except (ValueError, OverflowError):   # a time with more after it, or one the offset pushes past year 1 or 9999
+        return stamp if len(stamp) <= 40 and _TIME_CHARS.fullmatch(stamp) else None
 
 
 def pairs(items) -> dict[str, str]:

@@ -195,3 +195,28 @@ def test_genesys_session_ids_and_dates_are_not_secrets():
                       "at": "2026-11-28T10:30:00.000Z"})))
     assert sid in found.diagnoses[1].request.url and found.diagnoses[1].message == f"communication {sid} not found"
     assert found.diagnoses[1].request.response_body["at"] == "2026-11-28T10:30:00.000Z"
+
+
+def test_a_token_where_the_time_belongs_is_no_time_and_never_printed():
+    """startedDateTime was kept as written when it was not a time: a JWT there was printed by inspect (its
+    timeline and --json's started) and the sanitised HAR."""
+    from diag.reports.bundle import sanitised_har
+
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnkifQ.Q0FOQVJZc2lnbmF0dXJl"
+    found = inspect(har(entry("GET", IE + "/api/v2/users/me", 400, answer={"code": "bad.request", "status": 400},
+                              started=jwt)))
+    for text in (found.public_text(), json.dumps(found.public_dict()), sanitised_har(found)[0].decode()):
+        assert "eyJ" not in text
+
+
+def test_a_har_version_that_is_not_a_version_is_not_quoted():
+    """log.version was quoted in the refusal (inspect, limits, bundle): a token, a number or an e-mail there was
+    printed."""
+    from diag.core.inspect import UnreadableEvidence
+
+    odd = {"log": {"version": "2 eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlMTIz +13175550161", "entries": [{}]}}
+    with pytest.raises(UnreadableEvidence) as info:
+        inspect(json.dumps(odd))
+    assert "eyJ" not in str(info.value) and "3175550161" not in str(info.value)
+    with pytest.raises(UnreadableEvidence, match="a HAR 2.0 file"):
+        inspect(json.dumps({"log": {"version": "2.0", "entries": [{}]}}))
