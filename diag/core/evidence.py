@@ -12,6 +12,7 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -326,6 +327,21 @@ def _diag_log(text: str, red: Redactor) -> Evidence:
             transport_error=har.recorded_reason(data.get("transport_error"))),
             red))
     return Evidence("diag-log", _again(out, red), _counts(red), red)
+
+
+def pseudonymiser_of(requests: Iterable[EvidenceRequest]):
+    """A Pseudonymiser with a fresh key that knows the people of these requests first (their bodies, answers and
+    searches): what an inspection or a limits report of them shows names each person by the same pseudonym."""
+    import secrets
+
+    from diag.core.redact import Pseudonymiser
+
+    pseudo = Pseudonymiser(secrets.token_bytes(32))
+    for r in requests:
+        pseudo.learn_people(r.body, r.path)
+        pseudo.learn_people(r.response_body, r.path)
+        pseudo.learn_searches(r.url, r.body)
+    return pseudo
 
 
 def _counts(red: Redactor) -> dict[str, int]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from diag.core.bulk import no_gc_pauses
-from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, read_evidence
+from diag.core.evidence import Evidence, EvidenceRequest, UnreadableEvidence, pseudonymiser_of, read_evidence
 from diag.core.har import NO_ANSWER_IN_EVIDENCE, NO_TIME
 
 
@@ -160,15 +160,7 @@ class Inspection:
         """One per inspection, so a number or a person has the same pseudonym in the text, the JSON and the
         charts; it learns the people in the evidence first."""
         if self._pseudo is None:
-            import secrets
-
-            from diag.core.redact import Pseudonymiser
-
-            self._pseudo = Pseudonymiser(secrets.token_bytes(32))
-            for d in self.diagnoses:
-                self._pseudo.learn_people(d.request.body, d.request.path)
-                self._pseudo.learn_people(d.request.response_body, d.request.path)
-                self._pseudo.learn_searches(d.request.url, d.request.body)
+            self._pseudo = pseudonymiser_of(d.request for d in self.diagnoses)
         return self._pseudo
 
     def shown(self, text: str) -> str:

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from diag.core.evidence import Evidence, EvidenceRequest
+from diag.core.evidence import Evidence, EvidenceRequest, pseudonymiser_of
 from diag.core.intervals import recorded_instant as _when
 
 __all__ = ["LAYERS", "Layer", "Hit", "LimitsReport", "limits_of", "limits_of_exchanges"]
@@ -113,6 +113,7 @@ class LimitsReport:
     layers: tuple[Layer, ...] = LAYERS
     notes: list[str] = field(default_factory=list)
     _pseudo: Any = field(default=None, repr=False, compare=False)
+    _people_from: Any = field(default=(), repr=False, compare=False)   # the evidence's requests: who is in them
 
     @property
     def most_likely(self) -> str | None:
@@ -139,13 +140,10 @@ class LimitsReport:
 
     @property
     def pseudonymiser(self):
-        """One per report: a path of an unknown operation may carry a number; what is printed never does."""
+        """One per report: a path of an unknown operation may carry a number or a person (known from the
+        evidence's answers when limits_of made it); what is printed never does."""
         if self._pseudo is None:
-            import secrets
-
-            from diag.core.redact import Pseudonymiser
-
-            self._pseudo = Pseudonymiser(secrets.token_bytes(32))
+            self._pseudo = pseudonymiser_of(self._people_from)
         return self._pseudo
 
     def public_text(self) -> str:
@@ -281,7 +279,8 @@ def limits_of(evidence: Evidence, sim_hosts=()) -> LimitsReport:
         notes.append("the evidence does not say which grant issued the tokens (a capture from a browser is "
                      "usually a user's token); a client-credentials token request in the same capture would")
     return LimitsReport(evidence.kind, len(api), len(timed), callers,
-                        {c: dict(sorted(m.items())) for c, m in per_minute.items()}, hits, rolling, notes=notes)
+                        {c: dict(sorted(m.items())) for c, m in per_minute.items()}, hits, rolling, notes=notes,
+                        _people_from=evidence.requests)
 
 
 def _likely(hit: Hit, caller: str) -> tuple[str, str, str]:

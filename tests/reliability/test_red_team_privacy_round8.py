@@ -220,3 +220,20 @@ def test_a_har_version_that_is_not_a_version_is_not_quoted():
     assert "eyJ" not in str(info.value) and "3175550161" not in str(info.value)
     with pytest.raises(UnreadableEvidence, match="a HAR 2.0 file"):
         inspect(json.dumps({"log": {"version": "2.0", "entries": [{}]}}))
+
+
+def test_diag_limits_names_the_evidences_people_by_their_pseudonyms(capsys, tmp_path):
+    """`diag limits` (text and --json) printed a person the evidence's answers name, written in an unknown
+    operation's path; `diag inspect` already pseudonymised them."""
+    from diag.app import cli
+
+    users = entry("GET", IE + "/api/v2/users", 200, answer={"entities": [
+        {"id": "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b", "name": "Zed Quinlan", "email": "zq@example.com"}]})
+    hit = entry("GET", IE + "/api/v2/userz/Zed%20Quinlan/presence", 429,
+                answer={"code": "too.many.requests", "status": 429}, started="2026-11-28T10:00:01.000Z")
+    path = tmp_path / "e.har"
+    path.write_text(har(users, hit))
+    for args in (["limits", str(path)], ["limits", "--json", str(path)]):
+        cli.main(args)
+        printed = capsys.readouterr().out
+        assert "Quinlan" not in printed and "/presence" in printed, printed
