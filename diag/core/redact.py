@@ -89,6 +89,12 @@ _VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
 PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
 JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")             # "a": "b" in unparsed JSON
 HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")       # Name: value lines
+# the same pairs as other text writes them: 'a': 'b' and a='b' (a Python or JavaScript literal), <a>b</a> (XML,
+# SOAP), <input name="a" value="b"> (an HTML form)
+QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
+XML_PAIR = re.compile(rf"(<({_NAME})(?:\s[^<>]*)?>)([^<>]{{1,4096}})(</\2\s*>)")
+HTML_INPUT = re.compile(rf"""(<input\b[^<>]*?\bname\s*=\s*["']({_NAME})["'][^<>]*?\bvalue\s*=\s*["'])([^"'<>]*)(["'])""",
+                        re.IGNORECASE)
 _B64 = "A-Za-z0-9+/=_-"
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _GAP = "[\\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]*"   # what a paste can put inside a secret
@@ -480,7 +486,23 @@ class Redactor:
             out = JSON_PAIR.sub(self._json_pair, out)
         if ":" in out and "\n" in out or ":" in out and out.count(":") == 1:
             out = HEADER_LINE.sub(self._header_line, out)
+        if "'" in out and (":" in out or "=" in out):
+            out = QUOTED_PAIR.sub(self._named_pair, out)
+        if "</" in out:
+            out = XML_PAIR.sub(self._named_pair, out)
+        if "<input" in low:
+            out = HTML_INPUT.sub(self._named_pair, out)
         return out
+
+    def _named_pair(self, m: re.Match) -> str:
+        """A name and its value in text (quoted, XML or an HTML form): the value goes when the name is a secret's."""
+        name, value = m.group(2), m.group(3)
+        if value.strip() in ("", REDACTED) or not is_secret_name(name, value):
+            return m.group(0)
+        self.learn(name, value)
+        self.counts[f"key {name.lower()}"] += 1
+        closing = m.group(4) if m.re.groups >= 4 else ("'" if m.re is QUOTED_PAIR else "")
+        return m.group(1) + REDACTED + closing
 
     def _learn_from(self, decoded: str) -> None:
         """Learn the credentials of a percent-decoded copy (X-Amz-Signature%3D..., #access_token%3D... inside a

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from diag.core.inspect import inspect
+from diag.core.inspect import as_records, inspect
 from diag.core.redact import Redactor, shaped_credential
 from diag.reports.bundle import build_bundle
 
@@ -237,3 +237,25 @@ def test_diag_limits_names_the_evidences_people_by_their_pseudonyms(capsys, tmp_
         cli.main(args)
         printed = capsys.readouterr().out
         assert "Quinlan" not in printed and "/presence" in printed, printed
+
+
+@pytest.mark.parametrize("body", [
+    "<auth><client_secret>Zq7Vx9Kp2Lm4Nw8Rt6Yb</client_secret></auth>",
+    "{'grant': 'x', 'password': 'Zq7Vx9Kp2Lm4Nw8Rt6Yb'}",
+    "password='Zq7Vx9Kp2Lm4Nw8Rt6Yb'",
+    '<form><input type="hidden" name="client_secret" value="Zq7Vx9Kp2Lm4Nw8Rt6Yb"></form>',
+])
+def test_a_secret_named_field_in_a_text_body_goes_and_is_sought_everywhere(body):
+    """XML, a Python or JavaScript literal, an HTML form: the value of a secret-named field stayed in every output."""
+    found = inspect(har(entry("POST", IE + "/api/v2/integrations/actions/a1/execute", 400, text=body,
+                              mime="text/plain", answer={"code": "bad.request", "status": 400,
+                                                         "message": "rejected Zq7Vx9Kp2Lm4Nw8Rt6Yb"})))
+    for text in (found.public_text(), json.dumps(found.public_dict()),
+                 json.dumps(as_records(found), default=str)):
+        assert "Zq7Vx9Kp2Lm4Nw8Rt6Yb" not in text
+
+
+@pytest.mark.parametrize("text", ["<code>bad.request</code>", "{'phoneNumber': '+13175550100', 'type': 'x'}",
+                                  "x = 'client_secret'", "it's the agent's turn: 'wrap up'"])
+def test_ordinary_quoted_and_xml_text_is_left_as_it_is(text):
+    assert Redactor().text(text) == text
