@@ -178,10 +178,12 @@ _DATE_TIME_VALUE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\
 
 
 def is_secret_name(name: str, value: Any = None) -> bool:
+    reading = _secret_name(str(name))
+    if reading is False:
+        return False
     if isinstance(value, str) and (_DATE_TIME_VALUE.fullmatch(value.strip())   # a date is no credential
                                    or _flat_name(str(name)) == "sessionid" and _UUID_VALUE.fullmatch(value)):
         return False   # Genesys' sessionId (analytics, web messaging) is the id of a session, not a secret
-    reading = _secret_name(str(name))
     if reading is None:   # `code`: an OAuth code is a secret, an error code is not
         return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
     if reading and isinstance(value, (str, bool)) and _flat_name(str(name)) in _NOT_ALWAYS:
