@@ -90,6 +90,7 @@ _ASCII_SEPARATORS = str.maketrans("", "", " \t\n\r\x0b\x0c-" + "".join(_SEPARATO
 _DROPPED = {"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"}   # format, control, combining, surrogate, private, unassigned
 _SCHEME = re.compile(r"(?i)(?:sips?|tel):")
 _RUN = re.compile(r"\+?\d(?:(?:[^\w,;+]|_)*\d)*")      # '_' separates digits too (9_1_1, +91_81234_56789)
+_RUN_APART = re.compile(r"\+?\d(?:[^\w,;+]*\d)*")      # '_' read as what ends a number
 _PAUSED_RUN = re.compile(r"\+?\d(?:(?:[^\w+]|_)*\d)*")  # ... and, read as one, across pauses (9,1,1)
 
 
@@ -291,8 +292,14 @@ def emergency_word(value) -> bool:
     text = _as_text(value)
     if not text:
         return False
-    words = (w.strip(_WORD_EDGES).replace("_", "").replace(",", "") for w in canonical_text(text).split())
-    return any(w.isdigit() and len(w) <= SHORT_MAX_DIGITS and emergency_in(w) for w in words)
+    words = [w.strip(_WORD_EDGES).replace("_", "").replace(",", "") for w in canonical_text(text).split()]
+    # only in a note about a phone: a phone word beside it, or a whole number (not "waited 15 minutes", "Dec 15",
+    # "100 Main St")
+    about_a_phone = any(w.lower() in PHONE_LABELS for w in words) or _A_WHOLE_NUMBER.search(text) is not None
+    return about_a_phone and any(w.isdigit() and len(w) <= SHORT_MAX_DIGITS and emergency_in(w) for w in words)
+
+
+_A_WHOLE_NUMBER = re.compile(r"\d(?:[\s().-]*\d){6,}")
 
 
 def _digit_runs(text: str, runs: re.Pattern = _RUN) -> tuple[tuple[bool, str], ...]:
@@ -483,7 +490,11 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
     dialled_part = _HOSTS.sub(",", cleaned) if dialled else ""
     runs = digit_runs(dialled_part) if dialled else ()
     extension = d.tail if d is not None and d.pause else None   # judged above, in the number's own country
-    for plus, digits in runs:
+    # '_' between digits is read both ways: joined (9_1_1, +91_81234_56789) and, without a +, as apart
+    # ("Phone 911_1234" starts with 911, as "Phone 911 1234" does)
+    apart = tuple(r for r in _digit_runs(dialled_part, _RUN_APART) if not r[0] and r not in runs) \
+        if dialled and "_" in dialled_part else ()
+    for plus, digits in (*runs, *apart):
         if digits == extension or d is not None and (plus, digits) == (d.plus, d.digits):
             continue   # the number itself: read above, with every rule this reading has and more
         found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
@@ -1012,9 +1023,10 @@ _SETTING_BEFORE = re.compile(r"(?i)(?:max-age=|s-maxage=|bytes[= ])$")
 def _a_setting(scan: str, start: int, raw: str) -> bool:
     """A product's version (Chrome/131.0.6778.86: a name, '/', dotted numbers) or a size or duration a header
     sets (max-age=31536000, bytes=0-1048575): never a phone number."""
+    groups = raw.split(".")
     if (_VERSION.fullmatch(raw) and start >= 2 and scan[start - 1] == "/" and scan[start - 2].isalpha()
-            and any(len(group) <= 2 for group in raw.split(".")[1:])):
-        return True   # Tel/1.317.555.0100 is a number
+            and raw[0] != "0" and any(len(g) <= 2 for g in groups[1:]) and any(len(g) >= 3 for g in groups)):
+        return True   # a number is not: Tel/1.317.555.0100, FR/06.12.34.56.78 (groups alike, or a leading 0)
     return _SETTING_BEFORE.search(scan[max(0, start - 9):start]) is not None
 
 

@@ -93,8 +93,9 @@ HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$") 
 # SOAP), <input name="a" value="b"> (an HTML form)
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
 XML_PAIR = re.compile(rf"(<({_NAME})(?:\s[^<>]*)?>)([^<>]{{1,4096}})(</\2\s*>)")
-HTML_INPUT = re.compile(rf"""(<input\b[^<>]*?\bname\s*=\s*["']({_NAME})["'][^<>]*?\bvalue\s*=\s*["'])([^"'<>]*)(["'])""",
-                        re.IGNORECASE)
+HTML_INPUT = re.compile(r"<input\b[^<>]{0,4096}>", re.IGNORECASE)
+_INPUT_NAME = re.compile(rf"""\bname\s*=\s*["']({_NAME})["']""", re.IGNORECASE)
+_INPUT_VALUE = re.compile(r"""(\bvalue\s*=\s*["'])([^"'<>]*)(["'])""", re.IGNORECASE)
 _B64 = "A-Za-z0-9+/=_-"
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _GAP = "[\\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]*"   # what a paste can put inside a secret
@@ -127,17 +128,20 @@ _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
 _SP_SPLIT = re.compile(_SP)
 _LONG_DIGITS = re.compile(r"\d{7,}")
-_USERINFO = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/?#@:\"'<>\[\]]+:)([^\s/?#@\"'<>]+)(@)")
+_USERINFO = re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s/?#@:\"'<>\[\]]{1,256}:)"
+                       r"([^\s/?#@\"'<>]{1,256})(@)")
 
 
-def _leaves(value: Any, depth: int = 0):
-    """The scalars inside JSON-like `value` (as deep as the redactor walks)."""
+def _secret_leaves(value: Any, depth: int = 0):
+    """The values inside JSON-like `value` held under a secret's own name ({"clientSecret": ...} inside
+    "credentialFields"), not its ids, dates and types."""
     if depth > 50:
         return
-    for v in value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]:
+    for k, v in value.items() if isinstance(value, dict) else ((None, v) for v in value) if isinstance(value, list) \
+            else ():
         if isinstance(v, (dict, list)):
-            yield from _leaves(v, depth + 1)
-        else:
+            yield from _secret_leaves(v, depth + 1)
+        elif isinstance(k, str) and is_secret_name(k, v):
             yield v
 
 
@@ -149,16 +153,20 @@ def _lower_escapes(text: str) -> str:
 _ESCAPE_HEX = re.compile(r"%[0-9A-F]{2}")
 
 
-def shaped_credential(found: str) -> bool:
-    """Whether a BEARER or BASIC match (the scheme and what follows it) holds a credential: a value that reads as
-    generated (letters and digits mixed), a long one, or Basic's base64 of user:password. Not prose ("requires Basic
-    authentication", "Bearer tokenization") or a placeholder ("Bearer undefined")."""
+def shaped_credential(found: str, after_authorization: bool = False) -> bool:
+    """Whether a BEARER or BASIC match (the scheme and what follows it) holds a credential: after an Authorization
+    name, or a value with a digit, a symbol or a capital after its first letter, a long one, or Basic's base64 of
+    user:password. Not prose ("requires Basic authentication", "Bearer tokenization") or a placeholder ("Bearer
+    undefined")."""
     scheme, *rest = _SP_SPLIT.split(found.strip(), maxsplit=1)
     value = rest[0] if rest else ""
     if not value or is_placeholder(value):
         return False
-    if _looks_random(value) or len(value) >= 32 or len(value) >= 16 and not value.isalpha():
-        return True
+    if after_authorization:
+        return True   # "Authorization: Bearer abcdefghij": what follows the scheme there is the credential
+    if _looks_random(value) or len(value) >= 32 or any(c.isdigit() or c in "-._~+/=" for c in value) \
+            or any(c.isupper() for c in value[1:]):
+        return True   # a word of prose is letters, lower case after its first
     if scheme.lower() == "basic":
         try:
             return ":" in base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
@@ -449,7 +457,9 @@ class Redactor:
 
             def hit(found: re.Match, label: str = label) -> str:
                 nonlocal n
-                if label != "jwt" and not shaped_credential(found.group(0)):
+                text = found.string
+                after_authorization = "authoriz" in text[max(0, found.start() - 24):found.start()].lower()
+                if label != "jwt" and not shaped_credential(found.group(0), after_authorization):
                     return found.group(0)   # prose or a placeholder: "requires Basic authentication", "Bearer null"
                 # learned: the same credential elsewhere, before or after, goes too
                 self.add(_SP_SPLIT.split(found.group(0))[-1] if label != "jwt" else found.group(0))
@@ -493,17 +503,28 @@ class Redactor:
         if "</" in out:
             out = XML_PAIR.sub(self._named_pair, out)
         if "<input" in low:
-            out = HTML_INPUT.sub(self._named_pair, out)
+            out = HTML_INPUT.sub(self._input, out)
         return out
+
+    def _input(self, m: re.Match) -> str:
+        """<input name="client_secret" value="...">: the value goes when the name is a secret's."""
+        tag = m.group(0)
+        name, value = _INPUT_NAME.search(tag), _INPUT_VALUE.search(tag)
+        if name is None or value is None or value.group(2).strip() in ("", REDACTED) \
+                or name.group(1).lower() == "code" or not is_secret_name(name.group(1), value.group(2)):
+            return tag
+        self.learn(name.group(1), value.group(2))
+        self.counts[f"key {name.group(1).lower()}"] += 1
+        return tag[:value.start(2)] + REDACTED + tag[value.end(2):]
 
     def _named_pair(self, m: re.Match) -> str:
         """A name and its value in text (quoted, XML or an HTML form): the value goes when the name is a secret's."""
         name, value = m.group(2), m.group(3)
-        if value.strip() in ("", REDACTED) or not is_secret_name(name, value):
-            return m.group(0)
+        if value.strip() in ("", REDACTED) or name.lower() == "code" or not is_secret_name(name, value):
+            return m.group(0)   # <code> is HTML's, and an XML error's <Code>: never an OAuth code here
         self.learn(name, value)
         self.counts[f"key {name.lower()}"] += 1
-        closing = m.group(4) if m.re.groups >= 4 else ("'" if m.re is QUOTED_PAIR else "")
+        closing = m.group(4) if m.re.groups >= 4 else "'"
         return m.group(1) + REDACTED + closing
 
     def _learn_from(self, decoded: str) -> None:
@@ -685,7 +706,7 @@ class Redactor:
                     self.counts[f"key {k.lower()}"] += 1
                     # the same value quoted elsewhere (a finding, a message, a URL) goes too: every value inside
                     # when the key holds an object ("credentialFields": {"clientSecret": ...})
-                    for leaf in _leaves(v) if isinstance(v, (dict, list)) else [v]:
+                    for leaf in _secret_leaves(v) if isinstance(v, (dict, list)) else [v]:
                         if isinstance(leaf, (str, int)) and len(str(leaf)) >= 8 and not str(leaf).isalpha():
                             self.add(str(leaf))
                 else:

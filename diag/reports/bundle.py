@@ -111,13 +111,13 @@ def build_bundle(out: str | Path | None, exchanges: Iterable[Exchange], *, sourc
     genesys = list(genesys)
     redactor, pseudo, raw_numbers, clean_text = _cleaners(exchanges + evidence_exchanges, secrets, keep_numbers,
                                                           keep_people, genesys)
-    notes = [clean_text(str(n)) for n in notes]   # the caller's words: every page shows them cleaned
 
     counted, known = (Counter(redactor.counts), Counter(pseudo.counts)), redactor.known
     records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
     if redactor.known != known:   # a secret learned from a later exchange (a client_secret sent after an answer
         redactor.counts, pseudo.counts = Counter(counted[0]), Counter(counted[1])   # quoted it): out of all of them
         records = [_clean_exchange(e, redactor, pseudo, clean_text) for e in exchanges]
+    notes = [clean_text(str(n)) for n in notes]   # the caller's words, once the exchanges taught their secrets
     files: dict[str, bytes] = {}
     files["exchanges.jsonl"] = b"".join(jsonl_line(r) for r in records)
     files["session.har"] = utf8(har.write(records), indent=1)

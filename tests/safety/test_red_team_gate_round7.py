@@ -134,3 +134,22 @@ def test_keypad_letters_of_a_tel_uri_and_nenas_sos_urns_are_emergency_numbers(va
                                    "sip:+13175550100@edge"])
 def test_a_sip_user_name_is_a_name_and_a_vanity_tel_number_is_its_number(value):
     assert refused({"phoneNumber": value}) is None
+
+
+# ---- a review of this round's own mends ----
+
+@pytest.mark.parametrize("value", ["Phone 911_1234", "call 999_1234", "Cell 112_55"])
+def test_an_emergency_number_then_an_underscore_is_still_refused(value):
+    """'_' joins digits now (9_1_1): read apart too, '911_1234' starts with 911 as before."""
+    why = refused({"phoneNumber": value})
+    assert why and "emergency" in why, (value, why)
+
+
+@pytest.mark.parametrize("value", ["Customer waited 15 minutes", "Dec 15, 2024", "15 Dec 2024",
+                                   "John Smith, 100 Main St", "Order qty 100"])
+def test_a_number_in_a_note_about_no_phone_is_data(value):
+    """Only a note about a phone (a phone word, or a whole number beside it) is read for an emergency number."""
+    assert refusal_for("POST", "/api/v2/flows/executions",
+                       json.dumps({"flowId": "f1", "inputData": {"x": value}}).encode()) is None
+    assert refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
+        {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode()) is None
