@@ -688,7 +688,8 @@ def refusal(position: Position, *, real: bool) -> Refusal | None:
         # a phone field, or what may be dialled (a contact column, a flow's input), holding a label or a note
         # ("Cell 911", "+1 317 555 0100 or 911"): an emergency number standing in it as a word is never stored or
         # sent (an id holding the digits, INC-112, is data)
-        found = numbers.refusal(value, strict=False, dialled=True) if numbers.emergency_word(value) else None
+        found = (numbers.refusal(value, strict=False, dialled=True)
+                 if numbers.emergency_word(value, phone_field=position.role == STORED) else None)
         if found is not None and found.code == "emergency-number":
             return Refusal(found.code, found.shown, _why(position, found.reason), position.path)
         return None

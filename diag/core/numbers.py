@@ -279,27 +279,30 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     text = _as_text(value)
     if text is None or ("," not in text and ";" not in text):
         return ()
-    return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in digit_runs(text))
+    seen = set(digit_runs(text))
+    return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in seen)
 
 
-_WORD_EDGES = "()[]{}<>:;,.!?\"'"
+_WORD_EDGES = "()[]{}<>:;,.!?#*\"'"
 
 
-def emergency_word(value) -> bool:
+def emergency_word(value, *, phone_field: bool = False) -> bool:
     """Whether a word of `value` (between blanks; brackets and punctuation around it, '_' and pauses inside it
     aside) is an emergency number of some region: a label or a note around one ('Cell 911', '911 (cell)',
     'call 9_1_1'), not an id that holds its digits (INC-112, uuid-123, v1.1.2)."""
     text = _as_text(value)
     if not text:
         return False
-    words = [w.strip(_WORD_EDGES).replace("_", "").replace(",", "") for w in canonical_text(text).split()]
-    # only in a note about a phone: a phone word beside it, or a whole number (not "waited 15 minutes", "Dec 15",
-    # "100 Main St")
-    about_a_phone = any(w.lower() in PHONE_LABELS for w in words) or _A_WHOLE_NUMBER.search(text) is not None
-    return about_a_phone and any(w.isdigit() and len(w) <= SHORT_MAX_DIGITS and emergency_in(w) for w in words)
+    text = canonical_text(text)
+    words = [w.strip(_WORD_EDGES).replace("_", "").replace(",", "") for w in text.split()]
+    if not any(w.isdigit() and len(w) <= SHORT_MAX_DIGITS and emergency_in(w) for w in words):
+        return False
+    # in a phone field, always; elsewhere only in a note about a phone: a word about one beside it, or a whole
+    # number with its country code or of ten digits or more (not "waited 15 minutes", "Dec 15", "100 Main St")
+    return phone_field or any(w.lower() in _PHONE_WORDS for w in words) or any(
+        text[a:b].lstrip().startswith("+") or sum(ch.isdigit() for ch in text[a:b]) >= 10
+        for a, b in phone_spans(text))
 
-
-_A_WHOLE_NUMBER = re.compile(r"\d(?:[\s().-]*\d){6,}")
 
 
 def _digit_runs(text: str, runs: re.Pattern = _RUN) -> tuple[tuple[bool, str], ...]:
@@ -492,20 +495,25 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
     extension = d.tail if d is not None and d.pause else None   # judged above, in the number's own country
     # '_' between digits is read both ways: joined (9_1_1, +91_81234_56789) and, without a +, as apart
     # ("Phone 911_1234" starts with 911, as "Phone 911 1234" does)
-    apart = tuple(r for r in _digit_runs(dialled_part, _RUN_APART) if not r[0] and r not in runs) \
+    seen = set(runs)
+    apart = tuple(r for r in _digit_runs(dialled_part, _RUN_APART) if not r[0] and r not in seen) \
         if dialled and "_" in dialled_part else ()
     for plus, digits in (*runs, *apart):
         if digits == extension or d is not None and (plus, digits) == (d.plus, d.digits):
             continue   # the number itself: read above, with every rule this reading has and more
         found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
                   if f.code == "emergency-number"]
+    with_plus = {r for p, r in runs if p}
     for plus, digits in paused_runs(dialled_part) if dialled else ():
         # a number written across pauses, dialled by a system that does not wait at them: 9,1,1 is 911, and after a
         # whole number ('+1 317 555 0100 9,11') what it sends after the number is 911
         reading = Dial(plus, digits, "", False, False, False, junk=True)
         found += [f for f in _refusals(reading, False, dialled) if f.code == "emergency-number"]
-        whole = next((r for p, r in runs if p and digits.startswith(r)), "")
-        if plus and not (whole and _valid("+" + whole, None)):   # a whole number, then a pause: its extension rules
+        if not plus:
+            continue
+        # the number before the first pause (at most 17 digits, as _overdial_refusal reads): a prefix among the runs
+        whole = next((digits[:n] for n in range(min(len(digits), 17), 0, -1) if digits[:n] in with_plus), "")
+        if not (whole and _valid("+" + whole, None)):   # a whole number, then a pause: its extension rules
             over = _overdial_refusal(digits, "{shown}")
             found += [over] if over is not None else []
     if strict and d is None:
@@ -1035,6 +1043,9 @@ PHONE_LABELS = frozenset({"tel", "tél", "phone", "ph", "mob", "mobile", "cell",
                            "m", "p", "f", "callback", "call", "home", "work", "office", "direct", "dd", "ddi",
                            "caller", "callee", "ani", "dnis", "sms"})
 _ESCAPE_BEFORE = re.compile(r"\\(?:[tnrvfb]|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2})$")
+# words beside an emergency number that make a note about a phone (emergency_word)
+_PHONE_WORDS = PHONE_LABELS | {"dial", "ring", "emergency", "sos", "cellphone", "telephone", "handy", "movil",
+                               "móvil", "telefone", "telefono", "teléfono", "téléphone", "portable", "whatsapp"}
 
 
 def _glued_to_letters(text: str, start: int, end: int) -> bool:

@@ -93,7 +93,7 @@ HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$") 
 # SOAP), <input name="a" value="b"> (an HTML form)
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
 XML_PAIR = re.compile(rf"(<({_NAME})(?:\s[^<>]*)?>)([^<>]{{1,4096}})(</\2\s*>)")
-HTML_INPUT = re.compile(r"<input\b[^<>]{0,4096}>", re.IGNORECASE)
+HTML_INPUT = re.compile(r"<input\b[^<>]*>", re.IGNORECASE)   # linear: a scan stops at the next < or >
 _INPUT_NAME = re.compile(rf"""\bname\s*=\s*["']({_NAME})["']""", re.IGNORECASE)
 _INPUT_VALUE = re.compile(r"""(\bvalue\s*=\s*["'])([^"'<>]*)(["'])""", re.IGNORECASE)
 _B64 = "A-Za-z0-9+/=_-"
@@ -128,20 +128,22 @@ _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
 _SP_SPLIT = re.compile(_SP)
 _LONG_DIGITS = re.compile(r"\d{7,}")
-_USERINFO = re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,30}://[^\s/?#@:\"'<>\[\]]{1,256}:)"
-                       r"([^\s/?#@\"'<>]{1,256})(@)")
+_USERINFO = re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^\s/?#@:\"'<>\[\]]*:)"   # from a scheme's start:
+                       r"([^\s/?#@\"'<>]+)(@)")                                             # linear
 
 
-def _secret_leaves(value: Any, depth: int = 0):
-    """The values inside JSON-like `value` held under a secret's own name ({"clientSecret": ...} inside
-    "credentialFields"), not its ids, dates and types."""
+def _secret_leaves(value: Any, key: str = "", depth: int = 0):
+    """The values inside JSON-like `value` (under a secret's name) held under a secret's own name
+    ({"clientSecret": ...} inside "credentialFields"; a list's items under its key; a `value` or `key` beside a
+    name), or that read as generated: not its ids, dates, types and names."""
     if depth > 50:
         return
-    for k, v in value.items() if isinstance(value, dict) else ((None, v) for v in value) if isinstance(value, list) \
+    for k, v in value.items() if isinstance(value, dict) else ((key, v) for v in value) if isinstance(value, list) \
             else ():
         if isinstance(v, (dict, list)):
-            yield from _secret_leaves(v, depth + 1)
-        elif isinstance(k, str) and is_secret_name(k, v):
+            yield from _secret_leaves(v, k if isinstance(k, str) else key, depth + 1)
+        elif isinstance(v, str) and not _UUID_VALUE.fullmatch(v) and (
+                isinstance(k, str) and (is_secret_name(k, v) or k.lower() in ("value", "key")) or _looks_random(v)):
             yield v
 
 
@@ -458,7 +460,7 @@ class Redactor:
             def hit(found: re.Match, label: str = label) -> str:
                 nonlocal n
                 text = found.string
-                after_authorization = "authoriz" in text[max(0, found.start() - 24):found.start()].lower()
+                after_authorization = "authoriz" in text[max(0, found.start() - 40):found.start()].lower()
                 if label != "jwt" and not shaped_credential(found.group(0), after_authorization):
                     return found.group(0)   # prose or a placeholder: "requires Basic authentication", "Bearer null"
                 # learned: the same credential elsewhere, before or after, goes too
@@ -511,7 +513,7 @@ class Redactor:
         tag = m.group(0)
         name, value = _INPUT_NAME.search(tag), _INPUT_VALUE.search(tag)
         if name is None or value is None or value.group(2).strip() in ("", REDACTED) \
-                or name.group(1).lower() == "code" or not is_secret_name(name.group(1), value.group(2)):
+                or not is_secret_name(name.group(1), value.group(2)):
             return tag
         self.learn(name.group(1), value.group(2))
         self.counts[f"key {name.group(1).lower()}"] += 1
@@ -520,8 +522,9 @@ class Redactor:
     def _named_pair(self, m: re.Match) -> str:
         """A name and its value in text (quoted, XML or an HTML form): the value goes when the name is a secret's."""
         name, value = m.group(2), m.group(3)
-        if value.strip() in ("", REDACTED) or name.lower() == "code" or not is_secret_name(name, value):
-            return m.group(0)   # <code> is HTML's, and an XML error's <Code>: never an OAuth code here
+        if value.strip() in ("", REDACTED) or m.re is XML_PAIR and name.lower() == "code" \
+                or not is_secret_name(name, value):
+            return m.group(0)   # <code> is HTML's, and an XML error's <Code>: never an OAuth code
         self.learn(name, value)
         self.counts[f"key {name.lower()}"] += 1
         closing = m.group(4) if m.re.groups >= 4 else "'"

@@ -328,3 +328,21 @@ def test_a_note_quoting_a_secret_the_exchanges_teach_is_cleaned_not_refused(tmp_
                   response_body={"id": "c0ffee00-0000-4000-8000-000000000001", "access_token": token})
     files = texts_of(build_bundle(tmp_path / "t.zip", [ex], notes=[f"the agent pasted {token}"]).path)
     assert not any(token in text for text in files.values()) and "the agent pasted [REDACTED]" in files["report.html"]
+
+
+@pytest.mark.parametrize("body,secret", [
+    ({"clientSecrets": ["s3cr3t-Abc-123456"], "message": "rotated s3cr3t-Abc-123456"}, "s3cr3t-Abc-123456"),
+    ({"credentials": {"name": "x", "value": "Vq8mZ2kLp9Rt"}, "note": "set Vq8mZ2kLp9Rt"}, "Vq8mZ2kLp9Rt"),
+])
+def test_a_secret_in_a_list_or_a_value_field_under_a_secret_name_is_learned(body, secret):
+    assert secret not in json.dumps(Redactor().value(body))
+
+
+@pytest.mark.parametrize("text", ["{'code': 'Sp1OkQm9xZr4Tq8WbNv2'}", "code='Sp1OkQm9xZr4Tq8WbNv2'",
+                                  '<input type="hidden" name="code" value="Sp1OkQm9xZr4Tq8WbNv2">',
+                                  '<input type="hidden" name="SAMLResponse" value="' + "PHNhbWw+" * 800 + '">',
+                                  "postgres://admin:" + "p4" * 140 + "@db/x"])
+def test_an_oauth_code_a_large_form_input_and_a_long_url_password_go(text):
+    """Only XML's <code> element is no OAuth code; a form input of any size and a URL password of any length go."""
+    out = Redactor().text(text)
+    assert "Sp1OkQm9" not in out and "PHNhbWw+PHNh" not in out and "p4p4p4" not in out, out[:120]
