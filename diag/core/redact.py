@@ -520,7 +520,7 @@ class Redactor:
         return tag[:value.start(2)] + REDACTED + tag[value.end(2):]
 
     def _named_pair(self, m: re.Match) -> str:
-        """A name and its value in text (quoted, XML or an HTML form): the value goes when the name is a secret's."""
+        """A name and its value in text (quoted, or an XML element): the value goes when the name is a secret's."""
         name, value = m.group(2), m.group(3)
         if value.strip() in ("", REDACTED) or m.re is XML_PAIR and name.lower() == "code" \
                 or not is_secret_name(name, value):
