@@ -495,6 +495,10 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
     extension = d.tail if d is not None and d.pause else None   # judged above, in the number's own country
     # '_' between digits is read both ways: joined (9_1_1, +91_81234_56789) and, without a +, as apart
     # ("Phone 911_1234" starts with 911, as "Phone 911 1234" does)
+    whole_numbers = {digits for plus, digits in runs if plus and len(digits) >= PHONE_MIN_DIGITS}
+    if strict and len(whole_numbers) > 1 and len(parts) <= 1:   # "+1 317 555 0100, +1 317 555 0101"
+        found.append(Refusal("several-destinations", "{shown}", f"'{{shown}}' holds {len(whole_numbers)} numbers: "
+                                                                "diag sends one destination per value."))
     seen = set(runs)
     apart = tuple(r for r in _digit_runs(dialled_part, _RUN_APART) if not r[0] and r not in seen) \
         if dialled and "_" in dialled_part else ()

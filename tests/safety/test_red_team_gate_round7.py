@@ -173,3 +173,18 @@ def test_a_long_value_of_underscored_digits_is_read_in_linear_time():
         refused({"phoneNumber": "1,2 x " * 30000})
     finally:
         signal.alarm(0)
+
+
+@pytest.mark.parametrize("value", ["+1 317 555 0100, +1 317 555 0101", "+13175550100 or +13175550101",
+                                   "+13175550100;+13175550101"])
+def test_two_whole_numbers_in_one_dialled_value_are_refused_on_a_real_org(value):
+    """Two numbers in one value went as a number and its extension (the second sent after a pause) or as free
+    text: diag sends one destination per value, as it already refused two SIP or tel addresses in one."""
+    why = refused({"phoneNumber": value})
+    assert why and "holds 2 numbers" in why, why
+    assert refusal_for("POST", CALLS, json.dumps({"phoneNumber": value}).encode(), real=False) is None
+
+
+@pytest.mark.parametrize("value", ["+13175550100,,1122", "+13175550100 (+13175550100)", "+13175550100,,+44"])
+def test_one_number_written_twice_or_with_an_extension_is_one_destination(value):
+    assert refused({"phoneNumber": value}) is None
