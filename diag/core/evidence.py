@@ -20,7 +20,7 @@ from diag.core import har, jsontext
 from diag.core.bulk import no_gc_pauses
 from diag.core.errors import UnreadableEvidence
 from diag.core.headers import header
-from diag.core.redact import Redactor
+from diag.core.redact import Redactor, cleaned_counts
 from diag.core.textfile import MAX_EVIDENCE_BYTES
 
 __all__ = ["MAX_EVIDENCE_BYTES", "Evidence", "EvidenceRequest", "UnreadableEvidence", "read_evidence"]
@@ -347,8 +347,6 @@ def pseudonymiser_of(requests: Iterable[EvidenceRequest]):
 def _counts(red: Redactor) -> dict[str, int]:
     """What reading removed, by kind; a kind names the field or header it came from, and a name can quote a
     secret learned later (token_<secret>): cleaned with everything learned."""
-    from diag.core.redact import cleaned_counts
-
     return cleaned_counts(red.report(), red.text)
 
 

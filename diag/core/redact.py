@@ -119,7 +119,8 @@ _PLACEHOLDER = re.compile(r"(?i)[\[<({\"'\s]*(?:\w*redacted\w*|removed|hidden|ma
 FREE_CREDENTIAL = re.compile(r"(?i)(?:\b(?:proxy-)?authori[sz]ation[ \t]*[:=][ \t]*(?:[A-Za-z-]+[ \t]+)?|"
                              r"\b(?:oauth|token)[ \t]+)(?P<value>[A-Za-z0-9._~+/=-]{8,})|(?P<key>(?-i:\bAIza[0-9A-Za-z_-]{35}\b))")
 # a version (v2.1.0-beta3) or an id (a UUID) after "token" or "OAuth" in a sentence: no credential
-_NOT_A_CREDENTIAL = re.compile(r"(?i)v?\d+(?:\.\d+)+(?:[-+][a-z]+\.?\d*)?|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+_UUID_TEXT = r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"   # a Genesys id
+_NOT_A_CREDENTIAL = re.compile(rf"(?i)v?\d+(?:\.\d+)+(?:[-+][a-z]+\.?\d*)?|{_UUID_TEXT}")
 _JSON_PAIR_AT = re.compile(rf"(?=\"({_NAME})\"\s*:\s*\"((?:[^\"\\]|\\.)*)\")")
 _JSON_ESCAPE = re.compile(r'\\(["\\/])')   # one level of a JSON string's escapes of quotes and backslashes
 _NESTED_PAIR = re.compile(r"=[^&\s\"'<>;,=]*[?#][\w.%-]+=")   # no '=' inside: linear
@@ -183,7 +184,7 @@ def is_placeholder(value: str) -> bool:
     return len(value) <= 64 and _PLACEHOLDER.fullmatch(value) is not None
 
 
-_UUID_VALUE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_VALUE = re.compile(_UUID_TEXT)
 _DATE_TIME_VALUE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
@@ -193,7 +194,7 @@ def is_secret_name(name: str, value: Any = None) -> bool:
         return False
     if isinstance(value, str) and (_DATE_TIME_VALUE.fullmatch(value.strip())   # a date is no credential
                                    or _flat_name(str(name)) == "sessionid" and _UUID_VALUE.fullmatch(value)):
-        return False   # Genesys' sessionId (analytics, web messaging) is the id of a session, not a secret
+        return False   # the SDK's AnalyticsSession.sessionId names a session; a UUID there is read as its id (modelled)
     if reading is None:   # `code`: an OAuth code is a secret, an error code is not
         return not (isinstance(value, str) and ERROR_CODE.fullmatch(value.strip('"'))) and not isinstance(value, int)
     if reading and isinstance(value, (str, bool)) and _flat_name(str(name)) in _NOT_ALWAYS:
