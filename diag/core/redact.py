@@ -451,6 +451,11 @@ class Redactor:
 
     def _shapes(self, out: str, copies: bool = True) -> str:
         """The credential shapes of `out`; copies=False for a decoded copy, which is not decoded again."""
+        if _SHAPED.search(out.lower()) is None and (":" not in out or out.count(":") > 1) and _no_base64_word(out):
+            return out   # nothing any shape needs (an id, a date, a name): as _all_shapes leaves it, in one search
+        return self._all_shapes(out, copies)
+
+    def _all_shapes(self, out: str, copies: bool = True) -> str:
         low = out.lower()   # each shape has a word it cannot do without: a long body is scanned only for those
         for pattern, label, needed in ((JWT, "jwt", "eyj"), (BEARER, "bearer token", "bearer"),
                                        (BASIC, "basic auth", "basic")):
@@ -696,13 +701,28 @@ class Redactor:
             return REDACTED
         if isinstance(value, dict):
             out: dict[Any, Any] = {}
+            # A large answer is millions of keys and values, most of them met before and clean: those are taken as
+            # they are here (what text() would answer, without a call), and scalars are not walked into.
+            clean, shallow = self._clean, depth < 50
             for k, v in value.items():
-                # `authorization` in users/me is a permissions object: walked, not removed
-                secret = isinstance(k, str) and v not in ("", None) and not isinstance(v, bool) and (
-                    is_secret_name(k, v) if isinstance(v, (str, int, float)) else
-                    not (k.strip().lower() in ("authorization", "authentication") and isinstance(v, dict))
-                    and is_secret_name(k, "x"))
-                key = _kept_key(out, self.text(k)) if isinstance(k, str) else k   # a key can echo a secret too
+                if isinstance(k, str):
+                    # `authorization` in users/me is a permissions object: walked, not removed
+                    secret = _secret_name(k) is not False and v not in ("", None) and not isinstance(v, bool) and (
+                        is_secret_name(k, v) if isinstance(v, (str, int, float)) else
+                        not (k.strip().lower() in ("authorization", "authentication") and isinstance(v, dict))
+                        and is_secret_name(k, "x"))
+                    key = k if clean.get(k) == self.known else self.text(k)   # a key can echo a secret too
+                    if key in out:
+                        key = _kept_key(out, key)
+                else:
+                    secret, key = False, k
+                if not secret and shallow:
+                    if isinstance(v, str):
+                        out[key] = v if clean.get(v) == self.known else self.text(v)
+                        continue
+                    if not isinstance(v, (dict, list)):
+                        out[key] = v
+                        continue
                 if secret:
                     out[key] = REDACTED
                     if again and v == REDACTED:
@@ -1005,6 +1025,16 @@ _HIGH_ESCAPE = re.compile(r"%[89A-Fa-f]")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _LETTER_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _HEX = re.compile(r"[0-9a-fA-F]+")
+# What one of _all_shapes' steps needs to find anything: a character a pair, a URL's user, an escape, a header line
+# or markup needs, or a word a credential's shape starts with, in the text as lower-case (as _all_shapes looks for
+# those words; an (?i) search of the text takes several times longer) (see tests/unit/test_fast_paths_agree.py)
+_SHAPED = re.compile(r"[=%\\\"'<@\r\n]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza")
+
+
+def _no_base64_word(text: str) -> bool:
+    """No run B64_WORD reads as base64, other than a UUID's last group (which _basic_pair leaves alone)."""
+    return B64_WORD.search(text) is None or all(m.start() and text[m.start() - 1] == "-" and _HEX.fullmatch(m.group(0))
+                                                for m in B64_WORD.finditer(text))
 _MAY_HIDE = re.compile(r"[%&\\]")
 
 

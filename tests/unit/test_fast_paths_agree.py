@@ -3,7 +3,7 @@ twice, an overdialled tail tried against one pattern first, a caller's permissio
 import re
 
 import phonenumbers
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from diag.client.connect import connect
@@ -215,3 +215,92 @@ def test_reads_in_two_threads_leave_the_cycle_collector_on(monkeypatch):
     on = gc.isenabled()
     gc.enable()   # for the tests after this one, whatever this one finds
     assert on
+
+
+LOOSE_JWT = (__import__("base64").urlsafe_b64encode(b'{\n "alg": "HS256"}').decode().rstrip("=")
+             + ".c3ViamVjdA.c2lnbmF0dXJl")   # a JWT whose header was pretty-printed: ewo...
+
+# Pieces of text the credential shapes are made of (and of what they must leave alone): a fast path that skipped
+# one of them wrongly would keep a secret.
+PIECES = st.sampled_from([
+    "a", "Z", "0", "9", "-", "_", ".", " ", ":", "/", "+", "=", "==", "%", "%3D", "%22", "\\", '\\"', '"', "'", "<", ">",
+    "</x>", "<input name='password' value='Zq7Vx9Kp2Lm4'>", "@", "://", "\n", "\r\n", "\t", "?", "#", "&",
+    "eyJ", "eyA", "ewo", "ew0", "ewk", "Bearer ", "bearer\t", "Basic ", "token ", "OAuth ", "authorization: ",
+    "AIza", "form-data", "password", "client_secret", "code", "dXNlcjpwYXNzd29yZA", "YWJjZGVmZ2hpams6c2VjcmV0",
+    "0a1b2c3d4e5f", "c1a2b3d4-6f1c-4d2a-9b3e-0000000001ec", "2026-11-28T10:00:00.000Z", "Zq7Vx9Kp2Lm4Nw8R",
+    "tel:+13175550100", "Agent A. Person12", "abcdefghijklmnop",
+    # whole shapes, each with a credential of the fewest characters its shape takes
+    "Zq7Vx9Kp", "Basic Zq7Vx9Kp", "Bearer Zq7Vx9Kp", "token Zq7Vx9Kp", "OAuth Zq7Vx9Kp", "https://svc:Zq7Vx9Kp@host",
+    "x-dXNlcjpwYXNzd29yZA", "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0", LOOSE_JWT, "AIzaQQQQQQQ-QQQQQQQQQQ_QQQQQQQQQQ-QQQQQ",
+    "password=Zq7Vx9Kp", "a%3Db%26client_secret%3DZq7Vx9Kp", '"password": "Zq7Vx9Kp"', "password: Zq7Vx9Kp",
+    "'password': 'Zq7Vx9Kp'", "<password>Zq7Vx9Kp</password>", "at 10:00 authorization: Zq7Vx9Kp",
+    "host: h\npassword: Zq7Vx9Kp", '"at": "10:00", "password": "Zq7Vx9Kp"'])
+
+
+@settings(max_examples=examples(1500), deadline=None, derandomize=True)
+@given(st.lists(PIECES, max_size=8).map("".join), st.booleans())
+def test_a_text_skipped_by_the_shapes_fast_path_is_what_every_shape_leaves(text, copies):
+    """Redactor._shapes returns a text at once when nothing any shape needs is in it: the long way (every shape
+    tried) gives the same text, learns the same secrets and counts the same."""
+    from diag.core.redact import Redactor
+
+    fast, slow = Redactor(), Redactor()
+    assert fast._shapes(text, copies) == slow._all_shapes(text, copies)
+    assert (fast.known, dict(fast.counts)) == (slow.known, dict(slow.counts))
+
+
+JSONISH = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10, 10**12), st.floats(allow_nan=False),
+              st.lists(PIECES, max_size=4).map("".join)),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["id", "name", "password", "token", "code", "authorization", "Authorization", "value",
+                         "sessionId", "selfUri", "a", "client_secret", "eyJ", "x Bearer", "Zq7Vx9Kp",
+                         "Bearer Zq7Vx9Kp"]), inner, max_size=4),
+    max_leaves=12)
+
+
+def _nested(depth: int, leaf):
+    return leaf if depth == 0 else {"a": _nested(depth - 1, leaf)}
+
+
+@settings(max_examples=examples(600), deadline=None, derandomize=True)
+@given(st.lists(JSONISH, min_size=1, max_size=3))
+@example([{"a": "Zq7Vx9Kp", "Zq7Vx9Kp": 1}, {"password": "Zq7Vx9Kp"}, {"a": "Zq7Vx9Kp", "Zq7Vx9Kp": 1}])
+@example([{"code": "Zq7Vx9Kp"}, {"a": "Zq7Vx9Kp"}])
+@example([_nested(49, "x"), _nested(50, "x"), _nested(51, "x"), _nested(52, {"a": 1})])
+def test_the_walk_takes_clean_values_as_text_would_answer(values):
+    """Redactor.value takes a key or string it has seen clean without calling text(), and scalars without a call:
+    the same output, secrets and counts as the long way (text() for every key and string, a call for every value;
+    values walked in turn, so that later ones meet what earlier taught)."""
+    from diag.core.redact import REDACTED, Redactor, _kept_key, _secret_leaves, is_secret_name
+
+    def long_way(red, value, depth=0):
+        if depth > 50:
+            return REDACTED
+        if isinstance(value, dict):
+            out = {}
+            for k, v in value.items():
+                secret = isinstance(k, str) and v not in ("", None) and not isinstance(v, bool) and (
+                    is_secret_name(k, v) if isinstance(v, (str, int, float)) else
+                    not (k.strip().lower() in ("authorization", "authentication") and isinstance(v, dict))
+                    and is_secret_name(k, "x"))
+                key = _kept_key(out, red.text(k)) if isinstance(k, str) else k
+                if secret:
+                    out[key] = REDACTED
+                    red.counts[f"key {k.lower()}"] += 1
+                    for leaf in _secret_leaves(v) if isinstance(v, (dict, list)) else [v]:
+                        if isinstance(leaf, (str, int)) and len(str(leaf)) >= 8 and not str(leaf).isalpha():
+                            red.add(str(leaf))
+                else:
+                    out[key] = long_way(red, v, depth + 1)
+            return out
+        if isinstance(value, list):
+            return [long_way(red, v, depth + 1) for v in value]
+        if isinstance(value, str):
+            return red.text(value)
+        return value
+
+    fast, slow = Redactor(), Redactor()
+    for v in values:
+        assert fast.value(v) == long_way(slow, v)
+    assert (fast.known, dict(fast.counts)) == (slow.known, dict(slow.counts))
