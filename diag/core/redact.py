@@ -1211,7 +1211,7 @@ class Pseudonymiser:
                     elif (low in _NUMBER_KEYS or low in _MISNAMED_NUMBER_KEYS and len(v.split()) > 1
                           or flat in _PARTY_NAMES) and not any(ch.isdigit() or ch in "@:" for ch in v):
                         self.person(v, kind or "person", count=False)   # a name where a number goes: a person
-                else:
+                elif isinstance(v, (dict, list)):   # a number, a flag or null holds nobody: no call for it
                     self.learn_people(v, path, str(k), depth + 1)
         elif isinstance(value, list):
             for v in value:
