@@ -277,10 +277,20 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     """The numbers of digit_runs() read again with their pauses ignored, where a pause joins two runs (9,1,1 and
     '+1 317 555 0100 9,11' are 911 to a system that does not wait): further readings of a dialled value."""
     text = _as_text(value)
-    if text is None or ("," not in text and ";" not in text):
+    if text is None:
+        return ()
+    if _LETTER_PAUSE.search(text):   # p and w between digits are pauses too ('+1 317 555 0100 9p11'), as in 9p1p1
+        text = _LETTER_PAUSE.sub(lambda m: m.group(1) + ",", text)
+    if "," not in text and ";" not in text:
         return ()
     seen = set(digit_runs(text))
     return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in seen)
+
+
+# a pause written as a letter (p waits, w waits for a tone) between two digits, blanks around it allowed; and
+# inside one word (9p1p1)
+_LETTER_PAUSE = re.compile(r"(\d[ \t]*)[pPwW]+(?=[ \t]*\d)")
+_WORD_PAUSE = re.compile(r"(?<=\d)[pPwW]+(?=\d)")
 
 
 _WORD_EDGES = "()[]{}<>:;,.!?#*\"'"
@@ -294,7 +304,7 @@ def emergency_word(value, *, phone_field: bool = False) -> bool:
     if not text:
         return False
     text = canonical_text(text)
-    words = [w.strip(_WORD_EDGES).replace("_", "").replace(",", "") for w in text.split()]
+    words = [_WORD_PAUSE.sub("", w.strip(_WORD_EDGES).replace("_", "").replace(",", "")) for w in text.split()]
     if not any(w.isdigit() and len(w) <= SHORT_MAX_DIGITS and emergency_in(w) for w in words):
         return False
     # in a phone field, always; elsewhere only in a note about a phone: a word about one beside it, or a whole

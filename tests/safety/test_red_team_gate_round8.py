@@ -1,0 +1,57 @@
+"""An eighth look at the gate: pauses written as letters. `p` waits and `w` waits for a tone in a dial string, as
+`,` and `;` do; '+1 317 555 0100 9,11' was refused (what is sent after the number is 911 to a system that does not
+wait) while '+1 317 555 0100 9p11' was sent, and 'Cell 9,1,1' in a phone field was refused while 'Cell 9p1p1' was
+stored."""
+import json
+
+import pytest
+
+from diag.client.gate import refusal_for
+
+CALLS = "/api/v2/conversations/calls"
+
+
+def refused(body, path=CALLS) -> str | None:
+    return refusal_for("POST", path, json.dumps(body).encode(), real=True)
+
+
+@pytest.mark.parametrize("value", ["+13175550100 9p11", "+13175550100 9w11", "+13175550100 9P1W1",
+                                   "+1 317 555 0100 w 112", "+442079460958 9p9p9", "+13175550100 or 9p1p1"])
+def test_a_digit_after_a_whole_number_and_a_letter_pause_that_makes_an_emergency_number_is_refused(value):
+    why = refused({"phoneNumber": value})
+    assert why and "emergency" in why, (value, why)
+
+
+@pytest.mark.parametrize("value", ["+13175550100 p1122", "+13175550100 pp1122", "+13175550100w4567",
+                                   "+13175550100 4p56"])
+def test_a_whole_number_then_a_letter_pause_and_an_ordinary_extension_is_still_sent(value):
+    assert refused({"phoneNumber": value}) is None, value
+
+
+@pytest.mark.parametrize("value", ["Cell 9p1p1", "Mobile: 9w9w9", "home 1p1p2"])
+def test_a_phone_field_never_stores_an_emergency_number_split_by_letter_pauses(value):
+    why = refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
+        {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode())
+    assert why and "emergency" in why, (value, why)
+
+
+def test_letters_between_digits_in_a_note_about_no_phone_stay_data():
+    assert refusal_for("POST", "/api/v2/flows/executions",
+                       json.dumps({"flowId": "f1", "inputData": {"x": "order 9p1p1 shipped"}}).encode()) is None
+
+
+def test_a_long_value_of_letter_pauses_is_read_in_linear_time():
+    import signal
+
+    def too_slow(*_):
+        raise TimeoutError("quadratic")
+
+    signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(10)
+    try:
+        refused({"phoneNumber": "1" + " " * 100_000 + "x"})
+        refused({"phoneNumber": "1" + "p" * 100_000 + " x"})
+        refused({"phoneNumber": "1p" * 50_000})
+        refused({"phoneNumber": "1 " * 50_000 + "p"})
+    finally:
+        signal.alarm(0)
