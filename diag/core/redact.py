@@ -89,6 +89,9 @@ _VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
 PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
 JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")             # "a": "b" in unparsed JSON
 HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")       # Name: value lines
+# ... and within a line ("login failed, password: hunter2!"): the value up to a blank or punctuation that ends it
+MIDLINE_PAIR = re.compile(rf"(?<![\w.%-])({_NAME})([ \t]*:[ \t]*)([^\s,;\"'<>(){{}}\[\]]+)")
+_NAMED_COLON = re.compile(rf"(?<![\w.%-]){_NAME}[ \t]*:")   # where MIDLINE_PAIR could start
 # the same pairs as other text writes them: 'a': 'b' and a='b' (a Python or JavaScript literal), <a>b</a> (XML,
 # SOAP), <input name="a" value="b"> (an HTML form)
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
@@ -451,7 +454,8 @@ class Redactor:
 
     def _shapes(self, out: str, copies: bool = True) -> str:
         """The credential shapes of `out`; copies=False for a decoded copy, which is not decoded again."""
-        if _SHAPED.search(out.lower()) is None and (":" not in out or out.count(":") > 1) and _no_base64_word(out):
+        if _SHAPED.search(out.lower()) is None and (":" not in out or out.count(":") > 1 and not _NAMED_COLON.search(
+                out)) and _no_base64_word(out):
             return out   # nothing any shape needs (an id, a date, a name): as _all_shapes leaves it, in one search
         return self._all_shapes(out, copies)
 
@@ -506,6 +510,8 @@ class Redactor:
             out = JSON_PAIR.sub(self._json_pair, out)
         if ":" in out and "\n" in out or ":" in out and out.count(":") == 1:
             out = HEADER_LINE.sub(self._header_line, out)
+        if ":" in out:
+            out = MIDLINE_PAIR.sub(self._midline_pair, out)
         if "'" in out and (":" in out or "=" in out):
             out = QUOTED_PAIR.sub(self._named_pair, out)
         if "</" in out:
@@ -642,6 +648,23 @@ class Redactor:
         self.learn(name, m.group(3))
         self.counts[f"header {name.lower()}"] += 1
         return m.group(1) + REDACTED
+
+    def _midline_pair(self, m: re.Match) -> str:
+        """`name: value` within a line: the value goes when the name is a secret's and the value reads as a
+        credential, not a word of prose ("a user token: **Genesys refuses this**", "token: expired"): it holds a
+        digit, or reads as generated. Not `code` (an error's, as in _header_line) nor an Authorization name
+        (FREE_CREDENTIAL reads its scheme and credential)."""
+        name, value = m.group(1), m.group(3)
+        low = name.lower()
+        core = value.rstrip(".!?:")
+        if low in ("code", "authorization", "proxy-authorization") or not is_secret_name(name, value) \
+                or not (any(c.isdigit() for c in core) or _looks_random(core)) or core[:1] in "*_`#~" \
+                or is_placeholder(core):
+            return m.group(0)
+        for form in dict.fromkeys((value, core)):   # the sentence's full stop may be its end
+            self.learn(name, form)
+        self.counts[f"key {low}"] += 1
+        return m.group(1) + m.group(2) + REDACTED
 
     def learn(self, name: str, value: str) -> None:
         """Learn the secrets a credential carrier holds, so that they go wherever else they appear: a bearer token

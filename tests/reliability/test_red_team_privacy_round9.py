@@ -1,0 +1,59 @@
+"""A ninth look at redaction: a secret named within a line of text ("login failed for bob, password: hunter2"), as
+logs, error messages and notes write it. Only a line that began with the name lost its value before."""
+import json
+
+import pytest
+
+from diag.core.inspect import inspect
+from diag.core.redact import Redactor
+from diag.reports.bundle import build_bundle
+from tests.reliability.test_red_team_privacy_round8 import IE, entry, har, texts_of
+
+SECRET = "Zq7Vx9Kp2"
+
+
+@pytest.mark.parametrize("text", [f"Login failed for user bob, password: {SECRET}!", f"retry with pwd: {SECRET}",
+                                  f"at 10:00 password: {SECRET}.", f"- client_secret: {SECRET} # from the vault",
+                                  f"user=bob passphrase:{SECRET} ok", f"(apiKey: {SECRET})",
+                                  f"10:00:00 ERROR auth failed api_key: {SECRET}, retrying"])
+def test_a_secret_named_within_a_line_goes_and_is_sought_elsewhere(text):
+    red = Redactor()
+    out = red.text(text)
+    assert SECRET not in out and "[REDACTED]" in out, out
+    assert SECRET not in red.text(f"the same {SECRET} in another field")   # learned where it stood
+
+
+@pytest.mark.parametrize("prose", ["Doctor's verdict for a user token: **Genesys refuses this**",
+                                   "the token: expired yesterday", "Error code: bad.request at 10:00:00",
+                                   "sessionId: 0a000000-0000-4000-8000-0000000000a1 at 10:00",
+                                   "the password: REDACTED by the customer", "see https://example.com:8443/a",
+                                   "token: placeholder, code: 400 at 10:00"])
+def test_a_word_of_prose_after_a_secrets_name_within_a_line_is_kept(prose):
+    assert Redactor().text(prose) == prose
+
+
+def test_a_log_line_in_a_customers_har_never_reaches_the_ticket(tmp_path):
+    """A text answer (a proxy's or a data action's log) naming the password within a line."""
+    found = inspect(har(entry("POST", IE + "/api/v2/integrations/actions/a1/execute", 500, body={},
+                              answer={"code": "internal.server.error", "status": 500,
+                                      "message": f"upstream said: login failed for svc, password: {SECRET}."})))
+    assert SECRET not in json.dumps(found.to_dict())
+    files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found,
+                                  notes=[f"customer wrote: it fails with password: {SECRET}"]).path)
+    assert SECRET not in "".join(files.values())
+
+
+def test_a_long_text_of_named_values_is_read_in_linear_time():
+    import signal
+
+    def too_slow(*_):
+        raise TimeoutError("quadratic")
+
+    signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(10)
+    try:
+        Redactor().text("a" * 200_000 + ": x1")
+        Redactor().text("password: " * 20_000 + "x1")
+        Redactor().text("x:" * 100_000)
+    finally:
+        signal.alarm(0)
