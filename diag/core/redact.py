@@ -97,8 +97,9 @@ _NAMED_COLON = re.compile(rf"(?<![\w.%-]){_NAME}[ \t]*:")   # where MIDLINE_PAIR
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
 XML_PAIR = re.compile(rf"(<({_NAME})(?:\s[^<>]*)?>)([^<>]{{1,4096}})(</\2\s*>)")
 HTML_INPUT = re.compile(r"<input\b[^<>]*>", re.IGNORECASE)   # linear: a scan stops at the next < or >
-_INPUT_NAME = re.compile(rf"""\bname\s*=\s*["']({_NAME})["']""", re.IGNORECASE)
-_INPUT_VALUE = re.compile(r"""(\bvalue\s*=\s*["'])([^"'<>]*)(["'])""", re.IGNORECASE)
+# an attribute starts after a blank (data-name= and data-value= are other attributes), its value quoted or not
+_INPUT_NAME = re.compile(rf"""(?<=\s)name\s*=\s*(?:"({_NAME})"|'({_NAME})'|({_NAME})(?=[\s/>]|$))""", re.IGNORECASE)
+_INPUT_VALUE = re.compile(r"""(?<=\s)value\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>=`]+))""", re.IGNORECASE)
 _B64 = "A-Za-z0-9+/=_-"
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _GAP = "[\\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]*"   # what a paste can put inside a secret
@@ -523,13 +524,17 @@ class Redactor:
     def _input(self, m: re.Match) -> str:
         """<input name="client_secret" value="...">: the value goes when the name is a secret's."""
         tag = m.group(0)
-        name, value = _INPUT_NAME.search(tag), _INPUT_VALUE.search(tag)
-        if name is None or value is None or value.group(2).strip() in ("", REDACTED) \
-                or not is_secret_name(name.group(1), value.group(2)):
+        found, held = _INPUT_NAME.search(tag), _INPUT_VALUE.search(tag)
+        if found is None or held is None:
             return tag
-        self.learn(name.group(1), value.group(2))
-        self.counts[f"key {name.group(1).lower()}"] += 1
-        return tag[:value.start(2)] + REDACTED + tag[value.end(2):]
+        name = next(g for g in found.groups() if g is not None)
+        at = next(i for i in (1, 2, 3) if held.group(i) is not None)
+        value = held.group(at)
+        if value.strip() in ("", REDACTED) or not is_secret_name(name, value):
+            return tag
+        self.learn(name, value)
+        self.counts[f"key {name.lower()}"] += 1
+        return tag[:held.start(at)] + REDACTED + tag[held.end(at):]
 
     def _named_pair(self, m: re.Match) -> str:
         """A name and its value in text (quoted, or an XML element): the value goes when the name is a secret's."""

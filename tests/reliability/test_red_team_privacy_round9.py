@@ -57,3 +57,19 @@ def test_a_long_text_of_named_values_is_read_in_linear_time():
         Redactor().text("x:" * 100_000)
     finally:
         signal.alarm(0)
+
+
+@pytest.mark.parametrize("tag", ['<input name="client_secret" data-value="" value="Zq7Vx9Kp2">',
+                                 '<input data-name="x" name="password" value="Zq7Vx9Kp2">',
+                                 '<input type=hidden name=password value=Zq7Vx9Kp2>',
+                                 "<input\tname='pwd'\nvalue='Zq7Vx9Kp2'/>"])
+def test_a_form_inputs_secret_is_read_by_its_own_attributes_quoted_or_not(tag):
+    """data-value="" before value= was read as the value (the secret stayed), data-name= as the name, and an
+    unquoted value was not read at all."""
+    out = Redactor().text(f"<form>{tag}</form>")
+    assert SECRET not in out and "[REDACTED]" in out, out
+
+
+def test_an_input_named_otherwise_keeps_its_value_whatever_its_data_attributes_say():
+    tag = '<form><input name="username" data-name="password" value="alice"></form>'
+    assert Redactor().text(tag) == tag
