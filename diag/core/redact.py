@@ -134,7 +134,7 @@ _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 _SP_SPLIT = re.compile(_SP)
 _LONG_DIGITS = re.compile(r"\d{7,}")
 _USERINFO = re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^\s/?#@:\"'<>\[\]]*:)"   # from a scheme's start:
-                       r"([^\s/?#@\"'<>]+)(@)")                                             # linear
+                       r"([^\s/?#\"'<>]+)(@)")   # linear; to the authority's last '@' (p@ss written as is)
 
 
 def _secret_leaves(value: Any, key: str = "", depth: int = 0):

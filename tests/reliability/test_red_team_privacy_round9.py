@@ -73,3 +73,26 @@ def test_a_form_inputs_secret_is_read_by_its_own_attributes_quoted_or_not(tag):
 def test_an_input_named_otherwise_keeps_its_value_whatever_its_data_attributes_say():
     tag = '<form><input name="username" data-name="password" value="alice"></form>'
     assert Redactor().text(tag) == tag
+
+
+@pytest.mark.parametrize("url", ["https://svc:Zq7@Vx9Kp2@host/x", "redis://:Zq7Vx9Kp2@cache:6379/0",
+                                 "amqp://svc:Zq7Vx9@Kp2@broker/vhost?heartbeat=30"])
+def test_a_urls_password_goes_whole_also_with_an_at_sign_written_as_is(url):
+    """An '@' inside the password (not percent-escaped, as people write it) left the part after it in the text."""
+    out = Redactor().text(f"connect to {url} failed")
+    assert "Kp2" not in out and "Zq7" not in out and "@" in out, out
+
+
+def test_a_long_authority_of_at_signs_is_read_in_linear_time():
+    import signal
+
+    def too_slow(*_):
+        raise TimeoutError("quadratic")
+
+    signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(10)
+    try:
+        Redactor().text("a://x:" + "@" * 200_000 + " end")
+        Redactor().text("a://x:y" * 30_000 + "@h")
+    finally:
+        signal.alarm(0)
