@@ -225,7 +225,17 @@ def _secret_name(name: str) -> bool | None:
     flat = low.replace("-", "").replace("_", "")
     if flat == "code":
         return None
+    if _SETTING.search(unquote(name).strip()):
+        return False   # a setting about a credential, not one (idleTokenTimeoutSeconds, tokenStorageLocation)
     return flat in SECRET_NAMES or bool(SECRET_KEY.search(low))
+
+
+# The last word of a name that measures or describes a credential rather than holding one: the SDK's own
+# accessTokenValiditySeconds, idleTokenTimeoutSeconds, convertedTokenCount, tokenConversionRate, secretSize,
+# tokenStorageLocation, passwordRequirements, credentialTypes, clientSecretProvided, signatureValid
+_SETTING_WORDS = ("Seconds", "Minutes", "Hours", "Days", "Millis", "Milliseconds", "Count", "Rate", "Size",
+                  "Location", "Requirements", "Types", "Enabled", "Provided", "Valid", "Aware")
+_SETTING = re.compile(rf"(?:(?<=[a-z0-9])(?:{'|'.join(_SETTING_WORDS)})|[_-](?i:{'|'.join(_SETTING_WORDS)}))$")
 
 
 def _could_be_secret(value: str) -> bool:

@@ -96,3 +96,17 @@ def test_a_long_authority_of_at_signs_is_read_in_linear_time():
         Redactor().text("a://x:y" * 30_000 + "@h")
     finally:
         signal.alarm(0)
+
+
+def test_a_setting_about_a_credential_keeps_its_value_and_the_credential_beside_it_goes():
+    """The SDK's own names of settings (OAuthClient.accessTokenValiditySeconds, the org's idle-token timeout, a
+    token's storage location) showed [REDACTED] where a support engineer needs the value; their secrets still go."""
+    settings = {"accessTokenValiditySeconds": 86400, "idleTokenTimeoutSeconds": 900, "enableIdleTokenTimeout": True,
+                "tokenStorageLocation": "sessionStorage", "convertedTokenCount": 3, "tokenConversionRate": 1.5,
+                "secretSize": 32, "credentialTypes": ["basic"], "clientSecretProvided": True}
+    red = Redactor()
+    out = red.value({**settings, "clientSecret": SECRET, "accessToken": SECRET + "x", "token_count_secret": SECRET})
+    assert {k: out[k] for k in settings} == settings
+    assert out["clientSecret"] == out["accessToken"] == out["token_count_secret"] == "[REDACTED]"
+    assert red.headers({"X-Token-Count": "5", "X-Auth-Token": SECRET}) == {"X-Token-Count": "5",
+                                                                          "X-Auth-Token": "[REDACTED]"}
