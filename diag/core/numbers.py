@@ -941,7 +941,10 @@ _ONE_CHAR_SEPARATOR = re.compile(_SEPARATOR_CHAR)
 PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")   # phone_spans reads one as a separator
 _PERCENT = PERCENT_ESCAPE
 _PAUSE_TAIL = re.compile(r"(?i)(?:x|ext\.?|p|w)\d{0,8}")
-_DATE_LIKE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)")
+# a date: a year of this era and a month and day that can be (44.20.7946.0958 is a number: no month 44 or 20)
+_DAY, _MONTH, _YEAR = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])", r"(?:1[89]|2[01])\d\d"
+_DATE_LIKE = re.compile(rf"(?<!\d)(?:{_YEAR}[-/.]{_MONTH}[-/.]{_DAY}|{_DAY}[-/.]{_MONTH}[-/.]{_YEAR}|"
+                        rf"{_MONTH}[-/.]{_DAY}[-/.]{_YEAR})(?!\d)")
 _IP_LIKE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DECIMAL = re.compile(r"[+-]?\d+\.\d+")   # a measurement (0.3588235294117647), not a number written with dots
 _EPP = re.compile(r"\+[1-9]\d{0,2}\.\d{4,14}")   # +CC.NNNN: how registries (RFC 5733) and some forms write a number
@@ -1040,6 +1043,7 @@ def phone_spans(text: str) -> list[tuple[int, int]]:
 
 _VERSION = re.compile(r"\d+(?:\.\d+){3,}")   # with a group of one or two digits after the first (131.0.6778.86)
 _SETTING_BEFORE = re.compile(r"(?i)(?:max-age=|s-maxage=|bytes[= ])$")
+_WORD_BEFORE_SLASH = re.compile(r"([^\W\d_]+)/$")
 
 
 def _a_setting(scan: str, start: int, raw: str) -> bool:
@@ -1048,7 +1052,9 @@ def _a_setting(scan: str, start: int, raw: str) -> bool:
     groups = raw.split(".")
     if (_VERSION.fullmatch(raw) and start >= 2 and scan[start - 1] == "/" and scan[start - 2].isalpha()
             and raw[0] != "0" and any(len(g) <= 2 for g in groups[1:]) and any(len(g) >= 3 for g in groups)):
-        return True   # a number is not: Tel/1.317.555.0100, FR/06.12.34.56.78 (groups alike, or a leading 0)
+        # a number is not: Tel/1.317.555.0100, FR/06.12.34.56.78 (groups alike, or a leading 0), Fax/44.20.7946.0958
+        product = _WORD_BEFORE_SLASH.search(scan, max(0, start - 24), start)
+        return product is None or product.group(1).lower() not in PHONE_LABELS
     return _SETTING_BEFORE.search(scan[max(0, start - 9):start]) is not None
 
 

@@ -110,3 +110,23 @@ def test_a_setting_about_a_credential_keeps_its_value_and_the_credential_beside_
     assert out["clientSecret"] == out["accessToken"] == out["token_count_secret"] == "[REDACTED]"
     assert red.headers({"X-Token-Count": "5", "X-Auth-Token": SECRET}) == {"X-Token-Count": "5",
                                                                           "X-Auth-Token": "[REDACTED]"}
+
+
+@pytest.mark.parametrize("text", ["Fax: 44-20-7946-0958", "Fax: 44.20.7946.0958", "Fax/44.20.7946.0958",
+                                  "Phone/44.20.7946.0958", "mobile 33-6-12-34-56-78"])
+def test_a_number_written_in_groups_that_no_date_has_is_a_number(text):
+    """'44.20.7946' was read as a date (a day 44 of a month 20) and 'Fax/44.20.7946.0958' as a product's version:
+    the customer's number stayed in the ticket."""
+    from diag.core.redact import Pseudonymiser
+
+    out = Pseudonymiser(b"k" * 32).text(text)
+    assert "7946" not in out and "56-78" not in out and "PN" in out, out
+
+
+@pytest.mark.parametrize("text", ["2026-11-28", "28.11.2026", "11/28/2026", "on 28/11/2026 at 10:00", "2026.11.28",
+                                  "1/2/2026 3/4/2026", "12-25-2026 12-26-2026",
+                                  "Mozilla/5.0 AppleWebKit/537.36 Chrome/131.0.6778.85 Safari/537.36"])
+def test_dates_and_product_versions_stay_as_written(text):
+    from diag.core.redact import Pseudonymiser
+
+    assert Pseudonymiser(b"k" * 32).text(text) == text
