@@ -89,9 +89,12 @@ _VALUE = r"(\"(?:[^\"\\]|\\.)*\"|[^&\s\"'<>;,]+)"
 PAIR = re.compile(rf"(?<![\w.%-])({_NAME})(=){_VALUE}")                              # a=b in queries and forms
 JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")             # "a": "b" in unparsed JSON
 HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")       # Name: value lines
-# ... and within a line ("login failed, password: hunter2!"): the value up to a blank or punctuation that ends it
-MIDLINE_PAIR = re.compile(rf"(?<![\w.%-])({_NAME})([ \t]*:[ \t]*)([^\s,;\"'<>(){{}}\[\]]+)")
-_NAMED_COLON = re.compile(rf"(?<![\w.%-]){_NAME}[ \t]*:")   # where MIDLINE_PAIR could start
+# ... and within a line ("login failed, password: hunter2!"), under a name that only a credential has (prose
+# says "token: 300 per minute", "session: 10.0.0.12", "refresh: 10:00"): the value quoted, or up to a blank
+_MIDLINE_NAMES = (r"(?:client[_-]?)?secret|pass(?:word|wd|phrase|code)?|pwd|(?:x[_-]?)?api[_-]?key|"
+                  r"(?:access|refresh|id|bearer)[_-]?token|private[_-]?key|client[_-]?assertion")
+MIDLINE_PAIR = re.compile(rf"(?i)(?<![\w.%-])({_MIDLINE_NAMES})([ \t\u00a0]*[:\uff1a][ \t\u00a0]*)"
+                          r"(?:\"([^\"\n]{1,256})\"|'([^'\n]{1,256})'|`([^`\n]{1,256})`|([^\s\"'<>`|]+))")
 # the same pairs as other text writes them: 'a': 'b' and a='b' (a Python or JavaScript literal), <a>b</a> (XML,
 # SOAP), <input name="a" value="b"> (an HTML form)
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
@@ -465,8 +468,7 @@ class Redactor:
 
     def _shapes(self, out: str, copies: bool = True) -> str:
         """The credential shapes of `out`; copies=False for a decoded copy, which is not decoded again."""
-        if _SHAPED.search(out.lower()) is None and (":" not in out or out.count(":") > 1 and not _NAMED_COLON.search(
-                out)) and _no_base64_word(out):
+        if _SHAPED.search(out.lower()) is None and (":" not in out or out.count(":") > 1) and _no_base64_word(out):
             return out   # nothing any shape needs (an id, a date, a name): as _all_shapes leaves it, in one search
         return self._all_shapes(out, copies)
 
@@ -521,7 +523,7 @@ class Redactor:
             out = JSON_PAIR.sub(self._json_pair, out)
         if ":" in out and "\n" in out or ":" in out and out.count(":") == 1:
             out = HEADER_LINE.sub(self._header_line, out)
-        if ":" in out:
+        if ":" in out or "\uff1a" in out:
             out = MIDLINE_PAIR.sub(self._midline_pair, out)
         if "'" in out and (":" in out or "=" in out):
             out = QUOTED_PAIR.sub(self._named_pair, out)
@@ -665,21 +667,20 @@ class Redactor:
         return m.group(1) + REDACTED
 
     def _midline_pair(self, m: re.Match) -> str:
-        """`name: value` within a line: the value goes when the name is a secret's and the value reads as a
-        credential, not a word of prose ("a user token: **Genesys refuses this**", "token: expired"): it holds a
-        digit, or reads as generated. Not `code` (an error's, as in _header_line) nor an Authorization name
-        (FREE_CREDENTIAL reads its scheme and credential)."""
-        name, value = m.group(1), m.group(3)
-        low = name.lower()
-        core = value.rstrip(".!?:")
-        if low in ("code", "authorization", "proxy-authorization") or not is_secret_name(name, value) \
-                or not (any(c.isdigit() for c in core) or _looks_random(core)) or core[:1] in "*_`#~" \
-                or is_placeholder(core):
+        """`password: value` within a line (MIDLINE_PAIR's names): the value goes when it reads as a credential (a
+        digit in it, or generated), not as a word, a number, a time, an address or an id; it is learned (sought
+        everywhere) only when it reads as generated: a value in prose can be anything, and a word learned as a
+        secret would be cut out of every text, diag's own included."""
+        at = next(i for i in (3, 4, 5, 6) if m.group(i) is not None)
+        value = m.group(at)
+        core = value.rstrip(".!?:,;)]}") if at == 6 else value
+        if not core or not is_secret_name(m.group(1), core) or is_placeholder(core) \
+                or not (any(c.isdigit() for c in core) or _looks_random(core)) or _PROSE_VALUE.fullmatch(core):
             return m.group(0)
-        for form in dict.fromkeys((value, core)):   # the sentence's full stop may be its end
-            self.learn(name, form)
-        self.counts[f"key {low}"] += 1
-        return m.group(1) + m.group(2) + REDACTED
+        if _looks_random(core):
+            self.learn(m.group(1), core)
+        self.counts[f"key {m.group(1).lower()}"] += 1
+        return m.string[m.start():m.start(at)] + REDACTED + value[len(core):] + m.string[m.end(at):m.end()]
 
     def learn(self, name: str, value: str) -> None:
         """Learn the secrets a credential carrier holds, so that they go wherever else they appear: a bearer token
@@ -1066,7 +1067,10 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 # What one of _all_shapes' steps needs to find anything: a character a pair, a URL's user, an escape, a header line
 # or markup needs, or a word a credential's shape starts with, in the text as lower-case (as _all_shapes looks for
 # those words; an (?i) search of the text takes several times longer) (see tests/unit/test_fast_paths_agree.py)
-_SHAPED = re.compile(r"[=%\\\"'<@\r\n]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza")
+_SHAPED = re.compile(r"[=%\\\"'<@\r\n\uff1a]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza|"
+                     r"secret|pass|pwd|api[_-]?key|private[_-]?key|assertion")
+# a number, a time, a date, an address or a version: what prose writes after "password:" that is no password
+_PROSE_VALUE = re.compile(r"[\d:./+-]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 def _no_base64_word(text: str) -> bool:
