@@ -279,18 +279,22 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     text = _as_text(value)
     if text is None:
         return ()
-    if _LETTER_PAUSE.search(text):   # p and w between digits are pauses too ('+1 317 555 0100 9p11'), as in 9p1p1
-        text = _LETTER_PAUSE.sub(lambda m: m.group(1) + ",", text)
+    text = letter_pauses(text)
     if "," not in text and ";" not in text:
         return ()
     seen = set(digit_runs(text))
     return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in seen)
 
 
-# a pause written as a letter (p waits, w waits for a tone) between two digits, blanks around it allowed; and
-# inside one word (9p1p1)
-_LETTER_PAUSE = re.compile(r"(\d[ \t]*)[pPwW]+(?=[ \t]*\d)")
-_WORD_PAUSE = re.compile(r"(?<=\d)[pPwW]+(?=\d)")
+# a pause written as a letter (p waits, w waits for a tone): p or w standing apart from other letters, between
+# digits, blanks or any mark ('9p11', '9 p 11', '9,p1', '9-p-11', 'p911', '911p'; not 'help', 'www', 'pw')
+_LETTER_PAUSE = re.compile(r"(?<![^\W\d_])(?:[pP]+|[wW]+)(?![^\W\d_])")
+_DIGITS_AND_MARKS = re.compile(r"\d+(?:[-./()]+\d+)+")   # 9-1-1, 9.1.1, 9(1)1
+
+
+def letter_pauses(text: str) -> str:
+    """`text` with each pause written as a letter written as ',' (the same length: positions hold)."""
+    return _LETTER_PAUSE.sub(lambda m: "," * len(m.group(0)), text) if _LETTER_PAUSE.search(text) else text
 
 
 _WORD_EDGES = "()[]{}<>:;,.!?#*\"'"
@@ -304,7 +308,12 @@ def emergency_word(value, *, phone_field: bool = False) -> bool:
     if not text:
         return False
     text = canonical_text(text)
-    words = [_WORD_PAUSE.sub("", w.strip(_WORD_EDGES).replace("_", "").replace(",", "")) for w in text.split()]
+    words = [letter_pauses(w.strip(_WORD_EDGES)).replace("_", "").replace(",", "") for w in text.split()]
+    words = [_NOT_DIGITS.sub("", w) if _DIGITS_AND_MARKS.fullmatch(w) else w for w in words]   # 9-1-1 is 911
+    if phone_field:   # a phone field's digits are dialled together whatever stands between them ('Cell 9 1 1')
+        joined = _NOT_DIGITS.sub("", letter_pauses(text))
+        if 0 < len(joined) <= SHORT_MAX_DIGITS and emergency_in(joined):
+            return True
     if not any(w.isdigit() and len(w) <= SHORT_MAX_DIGITS and emergency_in(w) for w in words):
         return False
     # in a phone field, always; elsewhere only in a note about a phone: a word about one beside it, or a whole
@@ -500,7 +509,7 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
         found.append(Refusal("several-destinations", "{shown}", f"'{{shown}}' holds {len(parts)} addresses: diag "
                                                                 "sends one destination per value."))
     # numbers anywhere in the value matter where it is dialled (hosts left out: they name where, not whom)
-    dialled_part = _HOSTS.sub(",", cleaned) if dialled else ""
+    dialled_part = letter_pauses(_HOSTS.sub(",", cleaned)) if dialled else ""   # '0p1' read as '0,1' throughout
     runs = digit_runs(dialled_part) if dialled else ()
     extension = d.tail if d is not None and d.pause else None   # judged above, in the number's own country
     # '_' between digits is read both ways: joined (9_1_1, +91_81234_56789) and, without a +, as apart
