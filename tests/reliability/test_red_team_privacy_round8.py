@@ -8,6 +8,7 @@ import pytest
 from diag.core.inspect import as_records, inspect
 from diag.core.redact import Redactor, shaped_credential
 from diag.reports.bundle import build_bundle
+from tests.linear import in_linear_time
 
 IE = "https://api.mypurecloud.ie"
 
@@ -268,17 +269,8 @@ def test_ordinary_quoted_and_xml_text_is_left_as_it_is(text):
 def test_the_new_text_patterns_read_long_adversarial_text_in_linear_time(text):
     """A URL's user part and an HTML form's inputs: 72 s and 33 s on these before the anchors and bounds (the
     suite's own timeout would fail this, not a timed assertion)."""
-    import signal
-
-    def too_slow(*_):
-        raise TimeoutError("quadratic")
-
-    signal.signal(signal.SIGALRM, too_slow)
-    signal.alarm(10)
-    try:
+    with in_linear_time():
         Redactor().text(text)
-    finally:
-        signal.alarm(0)
 
 
 def test_only_values_under_a_secrets_own_name_inside_a_secret_object_are_learned():
