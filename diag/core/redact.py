@@ -1070,13 +1070,15 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _SHAPED = re.compile(r"[=%\\\"'<@\r\n\uff1a]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza|"
                      r"secret|pass|pwd|api[_-]?key|private[_-]?key|assertion")
 # a number, a time, a date, an address or a version: what prose writes after "password:" that is no password
-_PROSE_VALUE = re.compile(r"[\d:./+-]+|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+_PROSE_VALUE = re.compile(rf"[\d:./+-]+|{_UUID_TEXT}")
 
 
 def _no_base64_word(text: str) -> bool:
     """No run B64_WORD reads as base64, other than a UUID's last group (which _basic_pair leaves alone)."""
     return B64_WORD.search(text) is None or all(m.start() and text[m.start() - 1] == "-" and _HEX.fullmatch(m.group(0))
                                                 for m in B64_WORD.finditer(text))
+
+
 _MAY_HIDE = re.compile(r"[%&\\]")
 
 
