@@ -287,8 +287,8 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
 
 
 # a pause written as a letter (p waits, w waits for a tone): p or w standing apart from other letters, between
-# digits, blanks or any mark ('9p11', '9 p 11', '9,p1', '9-p-11', 'p911', '911p'; not 'help', 'www', 'pw')
-_LETTER_PAUSE = re.compile(r"(?<![^\W\d_])(?:[pP]+|[wW]+)(?![^\W\d_])")
+# digits, blanks or any mark ('9p11', '9 p 11', '9,p1', '9-p-11', 'p911', '911p'; not 'help' or 'wpa')
+_LETTER_PAUSE = re.compile(r"(?<![^\W\d_])[pPwW]+(?![^\W\d_])")   # 9pw11 too: a pause, then a wait
 _DIGITS_AND_MARKS = re.compile(r"\d+(?:[-./()]+\d+)+")   # 9-1-1, 9.1.1, 9(1)1
 
 

@@ -91,10 +91,11 @@ JSON_PAIR = re.compile(rf"(\"({_NAME})\"\s*:\s*)\"((?:[^\"\\]|\\.)*)\"")        
 HEADER_LINE = re.compile(rf"(?im)^([ \t]*({_NAME})[ \t]*:[ \t]*)(\S[^\r\n]*)$")       # Name: value lines
 # ... and within a line ("login failed, password: hunter2!"), under a name that only a credential has (prose
 # says "token: 300 per minute", "session: 10.0.0.12", "refresh: 10:00"): the value quoted, or up to a blank
-_MIDLINE_NAMES = (r"(?:client[_-]?)?secret|pass(?:word|wd|phrase|code)?|pwd|(?:x[_-]?)?api[_-]?key|"
-                  r"(?:access|refresh|id|bearer)[_-]?token|private[_-]?key|client[_-]?assertion")
-MIDLINE_PAIR = re.compile(rf"(?i)(?<![\w.%-])({_MIDLINE_NAMES})([ \t\u00a0]*[:\uff1a][ \t\u00a0]*)"
-                          r"(?:\"([^\"\n]{1,256})\"|'([^'\n]{1,256})'|`([^`\n]{1,256})`|([^\s\"'<>`|]+))")
+# (with any prefix: db_password, SMTP_PASSWORD, api_secret; a token only as part of a name: auth_token, X-Auth-Token)
+_MIDLINE_NAMES = (r"[\w-]*?(?:secret|pass(?:word|wd|phrase|code)?|pwd|pin|api[_-]?key|private[_-]?key|"
+                  r"client[_-]?assertion)(?:[_-]?key)?|[\w-]*?[a-z0-9][_-]?token")
+MIDLINE_PAIR = re.compile(rf"(?ai)(?<![\w.%-])({_MIDLINE_NAMES})([ \t\u00a0]*[:\uff1a][ \t\u00a0]*)"
+                          r"(?:\"([^\"\n]{1,256})\"|'([^'\n]{1,256})'|`([^`\n]{1,256})`|([^\s\"'<>`|,;]+))")
 # the same pairs as other text writes them: 'a': 'b' and a='b' (a Python or JavaScript literal), <a>b</a> (XML,
 # SOAP), <input name="a" value="b"> (an HTML form)
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
@@ -673,14 +674,17 @@ class Redactor:
         secret would be cut out of every text, diag's own included."""
         at = next(i for i in (3, 4, 5, 6) if m.group(i) is not None)
         value = m.group(at)
-        core = value.rstrip(".!?:,;)]}") if at == 6 else value
+        core = value.rstrip(".!?:)]}。") if at == 6 else value   # a sentence's or a bracket's end is not the value's
+        lead = len(core) - len(core.lstrip("([{")) if at == 6 else 0
+        core = core[lead:]
         if not core or not is_secret_name(m.group(1), core) or is_placeholder(core) \
                 or not (any(c.isdigit() for c in core) or _looks_random(core)) or _PROSE_VALUE.fullmatch(core):
             return m.group(0)
-        if _looks_random(core):
+        if _looks_random(core) or core.isdigit() and len(core) >= 4:
             self.learn(m.group(1), core)
         self.counts[f"key {m.group(1).lower()}"] += 1
-        return m.string[m.start():m.start(at)] + REDACTED + value[len(core):] + m.string[m.end(at):m.end()]
+        return (m.string[m.start():m.start(at)] + value[:lead] + REDACTED + value[lead + len(core):]
+                + m.string[m.end(at):m.end()])
 
     def learn(self, name: str, value: str) -> None:
         """Learn the secrets a credential carrier holds, so that they go wherever else they appear: a bearer token
@@ -1068,9 +1072,10 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 # or markup needs, or a word a credential's shape starts with, in the text as lower-case (as _all_shapes looks for
 # those words; an (?i) search of the text takes several times longer) (see tests/unit/test_fast_paths_agree.py)
 _SHAPED = re.compile(r"[=%\\\"'<@\r\n\uff1a]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza|"
-                     r"secret|pass|pwd|api[_-]?key|private[_-]?key|assertion")
+                     r"secret|pass|pwd|pin|api[_-]?key|private[_-]?key|assertion")
 # a number, a time, a date, an address or a version: what prose writes after "password:" that is no password
-_PROSE_VALUE = re.compile(rf"[\d:./+-]+|{_UUID_TEXT}")
+# (a run of four digits or more is a PIN or passcode; a time, a version, an address or a date holds ':' or '.')
+_PROSE_VALUE = re.compile(rf"\d{{1,3}}|[\d/+-]*[:.][\d:./+-]*|\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_UUID_TEXT}")
 
 
 def _no_base64_word(text: str) -> bool:

@@ -26,7 +26,11 @@ def test_a_secret_named_within_a_line_goes_and_is_sought_elsewhere(text):
 
 @pytest.mark.parametrize("text", ['login failed for bob, password: "Zq7Vx9Kp2"', "- x: 1, password: 'Zq7Vx9Kp2'",
                                   "retry with client_secret: `Zq7Vx9Kp2` now", "login user:admin|password:Zq7Vx9Kp2 x",
-                                  "ctx:password:Zq7Vx9Kp2", "x password:\u00a0Zq7Vx9Kp2", "x password\uff1a Zq7Vx9Kp2"])
+                                  "ctx:password:Zq7Vx9Kp2", "x password:\u00a0Zq7Vx9Kp2", "x password\uff1a Zq7Vx9Kp2",
+                                  # a second review: prefixed names, and a mark or bracket stuck to the value
+                                  "failed db_password: Zq7Vx9Kp2 host=db1", "x X-Auth-Token: Zq7Vx9Kp2",
+                                  "x api_secret: Zq7Vx9Kp2", "x SMTP_PASSWORD: Zq7Vx9Kp2", "x auth_token: Zq7Vx9Kp2",
+                                  "x password: Zq7Vx9Kp2;user=bob", "x password: (Zq7Vx9Kp2)"])
 def test_a_secret_named_within_a_line_goes_quoted_after_another_pair_or_after_other_blanks(text):
     """A helper's review: quoted values, a pair right after another, a no-break space or a full-width colon."""
     out = Redactor().text(text)
@@ -145,3 +149,16 @@ def test_dates_and_product_versions_stay_as_written(text):
     from diag.core.redact import Pseudonymiser
 
     assert Pseudonymiser(b"k" * 32).text(text) == text
+
+
+@pytest.mark.parametrize("text", ["x passcode: 482913", "x password: 19841225", "x api_key: 1234-5678-9012",
+                                  "x pin: 4821"])
+def test_a_pin_or_passcode_of_digits_within_a_line_goes(text):
+    out = Redactor().text(text)
+    assert out.endswith("[REDACTED]"), out
+
+
+def test_a_long_s_or_dotless_i_in_a_name_is_read_as_the_fast_path_reads_it():
+    """The within-a-line rule folded 'ſ' to 's' (a Unicode case rule) where the fast path did not: they now agree."""
+    text = "x pa\u017f\u017fword: Zq7Vx9Kp2 at 10:00:00"
+    assert Redactor()._shapes(text) == Redactor()._all_shapes(text)

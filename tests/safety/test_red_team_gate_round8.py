@@ -21,7 +21,10 @@ def refused(body, path=CALLS) -> str | None:
                                    # a helper's review: the letter beside any mark, as a comma would stand
                                    "+13175550100 9,p11", "+13175550100 9p,11", "+13175550100 9-p-11",
                                    "+13175550100 9.p.11", "+13175550100 9_p_11", "+13175550100 9/p/11",
-                                   "+13175550100 9 p, 11", "+13175550100 9 -p- 11", "+13175550100 9 p.11"])
+                                   "+13175550100 9 p, 11", "+13175550100 9 -p- 11", "+13175550100 9 p.11",
+                                   # a pause then a wait, as one run
+                                   "+13175550100 9pw11", "+13175550100 9wp11", "+13175550100 9PW11",
+                                   "+442079460958 9pw9pw9", "+13175550100 9 pw 11"])
 def test_a_digit_after_a_whole_number_and_a_letter_pause_that_makes_an_emergency_number_is_refused(value):
     why = refused({"phoneNumber": value})
     assert why and "emergency" in why, (value, why)
@@ -45,7 +48,7 @@ def test_every_extension_after_a_letter_pause_is_judged_as_after_a_comma():
 
 @pytest.mark.parametrize("value", ["Cell 9p1p1", "Mobile: 9w9w9", "home 1p1p2", "Cell 9,p1,p1", "Cell 9-p-1-p-1",
                                    "Cell 9.p.1.p.1", "Mobile: 9p9-9", "Cell 9 p11", "Cell p911", "Cell w911",
-                                   "Cell 911p",
+                                   "Cell 911p", "Cell 9pw1pw1", "Cell 9wp11", "Cell 9PW1",
                                    # and before letter pauses: a phone field's digits are dialled together
                                    "Cell 9-1-1", "Cell 9.1.1", "Cell 9 1 1"])
 def test_a_phone_field_never_stores_an_emergency_number_split_by_letter_pauses(value):
