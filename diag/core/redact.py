@@ -469,7 +469,9 @@ class Redactor:
 
     def _shapes(self, out: str, copies: bool = True) -> str:
         """The credential shapes of `out`; copies=False for a decoded copy, which is not decoded again."""
-        if _SHAPED.search(out.lower()) is None and (":" not in out or out.count(":") > 1) and _no_base64_word(out):
+        low = out.lower()
+        if _SHAPED.search(low) is None and (":" not in out or out.count(":") > 1 and not _NAMED_BEFORE_A_COLON.search(
+                low)) and "\uff1a" not in out and _no_base64_word(out):
             return out   # nothing any shape needs (an id, a date, a name): as _all_shapes leaves it, in one search
         return self._all_shapes(out, copies)
 
@@ -1071,8 +1073,8 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 # What one of _all_shapes' steps needs to find anything: a character a pair, a URL's user, an escape, a header line
 # or markup needs, or a word a credential's shape starts with, in the text as lower-case (as _all_shapes looks for
 # those words; an (?i) search of the text takes several times longer) (see tests/unit/test_fast_paths_agree.py)
-_SHAPED = re.compile(r"[=%\\\"'<@\r\n\uff1a]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza|"
-                     r"secret|pass|pwd|pin|api[_-]?key|private[_-]?key|assertion")
+_SHAPED = re.compile(r"[=%\\\"'<@\r\n]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza")
+_NAMED_BEFORE_A_COLON = re.compile(r"secret|pass|pwd|pin|api[_-]?key|private[_-]?key|assertion")   # MIDLINE_PAIR's
 # a number, a time, a date, an address or a version: what prose writes after "password:" that is no password
 # (a run of four digits or more is a PIN or passcode; a time, a version, an address or a date holds ':' or '.')
 _PROSE_VALUE = re.compile(rf"\d{{1,3}}|[\d/+-]*[:.][\d:./+-]*|\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_UUID_TEXT}")

@@ -234,7 +234,7 @@ PIECES = st.sampled_from([
     "x-dXNlcjpwYXNzd29yZA", "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0", LOOSE_JWT, "AIzaQQQQQQQ-QQQQQQQQQQ_QQQQQQQQQQ-QQQQQ",
     "password=Zq7Vx9Kp", "a%3Db%26client_secret%3DZq7Vx9Kp", '"password": "Zq7Vx9Kp"', "password: Zq7Vx9Kp",
     "'password': 'Zq7Vx9Kp'", "<password>Zq7Vx9Kp</password>", "at 10:00 authorization: Zq7Vx9Kp",
-    "at 10:00 password: Zq7Vx9Kp", "10:00:00 pwd: Zq7Vx9Kp!",
+    "at 10:00 password: Zq7Vx9Kp", "10:00:00 pwd: Zq7Vx9Kp!", "x passcode\uff1a 482913", "x SMTP_PASSWORD: Zq7Vx9Kp",
     "host: h\npassword: Zq7Vx9Kp", '"at": "10:00", "password": "Zq7Vx9Kp"'])
 
 
