@@ -682,7 +682,7 @@ class Redactor:
         if not core or not is_secret_name(m.group(1), core) or is_placeholder(core) \
                 or not (any(c.isdigit() for c in core) or _looks_random(core)) or _PROSE_VALUE.fullmatch(core):
             return m.group(0)
-        if _looks_random(core) or core.isdigit() and len(core) >= 4:
+        if _looks_random(core):   # a PIN of digits goes where it stands; sought everywhere it would cut numbers
             self.learn(m.group(1), core)
         self.counts[f"key {m.group(1).lower()}"] += 1
         return (m.string[m.start():m.start(at)] + value[:lead] + REDACTED + value[lead + len(core):]
