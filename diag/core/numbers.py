@@ -318,9 +318,14 @@ def emergency_word(value, *, phone_field: bool = False) -> bool:
         return False
     # in a phone field, always; elsewhere only in a note about a phone: a word about one beside it, or a whole
     # number with its country code or of ten digits or more (not "waited 15 minutes", "Dec 15", "100 Main St")
+    # ... or a pause written before it (',911', 'p911': digits a dialler sends after waiting are dialled)
     return phone_field or any(w.lower() in _PHONE_WORDS for w in words) or any(
         text[a:b].lstrip().startswith("+") or sum(ch.isdigit() for ch in text[a:b]) >= 10
-        for a, b in phone_spans(text))
+        for a, b in phone_spans(text)) or any(
+        (m := _PAUSED_WORD.fullmatch(w.strip("()[]{}<>\"'"))) and emergency_in(m.group(1)) for w in text.split())
+
+
+_PAUSED_WORD = re.compile(rf"(?:[,;]+|[pPwW]+)(\d{{1,{SHORT_MAX_DIGITS}}})[,;]*")   # a pause, then a short number
 
 
 

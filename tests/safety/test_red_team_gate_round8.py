@@ -68,3 +68,21 @@ def test_a_long_value_of_letter_pauses_is_read_in_linear_time():
         refused({"phoneNumber": "1" + "p" * 100_000 + " x"})
         refused({"phoneNumber": "1p" * 50_000})
         refused({"phoneNumber": "1 " * 50_000 + "p"})
+
+
+def contact_column(value, real=True):
+    return refusal_for("POST", "/api/v2/outbound/contactlists/unknown-list/contacts",
+                       json.dumps([{"data": {"Cell": value, "Name": "x"}}]).encode(), real=real)
+
+
+@pytest.mark.parametrize("value", [",911", "p911", ";;112", "w999", ",,911,"])
+def test_a_contact_column_never_holds_an_emergency_number_after_a_pause(value):
+    """A column of a contact list diag cannot read: '911' was refused, ',911' and 'p911' (911 dialled after a
+    wait) were sent to a real org (a helper's review)."""
+    why = contact_column(value)
+    assert why and "emergency" in why, (value, why)
+
+
+@pytest.mark.parametrize("value", ["p1", "w12", "p1234", ",4567", "priority p2"])
+def test_a_contact_column_of_codes_after_a_letter_is_still_data(value):
+    assert contact_column(value) is None, value
