@@ -18,6 +18,12 @@ def refused(body, path=CALLS, raw=None) -> str | None:
     return refusal_for("POST", path, raw if raw is not None else json.dumps(body).encode(), real=True)
 
 
+def stored_as_a_users_phone(value) -> str | None:
+    """Why diag will not store `value` as a user's mobile phone address (None: it stores it)."""
+    return refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
+        {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode())
+
+
 @pytest.mark.parametrize("value", ["+13175550100 or 9_1_1", "+13175550100 or 9,1,1", "+44 20 7946 0958 or 9_9_9",
                                    "+61 2 9876 5432 or 0_0_0", "+81 3 1234 5678 or 1_1_9", "Phone: 9,1,1",
                                    "9_1_1", "call 1_1_2 now",
@@ -84,8 +90,7 @@ def test_a_messenger_type_given_twice_as_open_both_times_is_an_id():
 def test_a_stored_phone_field_with_a_label_never_stores_an_emergency_number(value, where):
     """An emergency number is never stored, whatever label or note stands around it (a plain 911 was refused)."""
     if where == "a user's address":
-        why = refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
-            {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode())
+        why = stored_as_a_users_phone(value)
     else:
         why = refusal_for("PUT", "/api/v2/externalcontacts/contacts/c1", json.dumps(
             {"firstName": "A", "workPhone": {"display": value}}).encode())
@@ -94,8 +99,7 @@ def test_a_stored_phone_field_with_a_label_never_stores_an_emergency_number(valu
 
 @pytest.mark.parametrize("value", ["+13175550100", "Mobile +1 317 555 0100", "+1 317 555 0100 (cell)"])
 def test_a_stored_phone_field_with_a_label_and_an_ordinary_number_is_stored(value):
-    assert refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
-        {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode()) is None
+    assert stored_as_a_users_phone(value) is None
 
 
 @pytest.mark.parametrize("value", ["Cell 911", "call 911", "+13175550100 or 911", "911 or +13175550100"])
@@ -155,8 +159,7 @@ def test_a_number_in_a_note_about_no_phone_is_data(value):
                                    "Móvil 112", "SOS 112", "ring 999"])
 def test_a_phone_field_never_stores_an_emergency_number_whatever_word_is_beside_it(value):
     """A user's phone address says by its type that it is a phone: no word about one is needed beside 911."""
-    why = refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
-        {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode())
+    why = stored_as_a_users_phone(value)
     assert why and "emergency" in why, (value, why)
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from diag.client.gate import refusal_for
+from tests.safety.test_red_team_gate_round7 import stored_as_a_users_phone
 from tests.linear import in_linear_time
 
 CALLS = "/api/v2/conversations/calls"
@@ -52,8 +53,7 @@ def test_every_extension_after_a_letter_pause_is_judged_as_after_a_comma():
                                    # and before letter pauses: a phone field's digits are dialled together
                                    "Cell 9-1-1", "Cell 9.1.1", "Cell 9 1 1"])
 def test_a_phone_field_never_stores_an_emergency_number_split_by_letter_pauses(value):
-    why = refusal_for("PATCH", "/api/v2/users/u1", json.dumps(
-        {"addresses": [{"address": value, "mediaType": "PHONE", "type": "MOBILE"}]}).encode())
+    why = stored_as_a_users_phone(value)
     assert why and "emergency" in why, (value, why)
 
 
