@@ -42,8 +42,10 @@ from functools import lru_cache
 from typing import Any
 from collections.abc import Iterable, Iterator
 
-from diag.core import numbers
 from diag.core.errors import DiagError
+
+# diag.core.numbers is imported where a value is judged: checking a body that dials nothing never loads it (about a
+# sixth of a cold check's time, bench_contract).
 
 DIAL, COLUMNS, UNKNOWN, STORED, USER, QUEUE, CONVERSATION, DATA = (
     "dial", "columns", "unknown", "stored", "user", "queue", "conversation", "data")
@@ -480,9 +482,12 @@ def read(method: str, route: str, body: Any, query: Iterable[tuple[str, str]] = 
             role = {"userid": USER, "queueid": QUEUE}.get(name.lower())
             if role:
                 positions.append(Position(f"path {name}", value, role, name))
-    if kind == DIALS and starts and any(p.role == DIAL and numbers.canonical_text(str(p.value)).strip()
-                                        for p in positions):   # an invisible or blank value names nobody
-        starts = ""   # it names its destinations: nothing starts unnamed
+    if kind == DIALS and starts:
+        from diag.core import numbers
+
+        if any(p.role == DIAL and numbers.canonical_text(str(p.value)).strip()
+               for p in positions):   # an invisible or blank value names nobody
+            starts = ""   # it names its destinations: nothing starts unnamed
     return Reading(f"{method} {template}" if template else None, kind, medium, starts, tuple(positions),
                    dict(params), model or "")
 
@@ -664,6 +669,7 @@ def counts_as_dialled(position: Position, *, real: bool) -> bool:
     """Whether a value is read as dialled here: dialled fields always; a body diag cannot read when the value reads
     as a dial string; contact columns and unknown keys of a write that dials likewise, on a real org only (the
     simulator has no dialler, and reads a body as the model does: it ignores unknown keys)."""
+    from diag.core import numbers
     role = position.role
     if role == DIAL:
         return True
@@ -676,6 +682,7 @@ def counts_as_dialled(position: Position, *, real: bool) -> bool:
 
 def refusal(position: Position, *, real: bool) -> Refusal | None:
     """Why diag will not send this value (None: nothing against it), for a simulator or a real org."""
+    from diag.core import numbers
     value = position.value
     if position.role == DTMF:   # tones: a far end at a dial tone dials the digits, whatever pauses or A-D stand between
         digits = "".join(ch for ch in numbers.canonical_text(str(value)) if ch.isdigit())
@@ -740,6 +747,7 @@ def _why(position: Position, reason: str) -> str:
 def destinations(position: Position, *, real: bool) -> list[str]:
     """How the confirmation names what a value sends to: its number (the allow-lists' exact form) and every number
     written in it, a user, a queue, a call merged in; [] when the value names nobody."""
+    from diag.core import numbers
     role, value = position.role, position.value
     if role in (USER, QUEUE) and isinstance(value, str) and value.strip():
         return [f"{role} {value.strip()}"]
