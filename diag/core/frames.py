@@ -21,9 +21,7 @@ def usage_frame(rows: list[dict] | Iterable[dict], group_by: Iterable[str] = ())
     status4xx_other = status400 - status429 (429 is part of the 4xx count: never count it twice);
     error_rate = (status400 + status500) / requests; share_429 = status429 / requests.
     """
-    import pandas as pd
-
-    return _typed(pd.DataFrame.from_records(rows if isinstance(rows, list) else list(rows)), group_by)
+    return _typed(rows_frame(rows if isinstance(rows, list) else list(rows)), group_by)
 
 
 def usage_frame_from_pages(pages: Iterable, group_by: Iterable[str] = ()) -> pd.DataFrame:
@@ -38,9 +36,36 @@ def usage_frame_from_pages(pages: Iterable, group_by: Iterable[str] = ()) -> pd.
         data = loads(page) if isinstance(page, (str, bytes)) else page
         rows = data.get("results", []) if isinstance(data, dict) else data
         if rows:
-            parts.append(pd.DataFrame.from_records(rows))
+            parts.append(rows_frame(rows))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return _typed(frame, group_by)
+
+
+def rows_frame(rows: list) -> pd.DataFrame:
+    """The frame pandas' from_records makes of `rows`, built column by column when every row is a dict with the
+    first row's keys (what the usage API sends): about twice as fast on a page of 10,000 rows. A column of ints only
+    becomes int64 and one of strings only is inferred from an object array, as from_records does; any other column
+    is left to pandas' own inference, and any other page to from_records itself."""
+    import numpy as np
+    import pandas as pd
+
+    first = rows[0] if isinstance(rows, list) and rows else None
+    if type(first) is not dict or not first or any(type(r) is not dict or len(r) != len(first) for r in rows):
+        return pd.DataFrame.from_records(rows)
+    columns: dict = {}
+    try:
+        for key in first:
+            values = [r[key] for r in rows]   # a row without the key has another in its place: from_records
+            kinds = set(map(type, values))
+            if kinds == {int} and -2**63 <= min(values) and max(values) < 2**63:
+                columns[key] = np.array(values, dtype=np.int64)
+            elif kinds == {str}:
+                columns[key] = np.array(values, dtype=object)
+            else:
+                columns[key] = values
+    except KeyError:
+        return pd.DataFrame.from_records(rows)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _dates(column) -> pd.Series:

@@ -305,3 +305,27 @@ def test_the_walk_takes_clean_values_as_text_would_answer(values):
     for v in values:
         assert fast.value(v) == long_way(slow, v)
     assert (fast.known, dict(fast.counts)) == (slow.known, dict(slow.counts))
+
+
+ROW_KEYS = ["date", "clientId", "templateUri", "status200", "requests"]
+CELLS = st.one_of(st.integers(-5, 5), st.integers(2**62, 2**65), st.integers(-2**65, -2**62), st.booleans(),
+                  st.floats(allow_nan=False), st.none(), st.text(max_size=4), st.sampled_from(["2026-11-01T00:00:00.000Z", "c-001"]),
+                  st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.sampled_from("ab"), st.integers(0, 3), max_size=1))
+ROW = st.fixed_dictionaries({}, optional={k: CELLS for k in ROW_KEYS})
+
+
+@settings(max_examples=examples(400), deadline=None, derandomize=True)
+@given(st.one_of(
+    st.lists(ROW, max_size=6),   # any mix of keys and values
+    st.integers(1, 6).flatmap(lambda n: st.lists(   # every row with the same keys, one kind of value per column
+        st.fixed_dictionaries({k: v for k, v in zip(ROW_KEYS[:3], [st.integers(0, 999), st.text(max_size=3), CELLS])}),
+        min_size=n, max_size=n))))
+@example([{"a": 1, "b": "x"}, {"b": "y", "a": 2}])   # the same keys in another order
+@example([{"a": 1}, {"b": 2}])   # the same count of keys, not the same keys
+@example([{"a": 1}, {"a": 2, "b": 3}])   # a row with more keys than the first
+def test_a_page_of_usage_rows_is_the_frame_from_records_makes(rows):
+    import pandas as pd
+
+    from diag.core.frames import rows_frame
+
+    pd.testing.assert_frame_equal(rows_frame(rows), pd.DataFrame.from_records(rows))
