@@ -94,13 +94,14 @@ _RUN_APART = re.compile(r"\+?\d(?:[^\w,;+]*\d)*")      # '_' read as what ends a
 _PAUSED_RUN = re.compile(r"\+?\d(?:(?:[^\w+]|_)*\d)*")  # ... and, read as one, across pauses (9,1,1)
 
 
-_ASCII_CONTROLS = {c: None for c in [*range(32), 127]}
+_BLANK_CONTROLS = "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85"   # what str.split() reads as blanks: a tab between two pasted cells
+_ASCII_CONTROLS = {c: None for c in [*range(32), 127]} | {ord(c): " " for c in _BLANK_CONTROLS if c.isascii()}
 
 
 @lru_cache(maxsize=16384)
 def canonical_text(text: str) -> str:
     """NFKC; every script's digits to ASCII; plus-like signs to '+'; invisible, control and combining characters
-    dropped; other spaces to ' '."""
+    dropped, but for the controls that are blanks (tab, line breaks); every blank to ' '."""
     if text.isascii():   # NFKC leaves ASCII as it is: only control characters go
         return text if text.isprintable() else text.translate(_ASCII_CONTROLS)
     return unicodedata.normalize("NFKC", text).translate(_CANONICAL_CHARS)
@@ -117,6 +118,8 @@ class _CanonicalChars(dict):
             out: str | None = "+"
         elif cat == "Nd":
             out = str(unicodedata.decimal(ch))
+        elif ch in _BLANK_CONTROLS:
+            out = " "
         elif cat in _DROPPED:
             out = None
         elif cat in ("Zs", "Zl", "Zp"):
@@ -275,7 +278,9 @@ def _digit_runs_cached(text: str) -> tuple[tuple[bool, str], ...]:
 
 def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     """The numbers of digit_runs() read again with their pauses ignored, where a pause joins two runs (9,1,1 and
-    '+1 317 555 0100 9,11' are 911 to a system that does not wait): further readings of a dialled value."""
+    '+1 317 555 0100 9,11' are 911 to a system that does not wait): further readings of a dialled value. A group
+    between blanks that holds a pause is read on its own too: in '+49 30 12345678 1,1,2' a number of variable length
+    would take the first 1 as its own, and a system that ends the number at the blank sends 112 after it."""
     text = _as_text(value)
     if text is None:
         return ()
@@ -283,7 +288,9 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     if "," not in text and ";" not in text:
         return ()
     seen = set(digit_runs(text))
-    return tuple(r for r in _digit_runs(text, _PAUSED_RUN) if r not in seen)
+    across = _digit_runs(text, _PAUSED_RUN)
+    groups = [r for group in text.split() if "," in group or ";" in group for r in _digit_runs(group, _PAUSED_RUN)]
+    return tuple(r for r in dict.fromkeys((*across, *groups)) if r not in seen)
 
 
 # a pause written as a letter (p waits, w waits for a tone): p or w standing apart from other letters, between
