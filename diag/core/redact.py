@@ -101,6 +101,10 @@ MIDLINE_PAIR = re.compile(rf"(?ai)(?<![\w.%-])({_MIDLINE_NAMES})([ \t\u00a0]*[:\
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
 XML_PAIR = re.compile(rf"(<({_NAME})(?:\s[^<>]*)?>)([^<>]{{1,4096}})(</\2\s*>)")
 HTML_INPUT = re.compile(r"<input\b[^<>]*>", re.IGNORECASE)   # linear: a scan stops at the next < or >
+# A table's header line (CSV, TSV, ';' or '|' separated, as a spreadsheet or a database client writes it): two names
+# or more, each optionally quoted, with one separator between them; the rows below it are read cell by cell.
+_CELL_NAME = r' *"?[A-Za-z_][\w.-]*(?: [\w.-]+)*"? *'
+TABLE_HEAD = re.compile(rf"(?m)^ *\|?{_CELL_NAME}([,\t;|]){_CELL_NAME}(?:\1{_CELL_NAME})*\|? *\r?$")   # | a | b |
 # an attribute starts after a blank (data-name= and data-value= are other attributes), its value quoted or not
 _INPUT_NAME = re.compile(rf"""(?<=\s)name\s*=\s*(?:"({_NAME})"|'({_NAME})'|({_NAME})(?=[\s/>]|$))""", re.IGNORECASE)
 _INPUT_VALUE = re.compile(r"""(?<=\s)value\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>=`]+))""", re.IGNORECASE)
@@ -534,7 +538,47 @@ class Redactor:
             out = XML_PAIR.sub(self._named_pair, out)
         if "<input" in low:
             out = HTML_INPUT.sub(self._input, out)
+        if "\n" in out and TABLE_HEAD.search(out):
+            out = self._table(out)
         return out
+
+    def _table(self, text: str) -> str:
+        """A table's column named like a credential (password, api_key, client_secret ...) loses the value of each
+        row below its header, to the first line with another count of cells; each value is learned, so that it goes
+        wherever else it appears."""
+        lines = text.splitlines(keepends=True)
+        columns: dict[int, str] = {}
+        sep, width = "", 0
+        for n, line in enumerate(lines):
+            body = line.rstrip("\r\n")
+            if columns:
+                spans = _cells(body, sep)
+                if len(spans) == width:
+                    lines[n] = self._row(body, spans, columns) + line[len(body):]
+                    continue
+                columns = {}
+            head = TABLE_HEAD.fullmatch(body)
+            if head is not None:
+                sep = head.group(1)
+                names = [body[a:b].strip().strip('"') for a, b in _cells(body, sep)]
+                columns = {i: name for i, name in enumerate(names) if _secret_name(name) is not False}
+                width = len(names)
+        return "".join(lines)
+
+    def _row(self, body: str, spans: list[tuple[int, int]], columns: dict[int, str]) -> str:
+        out, at = [], 0
+        for i, name in columns.items():
+            start, end = spans[i]
+            cell = body[start:end]
+            value = cell.strip().strip('"').strip()
+            if not value.strip("-: ") or value == REDACTED or not is_secret_name(name, value):   # |---|
+                continue
+            self.learn(name, value)
+            self.counts[f"column {name.lower()}"] += 1
+            lead = cell.index(value)
+            out += [body[at:start + lead], REDACTED]
+            at = start + lead + len(value)
+        return "".join(out) + body[at:]
 
     def _input(self, m: re.Match) -> str:
         """<input name="client_secret" value="...">: the value goes when the name is a secret's."""
@@ -1078,6 +1122,19 @@ _NAMED_BEFORE_A_COLON = re.compile(r"secret|pass|pwd|pin|api[_-]?key|private[_-]
 # a number, a time, a date, an address or a version: what prose writes after "password:" that is no password
 # (a run of four digits or more is a PIN or passcode; a time, a version, an address or a date holds ':' or '.')
 _PROSE_VALUE = re.compile(rf"\d{{1,3}}|[\d/+-]*[:.][\d:./+-]*|\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_UUID_TEXT}")
+
+
+def _cells(line: str, sep: str) -> list[tuple[int, int]]:
+    """Where each cell of a table's line starts and ends: split at `sep` outside double quotes."""
+    spans, start, quoted = [], 0, False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            spans.append((start, i))
+            start = i + 1
+    spans.append((start, len(line)))
+    return spans
 
 
 def _no_base64_word(text: str) -> bool:
