@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from diag.core.headers import headers_of
+from diag.core.headers import header
 
 __all__ = ["RATE_HEADERS", "Reading", "read_answer"]
 
@@ -37,9 +37,9 @@ def read_answer(status: int | None, headers: Mapping[str, str] | None, body: Any
     "METHOD /api/v2/template" when known, for explanations documented per operation."""
     from diag.core import errors
 
-    h = headers_of(headers)
-    reading = Reading(status, correlation_id=h.get("ININ-Correlation-Id"),
-                      rate_limit={name: h[name] for name in RATE_HEADERS if name in h})
+    limits = {name: header(headers, name) for name in RATE_HEADERS}
+    reading = Reading(status, correlation_id=header(headers, "ININ-Correlation-Id"),
+                      rate_limit={name: value for name, value in limits.items() if value is not None})
     if (status or 0) >= 400:
         error = body if isinstance(body, dict) else {}
         reading.error = error or None

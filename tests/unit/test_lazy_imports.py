@@ -96,3 +96,27 @@ def test_a_capture_is_read_diagnosed_and_charted_without_loading_pandas(tmp_path
     assert out == ["1", "False", "2"], out
     assert sorted(p.name for p in (tmp_path / "charts").iterdir()) == [
         "evidence_codes.png", "evidence_codes.svg", "evidence_latency.png", "evidence_latency.svg"]
+
+
+EVIDENCE = ("import json, sys\nfrom diag.core.evidence import read_evidence\nfrom diag.core.limits import limits_of\n"
+            "from diag.core.inspect import inspect\nfrom diag.core.answer import read_answer\n"
+            "har = {'log': {'version': '1.2', 'entries': [{'startedDateTime': '2026-11-28T10:00:00.000Z', 'time': 5,\n"
+            "  'request': {'method': 'GET', 'url': 'https://api.mypurecloud.ie/api/v2/users/me', 'headers': []},\n"
+            "  'response': {'status': 429, 'headers': [{'name': 'Retry-After', 'value': '3'}],\n"
+            "    'content': {'mimeType': 'application/json',\n"
+            "    'text': json.dumps({'code': 'too.many.requests', 'status': 429, 'message': 'm'})}}}]}}\n"
+            "print(limits_of(read_evidence(json.dumps(har))).requests, len(inspect(json.dumps(har)).failures))\n"
+            "r = read_answer(429, {'Retry-After': '3', 'ININ-RateLimit-Allowed': '300', 'inin-ratelimit-allowed': 'x'}, None)\n"
+            "print(r.rate_limit, r.retry_after, 'urllib3' in sys.modules)\n"
+            "from diag.core.headers import HTTPHeaderDict, header\n"
+            "h = HTTPHeaderDict(); h.add('Retry-After', '3'); h.add('retry-after', '4')\n"
+            "print(header(h, 'RETRY-AFTER'))")
+
+
+def test_a_customers_har_is_read_without_loading_urllib3_and_its_headers_read_the_same():
+    """urllib3 (ssl, http.client, email) costs a fresh process about 0.1 s: reading evidence needs none of it."""
+    out = subprocess.run([sys.executable, "-c", EVIDENCE], capture_output=True, text=True, check=True).stdout
+    first, second, third = out.strip().split("\n")
+    assert first == "1 1", out
+    assert second == "{'inin-ratelimit-allowed': '300, x', 'retry-after': '3'} 3 False", out
+    assert third == "3, 4", out
