@@ -279,8 +279,9 @@ def _digit_runs_cached(text: str) -> tuple[tuple[bool, str], ...]:
 def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     """The numbers of digit_runs() read again with their pauses ignored, where a pause joins two runs (9,1,1 and
     '+1 317 555 0100 9,11' are 911 to a system that does not wait): further readings of a dialled value. A group
-    between blanks that holds a pause is read on its own too: in '+49 30 12345678 1,1,2' a number of variable length
-    would take the first 1 as its own, and a system that ends the number at the blank sends 112 after it."""
+    of digits and pauses after any other mark (a blank, '-', '/', '.') is read on its own too, blanks beside its
+    pauses included: in '+49 30 12345678 1,1,2' or '+49 30 12345678-1, 1, 2' a number of variable length would take
+    the first 1 as its own, and a system that ends the number at the mark sends 112 after it."""
     text = _as_text(value)
     if text is None:
         return ()
@@ -289,8 +290,14 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
         return ()
     seen = set(digit_runs(text))
     across = _digit_runs(text, _PAUSED_RUN)
-    groups = [r for group in text.split() if "," in group or ";" in group for r in _digit_runs(group, _PAUSED_RUN)]
+    pieces = _NOT_DIGIT_OR_PAUSE.split(_BLANKS_BESIDE_PAUSES.sub(r"\1", canonical_text(text)))
+    groups = [(False, digits) for piece in pieces if "," in piece or ";" in piece
+              if (digits := piece.replace(",", "").replace(";", ""))]
     return tuple(r for r in dict.fromkeys((*across, *groups)) if r not in seen)
+
+
+_BLANKS_BESIDE_PAUSES = re.compile(r"\s*([,;]+)\s*")   # '1 , 1 ,2' is written as '1,1,2'
+_NOT_DIGIT_OR_PAUSE = re.compile(r"[^0-9,;]+")
 
 
 # a pause written as a letter (p waits, w waits for a tone): p or w standing apart from other letters, between
