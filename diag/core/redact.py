@@ -101,10 +101,16 @@ MIDLINE_PAIR = re.compile(rf"(?ai)(?<![\w.%-])({_MIDLINE_NAMES})([ \t\u00a0]*[:\
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
 XML_PAIR = re.compile(rf"(<({_NAME})(?:\s[^<>]*)?>)([^<>]{{1,4096}})(</\2\s*>)")
 HTML_INPUT = re.compile(r"<input\b[^<>]*>", re.IGNORECASE)   # linear: a scan stops at the next < or >
-# A table's header line (CSV, TSV, ';' or '|' separated, as a spreadsheet or a database client writes it): two names
-# or more, each optionally quoted, with one separator between them; the rows below it are read cell by cell.
-_CELL_NAME = r' *"?[A-Za-z_][\w.-]*(?: [\w.-]+)*"? *'
-TABLE_HEAD = re.compile(rf"(?m)^ *\|?{_CELL_NAME}([,\t;|]){_CELL_NAME}(?:\1{_CELL_NAME})*\|? *\r?$")   # | a | b |
+# A table's header line (CSV, TSV, ';' or '|' separated, Markdown, as a spreadsheet or a database client writes it):
+# two names or more, each optionally quoted, with one separator between them (and maybe after the last, as Excel
+# writes it); the rows below it are read cell by cell.
+_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"   # what str.splitlines() ends a line at
+_WS = r"[^\S\t\n\r\v\f\x1c-\x1f\x85\u2028\u2029]"     # a blank within a line, other than a tab (a separator)
+_CELL_NAME = rf"{_WS}*[\"']?[A-Za-z_#][\w.()/:'#-]*(?:{_WS}+[\w.()/:'#-]+)*[\"']?{_WS}*"
+_HEAD = rf"\ufeff?{_WS}*\|?{_CELL_NAME}([,\t;|]){_CELL_NAME}(?:\1{_CELL_NAME})*\1?{_WS}*"
+TABLE_HEAD = re.compile(_HEAD)
+_TABLE_HEAD_IN = re.compile(rf"(?:^|(?<=[{_BREAKS}])){_HEAD}(?=[{_BREAKS}])")   # a header with a line after it
+_NO_SECRET_CELL = frozenset({"true", "false", "yes", "no", "y", "n", "null", "none", "n/a", "na", "-"})
 # an attribute starts after a blank (data-name= and data-value= are other attributes), its value quoted or not
 _INPUT_NAME = re.compile(rf"""(?<=\s)name\s*=\s*(?:"({_NAME})"|'({_NAME})'|({_NAME})(?=[\s/>]|$))""", re.IGNORECASE)
 _INPUT_VALUE = re.compile(r"""(?<=\s)value\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>=`]+))""", re.IGNORECASE)
@@ -538,47 +544,77 @@ class Redactor:
             out = XML_PAIR.sub(self._named_pair, out)
         if "<input" in low:
             out = HTML_INPUT.sub(self._input, out)
-        if "\n" in out and TABLE_HEAD.search(out):
+        if _TABLE_HEAD_IN.search(out):
             out = self._table(out)
         return out
 
     def _table(self, text: str) -> str:
         """A table's column named like a credential (password, api_key, client_secret ...) loses the value of each
-        row below its header, to the first line with another count of cells; each value is learned, so that it goes
-        wherever else it appears."""
+        row below its header, and each value is learned, so that it goes wherever else it appears. A row ends at
+        its line's end unless a quoted cell runs on; the table, at a line with no separator, or at a blank line
+        after its first row. A row with more or fewer cells than the header loses each cell the column's value
+        could have moved to: diag cannot tell which one holds it."""
         lines = text.splitlines(keepends=True)
+        out: list[str] = []
         columns: dict[int, str] = {}
-        sep, width = "", 0
-        for n, line in enumerate(lines):
-            body = line.rstrip("\r\n")
+        sep, width, rows, n = "", 0, 0, 0
+        while n < len(lines):
+            line = lines[n]
+            body = line.rstrip(_BREAKS)
+            if columns and not body.strip():
+                if rows:
+                    columns = {}
+                out.append(line)
+                n += 1
+                continue
             if columns:
-                spans = _cells(body, sep)
-                if len(spans) == width:
-                    lines[n] = self._row(body, spans, columns) + line[len(body):]
+                last = min(len(lines), n + 20)   # a quoted cell may run over lines (RFC 4180): read on to its end
+                first = (n, body, line)
+                spans, running = _cells(body, sep)
+                while running and n + 1 < last:
+                    n += 1
+                    body, line = body + line[len(body):] + lines[n].rstrip(_BREAKS), line + lines[n]
+                    spans, running = _cells(body, sep)
+                if running:   # a quote never closed: a stray one, read as a character
+                    n, body, line = first
+                    spans, _ = _cells(body, sep, quotes=False)
+                if len(spans) > 1:
+                    out.append(self._row(body, spans, columns, width) + line[len(body):])
+                    rows += 1
+                    n += 1
                     continue
                 columns = {}
             head = TABLE_HEAD.fullmatch(body)
             if head is not None:
                 sep = head.group(1)
-                names = [body[a:b].strip().strip('"') for a, b in _cells(body, sep)]
-                columns = {i: name for i, name in enumerate(names) if _secret_name(name) is not False}
-                width = len(names)
-        return "".join(lines)
+                names = [body[a:b].strip().strip("\ufeff|#\"' ") for a, b in _cells(body, sep)[0]]
+                columns = {i: found for i, name in enumerate(names) if (found := _secret_column(name))}
+                width, rows = len(names), 0
+            out.append(line)
+            n += 1
+        return "".join(out)
 
-    def _row(self, body: str, spans: list[tuple[int, int]], columns: dict[int, str]) -> str:
-        out, at = [], 0
+    def _row(self, body: str, spans: list[tuple[int, int]], columns: dict[int, str], width: int) -> str:
+        shift = len(spans) - width
+        gone: dict[int, str] = {}
         for i, name in columns.items():
-            start, end = spans[i]
-            cell = body[start:end]
-            value = cell.strip().strip('"').strip()
-            if not value.strip("-: ") or value == REDACTED or not is_secret_name(name, value):   # |---|
-                continue
-            self.learn(name, value)
-            self.counts[f"column {name.lower()}"] += 1
+            for at in range(min(i, i + shift), max(i, i + shift) + 1):
+                if 0 <= at < len(spans):
+                    gone.setdefault(at, name)
+        out, end = [], 0
+        for at in sorted(gone):
+            start, stop = spans[at]
+            cell = body[start:stop]
+            value = cell.strip().strip('"`').strip()   # `bad.request`: a Markdown table's code span
+            if not value.strip("-: ") or value == REDACTED or value.lower() in _NO_SECRET_CELL \
+                    or _PROSE_VALUE.fullmatch(value) or not is_secret_name(gone[at], value):
+                continue   # |---|, yes/no, a count, a time, a date: what a column about a credential holds
+            self.learn(gone[at], value)
+            self.counts[f"column {gone[at].lower()}"] += 1
             lead = cell.index(value)
-            out += [body[at:start + lead], REDACTED]
-            at = start + lead + len(value)
-        return "".join(out) + body[at:]
+            out += [body[end:start + lead], REDACTED]
+            end = start + lead + len(value)
+        return "".join(out) + body[end:]
 
     def _input(self, m: re.Match) -> str:
         """<input name="client_secret" value="...">: the value goes when the name is a secret's."""
@@ -1117,24 +1153,46 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 # What one of _all_shapes' steps needs to find anything: a character a pair, a URL's user, an escape, a header line
 # or markup needs, or a word a credential's shape starts with, in the text as lower-case (as _all_shapes looks for
 # those words; an (?i) search of the text takes several times longer) (see tests/unit/test_fast_paths_agree.py)
-_SHAPED = re.compile(r"[=%\\\"'<@\r\n]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|authori|aiza")
+_SHAPED = re.compile(r"[=%\\\"'<@\r\n\v\f\x1c-\x1e\x85\u2028\u2029]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|"
+                     r"authori|aiza")   # any line break: a table's rows
 _NAMED_BEFORE_A_COLON = re.compile(r"secret|pass|pwd|pin|api[_-]?key|private[_-]?key|assertion")   # MIDLINE_PAIR's
 # a number, a time, a date, an address or a version: what prose writes after "password:" that is no password
 # (a run of four digits or more is a PIN or passcode; a time, a version, an address or a date holds ':' or '.')
 _PROSE_VALUE = re.compile(rf"\d{{1,3}}|[\d/+-]*[:.][\d:./+-]*|\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_UUID_TEXT}")
 
 
-def _cells(line: str, sep: str) -> list[tuple[int, int]]:
-    """Where each cell of a table's line starts and ends: split at `sep` outside double quotes."""
-    spans, start, quoted = [], 0, False
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
+def _cells(line: str, sep: str, quotes: bool = True) -> tuple[list[tuple[int, int]], bool]:
+    """Where each cell of a table's line starts and ends, split at `sep` outside a quoted cell (one that begins
+    with '"', blanks before it aside; '""' inside it is a quote) and not at '\\|' (Markdown's escaped pipe); and
+    whether a quoted cell runs on past the line's end."""
+    spans, start, quoted, fresh, i = [], 0, False, True, 0
+    while i < len(line):
+        ch = line[i]
+        if quoted:
+            if ch == '"' and line[i + 1:i + 2] == '"':
+                i += 1
+            elif ch == '"':
+                quoted = False
+        elif ch == '"' and fresh and quotes:
+            quoted = True
+        elif ch == sep and not (sep == "|" and line[i - 1:i] == "\\"):
             spans.append((start, i))
-            start = i + 1
+            start, fresh = i + 1, True
+            i += 1
+            continue
+        fresh = fresh and ch in " \t\u00a0"
+        i += 1
     spans.append((start, len(line)))
-    return spans
+    return spans, quoted
+
+
+def _secret_column(name: str) -> str | None:
+    """The name a table's column is judged by when it names a credential ('Password (plain)', 'pwd/pin', 'api key',
+    'pass word', 'auth code'), else None."""
+    whole = "_".join(name.split())
+    if whole and _secret_name(whole):   # not `code`: a table's code column is an error's (diag's own tables too)
+        return whole
+    return next((part for part in re.split(r"[^\w-]+", name) if part and _secret_name(part)), None)   # 'pwd/pin'
 
 
 def _no_base64_word(text: str) -> bool:

@@ -235,7 +235,9 @@ PIECES = st.sampled_from([
     "password=Zq7Vx9Kp", "a%3Db%26client_secret%3DZq7Vx9Kp", '"password": "Zq7Vx9Kp"', "password: Zq7Vx9Kp",
     "'password': 'Zq7Vx9Kp'", "<password>Zq7Vx9Kp</password>", "at 10:00 authorization: Zq7Vx9Kp",
     "at 10:00 password: Zq7Vx9Kp", "10:00:00 pwd: Zq7Vx9Kp!", "x passcode\uff1a 482913", "x SMTP_PASSWORD: Zq7Vx9Kp",
-    "host: h\npassword: Zq7Vx9Kp", '"at": "10:00", "password": "Zq7Vx9Kp"'])
+    "host: h\npassword: Zq7Vx9Kp", '"at": "10:00", "password": "Zq7Vx9Kp"',
+    # tables, and the line breaks other than \n that end their lines
+    ",", ";", "|", "\r", "\x0b", "\u2028", "\x85", "user,password", "bob,Zq7Vx9Kp", "user\tapi_key\u2028bob\tZq7Vx9Kp"])
 
 
 @settings(max_examples=examples(1500), deadline=None, derandomize=True)
