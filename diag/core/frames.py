@@ -50,7 +50,8 @@ def rows_frame(rows: list) -> pd.DataFrame:
     import pandas as pd
 
     first = rows[0] if isinstance(rows, list) and rows else None
-    if type(first) is not dict or not first or any(type(r) is not dict or len(r) != len(first) for r in rows):
+    if type(first) is not dict or not first or any(type(k) is tuple for k in first) \
+            or any(type(r) is not dict or len(r) != len(first) for r in rows):   # tuple keys: from_records' own index
         return pd.DataFrame.from_records(rows)
     columns: dict = {}
     try:
