@@ -281,3 +281,16 @@ def test_a_chart_shown_again_unchanged_is_the_same_picture_and_a_changed_one_sho
     with_limits = charts.rendered(fig)["png"]
     ax.set_ylim(0, 100)
     assert charts.rendered(fig)["png"] != with_limits
+
+
+def test_a_charts_words_are_text_in_its_svg_and_the_setting_stays_diags_own():
+    """Searchable, and read as words by the ticket's last look: not glyphs drawn as paths. A person's own plots in
+    the same kernel keep matplotlib's setting."""
+    import matplotlib
+
+    fig, ax = charts._figure("Requests", "simulator", "1 day")
+    ax.plot([1, 2, 3], [1, 4, 2])
+    ax.set_title("calls per minute")
+    svg = charts.rendered(fig)["svg"]
+    assert b"<text" in svg and b"calls per minute" in svg and b"DejaVuSans-" not in svg
+    assert matplotlib.rcParams["svg.fonttype"] == "path"
