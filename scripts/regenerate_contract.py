@@ -6,7 +6,7 @@ PureCloudPlatformClientV2: it rewrites
   diag/_data/contract/operations.index.json    where each method-and-length bucket of it lies (a cold check reads one)
   diag/_data/contract/models.jsonl + .index    every SDK model (the call models included)
   diag/_data/emergency-numbers.json            libphonenumber's emergency patterns (for the installed release)
-  diag/_data/contract/dialling.json            what each write operation and field dials (diag.core.dials' rules)
+  diag/_data/contract/dialling.json            what each write operation and field dials (diag.core.dial_rules)
   docs/reference/what-dials.md                 the same, as a readable listing to review
 The contract test (tests/unit/test_contract_vs_sdk.py) then checks the result against the SDK.
 """
@@ -201,20 +201,20 @@ def field_descriptions(names) -> dict[str, dict[str, str]]:
 
 
 def build_dialling(version: str) -> tuple[dict, str]:
-    """What dials, derived from the contract just written and the SDK's field descriptions (diag.core.dials)."""
-    from diag.core import contract, dials
+    """What dials, derived from the contract just written and the SDK's field descriptions (diag.core.dial_rules)."""
+    from diag.core import contract, dial_rules, dials
 
     for cached in (contract.operations, contract.model, contract._index, contract._model_index,
                    contract._bucket_index):
         cached.cache_clear()
     names = contract.model_names()
-    table = dials.derive(contract.operations(), contract.model, field_descriptions(names))
+    table = dial_rules.derive(contract.operations(), contract.model, field_descriptions(names))
     compact = {"x-sdk": {"package": "PureCloudPlatformClientV2", "version": version},
                "operations": {k: {f: v[f] for f in ("class", "medium", "starts", "unless", "body") if v[f]}
                               for k, v in table["operations"].items() if v["class"] != dials.NONE},
                "fields": {m: {w: c for w, (c, _) in fs.items() if c != dials.DATA}
                           for m, fs in table["fields"].items() if any(c != dials.DATA for c, _ in fs.values())}}
-    return compact, dials.listing(table, f"PureCloudPlatformClientV2 {version}")
+    return compact, dial_rules.listing(table, f"PureCloudPlatformClientV2 {version}")
 
 
 SHARED = ROOT.parent / "shared" / "reference"

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from diag.client.connect import connect
-from diag.core import contract, dials
+from diag.core import contract, dial_rules, dials
 from diag.core.doctor import check, check_for_operation
 from diag.core.errors import BlockedNumber, ConfigError, ConfirmationRequired, NumberNotAllowed
 from diag.sim import Simulator
@@ -53,7 +53,7 @@ def _descriptions():
 @lru_cache(maxsize=1)
 def derived():
     module, root = _descriptions()
-    table = dials.derive(contract.operations(), contract.model, module.field_descriptions(contract.model_names()))
+    table = dial_rules.derive(contract.operations(), contract.model, module.field_descriptions(contract.model_names()))
     return table, root
 
 
@@ -64,7 +64,7 @@ def test_the_listing_holds_every_write_operation_and_field_as_the_rules_say():
     table, root = derived()
     listing = (root / "docs" / "reference" / "what-dials.md").read_text()
     version = contract.sdk_version()
-    assert listing == dials.listing(table, f"PureCloudPlatformClientV2 {version}"), \
+    assert listing == dial_rules.listing(table, f"PureCloudPlatformClientV2 {version}"), \
         "docs/reference/what-dials.md is not what the rules give: run `make contract` and review the difference"
     shipped = json.loads((contract.CONTRACT_DIR / "dialling.json").read_text())
     assert shipped["x-sdk"]["version"] == version
