@@ -210,7 +210,7 @@ def is_secret_name(name: str, value: Any = None) -> bool:
     reading = _secret_name(str(name))
     if reading is False:
         return False
-    if isinstance(value, str) and (_DATE_TIME_VALUE.fullmatch(value.strip())   # a date is no credential
+    if isinstance(value, str) and (_DATE_TIME_VALUE.fullmatch(value.strip()) and _flat_name(str(name)) not in _HELD
                                    or _flat_name(str(name)) == "sessionid" and _UUID_VALUE.fullmatch(value)):
         return False   # the SDK's AnalyticsSession.sessionId names a session; a UUID there is read as its id (modelled)
     if reading is None:   # `code`: an OAuth code is a secret, an error code is not
@@ -221,6 +221,10 @@ def is_secret_name(name: str, value: Any = None) -> bool:
     return reading
 
 
+# Names only a credential has: a date-shaped value under them is the credential (a password of 2024-01-01), where
+# under any other secret-like name (tokenExpires, passwordLastChanged) a date is when, not what.
+_HELD = frozenset({"password", "pwd", "passphrase", "passcode", "pin", "clientsecret", "secret", "apikey", "xapikey",
+                   "privatekey", "accesskey", "authkey", "clientkey", "subscriptionkey", "otp"})
 _NOT_ALWAYS = {"pass": frozenset({"true", "false", "yes", "no", "1", "0"}),
                "hmac": frozenset({"sha1", "sha256", "sha384", "sha512", "md5", "hmac-sha1", "hmac-sha256",
                                   "hmacsha1", "hmacsha256", "hmac-sha512", "true", "false"})}
@@ -336,11 +340,11 @@ def worth_seeking(secret: str) -> bool:
     customer's own redaction left), nor a number's pseudonym diag wrote (a text cleaned twice reads
     "token +1-PN1A2B3C4D" as a credential in a sentence), nor a word or a number of fewer than eight characters
     ("Bearer user", "Bearer 2026": sought everywhere, they would cut every such word and date out of the evidence;
-    removed where they stand all the same)."""
+    removed where they stand all the same), nor a date (a password of 2024-01-01 goes where it stands)."""
     flat = "".join(secret.split())
     return (len(flat) >= 4 and REDACTED not in secret and not is_placeholder(secret)
             and not WHOLE_PSEUDONYM.fullmatch(secret.strip())
-            and not (len(flat) < 8 and (flat.isalpha() or flat.isdigit())))
+            and not (len(flat) < 8 and (flat.isalpha() or flat.isdigit())) and not _DATE_TIME_VALUE.fullmatch(flat))
 
 
 class Redactor:

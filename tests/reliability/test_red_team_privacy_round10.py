@@ -109,3 +109,20 @@ def test_a_long_table_and_a_long_header_like_line_are_read_in_linear_time():
         Redactor().text("user,password\n" + "bob,Zq7Vx9Kp2\n" * 50_000)
         Redactor().text(("a " * 50_000) + ",\n" + ("b," * 50_000) + "\n")
         Redactor().text("x" + " y" * 100_000 + "\n1")
+
+
+@pytest.mark.parametrize("body", [{"password": "2024-01-01"}, {"client_secret": "2026-11-28T10:00:00Z"},
+                                  {"pin": "2024-01-01"}, {"user": {"passphrase": "1999-12-31"}}])
+def test_a_date_under_a_name_only_a_credential_has_goes_and_no_date_elsewhere_is_cut(body):
+    """A date-shaped value under `password` is the password (it was kept: a date was never a credential). It goes
+    where it stands and is not sought elsewhere: every timestamp of that day would lose its date."""
+    red = Redactor()
+    out = json.dumps(red.value(body))
+    assert "[REDACTED]" in out and not any(ch.isdigit() for ch in out), out
+    assert red.text("started 2024-01-01T10:00:00Z, 2026-11-28 and 1999-12-31") == \
+        "started 2024-01-01T10:00:00Z, 2026-11-28 and 1999-12-31"
+
+
+def test_a_date_under_a_name_about_a_credential_is_when_not_what():
+    body = {"passwordLastChanged": "2024-01-01T10:00:00Z", "tokenExpires": "2026-11-28", "secretRotated": "2026-01-01"}
+    assert Redactor().value(body) == body
