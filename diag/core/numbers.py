@@ -290,9 +290,12 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
         return ()
     seen = set(digit_runs(text))
     across = _digit_runs(text, _PAUSED_RUN)
+    # between blanks, marks joining digits as in a run ('1-1,2', ',,9,1,1'); and after any mark, blanks beside
+    # the pauses joining ('-1, 1, 2')
+    groups = [r for group in text.split() if "," in group or ";" in group for r in _digit_runs(group, _PAUSED_RUN)]
     pieces = _NOT_DIGIT_OR_PAUSE.split(_BLANKS_BESIDE_PAUSES.sub(r"\1", canonical_text(text)))
-    groups = [(False, digits) for piece in pieces if "," in piece or ";" in piece
-              if (digits := piece.replace(",", "").replace(";", ""))]
+    groups += [(False, digits) for piece in pieces if "," in piece or ";" in piece
+               if (digits := piece.replace(",", "").replace(";", ""))]
     return tuple(r for r in dict.fromkeys((*across, *groups)) if r not in seen)
 
 

@@ -20,6 +20,7 @@ Counts are kept by kind, never the values (the redaction report).
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import html
@@ -101,16 +102,20 @@ MIDLINE_PAIR = re.compile(rf"(?ai)(?<![\w.%-])({_MIDLINE_NAMES})([ \t\u00a0]*[:\
 QUOTED_PAIR = re.compile(rf"((?<![\w.%-])'?({_NAME})'?\s*[:=]\s*')((?:[^'\\\n]|\\.)*)'")
 XML_PAIR = re.compile(rf"(<({_NAME})(?:\s[^<>]*)?>)([^<>]{{1,4096}})(</\2\s*>)")
 HTML_INPUT = re.compile(r"<input\b[^<>]*>", re.IGNORECASE)   # linear: a scan stops at the next < or >
-# A table's header line (CSV, TSV, ';' or '|' separated, Markdown, as a spreadsheet or a database client writes it):
-# two names or more, each optionally quoted, with one separator between them (and maybe after the last, as Excel
-# writes it); the rows below it are read cell by cell.
+# A table (CSV, TSV, ';' or '|' separated, Markdown, a database client's output): a header line of two names or more
+# with one separator between them, one of which names a credential; the rows below it are read cell by cell. Found
+# line by line (a line holding a credential's word and a separator is split and its cells looked at), never by one
+# pattern over the text: names may hold blanks, brackets and quotes, which a single pattern reads in too many ways.
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"   # what str.splitlines() ends a line at
-_WS = r"[^\S\t\n\r\v\f\x1c-\x1f\x85\u2028\u2029]"     # a blank within a line, other than a tab (a separator)
-_CELL_NAME = rf"{_WS}*[\"']?[A-Za-z_#][\w.()/:'#-]*(?:{_WS}+[\w.()/:'#-]+)*[\"']?{_WS}*"
-_HEAD = rf"\ufeff?{_WS}*\|?{_CELL_NAME}([,\t;|]){_CELL_NAME}(?:\1{_CELL_NAME})*\1?{_WS}*"
-TABLE_HEAD = re.compile(_HEAD)
-_TABLE_HEAD_IN = re.compile(rf"(?:^|(?<=[{_BREAKS}])){_HEAD}(?=[{_BREAKS}])")   # a header with a line after it
+_ANY_BREAK = re.compile(f"[{_BREAKS}]")
+_TABLE_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|pin|cred|auth|otp|cookie|sess|sid|sig|hmac|assertion|jwt")
+_SEPARATORS = ("\t", ",", ";", "|")
+_HEAD_CELL = re.compile(r"[\w .()/+'-]{1,64}")   # a name: no colon and no sentence's mark ('Steps: login' is prose)
+_HEAD_STRIP = " \t\u00a0\ufeff\"'`*#[]:"         # quotes, a colon after, Markdown's emphasis and code, brackets, a comment's '#'
+_RULE_LINE = re.compile(r"[\s|+=:-]+")            # |---|:--:| or psql's -----+-----
+_TIME_CELL = re.compile(r"\d{1,3}|\d{1,2}:\d{2}(?::\d{2})?")   # a count under 1,000, a time
 _NO_SECRET_CELL = frozenset({"true", "false", "yes", "no", "y", "n", "null", "none", "n/a", "na", "-"})
+_MERGES = 200   # lines a table's quoted cells may join to their rows, in all: linear however many quotes are open
 # an attribute starts after a blank (data-name= and data-value= are other attributes), its value quoted or not
 _INPUT_NAME = re.compile(rf"""(?<=\s)name\s*=\s*(?:"({_NAME})"|'({_NAME})'|({_NAME})(?=[\s/>]|$))""", re.IGNORECASE)
 _INPUT_VALUE = re.compile(r"""(?<=\s)value\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>=`]+))""", re.IGNORECASE)
@@ -548,35 +553,34 @@ class Redactor:
             out = XML_PAIR.sub(self._named_pair, out)
         if "<input" in low:
             out = HTML_INPUT.sub(self._input, out)
-        if _TABLE_HEAD_IN.search(out):
+        if _ANY_BREAK.search(out) and _TABLE_WORD.search(out):
             out = self._table(out)
         return out
 
     def _table(self, text: str) -> str:
         """A table's column named like a credential (password, api_key, client_secret ...) loses the value of each
-        row below its header, and each value is learned, so that it goes wherever else it appears. A row ends at
-        its line's end unless a quoted cell runs on; the table, at a line with no separator, or at a blank line
-        after its first row. A row with more or fewer cells than the header loses each cell the column's value
-        could have moved to: diag cannot tell which one holds it."""
+        row below its header. A row ends at its line's end unless a quoted cell runs on; the table, at a line with
+        no separator (a rule line aside), or at a blank line after its first row. A row with more or fewer cells
+        than the header loses each cell the column's value could have moved to: diag cannot tell which one holds
+        it. A value that reads as generated is learned, so that it goes wherever else it appears."""
         lines = text.splitlines(keepends=True)
         out: list[str] = []
         columns: dict[int, str] = {}
-        sep, width, rows, n = "", 0, 0, 0
+        sep, width, rows, n, merges = "", 0, 0, 0, _MERGES
         while n < len(lines):
             line = lines[n]
             body = line.rstrip(_BREAKS)
-            if columns and not body.strip():
-                if rows:
+            if columns and (not body.strip() or _RULE_LINE.fullmatch(body)):
+                if rows and not body.strip():
                     columns = {}
                 out.append(line)
                 n += 1
                 continue
             if columns:
-                last = min(len(lines), n + 20)   # a quoted cell may run over lines (RFC 4180): read on to its end
                 first = (n, body, line)
                 spans, running = _cells(body, sep)
-                while running and n + 1 < last:
-                    n += 1
+                while running and n + 1 < len(lines) and merges > 0:
+                    n, merges = n + 1, merges - 1
                     body, line = body + line[len(body):] + lines[n].rstrip(_BREAKS), line + lines[n]
                     spans, running = _cells(body, sep)
                 if running:   # a quote never closed: a stray one, read as a character
@@ -588,12 +592,10 @@ class Redactor:
                     n += 1
                     continue
                 columns = {}
-            head = TABLE_HEAD.fullmatch(body)
+            head = _header(body)
             if head is not None:
-                sep = head.group(1)
-                names = [body[a:b].strip().strip("\ufeff|#\"' ") for a, b in _cells(body, sep)[0]]
-                columns = {i: found for i, name in enumerate(names) if (found := _secret_column(name))}
-                width, rows = len(names), 0
+                sep, width, columns = head
+                rows = 0
             out.append(line)
             n += 1
         return "".join(out)
@@ -601,19 +603,20 @@ class Redactor:
     def _row(self, body: str, spans: list[tuple[int, int]], columns: dict[int, str], width: int) -> str:
         shift = len(spans) - width
         gone: dict[int, str] = {}
-        for i, name in columns.items():
-            for at in range(min(i, i + shift), max(i, i + shift) + 1):
-                if 0 <= at < len(spans):
-                    gone.setdefault(at, name)
+        free = 0   # every cell is taken once: linear in the cells however wide the header
+        for i, name in sorted(columns.items()):
+            for at in range(max(i + min(0, shift), free), min(i + max(0, shift), len(spans) - 1) + 1):
+                gone[at] = name
+                free = at + 1
         out, end = [], 0
         for at in sorted(gone):
             start, stop = spans[at]
             cell = body[start:stop]
             value = cell.strip().strip('"`').strip()   # `bad.request`: a Markdown table's code span
-            if not value.strip("-: ") or value == REDACTED or value.lower() in _NO_SECRET_CELL \
-                    or _PROSE_VALUE.fullmatch(value) or not is_secret_name(gone[at], value):
+            if not value.strip("-: ") or value == REDACTED or _kept_cell(value) or not is_secret_name(gone[at], value):
                 continue   # |---|, yes/no, a count, a time, a date: what a column about a credential holds
-            self.learn(gone[at], value)
+            if _looks_random(value):   # a word or a PIN goes where it stands; sought everywhere it would cut prose
+                self.learn(gone[at], value)
             self.counts[f"column {gone[at].lower()}"] += 1
             lead = cell.index(value)
             out += [body[end:start + lead], REDACTED]
@@ -1188,6 +1191,36 @@ def _cells(line: str, sep: str, quotes: bool = True) -> tuple[list[tuple[int, in
         i += 1
     spans.append((start, len(line)))
     return spans, quoted
+
+
+def _header(line: str) -> tuple[str, int, dict[int, str]] | None:
+    """(separator, cells, {cell: credential's name}) of a table's header line; None for any other line."""
+    if not _TABLE_WORD.search(line):
+        return None
+    sep = next((s for s in _SEPARATORS if s in line), None)
+    if sep is None:
+        return None
+    spans, running = _cells(line, sep)
+    names = [line[a:b].strip(_HEAD_STRIP) for a, b in spans]
+    filled = [name for name in names if name]   # an empty cell: pandas' index, a separator after the last
+    if running or len(filled) < 2 or not all(_HEAD_CELL.fullmatch(name) for name in filled):
+        return None
+    columns = {i: found for i, name in enumerate(names) if name and (found := _secret_column(name))}
+    return (sep, len(names), columns) if columns else None
+
+
+def _kept_cell(value: str) -> bool:
+    """A value a column about a credential holds that is no credential: yes/no, a count under 1,000, a time, a date
+    that can be (2026-11-28, with a time or not; 1234-56-78 is no date)."""
+    if value.lower() in _NO_SECRET_CELL or _TIME_CELL.fullmatch(value):
+        return True
+    if not _DATE_TIME_VALUE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _secret_column(name: str) -> str | None:

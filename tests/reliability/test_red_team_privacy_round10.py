@@ -126,3 +126,48 @@ def test_a_date_under_a_name_only_a_credential_has_goes_and_no_date_elsewhere_is
 def test_a_date_under_a_name_about_a_credential_is_when_not_what():
     body = {"passwordLastChanged": "2024-01-01T10:00:00Z", "tokenExpires": "2026-11-28", "secretRotated": "2026-01-01"}
     assert Redactor().value(body) == body
+
+
+# A second helper's review of the tables above.
+
+@pytest.mark.parametrize("table", [f",user,password\n0,bob,{SECRET}\n",   # pandas' to_csv(): its index first
+                                   f"user,[password]\nbob,{SECRET}\n", f"user,password*\nbob,{SECRET}\n",
+                                   f"123,password\nbob,{SECRET}\n", f"| user | **Password** |\n|---|---|\n| bob | {SECRET} |\n",
+                                   f"| user | `api_key` |\n|---|---|\n| bob | {SECRET} |\n",
+                                   f" user | password \n------+----------\n bob  | {SECRET} \n(1 row)\n"])   # psql
+def test_a_credential_column_goes_under_the_headers_tools_write(table):
+    out = Redactor().text(table)
+    assert SECRET not in out and "[REDACTED]" in out, repr(out)
+
+
+@pytest.mark.parametrize("value", ["4821.9937", "1234-56-78", "12:34:56:78", "2026-13-01"])
+def test_a_credential_column_keeps_only_what_is_really_a_count_a_time_or_a_date(value):
+    assert value not in Redactor().text(f"user,password\nbob,{value}\n")
+
+
+def test_prose_with_commas_over_two_lines_is_no_table_and_its_ticket_is_made(tmp_path):
+    """'Steps: login, reset password, retry' read as a header taught `bad.credentials` as a secret: the ticket's last
+    look then found it in diag's own files and refused to write the ticket."""
+    note = "Steps: login, reset password, retry\nResult: 401, bad.credentials, twice"
+    assert Redactor().text(note) == note
+    found = inspect(har(entry("GET", IE + "/api/v2/users/me", 401, answer={
+        "code": "bad.credentials", "status": 401, "message": "Invalid login credentials."})))
+    files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found, notes=[note]).path)
+    assert "bad.credentials" in "".join(files.values())
+
+
+def test_a_word_in_a_credential_column_goes_where_it_stands_and_is_not_sought_elsewhere():
+    red = Redactor()
+    assert red.text("user,password\nbob,rotated\n") == "user,password\nbob,[REDACTED]\n"
+    assert red.text("the keys were rotated") == "the keys were rotated"
+
+
+def test_tables_built_to_be_slow_are_read_in_linear_time():
+    quoted = ", ".join(f"'Q{i}'" for i in range(40))
+    with in_linear_time():
+        Redactor().text(f"Queues still failing: {quoted}?\n")   # a quote read two ways: 2^cells before
+        Redactor().value({"message": f"Invalid values: {quoted}"})
+        Redactor().text("user,password\n" + 'bob,"x,y\n' * 30_000)   # every row's quote left open
+        Redactor().text(",".join(["password"] * 1000) + "\n" + ",".join(["Zq7Vx9Kp2"] * 2000) + "\n" * 2 * 200)
+        Redactor().text("user,password\n" + "bob," + " " * 200_000 + "x\n")
+        Redactor().text("user,password\n" + "bob," + "\u00a0" * 200_000 + "x\n")

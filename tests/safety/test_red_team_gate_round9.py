@@ -24,7 +24,11 @@ def refused(value, *, real: bool = True) -> str | None:
                                    "+49 30 12345678 1, 1, 2", "+49 30 12345678 1 ,1,2", "+49 30 12345678 1 , 1 , 2",
                                    "+49 30 12345678-1,1,2", "+49 30 12345678/1,1,2", "+49 30 12345678.1,1,2",
                                    "+49 30 12345678_1,1,2", "+49 30 12345678\u31641,1,2", "+49 30 12345678\u3000 1,1,2",
-                                   "+81 3 1234 5678 1 , 1 , 0"])
+                                   "+81 3 1234 5678 1 , 1 , 0",
+                                   # a second review: marks inside the group, as a digit run joins them
+                                   "+49 30 12345678 1-1,2", "+49 30 12345678 1.1,2", "+49 30 12345678 1/1,2",
+                                   "+49 30 12345678 1,1-2", "+44 20 7946 0958 9-1,1", "+44 20 7946 0958 ,,9,1,1",
+                                   "+44 20 7946 0958 ,,1,1,0"])
 def test_an_emergency_number_written_with_pauses_after_a_blank_is_refused_on_a_real_org_and_the_simulator(value):
     for real in (True, False):
         why = refused(value, real=real)
