@@ -110,12 +110,14 @@ _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"   # what str.splitlines() ends 
 _ANY_BREAK = re.compile(f"[{_BREAKS}]")
 _TABLE_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|pin|cred|auth|otp|cookie|sess|sid|sig|hmac|assertion|jwt")
 _SEPARATORS = ("\t", ",", ";", "|")
-_HEAD_CELL = re.compile(r"[\w .()/+'-]{1,64}")   # a name: no colon and no sentence's mark ('Steps: login' is prose)
+# a name: a letter first, no colon or sentence's mark ('Steps: login' is prose), no run of four digits (a data row
+# of dates, counts, ids and paths, '/api/v2/oauth/token', is no header)
+_HEAD_CELL = re.compile(r"(?!.*\d{4})[^\W\d][\w .()/+'-]{0,63}")
 _HEAD_STRIP = " \t\u00a0\ufeff\"'`*#[]:"         # quotes, a colon after, Markdown's emphasis and code, brackets, a comment's '#'
 _RULE_LINE = re.compile(r"[\s|+=:-]+")            # |---|:--:| or psql's -----+-----
 _TIME_CELL = re.compile(r"\d{1,3}|\d{1,2}:\d{2}(?::\d{2})?")   # a count under 1,000, a time
 _NO_SECRET_CELL = frozenset({"true", "false", "yes", "no", "y", "n", "null", "none", "n/a", "na", "-"})
-_MERGES = 200   # lines a table's quoted cells may join to their rows, in all: linear however many quotes are open
+_JOINED = 20   # lines a quoted cell may run over (each line is read once however long the cell)
 # an attribute starts after a blank (data-name= and data-value= are other attributes), its value quoted or not
 _INPUT_NAME = re.compile(rf"""(?<=\s)name\s*=\s*(?:"({_NAME})"|'({_NAME})'|({_NAME})(?=[\s/>]|$))""", re.IGNORECASE)
 _INPUT_VALUE = re.compile(r"""(?<=\s)value\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\s"'<>=`]+))""", re.IGNORECASE)
@@ -566,7 +568,11 @@ class Redactor:
         lines = text.splitlines(keepends=True)
         out: list[str] = []
         columns: dict[int, str] = {}
-        sep, width, rows, n, merges = "", 0, 0, 0, _MERGES
+        sep, width, rows, n = "", 0, 0, 0
+        quoted_from = [0] * (len(lines) + 1)   # the first line at or after each that holds a quote
+        quoted_from[len(lines)] = len(lines)
+        for k in range(len(lines) - 1, -1, -1):
+            quoted_from[k] = k if '"' in lines[k] else quoted_from[k + 1]
         while n < len(lines):
             line = lines[n]
             body = line.rstrip(_BREAKS)
@@ -579,10 +585,15 @@ class Redactor:
             if columns:
                 first = (n, body, line)
                 spans, running = _cells(body, sep)
-                while running and n + 1 < len(lines) and merges > 0:
-                    n, merges = n + 1, merges - 1
-                    body, line = body + line[len(body):] + lines[n].rstrip(_BREAKS), line + lines[n]
-                    spans, running = _cells(body, sep)
+                last = min(len(lines) - 1, n + _JOINED)
+                while running and n < last and quoted_from[n + 1] <= last:   # only a line with a quote closes it
+                    n += 1
+                    offset = len(line)   # where the new line starts in the row: after the line break before it
+                    more = lines[n].rstrip(_BREAKS)
+                    tail, running = _cells(more, sep, quoted=True)
+                    spans = spans[:-1] + [(spans[-1][0], offset + tail[0][1])] + \
+                        [(offset + a, offset + b) for a, b in tail[1:]]
+                    body, line = body + line[len(body):] + more, line + lines[n]
                 if running:   # a quote never closed: a stray one, read as a character
                     n, body, line = first
                     spans, _ = _cells(body, sep, quotes=False)
@@ -608,6 +619,10 @@ class Redactor:
             for at in range(max(i + min(0, shift), free), min(i + max(0, shift), len(spans) - 1) + 1):
                 gone[at] = name
                 free = at + 1
+        if abs(shift) > 8 and gone:   # no row of this table: every cell a value could have moved to goes, at once
+            start, stop = spans[min(gone)][0], spans[max(gone)][1]
+            self.counts[f"column {gone[min(gone)].lower()}"] += 1
+            return body[:start] + REDACTED + body[stop:]
         out, end = [], 0
         for at in sorted(gone):
             start, stop = spans[at]
@@ -1168,11 +1183,11 @@ _NAMED_BEFORE_A_COLON = re.compile(r"secret|pass|pwd|pin|api[_-]?key|private[_-]
 _PROSE_VALUE = re.compile(rf"\d{{1,3}}|[\d/+-]*[:.][\d:./+-]*|\d{{4}}-\d{{1,2}}-\d{{1,2}}|{_UUID_TEXT}")
 
 
-def _cells(line: str, sep: str, quotes: bool = True) -> tuple[list[tuple[int, int]], bool]:
+def _cells(line: str, sep: str, quotes: bool = True, quoted: bool = False) -> tuple[list[tuple[int, int]], bool]:
     """Where each cell of a table's line starts and ends, split at `sep` outside a quoted cell (one that begins
     with '"', blanks before it aside; '""' inside it is a quote) and not at '\\|' (Markdown's escaped pipe); and
-    whether a quoted cell runs on past the line's end."""
-    spans, start, quoted, fresh, i = [], 0, False, True, 0
+    whether a quoted cell runs on past the line's end. quoted: the line goes on a quoted cell of the line before."""
+    spans, start, fresh, i = [], 0, not quoted, 0
     while i < len(line):
         ch = line[i]
         if quoted:

