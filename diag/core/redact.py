@@ -628,7 +628,8 @@ class Redactor:
             start, stop = spans[at]
             cell = body[start:stop]
             value = cell.strip().strip('"`').strip()   # `bad.request`: a Markdown table's code span
-            if not value.strip("-: ") or value == REDACTED or _kept_cell(value) or not is_secret_name(gone[at], value):
+            if not value.strip("-: ") or value == REDACTED or not is_secret_name(gone[at], value) \
+                    or _kept_cell(value, held=_flat_name(gone[at]) in _HELD):
                 continue   # |---|, yes/no, a count, a time, a date: what a column about a credential holds
             if _looks_random(value):   # a word or a PIN goes where it stands; sought everywhere it would cut prose
                 self.learn(gone[at], value)
@@ -1224,10 +1225,15 @@ def _header(line: str) -> tuple[str, int, dict[int, str]] | None:
     return (sep, len(names), columns) if columns else None
 
 
-def _kept_cell(value: str) -> bool:
-    """A value a column about a credential holds that is no credential: yes/no, a count under 1,000, a time, a date
-    that can be (2026-11-28, with a time or not; 1234-56-78 is no date)."""
-    if value.lower() in _NO_SECRET_CELL or _TIME_CELL.fullmatch(value):
+def _kept_cell(value: str, *, held: bool) -> bool:
+    """A value a column about a credential holds that is no credential: yes/no; and, unless the column's name is one
+    only a credential has (held: password, pin; there a number, a time or a date is the credential itself), a
+    count under 1,000, a time, a date that can be (2026-11-28, with a time or not; 1234-56-78 is no date)."""
+    if value.lower() in _NO_SECRET_CELL:
+        return True
+    if held:
+        return False
+    if _TIME_CELL.fullmatch(value):
         return True
     if not _DATE_TIME_VALUE.fullmatch(value):
         return False

@@ -59,6 +59,13 @@ def test_a_column_about_a_credential_keeps_its_flags_counts_and_dates(table):
     assert Redactor().text(table) == table
 
 
+@pytest.mark.parametrize("value", ["2024-01-01", "10:00", "123"])
+def test_under_a_name_only_a_credential_has_a_date_a_time_or_a_short_number_is_the_credential(value):
+    """As for a JSON key ({"password": "2024-01-01"}): a third review found the table kept them."""
+    for name in ("password", "pin", "client_secret"):
+        assert Redactor().text(f"user,{name}\nbob,{value}\n") == f"user,{name}\nbob,[REDACTED]\n", (name, value)
+
+
 def test_diags_own_markdown_table_of_error_codes_is_kept():
     """The ticket's summary is a Markdown table with a `code` column: an error code in a code span is no OAuth code
     (a first version learned `bad.request` as a secret, and the ticket then refused itself)."""
