@@ -257,9 +257,10 @@ def _secret_name(name: str) -> bool | None:
 
 # The last word of a name that measures or describes a credential rather than holding one: the SDK's own
 # accessTokenValiditySeconds, idleTokenTimeoutSeconds, convertedTokenCount, tokenConversionRate, secretSize,
-# tokenStorageLocation, passwordRequirements, credentialTypes, clientSecretProvided, signatureValid
+# tokenStorageLocation, passwordRequirements, credentialTypes, clientSecretProvided, signatureValid; and OAuth's
+# token_type (the token answer's `token_type`: "bearer", as the SDK's AuthResponse reads it)
 _SETTING_WORDS = ("Seconds", "Minutes", "Hours", "Days", "Millis", "Milliseconds", "Count", "Rate", "Size",
-                  "Location", "Requirements", "Types", "Enabled", "Provided", "Valid", "Aware")
+                  "Location", "Requirements", "Type", "Types", "Enabled", "Provided", "Valid", "Aware")
 _SETTING = re.compile(rf"(?:(?<=[a-z0-9])(?:{'|'.join(_SETTING_WORDS)})|[_-](?i:{'|'.join(_SETTING_WORDS)}))$")
 
 

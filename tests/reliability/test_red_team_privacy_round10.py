@@ -198,3 +198,13 @@ def test_tables_built_to_be_slow_are_read_in_linear_time():
         Redactor().text("user,password\n" + "bob," + "\u00a0" * 200_000 + "x\n")
         Redactor().text("user,password\n" + 'a,"' + ("x" * 5243 + "\n") * 200)   # one quote never closed
         Redactor().text("user,password\n" + 'a,"' + ("x," * 2621 + "\n") * 200)
+
+
+def test_a_token_answers_token_type_is_kept_and_its_token_goes():
+    """`token_type: bearer` is in every OAuth token answer: it names the kind of token, not the token (it showed
+    `[REDACTED]`, as a name holding `token` does)."""
+    red = Redactor()
+    answer = {"access_token": "Zq7Vx9Kp2Lm4Nw8R", "token_type": "bearer", "expires_in": 86399}
+    assert red.value(answer) == {"access_token": "[REDACTED]", "token_type": "bearer", "expires_in": 86399}
+    assert red.text("token_type=bearer&access_token=Zq7Vx9Kp2Lm4Nw8R") == "token_type=bearer&access_token=[REDACTED]"
+    assert red.value({"tokenType": "bearer", "refresh_token": "Zq7Vx9Kp2Lm4Nw8S"})["tokenType"] == "bearer"
