@@ -124,6 +124,17 @@ _INPUT_VALUE = re.compile(r"""(?<=\s)value\s*=\s*(?:"([^"<>]*)"|'([^'<>]*)'|([^\
 _B64 = "A-Za-z0-9+/=_-"
 _INVISIBLE = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff\u00ad]")
 _GAP = "[\\s\u200b-\u200f\u2060-\u2064\ufeff\u00ad]*"   # what a paste can put inside a secret
+_GAP_CHAR = re.compile(_GAP[:-1])
+
+
+def _flat(text: str) -> str:
+    """`text` lower-cased without what a paste can put inside a secret (blanks, invisible characters): where a
+    secret learned in one piece is looked for in a text that broke it up."""
+    if _GAP_CHAR.search(text) is None:
+        return text.lower()   # most values hold no blank at all: one search instead of split, join and sub
+    return _INVISIBLE.sub("", "".join(text.split())).lower()
+
+
 B64_WORD = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{12,}={0,2}(?![A-Za-z0-9+/=])")
 CREDENTIAL_PAIR = re.compile(r"[\x21-\x39\x3b-\x7e]{1,200}:[\x21-\x7e]{1,200}")   # id:secret, printable
 
@@ -211,6 +222,10 @@ def is_placeholder(value: str) -> bool:
 
 _UUID_VALUE = re.compile(_UUID_TEXT)
 _DATE_TIME_VALUE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+# Values no credential shape reads anything in (tests/unit/test_fast_paths_agree.py generates them): a UUID, a date
+# or time or an interval of two, a number, alone or after tel: or sip: (a run of digits is no base64 of ASCII)
+_WHEN = _DATE_TIME_VALUE.pattern
+_PLAIN_VALUE = re.compile(rf"{_UUID_TEXT}|(?:tel:|sip:)?\+?[0-9]{{1,20}}|(?:{_WHEN})(?:/(?:{_WHEN}))?")
 
 
 def is_secret_name(name: str, value: Any = None) -> bool:
@@ -336,9 +351,27 @@ class _Forms:
         """All of them when few; else those whose middle four characters the text holds (a form that occurs has
         them there too), in the same order. `grams`: the text's four-character pieces, when already known."""
         if len(self._order) <= 24:
-            return self.items
+            return self._sorted if len(self._sorted) == len(self._order) else self.items
         held = (_grams(text) if grams is None else grams) & self._anchors.keys()
         return sorted({f for key in held for f in self._anchors[key]}, key=lambda f: (-len(f), self._order[f]))
+
+
+def _holds_any(text: str, few: tuple[list[str], list[str], list[str]]) -> bool:
+    """Whether `text` holds any of these forms as Redactor._known looks for them (the blank-free ones in its flat
+    reading)."""
+    plain, split, b64 = few
+    for form in plain:
+        if form in text:
+            return True
+    if split:
+        flat = _flat(text)
+        for form in split:
+            if form in flat:
+                return True
+    for form in b64:
+        if form in text:
+            return True
+    return False
 
 
 def worth_seeking(secret: str) -> bool:
@@ -372,6 +405,8 @@ class Redactor:
         self._filed: list[tuple[_Forms, str]] = []   # every form, in the order learned (known == its length)
         self.known = 0   # how many forms of secrets are known: it grows whenever one is learned
         self._shortest = 1 << 30   # the length of the shortest form known
+        self._few: tuple[list[str], list[str], list[str]] | None = None
+        self._few_known = -1   # how many forms were known when _few was made
         for s in secrets or []:
             self.add(s)
 
@@ -431,16 +466,12 @@ class Redactor:
         for forms, form in self._filed[since:]:
             if forms is self._split:
                 if flat is None:
-                    flat = _INVISIBLE.sub("", "".join(text.split())).lower()
+                    flat = _flat(text)
                 if form in flat:
                     return True
             elif form in text:
                 return True
         return False
-
-    def _present(self, text: str, forms: _Forms, grams: set[str] | None = None) -> list[str]:
-        """The forms worth looking for in `text`, longest first (see _Forms.present)."""
-        return forms.present(text, grams)
 
     def text(self, value: str, kind: str = "text") -> str:
         known = self.known
@@ -464,18 +495,29 @@ class Redactor:
             self._clean[value] = known
         return out
 
+    def _few_forms(self) -> tuple[list[str], list[str], list[str]] | None:
+        """Every form known, by kind, while each kind has few (_Forms.present's threshold): looked for one by one."""
+        forms = (self._plain, self._split, self._b64)
+        self._few = None if any(len(f) > 24 for f in forms) else (forms[0].items, forms[1].items, forms[2].items)
+        self._few_known = self.known
+        return self._few
+
     def _known(self, value: str) -> str:
         if len(value) < self._shortest:
             return value   # no form of a secret known fits in it (nor in its blank-free reading: shorter still)
+        few = self._few if self._few_known == self.known else self._few_forms()
+        if few is not None and not _holds_any(value, few):
+            return value   # the common case, without sorting or filing anything
         out = value
-        grams = _grams(value) if len(self._plain) > 24 or len(self._b64) > 24 else None   # shared while unchanged
-        for s in self._present(out, self._plain, grams):
+        plain, split, b64 = self._plain, self._split, self._b64
+        grams = _grams(value) if len(plain) > 24 or len(b64) > 24 else None   # shared while unchanged
+        for s in plain.present(out, grams):
             if s in out:
                 self.counts["known secret"] += out.count(s)
                 out = out.replace(s, REDACTED)
-        if self._split:
-            flat = _INVISIBLE.sub("", "".join(out.split())).lower()
-            for low in self._present(flat, self._split):
+        if split:
+            flat = _flat(out)
+            for low in split.present(flat):
                 if low in flat:
                     pattern = self._patterns.get(low)
                     if pattern is None:
@@ -483,7 +525,7 @@ class Redactor:
                                                                    re.IGNORECASE)
                     out, n = pattern.subn(REDACTED, out)
                     self.counts["known secret"] += n
-        for core in self._present(out, self._b64, grams if out is value else None):
+        for core in b64.present(out, grams if out is value else None):
             if core in out:
                 out, n = re.subn(f"[{_B64}]*{re.escape(core)}[{_B64}]*", REDACTED, out)
                 self.counts["known secret (base64)"] += n
@@ -491,6 +533,8 @@ class Redactor:
 
     def _shapes(self, out: str, copies: bool = True) -> str:
         """The credential shapes of `out`; copies=False for a decoded copy, which is not decoded again."""
+        if len(out) <= 64 and _PLAIN_VALUE.fullmatch(out):
+            return out   # an id, a time, a number: the values of an analytics answer, one match each
         low = out.lower()
         if _SHAPED.search(low) is None and (":" not in out or out.count(":") > 1 and not _NAMED_BEFORE_A_COLON.search(
                 low)) and "\uff1a" not in out and _no_base64_word(out):
@@ -973,6 +1017,39 @@ _KEY_SPACING = re.compile(r"[\s_.-]+")
 
 
 @lru_cache(maxsize=8192)
+def _key_role(key) -> tuple[bool, bool, bool, bool, bool, bool] | None:
+    """What learn_people may find under `key`: (an e-mail or user name, an address, always a person, a name, a
+    number or a party's name, a number under a misnamed key such as `to`), or None where nothing is."""
+    low, flat = _key_forms(key)
+    role = (low in ("email", "username"), flat in _ADDRESS_KEYS, flat in _ALWAYS_PERSON, low in _NAME_KEYS,
+            low in _NUMBER_KEYS or flat in _PARTY_NAMES, low in _MISNAMED_NUMBER_KEYS)
+    return role if any(role) else None
+
+
+def _kind_of(value: dict, path: str, parent: str, depth: int) -> str | None:
+    """Who the object `value` of a Genesys answer or request is (learn_people): a customer, an agent, a user, a
+    person, or None (a name in it is no one's)."""
+    purpose = str(value.get("purpose") or "").lower()
+    kind = ("customer" if purpose in ("external", "customer", "outbound") else
+            "agent" if purpose in ("agent", "user", "acd") else None)
+    if kind is None and ("/users" in path and ("email" in value or "username" in value)):
+        kind = "user"
+    top = depth == 0 or (depth == 1 and parent == "entities")
+    if kind is None and "name" in value and "id" in value and (
+            parent.lower() in _PERSON_PARENTS or (top and _answers_people(path.split("?", 1)[0]))
+            or "/api/v2/users/" in str(value.get("selfUri") or "")):
+        kind = "user"   # an entity of a user list, a queue member, a user referenced by another entity
+    if kind is None and ("address" in value or "participantType" in value or "phoneNumber" in value
+                         or "state" in value and "id" in value and "name" in value
+                         and "/conversations" in path):
+        kind = "person"   # a destination or participant without a purpose ({"phoneNumber", "name"} too)
+    if kind is None and ("email" in value and "name" in value or "addressNormalized" in value
+                         or "addressRaw" in value or "addressDisplayable" in value):
+        kind = "person"   # an EmailAddress or an Address
+    return kind
+
+
+@lru_cache(maxsize=8192)
 def _key_forms(key) -> tuple[str, str]:
     """A key lower-cased, and also without its spaces, underscores, dots and dashes (as people write field names):
     the same few keys recur in every object of an answer, so each is worked out once."""
@@ -1403,38 +1480,27 @@ class Pseudonymiser:
         if not self.people:
             return
         if isinstance(value, dict):
-            purpose = str(value.get("purpose") or "").lower()
-            kind = ("customer" if purpose in ("external", "customer", "outbound") else
-                    "agent" if purpose in ("agent", "user", "acd") else None)
-            if kind is None and ("/users" in path and ("email" in value or "username" in value)):
-                kind = "user"
-            top = depth == 0 or (depth == 1 and parent == "entities")
-            if kind is None and "name" in value and "id" in value and (
-                    parent.lower() in _PERSON_PARENTS or (top and _answers_people(path.split("?", 1)[0]))
-                    or "/api/v2/users/" in str(value.get("selfUri") or "")):
-                kind = "user"   # an entity of a user list, a queue member, a user referenced by another entity
-            if kind is None and ("address" in value or "participantType" in value or "phoneNumber" in value
-                                 or "state" in value and "id" in value and "name" in value
-                                 and "/conversations" in path):
-                kind = "person"   # a destination or participant without a purpose ({"phoneNumber", "name"} too)
-            if kind is None and ("email" in value and "name" in value or "addressNormalized" in value
-                                 or "addressRaw" in value or "addressDisplayable" in value):
-                kind = "person"   # an EmailAddress or an Address (dict look-ups: this runs for every object)
+            kind: str | None = ""   # who this object is, worked out when a key that needs it is met ("": not yet)
             for k, v in value.items():
                 if isinstance(v, str) and v.strip():
-                    low, flat = _key_forms(k)
                     if "<" in v and "@" in v:
                         self._learn_display_names(v)
-                    if low in ("email", "username") and EMAIL.fullmatch(v.strip()):
+                    role = _key_role(k)
+                    if role is None:
+                        continue   # a key no person is found under (most keys of an answer): worked out once
+                    email, address, always, named, number, misnamed = role
+                    if email and EMAIL.fullmatch(v.strip()):
                         self.person(v, "email", count=False)
-                    elif flat in _ADDRESS_KEYS:
+                    elif address:
                         self.person(v, "address", count=False)
-                    elif flat in _ALWAYS_PERSON:
+                    elif always:
                         self.person(v, "person", count=False)
-                    elif low in _NAME_KEYS and kind:
+                    elif named and (kind := _kind_of(value, path, parent, depth) if kind == "" else kind):
                         self.person(v, kind, count=False)
-                    elif (low in _NUMBER_KEYS or low in _MISNAMED_NUMBER_KEYS and len(v.split()) > 1
-                          or flat in _PARTY_NAMES) and not any(ch.isdigit() or ch in "@:" for ch in v):
+                    elif (number or misnamed and len(v.split()) > 1) and not (
+                            ":" in v or "@" in v or any(ch.isdigit() for ch in v)):
+                        if kind == "":
+                            kind = _kind_of(value, path, parent, depth)
                         self.person(v, kind or "person", count=False)   # a name where a number goes: a person
                 elif isinstance(v, (dict, list)):   # a number, a flag or null holds nobody: no call for it
                     self.learn_people(v, path, str(k), depth + 1)
