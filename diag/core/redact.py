@@ -114,6 +114,10 @@ _SEPARATORS = ("\t", ",", ";", "|")
 # of dates, counts, ids and paths, '/api/v2/oauth/token', is no header)
 _HEAD_CELL = re.compile(r"(?!.*\d{4})[^\W\d][\w .()/+'-]{0,63}")
 _HEAD_STRIP = " \t\u00a0\ufeff\"'`*#[]:"         # quotes, a colon after, Markdown's emphasis and code, brackets, a comment's '#'
+# a key/value table's header (a setting per row: 'key,value', '| Setting | Value |'), and a cell that reads as a name
+_KV_HEADER = re.compile(r"(?i)[\s\"'`*]*(?:key|name|setting|property|field|parameter|param|variable|attribute|option|"
+                        r"item|entry)[\s\"'`*]*[\t,;|][\s\"'`*]*(?:value|val|setting)[\s\"'`*]*")
+_NAME_LIKE = re.compile(r"[^\W\d](?:[^\W\d]|[ .'-]){0,39}")
 _RULE_LINE = re.compile(r"[\s|+=:-]+")            # |---|:--:| or psql's -----+-----
 _TIME_CELL = re.compile(r"\d{1,3}|\d{1,2}:\d{2}(?::\d{2})?")   # a count under 1,000, a time
 _NO_SECRET_CELL = frozenset({"true", "false", "yes", "no", "y", "n", "null", "none", "n/a", "na", "-"})
@@ -618,9 +622,26 @@ class Redactor:
         quoted_from[len(lines)] = len(lines)
         for k in range(len(lines) - 1, -1, -1):
             quoted_from[k] = k if '"' in lines[k] else quoted_from[k + 1]
+        pairs = ""   # the separator of a key/value table's rows (under a header such as key,value), while in one
         while n < len(lines):
             line = lines[n]
             body = line.rstrip(_BREAKS)
+            if pairs:
+                if not body.strip() or _RULE_LINE.fullmatch(body):
+                    pairs = "" if rows and not body.strip() else pairs
+                    out.append(line)
+                    n += 1
+                    continue
+                spans, running = _cells(body, pairs)
+                filled = [i for i, (a, b) in enumerate(spans) if body[a:b].strip(_HEAD_STRIP)]
+                if not running and len(filled) == 2:
+                    found = _pair(body, pairs)
+                    out.append(line if found is None else self._row(body, found[0], found[1], len(found[0]))
+                               + line[len(body):])
+                    rows += 1
+                    n += 1
+                    continue
+                pairs = ""
             if columns and (not body.strip() or _RULE_LINE.fullmatch(body)):
                 if rows and not body.strip():
                     columns = {}
@@ -648,9 +669,19 @@ class Redactor:
                     n += 1
                     continue
                 columns = {}
-            head = _header(body)
+            found = _pair(body)
+            if found is not None:   # a credential's name and its value ('client_secret,...', '| pin | ... |')
+                line = self._row(body, found[0], found[1], len(found[0])) + line[len(body):]
+                if not found[2]:
+                    out.append(line)
+                    n += 1
+                    continue   # a value no column is named like: no header
+            head = _header(body)   # a value that reads as a name ('password,notes'): maybe a header too
             if head is not None:
                 sep, width, columns = head
+                rows = 0
+            elif _KV_HEADER.fullmatch(body.strip(_HEAD_STRIP + "|")):
+                pairs = next(s for s in _SEPARATORS if s in body)
                 rows = 0
             out.append(line)
             n += 1
@@ -1301,6 +1332,34 @@ def _header(line: str) -> tuple[str, int, dict[int, str]] | None:
         return None
     columns = {i: found for i, name in enumerate(names) if name and (found := _secret_column(name))}
     return (sep, len(names), columns) if columns else None
+
+
+def _pair(line: str, sep: str | None = None) -> tuple[list[tuple[int, int]], dict[int, str], bool] | None:
+    """A line of two cells, the first naming a credential and the second its value: (its cells, {the value's cell:
+    the name}, whether the value reads as a name too, as a header's second cell would); None for any other line.
+    `sep`: a row of a key/value table (under 'key,value'), any value. Else a line on its own ('client_secret,...',
+    '| password | ... |'), not prose ('Invalid password, try again'): its value is one word, and a value that reads
+    as a name ('password,hunter', or 'password,notes': a header?) is taken when the name is one word too."""
+    loose = sep is not None
+    if sep is None:
+        if not _TABLE_WORD.search(line):
+            return None
+        sep = next((s for s in _SEPARATORS if s in line), None)
+        if sep is None:
+            return None
+    spans, running = _cells(line, sep)
+    filled = [i for i, (a, b) in enumerate(spans) if line[a:b].strip(_HEAD_STRIP)]
+    if running or len(filled) != 2:
+        return None
+    key = line[spans[filled[0]][0]:spans[filled[0]][1]].strip(_HEAD_STRIP)
+    name = _secret_column(key) if _HEAD_CELL.fullmatch(key) else None
+    if name is None:
+        return None
+    value = line[spans[filled[1]][0]:spans[filled[1]][1]].strip(_HEAD_STRIP)
+    named = _NAME_LIKE.fullmatch(value) is not None
+    if not loose and (len(value.split()) != 1 or len(key.split()) > (1 if named else 2)):
+        return None
+    return spans, {filled[1]: name}, named
 
 
 def _kept_cell(value: str, *, held: bool) -> bool:

@@ -1,0 +1,75 @@
+"""An eleventh look at redaction: settings written as rows of a name and its value. A key/value table (a config
+exported as CSV, a Markdown table of settings) kept its client_secret and redacted the harmless row below it: the
+row 'client_secret,<secret>' was read as a header of two column names."""
+import json
+
+import pytest
+
+from diag.core.inspect import inspect
+from diag.core.redact import Redactor
+from diag.reports.bundle import build_bundle
+from tests.linear import in_linear_time
+from tests.reliability.test_red_team_privacy_round8 import IE, entry, har, texts_of
+
+SECRET = "Zq7Vx9Kp2Lm4"
+
+
+@pytest.mark.parametrize("table", [
+    f"key,value\nclient_secret,{SECRET}\nregion,us-east-1\n",
+    f"Key\tValue\r\nClient Secret\t{SECRET}\r\nRegion\tus-east-1\r\n",   # pasted from a spreadsheet
+    f"name;value\npassword;{SECRET}\nregion;us-east-1\n",
+    f"| Setting | Value |\n|---|---|\n| client_secret | {SECRET} |\n| region | us-east-1 |\n",
+    f"**Property**,**Value**\napi_key,{SECRET}\nregion,us-east-1\n",
+    f"settings:\nclient_secret,{SECRET}\nregion,us-east-1\n",   # no header at all
+    f"| client_secret | {SECRET} |\n| region | us-east-1 |\n",
+    f"API Key,{SECRET}\nregion,us-east-1\n"])
+def test_a_credentials_row_loses_its_value_the_other_rows_stay_and_it_is_sought_elsewhere(table):
+    red = Redactor()
+    out = red.text(table)
+    assert SECRET not in out and "[REDACTED]" in out, out
+    assert "region" in out.lower() and "us-east-1" in out, out   # the row below is not read as under a header
+    assert out.count("[REDACTED]") == 1, out
+    assert SECRET not in red.text(f"later the same {SECRET} in a message")
+
+
+@pytest.mark.parametrize("value", ["hunter two", "correct horse battery staple", "2024-01-01", "1234"])
+def test_under_a_key_value_header_any_value_of_a_credential_goes(value):
+    out = Redactor().text(f"key,value\npassword,{value}\ntimeout,30\n")
+    assert out == "key,value\npassword,[REDACTED]\ntimeout,30\n", out
+
+
+def test_a_key_value_tables_flags_and_settings_about_credentials_stay():
+    table = "setting,value\npassword_expiry_days,90\nmfa_enabled,true\npin,no\ntoken_type,bearer\n"
+    assert Redactor().text(table) == table
+
+
+@pytest.mark.parametrize("prose", [
+    "Invalid password, try again\nthen it worked",
+    "Wrong password, sorry\nthanks",
+    "Invalid password, retry in 5 minutes\nok",
+    "Steps: login, reset password, retry\nResult: 401, bad.credentials, twice",
+    "The access token, as the docs say, expires\nafter a day"])
+def test_prose_naming_a_credential_before_a_comma_is_kept(prose):
+    assert Redactor().text(prose) == prose
+
+
+def test_a_two_column_header_naming_a_credential_first_loses_its_rows_values():
+    """'password,notes' is a header or a password named notes: both readings are taken (fail closed)."""
+    out = Redactor().text(f"password,notes\n{SECRET},rotated monthly\n")
+    assert SECRET not in out and "rotated monthly" in out, out
+
+
+def test_a_key_value_csv_in_a_customers_har_never_reaches_the_ticket(tmp_path):
+    csv = f"key,value\nclient_id,2f1a\nclient_secret,{SECRET}\n"
+    found = inspect(har(entry("POST", IE + "/api/v2/integrations/actions", 400, text=csv, mime="text/csv",
+                              answer={"code": "bad.request", "status": 400, "message": "m"})))
+    assert SECRET not in json.dumps(found.to_dict())
+    files = texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found, notes=[f"pasted:\n{csv}"]).path)
+    assert SECRET not in "".join(files.values())
+
+
+def test_long_key_value_tables_are_read_in_linear_time():
+    with in_linear_time():
+        Redactor().text("key,value\n" + f"client_secret,{SECRET}\nregion,eu\n" * 30_000)
+        Redactor().text(f"client_secret,{SECRET}\n" * 50_000)
+        Redactor().text("key,value\n" + "password," + "x" * 200_000 + "\n")
