@@ -281,7 +281,8 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     '+1 317 555 0100 9,11' are 911 to a system that does not wait): further readings of a dialled value. A group
     of digits and pauses after any other mark (a blank, '-', '/', '.') is read on its own too, blanks beside its
     pauses included: in '+49 30 12345678 1,1,2' or '+49 30 12345678-1, 1, 2' a number of variable length would take
-    the first 1 as its own, and a system that ends the number at the mark sends 112 after it."""
+    the first 1 as its own, and a system that ends the number at the mark sends 112 after it. An invisible
+    character is a blank here (refusal() passes it so), where reading the value as one number drops it."""
     text = _as_text(value)
     if text is None:
         return ()
@@ -300,6 +301,9 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
 
 
 _BLANKS_BESIDE_PAUSES = re.compile(r"\s*([,;]+)\s*")   # '1 , 1 ,2' is written as '1,1,2'
+# invisible characters a paste leaves (zero-width space and joiners, direction marks, word joiner, byte-order mark,
+# soft hyphen): dropped when a value is read as one number, read as a mark in its groups ('...5678\u200b1,1,2')
+_INVISIBLE_MARKS = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _NOT_DIGIT_OR_PAUSE = re.compile(r"[^0-9,;]+")
 
 
@@ -549,7 +553,11 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
         found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
                   if f.code == "emergency-number"]
     with_plus = {r for p, r in runs if p}
-    for plus, digits in paused_runs(dialled_part) if dialled else ():
+    # an invisible character where a blank was ('...5678\u200b1,1,2', pasted from a web page): a mark to a system
+    # that ends the number there, as at a blank
+    paused = dialled_part if not dialled or not _INVISIBLE_MARKS.search(text) else \
+        letter_pauses(_HOSTS.sub(",", canonical_text(_INVISIBLE_MARKS.sub(" ", text)).strip()))
+    for plus, digits in paused_runs(paused) if dialled else ():
         # a number written across pauses, dialled by a system that does not wait at them: 9,1,1 is 911, and after a
         # whole number ('+1 317 555 0100 9,11') what it sends after the number is 911
         reading = Dial(plus, digits, "", False, False, False, junk=True)
