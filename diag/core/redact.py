@@ -43,7 +43,7 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
                           "xamzsecuritytoken", "ocpapimsubscriptionkey", "pass", "authentication", "authkey",
-                          "accesskey", "hmac"})
+                          "accesskey", "hmac", "pw", "bearer"})
 SECRET_KEY = re.compile(r"(secret|refresh|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
@@ -108,7 +108,8 @@ HTML_INPUT = re.compile(r"<input\b[^<>]*>", re.IGNORECASE)   # linear: a scan st
 # pattern over the text: names may hold blanks, brackets and quotes, which a single pattern reads in too many ways.
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"   # what str.splitlines() ends a line at
 _ANY_BREAK = re.compile(f"[{_BREAKS}]")
-_TABLE_WORD = re.compile(r"(?i)pass|pwd|secret|token|key|pin|cred|auth|otp|cookie|sess|sid|sig|hmac|assertion|jwt")
+_TABLE_WORD = re.compile(r"(?i)pass|pw|secret|token|key|pin|cred|auth|otp|cookie|sess|sid|sig|hmac|assertion|jwt|"
+                         r"bearer")
 _SEPARATORS = ("\t", ",", ";", "|")
 # a name: a letter first, no colon or sentence's mark ('Steps: login' is prose), no run of four digits (a data row
 # of dates, counts, ids and paths, '/api/v2/oauth/token', is no header)
@@ -168,6 +169,11 @@ _NESTED_START = re.compile(r"[?#](?=[\w.%-]+=)")
 
 
 _SP_SPLIT = re.compile(_SP)
+# a scheme at a line's end, and on the next line a field's name and its value ('bearer\nexpires_in: 3600', as a token
+# answer written as YAML or a form reads): a name has no digit; a base64 credential's '=' ends it, a field's has its
+# value after it
+_NAMED_ON_THE_NEXT_LINE = re.compile(r"(?i)(?:bearer|basic)[ \t]*(?:\r\n|[\n\r\v\f\x85\u2028\u2029])\s*[A-Za-z_][A-Za-z_.-]*"
+                                     r"(?::|=[^=\s])")
 _LONG_DIGITS = re.compile(r"\d{7,}")
 _USERINFO = re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^\s/?#@:\"'<>\[\]]*:)"   # from a scheme's start:
                        r"([^\s/?#\"'<>]+)(@)")   # linear; to the authority's last '@' (p@ss written as is)
@@ -559,6 +565,8 @@ class Redactor:
                 after_authorization = "authoriz" in text[max(0, found.start() - 40):found.start()].lower()
                 if label != "jwt" and not shaped_credential(found.group(0), after_authorization):
                     return found.group(0)   # prose or a placeholder: "requires Basic authentication", "Bearer null"
+                if label != "jwt" and not after_authorization and _NAMED_ON_THE_NEXT_LINE.match(text, found.start()):
+                    return found.group(0)   # 'token_type: bearer' ending a line, the next naming a field
                 # learned: the same credential elsewhere, before or after, goes too
                 self.add(_SP_SPLIT.split(found.group(0))[-1] if label != "jwt" else found.group(0))
                 n += 1

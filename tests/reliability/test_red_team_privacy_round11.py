@@ -73,3 +73,23 @@ def test_long_key_value_tables_are_read_in_linear_time():
         Redactor().text("key,value\n" + f"client_secret,{SECRET}\nregion,eu\n" * 30_000)
         Redactor().text(f"client_secret,{SECRET}\n" * 50_000)
         Redactor().text("key,value\n" + "password," + "x" * 200_000 + "\n")
+
+
+@pytest.mark.parametrize("text", [f"user,pw\nbob,{SECRET}\n", f"pw,{SECRET}\nregion,eu\n", f'{{"pw": "{SECRET}"}}',
+                                  f"https://h.example/login?user=bob&pw={SECRET}", f"user,bearer\nbob,{SECRET}\n",
+                                  f'{{"bearer": "{SECRET}"}}'])
+def test_pw_and_bearer_are_credentials_names(text):
+    """'pw' is how a hurried person names a password; a field named 'bearer' holds a bearer token."""
+    red = Redactor()
+    assert SECRET not in red.text(text), text
+
+
+def test_a_token_answer_written_as_lines_keeps_its_fields():
+    """'token_type: bearer' ending a line: the next line's field was read as the bearer token ('expires_in' has a
+    symbol in it), so 'expires_in' was lost. A credential on the next line still goes."""
+    for text in ("token_type: bearer\nexpires_in: 3600\n", "token_type=bearer\r\nexpires_in=3600\n",
+                 "scheme: Basic\nuser_name: bob\n"):
+        assert Redactor().text(text) == text
+    for text in (f"Bearer\n{SECRET}\n", f"Bearer\n{SECRET}==\nnext: 1", f"Authorization: Bearer\n{SECRET}: x",
+                 f"bearer\n{SECRET}:x"):
+        assert SECRET not in Redactor().text(text), text
