@@ -1065,6 +1065,29 @@ def _key_role(key) -> tuple[bool, bool, bool, bool, bool, bool] | None:
     return role if any(role) else None
 
 
+def _person_column(name: str, header: list[str]) -> str | None:
+    """The kind of person a table's column named `name` holds (Pseudonymiser._learn_table_people), or None."""
+    role = _key_role(name)
+    if role is None:
+        return None
+    email, address, always, named, number, _ = role
+    if email:
+        return "email"
+    if address:
+        return "address"
+    if always:
+        return "person"
+    if named and any((r := _key_role(other)) is not None and (r[0] or r[1] or r[4]) or _key_forms(other)[1] in
+                     _CONTACT_COLUMNS for other in header if other != name):
+        return "person"   # a name beside a phone, an e-mail or an address: a contact's
+    return None
+
+
+_PERSON_COLUMN_WORD = re.compile(r"(?i)name|mail|street|address|zip|postcode|postal")
+_CONTACT_COLUMNS = {"phone", "mobile", "cell", "telephone", "tel", "homephone", "workphone", "cellphone",
+                    "mobilephone", "phonenumber", "number", "email", "emailaddress", "address"}
+
+
 def _kind_of(value: dict, path: str, parent: str, depth: int) -> str | None:
     """Who the object `value` of a Genesys answer or request is (learn_people): a customer, an agent, a user, a
     person, or None (a name in it is no one's)."""
@@ -1574,6 +1597,40 @@ class Pseudonymiser:
         elif isinstance(value, list):
             for v in value:
                 self.learn_people(v, path, parent, depth)
+        elif isinstance(value, str) and _ANY_BREAK.search(value) and _PERSON_COLUMN_WORD.search(value):
+            self._learn_table_people(value)
+
+    def _learn_table_people(self, text: str) -> None:
+        """The people of a table sent as text (a contact list uploaded as CSV, a TSV pasted into a body): the cells
+        under a header naming a person (firstName, lastName, fullName, contactName, an e-mail or a street address;
+        `name` too where the header also names a phone, an e-mail or an address), each row to a line without the
+        separator or a blank line."""
+        columns: dict[int, str] = {}
+        sep = ""
+        for line in text.splitlines():
+            if columns:
+                if '"' in line or "\\" in line:   # a quoted cell, an escaped pipe: read character by character
+                    spans, running = _cells(line, sep)
+                    cells = [] if running else [line[a:b] for a, b in spans]
+                else:
+                    cells = line.split(sep)
+                if line.strip() and len(cells) > 1:
+                    for at, kind in columns.items():
+                        cell = cells[at].strip(_HEAD_STRIP) if at < len(cells) else ""
+                        if cell and not (kind == "email" and not EMAIL.fullmatch(cell)):
+                            self.person(cell, kind, count=False)
+                    continue
+                columns = {}
+            if not _PERSON_COLUMN_WORD.search(line):
+                continue
+            sep = next((s for s in _SEPARATORS if s in line), "")
+            if not sep:
+                continue
+            spans, running = _cells(line, sep)
+            names = [line[a:b].strip(_HEAD_STRIP) for a, b in spans]
+            if running or sum(1 for n in names if n) < 2 or not all(_HEAD_CELL.fullmatch(n) for n in names if n):
+                continue
+            columns = {i: held for i, n in enumerate(names) if n and (held := _person_column(n, names))}
 
     def _learn_display_names(self, text: str) -> None:
         """The name written before an e-mail address (From: Edna Smith <edna@example.com>, "Smith, Edna" <...>), as

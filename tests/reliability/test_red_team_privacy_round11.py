@@ -93,3 +93,42 @@ def test_a_token_answer_written_as_lines_keeps_its_fields():
     for text in (f"Bearer\n{SECRET}\n", f"Bearer\n{SECRET}==\nnext: 1", f"Authorization: Bearer\n{SECRET}: x",
                  f"bearer\n{SECRET}:x"):
         assert SECRET not in Redactor().text(text), text
+
+
+CONTACTS = [
+    "firstName,lastName,phone\nAvery,Quintrell,+13175550100\nMorgan,Vasquez-Lee,+13175550101\n",
+    "Name;Phone\r\nAvery Quintrell;+13175550100\r\nMorgan Vasquez-Lee;+13175550101\r\n",
+    '"First Name","Last Name","Email"\n"Avery","Quintrell","aq@example.com"\n"Morgan","Vasquez-Lee","mv@example.com"\n',
+    "| Contact Name | Mobile |\n|---|---|\n| Avery Quintrell | +13175550100 |\n| Morgan Vasquez-Lee | +13175550101 |\n"]
+
+
+@pytest.mark.parametrize("csv", CONTACTS)
+def test_the_people_of_a_contact_list_sent_as_text_never_reach_the_ticket(csv, tmp_path):
+    """A contact list uploaded as CSV: its numbers were pseudonymised, its names kept, in the body and in the
+    error message quoting one."""
+    found = inspect(har(entry("POST", IE + "/api/v2/outbound/contactlists/c1/contacts", 400, text=csv,
+                              mime="text/csv", answer={"code": "bad.request", "status": 400,
+                                                       "message": "Contact Morgan Vasquez-Lee has no valid number"})))
+    shown = json.dumps(found.public_dict()) + found.public_text()
+    files = "".join(texts_of(build_bundle(tmp_path / "t.zip", [], evidence=found).path).values())
+    for name in ("Quintrell", "Vasquez-Lee", "Morgan"):
+        assert name not in shown and name not in files, name
+
+
+def test_a_table_of_names_that_are_no_people_keeps_them():
+    """A list of queues or skills has a name column too: without a phone, an e-mail or an address beside it, its
+    names are not people's."""
+    csv = "name,id\nSupport Queue,q1\nBilling Team,q2\n"
+    found = inspect(har(entry("POST", IE + "/api/v2/routing/queues", 400, text=csv, mime="text/csv",
+                              answer={"code": "bad.request", "status": 400, "message": "Support Queue exists"})))
+    assert "Support Queue" in json.dumps(found.public_dict())
+
+
+def test_a_long_contact_list_is_read_in_linear_time():
+    from diag.core.redact import Pseudonymiser
+
+    rows = "".join(f"First{i},Last{i},+1317555{i % 10000:04d}\n" for i in range(20_000))
+    with in_linear_time():
+        Pseudonymiser(b"k" * 32).learn_people("firstName,lastName,phone\n" + rows)
+        Pseudonymiser(b"k" * 32).learn_people('"Name","Phone"\n' + '"a,' * 50_000 + "\n")
+        Pseudonymiser(b"k" * 32).learn_people("name,phone\n" + "x," * 200_000 + "\n")
