@@ -115,13 +115,23 @@ _SEPARATORS = ("\t", ",", ";", "|")
 # of dates, counts, ids and paths, '/api/v2/oauth/token', is no header)
 _HEAD_CELL = re.compile(r"(?!.*\d{4})[^\W\d][\w .()/+'-]{0,63}")
 _HEAD_STRIP = " \t\u00a0\ufeff\"'`*#[]:"         # quotes, a colon after, Markdown's emphasis and code, brackets, a comment's '#'
-# a key/value table's header (a setting per row: 'key,value', '| Setting | Value |'), and a cell that reads as a name
-_KV_HEADER = re.compile(r"(?i)[\s\"'`*]*(?:key|name|setting|property|field|parameter|param|variable|attribute|option|"
-                        r"item|entry)[\s\"'`*]*[\t,;|][\s\"'`*]*(?:value|val|setting)[\s\"'`*]*")
-_NAME_LIKE = re.compile(r"[^\W\d](?:[^\W\d]|[ .'-]){0,39}")
+# a key/value table's header: its first cell names keys, its second values ('Parameter Name,Parameter Value')
+_KEY_WORDS = {"key", "name", "setting", "settings", "property", "field", "parameter", "param", "variable", "attribute",
+              "option", "item", "entry", "config", "configuration", "credential"}
+_VALUE_WORD = re.compile(r"(?i)val")
+_KEY_CELL = re.compile(r"[\w .()/+'-]+")   # a key's characters: a header's, digits first too (2fa_secret)
+_NO_SECRET_CELL = frozenset({"true", "false", "yes", "no", "y", "n", "null", "none", "n/a", "na", "-"})
+# a value that reads as a word of prose ('sorry', 'Morning'), and words of state a sentence puts after a
+# credential's name ('Token, expired', '| Auth | OK |'): no credential
+_PROSE_WORD = re.compile(r"[A-Za-z][a-z]*")
+_STATE_WORDS = frozenset({"ok", "valid", "invalid", "expired", "missing", "present", "required", "set", "unset",
+                          "enabled", "disabled", "active", "inactive", "sent", "failed", "success", "successful",
+                          "denied", "granted", "revoked", "pending", "unknown", "empty", "blank", "bearer", "basic",
+                          "please", "thanks", "sorry", "again", "ended", "started", "refreshed", "renewed", "rotated",
+                          "created", "deleted", "updated", "reset", "changed", "locked", "unlocked", "timeout",
+                          "correct", "incorrect", "wrong", "accepted", "rejected", "used", "unused"}) | _NO_SECRET_CELL
 _RULE_LINE = re.compile(r"[\s|+=:-]+")            # |---|:--:| or psql's -----+-----
 _TIME_CELL = re.compile(r"\d{1,3}|\d{1,2}:\d{2}(?::\d{2})?")   # a count under 1,000, a time
-_NO_SECRET_CELL = frozenset({"true", "false", "yes", "no", "y", "n", "null", "none", "n/a", "na", "-"})
 _JOINED = 20   # lines a quoted cell may run over (each line is read once however long the cell)
 # an attribute starts after a blank (data-name= and data-value= are other attributes), its value quoted or not
 _INPUT_NAME = re.compile(rf"""(?<=\s)name\s*=\s*(?:"({_NAME})"|'({_NAME})'|({_NAME})(?=[\s/>]|$))""", re.IGNORECASE)
@@ -552,6 +562,8 @@ class Redactor:
         return self._all_shapes(out, copies)
 
     def _all_shapes(self, out: str, copies: bool = True) -> str:
+        if "PRIVATE KEY" in out:
+            out = self._private_keys(out)
         low = out.lower()   # each shape has a word it cannot do without: a long body is scanned only for those
         for pattern, label, needed in ((JWT, "jwt", "eyj"), (BEARER, "bearer token", "bearer"),
                                        (BASIC, "basic auth", "basic")):
@@ -616,47 +628,53 @@ class Redactor:
             out = self._table(out)
         return out
 
+    def _private_keys(self, text: str) -> str:
+        """A PEM private key ('-----BEGIN RSA PRIVATE KEY-----' to its END line, a key cut short to the text's end)
+        goes whole: its lines hold no name a credential shape reads."""
+        out, pos, at = [], 0, 0
+        while (start := text.find("-----BEGIN ", at)) >= 0:
+            head = text.find("-----", start + 11)
+            if head < 0 or head - start > 64 or "PRIVATE KEY" not in text[start:head]:
+                at = start + 11
+                continue
+            end = text.find("-----END ", head + 5)
+            stop = text.find("-----", end + 9) if end >= 0 else -1
+            stop = len(text) if stop < 0 or stop - end > 64 else stop + 5
+            out += [text[pos:start], REDACTED]
+            self.counts["private key"] += 1
+            pos = at = stop
+        return "".join(out) + text[pos:] if out else text
+
     def _table(self, text: str) -> str:
         """A table's column named like a credential (password, api_key, client_secret ...) loses the value of each
         row below its header. A row ends at its line's end unless a quoted cell runs on; the table, at a line with
         no separator (a rule line aside), or at a blank line after its first row. A row with more or fewer cells
         than the header loses each cell the column's value could have moved to: diag cannot tell which one holds
-        it. A value that reads as generated is learned, so that it goes wherever else it appears."""
+        it. A value that reads as generated is learned, so that it goes wherever else it appears.
+
+        Settings written a row each (a key/value table: a header such as 'key,value', 'Parameter Name,Value',
+        '| Setting | Value | Notes |'): the value of each row whose key names a credential goes, the other rows
+        stay; a header of credential columns among them starts a table of its own. A row of a credential's name
+        and its value on its own ('client_secret,...') loses its value too (see _pair)."""
         lines = text.splitlines(keepends=True)
         out: list[str] = []
         columns: dict[int, str] = {}
+        pairs: tuple[int, int] | None = None   # (the key's cell, the value's) while in a key/value table
         sep, width, rows, n = "", 0, 0, 0
         quoted_from = [0] * (len(lines) + 1)   # the first line at or after each that holds a quote
         quoted_from[len(lines)] = len(lines)
         for k in range(len(lines) - 1, -1, -1):
             quoted_from[k] = k if '"' in lines[k] else quoted_from[k + 1]
-        pairs = ""   # the separator of a key/value table's rows (under a header such as key,value), while in one
         while n < len(lines):
             line = lines[n]
             body = line.rstrip(_BREAKS)
-            if pairs:
-                if not body.strip() or _RULE_LINE.fullmatch(body):
-                    pairs = "" if rows and not body.strip() else pairs
-                    out.append(line)
-                    n += 1
-                    continue
-                spans, running = _cells(body, pairs)
-                filled = [i for i, (a, b) in enumerate(spans) if body[a:b].strip(_HEAD_STRIP)]
-                if not running and len(filled) == 2:
-                    found = _pair(body, pairs)
-                    out.append(line if found is None else self._row(body, found[0], found[1], len(found[0]))
-                               + line[len(body):])
-                    rows += 1
-                    n += 1
-                    continue
-                pairs = ""
-            if columns and (not body.strip() or _RULE_LINE.fullmatch(body)):
-                if rows and not body.strip():
-                    columns = {}
+            if (columns or pairs) and (not body.strip() or _RULE_LINE.fullmatch(body)):
+                if not body.strip() and (rows or pairs):   # a key/value table ends at a blank line, rows or not
+                    columns, pairs = {}, None
                 out.append(line)
                 n += 1
                 continue
-            if columns:
+            if columns or pairs:
                 first = (n, body, line)
                 spans, running = _cells(body, sep)
                 last = min(len(lines) - 1, n + _JOINED)
@@ -672,11 +690,33 @@ class Redactor:
                     n, body, line = first
                     spans, _ = _cells(body, sep, quotes=False)
                 if len(spans) > 1:
-                    out.append(self._row(body, spans, columns, width) + line[len(body):])
+                    if pairs is None:
+                        out.append(self._row(body, spans, columns, width) + line[len(body):])
+                    else:
+                        key_at, value_at = pairs
+                        name = _pair_key(body[slice(*spans[key_at])]) if key_at < len(spans) else None
+                        head = _header(body) if name is None else None
+                        if head is not None:   # a credentials table's header below the settings
+                            sep, width, columns = head
+                            pairs, rows = None, 0
+                            out.append(line)
+                            n += 1
+                            continue
+                        # more cells than the header: the value held the separator, and every cell after it may be
+                        # the value's; fewer: the value is where it stands
+                        out.append((self._row(body, spans, {value_at: name}, min(width, len(spans))) if name
+                                    else body) + line[len(body):])
                     rows += 1
                     n += 1
                     continue
-                columns = {}
+                columns, pairs = {}, None
+            settings = _settings_header(body)
+            if settings is not None:
+                sep, width, pairs = settings
+                columns, rows = {}, 0
+                out.append(line)
+                n += 1
+                continue
             found = _pair(body)
             if found is not None:   # a credential's name and its value ('client_secret,...', '| pin | ... |')
                 line = self._row(body, found[0], found[1], len(found[0])) + line[len(body):]
@@ -684,12 +724,9 @@ class Redactor:
                     out.append(line)
                     n += 1
                     continue   # a value no column is named like: no header
-            head = _header(body)   # a value that reads as a name ('password,notes'): maybe a header too
+            head = _header(body)   # a value that reads as a word ('password,notes'): maybe a header too
             if head is not None:
                 sep, width, columns = head
-                rows = 0
-            elif _KV_HEADER.fullmatch(body.strip(_HEAD_STRIP + "|")):
-                pairs = next(s for s in _SEPARATORS if s in body)
                 rows = 0
             out.append(line)
             n += 1
@@ -713,7 +750,7 @@ class Redactor:
             cell = body[start:stop]
             value = cell.strip().strip('"`').strip()   # `bad.request`: a Markdown table's code span
             if not value.strip("-: ") or value == REDACTED or not is_secret_name(gone[at], value) \
-                    or _kept_cell(value, held=_flat_name(gone[at]) in _HELD):
+                    or _kept_cell(value, held=_flat_name(gone[at]) in _HELD) or _diags_own(value):
                 continue   # |---|, yes/no, a count, a time, a date: what a column about a credential holds
             if _looks_random(value):   # a word or a PIN goes where it stands; sought everywhere it would cut prose
                 self.learn(gone[at], value)
@@ -1317,7 +1354,7 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 # or markup needs, or a word a credential's shape starts with, in the text as lower-case (as _all_shapes looks for
 # those words; an (?i) search of the text takes several times longer) (see tests/unit/test_fast_paths_agree.py)
 _SHAPED = re.compile(r"[=%\\\"'<@\r\n\v\f\x1c-\x1e\x85\u2028\u2029]|ey[ja]|ew[o0k]|bearer|basic|form-data|oauth|token|"
-                     r"authori|aiza")   # any line break: a table's rows
+                     r"authori|aiza|private key")   # any line break: a table's rows
 _NAMED_BEFORE_A_COLON = re.compile(r"secret|pass|pwd|pin|api[_-]?key|private[_-]?key|assertion")   # MIDLINE_PAIR's
 # a number, a time, a date, an address or a version: what prose writes after "password:" that is no password
 # (a run of four digits or more is a PIN or passcode; a time, a version, an address or a date holds ':' or '.')
@@ -1365,32 +1402,65 @@ def _header(line: str) -> tuple[str, int, dict[int, str]] | None:
     return (sep, len(names), columns) if columns else None
 
 
-def _pair(line: str, sep: str | None = None) -> tuple[list[tuple[int, int]], dict[int, str], bool] | None:
-    """A line of two cells, the first naming a credential and the second its value: (its cells, {the value's cell:
-    the name}, whether the value reads as a name too, as a header's second cell would); None for any other line.
-    `sep`: a row of a key/value table (under 'key,value'), any value. Else a line on its own ('client_secret,...',
-    '| password | ... |'), not prose ('Invalid password, try again'): its value is one word, and a value that reads
-    as a name ('password,hunter', or 'password,notes': a header?) is taken when the name is one word too."""
-    loose = sep is not None
+def _pair(line: str) -> tuple[list[tuple[int, int]], dict[int, str], bool] | None:
+    """A line on its own of two cells, the first naming a credential and the second its value ('client_secret,...',
+    '| password | ... |', '--client-secret,...'): (its cells, {the value's cell: the name}, whether the value reads
+    as a word of prose, as a header's second cell could); None for any other line. Not prose ('Invalid password, try
+    again', 'Token, expired') nor a count ('bad.credentials,1234'): the value is one word, not a word of state, and
+    digits alone only under a name only a credential has (pin, password; not 'PIN Reset,12'); a word of prose only
+    after a one-word name ('password,hunter'); a name of six words at most."""
+    if not _TABLE_WORD.search(line):
+        return None
+    sep = next((s for s in _SEPARATORS if s in line), None)
     if sep is None:
-        if not _TABLE_WORD.search(line):
-            return None
-        sep = next((s for s in _SEPARATORS if s in line), None)
-        if sep is None:
-            return None
+        return None
     spans, running = _cells(line, sep)
     filled = [i for i, (a, b) in enumerate(spans) if line[a:b].strip(_HEAD_STRIP)]
     if running or len(filled) != 2:
         return None
-    key = line[spans[filled[0]][0]:spans[filled[0]][1]].strip(_HEAD_STRIP)
-    name = _secret_column(key) if _HEAD_CELL.fullmatch(key) else None
-    if name is None:
+    key = line[slice(*spans[filled[0]])].strip(_HEAD_STRIP)
+    value = line[slice(*spans[filled[1]])].strip(_HEAD_STRIP)
+    name = _pair_key(key)
+    if name is None or len(value.split()) != 1 or _diags_own(value) or is_placeholder(value) \
+            or value.rstrip(".!").lower() in _STATE_WORDS:
         return None
-    value = line[spans[filled[1]][0]:spans[filled[1]][1]].strip(_HEAD_STRIP)
-    named = _NAME_LIKE.fullmatch(value) is not None
-    if not loose and (len(value.split()) != 1 or len(key.split()) > (1 if named else 2)):
+    prose = _PROSE_WORD.fullmatch(value) is not None
+    if len(key.split()) > (1 if prose else 6) or value.isdigit() and _flat_name(key.lstrip("-$@")) not in _HELD:
         return None
-    return spans, {filled[1]: name}, named
+    return spans, {filled[1]: name}, prose
+
+
+def _diags_own(value: str) -> bool:
+    """A pseudonym diag wrote ('+1-PN1A2B3C4D', 'user-1'): in a text cleaned twice, never taken for a credential."""
+    return WHOLE_PSEUDONYM.fullmatch(value) is not None or PERSON.fullmatch(value) is not None
+
+
+def _pair_key(cell: str) -> str | None:
+    """The credential's name a key/value row's key cell gives ('client_secret', 'Client Secret (prod)',
+    '--client-secret', '$CLIENT_SECRET', '2fa_secret'), or None."""
+    key = cell.strip(_HEAD_STRIP).lstrip("-$@")
+    if not key or len(key) > 64 or not _KEY_CELL.fullmatch(key):
+        return None
+    return _secret_column(key)
+
+
+def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
+    """(separator, cells, (the key's cell, the value's)) of a key/value table's header line ('key,value',
+    'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'key,value,'); None for any other line."""
+    if not _VALUE_WORD.search(line):
+        return None
+    sep = next((s for s in _SEPARATORS if s in line), None)
+    if sep is None:
+        return None
+    spans, running = _cells(line, sep)
+    names = [line[a:b].strip(_HEAD_STRIP) for a, b in spans]
+    filled = [i for i, name in enumerate(names) if name]
+    if running or len(filled) < 2 or len(filled) > 6 or not all(_HEAD_CELL.fullmatch(names[i]) for i in filled):
+        return None
+    key, value = (set(re.split(r"[^a-z]+", names[i].lower())) for i in filled[:2])
+    if len(names[filled[0]].split()) > 3 or not key & _KEY_WORDS or not value & {"value", "val", "values"}:
+        return None
+    return sep, len(names), (filled[0], filled[1])
 
 
 def _kept_cell(value: str, *, held: bool) -> bool:

@@ -132,3 +132,58 @@ def test_a_long_contact_list_is_read_in_linear_time():
         Pseudonymiser(b"k" * 32).learn_people("firstName,lastName,phone\n" + rows)
         Pseudonymiser(b"k" * 32).learn_people('"Name","Phone"\n' + '"a,' * 50_000 + "\n")
         Pseudonymiser(b"k" * 32).learn_people("name,phone\n" + "x," * 200_000 + "\n")
+
+
+# A helper's review of the first version: settings tables with more columns, headers written otherwise, empty
+# values, values over lines or holding the separator, a credentials table after the settings; and what it took
+# that was no credential (counts, words of state, diag's own pseudonyms).
+@pytest.mark.parametrize("table", [
+    f"key,value,description\nregion,us-east-1,the region\nclient_secret,{SECRET},prod org\n",
+    f"| Setting | Value | Notes |\n|---|---|---|\n| Region | us-east-1 | - |\n| Password | {SECRET} | yearly |\n",
+    f"Key Name,Value\nregion,us\npassword,{SECRET} horse\n", f"Parameter Name,Parameter Value\npassword,{SECRET} x\n",
+    f"Key:,Value:\npassword,{SECRET} x\n", f"key,value,\nregion,us,\npassword,{SECRET} x,\n",
+    f"Config,Value\npassword,{SECRET} x\n", f"Credential,Value\npassword,{SECRET} x\n",
+    f"key,value\nregion,us-east-1\nproxy,\npassword,{SECRET} battery staple\n",
+    f'key,value\nregion,us\npassword,"{SECRET}\nbattery staple"\ntimeout,30\n',
+    f"key,value\npassword,{SECRET},horse battery\nregion,us\n", f"| Key | Value |\n|---|---|\n| password | a|{SECRET} |\n",
+    f"key,value\n--client-secret,{SECRET}\n", f"key,value\n$CLIENT_SECRET,{SECRET}\n", f"key,value\n2fa_secret,{SECRET}\n",
+    f"Admin Password,{SECRET}_Sky\nfoo,bar\n", f"Genesys Cloud OAuth client secret,{SECRET}\nregion,us\n"])
+def test_a_settings_tables_credential_goes_however_the_table_is_written(table):
+    out = Redactor().text(table)
+    assert SECRET not in out, out
+
+
+@pytest.mark.parametrize("table", ["key,value\nregion,us\nuser,password\nalice,{s}\nbob,{s}\n",
+                                   "Name,Value\n\nusername,password\nalice,{s}\n",
+                                   "| Name | Value |\n|---|---|\n| user | api_key |\n| alice | {s} |\n"])
+def test_a_credentials_table_after_the_settings_is_read_as_one(table):
+    out = Redactor().text(table.format(s=SECRET))
+    assert SECRET not in out and "alice" in out, out
+
+
+@pytest.mark.parametrize("text", ["status,count\nbad.credentials,1234\nauth,1500\n",
+                                  "clientName,requests\nAuth Service,3456\nToken Relay,1204\n",
+                                  "Queue,Agents\nPIN Reset,12\nPassword Help,4\n",
+                                  "templateUri,count\n/api/v2/oauth/token,1234\ntoken,5000\n",
+                                  "| Check | Result |\n|---|---|\n| Auth | OK |\n\nall good\n", "Token, invalid\n",
+                                  "Token, +1-PN1A2B3C4D\nx\n", "Token,user-1\nx\n", "Session, ended\nok\n"])
+def test_counts_words_of_state_and_diags_pseudonyms_after_a_credentials_name_stay(text):
+    assert Redactor().text(text) == text
+
+
+def test_a_private_key_goes_whole_in_any_text():
+    pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END RSA PRIVATE KEY-----"
+    for text in (f"note:\n{pem}\nthanks", pem.replace("\n", " "), pem[:60], f'key,value\nprivate_key,"{pem}"\n'):
+        out = Redactor().text(text)
+        assert "MIIEvQIBADAN" not in out and "[REDACTED]" in out, out
+    cert = "-----BEGIN CERTIFICATE-----\nMIIBxyz\n-----END CERTIFICATE-----"
+    assert Redactor().text(cert) == cert
+
+
+def test_settings_tables_and_keys_built_to_be_slow_are_read_in_linear_time():
+    with in_linear_time():
+        Redactor().text("key" + "\t" * 60_000 + "zz\ntoken\n")
+        Redactor().text(("Name" + "\t" * 1000 + "x\n") * 1000 + "token\n")
+        Redactor().text("-----BEGIN " * 100_000 + "PRIVATE KEY\n")
+        Redactor().text("-----BEGIN PRIVATE KEY-----" * 20_000)
+        Redactor().text("key,value\n" + "password," + "a|" * 100_000 + "\n")

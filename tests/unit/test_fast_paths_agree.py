@@ -237,7 +237,8 @@ PIECES = st.sampled_from([
     "at 10:00 password: Zq7Vx9Kp", "10:00:00 pwd: Zq7Vx9Kp!", "x passcode\uff1a 482913", "x SMTP_PASSWORD: Zq7Vx9Kp",
     "host: h\npassword: Zq7Vx9Kp", '"at": "10:00", "password": "Zq7Vx9Kp"',
     # tables, and the line breaks other than \n that end their lines
-    ",", ";", "|", "\r", "\x0b", "\u2028", "\x85", "user,password", "bob,Zq7Vx9Kp", "user\tapi_key\u2028bob\tZq7Vx9Kp"])
+    ",", ";", "|", "\r", "\x0b", "\u2028", "\x85", "user,password", "bob,Zq7Vx9Kp", "user\tapi_key\u2028bob\tZq7Vx9Kp",
+    "key,value", "client_secret,Zq7Vx9Kp", "-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----", "MIIEvQIBADAN"])
 
 
 @settings(max_examples=examples(1500), deadline=None, derandomize=True)
