@@ -301,9 +301,20 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
 
 
 _BLANKS_BESIDE_PAUSES = re.compile(r"\s*([,;]+)\s*")   # '1 , 1 ,2' is written as '1,1,2'
-# invisible characters a paste leaves (zero-width space and joiners, direction marks, word joiner, byte-order mark,
-# soft hyphen): dropped when a value is read as one number, read as a mark in its groups ('...5678\u200b1,1,2')
-_INVISIBLE_MARKS = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _dropped_as_blanks(text: str) -> str:
+    """`text` with a blank in place of each character canonical_text drops (invisible, control and combining
+    characters: a zero-width space, a direction mark, a variation selector pasted from a web page or a chat): a
+    value read as one number loses them, while a system that ends the number there, as at a blank, reads what
+    follows on its own ('...5678\u200b1,1,2')."""
+    if text.isascii():
+        return text if text.isprintable() else text.translate(_ASCII_MARKS)
+    return "".join(" " if ord(ch) > 127 and _CANONICAL_CHARS[ord(ch)] is None else ch for ch in text).translate(
+        _ASCII_MARKS)
+
+
+_ASCII_MARKS = {c: " " for c in [*range(32), 127]}
 _NOT_DIGIT_OR_PAUSE = re.compile(r"[^0-9,;]+")
 
 
@@ -555,8 +566,8 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
     with_plus = {r for p, r in runs if p}
     # an invisible character where a blank was ('...5678\u200b1,1,2', pasted from a web page): a mark to a system
     # that ends the number there, as at a blank
-    paused = dialled_part if not dialled or not _INVISIBLE_MARKS.search(text) else \
-        letter_pauses(_HOSTS.sub(",", canonical_text(_INVISIBLE_MARKS.sub(" ", text)).strip()))
+    marked = _dropped_as_blanks(text) if dialled else text
+    paused = dialled_part if marked == text else letter_pauses(_HOSTS.sub(",", canonical_text(marked).strip()))
     for plus, digits in paused_runs(paused) if dialled else ():
         # a number written across pauses, dialled by a system that does not wait at them: 9,1,1 is 911, and after a
         # whole number ('+1 317 555 0100 9,11') what it sends after the number is 911

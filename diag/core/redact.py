@@ -43,7 +43,7 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
                           "xamzsecuritytoken", "ocpapimsubscriptionkey", "pass", "authentication", "authkey",
-                          "accesskey", "hmac", "pw", "bearer"})
+                          "accesskey", "hmac", "pw"})
 SECRET_KEY = re.compile(r"(secret|refresh|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
@@ -108,18 +108,22 @@ HTML_INPUT = re.compile(r"<input\b[^<>]*>", re.IGNORECASE)   # linear: a scan st
 # pattern over the text: names may hold blanks, brackets and quotes, which a single pattern reads in too many ways.
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"   # what str.splitlines() ends a line at
 _ANY_BREAK = re.compile(f"[{_BREAKS}]")
-_TABLE_WORD = re.compile(r"(?i)pass|pw|secret|token|key|pin|cred|auth|otp|cookie|sess|sid|sig|hmac|assertion|jwt|"
-                         r"bearer")
+_TABLE_WORD = re.compile(r"(?i)pass|pw|secret|token|key|pin|cred|auth|otp|cookie|sess|sid|sig|hmac|assertion|jwt")
 _SEPARATORS = ("\t", ",", ";", "|")
 # a name: a letter first, no colon or sentence's mark ('Steps: login' is prose), no run of four digits (a data row
 # of dates, counts, ids and paths, '/api/v2/oauth/token', is no header)
 _HEAD_CELL = re.compile(r"(?!.*\d{4})[^\W\d][\w .()/+'-]{0,63}")
 _HEAD_STRIP = " \t\u00a0\ufeff\"'`*#[]:"         # quotes, a colon after, Markdown's emphasis and code, brackets, a comment's '#'
 # a key/value table's header: its first cell names keys, its second values ('Parameter Name,Parameter Value')
+# a PEM key's body after its BEGIN line: lines (or, pasted on one line, words) of base64 and its old headers, then
+# its END line
+_PEM_BODY = re.compile(r"(?:\s+(?:[A-Za-z0-9+/]{16,}=*|[A-Za-z0-9+/]{1,15}={1,2}|[A-Za-z0-9+/]{1,15}(?=\s*-----END )"
+                       r"|(?:Proc-Type|DEK-Info|Comment):[^\n]{0,200}))*")
+_PEM_END = re.compile(r"\s*-----END [A-Z0-9 ]{0,40}-----")
 _KEY_WORDS = {"key", "name", "setting", "settings", "property", "field", "parameter", "param", "variable", "attribute",
               "option", "item", "entry", "config", "configuration", "credential"}
 _VALUE_WORD = re.compile(r"(?i)val")
-_KEY_CELL = re.compile(r"[\w .()/+'-]+")   # a key's characters: a header's, digits first too (2fa_secret)
+_KEY_CELL = re.compile(r"[\w .:()/+'-]+")   # a key's characters: a header's, digits first too (2fa_secret)
 _NO_SECRET_CELL = frozenset({"true", "false", "yes", "no", "y", "n", "null", "none", "n/a", "na", "-"})
 # a value that reads as a word of prose ('sorry', 'Morning'), and words of state a sentence puts after a
 # credential's name ('Token, expired', '| Auth | OK |'): no credential
@@ -183,7 +187,7 @@ _SP_SPLIT = re.compile(_SP)
 # answer written as YAML or a form reads): a name has no digit; a base64 credential's '=' ends it, a field's has its
 # value after it
 _NAMED_ON_THE_NEXT_LINE = re.compile(r"(?i)(?:bearer|basic)[ \t]*(?:\r\n|[\n\r\v\f\x85\u2028\u2029])\s*[A-Za-z_][A-Za-z_.-]*"
-                                     r"(?::|=[^=\s])")
+                                     r"[ \t]*(?::|=[ \t]*[^=\s]|[,;|\t])")
 _LONG_DIGITS = re.compile(r"\d{7,}")
 _USERINFO = re.compile(r"(?i)((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://[^\s/?#@:\"'<>\[\]]*:)"   # from a scheme's start:
                        r"([^\s/?#\"'<>]+)(@)")   # linear; to the authority's last '@' (p@ss written as is)
@@ -629,17 +633,18 @@ class Redactor:
         return out
 
     def _private_keys(self, text: str) -> str:
-        """A PEM private key ('-----BEGIN RSA PRIVATE KEY-----' to its END line, a key cut short to the text's end)
-        goes whole: its lines hold no name a credential shape reads."""
+        """A PEM private key ('-----BEGIN RSA PRIVATE KEY-----' to its END line; a key cut short, to its last line of
+        base64) goes whole: its lines hold no name a credential shape reads."""
         out, pos, at = [], 0, 0
         while (start := text.find("-----BEGIN ", at)) >= 0:
             head = text.find("-----", start + 11)
             if head < 0 or head - start > 64 or "PRIVATE KEY" not in text[start:head]:
                 at = start + 11
                 continue
-            end = text.find("-----END ", head + 5)
-            stop = text.find("-----", end + 9) if end >= 0 else -1
-            stop = len(text) if stop < 0 or stop - end > 64 else stop + 5
+            body = _PEM_BODY.match(text, head + 5)
+            stop = body.end() if body else head + 5
+            end = _PEM_END.match(text, stop)
+            stop = end.end() if end else stop   # no END (cut short, or a BEGIN line named in prose): its base64 goes
             out += [text[pos:start], REDACTED]
             self.counts["private key"] += 1
             pos = at = stop
@@ -695,8 +700,11 @@ class Redactor:
                     else:
                         key_at, value_at = pairs
                         name = _pair_key(body[slice(*spans[key_at])]) if key_at < len(spans) else None
+                        if name and len(spans) <= width and value_at < len(spans) and body[slice(
+                                *spans[value_at])].strip(_HEAD_STRIP).rstrip(".!").lower() in _STATE_WORDS:
+                            name = None   # 'PIN,required', 'auth,enabled': a setting's state, no credential
                         head = _header(body) if name is None else None
-                        if head is not None:   # a credentials table's header below the settings
+                        if head is not None and key_at not in head[2]:   # a credentials table's header below them
                             sep, width, columns = head
                             pairs, rows = None, 0
                             out.append(line)
@@ -1102,27 +1110,34 @@ def _key_role(key) -> tuple[bool, bool, bool, bool, bool, bool] | None:
     return role if any(role) else None
 
 
-def _person_column(name: str, header: list[str]) -> str | None:
-    """The kind of person a table's column named `name` holds (Pseudonymiser._learn_table_people), or None."""
+def _nobody(norm: str) -> bool:
+    """A lower-cased cell or value that names nobody: an empty cell written as '-', 'null' or 'N/A', a placeholder,
+    a letter or a number."""
+    return norm in _NO_SECRET_CELL or sum(ch.isalpha() for ch in norm[:64]) < 2 or is_placeholder(norm)
+
+
+def _person_column(name: str, contact: bool) -> str | None:
+    """The kind of person a table's column named `name` holds (Pseudonymiser._learn_table_people), or None.
+    contact: the header also names a phone, an e-mail or an address (a `name` there is a contact's)."""
     role = _key_role(name)
-    if role is None:
+    first_or_last = _key_forms(name)[1] in _NAME_PART_COLUMNS
+    if role is None and not first_or_last:
         return None
-    email, address, always, named, number, _ = role
-    if email:
+    if role is not None and role[0]:
         return "email"
-    if address:
+    if role is not None and role[1]:
         return "address"
-    if always:
+    if first_or_last:
+        return "first" if _key_forms(name)[1] in _FIRST_NAME_COLUMNS else "last"
+    if role is not None and (role[2] or role[3] and contact):
         return "person"
-    if named and any((r := _key_role(other)) is not None and (r[0] or r[1] or r[4]) or _key_forms(other)[1] in
-                     _CONTACT_COLUMNS for other in header if other != name):
-        return "person"   # a name beside a phone, an e-mail or an address: a contact's
     return None
 
 
 _PERSON_COLUMN_WORD = re.compile(r"(?i)name|mail|street|address|zip|postcode|postal")
-_CONTACT_COLUMNS = {"phone", "mobile", "cell", "telephone", "tel", "homephone", "workphone", "cellphone",
-                    "mobilephone", "phonenumber", "number", "email", "emailaddress", "address"}
+_CONTACT_WORD = re.compile(r"(?i)phone|mobile|cell|tel|mail|address|number")   # a contact's column beside a name
+_FIRST_NAME_COLUMNS = {"firstname", "givenname", "forename"}
+_NAME_PART_COLUMNS = _FIRST_NAME_COLUMNS | {"lastname", "familyname", "surname"}
 
 
 def _kind_of(value: dict, path: str, parent: str, depth: int) -> str | None:
@@ -1425,7 +1440,7 @@ def _pair(line: str) -> tuple[list[tuple[int, int]], dict[int, str], bool] | Non
             or value.rstrip(".!").lower() in _STATE_WORDS:
         return None
     prose = _PROSE_WORD.fullmatch(value) is not None
-    if len(key.split()) > (1 if prose else 6) or value.isdigit() and _flat_name(key.lstrip("-$@")) not in _HELD:
+    if len(key.split()) > (1 if prose else 6) or value.isdigit() and not _held_key(key):
         return None
     return spans, {filled[1]: name}, prose
 
@@ -1436,17 +1451,32 @@ def _diags_own(value: str) -> bool:
 
 
 def _pair_key(cell: str) -> str | None:
-    """The credential's name a key/value row's key cell gives ('client_secret', 'Client Secret (prod)',
-    '--client-secret', '$CLIENT_SECRET', '2fa_secret'), or None."""
+    """The credential's name a key/value row's key cell gives, read as a JSON key's name is ('client_secret',
+    'Client Secret (prod)', '--client-secret', '$CLIENT_SECRET', '2fa_secret', 'Genesys:ClientSecret'), or one whose
+    last word only a credential has ('Voicemail PIN'); None for a setting about one ('Auth type', 'tokenCount') and
+    for a phrase that only holds a credential's word ('Auth server', 'Session timeout')."""
     key = cell.strip(_HEAD_STRIP).lstrip("-$@")
     if not key or len(key) > 64 or not _KEY_CELL.fullmatch(key):
         return None
-    return _secret_column(key)
+    whole = "_".join(key.split())
+    if _secret_name(whole):
+        return whole
+    last = re.split(r"[^0-9A-Za-z]+", key.strip())[-1]
+    return last if _flat_name(last) in _HELD and _secret_name(last) else None
+
+
+def _held_key(key: str) -> bool:
+    """Whether a pair's key is a name only a credential has, or ends with one ('pin', 'Voicemail PIN'): there digits
+    alone are the credential."""
+    key = key.strip(_HEAD_STRIP).lstrip("-$@")
+    return _flat_name(key) in _HELD or _flat_name(re.split(r"[^0-9A-Za-z]+", key.strip())[-1]) in _HELD
 
 
 def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
     """(separator, cells, (the key's cell, the value's)) of a key/value table's header line ('key,value',
-    'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'key,value,'); None for any other line."""
+    'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'Name,Type,Value', 'key,value,'); None for any
+    other line, and for a header that names a credential's column other than its keys' ('Secret Name,Secret Value':
+    _header's)."""
     if not _VALUE_WORD.search(line):
         return None
     sep = next((s for s in _SEPARATORS if s in line), None)
@@ -1457,10 +1487,14 @@ def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
     filled = [i for i, name in enumerate(names) if name]
     if running or len(filled) < 2 or len(filled) > 6 or not all(_HEAD_CELL.fullmatch(names[i]) for i in filled):
         return None
-    key, value = (set(re.split(r"[^a-z]+", names[i].lower())) for i in filled[:2])
-    if len(names[filled[0]].split()) > 3 or not key & _KEY_WORDS or not value & {"value", "val", "values"}:
-        return None
-    return sep, len(names), (filled[0], filled[1])
+    words = {i: set(re.split(r"[^a-z]+", names[i].lower())) for i in filled}
+    key_at = next((i for i in filled if words[i] & _KEY_WORDS and len(names[i].split()) <= 3), None)
+    value_at = next((i for i in filled if key_at is not None and i > key_at and words[i] & {"value", "val", "values"}),
+                    None)
+    head = _header(line)
+    if key_at is None or value_at is None or head is not None and set(head[2]) - {key_at}:
+        return None   # 'Secret Name,Secret Value': the values' column is a credential's, read as a table's
+    return sep, len(names), (key_at, value_at)
 
 
 def _kept_cell(value: str, *, held: bool) -> bool:
@@ -1614,7 +1648,7 @@ class Pseudonymiser:
     # -- people --
     def person(self, value: str, kind: str, count: bool = True) -> str:
         norm = " ".join(value.split()).lower()   # any whitespace, no-break spaces included
-        if not norm or PERSON.fullmatch(norm) or norm == REDACTED.lower() or norm in ROLE_NAMES:
+        if not norm or PERSON.fullmatch(norm) or norm == REDACTED.lower() or norm in ROLE_NAMES or _nobody(norm):
             return value
         if norm not in self.people_mapping:
             self._kinds[kind] += 1
@@ -1646,8 +1680,10 @@ class Pseudonymiser:
                     if "<" in v and "@" in v:
                         self._learn_display_names(v)
                     role = _key_role(k)
-                    if role is None:
-                        continue   # a key no person is found under (most keys of an answer): worked out once
+                    if role is None:   # a key no person is found under (most keys of an answer): worked out once
+                        if "\n" in v and _PERSON_COLUMN_WORD.search(v):
+                            self._learn_table_people(v)   # a contact list's CSV held in a JSON string
+                        continue
                     email, address, always, named, number, misnamed = role
                     if email and EMAIL.fullmatch(v.strip()):
                         self.person(v, "email", count=False)
@@ -1672,23 +1708,20 @@ class Pseudonymiser:
 
     def _learn_table_people(self, text: str) -> None:
         """The people of a table sent as text (a contact list uploaded as CSV, a TSV pasted into a body): the cells
-        under a header naming a person (firstName, lastName, fullName, contactName, an e-mail or a street address;
-        `name` too where the header also names a phone, an e-mail or an address), each row to a line without the
-        separator or a blank line."""
+        under a header naming a person (firstName and lastName, read together as one name; fullName, contactName;
+        an e-mail or a street address; `name` too where the header also names a phone, an e-mail or an address),
+        each row to a line without the separator or a blank line."""
         columns: dict[int, str] = {}
         sep = ""
         for line in text.splitlines():
             if columns:
                 if '"' in line or "\\" in line:   # a quoted cell, an escaped pipe: read character by character
-                    spans, running = _cells(line, sep)
-                    cells = [] if running else [line[a:b] for a, b in spans]
+                    spans, _ = _cells(line, sep)
+                    cells = [line[a:b] for a, b in spans]   # a cell running on: its first line is read
                 else:
                     cells = line.split(sep)
                 if line.strip() and len(cells) > 1:
-                    for at, kind in columns.items():
-                        cell = cells[at].strip(_HEAD_STRIP) if at < len(cells) else ""
-                        if cell and not (kind == "email" and not EMAIL.fullmatch(cell)):
-                            self.person(cell, kind, count=False)
+                    self._learn_row_people(cells, columns)
                     continue
                 columns = {}
             if not _PERSON_COLUMN_WORD.search(line):
@@ -1700,7 +1733,24 @@ class Pseudonymiser:
             names = [line[a:b].strip(_HEAD_STRIP) for a, b in spans]
             if running or sum(1 for n in names if n) < 2 or not all(_HEAD_CELL.fullmatch(n) for n in names if n):
                 continue
-            columns = {i: held for i, n in enumerate(names) if n and (held := _person_column(n, names))}
+            contact = any(_CONTACT_WORD.search(n) for n in names)
+            columns = {i: held for i, n in enumerate(names) if n and (held := _person_column(n, contact))}
+
+    def _learn_row_people(self, cells: list[str], columns: dict[int, str]) -> None:
+        """A contact list's row: each person's cell learned; a first and a last name as the one name they make (a
+        first name alone, May or Will, would be replaced wherever the word is written)."""
+        parts: dict[str, str] = {}
+        for at, kind in columns.items():
+            cell = cells[at].strip(_HEAD_STRIP) if at < len(cells) else ""
+            if not cell or kind == "email" and not EMAIL.fullmatch(cell):
+                continue
+            if kind in ("first", "last"):
+                if not _nobody(cell.lower()):
+                    parts.setdefault(kind, cell)
+            else:
+                self.person(cell, kind, count=False)
+        if parts:
+            self.person(" ".join(parts[k] for k in ("first", "last") if k in parts), "person", count=False)
 
     def _learn_display_names(self, text: str) -> None:
         """The name written before an e-mail address (From: Edna Smith <edna@example.com>, "Smith, Edna" <...>), as

@@ -11,7 +11,9 @@ from diag.core import numbers
 
 CALLS = "/api/v2/conversations/calls"
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u2060", "\u2063", "\ufeff", "\u00ad", "\u180e",
-             "\u202a", "\u202c", "\u2066", "\u2069"]
+             "\u202a", "\u202c", "\u2066", "\u2069",
+             # a helper's review: every other character the reading drops (a list of some was not enough)
+             "\u061c", "\ufe0f", "\u034f", "\u206a", "\U000e0020", "\u0301", "\u2065", "\ue000", "\x00", "\x7f"]
 
 
 def refused(value, *, real: bool = True) -> str | None:
