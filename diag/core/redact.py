@@ -1401,18 +1401,26 @@ def _cells(line: str, sep: str, quotes: bool = True, quoted: bool = False) -> tu
     return spans, quoted
 
 
-def _header(line: str) -> tuple[str, int, dict[int, str]] | None:
-    """(separator, cells, {cell: credential's name}) of a table's header line; None for any other line."""
-    if not _TABLE_WORD.search(line):
-        return None
+def _head_names(line: str) -> tuple[str, list[str]] | None:
+    """(separator, each cell's name) of a line shaped as a table's header: two names or more between one separator
+    (an empty cell too: pandas' index, a separator after the last), none running on; None for any other line."""
     sep = next((s for s in _SEPARATORS if s in line), None)
     if sep is None:
         return None
     spans, running = _cells(line, sep)
     names = [line[a:b].strip(_HEAD_STRIP) for a, b in spans]
-    filled = [name for name in names if name]   # an empty cell: pandas' index, a separator after the last
+    filled = [name for name in names if name]
     if running or len(filled) < 2 or not all(_HEAD_CELL.fullmatch(name) for name in filled):
         return None
+    return sep, names
+
+
+def _header(line: str) -> tuple[str, int, dict[int, str]] | None:
+    """(separator, cells, {cell: credential's name}) of a table's header line; None for any other line."""
+    head = _head_names(line) if _TABLE_WORD.search(line) else None
+    if head is None:
+        return None
+    sep, names = head
     columns = {i: found for i, name in enumerate(names) if name and (found := _secret_column(name))}
     return (sep, len(names), columns) if columns else None
 
@@ -1477,22 +1485,19 @@ def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
     'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'Name,Type,Value', 'key,value,'); None for any
     other line, and for a header that names a credential's column other than its keys' ('Secret Name,Secret Value':
     _header's)."""
-    if not _VALUE_WORD.search(line):
+    head = _head_names(line) if _VALUE_WORD.search(line) else None
+    if head is None:
         return None
-    sep = next((s for s in _SEPARATORS if s in line), None)
-    if sep is None:
-        return None
-    spans, running = _cells(line, sep)
-    names = [line[a:b].strip(_HEAD_STRIP) for a, b in spans]
+    sep, names = head
     filled = [i for i, name in enumerate(names) if name]
-    if running or len(filled) < 2 or len(filled) > 6 or not all(_HEAD_CELL.fullmatch(names[i]) for i in filled):
+    if len(filled) > 6:
         return None
     words = {i: set(re.split(r"[^a-z]+", names[i].lower())) for i in filled}
     key_at = next((i for i in filled if words[i] & _KEY_WORDS and len(names[i].split()) <= 3), None)
     value_at = next((i for i in filled if key_at is not None and i > key_at and words[i] & {"value", "val", "values"}),
                     None)
-    head = _header(line)
-    if key_at is None or value_at is None or head is not None and set(head[2]) - {key_at}:
+    table = _header(line)
+    if key_at is None or value_at is None or table is not None and set(table[2]) - {key_at}:
         return None   # 'Secret Name,Secret Value': the values' column is a credential's, read as a table's
     return sep, len(names), (key_at, value_at)
 
@@ -1724,15 +1729,10 @@ class Pseudonymiser:
                     self._learn_row_people(cells, columns)
                     continue
                 columns = {}
-            if not _PERSON_COLUMN_WORD.search(line):
+            head = _head_names(line) if _PERSON_COLUMN_WORD.search(line) else None
+            if head is None:
                 continue
-            sep = next((s for s in _SEPARATORS if s in line), "")
-            if not sep:
-                continue
-            spans, running = _cells(line, sep)
-            names = [line[a:b].strip(_HEAD_STRIP) for a, b in spans]
-            if running or sum(1 for n in names if n) < 2 or not all(_HEAD_CELL.fullmatch(n) for n in names if n):
-                continue
+            sep, names = head
             contact = any(_CONTACT_WORD.search(n) for n in names)
             columns = {i: held for i, n in enumerate(names) if n and (held := _person_column(n, contact))}
 
