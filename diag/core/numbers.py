@@ -281,8 +281,8 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
     '+1 317 555 0100 9,11' are 911 to a system that does not wait): further readings of a dialled value. A group
     of digits and pauses after any other mark (a blank, '-', '/', '.') is read on its own too, blanks beside its
     pauses included: in '+49 30 12345678 1,1,2' or '+49 30 12345678-1, 1, 2' a number of variable length would take
-    the first 1 as its own, and a system that ends the number at the mark sends 112 after it. An invisible
-    character is a blank here (refusal() passes it so), where reading the value as one number drops it."""
+    the first 1 as its own, and a system that ends the number at the mark sends 112 after it. (refusal() reads a
+    value again with a blank for each invisible or combining character, which reading it as one number drops.)"""
     text = _as_text(value)
     if text is None:
         return ()
@@ -518,6 +518,10 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     # Every rule is read once per value and position; the lenient verdict is the strict reading's emergency rules
     # (each lenient rule is a strict one that strictness only adds to), so the doctor, which asks both, reads once.
     found = [f for f in _strict_reading(value, text, dialled) if f.code in _ALLOWED[(strict, dialled)]]
+    marked = _dropped_as_blanks(text) if dialled else text
+    if marked != text:   # read again with a blank for each character the reading drops: its emergency rules
+        found += [f for f in _strict_reading(marked, marked, dialled) if f.code in _EMERGENCY_CODES
+                  and f.code in _ALLOWED[(strict, dialled)]]
     if not found:
         return None
     best = min(found, key=lambda f: _PRIORITY.index(f.code))
@@ -564,11 +568,7 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
         found += [f for f in _refusals(Dial(plus, digits, "", False, False, False, junk=True), False, dialled)
                   if f.code == "emergency-number"]
     with_plus = {r for p, r in runs if p}
-    # an invisible character where a blank was ('...5678\u200b1,1,2', pasted from a web page): a mark to a system
-    # that ends the number there, as at a blank
-    marked = _dropped_as_blanks(text) if dialled else text
-    paused = dialled_part if marked == text else letter_pauses(_HOSTS.sub(",", canonical_text(marked).strip()))
-    for plus, digits in paused_runs(paused) if dialled else ():
+    for plus, digits in paused_runs(dialled_part) if dialled else ():
         # a number written across pauses, dialled by a system that does not wait at them: 9,1,1 is 911, and after a
         # whole number ('+1 317 555 0100 9,11') what it sends after the number is 911
         reading = Dial(plus, digits, "", False, False, False, junk=True)
@@ -592,6 +592,7 @@ def _strict_reading(value, text: str, dialled: bool) -> tuple[Refusal, ...]:
 
 _PRIORITY = ("emergency-number", "emergency-extension", "emergency-access", "emergency-prefix", "short-number",
              "unknown-country", "several-destinations", "feature-code", "unreadable-number")
+_EMERGENCY_CODES = frozenset({"emergency-number", "emergency-extension", "emergency-access"})
 _ALLOWED = {(False, False): {"emergency-number"},
             (False, True): {"emergency-number", "emergency-extension", "emergency-access"},
             (True, True): set(_PRIORITY), (True, False): set(_PRIORITY)}

@@ -43,7 +43,7 @@ SECRET_NAMES = frozenset({"accesstoken", "refreshtoken", "idtoken", "code", "cod
                           "cookie", "setcookie", "xapikey", "apikey", "privatekey", "samlresponse", "signature",
                           "sig", "jwt", "auth", "clientkey", "subscriptionkey", "xamzsignature",
                           "xamzsecuritytoken", "ocpapimsubscriptionkey", "pass", "authentication", "authkey",
-                          "accesskey", "hmac", "pw"})
+                          "accesskey", "hmac", "pw", "bearer"})
 SECRET_KEY = re.compile(r"(secret|refresh|password|passwd|passphrase|token|authorization|api[_-]?key|code[_-]?verifier|"
                         r"assertion|credential|cookie|private[_-]?key|session(?:[_-]?(?:id|key))?$|csrf|xsrf|signature|"
                         r"subscription[_-]?key)", re.IGNORECASE)
@@ -120,6 +120,7 @@ _HEAD_STRIP = " \t\u00a0\ufeff\"'`*#[]:"         # quotes, a colon after, Markdo
 _PEM_BODY = re.compile(r"(?:\s+(?:[A-Za-z0-9+/]{16,}=*|[A-Za-z0-9+/]{1,15}={1,2}|[A-Za-z0-9+/]{1,15}(?=\s*-----END )"
                        r"|(?:Proc-Type|DEK-Info|Comment):[^\n]{0,200}))*")
 _PEM_END = re.compile(r"\s*-----END [A-Z0-9 ]{0,40}-----")
+_PEM_REACH = 16_384   # an RSA key of 4,096 bits is about 3,300 characters
 _KEY_WORDS = {"key", "name", "setting", "settings", "property", "field", "parameter", "param", "variable", "attribute",
               "option", "item", "entry", "config", "configuration", "credential"}
 _VALUE_WORD = re.compile(r"(?i)val")
@@ -635,16 +636,21 @@ class Redactor:
     def _private_keys(self, text: str) -> str:
         """A PEM private key ('-----BEGIN RSA PRIVATE KEY-----' to its END line; a key cut short, to its last line of
         base64) goes whole: its lines hold no name a credential shape reads."""
-        out, pos, at = [], 0, 0
+        out, pos, at, end = [], 0, 0, -1
         while (start := text.find("-----BEGIN ", at)) >= 0:
             head = text.find("-----", start + 11)
             if head < 0 or head - start > 64 or "PRIVATE KEY" not in text[start:head]:
                 at = start + 11
                 continue
-            body = _PEM_BODY.match(text, head + 5)
-            stop = body.end() if body else head + 5
-            end = _PEM_END.match(text, stop)
-            stop = end.end() if end else stop   # no END (cut short, or a BEGIN line named in prose): its base64 goes
+            if end < head:   # each END looked for once: linear however many BEGIN lines
+                end = text.find("-----END ", head + 5)
+                end = len(text) + _PEM_REACH if end < 0 else end
+            closing = _PEM_END.match(text, end) if end - head <= _PEM_REACH else None
+            if closing is not None:   # its END within reach, whatever breaks its lines (\n escapes, <br>, '> ')
+                stop = closing.end()
+            else:   # no END (cut short, or a BEGIN line named in prose): its base64 goes
+                body = _PEM_BODY.match(text, head + 5)
+                stop = body.end() if body else head + 5
             out += [text[pos:start], REDACTED]
             self.counts["private key"] += 1
             pos = at = stop
@@ -981,13 +987,14 @@ class Redactor:
             # A large answer is millions of keys and values, most of them met before and clean: those are taken as
             # they are here (what text() would answer, without a call), and scalars are not walked into.
             clean, shallow = self._clean, depth < 50
+            held = _named_value(value) if "value" in value else False
             for k, v in value.items():
                 if isinstance(k, str):
                     # `authorization` in users/me is a permissions object: walked, not removed
                     secret = _secret_name(k) is not False and v not in ("", None) and not isinstance(v, bool) and (
                         is_secret_name(k, v) if isinstance(v, (str, int, float)) else
                         not (k.strip().lower() in ("authorization", "authentication") and isinstance(v, dict))
-                        and is_secret_name(k, "x"))
+                        and is_secret_name(k, "x")) or held and k == "value"
                     key = k if clean.get(k) == self.known else self.text(k)   # a key can echo a secret too
                     if key in out:
                         key = _kept_key(out, key)
@@ -1111,9 +1118,13 @@ def _key_role(key) -> tuple[bool, bool, bool, bool, bool, bool] | None:
 
 
 def _nobody(norm: str) -> bool:
-    """A lower-cased cell or value that names nobody: an empty cell written as '-', 'null' or 'N/A', a placeholder,
-    a letter or a number."""
-    return norm in _NO_SECRET_CELL or sum(ch.isalpha() for ch in norm[:64]) < 2 or is_placeholder(norm)
+    """A lower-cased cell or value that names nobody: an empty cell written as '-', 'null' or 'N/A', no letter at
+    all, or one Latin letter ('A' in a list's column). A name of one or two letters in another script (王, 김), or
+    Li, Ng or Nan, is somebody."""
+    return norm in _EMPTY_CELLS or not any(ch.isalpha() for ch in norm[:64]) or len(norm) == 1 and norm.isascii()
+
+
+_EMPTY_CELLS = frozenset({"null", "none", "n/a", "undefined", "nil", "-", "--"})
 
 
 def _person_column(name: str, contact: bool) -> str | None:
@@ -1135,7 +1146,8 @@ def _person_column(name: str, contact: bool) -> str | None:
 
 
 _PERSON_COLUMN_WORD = re.compile(r"(?i)name|mail|street|address|zip|postcode|postal")
-_CONTACT_WORD = re.compile(r"(?i)phone|mobile|cell|tel|mail|address|number")   # a contact's column beside a name
+# a contact's column beside a name: a phone, an e-mail, a postal address (not an IP, MAC or web address)
+_CONTACT_WORD = re.compile(r"(?i)phone|mobile|\bcell\b|\btel\b|mail|street|address line|home address|postal|zip")
 _FIRST_NAME_COLUMNS = {"firstname", "givenname", "forename"}
 _NAME_PART_COLUMNS = _FIRST_NAME_COLUMNS | {"lastname", "familyname", "surname"}
 
@@ -1460,17 +1472,37 @@ def _diags_own(value: str) -> bool:
 
 def _pair_key(cell: str) -> str | None:
     """The credential's name a key/value row's key cell gives, read as a JSON key's name is ('client_secret',
-    'Client Secret (prod)', '--client-secret', '$CLIENT_SECRET', '2fa_secret', 'Genesys:ClientSecret'), or one whose
-    last word only a credential has ('Voicemail PIN'); None for a setting about one ('Auth type', 'tokenCount') and
-    for a phrase that only holds a credential's word ('Auth server', 'Session timeout')."""
+    'Client Secret (prod)', '--client-secret', '$CLIENT_SECRET', '2fa_secret', 'Genesys:ClientSecret'), or one with
+    a word only a credential is named by ('Voicemail PIN', 'PIN (voicemail)', 'db pass'); None for a setting about
+    one ('Auth type', 'tokenCount') and a phrase that names where one is used ('Auth server', 'Session timeout')."""
     key = cell.strip(_HEAD_STRIP).lstrip("-$@")
     if not key or len(key) > 64 or not _KEY_CELL.fullmatch(key):
         return None
     whole = "_".join(key.split())
+    if _SETTING.search(whole):
+        return None
     if _secret_name(whole):
         return whole
-    last = re.split(r"[^0-9A-Za-z]+", key.strip())[-1]
-    return last if _flat_name(last) in _HELD and _secret_name(last) else None
+    # a word only a credential is named by, with a qualifier ('PIN (voicemail)', 'db pass', 'SIP PW', 'hmac key');
+    # not a word that only names where one is used ('Auth server', 'Session timeout')
+    return next((word for word in re.split(r"[^0-9A-Za-z]+", key) if word.lower() in _CREDENTIAL_WORDS), None)
+
+
+_CREDENTIAL_WORDS = {"password", "passwd", "pwd", "pw", "pass", "passphrase", "passcode", "pin", "otp", "hmac", "secret",
+                     "apikey"}
+
+
+def _named_value(item: dict) -> bool:
+    """Whether an object is a setting whose `value` is a credential's: {"key": "client_secret", "value": ...} (a
+    Postman environment), {"name": "DB_PASSWORD", "value": ...} (a container's environment, a deployment's
+    parameters); not a setting's state, a flag, or a count under a name that is not only a credential's."""
+    named, found = item.get("key", item.get("name")), item.get("value")
+    if not isinstance(named, str) or len(named) > 64 or found in ("", None) or isinstance(found, bool) \
+            or isinstance(found, (dict, list)) or _pair_key(named) is None:
+        return False
+    if isinstance(found, str) and found.strip().rstrip(".!").lower() in _STATE_WORDS:
+        return False
+    return not (isinstance(found, (int, float)) or str(found).isdigit()) or _held_key(named)
 
 
 def _held_key(key: str) -> bool:
@@ -1483,8 +1515,7 @@ def _held_key(key: str) -> bool:
 def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
     """(separator, cells, (the key's cell, the value's)) of a key/value table's header line ('key,value',
     'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'Name,Type,Value', 'key,value,'); None for any
-    other line, and for a header that names a credential's column other than its keys' ('Secret Name,Secret Value':
-    _header's)."""
+    other line, and for a header whose values' column names a credential ('Secret Name,Secret Value': _header's)."""
     head = _head_names(line) if _VALUE_WORD.search(line) else None
     if head is None:
         return None
@@ -1497,7 +1528,7 @@ def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
     value_at = next((i for i in filled if key_at is not None and i > key_at and words[i] & {"value", "val", "values"}),
                     None)
     table = _header(line)
-    if key_at is None or value_at is None or table is not None and set(table[2]) - {key_at}:
+    if key_at is None or value_at is None or table is not None and value_at in table[2]:
         return None   # 'Secret Name,Secret Value': the values' column is a credential's, read as a table's
     return sep, len(names), (key_at, value_at)
 
@@ -1525,6 +1556,8 @@ def _secret_column(name: str) -> str | None:
     """The name a table's column is judged by when it names a credential ('Password (plain)', 'pwd/pin', 'api key',
     'pass word', 'auth code'), else None."""
     whole = "_".join(name.split())
+    if whole.lower() == "bearer":
+        return None   # 'token_type,bearer': a row of the token answer, not a column of tokens
     if whole and _secret_name(whole):   # not `code`: a table's code column is an error's (diag's own tables too)
         return whole
     return next((part for part in re.split(r"[^\w-]+", name) if part and _secret_name(part)), None)   # 'pwd/pin'
@@ -1614,6 +1647,7 @@ class Pseudonymiser:
         self._kinds: Counter = Counter()
         self._people_re: Names | None = None
         self.parts_mapping: dict[str, str] = {}    # a first or last name on its own -> the person's pseudonym
+        self._part_people: dict[str, str] = {}    # a contact list's first and last name, lower case -> pseudonym
         self._parts_re: Names | None = None
         self.counts: Counter = Counter()
         self._clean: set[tuple[str, bool]] = set()   # texts with nothing to replace, while the people known stay
@@ -1737,20 +1771,34 @@ class Pseudonymiser:
             columns = {i: held for i, n in enumerate(names) if n and (held := _person_column(n, contact))}
 
     def _learn_row_people(self, cells: list[str], columns: dict[int, str]) -> None:
-        """A contact list's row: each person's cell learned; a first and a last name as the one name they make (a
-        first name alone, May or Will, would be replaced wherever the word is written)."""
-        parts: dict[str, str] = {}
+        """A contact list's row: each person's cell learned. A first and a last name are one person's parts, each
+        replaced as written (case-sensitive, as a full name's parts are): 'May' and 'Will' as names, not 'may' and
+        'will' in a sentence."""
+        parts: list[str] = []
         for at, kind in columns.items():
-            cell = cells[at].strip(_HEAD_STRIP) if at < len(cells) else ""
+            cell = " ".join(cells[at].strip(_HEAD_STRIP).split()) if at < len(cells) else ""
             if not cell or kind == "email" and not EMAIL.fullmatch(cell):
                 continue
             if kind in ("first", "last"):
                 if not _nobody(cell.lower()):
-                    parts.setdefault(kind, cell)
+                    parts.append(cell)
             else:
                 self.person(cell, kind, count=False)
         if parts:
-            self.person(" ".join(parts[k] for k in ("first", "last") if k in parts), "person", count=False)
+            self._learn_parts(parts)
+
+    def _learn_parts(self, parts: list[str]) -> None:
+        """The parts of one person's name, learned as a name's parts are (one pseudonym for them all)."""
+        whole = " ".join(parts).lower()
+        alias = self._part_people.get(whole)
+        if alias is None:
+            self._kinds["person"] += 1
+            alias = self._part_people[whole] = f"person-{sum(self._kinds.values())}"
+        for part in parts:
+            if part not in self.parts_mapping and part.lower() not in ROLE_NAMES:
+                self.parts_mapping[part] = alias
+                if self._parts_re is not None:
+                    self._parts_re.add(part)
 
     def _learn_display_names(self, text: str) -> None:
         """The name written before an e-mail address (From: Edna Smith <edna@example.com>, "Smith, Edna" <...>), as

@@ -257,3 +257,74 @@ def test_a_wide_header_is_read_in_linear_time():
     with in_linear_time():
         Pseudonymiser(b"k" * 32).learn_people("name," * 60_000 + "\nx\n")
         Pseudonymiser(b"k" * 32).learn_people("name,phone," * 30_000 + "\n" + "a,1," * 30_000 + "\n")
+
+
+# A third helper's review: what the second round's mends lost, and JSON settings objects.
+def test_a_private_key_whose_lines_break_otherwise_goes_to_its_end_line():
+    body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+    for brk in ("\\n", "<br>", "&#10;", "\n> ", "\u200b"):
+        text = f"-----BEGIN PRIVATE KEY-----{brk}{body}{brk}-----END PRIVATE KEY-----{brk}after"
+        out = Redactor().text(text)
+        assert body not in out and out.endswith("after"), (brk, out)
+
+
+def test_a_settings_tables_flag_column_named_like_a_credential_keeps_it_a_settings_table():
+    assert SECRET not in Redactor().text(f"Setting,Value,Secret\nclient_secret,{SECRET},yes\n")
+
+
+@pytest.mark.parametrize("key", ["PW (old)", "pin code", "PIN (voicemail)", "hmac key", "SIP PW", "db pass", "OTP (SMS)",
+                                 "Passcode (bridge)"])
+def test_a_credentials_word_with_a_qualifier_names_it(key):
+    assert "x9Y8z7W6" not in Redactor().text(f"key,value\n{key},x9Y8z7W6\n")
+
+
+@pytest.mark.parametrize("text", ['{"bearer": "Zq7Vx9Kp2Lm4"}', "https://h.example/?bearer=Zq7Vx9Kp2Lm4",
+                                  "<bearer>Zq7Vx9Kp2Lm4</bearer>"])
+def test_bearer_names_a_token_but_no_tables_column(text):
+    assert SECRET not in Redactor().text(text)
+    assert Redactor().text("token_type,bearer\nexpires_in,3600\n") == "token_type,bearer\nexpires_in,3600\n"
+
+
+def test_a_contact_lists_names_are_replaced_as_written_in_any_case_or_script():
+    from diag.core.redact import Pseudonymiser
+
+    csv = "firstName,lastName,phone\nAvery,Quintrell,+13175550100\njohn,smith,+13175550101\nWei,Li,+13175550102\n"
+    pseudo = Pseudonymiser(b"k" * 32)
+    pseudo.learn_people(csv)
+    out = pseudo.text(csv + "Mr Li and john smith; columns may not exceed 50")
+    for name in ("Avery", "Quintrell", "john", "smith", "Li"):
+        assert f"{name}," not in out and f" {name} " not in out, (name, out)
+    assert "columns may not exceed 50" in out
+    tsv = "First Name\tLast Name\tPhone\nAvery\tQuintrell\t+13175550100\n"
+    pseudo = Pseudonymiser(b"k" * 32)
+    pseudo.learn_people(tsv)
+    assert pseudo.text(tsv).splitlines()[1].count("\t") == 2   # no row loses a column
+
+
+def test_short_names_and_names_in_other_scripts_are_somebody():
+    from diag.core.redact import Pseudonymiser
+
+    pseudo = Pseudonymiser(b"k" * 32)
+    pseudo.learn_people({"participants": [{"purpose": "customer", "name": "王"}, {"purpose": "agent", "name": "Nan"}]},
+                        "/api/v2/conversations/c1")
+    assert "王" not in pseudo.text("caller 王 spoke to Nan") and "Nan" not in pseudo.text("caller 王 spoke to Nan")
+
+
+def test_a_name_beside_an_ip_or_version_number_is_no_person():
+    from diag.core.redact import Pseudonymiser
+
+    for csv in ("Name,IP Address\nGateway,10.0.0.1\n", "Name,Version Number\nGateway,2\n"):
+        pseudo = Pseudonymiser(b"k" * 32)
+        pseudo.learn_people(csv)
+        assert pseudo.text("Gateway down") == "Gateway down", csv
+
+
+def test_a_json_settings_objects_credential_goes_and_its_other_settings_stay():
+    postman = {"values": [{"key": "client_secret", "value": SECRET, "enabled": True}, {"key": "region", "value": "eu"},
+                          {"key": "auth", "value": "enabled"}, {"key": "token_ttl", "value": 3600}]}
+    red = Redactor()
+    out = red.value(postman)
+    assert SECRET not in json.dumps(out) and out["values"][1:] == postman["values"][1:]
+    assert SECRET not in red.text(f"later {SECRET}")
+    ecs = {"environment": [{"name": "DB_PASSWORD", "value": "hunter two x"}, {"name": "REGION", "value": "us"}]}
+    assert "hunter" not in json.dumps(Redactor().value(ecs))
