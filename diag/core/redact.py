@@ -671,6 +671,7 @@ class Redactor:
         out: list[str] = []
         columns: dict[int, str] = {}
         pairs: tuple[int, int] | None = None   # (the key's cell, the value's) while in a key/value table
+        # (columns, in a key/value table: its other columns named like a credential's, as in any table)
         sep, width, rows, n = "", 0, 0, 0
         quoted_from = [0] * (len(lines) + 1)   # the first line at or after each that holds a quote
         quoted_from[len(lines)] = len(lines)
@@ -718,16 +719,17 @@ class Redactor:
                             continue
                         # more cells than the header: the value held the separator, and every cell after it may be
                         # the value's; fewer: the value is where it stands
-                        out.append((self._row(body, spans, {value_at: name}, min(width, len(spans))) if name
-                                    else body) + line[len(body):])
+                        gone = {**columns, value_at: name} if name else columns   # and a credential's column
+                        out.append((self._row(body, spans, gone, min(width, len(spans))) if gone else body)
+                                   + line[len(body):])
                     rows += 1
                     n += 1
                     continue
                 columns, pairs = {}, None
             settings = _settings_header(body)
-            if settings is not None:
-                sep, width, pairs = settings
-                columns, rows = {}, 0
+            if settings is not None:   # its other columns named like a credential are read as a table's
+                sep, width, pairs, columns = settings
+                rows = 0
                 out.append(line)
                 n += 1
                 continue
@@ -1117,14 +1119,21 @@ def _key_role(key) -> tuple[bool, bool, bool, bool, bool, bool] | None:
     return role if any(role) else None
 
 
-def _nobody(norm: str) -> bool:
-    """A lower-cased cell or value that names nobody: an empty cell written as '-', 'null' or 'N/A', no letter at
-    all, or one Latin letter ('A' in a list's column). A name of one or two letters in another script (王, 김), or
-    Li, Ng or Nan, is somebody."""
+def _empty_cell(norm: str) -> bool:
+    """A lower-cased cell that names nobody: an empty cell written as '-', 'null' or 'N/A', no letter at all, or one
+    Latin letter ('A' in a list's column). A name of one or two letters in another script (王, 김), or Li, Ng or Nan,
+    is somebody."""
     return norm in _EMPTY_CELLS or not any(ch.isalpha() for ch in norm[:64]) or len(norm) == 1 and norm.isascii()
 
 
+def _nobody(norm: str) -> bool:
+    """... and, for a name matched in any case wherever it is written, a placeholder a person masked it with (XXXX,
+    Hidden) or a flag (true, yes, NA): replaced everywhere, those words would be lost from the whole ticket."""
+    return _empty_cell(norm) or norm in _NO_SECRET_CELL or norm in _MASKED or is_placeholder(norm)
+
+
 _EMPTY_CELLS = frozenset({"null", "none", "n/a", "undefined", "nil", "-", "--"})
+_MASKED = frozenset({"hidden", "masked", "removed", "[removed]", "anonymous", "private", "withheld", "unknown"})
 
 
 def _person_column(name: str, contact: bool) -> str | None:
@@ -1483,9 +1492,13 @@ def _pair_key(cell: str) -> str | None:
         return None
     if _secret_name(whole):
         return whole
-    # a word only a credential is named by, with a qualifier ('PIN (voicemail)', 'db pass', 'SIP PW', 'hmac key');
-    # not a word that only names where one is used ('Auth server', 'Session timeout')
-    return next((word for word in re.split(r"[^0-9A-Za-z]+", key) if word.lower() in _CREDENTIAL_WORDS), None)
+    # a word only a credential is named by, last or before 'key' or 'code', a qualifier in brackets aside ('PIN
+    # (voicemail)', 'db pass', 'SIP PW', 'hmac key', 'pin code'); not a word that names where one is used or what is
+    # said of it ('Auth server', 'OTP channel', 'PIN Reset')
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", key)) if w]
+    if words and words[-1].lower() in ("key", "code") and len(words) > 1:
+        words.pop()
+    return words[-1] if words and words[-1].lower() in _CREDENTIAL_WORDS else None
 
 
 _CREDENTIAL_WORDS = {"password", "passwd", "pwd", "pw", "pass", "passphrase", "passcode", "pin", "otp", "hmac", "secret",
@@ -1495,14 +1508,18 @@ _CREDENTIAL_WORDS = {"password", "passwd", "pwd", "pw", "pass", "passphrase", "p
 def _named_value(item: dict) -> bool:
     """Whether an object is a setting whose `value` is a credential's: {"key": "client_secret", "value": ...} (a
     Postman environment), {"name": "DB_PASSWORD", "value": ...} (a container's environment, a deployment's
-    parameters); not a setting's state, a flag, or a count under a name that is not only a credential's."""
-    named, found = item.get("key", item.get("name")), item.get("value")
-    if not isinstance(named, str) or len(named) > 64 or found in ("", None) or isinstance(found, bool) \
-            or isinstance(found, (dict, list)) or _pair_key(named) is None:
+    parameters; the key or the name naming it); not a setting's state, a flag, a placeholder, what the JSON key's
+    rule keeps (hmac: sha256), or a count under a name that is not only a credential's."""
+    found = item.get("value")
+    if found in ("", None) or isinstance(found, (bool, dict, list)):
         return False
+    name = next((n for n in (_pair_key(named) for named in (item.get("key"), item.get("name"))
+                             if isinstance(named, str) and len(named) <= 64) if n), None)
+    if name is None or not is_secret_name(name, found) or isinstance(found, str) and is_placeholder(found.strip()):
+        return False   # a hash's name under hmac (sha256), a masked value
     if isinstance(found, str) and found.strip().rstrip(".!").lower() in _STATE_WORDS:
         return False
-    return not (isinstance(found, (int, float)) or str(found).isdigit()) or _held_key(named)
+    return not (isinstance(found, (int, float)) or str(found).isdigit()) or _held_key(name)
 
 
 def _held_key(key: str) -> bool:
@@ -1512,8 +1529,9 @@ def _held_key(key: str) -> bool:
     return _flat_name(key) in _HELD or _flat_name(re.split(r"[^0-9A-Za-z]+", key.strip())[-1]) in _HELD
 
 
-def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
-    """(separator, cells, (the key's cell, the value's)) of a key/value table's header line ('key,value',
+def _settings_header(line: str) -> tuple[str, int, tuple[int, int], dict[int, str]] | None:
+    """(separator, cells, (the key's cell, the value's), {another cell: a credential's name}) of a key/value table's
+    header line ('key,value', 'Name,Value,Password',
     'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'Name,Type,Value', 'key,value,'); None for any
     other line, and for a header whose values' column names a credential ('Secret Name,Secret Value': _header's)."""
     head = _head_names(line) if _VALUE_WORD.search(line) else None
@@ -1530,7 +1548,8 @@ def _settings_header(line: str) -> tuple[str, int, tuple[int, int]] | None:
     table = _header(line)
     if key_at is None or value_at is None or table is not None and value_at in table[2]:
         return None   # 'Secret Name,Secret Value': the values' column is a credential's, read as a table's
-    return sep, len(names), (key_at, value_at)
+    others = {at: name for at, name in table[2].items() if at != key_at} if table is not None else {}
+    return sep, len(names), (key_at, value_at), others
 
 
 def _kept_cell(value: str, *, held: bool) -> bool:
@@ -1773,14 +1792,14 @@ class Pseudonymiser:
     def _learn_row_people(self, cells: list[str], columns: dict[int, str]) -> None:
         """A contact list's row: each person's cell learned. A first and a last name are one person's parts, each
         replaced as written (case-sensitive, as a full name's parts are): 'May' and 'Will' as names, not 'may' and
-        'will' in a sentence."""
+        'will' in a sentence; and together, the whole name in any case."""
         parts: list[str] = []
         for at, kind in columns.items():
             cell = " ".join(cells[at].strip(_HEAD_STRIP).split()) if at < len(cells) else ""
             if not cell or kind == "email" and not EMAIL.fullmatch(cell):
                 continue
             if kind in ("first", "last"):
-                if not _nobody(cell.lower()):
+                if not _empty_cell(cell.lower()):
                     parts.append(cell)
             else:
                 self.person(cell, kind, count=False)
@@ -1788,9 +1807,11 @@ class Pseudonymiser:
             self._learn_parts(parts)
 
     def _learn_parts(self, parts: list[str]) -> None:
-        """The parts of one person's name, learned as a name's parts are (one pseudonym for them all)."""
+        """The parts of one person's name, learned as a name's parts are, and the whole name (one pseudonym for all)."""
         whole = " ".join(parts).lower()
-        alias = self._part_people.get(whole)
+        if len(parts) > 1:   # the whole name in any case ('JOHN SMITH'), as a participant's name is
+            self.person(" ".join(parts), "person", count=False)
+        alias = self.people_mapping.get(whole) or self._part_people.get(whole)
         if alias is None:
             self._kinds["person"] += 1
             alias = self._part_people[whole] = f"person-{sum(self._kinds.values())}"
