@@ -88,6 +88,9 @@ def masked(value: str, keep: int = 0) -> str:
 
 _ASCII_SEPARATORS = str.maketrans("", "", " \t\n\r\x0b\x0c-" + "".join(_SEPARATORS))
 _DROPPED = {"Cf", "Cc", "Mn", "Me", "Cs", "Co", "Cn"}   # format, control, combining, surrogate, private, unassigned
+# blank letters: Hangul fillers (the halfwidth one, and what NFKC makes of it) and the blank Braille pattern draw
+# nothing, as invisible characters do
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _SCHEME = re.compile(r"(?i)(?:sips?|tel):")
 _RUN = re.compile(r"\+?\d(?:(?:[^\w,;+]|_)*\d)*")      # '_' separates digits too (9_1_1, +91_81234_56789)
 _RUN_APART = re.compile(r"\+?\d(?:[^\w,;+]*\d)*")      # '_' read as what ends a number
@@ -101,7 +104,8 @@ _ASCII_CONTROLS = {c: None for c in [*range(32), 127]} | {ord(c): " " for c in _
 @lru_cache(maxsize=16384)
 def canonical_text(text: str) -> str:
     """NFKC; every script's digits to ASCII; plus-like signs to '+'; invisible, control and combining characters
-    dropped, but for the controls that are blanks (tab, line breaks); every blank to ' '."""
+    and blank letters (Hangul fillers) dropped, but for the controls that are blanks (tab, line breaks); every blank
+    to ' '."""
     if text.isascii():   # NFKC leaves ASCII as it is: only control characters go
         return text if text.isprintable() else text.translate(_ASCII_CONTROLS)
     return unicodedata.normalize("NFKC", text).translate(_CANONICAL_CHARS)
@@ -120,7 +124,7 @@ class _CanonicalChars(dict):
             out = str(unicodedata.decimal(ch))
         elif ch in _BLANK_CONTROLS:
             out = " "
-        elif cat in _DROPPED:
+        elif cat in _DROPPED or ch in _FILLERS:
             out = None
         elif cat in ("Zs", "Zl", "Zp"):
             out = " "
