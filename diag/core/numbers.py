@@ -307,18 +307,20 @@ def paused_runs(value) -> tuple[tuple[bool, str], ...]:
 _BLANKS_BESIDE_PAUSES = re.compile(r"\s*([,;]+)\s*")   # '1 , 1 ,2' is written as '1,1,2'
 
 
-def _dropped_as_blanks(text: str) -> str:
+def _dropped_as_blanks(text: str, blank: str = " ") -> str:
     """`text` with a blank in place of each character canonical_text drops (invisible, control and combining
     characters: a zero-width space, a direction mark, a variation selector pasted from a web page or a chat): a
     value read as one number loses them, while a system that ends the number there, as at a blank, reads what
-    follows on its own ('...5678\u200b1,1,2')."""
+    follows on its own ('...5678\u200b1,1,2'). blank='': each dropped before NFKC, which would otherwise join a
+    combining mark to the letter before it ('p\u0301' is one letter, no pause)."""
     if text.isascii():
-        return text if text.isprintable() else text.translate(_ASCII_MARKS)
-    return "".join(" " if ord(ch) > 127 and _CANONICAL_CHARS[ord(ch)] is None else ch for ch in text).translate(
-        _ASCII_MARKS)
+        return text if text.isprintable() else text.translate(_ASCII_MARKS if blank else _ASCII_DROPPED)
+    return "".join(blank if ord(ch) > 127 and _CANONICAL_CHARS[ord(ch)] is None else ch for ch in text).translate(
+        _ASCII_MARKS if blank else _ASCII_DROPPED)
 
 
 _ASCII_MARKS = {c: " " for c in [*range(32), 127]}
+_ASCII_DROPPED = {c: None for c in [*range(32), 127]}
 _NOT_DIGIT_OR_PAUSE = re.compile(r"[^0-9,;]+")
 
 
@@ -523,9 +525,10 @@ def refusal(value, *, strict: bool, dialled: bool | None = None) -> Refusal | No
     # (each lenient rule is a strict one that strictness only adds to), so the doctor, which asks both, reads once.
     found = [f for f in _strict_reading(value, text, dialled) if f.code in _ALLOWED[(strict, dialled)]]
     marked = _dropped_as_blanks(text) if dialled else text
-    if marked != text:   # read again with a blank for each character the reading drops: its emergency rules
-        found += [f for f in _strict_reading(marked, marked, dialled) if f.code in _EMERGENCY_CODES
-                  and f.code in _ALLOWED[(strict, dialled)]]
+    if marked != text:   # read again with a blank for each character the reading drops, and with none: their
+        for again in dict.fromkeys((marked, _dropped_as_blanks(text, ""))):   # emergency rules
+            found += [f for f in _strict_reading(again, again, dialled) if f.code in _EMERGENCY_CODES
+                      and f.code in _ALLOWED[(strict, dialled)]]
     if not found:
         return None
     best = min(found, key=lambda f: _PRIORITY.index(f.code))

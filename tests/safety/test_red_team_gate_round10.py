@@ -61,7 +61,8 @@ def test_every_extension_after_an_invisible_character_is_judged_as_after_a_blank
 @pytest.mark.parametrize("value", ["+1 317 555 0100 p\u0301911", "+1 317 555 0100 w\u030a911", "+13175550100w\u0301911",
                                    "+1 317 555 0100 p\u0301 9 p 1 p 1", "+1 317 555 0100 p\u0307911",
                                    "+49 30 12345678\u20e31,1,2", "+49 30 12345678\x1b1,1,2",
-                                   "+1 317 555 0100 \u3164911", "9\u31641\u31641"])
+                                   "+1 317 555 0100 \u3164911", "9\u31641\u31641",
+                                   "sip:+13175550100@h.example 9p\u030111"])
 def test_a_combining_mark_on_a_pause_letter_or_a_number_still_leaves_the_emergency_number_read(value):
     """A helper's review: with the marked reading in place of the glued one, 'p' with an accent (read as one letter
     by NFKC) hid the pause; both readings are made now, and every rule of the marked one for emergency numbers."""
