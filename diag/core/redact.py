@@ -989,14 +989,15 @@ class Redactor:
             # A large answer is millions of keys and values, most of them met before and clean: those are taken as
             # they are here (what text() would answer, without a call), and scalars are not walked into.
             clean, shallow = self._clean, depth < 50
-            held = _named_value(value) if "value" in value else False
+            held = _named_value(value) if "value" in value or "Value" in value or "ParameterValue" in value \
+                else None   # the key of a setting's value (_VALUE_KEYS) when it is a credential's
             for k, v in value.items():
                 if isinstance(k, str):
                     # `authorization` in users/me is a permissions object: walked, not removed
                     secret = _secret_name(k) is not False and v not in ("", None) and not isinstance(v, bool) and (
                         is_secret_name(k, v) if isinstance(v, (str, int, float)) else
                         not (k.strip().lower() in ("authorization", "authentication") and isinstance(v, dict))
-                        and is_secret_name(k, "x")) or held and k == "value"
+                        and is_secret_name(k, "x")) or k == held
                     key = k if clean.get(k) == self.known else self.text(k)   # a key can echo a secret too
                     if key in out:
                         key = _kept_key(out, key)
@@ -1505,21 +1506,28 @@ _CREDENTIAL_WORDS = {"password", "passwd", "pwd", "pw", "pass", "passphrase", "p
                      "apikey"}
 
 
-def _named_value(item: dict) -> bool:
-    """Whether an object is a setting whose `value` is a credential's: {"key": "client_secret", "value": ...} (a
-    Postman environment), {"name": "DB_PASSWORD", "value": ...} (a container's environment, a deployment's
-    parameters; the key or the name naming it); not a setting's state, a flag, a placeholder, what the JSON key's
-    rule keeps (hmac: sha256), or a count under a name that is not only a credential's."""
-    found = item.get("value")
+def _named_value(item: dict) -> str | None:
+    """The key of an object's value when the object is a setting whose value is a credential's: {"key":
+    "client_secret", "value": ...} (a Postman environment), {"name": "DB_PASSWORD", "value": ...} (a container's
+    environment), {"Key": ..., "Value": ...} (AWS tags), {"ParameterKey": ..., "ParameterValue": ...}
+    (CloudFormation); the key or the name naming it. None for any other object, and for a setting's state, a flag,
+    a placeholder, what the JSON key's rule keeps (hmac: sha256), or a count under a name that is not only a
+    credential's."""
+    at = next((k for k in _VALUE_KEYS if k in item), None)
+    found = item.get(at) if at is not None else None
     if found in ("", None) or isinstance(found, (bool, dict, list)):
-        return False
-    name = next((n for n in (_pair_key(named) for named in (item.get("key"), item.get("name"))
+        return None
+    name = next((n for n in (_pair_key(named) for named in (item.get(k) for k in _NAME_KEYS_OF_SETTINGS)
                              if isinstance(named, str) and len(named) <= 64) if n), None)
     if name is None or not is_secret_name(name, found) or isinstance(found, str) and is_placeholder(found.strip()):
-        return False   # a hash's name under hmac (sha256), a masked value
+        return None   # a hash's name under hmac (sha256), a masked value
     if isinstance(found, str) and found.strip().rstrip(".!").lower() in _STATE_WORDS:
-        return False
-    return not (isinstance(found, (int, float)) or str(found).isdigit()) or _held_key(name)
+        return None
+    return at if not (isinstance(found, (int, float)) or str(found).isdigit()) or _held_key(name) else None
+
+
+_VALUE_KEYS = ("value", "Value", "ParameterValue")
+_NAME_KEYS_OF_SETTINGS = ("key", "name", "Key", "Name", "ParameterKey")
 
 
 def _held_key(key: str) -> bool:

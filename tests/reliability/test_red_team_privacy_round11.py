@@ -364,3 +364,13 @@ def test_settings_about_credentials_in_json_objects_and_tables_stay():
     table = "key,value\nOTP channel,sms\nPIN Reset,allowed\nIVR PIN prompt,on\n"
     assert Redactor().text(table) == table
     assert SECRET not in json.dumps(Redactor().value({"key": "setting-42", "name": "Client Secret", "value": SECRET}))
+
+
+def test_settings_objects_spelled_as_aws_and_cloudformation_write_them_lose_a_credentials_value():
+    body = {"Tags": [{"Key": "client_secret", "Value": SECRET}, {"Key": "env", "Value": "prod"}],
+            "Parameters": [{"ParameterKey": "DbPassword", "ParameterValue": SECRET + "x"},
+                           {"ParameterKey": "Region", "ParameterValue": "us"}],
+            "Variables": [{"Name": "API Key", "Value": SECRET + "y"}]}
+    out = Redactor().value(body)
+    assert SECRET not in json.dumps(out)
+    assert out["Tags"][1] == body["Tags"][1] and out["Parameters"][1] == body["Parameters"][1]
