@@ -114,7 +114,7 @@ _SEPARATORS = ("\t", ",", ";", "|")
 # of dates, counts, ids and paths, '/api/v2/oauth/token', is no header)
 _HEAD_CELL = re.compile(r"(?!.*\d{4})[^\W\d][\w .()/+'-]{0,63}")
 _HEAD_STRIP = " \t\u00a0\ufeff\"'`*#[]:"         # quotes, a colon after, Markdown's emphasis and code, brackets, a comment's '#'
-# a key/value table's header: its first cell names keys, its second values ('Parameter Name,Parameter Value')
+# a key/value table's header: a cell names keys, a later one values ('Parameter Name,Parameter Value', 'Name,Type,Value')
 # a PEM key's body after its BEGIN line: lines (or, pasted on one line, words) of base64 and its old headers, then
 # its END line
 _PEM_BODY = re.compile(r"(?:\s+(?:[A-Za-z0-9+/]{16,}=*|[A-Za-z0-9+/]{1,15}={1,2}|[A-Za-z0-9+/]{1,15}(?=\s*-----END )"
@@ -707,8 +707,8 @@ class Redactor:
                     else:
                         key_at, value_at = pairs
                         name = _pair_key(body[slice(*spans[key_at])]) if key_at < len(spans) else None
-                        if name and len(spans) <= width and value_at < len(spans) and body[slice(
-                                *spans[value_at])].strip(_HEAD_STRIP).rstrip(".!").lower() in _STATE_WORDS:
+                        if name and len(spans) <= width and value_at < len(spans) \
+                                and _state_word(body[slice(*spans[value_at])].strip(_HEAD_STRIP)):
                             name = None   # 'PIN,required', 'auth,enabled': a setting's state, no credential
                         head = _header(body) if name is None else None
                         if head is not None and key_at not in head[2]:   # a credentials table's header below them
@@ -1467,12 +1467,17 @@ def _pair(line: str) -> tuple[list[tuple[int, int]], dict[int, str], bool] | Non
     value = line[slice(*spans[filled[1]])].strip(_HEAD_STRIP)
     name = _pair_key(key)
     if name is None or len(value.split()) != 1 or _diags_own(value) or is_placeholder(value) \
-            or value.rstrip(".!").lower() in _STATE_WORDS:
+            or _state_word(value):
         return None
     prose = _PROSE_WORD.fullmatch(value) is not None
     if len(key.split()) > (1 if prose else 6) or value.isdigit() and not _held_key(key):
         return None
     return spans, {filled[1]: name}, prose
+
+
+def _state_word(value: str) -> bool:
+    """A word of state said of a credential ('expired', 'required.', 'OK'), not one: kept after its name."""
+    return value.strip().rstrip(".!").lower() in _STATE_WORDS
 
 
 def _diags_own(value: str) -> bool:
@@ -1521,7 +1526,7 @@ def _named_value(item: dict) -> str | None:
                              if isinstance(named, str) and len(named) <= 64) if n), None)
     if name is None or not is_secret_name(name, found) or isinstance(found, str) and is_placeholder(found.strip()):
         return None   # a hash's name under hmac (sha256), a masked value
-    if isinstance(found, str) and found.strip().rstrip(".!").lower() in _STATE_WORDS:
+    if isinstance(found, str) and _state_word(found):
         return None
     return at if not (isinstance(found, (int, float)) or str(found).isdigit()) or _held_key(name) else None
 
@@ -1539,9 +1544,9 @@ def _held_key(key: str) -> bool:
 
 def _settings_header(line: str) -> tuple[str, int, tuple[int, int], dict[int, str]] | None:
     """(separator, cells, (the key's cell, the value's), {another cell: a credential's name}) of a key/value table's
-    header line ('key,value', 'Name,Value,Password',
-    'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'Name,Type,Value', 'key,value,'); None for any
-    other line, and for a header whose values' column names a credential ('Secret Name,Secret Value': _header's)."""
+    header line ('key,value', 'Parameter Name,Parameter Value', '| Setting | Value | Notes |', 'Name,Type,Value',
+    'Name,Value,Password', 'key,value,'); None for any other line, and for a header whose values' column names a
+    credential ('Secret Name,Secret Value': _header's)."""
     head = _head_names(line) if _VALUE_WORD.search(line) else None
     if head is None:
         return None
@@ -1774,7 +1779,7 @@ class Pseudonymiser:
 
     def _learn_table_people(self, text: str) -> None:
         """The people of a table sent as text (a contact list uploaded as CSV, a TSV pasted into a body): the cells
-        under a header naming a person (firstName and lastName, read together as one name; fullName, contactName;
+        under a header naming a person (firstName and lastName, one person's parts; fullName, contactName;
         an e-mail or a street address; `name` too where the header also names a phone, an e-mail or an address),
         each row to a line without the separator or a blank line."""
         columns: dict[int, str] = {}
