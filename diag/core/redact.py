@@ -1714,6 +1714,7 @@ class Pseudonymiser:
         digest = hmac.new(self.key, key.encode(), hashlib.sha256).hexdigest()[:8].upper()
         alias = f"+{cc}-PN{digest}" if cc else f"PN{digest}"
         self.mapping[key] = alias
+        self._by_digits[key.lstrip("+")] = alias   # kept beside it: a key with '+' and one without share digits
         return alias
 
     # -- people --
@@ -1912,8 +1913,6 @@ class Pseudonymiser:
     def _known_digits(self, m: re.Match) -> str:
         """A number already pseudonymised, met again glued to letters (an id such as CUST13175550161): the same
         pseudonym (the ticket's last look refuses its digits wherever they stand)."""
-        if len(self._by_digits) != len(self.mapping):
-            self._by_digits = {k.lstrip("+"): v for k, v in self.mapping.items()}
         alias = self._by_digits.get(m.group(0))
         if alias is None:
             return m.group(0)
