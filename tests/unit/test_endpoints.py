@@ -4,6 +4,7 @@ import pytest
 
 from diag.core.contract import CONTRACT_DIR as SHIPPED
 from diag.core.endpoints import check_operation, normalise_path
+from tests.sizes import sample
 
 
 def test_real_operation():
@@ -78,7 +79,7 @@ def test_a_path_is_matched_as_by_comparing_every_template():
                         filled[:2] + ["Users"] + filled[3:]):
             asked.update((method, tuple(variant)) for method in ("GET", "POST", "PUT", "PATCH", "DELETE"))
     assert len(asked) > 5_000
-    for method, segs in sorted(asked):
+    for method, segs in sample(sorted(asked)):
         assert _match_cached(method, segs) == _every_template_match(method, segs), (method, segs)
 
 
