@@ -1218,7 +1218,8 @@ def people_pattern(names) -> re.Pattern:
 
 
 _FIRST_WORD = re.compile(r"\w+")
-_PIECE = re.compile(r"([^\s+]+)[\s+]*")   # a query writes a space as '+' (?q=Zoe+Smith)
+_PIECE = re.compile(r"[^\s+]+")   # a query writes a space as '+' (?q=Zoe+Smith)
+_GAPS = re.compile(r"[\s+]*")
 _NOT_WORD = re.compile(r"\W")
 
 
@@ -1255,6 +1256,7 @@ class Names:
         self.most_words: dict[str, int] = {}   # first word -> the most words a name beginning with it has
         self.last_lengths: set[int] = set()     # the lengths of names' last words: the only places one can end
         self.heads: set[tuple[str, ...]] = set()   # every name's words but its last
+        self.widest = 0   # the most characters a name's word has: no piece of text is read further than one more
         self._always: set[str] = set()
         self.always: re.Pattern | None = None   # names not beginning with a word character (rare): one pattern
         for name in set(names):
@@ -1273,6 +1275,7 @@ class Names:
         self.words.add(words)
         self.most_words[key] = max(self.most_words.get(key, 0), len(words))
         self.last_lengths.add(len(words[-1]))
+        self.widest = max(self.widest, *map(len, words))
         if len(words) > 1:
             self.heads.add(words[:-1])
 
@@ -1289,19 +1292,23 @@ class Names:
         """The end of the longest known name standing at `at`; -1 if none."""
         pieces: list[str] = []
         starts: list[int] = []
-        i = at
+        i, cap = at, self.widest + 1
         while len(pieces) < most:
-            m = _PIECE.match(text, i)
+            # read no further into a piece than a word can reach (and a character after it): a text with no
+            # blanks (a minified body, a query) is one long piece, read once per word in it that begins a name
+            m = _PIECE.match(text, i, i + cap)
             if m is None:
                 break
-            piece = m.group(1)
+            piece = m.group(0)
             if not self.case_sensitive:
                 lowered = piece.lower()
                 piece = lowered if len(lowered) == len(piece) else "".join(  # İ lowers to two characters
                     c.lower() if len(c.lower()) == 1 else c for c in piece)
             pieces.append(piece)
             starts.append(i)
-            i = m.end()
+            if len(piece) == cap:
+                break   # longer than any word: it can only end a name (cut inside it), and nothing follows
+            i = _GAPS.match(text, m.end()).end()
         for k in range(len(pieces), 0, -1):
             head = tuple(pieces[:k - 1])
             if k > 1 and head not in self.heads:
