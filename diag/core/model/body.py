@@ -295,18 +295,20 @@ def _meant(key: str, fields: tuple[str, ...]) -> str | None:
 
 def nested_home(key: str, fields) -> str | None:
     """The one field of this model whose own model has `key` (a filter's `predicates` given at the top)."""
-    return _nested_home(key, tuple((name, f["t"]) for name, f in fields.items()))
+    return _homes(tuple((name, f["t"]) for name, f in fields.items())).get(key)
 
 
-@functools.lru_cache(maxsize=4096)
-def _nested_home(key: str, fields: tuple[tuple[str, str], ...]) -> str | None:
-    homes = []
+@functools.lru_cache(maxsize=1024)
+def _homes(fields: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Each key found one level down in exactly one field's own model, with that field: made once per model, so
+    that a body of many unknown keys is not a walk of every field's model per key."""
+    homes: dict[str, list[str]] = {}
     for name, t in fields:
         t = t.strip()
         inner = model(t) if not t.startswith(("list[", "dict(")) else None
-        if inner is not None and key in inner["fields"]:
-            homes.append(name)
-    return homes[0] if len(homes) == 1 else None
+        for key in inner["fields"] if inner is not None else ():
+            homes.setdefault(key, []).append(name)
+    return {key: names[0] for key, names in homes.items() if len(names) == 1}
 
 
 @functools.lru_cache(maxsize=4096)
