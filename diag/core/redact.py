@@ -1308,7 +1308,8 @@ class Names:
             starts.append(i)
             if len(piece) == cap:
                 break   # longer than any word: it can only end a name (cut inside it), and nothing follows
-            i = _GAPS.match(text, m.end()).end()
+            gap = _GAPS.match(text, m.end())   # always matches (it may be empty)
+            i = gap.end() if gap else m.end()
         for k in range(len(pieces), 0, -1):
             head = tuple(pieces[:k - 1])
             if k > 1 and head not in self.heads:
