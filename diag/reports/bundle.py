@@ -755,7 +755,8 @@ def _session_summary(records: list[dict], exchanges: list[Exchange], final: list
         lines.append(f"| {i} | {_md(r['started'])} | `{_c(r['method'] + ' ' + (r['template'] or r['path']))}` | "
                      f"{_md(r['status'] or '-')} | {_md(r['error_code'] or '')} | `{_c(r['correlation_id'] or '-')}` |")
     lines.append("")
-    failures = [(r, e) for r, e in zip(records, exchanges) if r in final and failed_record(r)]
+    chosen = {id(r) for r in final}   # the very records; `in final` alone compares dicts, N x N for N requests
+    failures = [(r, e) for r, e in zip(records, exchanges) if (id(r) in chosen or r in final) and failed_record(r)]
     if failures:
         lines += ["## What went wrong", ""]
         for r, e in failures:
