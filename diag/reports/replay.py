@@ -25,6 +25,7 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
     emergency = " ".join(f"[{cc}]='{pat.replace('(?:', '(').replace(chr(92) + 'd', '[0-9]')}'"
                          for cc, (pat, _) in table.items())
     lengths = " ".join(f"[{cc}]='{possible}'" for cc, (_, possible) in table.items())
+    found = _variables_pattern(tuple(variables)) if variables else None
     numbers: list[str] = []
     for var, shown, default in variables:
         if default:
@@ -48,7 +49,7 @@ def repro_sh(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
                f'-H "Authorization: Bearer $GENESYS_CLOUD_ACCESS_TOKEN" -H "Accept: application/json"')
         text = script_json(r["request_body"])
         if text is not None:
-            cmd += ' -H "Content-Type: application/json" --data-raw ' + _shell_body(text, variables)
+            cmd += ' -H "Content-Type: application/json" --data-raw ' + _shell_body(text, found)
         steps.append(cmd)
     return render("repro.sh.tmpl", API_LINE=api_line, EMERGENCY=emergency, LENGTHS=lengths, NUMBERS="\n".join(numbers),
                   REQUESTS="\n".join(steps)).rstrip("\n") + "\n"
@@ -62,6 +63,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
                 'base URL (the log named no Genesys region)")')
     numbers = [f"    {var!r}: os.environ.get({var!r}, {default!r}),  # {_comment(shown)}"
                for var, shown, default in variables]
+    found = _variables_pattern(tuple(variables)) if variables else None
     steps: list[str] = []
     for r in final:
         if r.get("refused"):
@@ -69,7 +71,7 @@ def repro_py(records: list[dict], variables: list[tuple[str, str, str]]) -> str:
             continue
         _, path = _base_and_path(r["url"])
         text = script_json(r["request_body"])
-        pieces = None if text is None else _body_pieces(text, variables)
+        pieces = None if text is None else _body_pieces(text, found)
         status = r["status"] if isinstance(r["status"], int) else None
         steps.append(f"    ({r['method']!r}, {path!r}, {pieces!r}, {status!r}),")
     return render("repro.py.tmpl", API_LINE=api_line, EMERGENCY=repr(_script_table()),
@@ -192,17 +194,18 @@ def _base_and_path(url: str) -> tuple[str, str]:
 
 @lru_cache(maxsize=8)
 def _variables_pattern(variables: tuple[tuple[str, str, str], ...]) -> tuple[re.Pattern, dict[str, str]]:
-    """The pseudonyms of a script's number variables as one pattern (built once per script, not per request)."""
+    """The pseudonyms of a script's number variables as one pattern, and the variable each names: made once per
+    script (made per request, its key alone made a script of N requests and N numbers N x N)."""
     return (re.compile("|".join(re.escape(shown) for _, shown, _ in variables)),
             {shown: var for var, shown, _ in variables})
 
 
-def _body_pieces(text: str, variables: list[tuple[str, str, str]]) -> tuple:
+def _body_pieces(text: str, found: tuple[re.Pattern, dict[str, str]] | None) -> tuple:
     """The body as literal pieces and (NAME,) for each number variable's pseudonym, in one pass (longest first, as
     listed): repro.py joins them, so text in the body that looks like a variable (${NUMBER_1}) stays as it was."""
-    if not variables:
+    if found is None:
         return (text,)
-    pattern, names = _variables_pattern(tuple(variables))
+    pattern, names = found
     out: list = []
     at = 0
     for m in pattern.finditer(text):
@@ -215,6 +218,6 @@ def _body_pieces(text: str, variables: list[tuple[str, str, str]]) -> tuple:
     return tuple(out)
 
 
-def _shell_body(text: str, variables: list[tuple[str, str, str]]) -> str:
+def _shell_body(text: str, found: tuple[re.Pattern, dict[str, str]] | None) -> str:
     """The body as one shell word: literal pieces shlex-quoted, each number variable expanded in double quotes."""
-    return "".join(f'"${{{p[0]}}}"' if isinstance(p, tuple) else shlex.quote(p) for p in _body_pieces(text, variables))
+    return "".join(f'"${{{p[0]}}}"' if isinstance(p, tuple) else shlex.quote(p) for p in _body_pieces(text, found))
