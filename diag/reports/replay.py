@@ -84,12 +84,42 @@ def final_requests(records: list[dict]) -> list[dict]:
     """Each request once, by the last of its attempts the ticket holds: an attempt the session sent again (429,
     refreshed token, GET retry) is left out when a later attempt of the same send is here too; chosen alone, it is
     the request's answer as far as the ticket knows (a ticket of a 503 whose retry was not chosen shows the 503)."""
+    if not all(map(_indexable, records)):   # a saved log can hold anything: every later record is asked
+        return [r for i, r in enumerate(records)
+                if not (r.get("superseded") and any(_later_attempt(r, n) for n in records[i + 1:]))]
+    # One pass from the end. _later_attempt alone decides, asked only of the later records that can be this send's
+    # (asking every later one was N x N for a ticket of 429s chosen without their retries)
+    by_send: dict = {}    # (method, url, first_seq) -> later records that name their send
+    by_step: dict = {}    # (method, url, seq - attempt) -> later records that name none but have a seq
+    unnumbered: dict = {}   # (method, url) -> later records that name no send and have no seq
+    plain: dict = {}      # (method, url) -> every later record that names no send
     out = []
-    for i, r in enumerate(records):
-        if r.get("superseded") and any(_later_attempt(r, n) for n in records[i + 1:]):
-            continue
-        out.append(r)
-    return out
+    for r in reversed(records):
+        where, seq, attempt = (r.get("method"), r.get("url")), r.get("seq"), r.get("attempt") or 1
+        if r.get("superseded"):
+            candidates = by_send.get((*where, r.get("first_seq") or seq), []) + (
+                plain.get(where, []) if seq is None else
+                unnumbered.get(where, []) + by_step.get((*where, seq - attempt), []))
+            if any(_later_attempt(r, n) for n in candidates):
+                continue
+            out.append(r)
+        else:
+            out.append(r)
+        first = r.get("first_seq")
+        if isinstance(first, int) and not isinstance(first, bool):
+            by_send.setdefault((*where, first), []).append(r)
+        else:
+            plain.setdefault(where, []).append(r)
+            (unnumbered.setdefault(where, []) if seq is None else
+             by_step.setdefault((*where, seq - attempt), [])).append(r)
+    return out[::-1]
+
+
+def _indexable(r: dict) -> bool:
+    """A record whose method and URL are text and whose seq, attempt and first_seq are whole numbers or absent (as
+    diag writes them): final_requests files it by them."""
+    return (type(r.get("method")) is str and type(r.get("url")) is str
+            and all(v is None or type(v) is int for v in (r.get("seq"), r.get("attempt"), r.get("first_seq"))))
 
 
 def failed_record(r: dict) -> bool:
