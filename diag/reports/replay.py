@@ -96,15 +96,12 @@ def final_requests(records: list[dict]) -> list[dict]:
     out = []
     for r in reversed(records):
         where, seq, attempt = (r.get("method"), r.get("url")), r.get("seq"), r.get("attempt") or 1
-        if r.get("superseded"):
-            candidates = by_send.get((*where, r.get("first_seq") or seq), []) + (
-                plain.get(where, []) if seq is None else
-                unnumbered.get(where, []) + by_step.get((*where, seq - attempt), []))
-            if any(_later_attempt(r, n) for n in candidates):
-                continue
+        if not (r.get("superseded") and any(_later_attempt(r, n) for n in (
+                by_send.get((*where, r.get("first_seq") or seq), []) + (
+                    plain.get(where, []) if seq is None else
+                    unnumbered.get(where, []) + by_step.get((*where, seq - attempt), []))))):
             out.append(r)
-        else:
-            out.append(r)
+        # filed whether kept or not: a dropped attempt still makes an earlier one of its send superseded
         first = r.get("first_seq")
         if isinstance(first, int) and not isinstance(first, bool):
             by_send.setdefault((*where, first), []).append(r)

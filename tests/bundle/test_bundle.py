@@ -7,7 +7,7 @@ import zipfile
 
 import matplotlib
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 matplotlib.use("Agg")
@@ -384,6 +384,9 @@ _RECORD = st.fixed_dictionaries({"method": st.sampled_from(["GET", "POST"]), "ur
 
 @settings(max_examples=examples(800), deadline=None, derandomize=True)
 @given(st.lists(_RECORD, max_size=12))
+@example([{"method": "GET", "url": "/a", "seq": 1, "attempt": 1, "superseded": True},   # later only through a
+          {"method": "GET", "url": "/a", "seq": None, "attempt": 2, "superseded": True},   # dropped attempt
+          {"method": "GET", "url": "/a", "seq": 10, "attempt": 3, "superseded": False}])
 def test_the_final_requests_are_those_no_later_attempt_supersedes(records):
     """final_requests files the later records by what can make them another attempt of the same send; whichever
     records a ticket holds (odd first_seq values included, read the long way), each kept record is one that no
